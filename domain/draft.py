@@ -1,0 +1,71 @@
+"""The order a conversation is putting together, before it is placed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain._reading import Reader
+from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY, Catalog
+
+
+@dataclass(slots=True)
+class OrderDraft:
+    """What the customer has chosen so far (the ``order_state`` of ``docs/ai-messages.md``).
+
+    ``customizations`` maps an ingredient code to the units wanted per dinner.
+    """
+
+    menu_code: str | None = None
+    style_code: str | None = None
+    quantity: int = 1
+    customizations: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether a menu and a style are chosen, enough to place the order."""
+        return self.menu_code is not None and self.style_code is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``order_state`` JSON object."""
+        return {
+            "menu_code": self.menu_code,
+            "style_code": self.style_code,
+            "quantity": self.quantity,
+            "customizations": dict(self.customizations),
+        }
+
+    @classmethod
+    def from_dict(cls, data: object, path: str = "order_state") -> OrderDraft:
+        """Read an ``order_state`` object, or raise :class:`~domain.errors.MalformedData`."""
+        reader = Reader(data, path)
+        return cls(
+            menu_code=reader.optional_text("menu_code"),
+            style_code=reader.optional_text("style_code"),
+            quantity=reader.integer("quantity", minimum=1, maximum=MAX_QUANTITY),
+            customizations=reader.int_map(
+                "customizations", minimum=0, maximum=MAX_INGREDIENT_QUANTITY
+            ),
+        )
+
+    def summary(self, catalog: Catalog | None = None) -> str:
+        """Human-readable, e.g. ``"French Dinner, Grand, x2, wine 2"``.
+
+        With a ``catalog``, menus, styles and ingredients go by their English
+        names; otherwise (or for a code the catalog lacks) by their codes.
+        """
+        if self.menu_code is None:
+            return "nothing chosen yet"
+        menu = catalog.find_menu(self.menu_code) if catalog else None
+        style = menu.allowed_style(self.style_code) if menu and self.style_code else None
+        ingredient_names = {i.code: i.name_en for i in menu.ingredients} if menu else {}
+        parts = [
+            menu.name_en if menu else self.menu_code,
+            style.name_en if style else (self.style_code or "no style yet"),
+            f"x{self.quantity}",
+        ]
+        parts += [
+            f"{ingredient_names.get(code, code)} {amount}"
+            for code, amount in self.customizations.items()
+        ]
+        return ", ".join(parts)
