@@ -1,0 +1,189 @@
+"""The bus interface: Redis queues, pub/sub, keys, locks and per-user logs.
+
+Every implementation (``memory://``, ``redis://``) honours the same contract;
+one test suite (``tests/bus/test_contract.py``) runs over each of them.
+Messages are ``bytes`` on the way out; ``str`` is accepted on the way in and
+encoded as UTF-8.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+
+Data = bytes | str
+
+
+class BusError(Exception):
+    """Base class of every bus failure."""
+
+
+class BusUnavailable(BusError):
+    """The bus backend can't be reached (Redis down, connection refused)."""
+
+
+class BusTimeout(BusError):
+    """An operation (or an AI request) did not finish in time."""
+
+
+class BusOverloaded(BusError):
+    """Too much in flight in this process; the caller should shed load."""
+
+
+class LockNotAcquired(BusError):
+    """A lock could not be acquired within its wait time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One pub/sub delivery: the channel it was published on and its payload."""
+
+    channel: str
+    data: bytes
+    pattern: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One entry of a per-user log: a monotonically increasing id and its payload."""
+
+    id: str
+    data: bytes
+
+
+class Subscription(ABC):
+    """A live subscription; iterate it for messages, close it to unsubscribe.
+
+    Returned by :meth:`Bus.subscribe` / :meth:`Bus.psubscribe` *after* the
+    backend confirmed the subscription, so a publish made afterwards is never
+    missed. The per-subscriber buffer is bounded; on overflow the oldest
+    messages are dropped and counted in :attr:`dropped`.
+    """
+
+    dropped: int = 0
+
+    @abstractmethod
+    async def get(self, timeout: float | None = None) -> Message | None:
+        """Next message, or ``None`` after ``timeout`` seconds (``None`` = wait forever)."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Unsubscribe and release the buffer; idempotent."""
+
+    def __aiter__(self) -> AsyncIterator[Message]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Message]:
+        while True:
+            message = await self.get()
+            if message is None:
+                return
+            yield message
+
+    async def __aenter__(self) -> Subscription:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+class Bus(ABC):
+    """One interface over queues, pub/sub, keys, locks and logs."""
+
+    url: str
+
+    # lifecycle -----------------------------------------------------------
+    @abstractmethod
+    async def connect(self) -> None:
+        """Open connections; safe to call once before use."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Close every connection and subscription; idempotent."""
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Return if the backend answers, raise :class:`BusUnavailable` otherwise."""
+
+    # queues (LPUSH / BRPOP: FIFO) ----------------------------------------
+    @abstractmethod
+    async def push(self, queue: str, data: Data) -> int:
+        """Append to the queue's head (``LPUSH``); return the new length."""
+
+    @abstractmethod
+    async def pop(self, queue: str, timeout: float) -> bytes | None:
+        """Take the oldest item (``BRPOP``), waiting up to ``timeout`` s; ``None`` if none came."""
+
+    @abstractmethod
+    async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:
+        """Atomically move the oldest item into ``processing`` (``BRPOPLPUSH``) and return it."""
+
+    @abstractmethod
+    async def remove(self, queue: str, data: Data) -> int:
+        """Remove one occurrence of ``data`` from a list (``LREM``); return how many."""
+
+    @abstractmethod
+    async def items(self, queue: str) -> list[bytes]:
+        """Every item of a list, oldest first."""
+
+    @abstractmethod
+    async def length(self, queue: str) -> int:
+        """How many items a list holds."""
+
+    # keys ------------------------------------------------------------------
+    @abstractmethod
+    async def get(self, key: str) -> bytes | None:
+        """The value of ``key``, or ``None`` when missing or expired."""
+
+    @abstractmethod
+    async def set(
+        self, key: str, data: Data, *, ttl: float | None = None, only_if_missing: bool = False
+    ) -> bool:
+        """Store ``data`` (expiring after ``ttl`` s); with ``only_if_missing``, ``SET NX``."""
+
+    @abstractmethod
+    async def delete(self, *keys: str) -> int:
+        """Delete keys; return how many existed."""
+
+    @abstractmethod
+    async def expire(self, key: str, ttl: float) -> bool:
+        """Reset a key's time to live; ``False`` if it does not exist."""
+
+    @abstractmethod
+    async def scan(self, pattern: str) -> list[str]:
+        """Names of live keys matching a glob ``pattern`` (``SCAN MATCH``)."""
+
+    # pub/sub ------------------------------------------------------------------
+    @abstractmethod
+    async def publish(self, channel: str, data: Data) -> int:
+        """Publish; return how many subscribers (across processes, if known) got it."""
+
+    @abstractmethod
+    async def subscribe(self, *channels: str, buffer: int = 1000) -> Subscription:
+        """Subscribe to exact channel names; returns once the subscription is live."""
+
+    @abstractmethod
+    async def psubscribe(self, *patterns: str, buffer: int = 1000) -> Subscription:
+        """Subscribe to glob patterns; returns once the subscription is live."""
+
+    # locks ------------------------------------------------------------------
+    @abstractmethod
+    def lock(self, name: str, *, ttl: float, wait: float) -> AbstractAsyncContextManager[None]:
+        """Mutual exclusion across processes: held at most ``ttl`` s; raise
+        :class:`LockNotAcquired` after waiting ``wait`` s."""
+
+    # per-user logs (Redis Streams) ---------------------------------------------
+    @abstractmethod
+    async def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> str:
+        """Append and return the entry's id; keep at most ``maxlen`` entries and
+        none older than ``retention`` s (approximately, as ``XADD MAXLEN/MINID``)."""
+
+    @abstractmethod
+    async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
+        """Entries with an id greater than ``after_id``, oldest first, at most ``count``."""
+
+    @abstractmethod
+    async def log_first_id(self, log: str) -> str | None:
+        """The oldest id still kept, or ``None`` for an empty log."""

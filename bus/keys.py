@@ -1,0 +1,56 @@
+"""Every Redis key, queue and channel name the service uses, in one place."""
+
+from __future__ import annotations
+
+AI_KINDS = ("stt", "llm", "image")
+
+
+def ai_queue(kind: str) -> str:
+    """Queue the AI Server pops requests of ``kind`` from (contract section 1)."""
+    return f"ai:queue:{kind}"
+
+
+def ai_result(request_id: str) -> str:
+    """Key *and* channel an AI result for ``request_id`` is stored under and published on."""
+    return f"ai:result:{request_id}"
+
+
+def ai_processing(worker_id: str) -> str:
+    """A worker's processing list: requests taken but not yet answered."""
+    return f"ai:processing:{worker_id}"
+
+
+AI_WORKERS_PATTERN = "ai:processing:*"
+
+
+def voice_session(session_id: str) -> str:
+    """A conversation session, JSON, with a sliding TTL."""
+    return f"voice:session:{session_id}"
+
+
+def voice_session_lock(session_id: str) -> str:
+    """Serializes turns on one conversation session across instances."""
+    return f"voice:lock:{session_id}"
+
+
+def idempotency(scope: str, key: str) -> str:
+    """Remembers the answer to a request carrying an ``Idempotency-Key``."""
+    return f"idem:{scope}:{key}"
+
+
+# Realtime notifications: every instance subscribes to this channel and delivers
+# to its own sockets. Message shape: see README ("Publishing notifications").
+WS_NOTIFY_CHANNEL = "ws:notify"
+
+
+def ws_user_log(user_id: str) -> str:
+    """Per-user notification log (a Redis Stream) used to replay on reconnect."""
+    return f"ws:log:{user_id}"
+
+
+def ws_instance_stats(instance_id: str) -> str:
+    """One instance's connection counts, refreshed with a short TTL."""
+    return f"ws:stats:{instance_id}"
+
+
+WS_INSTANCE_STATS_PATTERN = "ws:stats:*"

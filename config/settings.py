@@ -1,0 +1,163 @@
+"""Service configuration, read from environment variables (CONTRACT section 4).
+
+Every variable is the upper-case name of a field below (``BUS_URL``,
+``AI_TIMEOUT``, ...). :func:`load_settings` turns any wrong value into one
+:class:`ConfigError` line naming the variable and what it allows.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+MIN_SECRET_KEY_LENGTH = 32
+BUS_SCHEMES = ("memory", "redis", "rediss")
+DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class ConfigError(Exception):
+    """A configuration value is wrong; the message is one line fit for a log."""
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class AIWorkerMode(StrEnum):
+    EMBEDDED = "embedded"
+    EXTERNAL = "external"
+
+
+class Settings(BaseSettings):
+    """All settings of one service instance (and of a ``voice-realtime worker``)."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    app_env: Environment = Environment.DEVELOPMENT
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # wires (CONTRACT section 4)
+    bus_url: str = "memory://"
+    database_url: str = "sqlite+aiosqlite:///var/voice-realtime.db"
+    secret_key: str | None = None
+    ai_worker: AIWorkerMode | None = None  # None: embedded on memory://, external on Redis
+    ai_timeout: float = Field(30.0, gt=0, le=600)
+    media_dir: Path = Path("var/media")
+
+    # limits
+    max_request_bytes: int = Field(1 * MIB, ge=1024, le=64 * MIB)
+    max_transcript_chars: int = Field(2000, ge=1, le=100_000)
+    max_audio_bytes: int = Field(25 * MIB, ge=1024, le=512 * MIB)
+    max_image_bytes: int = Field(10 * MIB, ge=1024, le=128 * MIB)
+    ai_max_in_flight: int = Field(1000, ge=1, le=100_000)
+    redis_max_connections: int = Field(32, ge=2, le=10_000)
+    redis_pool_timeout: float = Field(5.0, gt=0, le=120)
+
+    # voice sessions
+    session_ttl: float = Field(1800.0, gt=0, le=7 * 86400)
+    session_lock_timeout: float = Field(60.0, gt=0, le=600)
+
+    # realtime
+    heartbeat_interval: float = Field(25.0, gt=0, le=3600)
+    heartbeat_misses: int = Field(3, ge=1, le=100)
+    ws_auth_timeout: float = Field(5.0, gt=0, le=120)
+    ws_max_message_bytes: int = Field(64 * 1024, ge=256, le=16 * MIB)
+    ws_send_queue: int = Field(256, ge=1, le=100_000)
+    notification_retention: float = Field(86400.0, gt=0, le=30 * 86400)
+    notification_log_maxlen: int = Field(1000, ge=1, le=1_000_000)
+    stats_ttl: float = Field(30.0, gt=0, le=3600)
+
+    # reference AI worker engines (ai_worker/)
+    llm_engine: Literal["rules", "openai"] = "rules"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    stt_engine: Literal["whisper"] = "whisper"
+    stt_model: str | None = None
+    image_engine: Literal["sketch", "openai"] = "sketch"
+    image_base_url: str | None = None
+    image_model: str | None = None
+    image_api_key: str | None = None
+    ai_worker_concurrency: int = Field(4, ge=1, le=256)
+
+    @field_validator("bus_url")
+    @classmethod
+    def _known_bus_scheme(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in BUS_SCHEMES:
+            raise ValueError(f"scheme must be one of {', '.join(BUS_SCHEMES)}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database_scheme(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in DATABASE_SCHEMES:
+            allowed = ", ".join(f"{name}://" for name in DATABASE_SCHEMES)
+            raise ValueError(f"must be an SQLAlchemy async URL: {allowed}")
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_a_real_secret(self) -> Settings:
+        if self.app_env is Environment.PRODUCTION and (
+            self.secret_key is None or len(self.secret_key) < MIN_SECRET_KEY_LENGTH
+        ):
+            raise ValueError(
+                f"SECRET_KEY: production needs a secret of at least {MIN_SECRET_KEY_LENGTH} "
+                "characters, shared with the platform's auth service"
+            )
+        return self
+
+    @property
+    def memory_bus(self) -> bool:
+        return urlsplit(self.bus_url).scheme == "memory"
+
+    @property
+    def ai_worker_mode(self) -> AIWorkerMode:
+        if self.ai_worker is not None:
+            return self.ai_worker
+        return AIWorkerMode.EMBEDDED if self.memory_bus else AIWorkerMode.EXTERNAL
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment (``overrides`` win) or raise one-line :class:`ConfigError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigError(_one_line(error)) from None
+
+
+def with_secret_key(settings: Settings) -> Settings:
+    """``settings`` with a random ``SECRET_KEY`` if it has none (development only)."""
+    if settings.secret_key is not None:
+        return settings
+    log.warning(
+        "SECRET_KEY is not set: generated a random one for this process; "
+        "tokens will not survive a restart (set SECRET_KEY to share it)"
+    )
+    return settings.model_copy(update={"secret_key": secrets.token_urlsafe(48)})
+
+
+def _one_line(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors(include_url=False):
+        names = [str(part).upper() for part in item["loc"]]
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if message.startswith(tuple(f"{name}:" for name in names)) or not names:
+            problems.append(message)
+            continue
+        got = item.get("input")
+        shown = "" if isinstance(got, dict) else f" (got {got!r})"
+        problems.append(f"{'.'.join(names)}: {message}{shown}")
+    return "invalid configuration: " + "; ".join(problems)

@@ -1,0 +1,58 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from quart import Quart
+from quart_schema import Info, QuartSchema
+
+from config import Settings, load_settings, with_secret_key
+from quart_app.blueprints import health
+from quart_app.errors import register_error_handlers
+from quart_app.extensions import SETTINGS
+from quart_app.lifecycle import open_bus, open_database
+from quart_app.request import ApiRequest
+
+API_TITLE = "Voice & Realtime service"
+API_VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None) -> Quart:
+    """Build the app from ``settings`` (default: the environment, see ``config``).
+
+    Resources (bus, database, AI requester, embedded worker, realtime fan-out)
+    open in ``before_serving`` order and close in reverse after serving, so
+    ``hypercorn "quart_app:create_app()"`` and ``app.test_app()`` both run them.
+    """
+    settings = with_secret_key(settings or load_settings())
+    _configure_logging(settings)
+
+    app = Quart(__name__)
+    app.request_class = ApiRequest
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.config["QUART_SCHEMA_CONVERSION_PREFERENCE"] = "pydantic"
+    app.extensions[SETTINGS] = settings
+
+    QuartSchema(
+        app,
+        info=Info(title=API_TITLE, version=API_VERSION),
+        openapi_path="/openapi.json",
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"}},
+    )
+    register_error_handlers(app)
+
+    open_bus(app, settings)
+    open_database(app, settings)
+
+    app.register_blueprint(health.bp)
+    return app
+
+
+def _configure_logging(settings: Settings) -> None:
+    root = logging.getLogger()
+    if not root.handlers:  # leave hypercorn's or the embedding program's setup alone
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("quart_app").setLevel(settings.log_level)
+    for package in ("bus", "ai_worker", "config"):
+        logging.getLogger(package).setLevel(settings.log_level)

@@ -1,0 +1,140 @@
+"""Credentials: HS256 JWTs with ``sub``, ``role`` and ``exp`` (CONTRACT section 2).
+
+Views declare who may call them with :func:`require_roles`; the caller's
+:class:`Principal` is then ``g.principal``. A guest has no token:
+:func:`optional_principal` returns ``None`` for them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import jwt
+from quart import g, request
+
+from domain.orders import STAFF_ROLES, Role
+from quart_app.errors import ApiError
+from quart_app.extensions import get_settings
+
+ALGORITHM = "HS256"
+CLOCK_LEEWAY_SECONDS = 10
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the token's ``sub`` and ``role``."""
+
+    user_id: str
+    role: Role
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+class InvalidToken(Exception):
+    """The token is malformed, badly signed, expired or lacks a claim."""
+
+
+def mint_token(
+    secret: str, user_id: str, role: str | Role, *, ttl: float = 3600, now: float | None = None
+) -> str:
+    """A signed token for ``user_id`` in ``role``, valid for ``ttl`` seconds."""
+    issued = time.time() if now is None else now
+    claims = {"sub": str(user_id), "role": Role(role).value, "iat": int(issued)}
+    claims["exp"] = int(issued + ttl)
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_token(secret: str, token: str) -> Principal:
+    """The principal a token names, or :class:`InvalidToken` saying why not."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "role", "exp"]},
+            leeway=CLOCK_LEEWAY_SECONDS,
+        )
+    except jwt.ExpiredSignatureError:
+        raise InvalidToken("the token has expired") from None
+    except jwt.PyJWTError as error:
+        raise InvalidToken(f"the token is not valid: {error}") from None
+    subject, role = claims["sub"], claims["role"]
+    if not isinstance(subject, str) or not subject:
+        raise InvalidToken("the token's sub must be a non-empty string")
+    try:
+        return Principal(subject, Role(role))
+    except ValueError:
+        raise InvalidToken(f"the token's role {role!r} is unknown") from None
+
+
+def optional_principal() -> Principal | None:
+    """The caller of this request, ``None`` for a guest; 401 for a bad token."""
+    if "principal" in g:
+        return g.principal  # type: ignore[no-any-return]
+    header = request.headers.get("Authorization")
+    principal = None
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthorized("Use 'Authorization: Bearer <token>'.")
+        secret = get_settings().secret_key
+        if secret is None:  # create_app always sets one
+            raise RuntimeError("SECRET_KEY is missing")
+        try:
+            principal = decode_token(secret, token.strip())
+        except InvalidToken as error:
+            raise _unauthorized(str(error).capitalize() + ".") from None
+    g.principal = principal
+    return principal
+
+
+def require_principal() -> Principal:
+    """The caller of this request; 401 for a guest or a bad token."""
+    principal = optional_principal()
+    if principal is None:
+        raise _unauthorized("This endpoint needs a bearer token.")
+    return principal
+
+
+def require_roles(
+    *roles: Role,
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    """Decorate a view: 401 without a valid token, 403 unless its role is in ``roles``.
+
+    With no roles, any authenticated caller passes.
+    """
+
+    def decorator(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        @wraps(view)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            principal = require_principal()
+            if roles and principal.role not in roles:
+                allowed = ", ".join(sorted(role.value for role in roles))
+                raise ApiError(
+                    403,
+                    "forbidden",
+                    f"This needs one of the roles: {allowed}.",
+                    {"role": principal.role.value},
+                )
+            return await view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+require_staff = require_roles(*STAFF_ROLES)
+require_manager = require_roles(Role.MANAGER)
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(401, "unauthorized", message)

@@ -1,0 +1,89 @@
+"""The ``voice-realtime`` command: ``serve``, ``worker`` and ``token``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from config import ConfigError, Settings, load_settings
+
+APP_PATH = "quart_app:create_app()"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        return int(args.run(args, settings))
+    except ConfigError as error:
+        print(f"voice-realtime: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voice-realtime",
+        description="Voice & Realtime service. Configuration comes from environment variables.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the API with hypercorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="hypercorn worker processes")
+    serve.set_defaults(run=_serve)
+
+    worker = commands.add_parser("worker", help="run the reference AI worker against BUS_URL")
+    worker.set_defaults(run=_worker)
+
+    token = commands.add_parser("token", help="mint a development JWT signed with SECRET_KEY")
+    token.add_argument("--user", required=True, help="user id (the token's sub)")
+    token.add_argument("--role", required=True, choices=("customer", "cook", "delivery", "manager"))
+    token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
+    token.set_defaults(run=_token)
+    return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from hypercorn.config import Config
+    from hypercorn.run import run
+
+    if args.workers > 1 and settings.memory_bus:
+        raise ConfigError(
+            "BUS_URL: memory:// lives inside one process; use redis:// for --workers > 1"
+        )
+    config = Config()
+    config.application_path = APP_PATH
+    config.bind = [f"{args.host}:{args.port}"]
+    config.workers = args.workers
+    config.accesslog = "-"
+    config.errorlog = "-"
+    # hypercorn's own WebSocket ping is off by default (PITFALLS); it catches dead
+    # TCP peers that never read our application-level heartbeats.
+    config.websocket_ping_interval = settings.heartbeat_interval
+    return run(config)
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from ai_worker.runner import run_worker
+    from quart_app.worker_config import worker_config
+
+    if settings.memory_bus:
+        raise ConfigError(
+            "BUS_URL: a separate worker needs a shared bus (redis://); "
+            "with memory:// the app runs the worker itself (AI_WORKER=embedded)"
+        )
+    asyncio.run(run_worker(settings.bus_url, worker_config(settings)))
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from quart_app.auth import mint_token
+
+    if settings.secret_key is None:
+        raise ConfigError("SECRET_KEY: set it, or the token will match no server")
+    print(mint_token(settings.secret_key, args.user, args.role, ttl=args.ttl))
+    return 0

@@ -1,0 +1,91 @@
+"""Every error leaves the service in the contract's shape.
+
+``{"error": {"code": "<snake_case>", "message": "<human text>", "details": ...}}``
+with the fitting status, and never a stack trace (CONTRACT section 2).
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from pydantic import ValidationError
+from quart import Quart, Response, jsonify, request
+from quart_schema import RequestSchemaValidationError, ResponseSchemaValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error the API answers with: HTTP status, snake_case code, message, details."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
+    """The contract's error body as a response."""
+    response = jsonify({"error": {"code": code, "message": message, "details": details}})
+    response.status_code = status
+    return response
+
+
+def validation_details(error: ValidationError) -> list[dict[str, Any]]:
+    """Pydantic errors as ``[{"field": "a.b", "message": ..., "type": ...}]``."""
+    return [
+        {
+            "field": ".".join(str(part) for part in item["loc"]),
+            "message": item["msg"],
+            "type": item["type"],
+        }
+        for item in error.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+def _code_for(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    except ValueError:
+        return "http_error"
+
+
+def register_error_handlers(app: Quart) -> None:
+    """Install the handlers that turn every exception into the contract's body."""
+
+    @app.errorhandler(ApiError)
+    async def _api_error(error: ApiError) -> Response:
+        return error_response(error.status, error.code, error.message, error.details)
+
+    @app.errorhandler(RequestSchemaValidationError)
+    async def _invalid_request(error: RequestSchemaValidationError) -> Response:
+        cause = error.validation_error
+        if isinstance(cause, ValidationError):
+            return error_response(
+                422, "validation_error", "The request is not valid.", validation_details(cause)
+            )
+        return error_response(400, "invalid_body", "The request body must be a JSON object.")
+
+    @app.errorhandler(ResponseSchemaValidationError)
+    async def _invalid_response(error: ResponseSchemaValidationError) -> Response:
+        log.error("response failed its schema: %s", error.validation_error)
+        return error_response(500, "internal_error", "The server produced an invalid answer.")
+
+    @app.errorhandler(HTTPException)
+    async def _http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        message = error.description or HTTPStatus(status).phrase
+        response = error_response(status, _code_for(status), message)
+        if status == 405 and error.get_response().headers.get("Allow"):
+            response.headers["Allow"] = error.get_response().headers["Allow"]
+        return response
+
+    @app.errorhandler(Exception)
+    async def _unexpected(error: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "An unexpected error occurred.")

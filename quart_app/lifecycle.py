@@ -1,0 +1,55 @@
+"""Resources that open before the app serves and close after, in reverse order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+
+from quart import Quart
+
+from bus import make_bus
+from config import Settings
+from quart_app.database import Database
+from quart_app.extensions import BUS, DATABASE
+
+log = logging.getLogger(__name__)
+
+
+def open_bus(app: Quart, settings: Settings) -> None:
+    """Connect the bus named by ``BUS_URL`` for as long as the app serves."""
+
+    @app.while_serving
+    async def _bus() -> AsyncGenerator[None, None]:
+        bus = make_bus(
+            settings.bus_url,
+            max_connections=settings.redis_max_connections,
+            pool_timeout=settings.redis_pool_timeout,
+        )
+        await bus.connect()
+        app.extensions[BUS] = bus
+        log.info("bus connected: %s", _without_password(settings.bus_url))
+        yield
+        await bus.close()
+        del app.extensions[BUS]
+
+
+def open_database(app: Quart, settings: Settings) -> None:
+    """Open the database named by ``DATABASE_URL`` for as long as the app serves."""
+
+    @app.while_serving
+    async def _database() -> AsyncGenerator[None, None]:
+        database = Database(settings.database_url)
+        app.extensions[DATABASE] = database
+        log.info("database: %s", _without_password(settings.database_url))
+        yield
+        await database.close()
+        del app.extensions[DATABASE]
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a bus URL SQLAlchemy can't parse: show only its scheme
+        return url.split("://", 1)[0] + "://…"

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+import pytest
+from quart import Blueprint, Quart, g
+from quart.testing import QuartClient
+
+from domain.orders import Role
+from quart_app.auth import (
+    InvalidToken,
+    Principal,
+    decode_token,
+    mint_token,
+    optional_principal,
+    require_manager,
+    require_staff,
+)
+from tests.conftest import SECRET, bearer
+
+
+def test_a_minted_token_decodes_to_its_principal() -> None:
+    token = mint_token(SECRET, "42", "cook")
+    assert decode_token(SECRET, token) == Principal("42", Role.COOK)
+
+
+@pytest.mark.parametrize(
+    ("claims", "says"),
+    [
+        ({"sub": "1", "role": "cook", "exp": time.time() - 3600}, "expired"),
+        ({"sub": "1", "role": "chef", "exp": time.time() + 60}, "role 'chef' is unknown"),
+        ({"role": "cook", "exp": time.time() + 60}, "sub"),
+        ({"sub": "1", "role": "cook"}, "exp"),
+        ({"sub": 7, "role": "cook", "exp": time.time() + 60}, "sub"),
+    ],
+)
+def test_bad_claims_are_refused(claims: dict[str, Any], says: str) -> None:
+    token = jwt.encode(claims, SECRET, algorithm="HS256")
+    with pytest.raises(InvalidToken, match=says):
+        decode_token(SECRET, token)
+
+
+def test_a_token_signed_with_another_key_or_algorithm_is_refused() -> None:
+    with pytest.raises(InvalidToken):
+        decode_token(SECRET, mint_token("another-key-" * 4, "1", "manager"))
+    unsigned = jwt.encode({"sub": "1", "role": "manager", "exp": time.time() + 60}, None, "none")
+    with pytest.raises(InvalidToken):
+        decode_token(SECRET, unsigned)
+
+
+guarded = Blueprint("guarded", __name__)
+
+
+@guarded.get("/guarded/staff")
+@require_staff
+async def staff_only() -> dict[str, str]:
+    return {"user": g.principal.user_id}
+
+
+@guarded.get("/guarded/manager")
+@require_manager
+async def manager_only() -> dict[str, str]:
+    return {"user": g.principal.user_id}
+
+
+@guarded.get("/guarded/anyone")
+async def anyone() -> dict[str, Any]:
+    principal = optional_principal()
+    return {"user": principal.user_id if principal else None}
+
+
+@pytest.fixture
+def client(app: Quart) -> QuartClient:
+    app.register_blueprint(guarded)
+    return app.test_client()
+
+
+async def test_staff_view_takes_any_staff_role(client: QuartClient) -> None:
+    for role in ("cook", "delivery", "manager"):
+        response = await client.get("/guarded/staff", headers=bearer("s1", role))
+        assert response.status_code == 200
+        assert await response.get_json() == {"user": "s1"}
+
+
+async def test_no_token_is_401_wrong_role_is_403(client: QuartClient) -> None:
+    response = await client.get("/guarded/manager")
+    assert response.status_code == 401
+    assert (await response.get_json())["error"]["code"] == "unauthorized"
+    response = await client.get("/guarded/manager", headers=bearer("c1", "customer"))
+    assert response.status_code == 403
+    assert (await response.get_json())["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer", "Basic abc", "Bearer not.a.jwt", f"Bearer {mint_token('x' * 40, '1', 'cook')}"],
+)
+async def test_bad_credentials_are_401(client: QuartClient, header: str) -> None:
+    response = await client.get("/guarded/staff", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert (await response.get_json())["error"]["code"] == "unauthorized"
+
+
+async def test_guest_passes_where_a_token_is_optional(client: QuartClient) -> None:
+    assert await (await client.get("/guarded/anyone")).get_json() == {"user": None}
+    response = await client.get("/guarded/anyone", headers=bearer("c9", "customer"))
+    assert await response.get_json() == {"user": "c9"}

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from quart_app.auth import decode_token
+from quart_app.cli import main
+
+SECRET = "cli-secret-key-long-enough-for-the-test-0123"
+
+
+def test_token_mints_a_jwt_for_the_shared_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+    assert main(["token", "--user", "7", "--role", "manager"]) == 0
+    principal = decode_token(SECRET, capsys.readouterr().out.strip())
+    assert (principal.user_id, principal.role.value) == ("7", "manager")
+
+
+def test_token_without_a_secret_refuses(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    assert main(["token", "--user", "7", "--role", "cook"]) == 2
+    assert "SECRET_KEY" in capsys.readouterr().err
+
+
+def test_bad_configuration_stops_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HEARTBEAT_INTERVAL", "never")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("voice-realtime: invalid configuration: HEARTBEAT_INTERVAL")
+
+
+def test_memory_bus_refuses_several_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--workers", "2"]) == 2
+    assert "BUS_URL" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_python_m_quart_app_serves_the_embedded_default(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("BUS_URL", "DATABASE_URL")}
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/service.db"
+    env["MEDIA_DIR"] = str(tmp_path / "media")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "quart_app", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+            assert time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.2)
+        assert httpx.get(f"{base}/readyz", timeout=5).json()["status"] == "ready"
+        assert httpx.get(f"{base}/openapi.json", timeout=5).json()["openapi"].startswith("3.")
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode()
+    assert "SECRET_KEY is not set" in output

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from config import AIWorkerMode, ConfigError, load_settings, with_secret_key
+
+
+def test_defaults_are_the_embedded_service() -> None:
+    settings = load_settings()
+    assert settings.bus_url == "memory://"
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.ai_worker_mode is AIWorkerMode.EMBEDDED
+    assert settings.ai_timeout == 30
+
+
+def test_redis_bus_defaults_to_an_external_worker() -> None:
+    assert load_settings(bus_url="redis://127.0.0.1:6379/0").ai_worker_mode is AIWorkerMode.EXTERNAL
+
+
+def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AI_TIMEOUT", "12.5")
+    monkeypatch.setenv("BUS_URL", "redis://cache:6379/1")
+    settings = load_settings()
+    assert settings.ai_timeout == 12.5
+    assert settings.bus_url == "redis://cache:6379/1"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("AI_TIMEOUT", "-1", "AI_TIMEOUT: Input should be greater than 0"),
+        ("AI_TIMEOUT", "soon", "AI_TIMEOUT: Input should be a valid number"),
+        ("BUS_URL", "kafka://broker", "BUS_URL: scheme must be one of memory, redis, rediss"),
+        ("DATABASE_URL", "sqlite:///x.db", "DATABASE_URL: must be an SQLAlchemy async URL"),
+        ("AI_WORKER", "sometimes", "AI_WORKER: Input should be 'embedded' or 'external'"),
+        ("APP_ENV", "prod", "APP_ENV: Input should be 'development' or 'production'"),
+        ("SESSION_TTL", "0", "SESSION_TTL: Input should be greater than 0"),
+    ],
+)
+def test_a_wrong_value_is_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, says: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert says in message
+    assert "\n" not in message
+
+
+def test_production_refuses_a_missing_or_short_secret() -> None:
+    with pytest.raises(ConfigError, match="SECRET_KEY: production needs a secret"):
+        load_settings(app_env="production")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_settings(app_env="production", secret_key="short")
+    assert load_settings(app_env="production", secret_key="s" * 32).secret_key == "s" * 32
+
+
+def test_development_generates_a_secret_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    settings = with_secret_key(load_settings())
+    assert settings.secret_key is not None
+    assert len(settings.secret_key) >= 32
+    assert "SECRET_KEY is not set" in caplog.text
+    assert with_secret_key(load_settings(secret_key="k" * 40)).secret_key == "k" * 40
