@@ -3,13 +3,14 @@
 Every implementation (``memory://``, ``redis://``) honours the same contract;
 one test suite (``tests/bus/test_contract.py``) runs over each of them.
 Messages are ``bytes`` on the way out; ``str`` is accepted on the way in and
-encoded as UTF-8.
+encoded as UTF-8. Waits are arguments (``timeout``), not ``asyncio.timeout``
+scopes, because Redis itself takes them (``BRPOP ... timeout``).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
@@ -65,7 +66,7 @@ class Subscription(ABC):
     dropped: int = 0
 
     @abstractmethod
-    async def get(self, timeout: float | None = None) -> Message | None:
+    async def get(self, timeout: float | None = None) -> Message | None:  # noqa: ASYNC109
         """Next message, or ``None`` after ``timeout`` seconds (``None`` = wait forever)."""
 
     @abstractmethod
@@ -89,6 +90,10 @@ class Subscription(ABC):
         await self.close()
 
 
+def _nothing_to_remove() -> None:
+    return None
+
+
 class Bus(ABC):
     """One interface over queues, pub/sub, keys, locks and logs."""
 
@@ -107,17 +112,24 @@ class Bus(ABC):
     async def ping(self) -> None:
         """Return if the backend answers, raise :class:`BusUnavailable` otherwise."""
 
+    def add_connection_listener(self, listener: Callable[[bool], None]) -> Callable[[], None]:
+        """Call ``listener(False)`` when the subscriber connection is lost and can't be
+        restored at once, ``listener(True)`` once it is back with every subscription
+        live (messages published meanwhile were missed); return a function that removes
+        the listener. A backend that can't lose its connection never calls it."""
+        return _nothing_to_remove
+
     # queues (LPUSH / BRPOP: FIFO) ----------------------------------------
     @abstractmethod
     async def push(self, queue: str, data: Data) -> int:
         """Append to the queue's head (``LPUSH``); return the new length."""
 
     @abstractmethod
-    async def pop(self, queue: str, timeout: float) -> bytes | None:
+    async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
         """Take the oldest item (``BRPOP``), waiting up to ``timeout`` s; ``None`` if none came."""
 
     @abstractmethod
-    async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:
+    async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
         """Atomically move the oldest item into ``processing`` (``BRPOPLPUSH``) and return it."""
 
     @abstractmethod

@@ -1,0 +1,214 @@
+"""AI Server requests over the bus (CONTRACT section 1): push, then await the result.
+
+One :class:`AIRequester` per process routes every result to the request waiting
+for it through a single pattern subscription on ``ai:result:*``. A subscription
+per request id (even multiplexed on the shared connection) costs a ``SUBSCRIBE``
+and an ``UNSUBSCRIBE`` round trip per request and a confirmation to wait for
+before the push; the pattern costs nothing per request. Its price is that every
+instance sees every instance's results, which is cheap for the handful of
+instances this service runs (see ``bench/README.md``, "## Bus").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from bus.base import Bus, BusError, BusOverloaded, BusTimeout, BusUnavailable, Subscription
+from bus.keys import AI_KINDS, ai_queue, ai_result
+
+logger = logging.getLogger(__name__)
+
+RESULT_TTL = 300
+_RESULT_PREFIX = ai_result("")
+
+
+class AIResultError(BusError):
+    """The AI Server answered with an error, or with something that isn't a result."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+def make_request_message(
+    kind: str, payload: dict[str, Any], *, timeout: float, clock: Callable[[], float] = time.time
+) -> dict[str, Any]:
+    """The request envelope of CONTRACT section 1, with a fresh ``request_id``."""
+    if kind not in AI_KINDS:
+        raise ValueError(f"unknown AI request kind {kind!r}; expected one of {AI_KINDS}")
+    request_id = uuid.uuid4().hex
+    now = clock()
+    return {
+        "request_id": request_id,
+        "type": kind,
+        "reply_to": ai_result(request_id),
+        "created_at": now,
+        "deadline": now + timeout,
+        "payload": payload,
+    }
+
+
+async def publish_result(bus: Bus, request_id: str, body: dict[str, Any]) -> None:
+    """Answer a request as the AI Server does: store the result (300 s), then publish it."""
+    data = json.dumps(body, ensure_ascii=False)
+    await bus.set(ai_result(request_id), data, ttl=RESULT_TTL)
+    await bus.publish(ai_result(request_id), data)
+
+
+def parse_result(request_id: str, raw: bytes) -> dict[str, Any]:
+    """The ``result`` of an ``ok`` reply; :class:`AIResultError` for anything else."""
+    try:
+        reply = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise AIResultError("bad_result", "the AI result is not valid JSON") from None
+    if not isinstance(reply, dict):
+        raise AIResultError("bad_result", "the AI result is not a JSON object")
+    if reply.get("request_id") != request_id:
+        raise AIResultError("bad_result", "the AI result answers another request")
+    status = reply.get("status")
+    if status == "ok" and isinstance(reply.get("result"), dict):
+        result: dict[str, Any] = reply["result"]
+        return result
+    error = reply.get("error")
+    if status == "error" and isinstance(error, dict):
+        raise AIResultError(str(error.get("code", "ai_error")), str(error.get("message", "")))
+    raise AIResultError("bad_result", f"the AI result has no valid {status!r} body")
+
+
+class AIRequester:
+    """Sends AI requests and waits for their results; at most ``max_in_flight`` at once."""
+
+    def __init__(
+        self, bus: Bus, *, max_in_flight: int = 1000, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._bus = bus
+        self._max_in_flight = max_in_flight
+        self._clock = clock
+        self._waiting: dict[str, asyncio.Future[bytes]] = {}
+        self._subscription: Subscription | None = None
+        self._router: asyncio.Task[None] | None = None
+        self._remove_listener: Callable[[], None] | None = None
+        self._bus_down = False
+        self._rechecks: set[asyncio.Task[None]] = set()
+        self._starting = asyncio.Lock()
+
+    @property
+    def in_flight(self) -> int:
+        """Requests waiting for a result now."""
+        return len(self._waiting)
+
+    async def start(self) -> None:
+        """Subscribe to results; :meth:`request` calls it if nobody did."""
+        async with self._starting:
+            if self._router is not None:
+                return
+            # Room for every request in flight twice over; if it overflows anyway,
+            # the router re-reads the stored results (see _route).
+            buffer = max(1024, 2 * self._max_in_flight)
+            self._subscription = await self._bus.psubscribe(ai_result("*"), buffer=buffer)
+            self._remove_listener = self._bus.add_connection_listener(self._connection_changed)
+            self._router = asyncio.create_task(self._route(self._subscription), name="ai-results")
+
+    async def close(self) -> None:
+        """Stop routing; requests still waiting fail with :class:`BusUnavailable`."""
+        if self._remove_listener is not None:
+            self._remove_listener()
+            self._remove_listener = None
+        tasks = [*self._rechecks, *([self._router] if self._router else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._router = None
+        if self._subscription is not None:
+            await self._subscription.close()
+            self._subscription = None
+        self._fail_waiting(BusUnavailable("the AI requester was closed"))
+
+    async def request(
+        self, kind: str, payload: dict[str, Any], *, timeout: float  # noqa: ASYNC109
+    ) -> dict[str, Any]:
+        """Send a ``kind`` request and return the ``result`` of its ``ok`` reply.
+
+        Raises :class:`AIResultError` for an error (or malformed) reply,
+        :class:`BusTimeout` after ``timeout`` s, :class:`BusUnavailable` at once
+        while the bus is down, :class:`BusOverloaded` past ``max_in_flight``.
+        """
+        message = make_request_message(kind, payload, timeout=timeout, clock=self._clock)
+        if self._router is None:
+            await self.start()
+        if self._bus_down:
+            raise BusUnavailable("the bus is down")
+        if len(self._waiting) >= self._max_in_flight:
+            raise BusOverloaded(f"{self._max_in_flight} AI requests already in flight")
+        request_id: str = message["request_id"]
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = future
+        try:
+            async with asyncio.timeout(timeout):
+                await self._bus.push(ai_queue(kind), json.dumps(message, ensure_ascii=False))
+                # The result may have come before our subscription saw it (a
+                # reconnect in between): the stored copy is the one to trust.
+                stored = await self._bus.get(ai_result(request_id))
+                if stored is not None:
+                    self._resolve(request_id, stored)
+                raw = await future
+        except TimeoutError:
+            raise BusTimeout(f"no {kind} result within {timeout} s") from None
+        finally:
+            del self._waiting[request_id]
+            future.cancel()
+        return parse_result(request_id, raw)
+
+    def _resolve(self, request_id: str, raw: bytes) -> None:
+        future = self._waiting.get(request_id)
+        # No waiter: a late result (the request timed out) or another instance's.
+        if future is not None and not future.done():
+            future.set_result(raw)
+
+    def _fail_waiting(self, error: BusError) -> None:
+        for future in self._waiting.values():
+            if not future.done():
+                future.set_exception(error)
+
+    async def _route(self, subscription: Subscription) -> None:
+        dropped = subscription.dropped
+        async for message in subscription:
+            self._resolve(message.channel.removeprefix(_RESULT_PREFIX), message.data)
+            if subscription.dropped != dropped:
+                dropped = subscription.dropped
+                logger.warning("AI result buffer overflowed; re-reading stored results")
+                self._recheck_soon()
+
+    def _connection_changed(self, up: bool) -> None:
+        self._bus_down = not up
+        if up:
+            logger.info(
+                "bus back; re-reading results of %d waiting AI requests", len(self._waiting)
+            )
+            self._recheck_soon()
+        else:
+            self._fail_waiting(BusUnavailable("the bus connection was lost"))
+
+    def _recheck_soon(self) -> None:
+        task = asyncio.create_task(self._recheck(list(self._waiting)), name="ai-recheck")
+        self._rechecks.add(task)
+        task.add_done_callback(self._rechecks.discard)
+
+    async def _recheck(self, request_ids: list[str]) -> None:
+        for request_id in request_ids:
+            if request_id not in self._waiting:
+                continue
+            try:
+                stored = await self._bus.get(ai_result(request_id))
+            except BusError as error:
+                logger.warning("could not re-read AI results: %s", error)
+                return
+            if stored is not None:
+                self._resolve(request_id, stored)

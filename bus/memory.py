@@ -1,0 +1,311 @@
+"""The in-process twin of the Redis bus: same behaviour, one process, no Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import time
+from collections import deque
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+
+from bus.base import Bus, BusError, Data, LogEntry, Message, Subscription
+from bus.data import to_bytes
+from bus.lock import hold_lock
+from bus.memory_log import MemoryLog, format_id, parse_id
+from bus.subscription import BufferedSubscription
+
+Value = bytes | deque[bytes] | MemoryLog
+# A module-level name: inside the class, ``set`` is the bus method.
+Subscribers = set[BufferedSubscription]
+
+
+@dataclass(eq=False)
+class _Waiter:
+    """A blocked pop: served in arrival order, like Redis serves blocked clients."""
+
+    future: asyncio.Future[bytes]
+    processing: str | None
+
+
+def _glob_match(pattern: str, name: str) -> bool:
+    # Redis spells a negated class [^...]; fnmatch spells it [!...].
+    return fnmatch.fnmatchcase(name, pattern.replace("[^", "[!"))
+
+
+class MemoryBus(Bus):
+    """Everything in this process's memory, with expiry against ``clock``.
+
+    Each instance is an independent bus: to simulate several app instances on one
+    bus, hand them the same ``MemoryBus`` object. ``clock`` returns Unix seconds and
+    governs key expiry, log ids and log retention (tests inject a fake one);
+    waiting (blocking pops, lock waits, subscription reads) uses real time.
+    """
+
+    def __init__(self, url: str = "memory://", *, clock: Callable[[], float] = time.time) -> None:
+        self.url = url
+        self._clock = clock
+        self._values: dict[str, Value] = {}
+        self._expires: dict[str, float] = {}
+        self._waiters: dict[str, deque[_Waiter]] = {}
+        self._channels: dict[str, Subscribers] = {}
+        self._patterns: dict[str, Subscribers] = {}
+
+    # lifecycle -----------------------------------------------------------
+    async def connect(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        for subscriptions in (*self._channels.values(), *self._patterns.values()):
+            for subscription in subscriptions:
+                subscription.end()
+        self._channels.clear()
+        self._patterns.clear()
+
+    async def ping(self) -> None:
+        return None
+
+    @property
+    def subscription_count(self) -> int:
+        """Live subscriptions (channel and pattern), for leak checks."""
+        return len(
+            {s for subs in (*self._channels.values(), *self._patterns.values()) for s in subs}
+        )
+
+    # keyspace -------------------------------------------------------------
+    def _live(self, key: str) -> Value | None:
+        expires = self._expires.get(key)
+        if expires is not None and expires <= self._clock():
+            self._drop(key)
+        return self._values.get(key)
+
+    def _drop(self, key: str) -> bool:
+        self._expires.pop(key, None)
+        return self._values.pop(key, None) is not None
+
+    def _list(self, key: str, *, create: bool = False) -> deque[bytes] | None:
+        value = self._live(key)
+        if value is None and create:
+            value = self._values[key] = deque()
+        if value is None or isinstance(value, deque):
+            return value
+        raise BusError(f"WRONGTYPE {key!r} does not hold a list")
+
+    def _string(self, key: str) -> bytes | None:
+        value = self._live(key)
+        if value is None or isinstance(value, bytes):
+            return value
+        raise BusError(f"WRONGTYPE {key!r} does not hold a string")
+
+    def _log(self, key: str, *, create: bool = False) -> MemoryLog | None:
+        value = self._live(key)
+        if value is None and create:
+            value = self._values[key] = MemoryLog()
+        if value is None or isinstance(value, MemoryLog):
+            return value
+        raise BusError(f"WRONGTYPE {key!r} does not hold a log")
+
+    # queues ---------------------------------------------------------------
+    async def push(self, queue: str, data: Data) -> int:
+        items = self._list(queue, create=True)
+        assert items is not None  # created above; narrows the type for mypy
+        items.appendleft(to_bytes(data))
+        length = len(items)
+        self._serve_waiters(queue)
+        return length
+
+    def _serve_waiters(self, queue: str) -> None:
+        waiters = self._waiters.get(queue)
+        while waiters:
+            waiter = waiters.popleft()
+            if waiter.future.done():
+                continue
+            item = self._take(queue, waiter.processing)
+            if item is None:
+                waiters.appendleft(waiter)
+                break
+            waiter.future.set_result(item)
+        if not waiters:
+            self._waiters.pop(queue, None)
+
+    def _take(self, queue: str, processing: str | None) -> bytes | None:
+        items = self._list(queue)
+        if not items:
+            return None
+        if processing is not None:
+            # Checked before taking, so a wrong type leaves the queue untouched.
+            self._list(processing)
+        item = items.pop()
+        if not items:
+            self._drop(queue)
+        if processing is not None:
+            target = self._list(processing, create=True)
+            assert target is not None
+            target.appendleft(item)
+        return item
+
+    async def _blocking_take(
+        self,
+        queue: str,
+        processing: str | None,
+        timeout: float,  # noqa: ASYNC109
+    ) -> bytes | None:
+        item = self._take(queue, processing)
+        if item is not None or timeout <= 0:
+            return item
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(queue, deque()).append(_Waiter(future, processing))
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            return None
+        except asyncio.CancelledError:
+            # Served in the same instant the caller gave up: put the item back
+            # where it came from rather than lose it.
+            if future.done() and not future.cancelled():
+                self._restore(queue, processing, future.result())
+            raise
+
+    def _restore(self, queue: str, processing: str | None, item: bytes) -> None:
+        if processing is not None:
+            target = self._list(processing)
+            if target is not None and item in target:
+                target.remove(item)
+        items = self._list(queue, create=True)
+        assert items is not None
+        items.append(item)
+        self._serve_waiters(queue)
+
+    async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
+        """``BRPOP``; a ``timeout`` of zero or less does not wait (``RPOP``)."""
+        return await self._blocking_take(queue, None, timeout)
+
+    async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
+        """``BRPOPLPUSH``; a ``timeout`` of zero or less does not wait (``RPOPLPUSH``)."""
+        return await self._blocking_take(queue, processing, timeout)
+
+    async def remove(self, queue: str, data: Data) -> int:
+        items = self._list(queue)
+        target = to_bytes(data)
+        if not items or target not in items:
+            return 0
+        # LREM with count 1 removes from the head (the newest end).
+        items.remove(target)
+        if not items:
+            self._drop(queue)
+        return 1
+
+    async def items(self, queue: str) -> list[bytes]:
+        items = self._list(queue)
+        return list(reversed(items)) if items else []
+
+    async def length(self, queue: str) -> int:
+        items = self._list(queue)
+        return len(items) if items else 0
+
+    # keys -------------------------------------------------------------------
+    async def get(self, key: str) -> bytes | None:
+        return self._string(key)
+
+    async def set(
+        self, key: str, data: Data, *, ttl: float | None = None, only_if_missing: bool = False
+    ) -> bool:
+        if only_if_missing and self._live(key) is not None:
+            return False
+        self._drop(key)
+        self._values[key] = to_bytes(data)
+        if ttl is not None:
+            self._expires[key] = self._clock() + ttl
+        return True
+
+    async def delete(self, *keys: str) -> int:
+        return sum(self._live(key) is not None and self._drop(key) for key in keys)
+
+    async def expire(self, key: str, ttl: float) -> bool:
+        if self._live(key) is None:
+            return False
+        self._expires[key] = self._clock() + ttl
+        return True
+
+    async def scan(self, pattern: str) -> list[str]:
+        return [
+            key
+            for key in list(self._values)
+            if self._live(key) is not None and _glob_match(pattern, key)
+        ]
+
+    # pub/sub ----------------------------------------------------------------
+    async def publish(self, channel: str, data: Data) -> int:
+        """Deliver to this bus's subscribers; counts as Redis does for one connection."""
+        payload = to_bytes(data)
+        receivers = 0
+        subscribers = self._channels.get(channel)
+        if subscribers:
+            receivers += 1
+            message = Message(channel, payload)
+            for subscription in list(subscribers):
+                subscription.deliver(message)
+        for pattern, subscribers in list(self._patterns.items()):
+            if _glob_match(pattern, channel):
+                receivers += 1
+                message = Message(channel, payload, pattern)
+                for subscription in list(subscribers):
+                    subscription.deliver(message)
+        return receivers
+
+    async def subscribe(self, *channels: str, buffer: int = 1000) -> Subscription:
+        return self._register(self._channels, channels, (), buffer)
+
+    async def psubscribe(self, *patterns: str, buffer: int = 1000) -> Subscription:
+        return self._register(self._patterns, (), patterns, buffer)
+
+    def _register(
+        self,
+        table: dict[str, Subscribers],
+        channels: tuple[str, ...],
+        patterns: tuple[str, ...],
+        buffer: int,
+    ) -> BufferedSubscription:
+        async def unregister(subscription: BufferedSubscription) -> None:
+            for name in channels or patterns:
+                subscribers = table.get(name)
+                if subscribers is not None:
+                    subscribers.discard(subscription)
+                    if not subscribers:
+                        del table[name]
+
+        subscription = BufferedSubscription(channels, patterns, buffer, unregister)
+        for name in channels or patterns:
+            table.setdefault(name, Subscribers()).add(subscription)
+        return subscription
+
+    # locks --------------------------------------------------------------------
+    def lock(self, name: str, *, ttl: float, wait: float) -> AbstractAsyncContextManager[None]:
+        return hold_lock(self._acquire, self._release, name, ttl=ttl, wait=wait)
+
+    async def _acquire(self, name: str, token: str, ttl: float) -> bool:
+        return await self.set(name, token, ttl=ttl, only_if_missing=True)
+
+    async def _release(self, name: str, token: str) -> bool:
+        if self._string(name) != token.encode():
+            return False
+        return self._drop(name)
+
+    # per-user logs ------------------------------------------------------------------
+    async def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> str:
+        entries = self._log(log, create=True)
+        assert entries is not None
+        now = self._clock()
+        entry_id = entries.append(int(now * 1000), to_bytes(data))
+        entries.trim(maxlen=maxlen, min_ms=int((now - retention) * 1000))
+        return format_id(entry_id)
+
+    async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
+        start = parse_id(after_id)
+        entries = self._log(log)
+        return entries.after(start, count) if entries else []
+
+    async def log_first_id(self, log: str) -> str | None:
+        entries = self._log(log)
+        return format_id(entries.ids[0]) if entries and entries.ids else None

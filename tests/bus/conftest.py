@@ -1,0 +1,117 @@
+"""One ``backend`` fixture over every bus implementation: the contract suite runs on each."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from bus.base import Bus
+from bus.memory import MemoryBus
+
+START = 1_764_000_000.0
+
+
+class FakeClock:
+    """Unix seconds that move only when a test says so."""
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Backend:
+    """A bus under test, and what the contract tests need around it."""
+
+    name: str
+    bus: Bus
+    # Another app instance on the same backend (the same object for memory).
+    peer: Callable[[], Awaitable[Bus]]
+    # Let ``seconds`` pass for expiry: the fake clock on memory, real time on Redis.
+    advance: Callable[[float], Awaitable[None]]
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @property
+    def subscriptions(self) -> int:
+        count: int = getattr(self.bus, "subscription_count")  # noqa: B009 - not on Bus
+        return count
+
+
+async def _memory_backend() -> Backend:
+    clock = FakeClock()
+    bus = MemoryBus(clock=clock)
+
+    async def same_bus() -> Bus:
+        return bus
+
+    async def advance(seconds: float) -> None:
+        clock.advance(seconds)
+
+    return Backend("memory", bus, same_bus, advance, [bus.close])
+
+
+async def _sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+async def _fakeredis_backend() -> Backend:
+    from fakeredis import FakeAsyncRedis, FakeServer
+
+    from bus.redis import RedisBus
+
+    server = FakeServer()
+    closers: list[Callable[[], Awaitable[None]]] = []
+
+    async def new_bus() -> Bus:
+        client = FakeAsyncRedis(server=server)
+        bus = RedisBus.from_client(client)
+        closers.append(bus.close)
+        await bus.connect()
+        return bus
+
+    return Backend("fakeredis", await new_bus(), new_bus, _sleep, closers)
+
+
+async def _redis_backend(url: str) -> Backend:
+    from redis.asyncio import Redis
+
+    from bus.redis import RedisBus
+
+    # Only this suite's own database is ever flushed (see tests/conftest.py).
+    async with Redis.from_url(url) as client:
+        await client.flushdb()
+    closers: list[Callable[[], Awaitable[None]]] = []
+
+    async def new_bus() -> Bus:
+        bus = RedisBus(url)
+        closers.append(bus.close)
+        await bus.connect()
+        return bus
+
+    return Backend("redis", await new_bus(), new_bus, _sleep, closers)
+
+
+@pytest.fixture(params=["memory", "fakeredis", "redis"])
+async def backend(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[Backend]:
+    if request.param == "memory":
+        made = await _memory_backend()
+    elif request.param == "fakeredis":
+        made = await _fakeredis_backend()
+    else:
+        made = await _redis_backend(redis_url)
+    yield made
+    for close in reversed(made.closers):
+        await close()
+
+
+@pytest.fixture
+def bus(backend: Backend) -> Bus:
+    return backend.bus

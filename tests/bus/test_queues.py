@@ -1,0 +1,127 @@
+"""Queues: LPUSH / BRPOP order, blocking pops, processing lists."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bus.base import Bus, BusError
+from tests.bus.conftest import Backend
+
+
+async def test_items_come_out_in_the_order_they_went_in(bus: Bus) -> None:
+    for item in ("a", "b", "c"):
+        await bus.push("q", item)
+
+    popped = [await bus.pop("q", timeout=1) for _ in range(3)]
+
+    assert popped == [b"a", b"b", b"c"]
+
+
+async def test_push_returns_the_new_length(bus: Bus) -> None:
+    assert await bus.push("q", "a") == 1
+    assert await bus.push("q", "b") == 2
+
+
+async def test_a_blocked_pop_wakes_on_push(bus: Bus) -> None:
+    popping = asyncio.create_task(bus.pop("q", timeout=5))
+    await asyncio.sleep(0.05)
+    assert not popping.done()
+
+    await bus.push("q", "hello")
+
+    assert await asyncio.wait_for(popping, 2) == b"hello"
+
+
+async def test_blocked_pops_are_served_in_arrival_order(backend: Backend) -> None:
+    # Each waiter blocks on its own connection, as separate workers would.
+    first = asyncio.create_task(backend.bus.pop("q", timeout=5))
+    await asyncio.sleep(0.05)
+    other = await backend.peer()
+    second = asyncio.create_task(other.pop("q", timeout=5))
+    await asyncio.sleep(0.05)
+
+    await backend.bus.push("q", "one")
+    await backend.bus.push("q", "two")
+
+    assert await asyncio.wait_for(first, 2) == b"one"
+    assert await asyncio.wait_for(second, 2) == b"two"
+
+
+async def test_a_pop_on_an_empty_queue_times_out_with_none(bus: Bus) -> None:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    assert await asyncio.wait_for(bus.pop("q", timeout=0.1), 2) is None
+
+    assert loop.time() - started >= 0.09
+
+
+async def test_a_zero_timeout_pop_does_not_wait(bus: Bus) -> None:
+    assert await asyncio.wait_for(bus.pop("q", timeout=0), 0.5) is None
+    await bus.push("q", "x")
+    assert await asyncio.wait_for(bus.pop("q", timeout=0), 0.5) == b"x"
+
+
+async def test_pop_into_moves_the_oldest_item_into_processing(bus: Bus) -> None:
+    await bus.push("q", "a")
+    await bus.push("q", "b")
+
+    assert await bus.pop_into("q", "processing", timeout=1) == b"a"
+
+    assert await bus.items("q") == [b"b"]
+    assert await bus.items("processing") == [b"a"]
+
+
+async def test_a_blocked_pop_into_wakes_on_push(bus: Bus) -> None:
+    moving = asyncio.create_task(bus.pop_into("q", "processing", timeout=5))
+    await asyncio.sleep(0.05)
+
+    await bus.push("q", "job")
+
+    assert await asyncio.wait_for(moving, 2) == b"job"
+    assert await bus.items("processing") == [b"job"]
+    assert await bus.length("q") == 0
+
+
+async def test_pop_into_times_out_with_none(bus: Bus) -> None:
+    assert await asyncio.wait_for(bus.pop_into("q", "p", timeout=0.1), 2) is None
+    assert await bus.length("p") == 0
+
+
+async def test_remove_takes_one_occurrence_out(bus: Bus) -> None:
+    for item in ("a", "b", "a"):
+        await bus.push("q", item)
+
+    assert await bus.remove("q", "a") == 1
+    assert await bus.remove("q", "missing") == 0
+
+    assert await bus.items("q") == [b"a", b"b"]
+
+
+async def test_items_and_length_of_a_missing_list(bus: Bus) -> None:
+    assert await bus.items("nothing") == []
+    assert await bus.length("nothing") == 0
+
+
+async def test_an_emptied_queue_no_longer_exists(bus: Bus) -> None:
+    await bus.push("q", "a")
+    await bus.pop("q", timeout=1)
+
+    assert await bus.scan("q") == []
+
+
+async def test_a_list_operation_on_a_string_key_is_a_bus_error(bus: Bus) -> None:
+    await bus.set("k", "text")
+
+    with pytest.raises(BusError):
+        await bus.push("k", "x")
+
+
+async def test_queued_items_are_copies(bus: Bus) -> None:
+    item = bytearray(b"before")
+    await bus.push("q", item)  # type: ignore[arg-type]  # a bytes-like caller
+    item[:] = b"after!"
+
+    assert await bus.pop("q", timeout=1) == b"before"
