@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from domain import (
+    Catalog,
+    InvalidQuantity,
+    MalformedData,
+    StyleNotAllowed,
+    UnknownIngredient,
+    UnknownMenu,
+    UnknownStyle,
+)
+from tests.domain.conftest import GRAND, SIMPLE, build_catalog
+from tests.domain.strategies import catalogs
+
+
+def test_menu_by_code(catalog: Catalog) -> None:
+    assert catalog.menu("english").name_en == "English Dinner"
+
+
+def test_unknown_menu_code_names_the_field(catalog: Catalog) -> None:
+    with pytest.raises(UnknownMenu) as raised:
+        catalog.menu("sushi")
+    assert raised.value.field == "menu_code"
+    assert "sushi" in raised.value.message
+
+
+def test_menu_by_position(catalog: Catalog) -> None:
+    assert catalog.menu_at(0).code == "french"
+    assert catalog.menu_at(2).code == "champagne"
+
+
+@pytest.mark.parametrize("index", [-1, 3, 100])
+def test_menu_position_out_of_range(catalog: Catalog, index: int) -> None:
+    with pytest.raises(UnknownMenu) as raised:
+        catalog.menu_at(index)
+    assert raised.value.field == "menu_selection"
+
+
+def test_style_of_a_menu(catalog: Catalog) -> None:
+    assert catalog.style("french", "grand") == GRAND
+
+
+def test_style_nobody_offers_is_unknown(catalog: Catalog) -> None:
+    with pytest.raises(UnknownStyle) as raised:
+        catalog.style("french", "royal")
+    assert raised.value.field == "style_code"
+
+
+def test_style_another_menu_offers_is_not_allowed(catalog: Catalog) -> None:
+    with pytest.raises(StyleNotAllowed) as raised:
+        catalog.style("champagne", "simple")
+    assert raised.value.field == "style_code"
+
+
+def test_style_of_an_unknown_menu(catalog: Catalog) -> None:
+    with pytest.raises(UnknownMenu):
+        catalog.style("sushi", "simple")
+
+
+def test_style_positions_follow_the_menus_own_list(catalog: Catalog) -> None:
+    assert catalog.style_at("french", 0) == SIMPLE
+    assert catalog.style_at("champagne", 0) == GRAND
+
+
+@pytest.mark.parametrize("index", [-1, 2])
+def test_style_position_out_of_range(catalog: Catalog, index: int) -> None:
+    with pytest.raises(UnknownStyle) as raised:
+        catalog.style_at("champagne", index)
+    assert raised.value.field == "style_selection"
+
+
+def test_all_styles_in_order_of_first_appearance(catalog: Catalog) -> None:
+    assert [style.code for style in catalog.all_styles()] == ["simple", "grand", "deluxe"]
+
+
+def test_duplicate_menu_codes_are_refused() -> None:
+    menu = build_catalog().menus[0]
+    with pytest.raises(MalformedData):
+        Catalog((menu, menu))
+
+
+# pricing -------------------------------------------------------------------------
+def test_price_is_menu_plus_style_times_quantity(catalog: Catalog) -> None:
+    line = catalog.validate_item("french", "grand", 2, {})
+    assert (line.unit_price, line.line_total) == (53_000, 106_000)
+
+
+def test_extra_units_are_charged_at_unit_price(catalog: Catalog) -> None:
+    line = catalog.validate_item("french", "grand", 2, {"wine": 3, "steak": 1})
+    assert line.unit_price == 48_000 + 5_000 + 2 * 8_000
+    assert line.line_total == 2 * line.unit_price
+
+
+def test_fewer_units_are_not_refunded(catalog: Catalog) -> None:
+    line = catalog.validate_item("english", "simple", 1, {"bacon": 0, "eggs": 1})
+    assert line.unit_price == 42_000
+
+
+def test_order_line_keeps_what_was_ordered(catalog: Catalog) -> None:
+    line = catalog.validate_item("champagne", "deluxe", 1, {"baguette": 6})
+    assert line.to_dict() == {
+        "menu_code": "champagne",
+        "style_code": "deluxe",
+        "quantity": 1,
+        "customizations": {"baguette": 6},
+        "unit_price": 90_000 + 10_000 + 2 * 2_000,
+        "line_total": 104_000,
+    }
+
+
+@pytest.mark.parametrize("quantity", [1, 20])
+def test_quantity_limits_are_inclusive(catalog: Catalog, quantity: int) -> None:
+    assert catalog.validate_item("french", "simple", quantity).quantity == quantity
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 21, True])
+def test_quantity_out_of_range(catalog: Catalog, quantity: int) -> None:
+    with pytest.raises(InvalidQuantity) as raised:
+        catalog.validate_item("french", "simple", quantity)
+    assert raised.value.field == "quantity"
+
+
+def test_validate_item_refuses_a_style_the_menu_does_not_allow(catalog: Catalog) -> None:
+    with pytest.raises(StyleNotAllowed):
+        catalog.validate_item("champagne", "simple", 1)
+
+
+def test_customizing_an_ingredient_of_another_menu(catalog: Catalog) -> None:
+    with pytest.raises(UnknownIngredient) as raised:
+        catalog.validate_item("french", "simple", 1, {"bacon": 1})
+    assert raised.value.field == "customizations"
+
+
+@pytest.mark.parametrize("amount", [-1, 11, True])
+def test_customization_amount_out_of_range(catalog: Catalog, amount: int) -> None:
+    with pytest.raises(InvalidQuantity) as raised:
+        catalog.validate_item("french", "simple", 1, {"wine": amount})
+    assert raised.value.field == "customizations"
+
+
+def test_customization_limits_are_inclusive(catalog: Catalog) -> None:
+    line = catalog.validate_item("french", "simple", 1, {"wine": 10, "coffee": 0})
+    assert line.customizations == {"wine": 10, "coffee": 0}
+
+
+# the AI context ---------------------------------------------------------------------
+def test_ai_context_has_the_documented_shape(catalog: Catalog) -> None:
+    context = catalog.to_ai_context()
+    assert context["currency"] == "KRW"
+    assert [menu["code"] for menu in context["menus"]] == ["french", "english", "champagne"]
+    assert context["menus"][2] == {
+        "code": "champagne",
+        "name": "샴페인 축제 디너",
+        "name_en": "Champagne Feast",
+        "description": "Champagne for two, baguettes, coffee",
+        "price": 90_000,
+        "ingredients": [
+            {"code": "champagne", "name": "샴페인", "name_en": "champagne",
+             "quantity": 1, "unit_price": 40_000},
+            {"code": "baguette", "name": "바게트빵", "name_en": "baguette",
+             "quantity": 4, "unit_price": 2_000},
+            {"code": "coffee", "name": "커피", "name_en": "coffee",
+             "quantity": 1, "unit_price": 3_000},
+        ],
+        "styles": [
+            {"code": "grand", "name": "그랜드", "name_en": "Grand", "price_delta": 5_000},
+            {"code": "deluxe", "name": "디럭스", "name_en": "Deluxe", "price_delta": 10_000},
+        ],
+    }  # fmt: skip
+
+
+def test_ai_context_round_trips(catalog: Catalog) -> None:
+    assert Catalog.from_ai_context(catalog.to_ai_context()) == catalog
+
+
+@given(catalogs)
+def test_any_catalog_round_trips_through_json(generated: Catalog) -> None:
+    wire = json.loads(json.dumps(generated.to_ai_context(), ensure_ascii=False))
+    assert Catalog.from_ai_context(wire) == generated
+
+
+def _broken(change: Any) -> dict[str, Any]:
+    context = build_catalog().to_ai_context()
+    change(context)
+    return context
+
+
+@pytest.mark.parametrize(
+    ("context", "field"),
+    [
+        ([], "catalog"),
+        (_broken(lambda c: c.pop("currency")), "catalog.currency"),
+        (_broken(lambda c: c.update(currency="USD")), "catalog.currency"),
+        (_broken(lambda c: c.update(menus={})), "catalog.menus"),
+        (_broken(lambda c: c["menus"][1].update(price="42000")), "catalog.menus[1].price"),
+        (_broken(lambda c: c["menus"][0].update(price=True)), "catalog.menus[0].price"),
+        (_broken(lambda c: c["menus"][0].update(price=-1)), "catalog.menus[0].price"),
+        (
+            _broken(lambda c: c["menus"][0]["styles"][1].pop("price_delta")),
+            "catalog.menus[0].styles[1].price_delta",
+        ),
+        (
+            _broken(lambda c: c["menus"][2]["ingredients"][0].update(name=None)),
+            "catalog.menus[2].ingredients[0].name",
+        ),
+        (_broken(lambda c: c["menus"].append("french")), "catalog.menus[3]"),
+    ],
+)
+def test_malformed_ai_context_names_the_bad_member(context: Any, field: str) -> None:
+    with pytest.raises(MalformedData) as raised:
+        Catalog.from_ai_context(context)
+    assert raised.value.field == field
