@@ -7,6 +7,7 @@ import logging
 from quart import Quart
 from quart_schema import Info, QuartSchema
 
+from bus import Bus
 from config import Settings, load_settings, with_secret_key
 from quart_app.blueprints import health
 from quart_app.errors import register_error_handlers
@@ -18,12 +19,14 @@ API_TITLE = "Voice & Realtime service"
 API_VERSION = "0.1.0"
 
 
-def create_app(settings: Settings | None = None) -> Quart:
+def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Quart:
     """Build the app from ``settings`` (default: the environment, see ``config``).
 
     Resources (bus, database, AI requester, embedded worker, realtime fan-out)
     open in ``before_serving`` order and close in reverse after serving, so
     ``hypercorn "quart_app:create_app()"`` and ``app.test_app()`` both run them.
+    Pass ``bus`` to share one already connected bus between app instances
+    (two instances on one ``MemoryBus`` in a test); the caller closes it.
     """
     settings = with_secret_key(settings or load_settings())
     _configure_logging(settings)
@@ -42,7 +45,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     )
     register_error_handlers(app)
 
-    open_bus(app, settings)
+    open_bus(app, settings, shared=bus)
     open_database(app, settings)
 
     app.register_blueprint(health.bp)

@@ -68,7 +68,7 @@ def decode_token(secret: str, token: str) -> Principal:
     except jwt.PyJWTError as error:
         raise InvalidToken(f"the token is not valid: {error}") from None
     subject, role = claims["sub"], claims["role"]
-    if not isinstance(subject, str) or not subject:
+    if not subject:  # PyJWT already insists on a string
         raise InvalidToken("the token's sub must be a non-empty string")
     try:
         return Principal(subject, Role(role))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator
+from typing import Any
 
 from quart import Quart
 
-from bus import make_bus
+from bus import Bus, make_bus
 from config import Settings
 from quart_app.database import Database
 from quart_app.extensions import BUS, DATABASE
@@ -15,22 +16,36 @@ from quart_app.extensions import BUS, DATABASE
 log = logging.getLogger(__name__)
 
 
-def open_bus(app: Quart, settings: Settings) -> None:
-    """Connect the bus named by ``BUS_URL`` for as long as the app serves."""
+def open_bus(app: Quart, settings: Settings, shared: Bus | None = None) -> None:
+    """Connect the bus named by ``BUS_URL`` for as long as the app serves.
+
+    A ``shared`` bus (e.g. one ``MemoryBus`` for two app instances in a test)
+    is used as it is: its owner connects and closes it.
+    """
 
     @app.while_serving
     async def _bus() -> AsyncGenerator[None, None]:
-        bus = make_bus(
-            settings.bus_url,
-            max_connections=settings.redis_max_connections,
-            pool_timeout=settings.redis_pool_timeout,
-        )
+        if shared is not None:
+            app.extensions[BUS] = shared
+            yield
+            del app.extensions[BUS]
+            return
+        bus = make_bus(settings.bus_url, **_bus_options(settings))
         await bus.connect()
         app.extensions[BUS] = bus
         log.info("bus connected: %s", _without_password(settings.bus_url))
         yield
         await bus.close()
         del app.extensions[BUS]
+
+
+def _bus_options(settings: Settings) -> dict[str, Any]:
+    if settings.memory_bus:
+        return {}
+    return {
+        "max_connections": settings.redis_max_connections,
+        "pool_timeout": settings.redis_pool_timeout,
+    }
 
 
 def open_database(app: Quart, settings: Settings) -> None:

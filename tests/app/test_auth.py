@@ -33,7 +33,8 @@ def test_a_minted_token_decodes_to_its_principal() -> None:
         ({"sub": "1", "role": "chef", "exp": time.time() + 60}, "role 'chef' is unknown"),
         ({"role": "cook", "exp": time.time() + 60}, "sub"),
         ({"sub": "1", "role": "cook"}, "exp"),
-        ({"sub": 7, "role": "cook", "exp": time.time() + 60}, "sub"),
+        ({"sub": 7, "role": "cook", "exp": time.time() + 60}, "(?i)subject must be a string"),
+        ({"sub": "", "role": "cook", "exp": time.time() + 60}, "sub must be a non-empty"),
     ],
 )
 def test_bad_claims_are_refused(claims: dict[str, Any], says: str) -> None:
