@@ -1,0 +1,1 @@
+"""The ``rules`` dialogue engine: a deterministic ordering assistant in Korean and English."""

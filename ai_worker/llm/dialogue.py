@@ -1,0 +1,327 @@
+"""One turn of the rules engine: from what was heard to the ``llm`` result.
+
+The engine proposes; the service's domain (``domain.turns.apply_turn``)
+decides. So every proposal here stays inside what the stage machine allows:
+a menu before ``style_selection``, menu and style before ``customization``
+and ``confirmation``, ``confirm`` only at ``confirmation``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ai_worker.llm.recommend import Recommendation, recommendations, usual_order
+from ai_worker.llm.replies import Replies
+from ai_worker.llm.understanding import Change, Understanding, understand
+from ai_worker.schemas import STAGES, LlmPayload
+from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY, Catalog, Menu
+from domain.draft import OrderDraft
+
+GREETING, MENU, STYLE, CUSTOM, CONFIRM, COMPLETED = STAGES
+
+
+@dataclass(slots=True)
+class _Turn:
+    intent: str
+    state: str
+    lines: list[str] = field(default_factory=list)
+    confidence: float = 0.9
+    decision: str | None = None
+    recommended: list[Recommendation] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Conversation:
+    """What a turn reads: the request, parsed, and the sentences to answer with."""
+
+    stage: str
+    draft: OrderDraft
+    heard: Understanding
+    catalog: Catalog
+    replies: Replies
+    payload: LlmPayload
+    notes: list[str] = field(default_factory=list)
+
+
+def respond(payload: LlmPayload, catalog: Catalog) -> dict[str, Any]:
+    """The ``llm`` result for ``payload``: pure and deterministic."""
+    context = payload.context
+    heard = understand(payload.transcript, catalog, context.language)
+    talk = _Conversation(
+        stage=context.stage,
+        draft=_read_draft(context.order_state, catalog),
+        heard=heard,
+        catalog=catalog,
+        replies=Replies(heard.language, catalog),
+        payload=payload,
+    )
+    draft, turn = _decide(talk)
+    quiet = turn.decision in ("confirm", "cancel") or turn.intent == "recommendation"
+    question = None if quiet else _question(talk, turn.state, draft)
+    lines = [*talk.notes, *turn.lines] + ([question] if question else [])
+    menu = catalog.find_menu(draft.menu_code or "")
+    decision = turn.decision or _movement(talk.stage, turn.state)
+    suggestions = [_suggestion(talk.replies, item) for item in turn.recommended[:3]]
+    return {
+        "intent": turn.intent,
+        "confidence": turn.confidence,
+        "response": " ".join(lines),
+        "analysis": {
+            "engine": "rules",
+            "language": heard.language,
+            "stage": talk.stage,
+            "heard": {
+                "menu_code": heard.menu_code,
+                "style_code": heard.style_code,
+                "quantity": heard.quantity,
+                "changes": [[c.code, c.op, c.amount] for c in heard.changes],
+                "flags": sorted(heard.flags),
+            },
+            "notes": talk.notes,
+        },
+        "recommended_menu": suggestions[0] if suggestions else None,
+        "alternatives": suggestions[1:],
+        "additional_questions": [question] if question else [],
+        "order_state": draft.to_dict(),
+        "state": turn.state,
+        "state_decision": decision,
+        "menu_selection": catalog.menus.index(menu) if menu else None,
+        "style_selection": _style_index(menu, draft.style_code),
+        "quantity": draft.quantity,
+        "customization_overrides": dict(draft.customizations),
+    }
+
+
+def _decide(talk: _Conversation) -> tuple[OrderDraft, _Turn]:
+    heard, stage, say = talk.heard, talk.stage, talk.replies.say
+    if stage == COMPLETED:
+        return talk.draft, _Turn("completed", COMPLETED, [say("completed")])
+    if "cancel" in heard.flags:
+        return talk.draft, _Turn("cancel", stage, [say("cancelled")], 0.95, "cancel")
+    if "back" in heard.flags and not heard.has_order_details:
+        target = STAGES[max(STAGES.index(stage) - 1, 0)]
+        return talk.draft, _Turn("back", target, [say("back")])
+    if "detail_inquiry" in heard.flags:
+        return talk.draft, _inquiry(talk)
+
+    draft = _updated_draft(talk)
+    if draft != talk.draft:
+        return draft, _Turn("order", _stage_after_update(talk, draft))
+    if heard.flags & {"confirm", "done"}:
+        return draft, _agreement(talk)
+    if "recommend" in heard.flags:
+        ranked = recommendations(
+            talk.catalog, talk.payload.context.order_history, talk.payload.context.active_events
+        )
+        target = MENU if stage == GREETING else stage
+        lines = [_recommend_line(talk.replies, ranked[0]), say("recommend_accept")]
+        return draft, _Turn("recommendation", target, lines, recommended=ranked)
+    if "inquiry" in heard.flags:
+        return draft, _inquiry(talk)
+    if "change_menu" in heard.flags and stage != GREETING:
+        return draft, _Turn("change", MENU, [say("change")])
+    if "change_style" in heard.flags and draft.menu_code and STAGES.index(stage) > 1:
+        return draft, _Turn("change", STYLE, [say("change")])
+    if "greeting" in heard.flags:
+        return draft, _Turn("greeting", MENU if stage == GREETING else stage, [say("welcome")])
+    target = MENU if stage == GREETING else stage
+    return draft, _Turn("unknown", target, [] if talk.notes else [say("not_understood")], 0.3)
+
+
+def _agreement(talk: _Conversation) -> _Turn:
+    """A "yes", "no" or "that's all" with nothing else in it."""
+    stage, say, draft = talk.stage, talk.replies.say, talk.draft
+    agreed = "confirm" in talk.heard.flags
+    if stage == CONFIRM and draft.is_complete:
+        if agreed:
+            order = talk.replies.order(draft)
+            return _Turn("confirm", CONFIRM, [say("confirmed", order=order)], 0.95, "confirm")
+        return _Turn("change", CUSTOM, [say("change")])
+    if stage == CUSTOM and draft.is_complete:
+        return _Turn("confirm" if agreed else "done", CONFIRM)
+    if stage == GREETING:
+        return _Turn("greeting", MENU)
+    return _Turn("unknown", stage, [say("not_understood")], 0.4)
+
+
+def _inquiry(talk: _Conversation) -> _Turn:
+    target = MENU if talk.stage == GREETING else talk.stage
+    menu = talk.catalog.find_menu(talk.heard.menu_code or talk.draft.menu_code or "")
+    if "detail_inquiry" in talk.heard.flags and menu is not None:
+        return _Turn("inquiry", target, [talk.replies.describe(menu)])
+    return _Turn("inquiry", target, [] if target == MENU else [talk.replies.ask_menu()])
+
+
+def _updated_draft(talk: _Conversation) -> OrderDraft:
+    heard, say, catalog = talk.heard, talk.replies.say, talk.catalog
+    draft = replace(talk.draft, customizations=dict(talk.draft.customizations))
+    if "usual" in heard.flags:
+        draft = usual_order(catalog, talk.payload.context.order_history) or draft
+    menu_code = heard.menu_code or _accepted_recommendation(talk)
+    if menu_code is not None and menu_code != draft.menu_code:
+        draft.menu_code, draft.customizations = menu_code, {}
+        if not catalog.menu(menu_code).allowed_style(draft.style_code or ""):
+            draft.style_code = None
+        if heard.menu_code is None:  # accepted a recommendation: take its style too
+            draft.style_code = _recommendation(talk).style_code
+    menu = catalog.find_menu(draft.menu_code or "")
+    if menu is None and (heard.style_code is not None or heard.changes):
+        talk.notes.append(say("choose_menu_first"))
+        return draft
+    if heard.style_code is not None and menu is not None:
+        if menu.allowed_style(heard.style_code):
+            draft.style_code = heard.style_code
+        else:
+            style = next(s for s in catalog.all_styles() if s.code == heard.style_code)
+            talk.notes.append(
+                say(
+                    "style_not_allowed",
+                    menu=talk.replies.name(menu),
+                    style=talk.replies.name(style),
+                    styles=talk.replies.style_names(menu),
+                )
+            )
+    if heard.quantity is not None:
+        draft.quantity = min(max(heard.quantity, 1), MAX_QUANTITY)
+    if menu is not None:
+        for change in heard.changes:
+            _apply_change(talk, menu, draft, change)
+    return draft
+
+
+def _apply_change(talk: _Conversation, menu: Menu, draft: OrderDraft, change: Change) -> None:
+    item = next((i for i in menu.ingredients if i.code == change.code), None)
+    if item is None:
+        ingredient = next(
+            i for m in talk.catalog.menus for i in m.ingredients if i.code == change.code
+        )
+        talk.notes.append(
+            talk.replies.say(
+                "no_ingredient",
+                menu=talk.replies.name(menu),
+                ingredient=talk.replies.name(ingredient),
+            )
+        )
+        return
+    current = draft.customizations.get(item.code, item.quantity)
+    wanted = {
+        "set": change.amount,
+        "add": current + change.amount,
+        "less": current - change.amount,
+        "remove": 0,
+        "double": current * 2,
+    }[change.op]
+    draft.customizations[item.code] = min(max(wanted, 0), MAX_INGREDIENT_QUANTITY)
+
+
+def _stage_after_update(talk: _Conversation, draft: OrderDraft) -> str:
+    if draft.menu_code is None:
+        return MENU
+    if draft.style_code is None:
+        return STYLE
+    if talk.stage in (CUSTOM, CONFIRM):
+        return talk.stage
+    heard = talk.heard
+    # The whole order in one sentence ("two French dinners, grand style") goes
+    # straight to confirmation; a style given on its own leaves room to customize.
+    in_one_go = bool(heard.menu_code and heard.style_code) or bool(heard.changes)
+    return CONFIRM if in_one_go or "usual" in heard.flags else CUSTOM
+
+
+def _recommendation(talk: _Conversation) -> Recommendation:
+    context = talk.payload.context
+    return recommendations(talk.catalog, context.order_history, context.active_events)[0]
+
+
+def _accepted_recommendation(talk: _Conversation) -> str | None:
+    """The recommended menu, if the customer just said yes to it."""
+    if talk.stage not in (GREETING, MENU) or "confirm" not in talk.heard.flags:
+        return None
+    last = next(
+        (
+            m.get("content")
+            for m in reversed(talk.payload.context.messages)
+            if m.get("role") == "assistant"
+        ),
+        None,
+    )
+    menu = _recommendation(talk).menu
+    if isinstance(last, str) and (menu.name in last or menu.name_en in last):
+        return menu.code
+    return None
+
+
+def _question(talk: _Conversation, state: str, draft: OrderDraft) -> str | None:
+    replies = talk.replies
+    menu = talk.catalog.find_menu(draft.menu_code or "")
+    if state in (GREETING, MENU):
+        return replies.ask_menu()
+    if menu is None:
+        return None
+    if state == STYLE:
+        return replies.ask_style(menu)
+    if state == CUSTOM:
+        return replies.ask_custom(menu, again=talk.stage == CUSTOM)
+    if state == CONFIRM:
+        return replies.say("ask_confirm", order=replies.order(draft))
+    return None
+
+
+def _recommend_line(replies: Replies, item: Recommendation) -> str:
+    return replies.say(
+        "recommend",
+        menu=replies.name(item.menu),
+        price=f"{item.menu.price:,}",
+        reason=_reason(replies, item),
+    )
+
+
+def _reason(replies: Replies, item: Recommendation) -> str:
+    if item.why == "event" and item.event is not None:
+        return replies.say(
+            "reason_event",
+            event=item.event.get("title", ""),
+            discount=item.event.get("discount_percent", 0),
+        )
+    return replies.say(f"reason_{item.why}")
+
+
+def _suggestion(replies: Replies, item: Recommendation) -> dict[str, Any]:
+    return {
+        "code": item.menu.code,
+        "name": replies.name(item.menu),
+        "description": item.menu.description,
+        "price": item.menu.price,
+        "reason": _reason(replies, item),
+    }
+
+
+def _movement(before: str, after: str) -> str:
+    step = STAGES.index(after) - STAGES.index(before)
+    return "advance" if step > 0 else "back" if step < 0 else "stay"
+
+
+def _style_index(menu: Menu | None, code: str | None) -> int | None:
+    if menu is None or code is None:
+        return None
+    return next((i for i, s in enumerate(menu.styles) if s.code == code), None)
+
+
+def _read_draft(state: dict[str, Any], catalog: Catalog) -> OrderDraft:
+    """The current order, keeping only what the catalog knows (the context may be stale)."""
+    menu = catalog.find_menu(str(state.get("menu_code") or ""))
+    style = state.get("style_code")
+    quantity = state.get("quantity")
+    customizations = state.get("customizations") or {}
+    ingredients = {i.code for i in menu.ingredients} if menu else set()
+    return OrderDraft(
+        menu.code if menu else None,
+        style if menu and isinstance(style, str) and menu.allowed_style(style) else None,
+        quantity if isinstance(quantity, int) and 1 <= quantity <= MAX_QUANTITY else 1,
+        {
+            k: v
+            for k, v in customizations.items()
+            if k in ingredients and isinstance(v, int) and 0 <= v <= MAX_INGREDIENT_QUANTITY
+        },
+    )

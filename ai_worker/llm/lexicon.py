@@ -1,0 +1,134 @@
+"""Words the rules engine understands, in English and Korean.
+
+Catalog names and codes are matched as they come; these tables only add the
+synonyms and phrasings that a catalog does not carry.
+"""
+
+from __future__ import annotations
+
+import re
+
+MENU_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "valentine": ("valentine's", "valentines", "밸런타인", "발렌타인"),
+    "french": ("france", "프랑스", "프랑스식", "프렌치"),
+    "english": ("british", "영국", "영국식", "잉글리시", "잉글리쉬"),
+    "champagne_feast": ("champagne feast", "champagne", "샴페인 축제", "샴페인"),
+}
+STYLE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "simple": ("basic", "plain", "심플", "기본"),
+    "grand": ("그랜드",),
+    "deluxe": ("luxury", "delux", "디럭스", "디luxe", "럭셔리"),
+}
+INGREDIENT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "steak": ("steaks", "스테이크"),
+    "wine": ("wines", "red wine", "와인", "포도주"),
+    "champagne": ("샴페인",),
+    "salad": ("salads", "샐러드"),
+    "bread": ("breads", "빵"),
+    "baguette": ("baguettes", "baguette bread", "바게트빵", "바게트"),
+    "coffee": ("coffees", "커피"),
+    "eggs": ("egg", "scrambled eggs", "에그 스크램블", "계란", "달걀"),
+    "bacon": ("베이컨",),
+}
+
+EN_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2,
+    "a pair of": 2, "single": 1,
+}  # fmt: skip
+KO_NUMBERS = {
+    "하나": 1, "한": 1, "둘": 2, "두": 2, "셋": 3, "세": 3, "넷": 4, "네": 4,
+    "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10,
+}  # fmt: skip
+KO_SINO_NUMBERS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8}
+# Native numerals a Korean speaker says alone; the short forms (한, 두, 세, 네)
+# need a counter, since 네 alone means "yes" and 세 starts 세트.
+KO_STANDALONE_NUMBERS = ("하나", "둘", "셋", "넷", "다섯", "여섯", "일곱", "여덟", "아홉")
+KO_COUNTERS = r"(?:개|인분|세트|명|분|그릇|접시|잔|병|조각|장|set)"
+EN_DINNER_COUNTERS = ("dinners", "dinner", "sets", "people", "persons", "servings", "orders")
+
+_EN_NUM = "|".join(sorted(map(re.escape, EN_NUMBERS), key=len, reverse=True))
+_KO_NUM = "|".join(sorted(KO_NUMBERS, key=len, reverse=True))
+EN_NUMBER = rf"(?:\d{{1,2}}|{_EN_NUM})"
+KO_NUMBER = rf"(?:\d{{1,2}}|{_KO_NUM})"
+
+
+def number_value(word: str) -> int:
+    """The value of a matched numeral (digits, English or Korean words)."""
+    word = " ".join(word.split())
+    if word.isdigit():
+        return int(word)
+    return EN_NUMBERS.get(word) or KO_NUMBERS.get(word) or KO_SINO_NUMBERS[word]
+
+
+# Phrase lists per intent; English is matched on word boundaries, Korean as a
+# substring since particles attach to words.
+CANCEL = (
+    "cancel", "never mind", "nevermind", "forget it", "stop the order", "don't want to order",
+    "취소", "그만할", "그만 할", "주문 안 할", "안 할래", "안할래",
+)  # fmt: skip
+BACK = ("go back", "back", "previous step", "undo", "뒤로", "이전 단계", "이전으로", "돌아가")
+CHANGE_MENU = (
+    "change the menu", "change menu", "change the dinner", "different menu", "different dinner",
+    "another menu", "other menu", "메뉴 바꿀", "메뉴 바꿔", "메뉴를 바꿀", "메뉴를 바꿔",
+    "다른 메뉴", "메뉴 변경", "메뉴를 변경",
+)  # fmt: skip
+CHANGE_STYLE = (
+    "change the style", "change style", "different style", "another style", "other style",
+    "스타일 바꿀", "스타일 바꿔", "스타일을 바꿀", "스타일을 바꿔", "다른 스타일", "스타일 변경",
+    "스타일을 변경",
+)  # fmt: skip
+CONFIRM = (
+    "yes", "yeah", "yep", "sure", "confirm", "correct", "that's right", "thats right",
+    "place the order", "place my order", "place it", "order it", "sounds good", "go ahead",
+    "ok", "okay", "perfect", "looks good", "i'll take it", "let's do that", "that one",
+    "좋아요", "좋아", "좋습니다", "확인", "맞아요", "맞습니다", "맞아", "주문할게", "주문해",
+    "주문 할게", "주문하겠", "그렇게 해", "그걸로", "그거로", "그거 주세요", "부탁",
+)  # fmt: skip
+CONFIRM_WORDS = ("네", "예", "응", "넹")
+DONE = (
+    "no", "nope", "nothing", "that's all", "thats all", "that's it", "thats it", "no changes",
+    "no thanks", "i'm good", "im good", "as is", "done", "nothing else", "fine",
+    "없어요", "없습니다", "없어", "괜찮아요", "괜찮습니다", "됐어요", "됐습니다", "그대로",
+    "이대로", "아니요", "아뇨", "아니에요", "아니",
+)  # fmt: skip
+GREETING = (
+    "hi", "hello", "hey", "good evening", "good afternoon", "good morning",
+    "안녕", "반가워", "반갑습니다", "처음",
+)  # fmt: skip
+RECOMMEND = (
+    "recommend", "recommendation", "suggest", "suggestion", "what's good", "whats good",
+    "popular", "what should i", "추천", "뭐가 좋", "뭐 먹을까", "인기", "골라 줘", "골라줘",
+)  # fmt: skip
+USUAL = (
+    "the usual", "my usual", "same as last time", "same again", "same as before",
+    "last order", "늘 먹던", "평소", "지난번", "저번", "항상 먹던",
+)  # fmt: skip
+INQUIRY = (
+    "menu", "what do you have", "options", "what's in", "whats in", "what is in",
+    "how much", "price", "what comes with", "메뉴", "뭐가 있", "뭐 있", "얼마", "가격",
+    "구성", "들어가", "뭐가 나와",
+)  # fmt: skip
+DETAIL_INQUIRY = (
+    "what's in", "whats in", "what is in", "how much", "price", "what comes with",
+    "얼마", "가격", "구성", "들어가", "뭐가 나와",
+)  # fmt: skip
+
+# Ingredient changes. English modifiers stand before the ingredient, Korean
+# ones after it (with an optional particle).
+EN_REMOVE = (
+    "no", "without", "remove", "hold the", "skip the", "drop the", "minus", "take out the",
+    "leave out the", "no more", "don't want", "dont want", "not", "remove the", "without the",
+)  # fmt: skip
+EN_LESS = ("less", "fewer", "a bit less", "a little less", "reduce the", "less of the")
+EN_MORE = (
+    "more", "extra", "additional", "another", "add", "plus", "add an extra", "add some",
+    "add a", "add an", "some more", "an extra", "a little more",
+)  # fmt: skip
+EN_DOUBLE = ("double", "double the")
+EN_UNITS = r"(?:glass(?:es)?|bottles?|cups?|pieces?|slices?|portions?|servings?)\s+of\s+(?:the\s+)?"
+KO_PARTICLE = r"\s*(?:은|는|을|를|도|이|가|만)?\s*"
+KO_MORE = r"(?:더|추가|많이|넉넉)"
+KO_LESS = r"(?:적게|덜|조금만|줄여|하나\s*빼|한\s*개\s*빼)"
+KO_REMOVE = r"(?:빼|없이|제외|말고|안\s*넣|넣지\s*마|넣지\s*말|없는)"
+KO_DOUBLE = r"(?:두\s*배)"

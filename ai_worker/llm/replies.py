@@ -1,0 +1,167 @@
+"""What the rules engine says, in the language it was spoken to."""
+
+from __future__ import annotations
+
+import re
+
+from domain.catalog import Catalog, Menu
+from domain.draft import OrderDraft
+
+_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "welcome": "Good evening, welcome!",
+        "ask_menu": "Which dinner would you like? We have {menus}.",
+        "ask_style": "Which style would you like for the {menu}: {styles}?",
+        "ask_custom": (
+            "Would you like to change anything, for example more {sample_more} or no "
+            "{sample_less}? Say \"that's all\" when you're done."
+        ),
+        "ask_custom_again": "Anything else to change? Say \"that's all\" when you're done.",
+        "ask_confirm": "So that's {order}. Shall I place the order?",
+        "confirmed": "Thank you! Your order of {order} is being placed.",
+        "cancelled": "All right, I've cancelled this order. Tell me when you want to start again.",
+        "completed": "Your order has been placed. Start a new conversation to order again.",
+        "back": "Sure, let's go back.",
+        "change": "No problem, let's change that.",
+        "not_understood": "Sorry, I didn't catch that.",
+        "style_not_allowed": "The {menu} isn't served {style}; it comes {styles}.",
+        "no_ingredient": "The {menu} doesn't come with {ingredient}.",
+        "choose_menu_first": "Please choose a dinner first.",
+        "recommend": "I'd recommend the {menu} ({price} won): {reason}.",
+        "recommend_accept": "Would you like it?",
+        "reason_favorite": "it's the one you order most",
+        "reason_event": "{event} ({discount}% off) is on now",
+        "reason_default": "it's our chef's pick",
+        "menu_line": "{menu} ({price} won)",
+        "menu_detail": "The {menu} is {price} won: {description}. It comes with {ingredients}.",
+        "style_list": "{styles}",
+        "or": " or ",
+        "and": " and ",
+        "style_word": "{style} style",
+        "dinners": "{quantity} {menu}",
+        "with": "with {changes}",
+        "quantity_unit": "",
+    },
+    "ko": {
+        "welcome": "안녕하세요, 어서 오세요!",
+        "ask_menu": "어떤 디너로 하시겠어요? {menus} 중에서 골라 주세요.",
+        "ask_style": "{menu}(은)는 어떤 스타일로 하시겠어요? {styles} 중에서 골라 주세요.",
+        "ask_custom": (
+            "바꾸고 싶은 재료가 있으신가요? 예를 들어 {sample_more} 추가나 {sample_less} 빼기가 "
+            '가능해요. 없으시면 "없어요"라고 말씀해 주세요.'
+        ),
+        "ask_custom_again": '더 바꾸실 것이 있으신가요? 없으시면 "없어요"라고 말씀해 주세요.',
+        "ask_confirm": "{order}, 이대로 주문할까요?",
+        "confirmed": "감사합니다! {order} 주문을 넣고 있어요.",
+        "cancelled": "네, 주문을 취소했어요. 언제든 다시 말씀해 주세요.",
+        "completed": "주문이 이미 완료되었어요. 새로 주문하시려면 새 대화를 시작해 주세요.",
+        "back": "네, 이전 단계로 돌아갈게요.",
+        "change": "네, 바꿔 드릴게요.",
+        "not_understood": "죄송해요, 잘 이해하지 못했어요.",
+        "style_not_allowed": "{menu}(은)는 {style} 스타일이 없어요. {styles} 스타일로 준비돼요.",
+        "no_ingredient": "{menu}에는 {ingredient}(이)가 들어가지 않아요.",
+        "choose_menu_first": "먼저 디너를 골라 주세요.",
+        "recommend": "{menu}(을)를 추천드려요({price}원). {reason}.",
+        "recommend_accept": "이걸로 하시겠어요?",
+        "reason_favorite": "가장 자주 주문하신 메뉴예요",
+        "reason_event": "지금 {event} 행사로 {discount}% 할인 중이에요",
+        "reason_default": "셰프 추천 메뉴예요",
+        "menu_line": "{menu}({price}원)",
+        "menu_detail": "{menu}(은)는 {price}원이고, {description}. 구성: {ingredients}.",
+        "style_list": "{styles}",
+        "or": ", ",
+        "and": ", ",
+        "style_word": "{style} 스타일",
+        "dinners": "{menu} {quantity}개",
+        "with": "{changes}",
+        "quantity_unit": "개",
+    },
+}
+
+
+# A Korean particle depends on whether the word before it ends in a final
+# consonant: 스테이크가 but 빵이, 디너는 but 샴페인은.
+_PARTICLES = {"(은)는": ("은", "는"), "(이)가": ("이", "가"), "(을)를": ("을", "를")}
+_PARTICLE = re.compile("|".join(map(re.escape, _PARTICLES)))
+
+
+def _ends_in_consonant(text: str) -> bool:
+    last = text[-1:]
+    if "가" <= last <= "힣":
+        return (ord(last) - ord("가")) % 28 != 0
+    return last in "0136789lmn"
+
+
+def _attach_particles(text: str) -> str:
+    def pick(match: re.Match[str]) -> str:
+        with_consonant, with_vowel = _PARTICLES[match.group(0)]
+        return with_consonant if _ends_in_consonant(text[: match.start()]) else with_vowel
+
+    return _PARTICLE.sub(pick, text)
+
+
+class Replies:
+    """Sentences in one language, filled from the catalog."""
+
+    def __init__(self, language: str, catalog: Catalog) -> None:
+        self.language = language if language in _TEXT else "en"
+        self.catalog = catalog
+        self._text = _TEXT[self.language]
+
+    def say(self, key: str, **values: object) -> str:
+        """The sentence ``key`` with ``values`` filled in."""
+        return _attach_particles(self._text[key].format(**values))
+
+    def name(self, item: object) -> str:
+        """A menu's, style's or ingredient's name in this language."""
+        return str(getattr(item, "name" if self.language == "ko" else "name_en"))
+
+    def listing(self, names: list[str], joiner: str = "and") -> str:
+        """``a, b and c`` (or ``a, b, c`` in Korean)."""
+        if len(names) < 2:
+            return "".join(names)
+        return ", ".join(names[:-1]) + self._text[joiner] + names[-1]
+
+    def ask_menu(self) -> str:
+        lines = [
+            self.say("menu_line", menu=self.name(menu), price=f"{menu.price:,}")
+            for menu in self.catalog.menus
+        ]
+        return self.say("ask_menu", menus=self.listing(lines))
+
+    def style_names(self, menu: Menu) -> str:
+        return self.listing([self.name(style) for style in menu.styles], "or")
+
+    def ask_style(self, menu: Menu) -> str:
+        return self.say("ask_style", menu=self.name(menu), styles=self.style_names(menu))
+
+    def ask_custom(self, menu: Menu, again: bool) -> str:
+        if again or not menu.ingredients:
+            return self.say("ask_custom_again")
+        first, last = menu.ingredients[0], menu.ingredients[-1]
+        return self.say("ask_custom", sample_more=self.name(first), sample_less=self.name(last))
+
+    def order(self, draft: OrderDraft) -> str:
+        """The draft in words: ``2 French Dinner, Grand style, with wine 2``."""
+        menu = self.catalog.menu(draft.menu_code or "")
+        parts = [self.say("dinners", quantity=draft.quantity, menu=self.name(menu))]
+        style = menu.allowed_style(draft.style_code or "")
+        if style is not None:
+            parts.append(self.say("style_word", style=self.name(style)))
+        changes = [
+            f"{self.name(menu.ingredient(code))} {amount}"
+            for code, amount in draft.customizations.items()
+        ]
+        if changes:
+            parts.append(self.say("with", changes=", ".join(changes)))
+        return ", ".join(parts)
+
+    def describe(self, menu: Menu) -> str:
+        ingredients = ", ".join(f"{self.name(i)} {i.quantity}" for i in menu.ingredients)
+        return self.say(
+            "menu_detail",
+            menu=self.name(menu),
+            price=f"{menu.price:,}",
+            description=menu.description,
+            ingredients=ingredients,
+        )

@@ -1,0 +1,223 @@
+"""What one utterance says: menu, style, quantity, ingredient changes, intents."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ai_worker.llm import lexicon as lx
+from ai_worker.llm.text import Found, Utterance
+from domain.catalog import Catalog
+
+ChangeOp = Literal["set", "add", "less", "remove", "double"]
+FLAGS = {
+    "cancel": lx.CANCEL,
+    "back": lx.BACK,
+    "usual": lx.USUAL,
+    "recommend": lx.RECOMMEND,
+    "detail_inquiry": lx.DETAIL_INQUIRY,
+    "inquiry": lx.INQUIRY,
+    "confirm": lx.CONFIRM,
+    "done": lx.DONE,
+    "greeting": lx.GREETING,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """An ingredient change: ``set`` to, ``add``/``less`` by ``amount``, ``remove``, ``double``."""
+
+    code: str
+    op: ChangeOp
+    amount: int = 1
+
+
+@dataclass(slots=True)
+class Understanding:
+    """Everything the rules engine read from one utterance."""
+
+    language: str
+    menu_code: str | None = None
+    style_code: str | None = None
+    quantity: int | None = None
+    changes: list[Change] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)
+
+    @property
+    def has_order_details(self) -> bool:
+        """Whether the utterance names any part of an order."""
+        return bool(self.menu_code or self.style_code or self.quantity or self.changes)
+
+
+def detect_language(transcript: str, hint: str | None) -> str:
+    """``ko`` for Hangul, ``en`` for Latin letters, else the hint (default ``en``)."""
+    if re.search(r"[가-힣]", transcript):
+        return "ko"
+    if re.search(r"[A-Za-z]{2,}", transcript):
+        return "en"
+    return "ko" if hint == "ko" else "en"
+
+
+def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> Understanding:
+    """Read ``transcript`` against ``catalog``; pure and deterministic."""
+    said = Utterance(transcript)
+    result = Understanding(language=detect_language(transcript, language_hint))
+    result.changes = list(_take_changes(said, catalog))
+    if said.take(lx.CHANGE_MENU):
+        result.flags.add("change_menu")
+    if said.take(lx.CHANGE_STYLE):
+        result.flags.add("change_style")
+    result.menu_code = _take_last(said, _menu_phrases(catalog))
+    result.style_code = _take_last(said, _style_phrases(catalog))
+    result.quantity = _take_quantity(said)
+    for flag, phrases in FLAGS.items():
+        if said.has(phrases):
+            result.flags.add(flag)
+    if re.search(rf"(?<![가-힣])(?:{'|'.join(lx.CONFIRM_WORDS)})요?(?![가-힣])", said.rest):
+        result.flags.add("confirm")
+    return result
+
+
+def _names(code: str, *names: str, synonyms: dict[str, tuple[str, ...]]) -> Iterator[str]:
+    yield code
+    yield code.replace("_", " ")
+    for name in names:
+        yield name
+        # "프렌치 디너" is also called "프렌치"; "French Dinner" "French".
+        for suffix in (" 디너", "디너", " dinner"):
+            if name.lower().endswith(suffix) and len(name) > len(suffix) + 1:
+                yield name[: -len(suffix)]
+    yield from synonyms.get(code, ())
+
+
+def _menu_phrases(catalog: Catalog) -> list[tuple[str, str]]:
+    return [
+        (menu.code, phrase)
+        for menu in catalog.menus
+        for phrase in _names(menu.code, menu.name, menu.name_en, synonyms=lx.MENU_SYNONYMS)
+    ]
+
+
+def _style_phrases(catalog: Catalog) -> list[tuple[str, str]]:
+    return [
+        (style.code, phrase)
+        for style in catalog.all_styles()
+        for phrase in _names(style.code, style.name, style.name_en, synonyms=lx.STYLE_SYNONYMS)
+    ]
+
+
+def _ingredient_phrases(catalog: Catalog) -> list[tuple[str, str]]:
+    seen: dict[str, tuple[str, str]] = {}
+    for menu in catalog.menus:
+        for item in menu.ingredients:
+            seen.setdefault(item.code, (item.name, item.name_en))
+    return [
+        (code, phrase)
+        for code, (name, name_en) in seen.items()
+        for phrase in _names(code, name, name_en, synonyms=lx.INGREDIENT_SYNONYMS)
+    ]
+
+
+def _take_last(said: Utterance, phrases: list[tuple[str, str]]) -> str | None:
+    found = said.find(phrases)
+    for item in found:
+        said.consume(item.start, item.end)
+    # "not the French, the English dinner": the last one named wins.
+    return found[-1].tag if found else None
+
+
+def _alternation(phrases: tuple[str, ...]) -> str:
+    return "|".join(r"\s+".join(map(re.escape, p.split())) for p in sorted(phrases, key=len)[::-1])
+
+
+_EN_MORE = re.compile(
+    rf"(?:(?P<n1>{lx.EN_NUMBER})\s+)?(?:{_alternation(lx.EN_MORE)})\s+"
+    rf"(?:(?P<n2>{lx.EN_NUMBER})\s+)?(?:{lx.EN_UNITS})?$"
+)
+_EN_SET = re.compile(rf"(?P<n1>{lx.EN_NUMBER})\s+(?:{lx.EN_UNITS})?$")
+_EN_REMOVE = re.compile(rf"(?:{_alternation(lx.EN_REMOVE)})\s+(?:any\s+|the\s+)?$")
+_EN_LESS = re.compile(rf"(?:{_alternation(lx.EN_LESS)})\s+$")
+_EN_DOUBLE = re.compile(rf"(?:{_alternation(lx.EN_DOUBLE)})\s+$")
+_KO_AMOUNT = rf"(?P<n1>{lx.KO_NUMBER})\s*{lx.KO_COUNTERS}?"
+_KO_MORE = re.compile(rf"^{lx.KO_PARTICLE}(?:{_KO_AMOUNT}\s*)?{lx.KO_MORE}")
+_KO_LESS = re.compile(rf"^{lx.KO_PARTICLE}{lx.KO_LESS}")
+_KO_REMOVE = re.compile(rf"^{lx.KO_PARTICLE}{lx.KO_REMOVE}")
+_KO_DOUBLE = re.compile(rf"^{lx.KO_PARTICLE}{lx.KO_DOUBLE}")
+_KO_SET = re.compile(rf"^{lx.KO_PARTICLE}{_KO_AMOUNT}")
+
+
+def _take_changes(said: Utterance, catalog: Catalog) -> Iterator[Change]:
+    text = said.text
+    for mention in said.find(_ingredient_phrases(catalog)):
+        before, after = text[: mention.start], text[mention.end :]
+        change = _change_before(mention, before) if before.isascii() or not after else None
+        if change is None:
+            change = _change_after(mention, after)
+        if change is not None:
+            kind, span = change
+            said.consume(*span)
+            yield kind
+
+
+def _change_before(mention: Found, before: str) -> tuple[Change, tuple[int, int]] | None:
+    window = before[-40:]
+    offset = mention.start - len(window)
+    patterns: list[tuple[re.Pattern[str], ChangeOp]] = [
+        (_EN_MORE, "add"),
+        (_EN_REMOVE, "remove"),
+        (_EN_LESS, "less"),
+        (_EN_DOUBLE, "double"),
+        (_EN_SET, "set"),
+    ]
+    for pattern, op in patterns:
+        match = pattern.search(window)
+        if match:
+            amount = _amount(match) or (0 if op == "set" else 1)
+            return Change(mention.tag, op, amount), (offset + match.start(), mention.end)
+    return None
+
+
+def _change_after(mention: Found, after: str) -> tuple[Change, tuple[int, int]] | None:
+    patterns: list[tuple[re.Pattern[str], ChangeOp]] = [
+        (_KO_LESS, "less"),
+        (_KO_DOUBLE, "double"),
+        (_KO_MORE, "add"),
+        (_KO_REMOVE, "remove"),
+        (_KO_SET, "set"),
+    ]
+    for pattern, op in patterns:
+        match = pattern.search(after)
+        if match:
+            amount = _amount(match) or 1
+            return Change(mention.tag, op, amount), (mention.start, mention.end + match.end())
+    return None
+
+
+def _amount(match: re.Match[str]) -> int | None:
+    groups = match.groupdict()
+    word = groups.get("n1") or groups.get("n2")
+    return lx.number_value(word) if word else None
+
+
+_EN_QUANTITY = re.compile(
+    rf"(?<![a-z0-9']){lx.EN_NUMBER}(?![a-z0-9'])(?!\s+(?:more|extra|of the|o'clock))"
+)
+_EN_NOT_QUANTITY = re.compile(r"\b(?:that|this|the|which|other|first|second|last)\s+one\b")
+_KO_QUANTITY = re.compile(
+    rf"(?:{lx.KO_NUMBER})\s*{lx.KO_COUNTERS}"
+    rf"|(?:{'|'.join(lx.KO_SINO_NUMBERS)})\s*인분"
+    rf"|(?<![가-힣])(?:{'|'.join(lx.KO_STANDALONE_NUMBERS)})(?![가-힣])"
+    r"|(?<![0-9])\d{1,2}(?![0-9])"
+)
+
+
+def _take_quantity(said: Utterance) -> int | None:
+    while said.take_pattern(_EN_NOT_QUANTITY):
+        pass
+    match = said.take_pattern(_KO_QUANTITY if re.search("[가-힣]", said.text) else _EN_QUANTITY)
+    if match is None:
+        return None
+    word = re.sub(rf"\s*{lx.KO_COUNTERS}$|\s*인분$", "", match.group(0).strip())
+    return lx.number_value(word)

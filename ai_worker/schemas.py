@@ -1,0 +1,103 @@
+"""Payloads the engines accept and the ``llm`` result they give, as pydantic models."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ai_worker.errors import BadRequest
+
+STAGES = (
+    "greeting",
+    "menu_selection",
+    "style_selection",
+    "customization",
+    "confirmation",
+    "completed",
+)
+Stage = Literal[
+    "greeting", "menu_selection", "style_selection", "customization", "confirmation", "completed"
+]
+Decision = Literal["stay", "advance", "back", "confirm", "cancel"]
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class SttPayload(_Lenient):
+    audio_b64: str
+    filename: str | None = None
+    mime_type: str | None = None
+    language: str | None = None
+
+
+class ImagePayload(_Lenient):
+    prompt: str = Field(min_length=1, max_length=2000)
+    aspect_ratio: Literal["1:1"] = "1:1"
+
+
+class LlmContext(_Lenient):
+    messages: list[dict[str, Any]] = Field(default_factory=list)
+    stage: Stage = "greeting"
+    order_state: dict[str, Any] = Field(default_factory=dict)
+    order_history: dict[str, Any] = Field(default_factory=dict)
+    active_events: list[dict[str, Any]] = Field(default_factory=list)
+    catalog: dict[str, Any]
+    language: str | None = None
+    context_summary: str | None = None
+    order_state_summary: str | None = None
+
+
+class LlmPayload(_Lenient):
+    transcript: str
+    user_id: str | None = None
+    session_id: str | None = None
+    context: LlmContext
+
+
+class MenuSuggestion(_Lenient):
+    code: str
+    name: str
+    description: str = ""
+    price: int = 0
+    reason: str = ""
+
+
+class OrderState(_Lenient):
+    menu_code: str | None = None
+    style_code: str | None = None
+    quantity: int = Field(1, ge=1)
+    customizations: dict[str, int] = Field(default_factory=dict)
+
+
+class LlmResult(_Lenient):
+    """The ``llm`` result: the fields of ``VoiceAnalysisResponse`` but ``session_id``."""
+
+    intent: str = "unknown"
+    confidence: float = Field(0.5, ge=0.0, le=1.0)
+    response: str
+    analysis: dict[str, Any] = Field(default_factory=dict)
+    recommended_menu: MenuSuggestion | None = None
+    alternatives: list[MenuSuggestion] = Field(default_factory=list)
+    additional_questions: list[str] = Field(default_factory=list)
+    order_state: OrderState = Field(default_factory=OrderState)
+    state: Stage
+    state_decision: Decision = "stay"
+    menu_selection: int | None = None
+    style_selection: int | None = None
+    quantity: int | None = None
+    customization_overrides: dict[str, int] = Field(default_factory=dict)
+
+
+def read_payload(model: type[_Model], payload: dict[str, Any]) -> _Model:
+    """``payload`` as ``model``, or :class:`BadRequest` naming the bad fields."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(map(str, e["loc"])) or "payload" for e in exc.errors())
+        raise BadRequest(f"bad payload fields: {fields}") from None
