@@ -23,6 +23,17 @@ def ai_processing(worker_id: str) -> str:
 AI_WORKERS_PATTERN = "ai:processing:*"
 
 
+def ai_worker_alive(worker_id: str) -> str:
+    """Refreshed with a short TTL by a live AI worker: while it exists, that
+    worker's processing list is not an orphan to requeue."""
+    return f"ai:alive:{worker_id}"
+
+
+# Held while a worker requeues the processing lists of dead workers, so that
+# two workers starting together do not requeue the same request twice.
+AI_REQUEUE_LOCK = "ai:lock:requeue"
+
+
 def voice_session(session_id: str) -> str:
     """A conversation session, JSON, with a sliding TTL."""
     return f"voice:session:{session_id}"
