@@ -132,7 +132,11 @@ class AIRequester:
         self._fail_waiting(BusUnavailable("the AI requester was closed"))
 
     async def request(
-        self, kind: str, payload: dict[str, Any], *, timeout: float  # noqa: ASYNC109
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        timeout: float,  # noqa: ASYNC109
     ) -> dict[str, Any]:
         """Send a ``kind`` request and return the ``result`` of its ``ok`` reply.
 

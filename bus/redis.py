@@ -1,0 +1,243 @@
+"""The bus on Redis (``redis.asyncio`` with hiredis): one pool, one pub/sub connection."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, cast
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.connection import AbstractConnection
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from bus.base import Bus, Data, LogEntry, Subscription
+from bus.data import to_bytes
+from bus.lock import hold_lock
+from bus.redis_errors import translated
+from bus.redis_subscriber import SharedSubscriber
+
+# Compare-and-delete: only the holder's token may free the lock.
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+_LOG_FIELD = b"d"
+# The casts below: decode_responses is off, so replies are bytes, whatever the
+# union redis-py's annotations allow.
+
+
+def _milliseconds(seconds: float) -> int:
+    # Redis refuses a zero PX; the shortest it takes is one millisecond.
+    return max(1, round(seconds * 1000))
+
+
+class RedisBus(Bus):
+    """The bus on a Redis server.
+
+    Commands share one :class:`BlockingConnectionPool` of ``max_connections``
+    (a caller waits up to ``pool_timeout`` s for a free one instead of failing);
+    every subscription shares one pub/sub connection, checked every
+    ``health_check_interval`` s. There is no socket timeout: blocking pops wait as
+    long as they are told to, and callers bound their waits themselves. ``clock``
+    (Unix seconds) dates the retention cut-off of logs.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_connections: int = 8,
+        pool_timeout: float = 5.0,
+        connect_timeout: float = 2.0,
+        health_check_interval: float = 5.0,
+        client_name: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=pool_timeout,
+            socket_timeout=None,
+            socket_connect_timeout=connect_timeout,
+            health_check_interval=health_check_interval,
+            client_name=client_name,
+            # One immediate retry replaces a pooled connection that died with a
+            # restarted server; a server that is down still fails at once.
+            retry=Retry(NoBackoff(), 1),
+        )
+        self._setup(url, Redis(connection_pool=pool), health_check_interval, clock)
+
+    @classmethod
+    def from_client(
+        cls,
+        client: Redis,
+        *,
+        url: str = "redis://",
+        health_check_interval: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> RedisBus:
+        """A bus over an existing client (fakeredis's ``FakeAsyncRedis`` in tests); it closes it."""
+        bus = cls.__new__(cls)
+        bus._setup(url, client, health_check_interval, clock)
+        return bus
+
+    def _setup(
+        self, url: str, client: Redis, health_check_interval: float, clock: Callable[[], float]
+    ) -> None:
+        self.url = url
+        self._client = client
+        self._clock = clock
+        self._subscriber = SharedSubscriber(
+            self._pubsub_connection, health_check_interval=health_check_interval
+        )
+        self._release_script = client.register_script(_RELEASE)
+
+    def _pubsub_connection(self) -> AbstractConnection:
+        pool = self._client.connection_pool
+        options: dict[str, Any] = {
+            **pool.connection_kwargs,
+            # The listener waits for messages indefinitely (PITFALLS: a socket
+            # timeout makes it reconnect in every quiet spell); the subscriber
+            # does its own health checks, and reads RESP2 replies.
+            "socket_timeout": None,
+            "health_check_interval": 0,
+            "protocol": 2,
+            "retry": Retry(NoBackoff(), 0),
+        }
+        connection: AbstractConnection = pool.connection_class(**options)
+        return connection
+
+    @property
+    def subscription_count(self) -> int:
+        """Live subscriptions in this process, for leak checks."""
+        return self._subscriber.subscription_count
+
+    # lifecycle -----------------------------------------------------------
+    async def connect(self) -> None:
+        await self.ping()
+
+    async def close(self) -> None:
+        await self._subscriber.close()
+        await self._client.aclose()
+
+    async def ping(self) -> None:
+        with translated():
+            await self._client.ping()
+
+    def add_connection_listener(self, listener: Callable[[bool], None]) -> Callable[[], None]:
+        return self._subscriber.add_listener(listener)
+
+    # queues ---------------------------------------------------------------
+    async def push(self, queue: str, data: Data) -> int:
+        with translated():
+            return int(await self._client.lpush(queue, to_bytes(data)))
+
+    async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
+        """``BRPOP``; a ``timeout`` of zero or less does not wait (``RPOP``)."""
+        with translated():
+            if timeout <= 0:
+                return cast("bytes | None", await self._client.rpop(queue))
+            popped = cast("list[bytes] | None", await self._client.brpop([queue], timeout=timeout))
+        return None if popped is None else popped[1]
+
+    async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
+        """``BRPOPLPUSH`` (fakeredis's ``BLMOVE`` does not block); zero or less: ``RPOPLPUSH``."""
+        with translated():
+            if timeout <= 0:
+                moved = await self._client.rpoplpush(queue, processing)
+            else:
+                moved = await self._client.brpoplpush(queue, processing, timeout=timeout)
+        return cast("bytes | None", moved)
+
+    async def remove(self, queue: str, data: Data) -> int:
+        with translated():
+            return int(await self._client.lrem(queue, 1, to_bytes(data)))  # type: ignore[arg-type]  # stubs want str
+
+    async def items(self, queue: str) -> list[bytes]:
+        with translated():
+            items = cast("list[bytes]", await self._client.lrange(queue, 0, -1))
+        return items[::-1]
+
+    async def length(self, queue: str) -> int:
+        with translated():
+            return int(await self._client.llen(queue))
+
+    # keys -------------------------------------------------------------------
+    async def get(self, key: str) -> bytes | None:
+        with translated():
+            return cast("bytes | None", await self._client.get(key))
+
+    async def set(
+        self, key: str, data: Data, *, ttl: float | None = None, only_if_missing: bool = False
+    ) -> bool:
+        expiry = None if ttl is None else _milliseconds(ttl)
+        with translated():
+            return bool(await self._client.set(key, to_bytes(data), px=expiry, nx=only_if_missing))
+
+    async def delete(self, *keys: str) -> int:
+        if not keys:
+            return 0
+        with translated():
+            return int(await self._client.delete(*keys))
+
+    async def expire(self, key: str, ttl: float) -> bool:
+        with translated():
+            return bool(await self._client.pexpire(key, _milliseconds(ttl)))
+
+    async def scan(self, pattern: str) -> list[str]:
+        with translated():
+            # SCAN may return a key more than once; keep the first.
+            found = {
+                key.decode(): None
+                async for key in self._client.scan_iter(match=pattern, count=1000)
+            }
+        return list(found)
+
+    # pub/sub ----------------------------------------------------------------
+    async def publish(self, channel: str, data: Data) -> int:
+        with translated():
+            return int(await self._client.publish(channel, to_bytes(data)))
+
+    async def subscribe(self, *channels: str, buffer: int = 1000) -> Subscription:
+        return await self._subscriber.subscribe(channels, buffer, patterns=False)
+
+    async def psubscribe(self, *patterns: str, buffer: int = 1000) -> Subscription:
+        return await self._subscriber.subscribe(patterns, buffer, patterns=True)
+
+    # locks --------------------------------------------------------------------
+    def lock(self, name: str, *, ttl: float, wait: float) -> AbstractAsyncContextManager[None]:
+        return hold_lock(self._acquire, self._release, name, ttl=ttl, wait=wait)
+
+    async def _acquire(self, name: str, token: str, ttl: float) -> bool:
+        return await self.set(name, token, ttl=ttl, only_if_missing=True)
+
+    async def _release(self, name: str, token: str) -> bool:
+        with translated():
+            return bool(await self._release_script(keys=[name], args=[token]))
+
+    # per-user logs ------------------------------------------------------------------
+    async def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> str:
+        oldest_kept = f"{int((self._clock() - retention) * 1000)}-0"
+        with translated():
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.xadd(log, {_LOG_FIELD: to_bytes(data)}, maxlen=maxlen, approximate=True)
+                pipe.xtrim(log, minid=oldest_kept, approximate=True)
+                entry_id, _ = await pipe.execute()
+        return cast(bytes, entry_id).decode()
+
+    async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
+        with translated():
+            entries = cast(
+                "list[tuple[bytes, dict[bytes, bytes]]]",
+                await self._client.xrange(log, min=f"({after_id}", max="+", count=count),
+            )
+        return [LogEntry(entry_id.decode(), fields[_LOG_FIELD]) for entry_id, fields in entries]
+
+    async def log_first_id(self, log: str) -> str | None:
+        with translated():
+            entries = cast("list[tuple[bytes, Any]]", await self._client.xrange(log, count=1))
+        return entries[0][0].decode() if entries else None

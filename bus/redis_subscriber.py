@@ -1,0 +1,306 @@
+"""One pub/sub connection per process, shared by every subscription (saq's multiplexer).
+
+Subscriptions register here; the first subscriber of a name sends ``SUBSCRIBE``
+and waits for Redis to confirm it, later ones join at no cost. One reader task
+routes each message to the subscriptions of its channel or pattern. When the
+connection drops it reconnects (at once, then with backoff), subscribes every
+name again, and tells the connection listeners, so that waiters can re-read
+what they may have missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from redis.asyncio.connection import AbstractConnection
+
+from bus.base import BusUnavailable, Message
+from bus.redis_errors import CONNECTION_ERRORS
+from bus.subscription import BufferedSubscription
+
+logger = logging.getLogger(__name__)
+
+Subscribers = set[BufferedSubscription]
+Listener = Callable[[bool], None]
+
+# What a subscribe or a read ends with when the connection is lost.
+_LOST = (BusUnavailable, TimeoutError, *CONNECTION_ERRORS)
+_CONFIRM_TIMEOUT = 5.0
+_FIRST_RETRY = 0.05
+_LONGEST_RETRY = 2.0
+
+
+class _State(enum.Enum):
+    IDLE = "idle"
+    UP = "up"
+    RECONNECTING = "reconnecting"
+    DOWN = "down"
+    CLOSED = "closed"
+
+
+class _Kind:
+    """The commands and replies of one kind of subscription (channels or patterns)."""
+
+    def __init__(self, subscribe: str, unsubscribe: str) -> None:
+        self.subscribe = subscribe
+        self.unsubscribe = unsubscribe
+        self.confirmation = subscribe.lower().encode()
+        self.subscribers: dict[str, Subscribers] = {}
+
+
+class SharedSubscriber:
+    """Multiplexes every channel and pattern subscription of a process on one connection."""
+
+    def __init__(
+        self, make_connection: Callable[[], AbstractConnection], *, health_check_interval: float
+    ) -> None:
+        self._make_connection = make_connection
+        self._health_check_interval = health_check_interval
+        self._channels = _Kind("SUBSCRIBE", "UNSUBSCRIBE")
+        self._patterns = _Kind("PSUBSCRIBE", "PUNSUBSCRIBE")
+        self._confirmations: dict[tuple[bytes, str], asyncio.Future[None]] = {}
+        self._listeners: list[Listener] = []
+        self._connection: AbstractConnection | None = None
+        self._state = _State.IDLE
+        self._restored = asyncio.Event()
+        self._starting = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._unanswered_pings = 0
+
+    @property
+    def subscription_count(self) -> int:
+        """Live subscriptions, channel and pattern."""
+        tables = (*self._channels.subscribers.values(), *self._patterns.subscribers.values())
+        return len({subscription for subscribers in tables for subscription in subscribers})
+
+    def add_listener(self, listener: Listener) -> Callable[[], None]:
+        """See :meth:`bus.base.Bus.add_connection_listener`."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    async def subscribe(
+        self, names: tuple[str, ...], buffer: int, *, patterns: bool
+    ) -> BufferedSubscription:
+        """A subscription to ``names``, live (confirmed by Redis) when this returns."""
+        kind = self._patterns if patterns else self._channels
+        await self._ready()
+
+        async def unregister(subscription: BufferedSubscription) -> None:
+            await self._unregister(kind, names, subscription)
+
+        subscription = BufferedSubscription(
+            () if patterns else names, names if patterns else (), buffer, unregister
+        )
+        waits: list[asyncio.Future[None]] = []
+        new: list[str] = []
+        for name in names:
+            confirmation = self._confirmations.get((kind.confirmation, name))
+            if name not in kind.subscribers:
+                new.append(name)
+                confirmation = self._expect(kind, name)
+            if confirmation is not None:
+                waits.append(confirmation)
+            kind.subscribers.setdefault(name, Subscribers()).add(subscription)
+        try:
+            if new:
+                await self._send(kind.subscribe, *new)
+            async with asyncio.timeout(_CONFIRM_TIMEOUT):
+                await asyncio.gather(*(asyncio.shield(wait) for wait in waits))
+        except _LOST as error:
+            await subscription.close()
+            raise BusUnavailable(f"could not subscribe to {names}: {error}") from error
+        return subscription
+
+    async def close(self) -> None:
+        """Close the connection and end every subscription."""
+        self._state = _State.CLOSED
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._fail_confirmations()
+        for kind in (self._channels, self._patterns):
+            for subscribers in kind.subscribers.values():
+                for subscription in subscribers:
+                    subscription.end()
+            kind.subscribers.clear()
+        await self._disconnect()
+
+    # connection ---------------------------------------------------------------
+    async def _ready(self) -> None:
+        async with self._starting:
+            if self._state is _State.CLOSED:
+                raise BusUnavailable("the bus is closed")
+            if self._state is _State.IDLE:
+                try:
+                    await self._open()
+                except CONNECTION_ERRORS as error:
+                    await self._disconnect()
+                    raise BusUnavailable(f"Redis is unavailable: {error}") from error
+                self._state = _State.UP
+                self._tasks = [
+                    asyncio.create_task(self._read_forever(), name="bus-pubsub-reader"),
+                    asyncio.create_task(self._check_health(), name="bus-pubsub-health"),
+                ]
+        if self._state is _State.RECONNECTING:
+            # A drop is being repaired this instant; give it the time a subscribe gets.
+            try:
+                async with asyncio.timeout(_CONFIRM_TIMEOUT):
+                    await self._restored.wait()
+            except TimeoutError:
+                pass
+        if self._state is not _State.UP:
+            raise BusUnavailable("the Redis pub/sub connection is down")
+
+    async def _open(self) -> None:
+        """Connect and subscribe every registered name again, waiting for Redis to confirm."""
+        self._connection = self._make_connection()
+        await self._connection.connect()  # type: ignore[no-untyped-call]  # untyped in redis-py
+        self._unanswered_pings = 0
+        waits: list[asyncio.Future[None]] = []
+        for kind in (self._channels, self._patterns):
+            names = list(kind.subscribers)
+            if names:
+                waits.extend(self._expect(kind, name) for name in names)
+                await self._send(kind.subscribe, *names)
+        async with asyncio.timeout(_CONFIRM_TIMEOUT):
+            while not all(wait.done() for wait in waits):
+                self._handle(await self._connection.read_response())
+
+    async def _disconnect(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(*CONNECTION_ERRORS):
+                await connection.disconnect(nowait=True)
+
+    async def _send(self, *command: str) -> None:
+        if self._connection is None:
+            raise BusUnavailable("the Redis pub/sub connection is down")
+        await self._connection.send_command(*command, check_health=False)
+
+    async def _read_forever(self) -> None:
+        while True:
+            try:
+                if self._connection is None:
+                    raise BusUnavailable("the Redis pub/sub connection is gone")
+                response = await self._connection.read_response()
+            except _LOST as error:
+                await self._reconnect(error)
+                continue
+            self._handle(response)
+
+    async def _reconnect(self, error: BaseException) -> None:
+        logger.warning("Redis pub/sub connection lost (%s); reconnecting", error)
+        self._state = _State.RECONNECTING
+        self._restored.clear()
+        self._fail_confirmations()
+        delay = _FIRST_RETRY
+        while True:
+            await self._disconnect()
+            try:
+                await self._open()
+                break
+            except _LOST as retry_error:
+                if self._state is not _State.DOWN:
+                    logger.warning(
+                        "Redis is down (%s); retrying every %.2f s at most",
+                        retry_error,
+                        _LONGEST_RETRY,
+                    )
+                    self._state = _State.DOWN
+                    self._notify(up=False)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _LONGEST_RETRY)
+        self._state = _State.UP
+        self._restored.set()
+        logger.info(
+            "Redis pub/sub connection restored; %d channels and %d patterns subscribed again",
+            len(self._channels.subscribers),
+            len(self._patterns.subscribers),
+        )
+        self._notify(up=True)
+
+    async def _check_health(self) -> None:
+        # A server that vanished without closing the socket never wakes the
+        # reader; an unanswered PING one interval later tells us instead.
+        while True:
+            await asyncio.sleep(self._health_check_interval)
+            if self._state is not _State.UP or self._connection is None:
+                continue
+            if self._unanswered_pings:
+                logger.warning(
+                    "Redis pub/sub connection silent for %.1f s", self._health_check_interval
+                )
+                await self._disconnect()
+                continue
+            self._unanswered_pings += 1
+            with contextlib.suppress(*CONNECTION_ERRORS):
+                await self._send("PING")
+
+    def _notify(self, *, up: bool) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(up)
+            except Exception:
+                logger.exception("bus connection listener failed")
+
+    # subscriptions -------------------------------------------------------------
+    def _expect(self, kind: _Kind, name: str) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._confirmations[(kind.confirmation, name)] = future
+        return future
+
+    def _fail_confirmations(self) -> None:
+        for future in self._confirmations.values():
+            if not future.done():
+                future.set_exception(BusUnavailable("the Redis pub/sub connection was lost"))
+                # Retrieved by nobody when its subscriber gave up already.
+                future.exception()
+        self._confirmations.clear()
+
+    async def _unregister(
+        self, kind: _Kind, names: tuple[str, ...], subscription: BufferedSubscription
+    ) -> None:
+        gone = []
+        for name in names:
+            subscribers = kind.subscribers.get(name)
+            if subscribers is None:
+                continue
+            subscribers.discard(subscription)
+            if not subscribers:
+                del kind.subscribers[name]
+                gone.append(name)
+        if gone and self._state is _State.UP:
+            # Not confirmed: nothing waits for it, and a new SUBSCRIBE sent after
+            # it is confirmed after it, in order.
+            with contextlib.suppress(*_LOST):
+                await self._send(kind.unsubscribe, *gone)
+
+    def _handle(self, response: Any) -> None:
+        if not isinstance(response, list) or not response:
+            self._unanswered_pings = 0  # +PONG outside subscribed mode
+            return
+        kind_of_reply = response[0]
+        if kind_of_reply == b"message":
+            self._deliver(self._channels, response[1], Message(response[1].decode(), response[2]))
+        elif kind_of_reply == b"pmessage":
+            pattern = response[1].decode()
+            self._deliver(
+                self._patterns, response[1], Message(response[2].decode(), response[3], pattern)
+            )
+        elif kind_of_reply == b"pong":
+            self._unanswered_pings = 0
+        elif kind_of_reply in (self._channels.confirmation, self._patterns.confirmation):
+            future = self._confirmations.pop((kind_of_reply, response[1].decode()), None)
+            if future is not None and not future.done():
+                future.set_result(None)
+
+    @staticmethod
+    def _deliver(kind: _Kind, name: bytes, message: Message) -> None:
+        for subscription in list(kind.subscribers.get(name.decode(), ())):
+            subscription.deliver(message)
