@@ -11,7 +11,9 @@ from domain import (
     MAX_MESSAGES,
     MAX_QUANTITY,
     Catalog,
+    ChatMessage,
     ConversationSession,
+    Decision,
     Ingredient,
     Menu,
     OrderDraft,
@@ -19,6 +21,7 @@ from domain import (
     Role,
     Stage,
     Style,
+    TurnProposal,
 )
 from domain.conversation import MESSAGE_ROLES
 from domain.stages import stage_supported
@@ -85,7 +88,7 @@ drafts = st.builds(
     customizations=st.dictionaries(codes, st.integers(0, MAX_INGREDIENT_QUANTITY), max_size=4),
 )
 messages = st.lists(
-    st.fixed_dictionaries({"role": st.sampled_from(MESSAGE_ROLES), "content": text}),
+    st.builds(ChatMessage, role=st.sampled_from(MESSAGE_ROLES), content=text),
     max_size=MAX_MESSAGES,
 )
 times = st.floats(min_value=0, max_value=4e9, allow_nan=False)
@@ -108,3 +111,21 @@ def sessions(draw: st.DrawFn) -> ConversationSession:
         stage=stage,
         order_id=draw(text.filter(bool)) if stage == Stage.COMPLETED else None,
     )
+
+
+amounts = st.dictionaries(
+    ingredient_codes, st.integers(-2, MAX_INGREDIENT_QUANTITY + 2), max_size=3
+)
+positions = st.integers(-1, 4)
+proposals = st.builds(
+    TurnProposal,
+    menu_code=menu_codes,
+    style_code=style_codes,
+    quantity=st.one_of(st.none(), quantities),
+    customizations=st.one_of(st.none(), amounts),
+    menu_selection=st.one_of(st.none(), positions),
+    style_selection=st.one_of(st.none(), positions),
+    customization_overrides=st.one_of(st.none(), amounts),
+    state=st.one_of(st.none(), st.sampled_from([*Stage, "dessert"])),
+    state_decision=st.one_of(st.none(), st.sampled_from([*Decision, "maybe"])),
+)
