@@ -1,0 +1,227 @@
+"""The consumption loop: pop requests into a processing list, answer, then let go.
+
+A request moves atomically from its queue into this worker's processing list
+(``BRPOPLPUSH``) and leaves it only once answered, dropped past its deadline,
+or put back, so a crash loses nothing: a later worker requeues the lists of
+workers whose heartbeat expired.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ai_worker.config import WorkerConfig
+from ai_worker.engines import Engine, build_engine
+from ai_worker.errors import BadRequest, EngineError
+from ai_worker.recovery import requeue_list, requeue_orphans
+from ai_worker.requests import AIRequest, parse_request
+from bus import make_bus
+from bus.ai import publish_result
+from bus.base import Bus, BusError
+from bus.keys import ai_processing, ai_queue, ai_worker_alive
+
+logger = logging.getLogger(__name__)
+
+_RETRY_AFTER_BUS_ERROR = 1.0
+
+
+class Worker:
+    """Serves the AI queues of ``config.kinds`` on ``bus``, at most
+    ``config.concurrency`` requests in hand at once.
+
+    ``engines`` replaces the configured engines (tests); ``clock`` gives Unix
+    seconds for deadlines.
+    """
+
+    def __init__(
+        self,
+        bus: Bus,
+        config: WorkerConfig,
+        *,
+        engines: Mapping[str, Engine] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._bus = bus
+        self._config = config
+        self._clock = clock
+        self._engines = dict(engines or {k: build_engine(k, config) for k in config.kinds})
+        self._slots = asyncio.Semaphore(config.concurrency)
+        self._loops: list[asyncio.Task[None]] = []
+        self._in_hand: set[asyncio.Task[None]] = set()
+        self.processing = ai_processing(config.worker_id)
+        """This worker's processing list."""
+
+    @property
+    def in_hand(self) -> int:
+        """Requests taken and not yet answered."""
+        return len(self._in_hand)
+
+    async def start(self) -> None:
+        """Announce this worker, requeue what dead workers left, then consume."""
+        if self._loops:
+            return
+        await self._beat()
+        await requeue_orphans(self._bus, self._config.worker_id, include_own=True)
+        self._loops = [
+            asyncio.create_task(self._consume(kind), name=f"ai-worker-{kind}")
+            for kind in self._config.kinds
+        ]
+        self._loops.append(asyncio.create_task(self._heartbeat(), name="ai-worker-heartbeat"))
+        logger.info(
+            "AI worker %s serving %s", self._config.worker_id, ", ".join(self._config.kinds)
+        )
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop taking requests, finish those in hand for up to ``grace`` seconds,
+        then put what is left back on its queue."""
+        for task in self._loops:
+            task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        self._loops = []
+        if self._in_hand:
+            await asyncio.wait(self._in_hand, timeout=grace)
+        for task in self._in_hand:
+            task.cancel()
+        await asyncio.gather(*self._in_hand, return_exceptions=True)
+        try:
+            requeued = await requeue_list(self._bus, self.processing)
+            await self._bus.delete(ai_worker_alive(self._config.worker_id))
+        except BusError:
+            logger.exception("could not requeue; the next worker to start will")
+        else:
+            if requeued:
+                logger.info("requeued %d unfinished requests", requeued)
+        for engine in self._engines.values():
+            await engine.close()
+
+    async def _consume(self, kind: str) -> None:
+        queue = ai_queue(kind)
+        while True:
+            await self._slots.acquire()
+            try:
+                raw = await self._bus.pop_into(queue, self.processing, self._config.poll_timeout)
+            except BusError:
+                self._slots.release()
+                logger.exception("popping %s failed; retrying", queue)
+                await asyncio.sleep(_RETRY_AFTER_BUS_ERROR)
+                continue
+            except BaseException:
+                self._slots.release()
+                raise
+            if raw is None:
+                self._slots.release()
+                continue
+            task = asyncio.create_task(self._handle(kind, raw))
+            self._in_hand.add(task)
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_hand.discard(task)
+        self._slots.release()
+
+    async def _handle(self, kind: str, raw: bytes) -> None:
+        try:
+            request = parse_request(raw)
+            if request.kind != kind:
+                raise BadRequest(
+                    f"a {request.kind} request in the {kind} queue", request_id=request.request_id
+                )
+        except BadRequest as exc:
+            logger.warning("malformed %s request: %s", kind, exc.message)
+            if exc.request_id is not None:
+                await self._answer_and_release(exc.request_id, _error(exc), raw)
+            else:
+                await self._release(raw)
+            return
+        body = await self._run(request)
+        if body is None:
+            await self._release(raw)
+        else:
+            await self._answer_and_release(request.request_id, body, raw)
+
+    async def _run(self, request: AIRequest) -> dict[str, Any] | None:
+        """The reply to send, or ``None`` if the requester stopped waiting."""
+        remaining = request.deadline - self._clock()
+        if remaining <= 0:
+            logger.info("dropped %s past its deadline", request.request_id)
+            return None
+        try:
+            result = await asyncio.wait_for(
+                self._engines[request.kind].run(request.payload), remaining
+            )
+        except TimeoutError:
+            logger.info("dropped %s: its deadline passed while it ran", request.request_id)
+            return None
+        except EngineError as exc:
+            logger.warning("%s failed: %s: %s", request.request_id, exc.code, exc.message)
+            return _error(exc)
+        except Exception:
+            logger.exception("engine failure on %s", request.request_id)
+            return {
+                "status": "error",
+                "error": {"code": "engine_error", "message": "the engine failed"},
+            }
+        return {"status": "ok", "result": result}
+
+    async def _answer_and_release(self, request_id: str, body: dict[str, Any], raw: bytes) -> None:
+        try:
+            await publish_result(self._bus, request_id, {"request_id": request_id, **body})
+        except BusError:
+            # Left in the processing list: requeued when this worker stops or is
+            # found dead, so the request is answered later rather than lost.
+            logger.exception("could not answer %s", request_id)
+            return
+        await self._release(raw)
+
+    async def _release(self, raw: bytes) -> None:
+        try:
+            await self._bus.remove(self.processing, raw)
+        except BusError:
+            logger.exception("could not remove a finished request from %s", self.processing)
+
+    async def _beat(self) -> None:
+        await self._bus.set(
+            ai_worker_alive(self._config.worker_id),
+            self._config.worker_id,
+            ttl=self._config.heartbeat_ttl,
+        )
+
+    async def _heartbeat(self) -> None:
+        interval = self._config.heartbeat_ttl / 3
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._beat()
+                await requeue_orphans(self._bus, self._config.worker_id, include_own=False)
+            except BusError:
+                logger.exception("heartbeat failed")
+
+
+def _error(exc: EngineError) -> dict[str, Any]:
+    return {"status": "error", "error": {"code": exc.code, "message": exc.message}}
+
+
+async def run_worker(bus_url: str, config: WorkerConfig) -> None:
+    """Run one worker on the bus at ``bus_url`` until SIGINT or SIGTERM."""
+    bus = make_bus(bus_url)
+    await bus.connect()
+    worker = Worker(bus, config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await worker.start()
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(ValueError, RuntimeError):
+                loop.remove_signal_handler(signum)
+        await worker.stop()
+        await bus.close()

@@ -1,0 +1,83 @@
+"""Fixtures of the AI worker tests: a bus per backend, fake engines, a worker factory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from ai_worker.config import WorkerConfig
+from ai_worker.engines import Engine
+from ai_worker.runner import Worker
+from bus.base import Bus
+from bus.memory import MemoryBus
+from bus.redis import RedisBus
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def bus(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[Bus]:
+    """A connected, empty bus: the in-memory twin, then the real Redis (its own db)."""
+    backend: Bus
+    if request.param == "memory":
+        backend = MemoryBus()
+    else:
+        client = aioredis.Redis.from_url(redis_url)
+        await client.flushdb()
+        await client.aclose()
+        backend = RedisBus(redis_url, max_connections=32)
+    await backend.connect()
+    yield backend
+    await backend.close()
+
+
+class FakeEngine:
+    """An engine that records payloads, can be held on a gate, and can fail."""
+
+    def __init__(
+        self, *, error: Exception | None = None, gate: asyncio.Event | None = None
+    ) -> None:
+        self.error = error
+        self.gate = gate
+        self.payloads: list[dict[str, Any]] = []
+        self.started = asyncio.Event()
+        self.closed = False
+
+    async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+        self.payloads.append(payload)
+        self.started.set()
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.error is not None:
+            raise self.error
+        return {"echo": payload}
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+WorkerFactory = Callable[..., Awaitable[Worker]]
+
+
+@pytest.fixture
+async def make_worker(bus: Bus) -> AsyncIterator[WorkerFactory]:
+    """Start workers on ``bus`` (fast polling); every one still running is stopped after."""
+    started: list[Worker] = []
+
+    async def make(
+        engines: Mapping[str, Engine] | None = None, *, start: bool = True, **options: Any
+    ) -> Worker:
+        settings: dict[str, Any] = {"poll_timeout": 0.1, "heartbeat_ttl": 3.0}
+        if engines is not None:
+            settings["kinds"] = tuple(engines)
+        worker = Worker(bus, WorkerConfig(**{**settings, **options}), engines=engines)
+        if start:
+            await worker.start()
+        started.append(worker)
+        return worker
+
+    yield make
+    for worker in started:
+        await worker.stop(grace=0)
