@@ -21,8 +21,8 @@ from tests.ai_worker.conftest import FakeEngine, WorkerFactory
 WAIT = 10.0
 
 
-async def _send(bus: Bus, kind: str, payload: dict[str, Any], *, timeout: float = 30) -> str:
-    message = make_request_message(kind, payload, timeout=timeout)
+async def _send(bus: Bus, kind: str, payload: dict[str, Any], *, lifetime: float = 30) -> str:
+    message = make_request_message(kind, payload, timeout=lifetime)
     await bus.push(ai_queue(kind), json.dumps(message))
     request_id: str = message["request_id"]
     return request_id
@@ -41,8 +41,9 @@ async def _reply(bus: Bus, request_id: str) -> dict[str, Any]:
 
 
 async def _until(condition: Any) -> None:
+    # The bus has no event for "a list became empty"; poll it briefly.
     async def poll() -> None:
-        while not await condition():
+        while not await condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(poll(), WAIT)
@@ -138,7 +139,7 @@ async def test_a_request_whose_deadline_passes_while_running_is_dropped(
 ) -> None:
     engine = FakeEngine(gate=asyncio.Event())  # never opens
     worker = await make_worker({"llm": engine})
-    request_id = await _send(bus, "llm", {}, timeout=0.3)
+    request_id = await _send(bus, "llm", {}, lifetime=0.3)
     await asyncio.wait_for(engine.started.wait(), WAIT)
     await _until(lambda: _is_empty(bus, worker.processing))
     assert await bus.get(ai_result(request_id)) is None
