@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
+    AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from quart_app.migrations import upgrade_to_head
+from quart_app.models import utc_now
+from quart_app.seed import seed_if_empty
+
+log = logging.getLogger(__name__)
+
+STARTUP_LOCK_KEY = 0x766F_6963_6552_5431
+"""PostgreSQL advisory lock held while an instance migrates and seeds."""
 
 
 class Database:
@@ -34,8 +49,47 @@ class Database:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
+    async def prepare(self) -> bool:
+        """Migrate the schema to the newest revision, then seed the demo data if empty.
+
+        Returns whether it seeded. Several instances may start at once: a
+        PostgreSQL advisory lock (a file lock beside a SQLite database) lets
+        one migrate and seed while the others wait, then find nothing to do.
+        """
+        async with self._startup_lock(), self.engine.connect() as connection:
+            if not self.is_sqlite:
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": STARTUP_LOCK_KEY}
+                )
+            await connection.run_sync(upgrade_to_head)
+            async with AsyncSession(bind=connection, expire_on_commit=False) as session:
+                seeded = await seed_if_empty(session, utc_now())
+                # Commits the connection's transaction, or only joins it where the
+                # migration (PostgreSQL: the lock) began one; that is committed next.
+                await session.commit()
+            await connection.commit()
+        if seeded:
+            log.info("seeded the demo catalog, promotions and users")
+        return seeded
+
+    def _startup_lock(self) -> AbstractAsyncContextManager[None]:
+        database = self.url.database
+        if self.is_sqlite and database and database != ":memory:":
+            return _file_lock(Path(f"{database}.startup-lock"))
+        return nullcontext()
+
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def _file_lock(path: Path) -> AsyncIterator[None]:
+    handle = await asyncio.to_thread(path.open, "a")
+    try:
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()  # closing releases the lock
 
 
 def _ensure_sqlite_folder(database: str | None) -> None:

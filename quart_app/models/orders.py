@@ -1,0 +1,64 @@
+"""Orders and their lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from quart_app.models.base import Base, UtcDateTime
+
+ORDER_ID_LENGTH = 32
+IDEMPOTENCY_KEY_LENGTH = 200
+SESSION_ID_LENGTH = 64
+
+
+class Order(Base):
+    """One order; ``version`` grows with every change (optimistic concurrency).
+
+    ``(customer_id, idempotency_key)`` and ``session_id`` are unique, so a
+    retried request or a conversation confirmed twice finds the order it
+    already placed instead of placing a second one.
+    """
+
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("customer_id", "idempotency_key"),)
+
+    id: Mapped[str] = mapped_column(String(ORDER_ID_LENGTH), primary_key=True)
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    total: Mapped[int] = mapped_column(Integer)
+    assigned_cook_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    assigned_delivery_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    session_id: Mapped[str | None] = mapped_column(String(SESSION_ID_LENGTH), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(IDEMPOTENCY_KEY_LENGTH))
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+
+    items: Mapped[list[OrderItem]] = relationship(
+        order_by="OrderItem.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declared form
+
+
+class OrderItem(Base):
+    """One line of an order, priced by the server when the order was placed."""
+
+    __tablename__ = "order_items"
+
+    order_id: Mapped[str] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    menu_code: Mapped[str] = mapped_column(ForeignKey("menus.code"))
+    style_code: Mapped[str] = mapped_column(ForeignKey("styles.code"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    customizations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """Ingredient code -> units per dinner, replacing the menu's default."""
+    unit_price: Mapped[int] = mapped_column(Integer)
+    line_total: Mapped[int] = mapped_column(Integer)
