@@ -65,3 +65,8 @@ def ws_instance_stats(instance_id: str) -> str:
 
 
 WS_INSTANCE_STATS_PATTERN = "ws:stats:*"
+
+
+# Notifications addressed to roles rather than users: one shared log, each entry
+# naming its roles, that every connection of those roles replays from.
+WS_BROADCAST_LOG = "ws:broadcast-log"
