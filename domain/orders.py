@@ -71,4 +71,4 @@ def transition(
         raise IllegalOrderTransition(f"an order cannot go from {current} to {target}")
     if role not in ROLES_FOR_TARGET[target]:
         raise RoleNotAllowed(f"a {role} may not set an order to {target}")
-    return target
+    return OrderStatus(target)

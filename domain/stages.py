@@ -52,6 +52,10 @@ def check_stage_move(current: Stage, target: Stage, draft: OrderDraft) -> Stage:
     ``completed`` (only placing an order completes a conversation).
     Raises :class:`InvalidStageTransition` otherwise.
     """
+    try:
+        target = Stage(target)  # a plain string from a caller becomes the enum member
+    except ValueError:
+        raise InvalidStageTransition(f"there is no stage {target!r}") from None
     if target == current:
         return target
     if current == Stage.COMPLETED:

@@ -132,3 +132,8 @@ def test_no_sequence_of_requests_leaves_the_table(
         assert own or role is not Role.CUSTOMER
         status = new
     assert status in OrderStatus
+
+
+def test_statuses_given_as_text_come_back_as_the_enum() -> None:
+    new = transition("pending", "accepted", role="cook")  # type: ignore[arg-type]
+    assert new is S.ACCEPTED

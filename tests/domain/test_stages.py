@@ -151,3 +151,15 @@ def test_no_sequence_of_moves_breaks_the_stage_rules(
             # A draft change only ever pulls the stage back, never forward.
             assert STAGE_ORDER.index(after) < STAGE_ORDER.index(before)
     assert (session.stage is Stage.COMPLETED) == (session.order_id is not None)
+
+
+def test_a_stage_given_as_text_is_stored_as_the_enum() -> None:
+    session = session_at(Stage.CONFIRMATION)
+    session.advance_stage("greeting")  # type: ignore[arg-type]
+    assert session.stage is Stage.GREETING
+    assert session.to_dict()["stage"] == "greeting"
+
+
+def test_an_unknown_stage_name_is_refused() -> None:
+    with pytest.raises(InvalidStageTransition):
+        session_at(Stage.GREETING).advance_stage("dessert")  # type: ignore[arg-type]
