@@ -15,6 +15,7 @@ from ai_worker.runner import Worker
 from bus.base import Bus
 from bus.memory import MemoryBus
 from bus.redis import RedisBus
+from tests.ai_worker.fake_openai import FakeOpenAI
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -81,3 +82,12 @@ async def make_worker(bus: Bus) -> AsyncIterator[WorkerFactory]:
     yield make
     for worker in started:
         await worker.stop(grace=0)
+
+
+@pytest.fixture
+async def fake_openai() -> AsyncIterator[FakeOpenAI]:
+    """An OpenAI-compatible server on a free port of 127.0.0.1."""
+    server = FakeOpenAI()
+    await server.start()
+    yield server
+    await server.stop()

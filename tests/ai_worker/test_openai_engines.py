@@ -1,0 +1,156 @@
+"""The openai LLM and image engines against a fake OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from ai_worker.config import WorkerConfig
+from ai_worker.engines import build_engine
+from ai_worker.engines.image_openai import OpenAIImageEngine
+from ai_worker.engines.image_sketch import SketchImageEngine, render_png
+from ai_worker.engines.llm_openai import OpenAILLMEngine
+from ai_worker.engines.llm_rules import RulesLLMEngine
+from ai_worker.errors import EngineError
+from tests.ai_worker.catalog import llm_payload
+from tests.ai_worker.fake_openai import FakeOpenAI, chat_reply
+
+ANSWER: dict[str, Any] = {
+    "intent": "order",
+    "confidence": 0.8,
+    "response": "Two French dinners, grand style. Shall I place the order?",
+    "order_state": {
+        "menu_code": "french",
+        "style_code": "grand",
+        "quantity": 2,
+        "customizations": {"wine": 2, "caviar": 3},
+    },
+    "state": "confirmation",
+    "state_decision": "advance",
+}
+
+
+def _llm(server: FakeOpenAI) -> OpenAILLMEngine:
+    config = WorkerConfig(
+        llm_engine="openai", llm_base_url=server.url, llm_model="qwen2.5:7b", llm_api_key="k-1"
+    )
+    return OpenAILLMEngine(config)
+
+
+async def test_llm_asks_for_json_with_the_context_and_validates_the_answer(
+    fake_openai: FakeOpenAI,
+) -> None:
+    fake_openai.reply = chat_reply(json.dumps(ANSWER))
+    engine = _llm(fake_openai)
+    messages = [{"role": "assistant", "content": "Which dinner?"}]
+    try:
+        result = await engine.run(
+            llm_payload("two french grand", stage="menu_selection", messages=messages)
+        )
+    finally:
+        await engine.close()
+    sent = fake_openai.requests[0]
+    assert sent.path == "/v1/chat/completions"
+    assert sent.headers["authorization"] == "Bearer k-1"
+    assert sent.body["model"] == "qwen2.5:7b"
+    assert sent.body["response_format"] == {"type": "json_object"}
+    assert sent.body["messages"][-1] == {"role": "user", "content": "two french grand"}
+    assert {"role": "assistant", "content": "Which dinner?"} in sent.body["messages"]
+    assert '"french"' in sent.body["messages"][1]["content"]  # the catalog travels along
+    # the unknown ingredient is dropped; positions are filled in
+    assert result["order_state"]["customizations"] == {"wine": 2}
+    assert result["menu_selection"] == 1
+    assert result["style_selection"] == 1
+    assert result["state"] == "confirmation"
+
+
+async def test_llm_drops_codes_the_catalog_does_not_know(fake_openai: FakeOpenAI) -> None:
+    answer = {**ANSWER, "order_state": {"menu_code": "pizza", "style_code": "grand", "quantity": 1}}
+    fake_openai.reply = chat_reply("```json\n" + json.dumps(answer) + "\n```")
+    engine = _llm(fake_openai)
+    result = await engine.run(llm_payload("pizza"))
+    await engine.close()
+    assert result["order_state"]["menu_code"] is None
+    assert result["order_state"]["style_code"] is None
+    assert result["menu_selection"] is None
+
+
+@pytest.mark.parametrize(
+    ("status", "reply"),
+    [
+        (200, chat_reply("I think you want the French dinner!")),
+        (200, chat_reply(json.dumps({"intent": "order"}))),
+        (200, {"choices": []}),
+        (500, {"error": "overloaded"}),
+    ],
+    ids=["prose", "missing-fields", "no-choices", "http-500"],
+)
+async def test_llm_refuses_unusable_answers(
+    fake_openai: FakeOpenAI, status: int, reply: Any
+) -> None:
+    fake_openai.status, fake_openai.reply = status, reply
+    engine = _llm(fake_openai)
+    with pytest.raises(EngineError) as caught:
+        await engine.run(llm_payload("hello"))
+    await engine.close()
+    assert caught.value.code == "upstream_error"
+
+
+async def test_llm_unreachable_endpoint_is_an_upstream_error(fake_openai: FakeOpenAI) -> None:
+    url = fake_openai.url
+    await fake_openai.stop()
+    engine = OpenAILLMEngine(WorkerConfig(llm_engine="openai", llm_base_url=url, llm_model="m"))
+    with pytest.raises(EngineError) as caught:
+        await engine.run(llm_payload("hello"))
+    await engine.close()
+    assert caught.value.code == "upstream_error"
+
+
+async def test_image_returns_the_generated_picture(fake_openai: FakeOpenAI) -> None:
+    png = render_png("a cake")
+    fake_openai.reply = {"data": [{"b64_json": base64.b64encode(png).decode()}]}
+    engine = OpenAIImageEngine(
+        WorkerConfig(image_engine="openai", image_base_url=fake_openai.url, image_model="sd")
+    )
+    result = await engine.run({"prompt": "a cake", "aspect_ratio": "1:1"})
+    await engine.close()
+    assert base64.b64decode(result["image_b64"]) == png
+    assert result["mime_type"] == "image/png"
+    sent = fake_openai.requests[0]
+    assert sent.path == "/v1/images/generations"
+    assert sent.body["size"] == "1024x1024"
+    assert sent.body["model"] == "sd"
+
+
+async def test_image_by_link_is_fetched(fake_openai: FakeOpenAI) -> None:
+    jpeg = b"\xff\xd8\xff\xe0" + b"0" * 100
+    fake_openai.raw["/files/cake.jpg"] = jpeg
+    fake_openai.reply = {"data": [{"url": fake_openai.url.removesuffix("/v1") + "/files/cake.jpg"}]}
+    engine = OpenAIImageEngine(WorkerConfig(image_engine="openai", image_base_url=fake_openai.url))
+    result = await engine.run({"prompt": "a cake"})
+    await engine.close()
+    assert result["mime_type"] == "image/jpeg"
+    assert base64.b64decode(result["image_b64"]) == jpeg
+
+
+async def test_image_that_is_not_an_image_is_refused(fake_openai: FakeOpenAI) -> None:
+    fake_openai.reply = {"data": [{"b64_json": base64.b64encode(b"<html>").decode()}]}
+    engine = OpenAIImageEngine(WorkerConfig(image_engine="openai", image_base_url=fake_openai.url))
+    with pytest.raises(EngineError) as caught:
+        await engine.run({"prompt": "a cake"})
+    await engine.close()
+    assert caught.value.code == "upstream_error"
+
+
+def test_engines_are_chosen_by_configuration() -> None:
+    openai = WorkerConfig(
+        llm_engine="openai", llm_base_url="http://h/v1", llm_model="m",
+        image_engine="openai", image_base_url="http://h/v1",
+    )  # fmt: skip
+    assert isinstance(build_engine("llm", WorkerConfig()), RulesLLMEngine)
+    assert isinstance(build_engine("image", WorkerConfig()), SketchImageEngine)
+    assert isinstance(build_engine("llm", openai), OpenAILLMEngine)
+    assert isinstance(build_engine("image", openai), OpenAIImageEngine)
