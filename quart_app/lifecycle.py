@@ -12,6 +12,8 @@ from bus import Bus, make_bus
 from config import Settings
 from quart_app.database import Database
 from quart_app.extensions import BUS, DATABASE
+from quart_app.services.catalog import CATALOG_SERVICE, CatalogService
+from quart_app.services.orders import ORDER_SERVICE, OrderService
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +51,32 @@ def _bus_options(settings: Settings) -> dict[str, Any]:
 
 
 def open_database(app: Quart, settings: Settings) -> None:
-    """Open the database named by ``DATABASE_URL`` for as long as the app serves."""
+    """Open the database named by ``DATABASE_URL`` for as long as the app serves.
+
+    Before serving, the schema is migrated to the newest revision and an empty
+    catalog seeded; the catalog and order services then live beside it.
+    """
 
     @app.while_serving
     async def _database() -> AsyncGenerator[None, None]:
         database = Database(settings.database_url)
-        app.extensions[DATABASE] = database
         log.info("database: %s", _without_password(settings.database_url))
+        try:
+            await database.prepare()
+        except BaseException:
+            await database.close()
+            raise
+        catalog = CatalogService(database)
+        services = {
+            DATABASE: database,
+            CATALOG_SERVICE: catalog,
+            ORDER_SERVICE: OrderService(app, database, catalog),
+        }
+        app.extensions.update(services)
         yield
         await database.close()
-        del app.extensions[DATABASE]
+        for name in services:
+            del app.extensions[name]
 
 
 def _without_password(url: str) -> str:

@@ -1,0 +1,109 @@
+"""Orders API (CONTRACT section 2.4): place, read, assign, move along.
+
+- ``POST /api/orders``: customers only. From ``items``, priced by the server;
+  an ``Idempotency-Key`` header (1..200 visible ASCII characters) makes a
+  retry return the order it placed (201, same body) and the same key with
+  other items 409 ``idempotency_conflict``. From ``session_id``, the order a
+  conversation has confirmed, placed by the voice side's hook (see
+  :data:`SESSION_ORDER_PLACER`); the conversation itself makes that idempotent.
+- ``GET /api/orders/{id}``: staff, or the order's customer; another
+  customer gets 404, as for an order that does not exist.
+- ``POST /api/orders/{id}/assign``: managers; ``staff_id`` must be a known
+  user of that role (seeded, or staff who have acted on an order), else 422.
+- ``POST /api/orders/{id}/status``: as ``domain.orders.transition`` allows the
+  caller's role; a cook or courier need not be the one assigned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import cast
+
+from quart import Blueprint, current_app, request
+from quart_schema import validate_request, validate_response
+
+from domain.orders import Role
+from quart_app.auth import Principal, require_manager, require_principal, require_roles
+from quart_app.errors import ApiError
+from quart_app.models.orders import IDEMPOTENCY_KEY_LENGTH
+from quart_app.schemas.orders import (
+    AssignRequest,
+    OrderResponse,
+    PlaceOrderRequest,
+    StatusRequest,
+)
+from quart_app.services.orders import get_order_service
+
+bp = Blueprint("orders", __name__, url_prefix="/api/orders")
+
+SESSION_ORDER_PLACER = "session_order_placer"
+"""``app.extensions`` key of the voice side's ``async (session_id, principal) -> order_id``.
+
+It places (or finds) the order the conversation confirmed, raising the
+``ApiError`` that fits (unknown session, not yet confirmed, ...).
+"""
+SessionOrderPlacer = Callable[[str, Principal], Awaitable[str]]
+
+
+@bp.post("")
+@require_roles(Role.CUSTOMER)
+@validate_request(PlaceOrderRequest)
+@validate_response(OrderResponse, 201)
+async def place_order(data: PlaceOrderRequest) -> tuple[OrderResponse, int]:
+    """Place an order for the calling customer."""
+    principal = require_principal()
+    service = get_order_service()
+    if data.items is not None:
+        order = await service.place_order(
+            principal.user_id, data.items, idempotency_key=_idempotency_key()
+        )
+        return order, 201
+    session_id = cast("str", data.session_id)  # the model requires items or session_id
+    order_id = await _session_order_placer()(session_id, principal)
+    return await service.get_order(order_id, principal), 201
+
+
+@bp.get("/<order_id>")
+@require_roles()
+@validate_response(OrderResponse)
+async def get_order(order_id: str) -> OrderResponse:
+    """One order, for staff or its customer."""
+    return await get_order_service().get_order(order_id, require_principal())
+
+
+@bp.post("/<order_id>/assign")
+@require_manager
+@validate_request(AssignRequest)
+@validate_response(OrderResponse)
+async def assign(order_id: str, data: AssignRequest) -> OrderResponse:
+    """Assign a cook or a courier to the order."""
+    return await get_order_service().assign(order_id, data.staff_id, Role(data.role))
+
+
+@bp.post("/<order_id>/status")
+@require_roles()
+@validate_request(StatusRequest)
+@validate_response(OrderResponse)
+async def change_status(order_id: str, data: StatusRequest) -> OrderResponse:
+    """Move the order to another status."""
+    return await get_order_service().change_status(order_id, data.status, require_principal())
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_LENGTH or not all(" " < c <= "~" for c in key):
+        raise ApiError(
+            400,
+            "invalid_idempotency_key",
+            f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_LENGTH} visible ASCII characters.",
+        )
+    return key
+
+
+def _session_order_placer() -> SessionOrderPlacer:
+    placer: SessionOrderPlacer | None = current_app.extensions.get(SESSION_ORDER_PLACER)
+    if placer is None:  # the voice side is not installed: no conversation can exist
+        raise ApiError(404, "not_found", "Unknown session.")
+    return placer

@@ -1,0 +1,100 @@
+"""Request and response models of the orders API (CONTRACT section 2.4).
+
+Prices are the server's: an item or order carrying ``price``, ``unit_price`` or
+``total`` is refused (422) rather than silently ignored, so a client never
+believes it chose a price.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY
+from domain.orders import OrderStatus
+
+MAX_ORDER_ITEMS = 20
+MAX_CUSTOMIZATIONS = 20
+
+Code = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+UserId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+SessionId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+IngredientUnits = Annotated[int, Field(strict=True, ge=0, le=MAX_INGREDIENT_QUANTITY)]
+
+
+class OrderItemRequest(BaseModel):
+    """One line as a customer asks for it; the server prices it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    menu_code: Code
+    style_code: Code
+    quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY)] = 1
+    customizations: Annotated[dict[Code, IngredientUnits], Field(max_length=MAX_CUSTOMIZATIONS)] = (
+        Field(default_factory=dict)
+    )
+    """Ingredient code -> units per dinner, replacing the menu's default (0 removes it)."""
+
+
+class PlaceOrderRequest(BaseModel):
+    """``{"items": [...]}`` or ``{"session_id": ...}``, exactly one of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: (
+        Annotated[list[OrderItemRequest], Field(min_length=1, max_length=MAX_ORDER_ITEMS)] | None
+    ) = None
+    session_id: SessionId | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PlaceOrderRequest:
+        if (self.items is None) == (self.session_id is None):
+            raise ValueError("give either items or session_id")
+        return self
+
+
+class AssignRequest(BaseModel):
+    """Assign a cook or a courier to an order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    staff_id: UserId
+    role: Literal["cook", "delivery"]
+
+
+class StatusRequest(BaseModel):
+    """Move an order to ``status``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: OrderStatus
+
+
+class OrderItemResponse(BaseModel):
+    """One line of an order, with the prices the server computed."""
+
+    menu_code: str
+    style_code: str
+    quantity: int
+    customizations: dict[str, int]
+    unit_price: int
+    line_total: int
+
+
+class OrderResponse(BaseModel):
+    """An order as every endpoint, and every order signal, shows it."""
+
+    order_id: str
+    customer_id: str | None
+    status: OrderStatus
+    items: list[OrderItemResponse]
+    total: int
+    assigned_cook: str | None
+    assigned_delivery: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    session_id: str | None
+    """The conversation that placed it, if a conversation did."""

@@ -1,0 +1,150 @@
+"""The catalog, read from the database once and kept in memory for a short while."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from quart import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from domain.catalog import CURRENCY, Catalog
+from domain.catalog import Ingredient as CatalogIngredient
+from domain.catalog import Menu as CatalogMenu
+from domain.catalog import Style as CatalogStyle
+from quart_app.database import Database
+from quart_app.models import Menu, MenuIngredient, Style
+
+CATALOG_SERVICE = "catalog_service"
+DEFAULT_TTL = 60.0
+"""Seconds a loaded catalog is served before the next call reloads it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogSnapshot:
+    """One load of the catalog: the domain ``catalog`` and the ``GET /api/menus`` body."""
+
+    catalog: Catalog
+    menus_document: dict[str, Any]
+
+
+class CatalogService:
+    """Serves the catalog from memory; reloads it after ``ttl`` seconds or :meth:`invalidate`.
+
+    The voice API asks for it on every turn, so a call costs no query while
+    the snapshot is fresh, and concurrent callers share one reload.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._database = database
+        self._ttl = ttl
+        self._clock = clock
+        self._snapshot: CatalogSnapshot | None = None
+        self._loaded_at = 0.0
+        self._reload = asyncio.Lock()
+
+    async def get_catalog(self) -> Catalog:
+        """The catalog, for validating and pricing order lines and for the AI context."""
+        return (await self.get_snapshot()).catalog
+
+    async def get_snapshot(self) -> CatalogSnapshot:
+        """The current snapshot, reloaded first if it is missing or stale."""
+        snapshot = self._fresh_snapshot()
+        if snapshot is None:
+            async with self._reload:
+                # Another caller may have reloaded while this one waited for the lock.
+                snapshot = self._fresh_snapshot()
+                if snapshot is None:
+                    snapshot = await self._load()
+                    self._snapshot, self._loaded_at = snapshot, self._clock()
+        return snapshot
+
+    def invalidate(self) -> None:
+        """Forget the snapshot: the next call reads the database again."""
+        self._snapshot = None
+
+    def _fresh_snapshot(self) -> CatalogSnapshot | None:
+        if self._snapshot is not None and self._clock() - self._loaded_at < self._ttl:
+            return self._snapshot
+        return None
+
+    async def _load(self) -> CatalogSnapshot:
+        async with self._database.session() as session:
+            menus = (
+                await session.scalars(
+                    select(Menu)
+                    .options(
+                        selectinload(Menu.ingredients).joinedload(MenuIngredient.ingredient),
+                        selectinload(Menu.styles),
+                    )
+                    .order_by(Menu.position, Menu.code)
+                )
+            ).all()
+            styles = (await session.scalars(select(Style).order_by(Style.position))).all()
+        return build_snapshot(menus, styles)
+
+
+def build_snapshot(menus: Sequence[Menu], styles: Sequence[Style]) -> CatalogSnapshot:
+    """The snapshot of these rows (menus in catalog order, with ingredients and styles loaded)."""
+    catalog = Catalog(menus=tuple(_catalog_menu(menu) for menu in menus))
+    allowed_by = {style.code: [m.code for m in menus if style in m.styles] for style in styles}
+    document = {
+        "currency": CURRENCY,
+        "menus": [
+            {**entry.to_ai_context(), "description_ko": menu.description}
+            for entry, menu in zip(catalog.menus, menus, strict=True)
+        ],
+        "styles": [
+            {
+                "code": style.code,
+                "name": style.name,
+                "name_en": style.name_en,
+                "description": style.description_en,
+                "description_ko": style.description,
+                "price_delta": style.price_delta,
+                "menu_codes": allowed_by[style.code],
+            }
+            for style in styles
+        ],
+    }
+    return CatalogSnapshot(catalog=catalog, menus_document=document)
+
+
+def _catalog_menu(menu: Menu) -> CatalogMenu:
+    # ``description`` is English, as the AI context documents it (docs/ai-messages.md).
+    return CatalogMenu(
+        code=menu.code,
+        name=menu.name,
+        name_en=menu.name_en,
+        description=menu.description_en,
+        price=menu.price,
+        ingredients=tuple(
+            CatalogIngredient(
+                code=item.ingredient.code,
+                name=item.ingredient.name,
+                name_en=item.ingredient.name_en,
+                quantity=item.quantity,
+                unit_price=item.ingredient.unit_price,
+            )
+            for item in menu.ingredients
+        ),
+        styles=tuple(
+            CatalogStyle(code=s.code, name=s.name, name_en=s.name_en, price_delta=s.price_delta)
+            for s in menu.styles
+        ),
+    )
+
+
+def get_catalog_service() -> CatalogService:
+    """The app's catalog service (open while the app serves)."""
+    return cast("CatalogService", current_app.extensions[CATALOG_SERVICE])

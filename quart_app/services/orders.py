@@ -1,0 +1,301 @@
+"""Placing orders and moving them along, with events sent once each change is committed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, NoReturn, Protocol, cast
+
+from blinker import NamedSignal
+from quart import Quart, current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from domain.catalog import Catalog, OrderLine
+from domain.errors import CatalogError, IllegalOrderTransition
+from domain.orders import ALLOWED_STEPS, OrderStatus, Role, transition
+from quart_app.auth import Principal
+from quart_app.database import Database
+from quart_app.models import Order, OrderItem, User, utc_now
+from quart_app.schemas.orders import OrderItemResponse, OrderResponse
+from quart_app.services.catalog import CatalogService
+from quart_app.services.order_errors import (
+    IdempotencyConflict,
+    InvalidOrderItem,
+    OrderConflict,
+    OrderNotFound,
+    UnknownStaff,
+)
+from quart_app.services.users import ensure_user
+from quart_app.signals import announce, order_assigned, order_created, order_status_changed
+
+ORDER_SERVICE = "order_service"
+
+
+class ChosenItem(Protocol):
+    """An order line as chosen, before the server prices it (an ``OrderLine`` fits)."""
+
+    @property
+    def menu_code(self) -> str: ...
+    @property
+    def style_code(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def customizations(self) -> Mapping[str, int]: ...
+
+
+class OrderService:
+    """The orders of the service: every write is one transaction, then one event.
+
+    Status changes and assignments are optimistic: the ``version`` column makes
+    the second of two concurrent writers fail, and it gets :class:`OrderConflict`
+    (or the domain's refusal, if the order's new state forbids its step).
+    """
+
+    def __init__(
+        self,
+        app: Quart,
+        database: Database,
+        catalog: CatalogService,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._app = app
+        self._database = database
+        self._catalog = catalog
+        self._clock = clock
+
+    async def place_order(
+        self,
+        customer_id: str | None,
+        items: Sequence[ChosenItem],
+        *,
+        idempotency_key: str | None = None,
+        session_id: str | None = None,
+    ) -> OrderResponse:
+        """Price ``items`` with the current catalog and place a ``pending`` order.
+
+        ``customer_id`` ``None`` is a guest (a voice conversation); a member's
+        user row is created on their first order. The same ``idempotency_key``
+        of the same customer, or the same ``session_id``, returns the order it
+        placed before, unless that order was placed from different items:
+        :class:`IdempotencyConflict`. Refused items raise :class:`InvalidOrderItem`.
+        """
+        if idempotency_key is not None and customer_id is None:
+            raise ValueError("an idempotency key needs a customer to belong to")
+        lines = price_items(await self._catalog.get_catalog(), items)
+        fingerprint = _fingerprint(customer_id, lines, session_id)
+        previous = await self._find_previous(customer_id, idempotency_key, session_id)
+        if previous is not None:
+            return _replay(previous, fingerprint)
+        now = self._clock()
+        order = Order(
+            id=uuid.uuid4().hex,
+            customer_id=customer_id,
+            status=OrderStatus.PENDING.value,
+            total=sum(line.line_total for line in lines),
+            session_id=session_id,
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
+            created_at=now,
+            updated_at=now,
+            items=[_order_item(position, line) for position, line in enumerate(lines)],
+        )
+        try:
+            async with self._database.session() as session, session.begin():
+                if customer_id is not None:
+                    await ensure_user(session, customer_id, Role.CUSTOMER)
+                session.add(order)
+        except IntegrityError:
+            # A concurrent request with the same key or conversation won the insert.
+            previous = await self._find_previous(customer_id, idempotency_key, session_id)
+            if previous is None:
+                raise
+            return _replay(previous, fingerprint)
+        placed = order_response(order)
+        await self._announce(order_created, order=placed)
+        return placed
+
+    async def get_order(self, order_id: str, viewer: Principal) -> OrderResponse:
+        """The order, if ``viewer`` is staff or its customer; else :class:`OrderNotFound`."""
+        async with self._database.session() as session:
+            return order_response(await _visible_order(session, order_id, viewer))
+
+    async def change_status(
+        self, order_id: str, target: OrderStatus, actor: Principal
+    ) -> OrderResponse:
+        """Move the order to ``target`` as ``domain.orders.transition`` allows ``actor``."""
+        try:
+            async with self._database.session() as session, session.begin():
+                if actor.is_staff:  # staff become known (assignable) by acting
+                    await ensure_user(session, actor.user_id, actor.role)
+                order = await _visible_order(session, order_id, actor)
+                previous = OrderStatus(order.status)
+                order.status = _step(order, target, actor).value
+                order.updated_at = self._clock()
+        except StaleDataError:
+            await self._explain_lost_race(order_id, lambda fresh: _step(fresh, target, actor))
+        changed = order_response(order)
+        await self._announce(order_status_changed, order=changed, previous_status=previous.value)
+        return changed
+
+    async def assign(self, order_id: str, staff_id: str, role: Role) -> OrderResponse:
+        """Make ``staff_id`` the order's cook or courier (``role``); a manager's call.
+
+        :class:`UnknownStaff` unless ``staff_id`` is a known user of ``role``;
+        :class:`IllegalOrderTransition` for an order that is delivered or cancelled.
+        """
+        try:
+            async with self._database.session() as session, session.begin():
+                order = await _order(session, order_id)
+                _check_assignable(order)
+                staff = await session.get(User, staff_id)
+                if staff is None or staff.role != role.value:
+                    raise UnknownStaff(f"there is no {role.value} with id {staff_id!r}")
+                if role is Role.COOK:
+                    order.assigned_cook_id = staff_id
+                else:
+                    order.assigned_delivery_id = staff_id
+                order.updated_at = self._clock()
+        except StaleDataError:
+            await self._explain_lost_race(order_id, _check_assignable)
+        assigned = order_response(order)
+        await self._announce(order_assigned, order=assigned, staff_id=staff_id, role=role.value)
+        return assigned
+
+    async def _find_previous(
+        self, customer_id: str | None, idempotency_key: str | None, session_id: str | None
+    ) -> Order | None:
+        if idempotency_key is None and session_id is None:
+            return None
+        query = select(Order)
+        if idempotency_key is not None:
+            query = query.where(
+                Order.customer_id == customer_id, Order.idempotency_key == idempotency_key
+            )
+        else:
+            query = query.where(Order.session_id == session_id)
+        async with self._database.session() as session:
+            return cast("Order | None", await session.scalar(query))
+
+    async def _explain_lost_race(self, order_id: str, check: Callable[[Order], object]) -> NoReturn:
+        """After losing a race, raise the domain's refusal if the fresh order has one."""
+        async with self._database.session() as session:
+            check(await _order(session, order_id))
+        raise OrderConflict("the order changed meanwhile; read it again and retry")
+
+    async def _announce(self, signal: NamedSignal, **kwargs: Any) -> None:
+        order = cast("OrderResponse", kwargs.pop("order"))
+        await announce(signal, self._app, order=order.model_dump(mode="json"), **kwargs)
+
+
+def get_order_service() -> OrderService:
+    """The app's order service (open while the app serves)."""
+    return cast("OrderService", current_app.extensions[ORDER_SERVICE])
+
+
+def price_items(catalog: Catalog, items: Sequence[ChosenItem]) -> list[OrderLine]:
+    """Validate and price every item; :class:`InvalidOrderItem` names the first refused one."""
+    lines = []
+    for index, item in enumerate(items):
+        try:
+            lines.append(
+                catalog.validate_item(
+                    item.menu_code, item.style_code, item.quantity, item.customizations
+                )
+            )
+        except CatalogError as error:
+            raise InvalidOrderItem(index, error) from None
+    return lines
+
+
+def order_response(order: Order) -> OrderResponse:
+    """The API's view of an order row (its items loaded)."""
+    return OrderResponse(
+        order_id=order.id,
+        customer_id=order.customer_id,
+        status=OrderStatus(order.status),
+        items=[
+            OrderItemResponse(
+                menu_code=item.menu_code,
+                style_code=item.style_code,
+                quantity=item.quantity,
+                customizations=item.customizations,
+                unit_price=item.unit_price,
+                line_total=item.line_total,
+            )
+            for item in order.items
+        ],
+        total=order.total,
+        assigned_cook=order.assigned_cook_id,
+        assigned_delivery=order.assigned_delivery_id,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        version=order.version,
+        session_id=order.session_id,
+    )
+
+
+async def _order(session: AsyncSession, order_id: str) -> Order:
+    order = await session.get(Order, order_id)
+    if order is None:
+        raise OrderNotFound(f"there is no order {order_id!r}")
+    return order
+
+
+async def _visible_order(session: AsyncSession, order_id: str, viewer: Principal) -> Order:
+    # Another customer's order answers 404 like a missing one: ids are not disclosed.
+    order = await _order(session, order_id)
+    if not viewer.is_staff and order.customer_id != viewer.user_id:
+        raise OrderNotFound(f"there is no order {order_id!r}")
+    return order
+
+
+def _step(order: Order, target: OrderStatus, actor: Principal) -> OrderStatus:
+    return transition(
+        OrderStatus(order.status),
+        target,
+        role=actor.role,
+        is_own_order=order.customer_id == actor.user_id,
+    )
+
+
+def _check_assignable(order: Order) -> None:
+    status = OrderStatus(order.status)
+    if not ALLOWED_STEPS[status]:
+        raise IllegalOrderTransition(f"a {status} order takes no more assignments")
+
+
+def _order_item(position: int, line: OrderLine) -> OrderItem:
+    return OrderItem(
+        position=position,
+        menu_code=line.menu_code,
+        style_code=line.style_code,
+        quantity=line.quantity,
+        customizations=dict(line.customizations),
+        unit_price=line.unit_price,
+        line_total=line.line_total,
+    )
+
+
+def _fingerprint(
+    customer_id: str | None, lines: Sequence[OrderLine], session_id: str | None
+) -> str:
+    chosen = [
+        [line.menu_code, line.style_code, line.quantity, sorted(line.customizations.items())]
+        for line in lines
+    ]
+    document = json.dumps([customer_id, session_id, chosen], ensure_ascii=False)
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+def _replay(previous: Order, fingerprint: str) -> OrderResponse:
+    if previous.request_fingerprint != fingerprint:
+        raise IdempotencyConflict("this key already placed an order with different items")
+    return order_response(previous)
