@@ -9,7 +9,8 @@ from quart_schema import Info, QuartSchema
 
 from bus import Bus
 from config import Settings, load_settings, with_secret_key
-from quart_app.blueprints import health
+from quart_app.blueprints import health, menus, orders
+from quart_app.domain_errors import register_domain_error_handlers
 from quart_app.errors import register_error_handlers
 from quart_app.extensions import SETTINGS
 from quart_app.lifecycle import open_bus, open_database
@@ -44,11 +45,14 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
         security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"}},
     )
     register_error_handlers(app)
+    register_domain_error_handlers(app)
 
     open_bus(app, settings, shared=bus)
     open_database(app, settings)
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(menus.bp)
+    app.register_blueprint(orders.bp)
     return app
 
 
