@@ -123,3 +123,10 @@ async def test_unexpected_exception_is_500_without_internals(
     text = (await response.get_data(as_text=True)).lower()
     assert "traceback" not in text and "passwd" not in text and "runtimeerror" not in text
     assert "secret internals" in caplog.text  # logged for the operator, not shown to the client
+
+
+async def test_openapi_marks_validated_bodies_required(client: QuartClient) -> None:
+    spec = await (await client.get("/openapi.json")).get_json()
+    body = spec["paths"]["/probe/json"]["post"]["requestBody"]
+    assert body["required"] is True
+    assert "application/json" in body["content"]
