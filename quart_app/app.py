@@ -9,6 +9,7 @@ from quart_schema import Info, QuartSchema
 
 from bus import Bus
 from config import Settings, load_settings, with_secret_key
+from quart_app.ai_lifecycle import install_voice
 from quart_app.blueprints import health, menus, orders
 from quart_app.domain_errors import register_domain_error_handlers
 from quart_app.errors import register_error_handlers
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
 
     open_bus(app, settings, shared=bus)
     open_database(app, settings)
+    install_voice(app, settings)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(menus.bp)

@@ -1,0 +1,94 @@
+"""The voice services open with the app: AI requester, embedded worker, sessions, media.
+
+Registered after the bus and the database (``app.while_serving`` runs in
+order), so both are open when these start and still open when they stop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+
+from quart import Quart
+
+from bus.ai import AIRequester
+from config import AIWorkerMode, Settings
+from quart_app.blueprints import media, voice
+from quart_app.blueprints.orders import SESSION_ORDER_PLACER
+from quart_app.extensions import get_bus
+from quart_app.services.ai_client import AIClient
+from quart_app.services.media_store import MediaStore
+from quart_app.services.media_upload import with_upload_limits
+from quart_app.services.sessions import SessionStore
+from quart_app.services.voice import VoiceService
+from quart_app.services.voice_audio import MULTIPART_OVERHEAD
+from quart_app.services.voice_data import VOICE_DATA, VoiceData
+from quart_app.services.voice_errors import register_voice_error_handlers
+from quart_app.services.voice_runtime import VOICE, VoiceRuntime
+
+log = logging.getLogger(__name__)
+
+
+def install_voice(app: Quart, settings: Settings) -> None:
+    """Everything of the voice API: its routes, error mapping, upload limit and services."""
+    app.request_class = with_upload_limits(
+        app.request_class, {voice.STT_PATH: settings.max_audio_bytes + MULTIPART_OVERHEAD}
+    )
+    register_voice_error_handlers(app)
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(media.bp)
+    open_voice(app, settings)
+
+
+def open_voice(app: Quart, settings: Settings) -> None:
+    """Start the voice services when the app starts serving; stop them after.
+
+    With ``AI_WORKER=embedded`` the reference AI worker runs inside this
+    process, on the same bus. The data layer is ``app.extensions[VOICE_DATA]``
+    if something put one there, else the catalog and order services.
+    """
+
+    @app.while_serving
+    async def _voice() -> AsyncGenerator[None, None]:
+        bus = get_bus()
+        requester = AIRequester(bus, max_in_flight=settings.ai_max_in_flight)
+        await requester.start()
+        data = _voice_data(app)
+        ai = AIClient(requester, data, timeout=settings.ai_timeout)
+        store = SessionStore(
+            bus,
+            ttl=settings.session_ttl,
+            lock_ttl=settings.session_lock_timeout,
+            lock_wait=settings.session_lock_timeout,
+        )
+        conversations = VoiceService(ai, store, data)
+        app.extensions[VOICE] = VoiceRuntime(
+            ai=ai,
+            conversations=conversations,
+            media=MediaStore(settings.media_dir, max_bytes=settings.max_image_bytes),
+        )
+        app.extensions[SESSION_ORDER_PLACER] = conversations.place_order_from_session
+        worker = None
+        if settings.ai_worker_mode is AIWorkerMode.EMBEDDED:
+            from ai_worker.runner import Worker
+            from quart_app.worker_config import worker_config
+
+            worker = Worker(bus, worker_config(settings))
+            await worker.start()
+            log.info("embedded AI worker started")
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.stop()
+            del app.extensions[VOICE], app.extensions[SESSION_ORDER_PLACER]
+            await requester.close()
+
+
+def _voice_data(app: Quart) -> VoiceData:
+    injected: VoiceData | None = app.extensions.get(VOICE_DATA)
+    if injected is not None:
+        return injected
+    from quart_app.services.voice_data_services import ServiceVoiceData
+
+    return ServiceVoiceData(app)

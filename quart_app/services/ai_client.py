@@ -1,0 +1,128 @@
+"""The AI Server, as this service sees it: requests over the bus, results validated.
+
+:class:`AIClient` builds each request's payload (CONTRACT section 1), sends it
+through the process's one :class:`bus.ai.AIRequester` and reads the result
+with the models of :mod:`quart_app.schemas.voice`. Bus failures propagate as
+the bus raises them (``BusTimeout``, ``BusUnavailable``, ``BusOverloaded``,
+``AIResultError``); a result of the wrong shape raises :class:`BadAIResult`.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bus.ai import AIRequester
+from domain.catalog import Catalog
+from domain.conversation import ConversationSession
+from quart_app.schemas.voice import ImageResult, LlmResult, SttResult
+from quart_app.services.voice_data import EMPTY_HISTORY, VoiceData
+
+_Result = TypeVar("_Result", bound=BaseModel)
+
+
+class BadAIResult(Exception):
+    """The AI Server answered ``ok`` with a result this service can't accept."""
+
+    def __init__(self, kind: str, problems: list[str]) -> None:
+        super().__init__(f"the AI Server's {kind} result is malformed: {'; '.join(problems)}")
+        self.kind = kind
+        self.problems = problems
+
+
+class AIClient:
+    """Sends ``stt``, ``llm`` and ``image`` requests and waits up to ``timeout`` s for each."""
+
+    def __init__(
+        self,
+        requester: AIRequester,
+        data: VoiceData,
+        *,
+        timeout: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._requester = requester
+        self._data = data
+        self._timeout = timeout
+        self._clock = clock
+        self._catalog_context: tuple[Catalog, dict[str, Any]] | None = None
+
+    async def wait_for_response(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send one ``kind`` request and return its raw ``ok`` result."""
+        return await self._requester.request(kind, payload, timeout=self._timeout)
+
+    async def send_stt_request(
+        self, audio: bytes, *, filename: str, mime_type: str, language: str | None
+    ) -> SttResult:
+        """Transcribe ``audio``; ``language`` ``None`` lets the AI Server detect it."""
+        payload = {
+            "audio_b64": base64.b64encode(audio).decode("ascii"),
+            "filename": filename,
+            "mime_type": mime_type,
+            "language": language,
+        }
+        return _read("stt", SttResult, await self.wait_for_response("stt", payload))
+
+    async def send_llm_request(
+        self, transcript: str, session: ConversationSession, catalog: Catalog
+    ) -> LlmResult:
+        """Ask the LLM about ``transcript``, the next utterance of ``session``."""
+        payload = {
+            "transcript": transcript,
+            "user_id": session.user_id,
+            "session_id": session.session_id,
+            "context": await self.build_context(session, catalog),
+        }
+        return _read("llm", LlmResult, await self.wait_for_response("llm", payload))
+
+    async def send_image_request(self, prompt: str, *, aspect_ratio: str = "1:1") -> ImageResult:
+        """Generate an image for ``prompt``."""
+        payload = {"prompt": prompt, "aspect_ratio": aspect_ratio}
+        return _read("image", ImageResult, await self.wait_for_response("image", payload))
+
+    async def get_user_order_history(self, user_id: str | None) -> dict[str, Any]:
+        """A member's ``order_history`` (empty for a guest)."""
+        if user_id is None:
+            return dict(EMPTY_HISTORY)
+        return await self._data.order_history(user_id)
+
+    async def get_active_events(self) -> list[dict[str, Any]]:
+        """Promotions running now."""
+        return await self._data.active_events(self._clock())
+
+    async def build_context(self, session: ConversationSession, catalog: Catalog) -> dict[str, Any]:
+        """The ``context`` of an ``llm`` request (``docs/ai-messages.md``)."""
+        return {
+            "messages": [dict(message) for message in session.messages],
+            "stage": session.stage.value,
+            "order_state": session.order_state.to_dict(),
+            "context_summary": session.get_context_summary(catalog),
+            "order_state_summary": session.get_order_state_summary(catalog),
+            "order_history": await self.get_user_order_history(session.user_id),
+            "active_events": await self.get_active_events(),
+            "catalog": self._catalog_as_context(catalog),
+            "language": session.context.get("language"),
+        }
+
+    def _catalog_as_context(self, catalog: Catalog) -> dict[str, Any]:
+        # The catalog is cached upstream and rarely changes: convert it once per version.
+        cached = self._catalog_context
+        if cached is None or cached[0] is not catalog:
+            cached = (catalog, catalog.to_ai_context())
+            self._catalog_context = cached
+        return cached[1]
+
+
+def _read(kind: str, model: type[_Result], raw: dict[str, Any]) -> _Result:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        problems = [
+            f"{'.'.join(str(part) for part in item['loc']) or 'result'}: {item['msg']}"
+            for item in error.errors(include_url=False, include_input=False)
+        ]
+        raise BadAIResult(kind, problems) from None

@@ -1,0 +1,115 @@
+"""Conversation sessions on the bus's keys, so that any instance continues any of them.
+
+A session is ``ConversationSession.to_dict()`` JSON under
+``voice:session:<id>``, expiring ``ttl`` seconds after its last turn (each save
+starts the time again). Turns on one session are serialized by a bus lock held
+for the whole turn, AI request included: a second request on the same session
+waits for the first, up to ``lock_wait`` seconds, then gets ``session_busy``.
+
+Ownership: the session id is 192 random bits, so holding it is the capability
+to continue a guest's conversation; a member's conversation, in addition,
+answers only to that member (``owner`` is ``user:<id>``, a guest's ``guest``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from bus.base import Bus, LockNotAcquired
+from bus.keys import voice_session, voice_session_lock
+from domain.conversation import ConversationSession
+from domain.errors import MalformedData
+from quart_app.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+GUEST_OWNER = "guest"
+SESSION_ID_BYTES = 24
+
+
+def owner_of(user_id: str | None) -> str:
+    """The ``owner`` of a conversation started by ``user_id`` (``None``: a guest)."""
+    return GUEST_OWNER if user_id is None else f"user:{user_id}"
+
+
+class SessionStore:
+    """Creates, locks, loads and saves conversation sessions."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        *,
+        ttl: float,
+        lock_ttl: float,
+        lock_wait: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._bus = bus
+        self._ttl = ttl
+        self._lock_ttl = lock_ttl
+        self._lock_wait = lock_wait
+        self._clock = clock
+
+    def start(self, user_id: str | None) -> ConversationSession:
+        """A new conversation with a fresh unguessable id; stored on its first :meth:`save`."""
+        session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
+        return ConversationSession.start(session_id, user_id, owner_of(user_id), self._clock())
+
+    @asynccontextmanager
+    async def turn(
+        self, session_id: str, user_id: str | None
+    ) -> AsyncIterator[ConversationSession]:
+        """Hold the session's lock and yield it, loaded and checked against its caller.
+
+        Raises :class:`ApiError` 409 ``session_busy`` when another turn holds
+        it too long, 404 ``session_not_found`` when it is unknown or expired,
+        403 ``session_forbidden`` when it belongs to someone else.
+        """
+        try:
+            lock = self._bus.lock(
+                voice_session_lock(session_id), ttl=self._lock_ttl, wait=self._lock_wait
+            )
+            async with lock:
+                yield self._owned(await self.load(session_id), session_id, user_id)
+        except LockNotAcquired:
+            raise ApiError(
+                409,
+                "session_busy",
+                "Another request on this conversation is still being answered; try again.",
+            ) from None
+
+    async def load(self, session_id: str) -> ConversationSession | None:
+        """The stored session, or ``None`` if it is unknown, expired or unreadable."""
+        raw = await self._bus.get(voice_session(session_id))
+        if raw is None:
+            return None
+        try:
+            return ConversationSession.from_dict(json.loads(raw))
+        except (ValueError, MalformedData) as error:
+            log.warning("dropping unreadable session %s: %s", session_id, error)
+            return None
+
+    async def save(self, session: ConversationSession) -> None:
+        """Store ``session`` and start its time to live again."""
+        data = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        await self._bus.set(voice_session(session.session_id), data, ttl=self._ttl)
+
+    @staticmethod
+    def _owned(
+        session: ConversationSession | None, session_id: str, user_id: str | None
+    ) -> ConversationSession:
+        if session is None:
+            raise ApiError(
+                404,
+                "session_not_found",
+                "This conversation does not exist or has expired; start a new one.",
+                {"session_id": session_id},
+            )
+        if session.owner != owner_of(user_id):
+            raise ApiError(403, "session_forbidden", "This conversation belongs to someone else.")
+        return session

@@ -1,0 +1,114 @@
+"""The analyze flow: one utterance in, one validated, applied and saved turn out.
+
+The AI is asked before anything changes, so a failed or malformed answer
+leaves the conversation as it was; the turn is then applied to the domain
+session (which takes only what the catalog and the stage rules allow), the
+order placed when the customer confirms a complete one, and the session saved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from domain.catalog import Catalog
+from domain.conversation import ConversationSession
+from domain.stages import Stage
+from domain.turns import apply_turn
+from quart_app.auth import Principal
+from quart_app.errors import ApiError
+from quart_app.schemas.voice import VoiceAnalysisResponse, VoiceInputRequest
+from quart_app.services.ai_client import AIClient
+from quart_app.services.sessions import SessionStore
+from quart_app.services.voice_data import VoiceData
+from quart_app.services.voice_reply import build_response, proposal_from
+
+
+def caller_id(user_id: str | None, principal: Principal | None) -> str | None:
+    """Who the conversation is for: a member's id checked against the token, or ``None``.
+
+    A body ``user_id`` without a token is 401; one that isn't the token's
+    ``sub`` is 403. ``user_id`` null is a guest turn, token or not.
+    """
+    if user_id is None:
+        return None
+    if principal is None:
+        raise ApiError(401, "unauthorized", "A user_id needs a bearer token for that user.")
+    if principal.user_id != user_id:
+        raise ApiError(403, "forbidden", "user_id must be the token's own user.")
+    return user_id
+
+
+class VoiceService:
+    """Runs conversation turns and places the orders they confirm."""
+
+    def __init__(
+        self,
+        ai: AIClient,
+        store: SessionStore,
+        data: VoiceData,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._ai = ai
+        self._store = store
+        self._data = data
+        self._clock = clock
+
+    async def analyze(
+        self, request: VoiceInputRequest, principal: Principal | None
+    ) -> VoiceAnalysisResponse:
+        """Answer one utterance, starting a conversation when ``session_id`` is null."""
+        user_id = caller_id(request.user_id, principal)
+        if request.session_id is None:
+            return await self._turn(self._store.start(user_id), request.transcript)
+        async with self._store.turn(request.session_id, user_id) as session:
+            return await self._turn(session, request.transcript)
+
+    async def place_order_from_session(self, session_id: str, principal: Principal | None) -> str:
+        """Place the order a conversation has reached ``confirmation`` with; return its id.
+
+        For ``POST /api/orders {"session_id"}``: the caller is the member the
+        token names, or a guest without a token. 409 ``session_not_confirmed``
+        unless the conversation is at ``confirmation`` with a complete order;
+        a conversation that already placed its order returns that order's id.
+        """
+        user_id = principal.user_id if principal is not None else None
+        async with self._store.turn(session_id, user_id) as session:
+            if session.order_id is not None:
+                return session.order_id
+            if session.stage != Stage.CONFIRMATION or not session.order_state.is_complete:
+                raise ApiError(
+                    409,
+                    "session_not_confirmed",
+                    "The conversation has not reached a complete, confirmed order.",
+                    {"stage": session.stage.value},
+                )
+            order_id = await self._place(session, await self._data.catalog())
+            await self._store.save(session)
+            return order_id
+
+    async def _turn(self, session: ConversationSession, transcript: str) -> VoiceAnalysisResponse:
+        catalog = await self._data.catalog()
+        result = await self._ai.send_llm_request(transcript, session, catalog)
+        now = self._clock()
+        session.add_message("user", transcript, now)
+        outcome = apply_turn(session, proposal_from(result), catalog)
+        if outcome.place_order:
+            await self._place(session, catalog)
+        session.add_message("assistant", result.response, now)
+        await self._store.save(session)
+        return build_response(session, result, outcome, catalog)
+
+    async def _place(self, session: ConversationSession, catalog: Catalog) -> str:
+        draft = session.order_state
+        if draft.menu_code is None or draft.style_code is None:
+            raise ApiError(409, "incomplete_order", "The order needs a menu and a style.")
+        line = catalog.validate_item(
+            draft.menu_code, draft.style_code, draft.quantity, draft.customizations
+        )
+        order_id = await self._data.place_order(
+            session.user_id, [line], session_id=session.session_id
+        )
+        session.complete(order_id)
+        return order_id

@@ -1,0 +1,57 @@
+"""Checking an uploaded audio file before it goes to the AI Server."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from quart.datastructures import FileStorage
+
+from quart_app.errors import ApiError
+
+AUDIO_TYPES = frozenset(
+    {
+        "audio/webm",
+        "audio/ogg",
+        "audio/mpeg",
+        "audio/mp3",
+        "audio/wav",
+        "audio/x-wav",
+        "audio/mp4",
+    }
+)
+DEFAULT_FILENAME = "audio"
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+MULTIPART_OVERHEAD = 64 * 1024
+"""Room for the multipart boundaries, part headers and the ``language`` field."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audio:
+    """An accepted upload: its bytes, a safe file name and its bare MIME type."""
+
+    data: bytes
+    filename: str
+    mime_type: str
+
+
+def read_audio(upload: FileStorage) -> Audio:
+    """The upload's bytes if it is non-empty audio of a whitelisted type.
+
+    415 ``unsupported_media_type`` for another type (parameters such as
+    ``;codecs=opus`` are allowed), 400 ``empty_audio`` for an empty file. The
+    size was bounded while the body was read (:mod:`quart_app.services.media_upload`).
+    """
+    mime_type = (upload.mimetype or "").lower()
+    if mime_type not in AUDIO_TYPES:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"The audio must be one of: {', '.join(sorted(AUDIO_TYPES))}.",
+            {"content_type": upload.content_type},
+        )
+    data = upload.stream.read()
+    if not data:
+        raise ApiError(400, "empty_audio", "The audio file is empty.")
+    name = _UNSAFE_FILENAME.sub("_", upload.filename or "")[:100].strip("._")
+    return Audio(data, name or DEFAULT_FILENAME, mime_type)

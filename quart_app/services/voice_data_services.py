@@ -1,0 +1,76 @@
+""":class:`~quart_app.services.voice_data.VoiceData` over the catalog, history and order services.
+
+The catalog service caches the catalog itself; promotions and a member's
+history are kept here for ``ttl`` seconds, so a busy conversation costs no
+query per turn (a member's new order shows in their history within ``ttl``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from quart import Quart
+
+from domain.catalog import Catalog, OrderLine
+from quart_app.database import Database
+from quart_app.extensions import DATABASE
+from quart_app.services.catalog import CATALOG_SERVICE, CatalogService
+from quart_app.services.history import get_active_events, get_user_order_history
+from quart_app.services.orders import ORDER_SERVICE, OrderService
+
+DEFAULT_TTL = 30.0
+MAX_HISTORIES = 10_000
+
+
+class ServiceVoiceData:
+    """Reads and writes through the services ``open_database`` put on ``app.extensions``."""
+
+    def __init__(
+        self,
+        app: Quart,
+        *,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._extensions = app.extensions
+        self._ttl = ttl
+        self._clock = clock
+        self._events: tuple[float, list[dict[str, Any]]] | None = None
+        self._histories: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+
+    async def catalog(self) -> Catalog:
+        return await cast(CatalogService, self._extensions[CATALOG_SERVICE]).get_catalog()
+
+    async def order_history(self, user_id: str) -> dict[str, Any]:
+        cached = self._histories.get(user_id)
+        if cached is not None and self._clock() < cached[0]:
+            return cached[1]
+        history = await get_user_order_history(self._database, user_id)
+        self._histories[user_id] = (self._clock() + self._ttl, history)
+        self._histories.move_to_end(user_id)
+        while len(self._histories) > MAX_HISTORIES:
+            self._histories.popitem(last=False)
+        return history
+
+    async def active_events(self, now: float) -> list[dict[str, Any]]:
+        if self._events is not None and self._clock() < self._events[0]:
+            return self._events[1]
+        events = await get_active_events(self._database, datetime.fromtimestamp(now, UTC))
+        self._events = (self._clock() + self._ttl, events)
+        return events
+
+    async def place_order(
+        self, customer_id: str | None, lines: Sequence[OrderLine], *, session_id: str
+    ) -> str:
+        service = cast(OrderService, self._extensions[ORDER_SERVICE])
+        order = await service.place_order(customer_id, lines, session_id=session_id)
+        self._histories.pop(customer_id or "", None)
+        return order.order_id
+
+    @property
+    def _database(self) -> Database:
+        return cast(Database, self._extensions[DATABASE])

@@ -1,0 +1,31 @@
+"""The voice services one app instance shares while it serves, on ``app.extensions``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from quart import current_app
+
+from quart_app.services.ai_client import AIClient
+from quart_app.services.media_store import MediaStore
+from quart_app.services.voice import VoiceService
+
+VOICE = "voice"
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceRuntime:
+    """The AI client, the conversation service and the media store of this instance."""
+
+    ai: AIClient
+    conversations: VoiceService
+    media: MediaStore
+
+
+def get_voice() -> VoiceRuntime:
+    """This app's :class:`VoiceRuntime` (set up by :func:`quart_app.ai_lifecycle.open_voice`)."""
+    try:
+        return cast(VoiceRuntime, current_app.extensions[VOICE])
+    except KeyError:
+        raise RuntimeError("the voice services are not open: is the app serving?") from None

@@ -1,0 +1,146 @@
+"""Voice API fixtures: the app on each bus backend, a scripted AI Server, a fake data layer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from quart import Quart
+from quart.testing import QuartClient
+
+from bus.base import Bus
+from bus.memory import MemoryBus
+from config import Settings
+from domain.catalog import Catalog, OrderLine
+from quart_app import create_app
+from quart_app.services.voice_data import EMPTY_HISTORY, VOICE_DATA
+from tests.ai_worker.catalog import CATALOG
+from tests.voice.responder import Responder
+
+
+@dataclass
+class FakeVoiceData:
+    """The data layer's part in a turn, in memory: the demo catalog and placed orders."""
+
+    catalog_value: Catalog = field(default_factory=lambda: Catalog.from_ai_context(CATALOG))
+    histories: dict[str, dict[str, Any]] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    orders: dict[str, tuple[str | None, list[OrderLine], str]] = field(default_factory=dict)
+
+    async def catalog(self) -> Catalog:
+        return self.catalog_value
+
+    async def order_history(self, user_id: str) -> dict[str, Any]:
+        return self.histories.get(user_id, EMPTY_HISTORY)
+
+    async def active_events(self, now: float) -> list[dict[str, Any]]:
+        return self.events
+
+    async def place_order(
+        self, customer_id: str | None, lines: Sequence[OrderLine], *, session_id: str
+    ) -> str:
+        order_id = f"order-{len(self.orders) + 1}"
+        self.orders[order_id] = (customer_id, list(lines), session_id)
+        return order_id
+
+
+@dataclass
+class Backend:
+    """A bus backend: ``bus`` for the first instance, ``new_bus()`` for another."""
+
+    name: str
+    bus: Bus
+    new_bus: Callable[[], Awaitable[Bus]]
+
+
+async def _backend(name: str, redis_url: str, stack: AsyncExitStack) -> Backend:
+    if name == "memory":
+        memory = MemoryBus()
+        stack.push_async_callback(memory.close)
+
+        async def same() -> Bus:
+            return memory
+
+        return Backend(name, memory, same)
+
+    from fakeredis import FakeAsyncRedis, FakeServer
+    from redis.asyncio import Redis
+
+    from bus.redis import RedisBus
+
+    server = FakeServer()
+    if name == "redis":
+        async with Redis.from_url(redis_url) as client:
+            await client.flushdb()  # only this suite's own database
+
+    async def new_bus() -> Bus:
+        if name == "fakeredis":
+            bus: Bus = RedisBus.from_client(FakeAsyncRedis(server=server))
+        else:
+            bus = RedisBus(redis_url)
+        await bus.connect()
+        stack.push_async_callback(bus.close)
+        return bus
+
+    return Backend(name, await new_bus(), new_bus)
+
+
+@pytest.fixture(params=["memory", "fakeredis", pytest.param("redis", marks=pytest.mark.redis)])
+async def backend(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[Backend]:
+    """Each test that takes it runs on the memory bus, fakeredis and the real Redis."""
+    async with AsyncExitStack() as stack:
+        yield await _backend(request.param, redis_url, stack)
+
+
+@pytest.fixture
+async def memory_backend(redis_url: str) -> AsyncIterator[Backend]:
+    """The memory bus only, for tests of input handling that no bus changes."""
+    async with AsyncExitStack() as stack:
+        yield await _backend("memory", redis_url, stack)
+
+
+@pytest.fixture
+def data() -> FakeVoiceData:
+    return FakeVoiceData()
+
+
+@pytest.fixture
+async def responder(backend: Backend) -> AsyncIterator[Responder]:
+    scripted = Responder(backend.bus)
+    scripted.start()
+    yield scripted
+    await scripted.stop()
+
+
+StartApp = Callable[..., Awaitable[QuartClient]]
+
+
+@pytest.fixture
+async def start_app(
+    make_settings: Callable[..., Settings], data: FakeVoiceData
+) -> AsyncIterator[StartApp]:
+    """``await start_app(bus, **settings)``: a serving app instance on ``bus``, its client."""
+    async with AsyncExitStack() as stack:
+
+        async def start(bus: Bus, **overrides: Any) -> QuartClient:
+            app: Quart = create_app(make_settings(**{"ai_timeout": 5.0, **overrides}), bus=bus)
+            app.extensions[VOICE_DATA] = data
+            serving: Any = await stack.enter_async_context(app.test_app())  # type: ignore[arg-type]
+            client: QuartClient = serving.test_client()
+            return client
+
+        yield start
+
+
+@pytest.fixture
+async def client(backend: Backend, responder: Responder, start_app: StartApp) -> QuartClient:
+    """One app instance on ``backend``, with the scripted AI Server running."""
+    return await start_app(backend.bus)
+
+
+def llm_answer(response: str = "Sure.", **fields: Any) -> dict[str, Any]:
+    """An ``llm`` result: ``response`` plus the given fields of ``VoiceAnalysisResponse``."""
+    return {"intent": "order", "confidence": 0.9, "response": response, **fields}

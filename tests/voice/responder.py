@@ -1,0 +1,98 @@
+"""A scripted stand-in for the AI Server: answers each request kind as a test says."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bus.ai import publish_result
+from bus.base import Bus
+from bus.keys import AI_KINDS, ai_queue, ai_result
+
+Request = dict[str, Any]
+Answer = Callable[[Request], dict[str, Any] | bytes | None]
+"""A reply body, raw bytes to store and publish as they are, or ``None`` to never answer."""
+
+
+def ok(result: dict[str, Any] | Callable[[Request], dict[str, Any]]) -> Answer:
+    """Answer ``ok`` with ``result`` (or with what it computes from the request)."""
+
+    def answer(request: Request) -> dict[str, Any]:
+        body = result(request) if callable(result) else result
+        return {"request_id": request["request_id"], "status": "ok", "result": body}
+
+    return answer
+
+
+def error(code: str, message: str = "failed") -> Answer:
+    """Answer ``error`` with ``code``."""
+    return lambda request: {
+        "request_id": request["request_id"],
+        "status": "error",
+        "error": {"code": code, "message": message},
+    }
+
+
+def raw(data: bytes) -> Answer:
+    """Answer with bytes that are not a valid result envelope."""
+    return lambda request: data
+
+
+def never() -> Answer:
+    """Take the request and never answer it."""
+    return lambda request: None
+
+
+@dataclass
+class Responder:
+    """Pops ``ai:queue:<kind>`` and answers each request with the next scripted answer.
+
+    An empty script for a kind answers with its ``default`` (if set), else never.
+    """
+
+    bus: Bus
+    default: dict[str, Answer] = field(default_factory=dict)
+    scripts: dict[str, deque[Answer]] = field(default_factory=lambda: defaultdict(deque))
+    seen: dict[str, list[Request]] = field(default_factory=lambda: defaultdict(list))
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _served: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    def script(self, kind: str, *answers: Answer) -> None:
+        """Queue ``answers`` for the next ``kind`` requests, in order."""
+        self.scripts[kind].extend(answers)
+
+    async def wait_for_requests(self, kind: str, count: int) -> list[Request]:
+        """Wait until ``count`` requests of ``kind`` have been taken."""
+        async with self._served:
+            await self._served.wait_for(lambda: len(self.seen[kind]) >= count)
+        return self.seen[kind]
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._serve(kind)) for kind in AI_KINDS]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _serve(self, kind: str) -> None:
+        while True:
+            message = await self.bus.pop(ai_queue(kind), timeout=0.1)
+            if message is None:
+                continue
+            request = json.loads(message)
+            script = self.scripts[kind]
+            answer = script.popleft() if script else self.default.get(kind, never())
+            async with self._served:
+                self.seen[kind].append(request)
+                self._served.notify_all()
+            body = answer(request)
+            if isinstance(body, bytes):
+                await self.bus.set(ai_result(request["request_id"]), body, ttl=300)
+                await self.bus.publish(ai_result(request["request_id"]), body)
+            elif body is not None:
+                await publish_result(self.bus, request["request_id"], body)

@@ -1,0 +1,139 @@
+"""POST /api/voice/analyze on every bus: a conversation from greeting to a placed order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart.testing import QuartClient
+
+from tests.conftest import bearer
+from tests.voice.conftest import FakeVoiceData, llm_answer
+from tests.voice.responder import Responder, ok
+
+ANALYZE = "/api/voice/analyze"
+
+
+async def say(
+    client: QuartClient,
+    transcript: str,
+    session_id: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    **body: Any,
+) -> tuple[int, dict[str, Any]]:
+    """Post one utterance; the status and the JSON body."""
+    response = await client.post(
+        ANALYZE, json={"transcript": transcript, "session_id": session_id, **body}, headers=headers
+    )
+    return response.status_code, await response.get_json()
+
+
+async def test_a_new_conversation_starts_and_sends_the_context(
+    client: QuartClient, responder: Responder, data: FakeVoiceData
+) -> None:
+    data.events.append({"id": "ev-1", "title": "Valentine Week"})
+    responder.script("llm", ok(llm_answer("Hello! What would you like?", intent="greeting")))
+
+    status, body = await say(client, "  hello  ")
+
+    assert status == 200, body
+    assert body["state"] == "greeting"
+    assert body["response"] == "Hello! What would you like?"
+    assert len(body["session_id"]) >= 32
+    payload = responder.seen["llm"][0]["payload"]
+    assert payload["transcript"] == "hello"
+    assert payload["user_id"] is None
+    assert payload["session_id"] == body["session_id"]
+    context = payload["context"]
+    assert context["stage"] == "greeting"
+    assert context["messages"] == []
+    assert context["active_events"] == [{"id": "ev-1", "title": "Valentine Week"}]
+    assert context["order_history"]["recent_orders"] == []
+    assert [menu["code"] for menu in context["catalog"]["menus"]][:2] == ["valentine", "french"]
+    assert {"context_summary", "order_state_summary", "order_state"} <= context.keys()
+
+
+async def test_a_full_conversation_places_the_order(
+    client: QuartClient, responder: Responder, data: FakeVoiceData
+) -> None:
+    data.histories["42"] = {"favorite_menus": ["french"], "recent_orders": []}
+    member = bearer("42", "customer")
+    responder.script(
+        "llm",
+        ok(
+            llm_answer(
+                "Two French dinners?",
+                order_state={"menu_code": "french", "quantity": 2},
+                state="style_selection",
+                state_decision="advance",
+            )
+        ),
+        ok(llm_answer("Grand style, confirm?", style_selection=1, state="confirmation")),
+        ok(llm_answer("Ordered!", intent="confirm", state_decision="confirm")),
+    )
+
+    status, first = await say(client, "two french dinners", user_id="42", headers=member)
+    assert status == 200, first
+    assert (first["state"], first["order_state"]["menu_code"], first["quantity"]) == (
+        "style_selection",
+        "french",
+        2,
+    )
+    session_id = first["session_id"]
+    status, second = await say(client, "grand please", session_id, user_id="42", headers=member)
+    assert status == 200, second
+    assert second["state"] == "confirmation"
+    assert second["order_state"]["style_code"] == "grand"
+    assert second["order_state"]["total"] == 2 * (48000 + 10000)
+    status, third = await say(client, "yes", session_id, user_id="42", headers=member)
+
+    assert status == 200, third
+    assert third["state"] == "completed"
+    assert third["state_decision"] == "confirm"
+    order_id = third["order_id"]
+    customer, lines, placed_by = data.orders[order_id]
+    assert (customer, placed_by) == ("42", session_id)
+    assert [(line.menu_code, line.style_code, line.quantity) for line in lines] == [
+        ("french", "grand", 2)
+    ]
+    context = responder.seen["llm"][2]["payload"]["context"]
+    assert context["order_history"] == {"favorite_menus": ["french"], "recent_orders": []}
+    assert [m["role"] for m in context["messages"]] == ["user", "assistant"] * 2
+    assert context["stage"] == "confirmation"
+
+
+async def test_the_domain_not_the_ai_decides_the_state(
+    client: QuartClient, responder: Responder, data: FakeVoiceData
+) -> None:
+    responder.script(
+        "llm",
+        ok(
+            llm_answer(
+                "Confirmed!",
+                order_state={"menu_code": "sushi", "style_code": "grand"},
+                state="confirmation",
+                state_decision="confirm",
+                recommended_menu={"code": "french", "name": "Cheap", "price": 1},
+            )
+        ),
+    )
+
+    status, body = await say(client, "sushi, confirm")
+
+    assert status == 200, body
+    assert body["state"] == "greeting"
+    assert body["order_state"]["menu_code"] is None
+    assert body["order_id"] is None and data.orders == {}
+    assert body["recommended_menu"]["price"] == 48000
+    assert body["recommended_menu"]["name"] == "프렌치 디너"
+    assert any("sushi" in question for question in body["additional_questions"])
+
+
+async def test_an_unknown_intent_falls_back_to_unknown(
+    client: QuartClient, responder: Responder
+) -> None:
+    responder.script("llm", ok(llm_answer("Hmm?", intent="small_talk")))
+
+    status, body = await say(client, "nice weather")
+
+    assert (status, body["intent"]) == (200, "unknown")
