@@ -85,7 +85,7 @@ class LlmResult(_Lenient):
     recommended_menu: MenuSuggestion | None = None
     alternatives: list[MenuSuggestion] = Field(default_factory=list)
     additional_questions: list[str] = Field(default_factory=list)
-    order_state: OrderState = Field(default_factory=OrderState)
+    order_state: OrderState = Field(default_factory=lambda: OrderState())
     state: Stage
     state_decision: Decision = "stay"
     menu_selection: int | None = None

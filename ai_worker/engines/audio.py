@@ -25,14 +25,17 @@ def decode_audio(data: bytes) -> npt.NDArray[np.float32]:
                 raise EngineError("bad_audio", "the file has no audio stream")
             for frame in container.decode(audio=0):
                 for out in resampler.resample(frame):
-                    chunk = out.to_ndarray().reshape(-1)
+                    chunk = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
                     chunks.append(chunk)
                     total += chunk.size
                 if total > MAX_SECONDS * SAMPLE_RATE:
                     raise EngineError("bad_audio", f"audio longer than {MAX_SECONDS} s")
-            chunks.extend(out.to_ndarray().reshape(-1) for out in resampler.resample(None))
+            chunks.extend(
+                out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+                for out in resampler.resample(None)
+            )
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise EngineError("bad_audio", f"could not decode the audio: {exc}") from None
     if not chunks:
         return np.zeros(0, dtype=np.float32)
-    return np.concatenate(chunks).astype(np.float32, copy=False)
+    return np.concatenate(chunks)

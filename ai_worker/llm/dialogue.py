@@ -107,7 +107,13 @@ def _decide(talk: _Conversation) -> tuple[OrderDraft, _Turn]:
 
     draft = _updated_draft(talk)
     if draft != talk.draft:
-        return draft, _Turn("order", _stage_after_update(talk, draft))
+        changed = [
+            f"{talk.replies.name(talk.catalog.menu(draft.menu_code or '').ingredient(c))} {n}"
+            for c, n in draft.customizations.items()
+            if talk.draft.customizations.get(c) != n
+        ]
+        lines = [say("noted", changes=", ".join(changed))] if changed else []
+        return draft, _Turn("order", _stage_after_update(talk, draft), lines)
     if heard.flags & {"confirm", "done"}:
         return draft, _agreement(talk)
     if "recommend" in heard.flags:

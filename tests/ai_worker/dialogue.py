@@ -1,0 +1,81 @@
+"""Driving a conversation with the rules engine the way the service does.
+
+Each turn sends the session's ``messages``, ``stage`` and ``order_state``;
+``domain.turns.apply_turn`` applies the engine's proposal, exactly as the
+voice service will.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ai_worker.engines.llm_rules import RulesLLMEngine
+from domain.catalog import Catalog
+from domain.conversation import ConversationSession
+from domain.turns import TurnProposal, apply_turn
+from tests.ai_worker.catalog import CATALOG, llm_payload
+
+
+@dataclass
+class Conversation:
+    """Where a scripted conversation ended."""
+
+    session: ConversationSession
+    placed: bool = False
+    cancelled: bool = False
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+
+
+def proposal(result: dict[str, Any]) -> TurnProposal:
+    """The domain's view of an ``llm`` result."""
+    order = result["order_state"]
+    return TurnProposal(
+        menu_code=order["menu_code"],
+        style_code=order["style_code"],
+        quantity=order["quantity"],
+        # An empty mapping proposes nothing (the domain reports any mapping
+        # proposed before a menu as ignored).
+        customizations=order["customizations"] or None,
+        menu_selection=result["menu_selection"],
+        style_selection=result["style_selection"],
+        customization_overrides=result["customization_overrides"] or None,
+        state=result["state"],
+        state_decision=result["state_decision"],
+    )
+
+
+async def converse(
+    lines: list[str],
+    *,
+    history: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
+) -> Conversation:
+    """Say ``lines`` one by one; return the session and what happened."""
+    catalog = Catalog.from_ai_context(CATALOG)
+    user_id = "42" if history else None
+    talk = Conversation(ConversationSession.start("s-1", user_id, owner="owner", now=0.0))
+    engine = RulesLLMEngine()
+    for line in lines:
+        session = talk.session
+        payload = llm_payload(
+            line,
+            stage=session.stage.value,
+            order_state=session.order_state.to_dict(),
+            messages=[dict(m) for m in session.messages],
+            history=history,
+            events=events,
+            user_id=user_id,
+        )
+        result = await engine.run(payload)
+        talk.replies.append(result)
+        session.add_message("user", line, now=0.0)
+        session.add_message("assistant", result["response"], now=0.0)
+        outcome = apply_turn(session, proposal(result), catalog)
+        talk.ignored.extend(outcome.ignored)
+        if outcome.place_order:
+            session.complete("order-1")
+            talk.placed = True
+        talk.cancelled = talk.cancelled or outcome.cancelled
+    return talk
