@@ -1,0 +1,70 @@
+"""``WS /api/ws`` (CONTRACT section 3) and ``GET /api/ws/stats`` (section 2.5).
+
+Close codes: ``4401`` no valid auth frame within ``WS_AUTH_TIMEOUT``; ``4408``
+no frame from the client for ``HEARTBEAT_MISSES`` heartbeat intervals; ``1013``
+the client reads too slowly (its send queue filled) or the bus connection was
+interrupted: reconnect with ``last_event_id``; ``1001`` the server is stopping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from quart import Blueprint, websocket
+from quart_schema import validate_response
+
+from quart_app.auth import Principal, require_manager
+from quart_app.extensions import get_bus, get_settings
+from quart_app.realtime_lifecycle import get_websocket_manager
+from quart_app.schemas.ws import AuthFrame, WsStats
+from quart_app.services import realtime_frames as frames
+from quart_app.services.realtime_connection import CLOSE_GOING_AWAY, CLOSE_UNAUTHORIZED
+from quart_app.services.realtime_protocol import AuthRejected, authenticate
+from quart_app.services.realtime_stats import totals
+
+bp = Blueprint("ws", __name__, url_prefix="/api/ws")
+
+
+@bp.websocket("")
+async def notifications() -> None:
+    """Authenticate with the first frame, then receive notifications and heartbeats."""
+    accepted = await _authenticate()
+    if accepted is None:
+        return
+    auth, principal = accepted
+    manager = get_websocket_manager()
+    socket = manager.connect(principal, replaying=auth.last_event_id is not None)
+    try:
+        interval = get_settings().heartbeat_interval
+        await websocket.send(
+            frames.connected(socket.connection_id, principal.user_id, principal.role, interval)
+        )
+        await manager.serve(socket, websocket.receive, websocket.send, auth.last_event_id)
+    finally:
+        manager.disconnect(socket.connection_id)
+    await websocket.close(socket.close_code or CLOSE_GOING_AWAY, socket.close_reason)
+
+
+async def _authenticate() -> tuple[AuthFrame, Principal] | None:
+    settings = get_settings()
+    secret = settings.secret_key
+    if secret is None:  # create_app always sets one
+        raise RuntimeError("SECRET_KEY is missing")
+    try:
+        raw = await asyncio.wait_for(websocket.receive(), settings.ws_auth_timeout)
+        return authenticate(raw, secret, settings.ws_max_message_bytes)
+    except TimeoutError:
+        message = f"No auth frame within {settings.ws_auth_timeout:g} s."
+    except AuthRejected as rejection:
+        message = str(rejection)
+    await websocket.send(frames.error("unauthorized", message))
+    await websocket.close(CLOSE_UNAUTHORIZED, "unauthorized")
+    return None
+
+
+@bp.get("/stats")
+@validate_response(WsStats)
+@require_manager
+async def stats() -> WsStats:
+    """Connections summed over every live instance of the service (managers only)."""
+    return WsStats.model_validate(await totals(get_bus()))

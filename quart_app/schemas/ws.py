@@ -1,0 +1,42 @@
+"""Models of the WebSocket protocol's client frames (CONTRACT section 3) and of its stats (2.5)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.orders import Role
+from quart_app.services.notification_log import EVENT_ID
+
+UserId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class AuthFrame(BaseModel):
+    """The first frame a client sends: who it is, its token, and where to resume."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    type: Literal["auth"]
+    user_id: UserId
+    user_type: Role
+    token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+    last_event_id: Annotated[str, StringConstraints(pattern=EVENT_ID.pattern)] | None = None
+
+
+class RoleCounts(BaseModel):
+    """Open connections per role; every role is present."""
+
+    customer: int = 0
+    cook: int = 0
+    delivery: int = 0
+    manager: int = 0
+
+
+class WsStats(BaseModel):
+    """``GET /api/ws/stats``: connections summed over every live instance."""
+
+    total: int = Field(description="open, authenticated sockets")
+    by_role: RoleCounts
+    users: int = Field(description="distinct users with at least one socket")
+    instances: int = Field(description="instances that reported within the stats TTL")

@@ -1,0 +1,72 @@
+"""What the server makes of each client frame: the auth frame, then pings, pongs and mistakes."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import ValidationError
+
+from quart_app.auth import InvalidToken, Principal, decode_token
+from quart_app.schemas.ws import AuthFrame
+from quart_app.services import realtime_frames as frames
+
+QUIET_TYPES = frozenset({"pong", "heartbeat"})
+"""Client frames that only prove the client is alive; nothing is sent back."""
+
+
+class AuthRejected(Exception):
+    """The first frame did not authenticate the socket; the message says why."""
+
+
+def authenticate(raw: str | bytes, secret: str, max_bytes: int) -> tuple[AuthFrame, Principal]:
+    """The auth frame and the token's principal, or :class:`AuthRejected`.
+
+    ``user_id`` and ``user_type`` must be the token's ``sub`` and ``role``:
+    a valid token does not let its holder listen as someone else.
+    """
+    if _too_large(raw, max_bytes):
+        raise AuthRejected("The auth frame is too large.")
+    try:
+        auth = AuthFrame.model_validate_json(raw)
+    except ValidationError as error:
+        fields = sorted({".".join(map(str, item["loc"])) or "frame" for item in error.errors()})
+        raise AuthRejected(
+            f"The first frame must be a valid auth frame ({', '.join(fields)})."
+        ) from None
+    try:
+        principal = decode_token(secret, auth.token)
+    except InvalidToken as error:
+        raise AuthRejected(str(error).capitalize() + ".") from None
+    if (principal.user_id, principal.role) != (auth.user_id, auth.user_type):
+        raise AuthRejected("user_id and user_type must match the token.")
+    return auth, principal
+
+
+def reply_to(raw: str | bytes, max_bytes: int) -> str | None:
+    """The frame to answer an authenticated client's frame with, if any."""
+    if _too_large(raw, max_bytes):
+        return frames.error("frame_too_large", f"Frames are limited to {max_bytes} bytes.")
+    if isinstance(raw, bytes):
+        return frames.error("invalid_frame", "Send text frames, each one JSON object.")
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        return frames.error("invalid_json", "The frame is not valid JSON.")
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return frames.error("invalid_frame", "A frame is a JSON object with a string 'type'.")
+    kind = message["type"]
+    if kind == "ping":
+        return frames.PONG
+    if kind in QUIET_TYPES:
+        return None
+    if kind == "auth":
+        return frames.error("invalid_frame", "This socket is already authenticated.")
+    return frames.error("unknown_type", f"Unknown frame type {kind[:64]!r}.")
+
+
+def _too_large(raw: str | bytes, max_bytes: int) -> bool:
+    # A character is at most four UTF-8 bytes: encode only when it could matter.
+    if len(raw) * (1 if isinstance(raw, bytes) else 4) <= max_bytes:
+        return False
+    size = len(raw) if isinstance(raw, bytes) else len(raw.encode())
+    return size > max_bytes

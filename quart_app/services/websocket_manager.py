@@ -1,0 +1,209 @@
+"""The WebSocket manager: this instance's sockets, fed from the bus, with heartbeats.
+
+Every send goes over the bus (:class:`NotificationPublisher`): one envelope on
+``ws:notify`` per notification. Every instance subscribes once and offers the
+frame, already serialized, to its own matching sockets, so a notification
+raised on one instance reaches sockets on all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
+from typing import Any
+
+from bus import Bus, Subscription, keys
+from config import Settings
+from domain.connections import ConnectionRegistry, ConnectionStats
+from domain.orders import Role
+from quart_app.auth import Principal
+from quart_app.services import realtime_frames as frames
+from quart_app.services.notifications import NotificationPublisher
+from quart_app.services.realtime_connection import (
+    CLOSE_GOING_AWAY,
+    CLOSE_SILENT,
+    CLOSE_TRY_AGAIN_LATER,
+    LocalSocket,
+    Receive,
+    Send,
+)
+from quart_app.services.realtime_protocol import reply_to
+from quart_app.services.realtime_stats import StatsReporter
+
+log = logging.getLogger(__name__)
+
+
+class WebSocketManager:
+    """Connects, feeds, heartbeats and counts the sockets of one app instance.
+
+    :meth:`start` subscribes to ``ws:notify`` and starts the heartbeat and
+    stats loops; :meth:`stop` closes every socket (``1001``) and undoes it.
+    """
+
+    def __init__(
+        self,
+        bus: Bus,
+        settings: Settings,
+        *,
+        instance_id: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.instance_id = instance_id or uuid.uuid4().hex
+        self._bus = bus
+        self._settings = settings
+        self._clock = clock
+        self._registry = ConnectionRegistry()
+        self._sockets: dict[str, LocalSocket] = {}
+        self.publisher = NotificationPublisher(
+            bus,
+            log_maxlen=settings.notification_log_maxlen,
+            retention=settings.notification_retention,
+            clock=clock,
+        )
+        self._stats = StatsReporter(bus, self.instance_id, self._snapshot, ttl=settings.stats_ttl)
+        self._subscription: Subscription | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._forget_listener: Callable[[], None] | None = None
+
+    # lifecycle ---------------------------------------------------------------
+    async def start(self) -> None:
+        """Subscribe to the notification channel and start the background loops."""
+        self._subscription = await self._bus.subscribe(keys.WS_NOTIFY_CHANNEL, buffer=10_000)
+        self._forget_listener = self._bus.add_connection_listener(self._bus_connection)
+        self._tasks = [
+            asyncio.create_task(self._fan_out(self._subscription)),
+            asyncio.create_task(self._heartbeats()),
+            asyncio.create_task(self._stats.run()),
+        ]
+
+    async def stop(self) -> None:
+        """Close every socket (``1001``), stop the loops and unsubscribe."""
+        for socket in list(self._sockets.values()):
+            socket.close(CLOSE_GOING_AWAY, "server shutting down")
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._forget_listener is not None:
+            self._forget_listener()
+        if self._subscription is not None:
+            await self._subscription.close()
+        await self._stats.withdraw()
+
+    # connections -----------------------------------------------------------------
+    def connect(self, principal: Principal, *, replaying: bool = False) -> LocalSocket:
+        """Register a socket of ``principal``; with ``replaying``, live frames wait for replay."""
+        connection = self._registry.add(uuid.uuid4().hex, principal.user_id, principal.role)
+        socket = LocalSocket(connection, queue_size=self._settings.ws_send_queue, now=self._clock())
+        if replaying:
+            socket.hold()
+        self._sockets[connection.connection_id] = socket
+        self._stats.changed()
+        return socket
+
+    def disconnect(self, connection_id: str) -> None:
+        """Forget a socket; unknown ids are ignored."""
+        socket = self._sockets.pop(connection_id, None)
+        self._registry.remove(connection_id)
+        if socket is not None:
+            socket.close(CLOSE_GOING_AWAY, "disconnected")
+            self._stats.changed()
+
+    async def serve(
+        self, socket: LocalSocket, receive: Receive, send: Send, last_event_id: str | None
+    ) -> None:
+        """Replay what the socket missed since ``last_event_id``, then serve it until closed."""
+        replay: Sequence[tuple[str | None, str]] = ()
+        if last_event_id is not None:
+            missed = await self.publisher.log.replay(
+                socket.user_id, socket.connection.role, last_event_id
+            )
+            notice = [(None, frames.replay_incomplete(last_event_id))] if missed.incomplete else []
+            replay = [*notice, *missed.frames]
+        await socket.run(receive, send, self._on_frame, replay)
+
+    def _on_frame(self, socket: LocalSocket, raw: str | bytes) -> None:
+        socket.last_seen = self._clock()
+        reply = reply_to(raw, self._settings.ws_max_message_bytes)
+        if reply is not None:
+            socket.offer(reply)
+
+    # sending (through the bus, to every instance) -------------------------------------
+    async def send_to_user(self, user_id: str, event_type: str, data: Mapping[str, Any]) -> str:
+        """Notify every socket of ``user_id`` on any instance; a no-op if none is open."""
+        return await self.publisher.send_to_user(user_id, event_type, data)
+
+    async def broadcast_to_role(self, role: Role, event_type: str, data: Mapping[str, Any]) -> str:
+        """Notify every socket of ``role`` on any instance; return the event id."""
+        return await self.publisher.broadcast_to_role(role, event_type, data)
+
+    async def broadcast_to_staff(self, event_type: str, data: Mapping[str, Any]) -> str:
+        """Notify every cook, delivery and manager socket on any instance."""
+        return await self.publisher.broadcast_to_staff(event_type, data)
+
+    def deliver(self, envelope: frames.Envelope) -> int:
+        """Offer an envelope's frame to the matching sockets here; return how many."""
+        if envelope.user_id is not None:
+            ids = self._registry.connections_of(envelope.user_id)
+        else:
+            ids = self._registry.connections_with_roles(envelope.roles)
+        for connection_id in ids:
+            self._sockets[connection_id].offer(envelope.frame, envelope.event_id)
+        return len(ids)
+
+    async def _fan_out(self, subscription: Subscription) -> None:
+        async for message in subscription:
+            try:
+                self.deliver(frames.decode_envelope(message.data))
+            except frames.BadEnvelope as error:
+                log.warning("dropped a malformed message on %s: %s", message.channel, error)
+
+    def _bus_connection(self, connected: bool) -> None:
+        # Whatever was published while the subscriber was away is lost to the
+        # sockets here; closing them makes their clients replay it.
+        if connected:
+            for socket in list(self._sockets.values()):
+                socket.close(CLOSE_TRY_AGAIN_LATER, "notifications were interrupted; reconnect")
+
+    # heartbeats ------------------------------------------------------------------------
+    async def _heartbeats(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.heartbeat_interval)
+            self.send_heartbeat()
+
+    def send_heartbeat(self) -> int:
+        """Send a heartbeat to every socket here, closing those silent too long (``4408``).
+
+        Returns how many sockets got the heartbeat.
+        """
+        now = self._clock()
+        silent_since = now - self._settings.heartbeat_interval * self._settings.heartbeat_misses
+        frame = frames.heartbeat(now)
+        sent = 0
+        for socket in list(self._sockets.values()):
+            if socket.last_seen < silent_since:
+                socket.close(CLOSE_SILENT, "no frame from the client for too long")
+            else:
+                socket.offer(frame)
+                sent += 1
+        return sent
+
+    # counting ----------------------------------------------------------------------------
+    def get_connection_count(self, user_id: str | None = None) -> int:
+        """Open sockets on this instance, all or of one user."""
+        if user_id is None:
+            return len(self._registry)
+        return len(self._registry.connections_of(user_id))
+
+    def get_connection_stats(self) -> ConnectionStats:
+        """This instance's counts; ``GET /api/ws/stats`` sums every instance's."""
+        return self._registry.stats()
+
+    def _snapshot(self) -> tuple[ConnectionStats, list[str]]:
+        return self._registry.stats(), list({s.user_id: None for s in self._sockets.values()})

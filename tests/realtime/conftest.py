@@ -1,0 +1,126 @@
+"""Fixtures for the WebSocket tests: serving apps, authenticated sockets, bounded waits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import pytest
+from quart import Quart
+from quart.testing.connections import WebsocketDisconnectError
+from quart.typing import TestWebsocketConnectionProtocol as WsConnection
+
+from bus import Bus
+from config import Settings
+from quart_app import create_app
+from quart_app.auth import mint_token
+from quart_app.realtime_lifecycle import WEBSOCKET_MANAGER
+from quart_app.services.websocket_manager import WebSocketManager
+from tests.conftest import SECRET
+
+WAIT = 5.0
+"""Longest any single wait in these tests may take before it counts as a failure."""
+
+Serve = Callable[..., AbstractAsyncContextManager[Quart]]
+Connect = Callable[..., AbstractAsyncContextManager[WsConnection]]
+
+
+async def receive(ws: WsConnection, within: float = WAIT) -> dict[str, Any]:
+    """The next frame from the server, decoded; fails after ``within`` seconds."""
+    frame = await asyncio.wait_for(ws.receive(), within)
+    assert isinstance(frame, str)
+    decoded: dict[str, Any] = json.loads(frame)
+    return decoded
+
+
+async def receive_type(ws: WsConnection, kind: str, within: float = WAIT) -> dict[str, Any]:
+    """The next frame of type ``kind``, skipping heartbeats."""
+
+    async def wait() -> dict[str, Any]:
+        while True:
+            frame = await receive(ws, within)
+            if frame["type"] == kind:
+                return frame
+            assert frame["type"] == "heartbeat", frame
+
+    return await asyncio.wait_for(wait(), within)
+
+
+async def close_code(ws: WsConnection, within: float = WAIT) -> int:
+    """The code the server closes ``ws`` with, skipping frames sent before the close."""
+
+    async def wait() -> int:
+        while True:
+            try:
+                await ws.receive()
+            except WebsocketDisconnectError as closed:
+                code: int = closed.args[0]
+                return code
+
+    return await asyncio.wait_for(wait(), within)
+
+
+def auth_frame(
+    user_id: str,
+    role: str,
+    *,
+    token: str | None = None,
+    last_event_id: str | None = None,
+    **claims: str,
+) -> str:
+    """A client's first frame; unless given, the token is valid for ``user_id`` and ``role``."""
+    frame = {
+        "type": "auth",
+        "user_id": user_id,
+        "user_type": role,
+        "token": token if token is not None else mint_token(SECRET, user_id, role),
+        "last_event_id": last_event_id,
+        **claims,
+    }
+    return json.dumps(frame)
+
+
+def manager_of(app: Quart) -> WebSocketManager:
+    """The serving app's WebSocket manager."""
+    manager: WebSocketManager = app.extensions[WEBSOCKET_MANAGER]
+    return manager
+
+
+@pytest.fixture
+def serve(make_settings: Callable[..., Settings]) -> Serve:
+    """``async with serve(bus=..., **settings) as app``: an app instance, serving."""
+
+    @asynccontextmanager
+    async def serving(*, bus: Bus | None = None, **overrides: Any) -> AsyncIterator[Quart]:
+        app = create_app(make_settings(**overrides), bus=bus)
+        async with app.test_app():
+            yield app
+
+    return serving
+
+
+@pytest.fixture
+def connect() -> Connect:
+    """``async with connect(app, user_id, role) as ws``: a socket past its ``connected`` frame."""
+
+    @asynccontextmanager
+    async def connecting(
+        app: Quart, user_id: str, role: str, *, last_event_id: str | None = None
+    ) -> AsyncIterator[WsConnection]:
+        async with app.test_client().websocket("/api/ws") as ws:
+            await ws.send(auth_frame(user_id, role, last_event_id=last_event_id))
+            connected = await receive(ws)
+            assert connected["type"] == "connected", connected
+            yield ws
+
+    return connecting
+
+
+@pytest.fixture
+async def app(serve: Serve) -> AsyncIterator[Quart]:
+    """One instance on the memory bus, with heartbeats too slow to show up in a test."""
+    async with serve(heartbeat_interval=60) as serving:
+        yield serving
