@@ -10,11 +10,12 @@ from quart_schema import Info, QuartSchema
 from bus import Bus
 from config import Settings, load_settings, with_secret_key
 from quart_app.ai_lifecycle import install_voice
-from quart_app.blueprints import health, menus, orders
+from quart_app.blueprints import health, menus, orders, ws
 from quart_app.domain_errors import register_domain_error_handlers
 from quart_app.errors import register_error_handlers
 from quart_app.extensions import SETTINGS
 from quart_app.lifecycle import open_bus, open_database
+from quart_app.realtime_lifecycle import open_realtime
 from quart_app.request import ApiRequest
 
 API_TITLE = "Voice & Realtime service"
@@ -50,9 +51,11 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
 
     open_bus(app, settings, shared=bus)
     open_database(app, settings)
+    open_realtime(app, settings)
     install_voice(app, settings)
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(ws.bp)
     app.register_blueprint(menus.bp)
     app.register_blueprint(orders.bp)
     return app
