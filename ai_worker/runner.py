@@ -203,13 +203,19 @@ class Worker:
                 logger.exception("heartbeat failed")
 
 
+def _connections(config: WorkerConfig) -> int:
+    return len(config.kinds) + config.concurrency + 2
+
+
 def _error(exc: EngineError) -> dict[str, Any]:
     return {"status": "error", "error": {"code": exc.code, "message": exc.message}}
 
 
 async def run_worker(bus_url: str, config: WorkerConfig) -> None:
     """Run one worker on the bus at ``bus_url`` until SIGINT or SIGTERM."""
-    bus = make_bus(bus_url)
+    # Each kind's blocking pop holds a Redis connection; answers need more.
+    options = {} if bus_url.startswith("memory") else {"max_connections": _connections(config)}
+    bus = make_bus(bus_url, **options)
     await bus.connect()
     worker = Worker(bus, config)
     stop = asyncio.Event()

@@ -71,7 +71,7 @@ class MenuSuggestion(_Lenient):
 class OrderState(_Lenient):
     menu_code: str | None = None
     style_code: str | None = None
-    quantity: int = Field(1, ge=1)
+    quantity: int = Field(default=1, ge=1)
     customizations: dict[str, int] = Field(default_factory=dict)
 
 
@@ -79,7 +79,7 @@ class LlmResult(_Lenient):
     """The ``llm`` result: the fields of ``VoiceAnalysisResponse`` but ``session_id``."""
 
     intent: str = "unknown"
-    confidence: float = Field(0.5, ge=0.0, le=1.0)
+    confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     response: str
     analysis: dict[str, Any] = Field(default_factory=dict)
     recommended_menu: MenuSuggestion | None = None
