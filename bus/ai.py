@@ -152,17 +152,25 @@ class AIRequester:
         if len(self._waiting) >= self._max_in_flight:
             raise BusOverloaded(f"{self._max_in_flight} AI requests already in flight")
         request_id: str = message["request_id"]
-        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        future: asyncio.Future[bytes] = loop.create_future()
         self._waiting[request_id] = future
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout_at(deadline):
                 await self._bus.push(ai_queue(kind), json.dumps(message, ensure_ascii=False))
                 # The result may have come before our subscription saw it (a
                 # reconnect in between): the stored copy is the one to trust.
                 stored = await self._bus.get(ai_result(request_id))
-                if stored is not None:
-                    self._resolve(request_id, stored)
-                raw = await future
+            if stored is not None:
+                self._resolve(request_id, stored)
+            # A bounded wait, not a second cancellation: Python 3.11's wait_for
+            # (inside redis-py and fakeredis) can swallow the cancellation that
+            # asyncio.timeout relies on, which would leave the request hanging.
+            await asyncio.wait((future,), timeout=deadline - loop.time())
+            if not future.done():
+                raise TimeoutError
+            raw = future.result()
         except TimeoutError:
             raise BusTimeout(f"no {kind} result within {timeout} s") from None
         finally:

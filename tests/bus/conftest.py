@@ -64,6 +64,7 @@ async def _sleep(seconds: float) -> None:
 
 async def _fakeredis_backend() -> Backend:
     from fakeredis import FakeAsyncRedis, FakeServer
+    from redis.asyncio import BlockingConnectionPool
 
     from bus.redis import RedisBus
 
@@ -71,7 +72,11 @@ async def _fakeredis_backend() -> Backend:
     closers: list[Callable[[], Awaitable[None]]] = []
 
     async def new_bus() -> Bus:
-        client = FakeAsyncRedis(server=server)
+        # A blocking pool, as RedisBus makes for itself (PITFALLS: the default one
+        # raises past 100 commands in flight).
+        client = FakeAsyncRedis(
+            server=server, connection_pool_class=BlockingConnectionPool, max_connections=8
+        )
         bus = RedisBus.from_client(client)
         closers.append(bus.close)
         await bus.connect()

@@ -34,7 +34,13 @@ async def test_a_blocked_pop_wakes_on_push(bus: Bus) -> None:
     assert await asyncio.wait_for(popping, 2) == b"hello"
 
 
-async def test_blocked_pops_are_served_in_arrival_order(backend: Backend) -> None:
+async def test_blocked_pops_are_served_in_arrival_order(
+    backend: Backend, request: pytest.FixtureRequest
+) -> None:
+    if backend.name == "fakeredis":
+        # fakeredis 2.40 keeps blocked clients in a set, so its order is luck;
+        # Redis and the memory twin serve them in order.
+        request.applymarker(pytest.mark.xfail(strict=False, reason="fakeredis wakes in any order"))
     # Each waiter blocks on its own connection, as separate workers would.
     first = asyncio.create_task(backend.bus.pop("q", timeout=5))
     await asyncio.sleep(0.05)

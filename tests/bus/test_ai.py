@@ -1,0 +1,250 @@
+"""AI request/response over the bus (CONTRACT section 1), on every backend."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bus.ai import AIRequester, AIResultError, make_request_message
+from bus.base import Bus, BusOverloaded, BusTimeout, BusUnavailable
+from bus.keys import ai_queue, ai_result
+from tests.bus.conftest import START, Backend, FakeClock
+from tests.bus.responder import echo, responder
+from tests.bus.waiting import eventually
+
+WAIT = 5.0
+
+
+@pytest.fixture
+async def requester(backend: Backend) -> AsyncIterator[AIRequester]:
+    made = AIRequester(backend.bus)
+    await made.start()
+    yield made
+    await made.close()
+
+
+async def _worker_bus(backend: Backend) -> Bus:
+    return await backend.peer()
+
+
+async def test_a_request_returns_the_result_of_an_ok_reply(
+    backend: Backend, requester: AIRequester
+) -> None:
+    async with responder(await _worker_bus(backend)):
+        result = await asyncio.wait_for(
+            requester.request("llm", {"transcript": "hi"}, timeout=WAIT), WAIT
+        )
+
+    assert result == {"transcript": "hi"}
+
+
+async def test_the_queued_message_follows_the_contract(backend: Backend) -> None:
+    requester = AIRequester(backend.bus, clock=FakeClock())
+    async with responder(await _worker_bus(backend), kind="stt") as seen:
+        await asyncio.wait_for(requester.request("stt", {"audio_b64": ""}, timeout=30), WAIT)
+    await requester.close()
+
+    (message,) = seen
+    assert set(message) == {"request_id", "type", "reply_to", "created_at", "deadline", "payload"}
+    assert message["type"] == "stt"
+    assert message["reply_to"] == ai_result(message["request_id"])
+    assert message["created_at"] == START
+    assert message["deadline"] == START + 30
+    assert message["payload"] == {"audio_b64": ""}
+
+
+def test_request_ids_are_unique_and_url_safe() -> None:
+    ids = {make_request_message("llm", {}, timeout=1)["request_id"] for _ in range(1000)}
+
+    assert len(ids) == 1000
+    assert all(len(i) <= 64 and i.isalnum() for i in ids)
+
+
+async def test_an_unknown_kind_is_refused(requester: AIRequester) -> None:
+    with pytest.raises(ValueError, match="video"):
+        await requester.request("video", {}, timeout=1)
+
+
+async def test_an_error_reply_raises_its_code_and_message(
+    backend: Backend, requester: AIRequester
+) -> None:
+    def refuse(request: dict[str, Any]) -> dict[str, Any]:
+        error = {"code": "bad_audio", "message": "can't decode"}
+        return {"request_id": request["request_id"], "status": "error", "error": error}
+
+    async with responder(await _worker_bus(backend), refuse):
+        with pytest.raises(AIResultError) as raised:
+            await asyncio.wait_for(requester.request("llm", {}, timeout=WAIT), WAIT)
+
+    assert (raised.value.code, raised.value.message) == ("bad_audio", "can't decode")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        pytest.param(lambda request: b"{not json", id="not-json"),
+        pytest.param(lambda request: b"\xff\xfe", id="not-utf8"),
+        pytest.param(lambda request: b"[1, 2]", id="not-an-object"),
+        pytest.param(
+            lambda request: {"request_id": "someone-else", "status": "ok", "result": {}},
+            id="other-request",
+        ),
+        pytest.param(
+            lambda request: {"request_id": request["request_id"], "status": "maybe"},
+            id="unknown-status",
+        ),
+        pytest.param(
+            lambda request: {"request_id": request["request_id"], "status": "ok", "result": 3},
+            id="result-not-an-object",
+        ),
+        pytest.param(
+            lambda request: {"request_id": request["request_id"], "status": "error"},
+            id="error-without-body",
+        ),
+    ],
+)
+async def test_a_malformed_reply_is_a_bad_result(
+    backend: Backend, requester: AIRequester, reply: Any
+) -> None:
+    async with responder(await _worker_bus(backend), reply):
+        with pytest.raises(AIResultError) as raised:
+            await asyncio.wait_for(requester.request("llm", {}, timeout=WAIT), WAIT)
+        assert raised.value.code == "bad_result"
+        # Nothing broke: the next request is answered normally by a good worker.
+    async with responder(await _worker_bus(backend)):
+        assert await asyncio.wait_for(requester.request("llm", {"n": 1}, timeout=WAIT), WAIT) == {
+            "n": 1
+        }
+
+
+async def test_no_reply_in_time_is_a_bus_timeout(requester: AIRequester) -> None:
+    with pytest.raises(BusTimeout):
+        await asyncio.wait_for(requester.request("llm", {}, timeout=0.05), WAIT)
+
+    assert requester.in_flight == 0
+
+
+async def test_past_max_in_flight_a_request_is_refused_at_once(backend: Backend) -> None:
+    requester = AIRequester(backend.bus, max_in_flight=2)
+    waiting = [asyncio.create_task(requester.request("llm", {}, timeout=WAIT)) for _ in range(2)]
+    await eventually(lambda: requester.in_flight == 2)
+
+    with pytest.raises(BusOverloaded):
+        await asyncio.wait_for(requester.request("llm", {}, timeout=WAIT), 0.5)
+
+    async with responder(await _worker_bus(backend)):
+        await asyncio.wait_for(asyncio.gather(*waiting), WAIT)
+    await requester.close()
+
+
+async def test_a_late_result_is_dropped(backend: Backend, requester: AIRequester) -> None:
+    with pytest.raises(BusTimeout):
+        await requester.request("llm", {}, timeout=0.05)
+    late = json.loads(await backend.bus.pop(ai_queue("llm"), timeout=1) or b"{}")
+
+    worker = await _worker_bus(backend)
+    async with responder(worker):
+        await worker.set(ai_result(late["request_id"]), json.dumps(echo(late)))
+        await worker.publish(ai_result(late["request_id"]), json.dumps(echo(late)))
+        assert await asyncio.wait_for(requester.request("llm", {"n": 2}, timeout=WAIT), WAIT) == {
+            "n": 2
+        }
+
+    assert requester.in_flight == 0
+
+
+class _AnswersBeforeTheSubscriptionSeesIt:
+    """A bus whose worker stores the result while the push is still returning, and
+    never publishes: only the check of ``ai:result:{id}`` after the push finds it."""
+
+    def __init__(self, bus: Bus) -> None:
+        self._bus = bus
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._bus, name)
+
+    async def push(self, queue: str, data: bytes | str) -> int:
+        length = await self._bus.push(queue, data)
+        request = json.loads(await self._bus.pop(queue, timeout=1) or b"{}")
+        await self._bus.set(ai_result(request["request_id"]), json.dumps(echo(request)), ttl=300)
+        return length
+
+
+async def test_a_result_stored_before_the_subscription_saw_it_is_found(backend: Backend) -> None:
+    requester = AIRequester(_AnswersBeforeTheSubscriptionSeesIt(backend.bus))  # type: ignore[arg-type]
+
+    result = await asyncio.wait_for(requester.request("llm", {"n": 3}, timeout=WAIT), WAIT)
+
+    assert result == {"n": 3}
+    await requester.close()
+
+
+async def test_each_instance_gets_its_own_results(backend: Backend) -> None:
+    other = AIRequester(await backend.peer())
+    mine = AIRequester(backend.bus)
+    async with responder(await _worker_bus(backend)):
+        results = await asyncio.wait_for(
+            asyncio.gather(
+                *(
+                    requester.request("llm", {"n": n}, timeout=WAIT)
+                    for n in range(20)
+                    for requester in (mine, other)
+                )
+            ),
+            WAIT * 2,
+        )
+    await mine.close()
+    await other.close()
+
+    assert results == [{"n": n} for n in range(20) for _ in range(2)]
+
+
+async def test_many_requests_in_flight_all_get_their_answers(
+    backend: Backend, requester: AIRequester
+) -> None:
+    async with responder(await _worker_bus(backend)):
+        results = await asyncio.wait_for(
+            asyncio.gather(*(requester.request("llm", {"n": n}, timeout=WAIT) for n in range(300))),
+            WAIT * 2,
+        )
+
+    assert results == [{"n": n} for n in range(300)]
+
+
+async def test_closing_fails_the_requests_still_waiting(backend: Backend) -> None:
+    requester = AIRequester(backend.bus)
+    waiting = asyncio.create_task(requester.request("llm", {}, timeout=WAIT))
+    await eventually(lambda: requester.in_flight == 1)
+
+    await requester.close()
+
+    with pytest.raises(BusUnavailable):
+        await asyncio.wait_for(waiting, 1)
+
+
+async def test_thousands_of_timeouts_leak_nothing(backend: Backend, requester: AIRequester) -> None:
+    await asyncio.wait_for(_time_out(requester, 10), WAIT)
+    subscriptions = backend.subscriptions
+    tasks = len(asyncio.all_tasks())
+
+    await asyncio.wait_for(_time_out(requester, 3000), 60)
+
+    assert requester.in_flight == 0
+    assert backend.subscriptions == subscriptions
+    assert len(asyncio.all_tasks()) == tasks
+    async with responder(await _worker_bus(backend)):
+        assert await asyncio.wait_for(requester.request("llm", {}, timeout=WAIT), WAIT) == {}
+
+
+async def _time_out(requester: AIRequester, count: int) -> None:
+    batch = 500
+    for start in range(0, count, batch):
+        outcomes = await asyncio.gather(
+            *(requester.request("llm", {}, timeout=0.02) for _ in range(min(batch, count - start))),
+            return_exceptions=True,
+        )
+        assert all(isinstance(outcome, BusTimeout) for outcome in outcomes)

@@ -1,0 +1,106 @@
+"""Per-user logs: ids, reading after an id, length and age limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from bus.base import Bus, BusError, LogEntry
+from tests.bus.conftest import Backend
+
+DAY = 86_400.0
+# Redis trims "~" whole nodes of 100 entries; more than that shows trimming on every backend.
+MANY = 250
+
+
+def _key(entry_id: str) -> tuple[int, int]:
+    ms, seq = entry_id.split("-")
+    return int(ms), int(seq)
+
+
+async def test_ids_increase_and_read_back_in_order(bus: Bus) -> None:
+    ids = [
+        await bus.log_append("log", f"event {number}", maxlen=100, retention=DAY)
+        for number in range(20)
+    ]
+
+    assert [_key(entry_id) for entry_id in ids] == sorted({_key(entry_id) for entry_id in ids})
+    entries = await bus.log_after("log", "0", count=100)
+    assert entries == [LogEntry(entry_id, f"event {n}".encode()) for n, entry_id in enumerate(ids)]
+
+
+async def test_ids_have_the_redis_form(bus: Bus) -> None:
+    entry_id = await bus.log_append("log", "x", maxlen=10, retention=DAY)
+
+    ms, seq = _key(entry_id)
+    assert ms > 1_700_000_000_000
+    assert seq >= 0
+
+
+async def test_after_is_exclusive(bus: Bus) -> None:
+    ids = [await bus.log_append("log", str(n), maxlen=100, retention=DAY) for n in range(5)]
+
+    entries = await bus.log_after("log", ids[1], count=100)
+
+    assert [entry.id for entry in entries] == ids[2:]
+    assert await bus.log_after("log", ids[-1], count=100) == []
+
+
+async def test_after_returns_at_most_count(bus: Bus) -> None:
+    ids = [await bus.log_append("log", str(n), maxlen=100, retention=DAY) for n in range(5)]
+
+    entries = await bus.log_after("log", "0", count=2)
+
+    assert [entry.id for entry in entries] == ids[:2]
+
+
+async def test_a_missing_log_is_empty(bus: Bus) -> None:
+    assert await bus.log_after("nothing", "0", count=10) == []
+    assert await bus.log_first_id("nothing") is None
+
+
+async def test_first_id_is_the_oldest_kept(bus: Bus) -> None:
+    first = await bus.log_append("log", "a", maxlen=100, retention=DAY)
+    await bus.log_append("log", "b", maxlen=100, retention=DAY)
+
+    assert await bus.log_first_id("log") == first
+
+
+async def test_maxlen_drops_the_oldest(bus: Bus) -> None:
+    ids = [await bus.log_append("log", str(n), maxlen=10, retention=DAY) for n in range(MANY)]
+
+    kept = await bus.log_after("log", "0", count=MANY)
+
+    first_kept = await bus.log_first_id("log")
+    assert first_kept is not None and _key(first_kept) > _key(ids[0])
+    assert 10 <= len(kept) < MANY
+    assert [entry.id for entry in kept[-10:]] == ids[-10:]
+
+
+async def test_retention_drops_old_entries(backend: Backend) -> None:
+    retention = 0.05
+    old = [
+        await backend.bus.log_append("log", str(n), maxlen=1000, retention=retention)
+        for n in range(MANY)
+    ]
+    await backend.advance(retention * 4)
+
+    newest = await backend.bus.log_append("log", "new", maxlen=1000, retention=retention)
+
+    kept = [entry.id for entry in await backend.bus.log_after("log", "0", count=MANY + 1)]
+    assert old[0] not in kept
+    assert len(kept) < MANY
+    assert kept[-1] == newest
+
+
+async def test_ids_keep_increasing_when_appends_share_a_millisecond(backend: Backend) -> None:
+    ids = [await backend.bus.log_append("log", "x", maxlen=100, retention=DAY) for _ in range(50)]
+
+    assert len(set(ids)) == 50
+    assert [_key(i) for i in ids] == sorted(_key(i) for i in ids)
+
+
+async def test_a_malformed_after_id_is_a_bus_error(bus: Bus) -> None:
+    await bus.log_append("log", "x", maxlen=10, retention=DAY)
+
+    with pytest.raises(BusError):
+        await bus.log_after("log", "not-an-id", count=10)

@@ -1,0 +1,156 @@
+"""Pub/sub: fan-out, patterns, bounded buffers, live-on-return subscriptions."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bus.base import Bus, Message
+from tests.bus.conftest import Backend
+
+
+async def test_a_message_reaches_every_subscriber(backend: Backend) -> None:
+    other = await backend.peer()
+    first = await backend.bus.subscribe("news")
+    second = await backend.bus.subscribe("news")
+    third = await other.subscribe("news")
+
+    await backend.bus.publish("news", "hello")
+
+    for subscription in (first, second, third):
+        message = await asyncio.wait_for(subscription.get(), 2)
+        assert message == Message("news", b"hello")
+
+
+async def test_a_subscription_is_live_when_subscribe_returns(backend: Backend) -> None:
+    publisher = await backend.peer()
+    subscription = await backend.bus.subscribe("live")
+
+    await publisher.publish("live", "first")
+
+    assert await asyncio.wait_for(subscription.get(), 2) == Message("live", b"first")
+
+
+async def test_publish_counts_subscribed_instances_and_patterns(backend: Backend) -> None:
+    await backend.bus.subscribe("c")
+    await backend.bus.subscribe("c")  # the same instance counts once, as one connection
+    await backend.bus.psubscribe("c*")
+
+    assert await backend.bus.publish("c", "x") == 2
+    assert await backend.bus.publish("nobody", "x") == 0
+
+
+async def test_a_subscriber_gets_only_its_channels(bus: Bus) -> None:
+    subscription = await bus.subscribe("a", "b")
+
+    await bus.publish("c", "not mine")
+    await bus.publish("b", "mine")
+
+    assert await asyncio.wait_for(subscription.get(), 2) == Message("b", b"mine")
+    assert await subscription.get(timeout=0.05) is None
+
+
+async def test_pattern_subscriptions_see_matching_channels(bus: Bus) -> None:
+    subscription = await bus.psubscribe("ai:result:*")
+
+    await bus.publish("ai:other", "no")
+    await bus.publish("ai:result:42", "yes")
+
+    message = await asyncio.wait_for(subscription.get(), 2)
+    assert message == Message("ai:result:42", b"yes", pattern="ai:result:*")
+    assert await subscription.get(timeout=0.05) is None
+
+
+async def test_messages_arrive_in_publish_order(bus: Bus) -> None:
+    subscription = await bus.subscribe("ordered")
+
+    for number in range(50):
+        await bus.publish("ordered", str(number))
+
+    received = [(await asyncio.wait_for(subscription.get(), 2)) for _ in range(50)]
+    assert [message.data for message in received if message] == [
+        str(number).encode() for number in range(50)
+    ]
+
+
+async def test_a_full_buffer_drops_the_oldest_and_counts_them(bus: Bus) -> None:
+    subscription = await bus.subscribe("busy", buffer=3)
+    # A roomy subscriber tells when all six arrived (on Redis they cross a socket).
+    probe = await bus.subscribe("busy")
+    for number in range(6):
+        await bus.publish("busy", str(number))
+    for _ in range(6):
+        await asyncio.wait_for(probe.get(), 2)
+
+    kept = [await subscription.get(timeout=0.5) for _ in range(3)]
+
+    assert [message.data for message in kept if message] == [b"3", b"4", b"5"]
+    assert subscription.dropped == 3
+
+
+async def test_get_times_out_with_none(bus: Bus) -> None:
+    subscription = await bus.subscribe("quiet")
+
+    assert await asyncio.wait_for(subscription.get(timeout=0.05), 2) is None
+
+
+async def test_a_closed_subscription_gets_nothing_more(backend: Backend) -> None:
+    subscription = await backend.bus.subscribe("c")
+    before = backend.subscriptions
+
+    await subscription.close()
+    await subscription.close()
+
+    assert backend.subscriptions == before - 1
+    assert await backend.bus.publish("c", "x") == 0
+    assert await asyncio.wait_for(subscription.get(), 1) is None
+
+
+async def test_closing_one_subscription_keeps_the_others(bus: Bus) -> None:
+    leaving = await bus.subscribe("c")
+    staying = await bus.subscribe("c")
+    await leaving.close()
+
+    await bus.publish("c", "still here")
+
+    assert await asyncio.wait_for(staying.get(), 2) == Message("c", b"still here")
+
+
+async def test_iteration_ends_when_the_subscription_closes(bus: Bus) -> None:
+    subscription = await bus.subscribe("c")
+    await bus.publish("c", "one")
+
+    async def collect() -> list[bytes]:
+        return [message.data async for message in subscription]
+
+    collecting = asyncio.create_task(collect())
+    await asyncio.sleep(0.05)
+    await subscription.close()
+
+    assert await asyncio.wait_for(collecting, 2) == [b"one"]
+
+
+async def test_a_subscription_works_as_a_context_manager(backend: Backend) -> None:
+    before = backend.subscriptions
+    async with await backend.bus.subscribe("c") as subscription:
+        await backend.bus.publish("c", "x")
+        assert await asyncio.wait_for(subscription.get(), 2) == Message("c", b"x")
+
+    assert backend.subscriptions == before
+
+
+async def test_subscribing_again_after_everyone_left_works(bus: Bus) -> None:
+    first = await bus.subscribe("again")
+    await first.close()
+    second = await bus.subscribe("again")
+
+    await bus.publish("again", "back")
+
+    assert await asyncio.wait_for(second.get(), 2) == Message("again", b"back")
+
+
+@pytest.mark.parametrize("size", [0, -1])
+async def test_a_buffer_must_hold_something(bus: Bus, size: int) -> None:
+    with pytest.raises(ValueError, match="buffer"):
+        await bus.subscribe("c", buffer=size)
