@@ -133,12 +133,13 @@ class OrderService:
         """Move the order to ``target`` as ``domain.orders.transition`` allows ``actor``."""
         try:
             async with self._database.session() as session, session.begin():
-                if actor.is_staff:  # staff become known (assignable) by acting
-                    await ensure_user(session, actor.user_id, actor.role)
                 order = await _visible_order(session, order_id, actor)
                 previous = OrderStatus(order.status)
                 order.status = _step(order, target, actor).value
                 order.updated_at = self._clock()
+                await session.flush()  # the versioned UPDATE first: it decides a race
+                if actor.is_staff:  # staff become known (assignable) by acting
+                    await ensure_user(session, actor.user_id, actor.role)
         except StaleDataError:
             await self._explain_lost_race(order_id, lambda fresh: _step(fresh, target, actor))
         changed = order_response(order)

@@ -1,0 +1,78 @@
+"""Migrations at start: from nothing, from behind, and several instances at once."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, func, inspect, select
+
+from quart_app.database import Database
+from quart_app.migrations import alembic_config
+from quart_app.models import Base, Menu, Promotion, User
+
+
+async def test_prepare_creates_the_schema_the_models_describe(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        assert await database.prepare() is True
+        async with database.engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+            differences = await connection.run_sync(_differences)
+            revision = await connection.run_sync(_current_revision)
+    finally:
+        await database.close()
+    assert set(Base.metadata.tables) | {"alembic_version"} <= tables
+    assert differences == []
+    assert revision == "0001"
+
+
+async def test_a_second_start_migrates_and_seeds_nothing(database: Database) -> None:
+    assert await database.prepare() is False
+    assert await _count(database, Menu) == 5
+
+
+async def test_a_schema_behind_is_brought_to_head(database: Database) -> None:
+    async with database.engine.connect() as connection:
+        await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "base"))
+        await connection.commit()
+        assert await connection.run_sync(_current_revision) is None
+    assert await database.prepare() is True
+    assert await _count(database, Menu) == 5
+
+
+async def test_instances_starting_together_migrate_and_seed_once(database_url: str) -> None:
+    instances = [Database(database_url) for _ in range(3)]
+    try:
+        seeded = await asyncio.wait_for(
+            asyncio.gather(*(instance.prepare() for instance in instances)), 60
+        )
+        assert sorted(seeded) == [False, False, True]
+        assert await _count(instances[0], Menu) == 5
+        assert await _count(instances[0], Promotion) == 4
+    finally:
+        for instance in instances:
+            await instance.close()
+
+
+async def test_seeding_leaves_a_non_empty_catalog_alone(database: Database) -> None:
+    async with database.session() as session, session.begin():
+        await session.delete(await session.get(User, "customer-1"))
+    assert await database.prepare() is False
+    assert await _count(database, User) == 7
+
+
+def _differences(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def _count(database: Database, model: type[Base]) -> int:
+    async with database.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
