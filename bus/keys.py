@@ -70,3 +70,7 @@ WS_INSTANCE_STATS_PATTERN = "ws:stats:*"
 # Notifications addressed to roles rather than users: one shared log, each entry
 # naming its roles, that every connection of those roles replays from.
 WS_BROADCAST_LOG = "ws:broadcast-log"
+
+# Every notification's id comes from this one stream (kept at length 1), so ids
+# are unique and ordered across the user logs and the broadcast log.
+WS_EVENT_IDS = "ws:event-ids"
