@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bus.ai import publish_result
-from bus.base import Bus
+from bus.base import Bus, BusUnavailable
 from bus.keys import ai_queue, ai_result
 
 Reply = Callable[[dict[str, Any]], dict[str, Any] | bytes]
@@ -35,7 +35,11 @@ async def responder(
 
     async def serve() -> None:
         while not stopping.is_set():
-            raw = await bus.pop(ai_queue(kind), timeout=0.05)
+            try:
+                raw = await bus.pop(ai_queue(kind), timeout=0.05)
+            except BusUnavailable:  # Redis stopped by a fault test: keep trying
+                await asyncio.sleep(0.05)
+                continue
             if raw is None:
                 continue
             request = json.loads(raw)
