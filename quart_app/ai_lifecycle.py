@@ -28,6 +28,10 @@ from quart_app.services.voice_runtime import VOICE, VoiceRuntime
 
 log = logging.getLogger(__name__)
 
+LOCK_WAIT_MARGIN = 1.0
+"""A request on a busy conversation waits as long as one turn may take (the AI
+timeout) and this much more, then gets 409 ``session_busy``."""
+
 
 def install_voice(app: Quart, settings: Settings) -> None:
     """Everything of the voice API: its routes, error mapping, upload limit and services."""
@@ -59,7 +63,7 @@ def open_voice(app: Quart, settings: Settings) -> None:
             bus,
             ttl=settings.session_ttl,
             lock_ttl=settings.session_lock_timeout,
-            lock_wait=settings.session_lock_timeout,
+            lock_wait=min(settings.session_lock_timeout, settings.ai_timeout + LOCK_WAIT_MARGIN),
         )
         conversations = VoiceService(ai, store, data)
         app.extensions[VOICE] = VoiceRuntime(

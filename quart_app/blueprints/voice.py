@@ -7,6 +7,7 @@ from quart_schema import DataSource, validate_request, validate_response
 
 from quart_app.auth import optional_principal
 from quart_app.errors import ApiError
+from quart_app.extensions import get_settings
 from quart_app.schemas.voice import (
     SpeechText,
     SpeechUpload,
@@ -38,7 +39,7 @@ async def speech_to_text(data: SpeechUpload) -> SpeechText:
         raise ApiError(
             400, "missing_audio", "Send multipart/form-data with a file field named 'audio'."
         )
-    audio = read_audio(data.audio)
+    audio = read_audio(data.audio, max_bytes=get_settings().max_audio_bytes)
     result = await get_voice().ai.send_stt_request(
         audio.data, filename=audio.filename, mime_type=audio.mime_type, language=data.language
     )

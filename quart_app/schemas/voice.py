@@ -8,10 +8,18 @@ than failing the turn.
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from quart_schema.pydantic import File
 
 from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY
@@ -21,6 +29,7 @@ MAX_PROMPT_CHARS = 500
 MAX_REPLY_CHARS = 4000
 MAX_LIST_ITEMS = 10
 MAX_SHORT_CHARS = 500
+MAX_ANALYSIS_BYTES = 8192
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$"
 
 
@@ -40,6 +49,12 @@ class Intent(StrEnum):
 def _known_intent(value: object) -> object:
     if isinstance(value, str) and value not in Intent.__members__.values():
         return Intent.UNKNOWN
+    return value
+
+
+def _small_json(value: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(value, ensure_ascii=False, default=str)) > MAX_ANALYSIS_BYTES:
+        raise ValueError(f"must be at most {MAX_ANALYSIS_BYTES} bytes of JSON")
     return value
 
 
@@ -116,7 +131,7 @@ class LlmResult(_Untrusted):
     intent: Annotated[Intent, BeforeValidator(_known_intent)] = Intent.UNKNOWN
     confidence: float = Field(0.0, ge=0.0, le=1.0)
     response: str = Field(min_length=1, max_length=MAX_REPLY_CHARS)
-    analysis: dict[str, Any] = Field(default_factory=dict, max_length=32)
+    analysis: Annotated[dict[str, Any], AfterValidator(_small_json)] = Field(default_factory=dict)
     recommended_menu: MenuSuggestion | None = None
     alternatives: list[MenuSuggestion] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     additional_questions: list[ShortText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)

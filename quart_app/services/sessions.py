@@ -4,7 +4,8 @@ A session is ``ConversationSession.to_dict()`` JSON under
 ``voice:session:<id>``, expiring ``ttl`` seconds after its last turn (each save
 starts the time again). Turns on one session are serialized by a bus lock held
 for the whole turn, AI request included: a second request on the same session
-waits for the first, up to ``lock_wait`` seconds, then gets ``session_busy``.
+waits for the first, up to ``lock_wait`` seconds, then gets ``session_busy``;
+``lock_ttl`` frees the lock of an instance that died holding it.
 
 Ownership: the session id is 192 random bits, so holding it is the capability
 to continue a guest's conversation; a member's conversation, in addition,

@@ -35,12 +35,13 @@ class Audio:
     mime_type: str
 
 
-def read_audio(upload: FileStorage) -> Audio:
+def read_audio(upload: FileStorage, *, max_bytes: int) -> Audio:
     """The upload's bytes if it is non-empty audio of a whitelisted type.
 
     415 ``unsupported_media_type`` for another type (parameters such as
-    ``;codecs=opus`` are allowed), 400 ``empty_audio`` for an empty file. The
-    size was bounded while the body was read (:mod:`quart_app.services.media_upload`).
+    ``;codecs=opus`` are allowed), 400 ``empty_audio`` for an empty file, 413
+    ``audio_too_large`` past ``max_bytes``. The whole body was bounded while it
+    was read (:mod:`quart_app.services.media_upload`); this bounds the file itself.
     """
     mime_type = (upload.mimetype or "").lower()
     if mime_type not in AUDIO_TYPES:
@@ -50,8 +51,10 @@ def read_audio(upload: FileStorage) -> Audio:
             f"The audio must be one of: {', '.join(sorted(AUDIO_TYPES))}.",
             {"content_type": upload.content_type},
         )
-    data = upload.stream.read()
+    data = upload.stream.read(max_bytes + 1)
     if not data:
         raise ApiError(400, "empty_audio", "The audio file is empty.")
+    if len(data) > max_bytes:
+        raise ApiError(413, "audio_too_large", f"The audio may be {max_bytes} bytes at most.")
     name = _UNSAFE_FILENAME.sub("_", upload.filename or "")[:100].strip("._")
     return Audio(data, name or DEFAULT_FILENAME, mime_type)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,8 @@ from bus.base import Bus
 from bus.keys import AI_KINDS, ai_queue, ai_result
 
 Request = dict[str, Any]
-Answer = Callable[[Request], dict[str, Any] | bytes | None]
+Body = dict[str, Any] | bytes | None
+Answer = Callable[[Request], Body | Awaitable[Body]]
 """A reply body, raw bytes to store and publish as they are, or ``None`` to never answer."""
 
 
@@ -47,6 +49,17 @@ def never() -> Answer:
     return lambda request: None
 
 
+def gated(gate: asyncio.Event, answer: Answer) -> Answer:
+    """Give ``answer`` only once ``gate`` is set (other requests are answered meanwhile)."""
+
+    async def wait_then_answer(request: Request) -> Body:
+        await gate.wait()
+        body = answer(request)
+        return await body if inspect.isawaitable(body) else body
+
+    return wait_then_answer
+
+
 @dataclass
 class Responder:
     """Pops ``ai:queue:<kind>`` and answers each request with the next scripted answer.
@@ -58,7 +71,7 @@ class Responder:
     default: dict[str, Answer] = field(default_factory=dict)
     scripts: dict[str, deque[Answer]] = field(default_factory=lambda: defaultdict(deque))
     seen: dict[str, list[Request]] = field(default_factory=lambda: defaultdict(list))
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _served: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def script(self, kind: str, *answers: Answer) -> None:
@@ -72,12 +85,13 @@ class Responder:
         return self.seen[kind]
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._serve(kind)) for kind in AI_KINDS]
+        self._tasks = {asyncio.create_task(self._serve(kind)) for kind in AI_KINDS}
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
 
     async def _serve(self, kind: str) -> None:
         while True:
@@ -90,9 +104,15 @@ class Responder:
             async with self._served:
                 self.seen[kind].append(request)
                 self._served.notify_all()
-            body = answer(request)
-            if isinstance(body, bytes):
-                await self.bus.set(ai_result(request["request_id"]), body, ttl=300)
-                await self.bus.publish(ai_result(request["request_id"]), body)
-            elif body is not None:
-                await publish_result(self.bus, request["request_id"], body)
+            # Each answer in its own task: a gated one holds up no other request.
+            self._tasks.add(asyncio.create_task(self._answer(request, answer)))
+
+    async def _answer(self, request: Request, answer: Answer) -> None:
+        body = answer(request)
+        if inspect.isawaitable(body):
+            body = await body
+        if isinstance(body, bytes):
+            await self.bus.set(ai_result(request["request_id"]), body, ttl=300)
+            await self.bus.publish(ai_result(request["request_id"]), body)
+        elif body is not None:
+            await publish_result(self.bus, request["request_id"], body)

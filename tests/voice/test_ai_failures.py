@@ -1,0 +1,122 @@
+"""What a client sees when the AI Server or the bus fails, and that nothing changes then."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bus.base import BusUnavailable, Data
+from bus.memory import MemoryBus
+from tests.voice.conftest import Backend, StartApp, llm_answer
+from tests.voice.responder import Responder, error, never, ok, raw
+from tests.voice.test_analyze import say
+
+
+async def test_no_answer_in_time_is_504(
+    backend: Backend, responder: Responder, start_app: StartApp
+) -> None:
+    client = await start_app(backend.bus, ai_timeout=0.2)
+    responder.script("llm", never())
+
+    status, body = await say(client, "hello")
+
+    assert (status, body["error"]["code"]) == (504, "ai_timeout")
+
+
+async def test_an_error_result_is_502_with_the_ai_code(
+    backend: Backend, responder: Responder, start_app: StartApp
+) -> None:
+    client = await start_app(backend.bus)
+    responder.script("llm", error("model_down", "the model is loading"))
+
+    status, body = await say(client, "hello")
+
+    assert (status, body["error"]["code"]) == (502, "ai_error")
+    assert body["error"]["details"] == {"code": "model_down"}
+    assert "the model is loading" in body["error"]["message"]
+
+
+async def test_a_result_that_is_not_json_is_502(
+    backend: Backend, responder: Responder, start_app: StartApp
+) -> None:
+    client = await start_app(backend.bus)
+    responder.script("llm", raw(b"\xff not json"))
+
+    status, body = await say(client, "hello")
+
+    assert (status, body["error"]["code"]) == (502, "ai_error")
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        pytest.param({"intent": "order"}, id="no-response"),
+        pytest.param(llm_answer(confidence=1.5), id="confidence"),
+        pytest.param(llm_answer(state="dessert"), id="state"),
+        pytest.param(llm_answer(state_decision="maybe"), id="decision"),
+        pytest.param(llm_answer(quantity=0), id="quantity-zero"),
+        pytest.param(llm_answer(quantity="2"), id="quantity-text"),
+        pytest.param(llm_answer(menu_selection=-1), id="selection"),
+        pytest.param(llm_answer(order_state={"customizations": {"wine": 99}}), id="extras"),
+        pytest.param(llm_answer(alternatives=[{"code": "f", "name": "x"}] * 11), id="list"),
+        pytest.param(llm_answer("x" * 5000), id="long-response"),
+        pytest.param(llm_answer(additional_questions="no list"), id="questions"),
+        pytest.param(llm_answer(analysis={"notes": "x" * 9000}), id="analysis"),
+    ],
+)
+async def test_a_malformed_llm_result_is_502_and_changes_nothing(
+    memory_backend: Backend, start_app: StartApp, result: dict[str, object]
+) -> None:
+    responder = Responder(memory_backend.bus)
+    responder.start()
+    try:
+        client = await start_app(memory_backend.bus)
+        responder.script("llm", ok(llm_answer("French?", order_state={"menu_code": "french"})))
+        _, started = await say(client, "french")
+        responder.script("llm", ok(result), ok(llm_answer("Still here.")))
+
+        status, body = await say(client, "grand", started["session_id"])
+        after_status, after = await say(client, "again", started["session_id"])
+    finally:
+        await responder.stop()
+
+    assert (status, body["error"]["code"]) == (502, "bad_ai_result")
+    assert body["error"]["details"]  # which fields were wrong
+    assert after_status == 200
+    messages = responder.seen["llm"][-1]["payload"]["context"]["messages"]
+    assert [m["content"] for m in messages] == ["french", "French?"]
+    assert after["order_state"]["menu_code"] == "french"
+
+
+class _DownBus(MemoryBus):
+    async def push(self, queue: str, data: Data) -> int:
+        raise BusUnavailable("connection refused")
+
+
+async def test_a_bus_that_is_down_is_503(start_app: StartApp) -> None:
+    bus = _DownBus()
+    try:
+        client = await start_app(bus)
+        status, body = await say(client, "hello")
+    finally:
+        await bus.close()
+
+    assert (status, body["error"]["code"]) == (503, "bus_unavailable")
+
+
+async def test_too_many_requests_in_flight_is_503_with_retry_after(
+    backend: Backend, responder: Responder, start_app: StartApp
+) -> None:
+    client = await start_app(backend.bus, ai_max_in_flight=1, ai_timeout=1.0)
+    responder.script("llm", never())
+    waiting = asyncio.create_task(say(client, "first"))
+    await asyncio.wait_for(responder.wait_for_requests("llm", 1), 5)
+
+    response = await client.post("/api/voice/analyze", json={"transcript": "second"})
+    body = await response.get_json()
+    first_status, _ = await asyncio.wait_for(waiting, 5)
+
+    assert (response.status_code, body["error"]["code"]) == (503, "overloaded")
+    assert response.headers["Retry-After"] == "1"
+    assert first_status == 504

@@ -1,0 +1,128 @@
+"""AI images: checked, stored under MEDIA_DIR with a random name, served back safely."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from quart.testing import QuartClient
+
+from tests.voice.conftest import Backend, StartApp
+from tests.voice.responder import Responder, ok
+
+GENERATE = "/api/customizations/generate-ai-image"
+
+
+def image_bytes(image_format: str, size: tuple[int, int] = (8, 8)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def image_result(data: bytes, mime_type: str = "image/png") -> dict[str, Any]:
+    return {"image_b64": base64.b64encode(data).decode(), "mime_type": mime_type}
+
+
+@pytest.fixture
+async def media_client(
+    memory_backend: Backend, start_app: StartApp, tmp_path: Path
+) -> AsyncIterator[tuple[QuartClient, Responder]]:
+    responder = Responder(memory_backend.bus)
+    responder.start()
+    yield await start_app(memory_backend.bus, max_image_bytes=64 * 1024), responder
+    await responder.stop()
+
+
+@pytest.mark.parametrize(
+    ("image_format", "content_type"),
+    [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("WEBP", "image/webp")],
+)
+async def test_an_image_is_stored_and_served(
+    media_client: tuple[QuartClient, Responder], image_format: str, content_type: str
+) -> None:
+    client, responder = media_client
+    data = image_bytes(image_format)
+    # The declared type is not trusted: the bytes decide.
+    responder.script("image", ok(image_result(data, "image/png")))
+
+    response = await client.post(GENERATE, json={"prompt": "a red cake", "aspect_ratio": "1:1"})
+    body = await response.get_json()
+
+    assert response.status_code == 201, body
+    assert responder.seen["image"][0]["payload"] == {"prompt": "a red cake", "aspect_ratio": "1:1"}
+    assert body["image_path"] == f"/media/{body['image_id']}.{body['image_path'].rsplit('.')[-1]}"
+    served = await client.get(body["image_path"])
+    assert served.status_code == 200
+    assert served.headers["Content-Type"] == content_type
+    assert await served.get_data() == data
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        pytest.param({"image_b64": "not base64!!", "mime_type": "image/png"}, id="base64"),
+        pytest.param(image_result(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64), id="truncated"),
+        pytest.param(image_result(b"<svg></svg>"), id="svg"),
+        pytest.param(image_result(image_bytes("GIF")), id="gif"),
+        pytest.param(image_result(image_bytes("BMP", (200, 200))), id="too-large"),
+        pytest.param(image_result(image_bytes("PNG"), "image/gif"), id="declared-gif"),
+        pytest.param({"mime_type": "image/png"}, id="no-image"),
+    ],
+)
+async def test_a_bad_image_is_502_and_nothing_is_stored(
+    media_client: tuple[QuartClient, Responder], result: dict[str, Any], tmp_path: Path
+) -> None:
+    client, responder = media_client
+    responder.script("image", ok(result))
+
+    response = await client.post(GENERATE, json={"prompt": "a cake"})
+    body = await response.get_json()
+
+    assert (response.status_code, body["error"]["code"]) == (502, "bad_ai_result")
+    media = tmp_path / "media"
+    assert not media.exists() or list(media.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"prompt": ""}, {"prompt": "x" * 501}, {"prompt": "cake", "aspect_ratio": "16:9"}, {}],
+)
+async def test_a_bad_image_request_is_422(
+    media_client: tuple[QuartClient, Responder], body: dict[str, Any]
+) -> None:
+    client, responder = media_client
+
+    response = await client.post(GENERATE, json=body)
+
+    assert response.status_code == 422
+    assert responder.seen["image"] == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/..%2Fservice.db",
+        "/media/../service.db",
+        "/media/%2e%2e/service.db",
+        "/media/%2Fetc%2Fpasswd",
+        "/media/service.db",
+        "/media/.incoming-abc",
+        "/media/AAAAAAAAAAAAAAAAAAAAAAAA.png",
+    ],
+)
+async def test_only_stored_images_are_served(
+    media_client: tuple[QuartClient, Responder], path: str, tmp_path: Path
+) -> None:
+    client, _ = media_client
+    (tmp_path / "media").mkdir(exist_ok=True)
+    (tmp_path / "media" / "service.db").write_bytes(b"secret")
+
+    response = await client.get(path)
+
+    assert response.status_code == 404
+    assert b"secret" not in await response.get_data()

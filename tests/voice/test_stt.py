@@ -1,0 +1,120 @@
+"""POST /api/voice/stt: multipart audio, whitelisted types, 25 MiB read with a counter."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from quart.datastructures import FileStorage
+from quart.testing import QuartClient
+from werkzeug.datastructures import Headers
+
+from config.settings import MIB
+from tests.voice.conftest import Backend, StartApp
+from tests.voice.responder import Responder, ok
+
+STT = "/api/voice/stt"
+AUDIO = b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(256)) * 8
+
+
+@pytest.fixture
+async def stt_client(
+    memory_backend: Backend, start_app: StartApp
+) -> AsyncIterator[tuple[QuartClient, Responder]]:
+    responder = Responder(memory_backend.bus)
+    responder.script("stt", ok({"text": "two french dinners", "language": "en"}))
+    responder.start()
+    yield await start_app(memory_backend.bus, max_audio_bytes=MIB), responder
+    await responder.stop()
+
+
+def upload(data: bytes, content_type: str = "audio/wav", filename: str = "clip.wav") -> FileStorage:
+    return FileStorage(
+        stream=io.BytesIO(data),
+        filename=filename,
+        headers=Headers({"Content-Type": content_type}),
+    )
+
+
+async def post(client: QuartClient, **fields: Any) -> tuple[int, dict[str, Any]]:
+    files = {name: value for name, value in fields.items() if isinstance(value, FileStorage)}
+    form = {name: value for name, value in fields.items() if name not in files}
+    response = await client.post(STT, files=files, form=form)
+    return response.status_code, await response.get_json()
+
+
+async def test_audio_is_transcribed(stt_client: tuple[QuartClient, Responder]) -> None:
+    client, responder = stt_client
+
+    status, body = await post(
+        client, audio=upload(AUDIO, "audio/webm;codecs=opus", "../my clip.webm"), language="en"
+    )
+
+    assert (status, body) == (200, {"text": "two french dinners", "language": "en"})
+    payload = responder.seen["stt"][0]["payload"]
+    assert base64.b64decode(payload["audio_b64"]) == AUDIO
+    assert (payload["mime_type"], payload["language"]) == ("audio/webm", "en")
+    assert payload["filename"] == "my_clip.webm"
+
+
+async def test_language_is_optional(stt_client: tuple[QuartClient, Responder]) -> None:
+    client, responder = stt_client
+
+    status, _ = await post(client, audio=upload(AUDIO))
+
+    assert status == 200
+    assert responder.seen["stt"][0]["payload"]["language"] is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "code"),
+    [
+        pytest.param({}, 400, "missing_audio", id="missing"),
+        pytest.param({"audio": upload(b"")}, 400, "empty_audio", id="empty"),
+        pytest.param(
+            {"audio": upload(AUDIO, "text/plain")}, 415, "unsupported_media_type", id="text"
+        ),
+        pytest.param(
+            {"audio": upload(AUDIO, "video/webm")}, 415, "unsupported_media_type", id="video"
+        ),
+        pytest.param(
+            {"audio": upload(AUDIO), "language": "english please"},
+            422,
+            "validation_error",
+            id="language",
+        ),
+        pytest.param({"audio": upload(b"x" * (MIB + 1))}, 413, "audio_too_large", id="file"),
+        pytest.param(
+            {"audio": upload(b"x" * (2 * MIB))}, 413, "request_entity_too_large", id="body"
+        ),
+    ],
+)
+async def test_bad_uploads_are_refused(
+    stt_client: tuple[QuartClient, Responder], fields: dict[str, Any], status: int, code: str
+) -> None:
+    client, responder = stt_client
+
+    got, body = await post(client, **fields)
+
+    assert (got, body["error"]["code"]) == (status, code)
+    assert responder.seen["stt"] == []
+
+
+@pytest.mark.slow
+async def test_the_default_limit_takes_25_mib_not_30(
+    memory_backend: Backend, start_app: StartApp
+) -> None:
+    responder = Responder(memory_backend.bus)
+    responder.default["stt"] = ok({"text": "ok", "language": "en"})
+    responder.start()
+    try:
+        client = await start_app(memory_backend.bus)
+        accepted, _ = await post(client, audio=upload(b"a" * (25 * MIB - 1024)))
+        refused, body = await post(client, audio=upload(b"a" * (30 * MIB)))
+    finally:
+        await responder.stop()
+
+    assert (accepted, refused, body["error"]["code"]) == (200, 413, "request_entity_too_large")
