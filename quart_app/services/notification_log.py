@@ -1,17 +1,23 @@
 """Where notifications are kept for replay, and how a reconnecting socket reads them back.
 
-Two kinds of log, both Redis Streams on a Redis bus (the memory twin otherwise):
+Ids: every notification takes its id from one stream, ``ws:event-ids`` (kept
+at length 1), so ids are Redis stream ids (``<ms>-<seq>``) unique and ordered
+across every log: two logs appended in the same millisecond never yield the
+same id, which separate streams would.
 
-- ``ws:log:<user_id>``: notifications addressed to that user; each entry is
-  the event's JSON without its id (:func:`realtime_frames.event_body`).
-- ``ws:broadcast-log``: notifications addressed to roles (``order.created``
-  to all staff); each entry is ``"<role>,<role>\\n"`` followed by the body, so
-  one broadcast has one id whoever receives it.
+Logs, both Redis Streams on a Redis bus (the memory twin otherwise), each
+entry ``"<id>\\n<frame>"``:
 
-The frame id is the stream id (``<ms>-<seq>``). A socket that reconnects with
-``last_event_id`` gets the entries after it from its user log and from the
-broadcast log (those naming its role), merged in id order. Both logs keep at
-most ``notification_log_maxlen`` entries and none older than
+- ``ws:log:<user_id>``: notifications addressed to that user;
+- ``ws:broadcast-log``: notifications addressed to roles; the entry is
+  ``"<id>\\n<role>,<role>\\n<frame>"``.
+
+A socket that reconnects with ``last_event_id`` gets the entries after it from
+its user log and from the broadcast log (those naming its role), merged in id
+order. A log's own entry ids trail the notification ids (they are appended
+just after), so both logs are read from the start of ``last_event_id``'s
+millisecond and then filtered on the notification id. Both logs keep at most
+``notification_log_maxlen`` entries and none older than
 ``notification_retention``; a replay that may have lost some of what followed
 ``last_event_id`` is marked incomplete so the client reloads.
 """
@@ -21,15 +27,16 @@ from __future__ import annotations
 import heapq
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from bus import Bus, LogEntry, keys
 from domain.orders import Role
-from quart_app.services.realtime_frames import with_id
 
 EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 """What a stream id looks like; ``last_event_id`` is checked against it."""
+
+_MAX_SEQ = 2**64 - 1
 
 
 def id_key(event_id: str) -> tuple[int, int]:
@@ -47,7 +54,7 @@ class Replay:
 
 
 class NotificationLog:
-    """Appends notifications to the replay logs and reads them back."""
+    """Hands out notification ids, keeps frames for replay and reads them back."""
 
     def __init__(
         self,
@@ -62,42 +69,62 @@ class NotificationLog:
         self._retention = retention
         self._clock = clock
 
-    async def append_for_user(self, user_id: str, body: str) -> str:
-        """Keep ``body`` in ``user_id``'s log; return its id."""
-        return await self._append(keys.ws_user_log(user_id), body)
-
-    async def append_broadcast(self, roles: Iterable[Role], body: str) -> str:
-        """Keep ``body`` in the broadcast log for ``roles``; return its id."""
-        names = ",".join(sorted(Role(role).value for role in roles))
-        return await self._append(keys.WS_BROADCAST_LOG, f"{names}\n{body}")
-
-    async def _append(self, log: str, entry: str) -> str:
+    async def next_id(self) -> str:
+        """A new notification id, greater than every earlier one on this bus."""
         return await self._bus.log_append(
-            log, entry, maxlen=self._maxlen, retention=self._retention
+            keys.WS_EVENT_IDS, b"", maxlen=1, retention=self._retention
         )
+
+    async def keep_for_user(self, user_id: str, event_id: str, frame: str) -> None:
+        """Keep ``frame`` in ``user_id``'s log."""
+        await self._append(keys.ws_user_log(user_id), f"{event_id}\n{frame}")
+
+    async def keep_broadcast(self, roles: Iterable[Role], event_id: str, frame: str) -> None:
+        """Keep ``frame`` in the broadcast log for ``roles``."""
+        names = ",".join(sorted(Role(role).value for role in roles))
+        await self._append(keys.WS_BROADCAST_LOG, f"{event_id}\n{names}\n{frame}")
+
+    async def _append(self, log: str, entry: str) -> None:
+        await self._bus.log_append(log, entry, maxlen=self._maxlen, retention=self._retention)
 
     async def replay(self, user_id: str, role: Role, after_id: str) -> Replay:
         """What ``user_id`` in ``role`` was sent after ``after_id``, oldest first."""
-        own = await self._bus.log_after(keys.ws_user_log(user_id), after_id, count=self._maxlen)
-        shared = await self._bus.log_after(keys.WS_BROADCAST_LOG, after_id, count=self._maxlen)
-        frames = heapq.merge(
-            ((entry.id, with_id(entry.id, entry.data.decode())) for entry in own),
-            _broadcasts_for(role, shared),
-            key=lambda pair: id_key(pair[0]),
+        after = id_key(after_id)
+        # Every entry of that millisecond or later: see the module docstring.
+        start = f"{after[0] - 1}-{_MAX_SEQ}" if after[0] else "0-0"
+        # Twice the cap leaves room for that millisecond's entries up to after_id.
+        count = 2 * self._maxlen
+        own = _newer(
+            _split_id(await self._bus.log_after(keys.ws_user_log(user_id), start, count=count)),
+            after,
         )
-        return Replay(list(frames), self._may_have_lost(after_id, own, shared))
+        shared = _newer(
+            _split_id(await self._bus.log_after(keys.WS_BROADCAST_LOG, start, count=count)),
+            after,
+        )
+        frames = heapq.merge(own, _for_role(shared, role), key=lambda pair: id_key(pair[0]))
+        return Replay(list(frames), self._may_have_lost(after[0], own, shared))
 
-    def _may_have_lost(self, after_id: str, *reads: list[LogEntry]) -> bool:
-        # A full read means the log held at least maxlen entries past the id:
-        # either more remain unread or the cap has trimmed some of them.
-        if any(len(entries) >= self._maxlen for entries in reads):
+    def _may_have_lost(self, after_ms: int, *newer: list[tuple[str, str]]) -> bool:
+        # maxlen entries past the id: the cap may have trimmed some, or more
+        # remain unread.
+        if any(len(entries) >= self._maxlen for entries in newer):
             return True
-        oldest_kept_ms = (self._clock() - self._retention) * 1000
-        return id_key(after_id)[0] < oldest_kept_ms
+        return after_ms < (self._clock() - self._retention) * 1000
 
 
-def _broadcasts_for(role: Role, entries: list[LogEntry]) -> Iterable[tuple[str, str]]:
+def _split_id(entries: list[LogEntry]) -> Iterator[tuple[str, str]]:
     for entry in entries:
-        names, _, body = entry.data.decode().partition("\n")
+        event_id, _, frame = entry.data.decode().partition("\n")
+        yield event_id, frame
+
+
+def _for_role(entries: list[tuple[str, str]], role: Role) -> Iterator[tuple[str, str]]:
+    for event_id, rest in entries:
+        names, _, frame = rest.partition("\n")
         if role.value in names.split(","):
-            yield entry.id, with_id(entry.id, body)
+            yield event_id, frame
+
+
+def _newer(pairs: Iterator[tuple[str, str]], after: tuple[int, int]) -> list[tuple[str, str]]:
+    return [pair for pair in pairs if id_key(pair[0]) > after]

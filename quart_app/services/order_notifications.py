@@ -10,7 +10,7 @@ The frame's ``data`` is the order as ``GET /api/orders/{id}`` shows it;
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from blinker import NamedSignal
@@ -29,6 +29,8 @@ class Notifier(Protocol):
     """What the receivers need: :class:`WebSocketManager` or :class:`NotificationPublisher`."""
 
     async def send_to_user(self, user_id: str, event_type: str, data: Order) -> str: ...
+
+    async def send_to_users(self, user_ids: Iterable[str], event_type: str, data: Order) -> str: ...
 
     async def broadcast_to_staff(self, event_type: str, data: Order) -> str: ...
 
@@ -51,9 +53,10 @@ def connect_order_events(app: Quart, notifier: Notifier) -> Callable[[], None]:
     async def status_changed(
         sender: Quart, *, order: Order, previous_status: str | None = None, **_: Any
     ) -> None:
-        data = {**order, "previous_status": previous_status}
-        for user_id in status_change_recipients(order):
-            await notifier.send_to_user(user_id, ORDER_STATUS_CHANGED, data)
+        recipients = status_change_recipients(order)
+        if recipients:
+            data = {**order, "previous_status": previous_status}
+            await notifier.send_to_users(recipients, ORDER_STATUS_CHANGED, data)
 
     receivers: list[tuple[NamedSignal, Callable[..., Awaitable[None]]]] = [
         (order_created, created),

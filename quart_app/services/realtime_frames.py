@@ -7,9 +7,9 @@ sockets as need it; nothing in the fan-out path serializes per socket.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from domain.orders import Role
 
@@ -19,18 +19,9 @@ def dumps(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def event_body(event_type: str, ts: float, data: Mapping[str, Any]) -> str:
-    """A notification without its id: what the per-user and broadcast logs keep."""
-    return dumps({"type": event_type, "ts": ts, "data": data})
-
-
-def with_id(event_id: str, body: str) -> str:
-    """The notification frame: ``body`` (a JSON object's text) with ``"id"`` spliced in first.
-
-    Splicing instead of re-serializing lets a replay send a logged event
-    without decoding it.
-    """
-    return f'{{"id":{dumps(event_id)},{body[1:]}'
+def notification(event_type: str, event_id: str, ts: float, data: Mapping[str, Any]) -> str:
+    """A notification frame: ``{"type", "id", "ts", "data"}``."""
+    return dumps({"type": event_type, "id": event_id, "ts": ts, "data": data})
 
 
 def connected(connection_id: str, user_id: str, role: Role, heartbeat_interval: float) -> str:
@@ -70,20 +61,20 @@ def replay_incomplete(last_event_id: str) -> str:
 class Envelope:
     """One message on ``ws:notify``: who should get ``frame`` (see README).
 
-    Exactly one of ``user_id`` and ``roles`` is set. ``event_id`` repeats the
+    Either ``user_ids`` or ``roles`` is non-empty. ``event_id`` repeats the
     frame's ``id`` so a socket still replaying can drop a duplicate without
     parsing the frame.
     """
 
     frame: str
     event_id: str | None = None
-    user_id: str | None = None
+    user_ids: tuple[str, ...] = ()
     roles: frozenset[Role] = frozenset()
 
     def encode(self) -> str:
-        target: dict[str, Any] = (
-            {"user_id": self.user_id}
-            if self.user_id is not None
+        target: dict[str, list[str]] = (
+            {"user_ids": list(self.user_ids)}
+            if self.user_ids
             else {"roles": sorted(role.value for role in self.roles)}
         )
         return dumps({"target": target, "id": self.event_id, "frame": self.frame})
@@ -91,14 +82,6 @@ class Envelope:
 
 class BadEnvelope(ValueError):
     """A message on ``ws:notify`` that does not have the documented shape."""
-
-
-def for_user(user_id: str, frame: str, event_id: str | None) -> Envelope:
-    return Envelope(frame, event_id, user_id=user_id)
-
-
-def for_roles(roles: Iterable[Role], frame: str, event_id: str | None) -> Envelope:
-    return Envelope(frame, event_id, roles=frozenset(roles))
 
 
 def decode_envelope(raw: bytes) -> Envelope:
@@ -114,12 +97,16 @@ def decode_envelope(raw: bytes) -> Envelope:
         raise BadEnvelope("needs a string 'frame' and an object 'target'")
     if event_id is not None and not isinstance(event_id, str):
         raise BadEnvelope("'id' must be a string or null")
-    user_id, roles = target.get("user_id"), target.get("roles")
-    if isinstance(user_id, str) and roles is None:
-        return for_user(user_id, frame, event_id)
-    if user_id is None and isinstance(roles, list):
+    user_ids, roles = target.get("user_ids"), target.get("roles")
+    if _strings(user_ids) and roles is None:
+        return Envelope(frame, event_id, user_ids=tuple(user_ids))
+    if user_ids is None and _strings(roles):
         try:
-            return for_roles((Role(role) for role in roles), frame, event_id)
+            return Envelope(frame, event_id, roles=frozenset(Role(role) for role in roles))
         except ValueError:
             raise BadEnvelope(f"unknown role in {roles!r}") from None
-    raise BadEnvelope("'target' needs either 'user_id' (a string) or 'roles' (a list)")
+    raise BadEnvelope("'target' needs 'user_ids' or 'roles': a non-empty list of strings")
+
+
+def _strings(value: object) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)

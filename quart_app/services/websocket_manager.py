@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -139,6 +139,12 @@ class WebSocketManager:
         """Notify every socket of ``user_id`` on any instance; a no-op if none is open."""
         return await self.publisher.send_to_user(user_id, event_type, data)
 
+    async def send_to_users(
+        self, user_ids: Iterable[str], event_type: str, data: Mapping[str, Any]
+    ) -> str:
+        """Notify every socket of each of ``user_ids``, with one event id."""
+        return await self.publisher.send_to_users(user_ids, event_type, data)
+
     async def broadcast_to_role(self, role: Role, event_type: str, data: Mapping[str, Any]) -> str:
         """Notify every socket of ``role`` on any instance; return the event id."""
         return await self.publisher.broadcast_to_role(role, event_type, data)
@@ -149,8 +155,8 @@ class WebSocketManager:
 
     def deliver(self, envelope: frames.Envelope) -> int:
         """Offer an envelope's frame to the matching sockets here; return how many."""
-        if envelope.user_id is not None:
-            ids = self._registry.connections_of(envelope.user_id)
+        if envelope.user_ids:
+            ids = [c for user in envelope.user_ids for c in self._registry.connections_of(user)]
         else:
             ids = self._registry.connections_with_roles(envelope.roles)
         for connection_id in ids:
@@ -163,6 +169,9 @@ class WebSocketManager:
                 self.deliver(frames.decode_envelope(message.data))
             except frames.BadEnvelope as error:
                 log.warning("dropped a malformed message on %s: %s", message.channel, error)
+            # A burst arrives buffered; let the senders drain between messages, or
+            # a burst longer than the send queue would close even fast sockets.
+            await asyncio.sleep(0)
 
     def _bus_connection(self, connected: bool) -> None:
         # Whatever was published while the subscriber was away is lost to the

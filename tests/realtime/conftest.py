@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -61,6 +61,27 @@ async def close_code(ws: WsConnection, within: float = WAIT) -> int:
                 return code
 
     return await asyncio.wait_for(wait(), within)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = WAIT) -> None:
+    """Returns once ``check()`` is true; fails after ``within`` seconds."""
+
+    async def poll() -> None:
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), within)
+
+
+async def forgotten(app: Quart, user_id: str | None = None) -> None:
+    """Returns once the app's manager holds no socket (of ``user_id``, if given)."""
+
+    async def none_left() -> bool:
+        return manager_of(app).get_connection_count(user_id) == 0
+
+    await eventually(none_left)
 
 
 def auth_frame(

@@ -1,0 +1,100 @@
+"""Reconnecting with ``last_event_id`` replays what was missed, in order, before new ones."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from domain.connections import Connection
+from domain.orders import Role
+from quart_app.services.realtime_connection import LocalSocket
+from tests.realtime.conftest import Connect, Serve, manager_of, receive, receive_type
+
+
+async def test_replay_merges_own_and_role_notifications_in_order_before_new_ones(
+    serve: Serve, connect: Connect
+) -> None:
+    async with serve(heartbeat_interval=60) as app:
+        manager = manager_of(app)
+        seen = await manager.send_to_user("k", "order.assigned", {"n": 0})
+        missed = [
+            await manager.broadcast_to_staff("order.created", {"n": 1}),
+            await manager.send_to_user("k", "order.assigned", {"n": 2}),
+            await manager.broadcast_to_role(Role.COOK, "kitchen.note", {"n": 3}),
+        ]
+        await manager.broadcast_to_role(Role.DELIVERY, "not.for.cooks", {})
+        await manager.send_to_user("someone-else", "order.assigned", {})
+        async with connect(app, "k", "cook", last_event_id=seen) as ws:
+            replayed = [await receive(ws) for _ in missed]
+            assert [frame["id"] for frame in replayed] == missed
+            assert [frame["data"]["n"] for frame in replayed] == [1, 2, 3]
+            fresh = await manager.send_to_user("k", "order.assigned", {"n": 4})
+            assert (await receive_type(ws, "order.assigned"))["id"] == fresh
+
+
+async def test_without_last_event_id_nothing_is_replayed(serve: Serve, connect: Connect) -> None:
+    async with serve(heartbeat_interval=60) as app:
+        manager = manager_of(app)
+        await manager.send_to_user("k", "order.assigned", {"n": 0})
+        async with connect(app, "k", "cook") as ws:
+            await ws.send(json.dumps({"type": "ping"}))
+            assert await receive(ws) == {"type": "pong"}
+
+
+async def test_an_id_older_than_the_retention_window_is_incomplete(
+    serve: Serve, connect: Connect
+) -> None:
+    async with serve(heartbeat_interval=60, notification_retention=60) as app:
+        kept = await manager_of(app).send_to_user("k", "order.assigned", {"n": 1})
+        async with connect(app, "k", "cook", last_event_id="1000-0") as ws:
+            notice = await receive(ws)
+            assert notice["type"] == "replay_incomplete"
+            assert notice["last_event_id"] == "1000-0"
+            assert (await receive(ws))["id"] == kept
+
+
+async def test_more_missed_than_the_log_keeps_is_incomplete(serve: Serve, connect: Connect) -> None:
+    async with serve(heartbeat_interval=60, notification_log_maxlen=3) as app:
+        manager = manager_of(app)
+        seen = await manager.send_to_user("k", "order.assigned", {"n": 0})
+        sent = [await manager.send_to_user("k", "order.assigned", {"n": n}) for n in range(5)]
+        async with connect(app, "k", "cook", last_event_id=seen) as ws:
+            assert (await receive(ws))["type"] == "replay_incomplete"
+            assert [(await receive(ws))["id"] for _ in range(3)] == sent[-3:]
+
+
+async def test_a_complete_replay_is_not_marked_incomplete(serve: Serve, connect: Connect) -> None:
+    async with serve(heartbeat_interval=60, notification_log_maxlen=3) as app:
+        manager = manager_of(app)
+        seen = await manager.send_to_user("k", "order.assigned", {"n": 0})
+        sent = [await manager.send_to_user("k", "order.assigned", {"n": n}) for n in range(2)]
+        async with connect(app, "k", "cook", last_event_id=seen) as ws:
+            assert [(await receive(ws))["id"] for _ in sent] == sent
+
+
+async def test_live_frames_during_replay_follow_it_without_duplicates() -> None:
+    socket = LocalSocket(Connection("c", "k", Role.COOK), queue_size=8, now=0.0)
+    socket.hold()
+    socket.offer("live-duplicate", "5-0")  # published while the replay was being read
+    socket.offer("live-new", "6-0")
+    sent: list[str] = []
+    done = asyncio.Event()
+
+    async def send(frame: str) -> None:
+        sent.append(frame)
+        if frame == "live-new":
+            done.set()
+
+    async def receive_nothing() -> str:
+        await asyncio.Event().wait()
+        return ""
+
+    serving = asyncio.create_task(
+        socket.run(receive_nothing, send, lambda *_: None, [("4-0", "old"), ("5-0", "dup")])
+    )
+    await asyncio.wait_for(done.wait(), 5)
+    socket.offer("after", "7-0")
+    await asyncio.wait_for(asyncio.sleep(0.01), 5)
+    socket.close(1001, "test over")
+    await asyncio.wait_for(serving, 5)
+    assert sent == ["old", "dup", "live-new", "after"]
