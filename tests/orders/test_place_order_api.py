@@ -118,13 +118,19 @@ async def test_concurrent_retries_place_one_order(
     assert bodies[0] == bodies[1]
 
 
-async def test_a_session_order_needs_the_voice_side(data_client: QuartClient) -> None:
+async def test_without_the_voice_side_no_session_is_known(
+    data_app: Quart, data_client: QuartClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(data_app.extensions, SESSION_ORDER_PLACER, raising=False)
     status, error = await _place(data_client, {"session_id": "s-123"})
     assert (status, error["error"]["code"]) == (404, "not_found")
 
 
 async def test_a_session_order_is_placed_by_the_voice_hook(
-    data_app: Quart, data_client: QuartClient, order_service: OrderService
+    data_app: Quart,
+    data_client: QuartClient,
+    order_service: OrderService,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: list[tuple[str, Principal]] = []
 
@@ -134,7 +140,7 @@ async def test_a_session_order_is_placed_by_the_voice_hook(
         placed = await order_service.place_order(principal.user_id, [item], session_id=session_id)
         return placed.order_id
 
-    data_app.extensions[SESSION_ORDER_PLACER] = place_from_session
+    monkeypatch.setitem(data_app.extensions, SESSION_ORDER_PLACER, place_from_session)
     status, order = await _place(data_client, {"session_id": "s-123"})
     assert status == 201
     assert (order["session_id"], order["total"]) == ("s-123", 48_000)
