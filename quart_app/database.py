@@ -64,8 +64,8 @@ class Database:
             await connection.run_sync(upgrade_to_head)
             async with AsyncSession(bind=connection, expire_on_commit=False) as session:
                 seeded = await seed_if_empty(session, utc_now())
-                # Commits the connection's transaction, or only joins it where the
-                # migration (PostgreSQL: the lock) began one; that is committed next.
+                # Commits on SQLite; on PostgreSQL the session only joined the transaction
+                # that holds the lock, and the connection's commit below ends it.
                 await session.commit()
             await connection.commit()
         if seeded:
