@@ -76,8 +76,12 @@ class NotificationLog:
         )
 
     async def keep_for_user(self, user_id: str, event_id: str, frame: str) -> None:
-        """Keep ``frame`` in ``user_id``'s log."""
-        await self._append(keys.ws_user_log(user_id), f"{event_id}\n{frame}")
+        """Keep ``frame`` in ``user_id``'s log, which expires once nothing is left to replay."""
+        log = keys.ws_user_log(user_id)
+        await self._append(log, f"{event_id}\n{frame}")
+        # Trimming happens only on append: without this, the log of a user who
+        # gets nothing more would be kept forever.
+        await self._bus.expire(log, self._retention)
 
     async def keep_broadcast(self, roles: Iterable[Role], event_id: str, frame: str) -> None:
         """Keep ``frame`` in the broadcast log for ``roles``."""

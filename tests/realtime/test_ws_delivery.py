@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from quart import Quart
+from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
 from domain.orders import Role
 from tests.realtime.conftest import (
     Connect,
-    WsConnection,
     forgotten,
     manager_of,
     receive,

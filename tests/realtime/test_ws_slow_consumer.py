@@ -9,11 +9,11 @@ from typing import Any
 
 from quart import Quart
 from quart.testing import connections
+from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
 from tests.realtime.conftest import (
     Connect,
     Serve,
-    WsConnection,
     auth_frame,
     close_code,
     forgotten,
