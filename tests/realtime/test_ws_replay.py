@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from domain.connections import Connection
 from domain.orders import Role
 from quart_app.services.realtime_connection import LocalSocket
@@ -53,23 +55,19 @@ async def test_an_id_older_than_the_retention_window_is_incomplete(
             assert (await receive(ws))["id"] == kept
 
 
-async def test_more_missed_than_the_log_keeps_is_incomplete(serve: Serve, connect: Connect) -> None:
+@pytest.mark.parametrize(("missed", "incomplete"), [(2, False), (3, True), (5, True)])
+async def test_missing_as_many_as_the_log_keeps_is_incomplete(
+    serve: Serve, connect: Connect, missed: int, incomplete: bool
+) -> None:
     async with serve(heartbeat_interval=60, notification_log_maxlen=3) as app:
         manager = manager_of(app)
         seen = await manager.send_to_user("k", "order.assigned", {"n": 0})
-        sent = [await manager.send_to_user("k", "order.assigned", {"n": n}) for n in range(5)]
+        sent = [await manager.send_to_user("k", "order.assigned", {"n": n}) for n in range(missed)]
         async with connect(app, "k", "cook", last_event_id=seen) as ws:
-            assert (await receive(ws))["type"] == "replay_incomplete"
-            assert [(await receive(ws))["id"] for _ in range(3)] == sent[-3:]
-
-
-async def test_a_complete_replay_is_not_marked_incomplete(serve: Serve, connect: Connect) -> None:
-    async with serve(heartbeat_interval=60, notification_log_maxlen=3) as app:
-        manager = manager_of(app)
-        seen = await manager.send_to_user("k", "order.assigned", {"n": 0})
-        sent = [await manager.send_to_user("k", "order.assigned", {"n": n}) for n in range(2)]
-        async with connect(app, "k", "cook", last_event_id=seen) as ws:
-            assert [(await receive(ws))["id"] for _ in sent] == sent
+            if incomplete:
+                assert (await receive(ws))["type"] == "replay_incomplete"
+            kept = sent[-3:]
+            assert [(await receive(ws))["id"] for _ in kept] == kept
 
 
 async def test_live_frames_during_replay_follow_it_without_duplicates() -> None:
