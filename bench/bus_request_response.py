@@ -191,36 +191,41 @@ async def run_all(url: str, admin: Redis, requests: int, rounds: int) -> None:
     for _, request in modes.values():  # warm up connections and code paths
         await throughput(request, 100, 500)
 
+    # Modes take turns within every round and level, so that whatever else the
+    # machine is doing meanwhile weighs on all of them alike.
+    taken: dict[str, list[float]] = {mode: [] for mode in modes}
+    rates: dict[tuple[str, int], list[float]] = {}
+    most_connections: dict[str, int] = dict.fromkeys(modes, 0)
+    for _ in range(rounds):
+        for mode, (_, request) in modes.items():
+            taken[mode] += await latencies(request, min(requests, 2000) // rounds)
+        for level in LEVELS:
+            for mode, (name, request) in modes.items():
+                run = throughput(request, level, requests)
+                if level == 1000:
+                    rate, most = await connections_during(admin, name, run)
+                    most_connections[mode] = max(most_connections[mode], most)
+                else:
+                    rate = await run
+                rates.setdefault((mode, level), []).append(rate)
+
     print(f"requests per measurement: {requests}; median of {rounds} rounds\n")
-    print(
-        "| requester | p50 ms | p99 ms | "
-        + " | ".join(f"{n} in flight /s" for n in LEVELS)
-        + " | connections at 1000 |"
-    )
+    levels = " | ".join(f"{n} in flight /s" for n in LEVELS)
+    print(f"| requester | p50 ms | p99 ms | {levels} | connections at 1000 |")
     print("|---|---:|---:|" + "---:|" * len(LEVELS) + "---:|")
     results: dict[str, dict[str, float]] = {}
-    for mode, (name, request) in modes.items():
-        row: dict[str, float] = {}
-        taken = sorted(await latencies(request, min(requests, 2000)))
-        row["p50"] = taken[len(taken) // 2] * 1000
-        row["p99"] = taken[int(len(taken) * 0.99)] * 1000
-        for level in LEVELS:
-            samples = []
-            for _ in range(rounds):
-                if level == 1000:
-                    rate, most = await connections_during(
-                        admin, name, throughput(request, level, requests)
-                    )
-                    row["connections"] = max(row.get("connections", 0), most)
-                else:
-                    rate = await throughput(request, level, requests)
-                samples.append(rate)
-            row[str(level)] = statistics.median(samples)
+    for mode in modes:
+        ordered = sorted(taken[mode])
+        row = {
+            "p50": ordered[len(ordered) // 2] * 1000,
+            "p99": ordered[int(len(ordered) * 0.99)] * 1000,
+            **{str(n): statistics.median(rates[(mode, n)]) for n in LEVELS},
+        }
         results[mode] = row
         print(
             f"| {mode} | {row['p50']:.2f} | {row['p99']:.2f} | "
             + " | ".join(f"{row[str(n)]:,.0f}" for n in LEVELS)
-            + f" | {row['connections']:.0f} |"
+            + f" | {most_connections[mode]} |"
         )
     base = results["raw"]
     print("\nratios against raw (same run):\n")
