@@ -7,6 +7,10 @@ for the whole turn, AI request included: a second request on the same session
 waits for the first, up to ``lock_wait`` seconds, then gets ``session_busy``;
 ``lock_ttl`` frees the lock of an instance that died holding it.
 
+An instance keeps the sessions it saved last (up to ``cached`` of them) with
+the exact bytes it stored: when the bus still holds those bytes, loading skips
+parsing them again; any other bytes (another instance's turn) are parsed.
+
 Ownership: the session id is 192 random bits, so holding it is the capability
 to continue a guest's conversation; a member's conversation, in addition,
 answers only to that member (``owner`` is ``user:<id>``, a guest's ``guest``).
@@ -18,6 +22,7 @@ import json
 import logging
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -31,6 +36,7 @@ log = logging.getLogger(__name__)
 
 GUEST_OWNER = "guest"
 SESSION_ID_BYTES = 24
+DEFAULT_CACHED = 1000
 
 
 def owner_of(user_id: str | None) -> str:
@@ -48,9 +54,12 @@ class SessionStore:
         ttl: float,
         lock_ttl: float,
         lock_wait: float,
+        cached: int = DEFAULT_CACHED,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._bus = bus
+        self._cached = cached
+        self._saved: OrderedDict[str, tuple[bytes, ConversationSession]] = OrderedDict()
         self._ttl = ttl
         self._lock_ttl = lock_ttl
         self._lock_wait = lock_wait
@@ -76,7 +85,13 @@ class SessionStore:
                 voice_session_lock(session_id), ttl=self._lock_ttl, wait=self._lock_wait
             )
             async with lock:
-                yield self._owned(await self.load(session_id), session_id, user_id)
+                session = self._owned(await self.load(session_id), session_id, user_id)
+                try:
+                    yield session
+                except BaseException:
+                    # The turn may have changed the object without saving it.
+                    self._saved.pop(session_id, None)
+                    raise
         except LockNotAcquired:
             raise ApiError(
                 409,
@@ -89,6 +104,9 @@ class SessionStore:
         raw = await self._bus.get(voice_session(session_id))
         if raw is None:
             return None
+        saved = self._saved.get(session_id)
+        if saved is not None and saved[0] == raw:
+            return saved[1]
         try:
             return ConversationSession.from_dict(json.loads(raw))
         except (ValueError, MalformedData) as error:
@@ -97,8 +115,12 @@ class SessionStore:
 
     async def save(self, session: ConversationSession) -> None:
         """Store ``session`` and start its time to live again."""
-        data = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        data = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+        self._saved.pop(session.session_id, None)
         await self._bus.set(voice_session(session.session_id), data, ttl=self._ttl)
+        self._saved[session.session_id] = (data, session)
+        while len(self._saved) > self._cached:
+            self._saved.popitem(last=False)
 
     @staticmethod
     def _owned(

@@ -29,6 +29,7 @@ class FakeVoiceData:
     histories: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     orders: dict[str, tuple[str | None, list[OrderLine], str]] = field(default_factory=dict)
+    refuse_orders: bool = False
 
     async def catalog(self) -> Catalog:
         return self.catalog_value
@@ -42,6 +43,8 @@ class FakeVoiceData:
     async def place_order(
         self, customer_id: str | None, lines: Sequence[OrderLine], *, session_id: str
     ) -> str:
+        if self.refuse_orders:
+            raise RuntimeError("the database is down")
         order_id = f"order-{len(self.orders) + 1}"
         self.orders[order_id] = (customer_id, list(lines), session_id)
         return order_id

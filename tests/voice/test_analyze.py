@@ -137,3 +137,23 @@ async def test_an_unknown_intent_falls_back_to_unknown(
     status, body = await say(client, "nice weather")
 
     assert (status, body["intent"]) == (200, "unknown")
+
+
+async def test_bad_bodies_are_refused_before_the_ai_is_asked(
+    client: QuartClient, responder: Responder
+) -> None:
+    bodies: list[Any] = [
+        {"transcript": "   "},
+        {"transcript": "x" * 2001},
+        {"transcript": "hi", "extra": 1},
+        {"transcript": 5},
+        {"transcript": "hi", "user_id": 42},
+        ["hi"],
+    ]
+    for body in bodies:
+        response = await client.post(ANALYZE, json=body)
+        assert response.status_code == 422, body
+        assert (await response.get_json())["error"]["code"] == "validation_error"
+    broken = await client.post(ANALYZE, data=b"{", headers={"Content-Type": "application/json"})
+    assert broken.status_code == 400
+    assert responder.seen["llm"] == []

@@ -15,7 +15,7 @@ from bus.keys import voice_session, voice_session_lock
 from bus.memory import MemoryBus
 from tests.bus.conftest import FakeClock
 from tests.conftest import bearer
-from tests.voice.conftest import Backend, StartApp, llm_answer
+from tests.voice.conftest import Backend, FakeVoiceData, StartApp, llm_answer
 from tests.voice.responder import Responder, gated, ok
 from tests.voice.test_analyze import say
 
@@ -31,10 +31,12 @@ async def test_a_second_instance_continues_the_conversation(
         "llm",
         ok(llm_answer("French, which style?", order_state={"menu_code": "french"})),
         ok(llm_answer("Grand it is.", style_selection=1, state="confirmation")),
+        ok(llm_answer("Three, then.", quantity=3)),
     )
 
     _, started = await say(first, "french dinner")
     status, continued = await say(second, "grand", started["session_id"])
+    _, back = await say(first, "make it three", started["session_id"])
 
     assert status == 200, continued
     assert continued["state"] == "confirmation"
@@ -45,6 +47,41 @@ async def test_a_second_instance_continues_the_conversation(
     context = responder.seen["llm"][1]["payload"]["context"]
     assert context["messages"][0] == {"role": "user", "content": "french dinner"}
     assert context["order_state"]["menu_code"] == "french"
+    # The first instance reads the turn the second one took, not its own older copy.
+    assert responder.seen["llm"][2]["payload"]["context"]["stage"] == "confirmation"
+    assert (back["state"], back["quantity"], back["order_state"]["style_code"]) == (
+        "confirmation",
+        3,
+        "grand",
+    )
+
+
+async def test_a_turn_that_fails_after_applying_changes_nothing(
+    backend: Backend, responder: Responder, start_app: StartApp, data: FakeVoiceData
+) -> None:
+    client = await start_app(backend.bus)
+    responder.script(
+        "llm",
+        ok(
+            llm_answer(
+                "Confirm?",
+                order_state={"menu_code": "french", "style_code": "grand"},
+                state="confirmation",
+            )
+        ),
+        ok(llm_answer("Placed!", state_decision="confirm")),
+        ok(llm_answer("Placed!", state_decision="confirm")),
+    )
+    _, started = await say(client, "french grand")
+    data.refuse_orders = True
+
+    failed, _ = await say(client, "yes", started["session_id"])
+    data.refuse_orders = False
+    status, placed = await say(client, "yes", started["session_id"])
+
+    assert (failed, status, placed["state"]) == (500, 200, "completed")
+    context = responder.seen["llm"][2]["payload"]["context"]
+    assert (context["stage"], len(context["messages"])) == ("confirmation", 2)
 
 
 def _spy_on_locks(bus: Bus, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
