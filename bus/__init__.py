@@ -42,8 +42,9 @@ def make_bus(url: str, **options: Any) -> Bus:
     Every call returns an independent bus; two app instances simulated in one
     process share a memory bus by being handed the same object. ``options`` go to
     the backend: ``clock`` for :class:`bus.memory.MemoryBus`; ``max_connections``,
-    ``pool_timeout``, ``health_check_interval`` and ``client_name`` for
-    :class:`bus.redis.RedisBus`. An unknown scheme raises :class:`ValueError`.
+    ``pool_timeout``, ``connect_timeout``, ``health_check_interval``,
+    ``client_name`` and ``clock`` for :class:`bus.redis.RedisBus`. An unknown
+    scheme raises :class:`ValueError`.
     """
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if scheme == "memory":

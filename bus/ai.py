@@ -16,7 +16,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from bus.base import Bus, BusError, BusOverloaded, BusTimeout, BusUnavailable, Subscription
@@ -96,7 +96,9 @@ class AIRequester:
         self._router: asyncio.Task[None] | None = None
         self._remove_listener: Callable[[], None] | None = None
         self._bus_down = False
-        self._rechecks: set[asyncio.Task[None]] = set()
+        self._to_check: set[str] = set()
+        self._check_wanted = asyncio.Event()
+        self._checker: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
 
     @property
@@ -115,17 +117,18 @@ class AIRequester:
             self._subscription = await self._bus.psubscribe(ai_result("*"), buffer=buffer)
             self._remove_listener = self._bus.add_connection_listener(self._connection_changed)
             self._router = asyncio.create_task(self._route(self._subscription), name="ai-results")
+            self._checker = asyncio.create_task(self._check_stored(), name="ai-stored-results")
 
     async def close(self) -> None:
         """Stop routing; requests still waiting fail with :class:`BusUnavailable`."""
         if self._remove_listener is not None:
             self._remove_listener()
             self._remove_listener = None
-        tasks = [*self._rechecks, *([self._router] if self._router else [])]
+        tasks = [task for task in (self._router, self._checker) if task is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._router = None
+        self._router = self._checker = None
         if self._subscription is not None:
             await self._subscription.close()
             self._subscription = None
@@ -159,11 +162,11 @@ class AIRequester:
         try:
             async with asyncio.timeout_at(deadline):
                 await self._bus.push(ai_queue(kind), json.dumps(message, ensure_ascii=False))
-                # The result may have come before our subscription saw it (a
-                # reconnect in between): the stored copy is the one to trust.
-                stored = await self._bus.get(ai_result(request_id))
-            if stored is not None:
-                self._resolve(request_id, stored)
+            # The contract's check of the stored result, after the push. Batched
+            # with the checks of every request pushed meanwhile (one MGET) and off
+            # this request's path: a second round trip per request cost a fifth
+            # of the throughput (bench/README.md, "## Bus").
+            self._check_soon((request_id,))
             # A bounded wait, not a second cancellation: Python 3.11's wait_for
             # (inside redis-py and fakeredis) can swallow the cancellation that
             # asyncio.timeout relies on, which would leave the request hanging.
@@ -196,7 +199,7 @@ class AIRequester:
             if subscription.dropped != dropped:
                 dropped = subscription.dropped
                 logger.warning("AI result buffer overflowed; re-reading stored results")
-                self._recheck_soon()
+                self._check_soon(self._waiting)
 
     def _connection_changed(self, up: bool) -> None:
         self._bus_down = not up
@@ -204,23 +207,30 @@ class AIRequester:
             logger.info(
                 "bus back; re-reading results of %d waiting AI requests", len(self._waiting)
             )
-            self._recheck_soon()
+            self._check_soon(self._waiting)
         else:
             self._fail_waiting(BusUnavailable("the bus connection was lost"))
 
-    def _recheck_soon(self) -> None:
-        task = asyncio.create_task(self._recheck(list(self._waiting)), name="ai-recheck")
-        self._rechecks.add(task)
-        task.add_done_callback(self._rechecks.discard)
+    def _check_soon(self, request_ids: Iterable[str]) -> None:
+        self._to_check.update(request_ids)
+        self._check_wanted.set()
 
-    async def _recheck(self, request_ids: list[str]) -> None:
-        for request_id in request_ids:
-            if request_id not in self._waiting:
+    async def _check_stored(self) -> None:
+        while True:
+            await self._check_wanted.wait()
+            self._check_wanted.clear()
+            request_ids = [
+                request_id for request_id in self._to_check if request_id in self._waiting
+            ]
+            self._to_check.clear()
+            if not request_ids:
                 continue
             try:
-                stored = await self._bus.get(ai_result(request_id))
+                stored = await self._bus.get_many(*map(ai_result, request_ids))
             except BusError as error:
-                logger.warning("could not re-read AI results: %s", error)
-                return
-            if stored is not None:
-                self._resolve(request_id, stored)
+                # Nothing lost: a reconnect makes every waiting request checked again.
+                logger.warning("could not read stored AI results: %s", error)
+                continue
+            for request_id, raw in zip(request_ids, stored, strict=True):
+                if raw is not None:
+                    self._resolve(request_id, raw)

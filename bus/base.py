@@ -150,6 +150,11 @@ class Bus(ABC):
         """The value of ``key``, or ``None`` when missing or expired."""
 
     @abstractmethod
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        """The values of ``keys`` in one round trip (``MGET``): ``None`` where a key is
+        missing, expired or not a string."""
+
+    @abstractmethod
     async def set(
         self, key: str, data: Data, *, ttl: float | None = None, only_if_missing: bool = False
     ) -> bool:

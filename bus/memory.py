@@ -84,13 +84,17 @@ class MemoryBus(Bus):
         self._expires.pop(key, None)
         return self._values.pop(key, None) is not None
 
-    def _list(self, key: str, *, create: bool = False) -> deque[bytes] | None:
+    def _list(self, key: str) -> deque[bytes] | None:
         value = self._live(key)
-        if value is None and create:
-            value = self._values[key] = deque()
         if value is None or isinstance(value, deque):
             return value
         raise BusError(f"WRONGTYPE {key!r} does not hold a list")
+
+    def _list_to_fill(self, key: str) -> deque[bytes]:
+        items = self._list(key)
+        if items is None:
+            items = self._values[key] = deque()
+        return items
 
     def _string(self, key: str) -> bytes | None:
         value = self._live(key)
@@ -98,18 +102,15 @@ class MemoryBus(Bus):
             return value
         raise BusError(f"WRONGTYPE {key!r} does not hold a string")
 
-    def _log(self, key: str, *, create: bool = False) -> MemoryLog | None:
+    def _log(self, key: str) -> MemoryLog | None:
         value = self._live(key)
-        if value is None and create:
-            value = self._values[key] = MemoryLog()
         if value is None or isinstance(value, MemoryLog):
             return value
         raise BusError(f"WRONGTYPE {key!r} does not hold a log")
 
     # queues ---------------------------------------------------------------
     async def push(self, queue: str, data: Data) -> int:
-        items = self._list(queue, create=True)
-        assert items is not None  # created above; narrows the type for mypy
+        items = self._list_to_fill(queue)
         items.appendleft(to_bytes(data))
         length = len(items)
         self._serve_waiters(queue)
@@ -140,9 +141,7 @@ class MemoryBus(Bus):
         if not items:
             self._drop(queue)
         if processing is not None:
-            target = self._list(processing, create=True)
-            assert target is not None
-            target.appendleft(item)
+            self._list_to_fill(processing).appendleft(item)
         return item
 
     async def _blocking_take(
@@ -156,26 +155,13 @@ class MemoryBus(Bus):
             return item
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(queue, deque()).append(_Waiter(future, processing))
+        # As on Redis, a pop cancelled the instant it is served loses its item;
+        # pop_into is the way not to lose work.
         try:
-            return await asyncio.wait_for(future, timeout)
+            async with asyncio.timeout(timeout):
+                return await future
         except TimeoutError:
             return None
-        except asyncio.CancelledError:
-            # Served in the same instant the caller gave up: put the item back
-            # where it came from rather than lose it.
-            if future.done() and not future.cancelled():
-                self._restore(queue, processing, future.result())
-            raise
-
-    def _restore(self, queue: str, processing: str | None, item: bytes) -> None:
-        if processing is not None:
-            target = self._list(processing)
-            if target is not None and item in target:
-                target.remove(item)
-        items = self._list(queue, create=True)
-        assert items is not None
-        items.append(item)
-        self._serve_waiters(queue)
 
     async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
         """``BRPOP``; a ``timeout`` of zero or less does not wait (``RPOP``)."""
@@ -207,6 +193,10 @@ class MemoryBus(Bus):
     # keys -------------------------------------------------------------------
     async def get(self, key: str) -> bytes | None:
         return self._string(key)
+
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        values = [self._live(key) for key in keys]
+        return [value if isinstance(value, bytes) else None for value in values]
 
     async def set(
         self, key: str, data: Data, *, ttl: float | None = None, only_if_missing: bool = False
@@ -294,8 +284,9 @@ class MemoryBus(Bus):
 
     # per-user logs ------------------------------------------------------------------
     async def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> str:
-        entries = self._log(log, create=True)
-        assert entries is not None
+        entries = self._log(log)
+        if entries is None:
+            entries = self._values[log] = MemoryLog()
         now = self._clock()
         entry_id = entries.append(int(now * 1000), to_bytes(data))
         entries.trim(maxlen=maxlen, min_ms=int((now - retention) * 1000))

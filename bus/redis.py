@@ -69,7 +69,7 @@ class RedisBus(Bus):
             # restarted server; a server that is down still fails at once.
             retry=Retry(NoBackoff(), 1),
         )
-        self._setup(url, Redis(connection_pool=pool), health_check_interval, clock)
+        self._setup(url, Redis.from_pool(pool), health_check_interval, clock)
 
     @classmethod
     def from_client(
@@ -170,6 +170,12 @@ class RedisBus(Bus):
     async def get(self, key: str) -> bytes | None:
         with translated():
             return cast("bytes | None", await self._client.get(key))
+
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        if not keys:
+            return []
+        with translated():
+            return cast("list[bytes | None]", await self._client.mget(keys))
 
     async def set(
         self, key: str, data: Data, *, ttl: float | None = None, only_if_missing: bool = False

@@ -159,18 +159,20 @@ class SharedSubscriber:
 
     async def _open(self) -> None:
         """Connect and subscribe every registered name again, waiting for Redis to confirm."""
-        self._connection = self._make_connection()
-        await self._connection.connect()  # type: ignore[no-untyped-call]  # untyped in redis-py
-        self._unanswered_pings = 0
-        waits: list[asyncio.Future[None]] = []
-        for kind in (self._channels, self._patterns):
-            names = list(kind.subscribers)
-            if names:
-                waits.extend(self._expect(kind, name) for name in names)
-                await self._send(kind.subscribe, *names)
+        # Bounded as a whole: a server that accepts connections but never
+        # answers (stopped, overloaded) would hold the handshake forever.
         async with asyncio.timeout(_CONFIRM_TIMEOUT):
+            self._connection = connection = self._make_connection()
+            await connection.connect()  # type: ignore[no-untyped-call]  # untyped in redis-py
+            self._unanswered_pings = 0
+            waits: list[asyncio.Future[None]] = []
+            for kind in (self._channels, self._patterns):
+                names = list(kind.subscribers)
+                if names:
+                    waits.extend(self._expect(kind, name) for name in names)
+                    await self._send(kind.subscribe, *names)
             while not all(wait.done() for wait in waits):
-                self._handle(await self._connection.read_response())
+                self._handle(await connection.read_response())
 
     async def _disconnect(self) -> None:
         connection, self._connection = self._connection, None

@@ -41,6 +41,13 @@ class RedisServer:
             await asyncio.sleep(0.02)
         raise RuntimeError(f"redis-server on port {self.port} did not answer")
 
+    @property
+    def pid(self) -> int:
+        """The running server's process id."""
+        if self._process is None:
+            raise RuntimeError("redis-server is not running")
+        return self._process.pid
+
     async def _answers(self) -> bool:
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", self.port)

@@ -109,3 +109,16 @@ async def test_stored_values_are_copies(bus: Bus) -> None:
     value[:] = b"after!"
 
     assert await bus.get("k") == b"before"
+
+
+async def test_get_many_answers_each_key_in_order(backend: Backend) -> None:
+    await backend.bus.set("a", "1")
+    await backend.bus.set("gone", "2", ttl=SHORT)
+    await backend.bus.push("list", "3")
+    await backend.bus.set("b", "4")
+    await backend.advance(SHORT * 2)
+
+    values = await backend.bus.get_many("a", "missing", "gone", "list", "b")
+
+    assert values == [b"1", None, None, None, b"4"]
+    assert await backend.bus.get_many() == []

@@ -1,0 +1,78 @@
+"""What only the real Redis can show: how many connections the bus holds, and
+that a server which stops answering (without closing sockets) is noticed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from bus.ai import AIRequester
+from bus.base import BusUnavailable
+from bus.redis import RedisBus
+from tests.bus.redis_server import RedisServer
+from tests.bus.waiting import eventually
+
+
+async def _connections(url: str, name: str) -> int:
+    async with Redis.from_url(url, decode_responses=True) as admin:
+        return sum(1 for client in await admin.client_list() if client.get("name") == name)
+
+
+async def test_a_thousand_commands_in_flight_share_a_few_connections(redis_url: str) -> None:
+    async with Redis.from_url(redis_url) as admin:
+        await admin.flushdb()
+    bus = RedisBus(redis_url, max_connections=4, client_name="test-pool")
+    subscription = await bus.subscribe("c")
+    most = 0
+
+    async def watch() -> None:
+        nonlocal most
+        while True:
+            most = max(most, await _connections(redis_url, "test-pool"))
+            await asyncio.sleep(0.01)
+
+    watching = asyncio.create_task(watch())
+    await asyncio.wait_for(asyncio.gather(*(bus.push("q", str(n)) for n in range(1000))), 30)
+    watching.cancel()
+    await asyncio.gather(watching, return_exceptions=True)
+
+    assert await bus.length("q") == 1000
+    assert 1 < most <= 4 + 1  # the pool, and the one pub/sub connection
+    await subscription.close()
+    await bus.close()
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[RedisServer]:
+    made = RedisServer(tmp_path)
+    await made.start()
+    yield made
+    await made.stop()
+
+
+@pytest.mark.slow
+async def test_a_server_that_hangs_is_noticed_by_the_health_check(server: RedisServer) -> None:
+    bus = RedisBus(server.url, health_check_interval=0.5)
+    requester = AIRequester(bus)
+    await requester.start()
+    changes: list[bool] = []
+    bus.add_connection_listener(changes.append)
+    waiting = asyncio.create_task(requester.request("llm", {}, timeout=60))
+    await eventually(lambda: requester.in_flight == 1)
+
+    os.kill(server.pid, signal.SIGSTOP)
+    try:
+        with pytest.raises(BusUnavailable):
+            await asyncio.wait_for(waiting, 15)
+        assert changes == [False]
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+    await eventually(lambda: changes == [False, True], within=10)
+    await requester.close()
+    await bus.close()
