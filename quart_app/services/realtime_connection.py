@@ -13,6 +13,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
+from typing import Any
 
 from domain.connections import Connection
 
@@ -29,24 +30,42 @@ OnFrame = Callable[["LocalSocket", str | bytes], None]
 
 
 class LocalSocket:
-    """A connection's send queue, its replay hold, and the two loops serving it."""
+    """A connection's bounded send queue, its replay hold, and the loops serving it.
+
+    The sender is a task of its own; the receiving loop runs in the task that
+    calls :meth:`run` (the route's), which :meth:`close` interrupts. The queue
+    is a bare deque with one wake-up future: at thousands of sockets per
+    process, an ``asyncio.Queue`` and a second task each cost kilobytes.
+    """
+
+    __slots__ = (
+        "_held",
+        "_limit",
+        "_pending",
+        "_reader",
+        "_sender",
+        "_wakeup",
+        "close_code",
+        "close_reason",
+        "connection",
+        "last_seen",
+    )
 
     def __init__(self, connection: Connection, *, queue_size: int, now: float) -> None:
         self.connection = connection
         self.last_seen = now
         self.close_code: int | None = None
         self.close_reason = ""
-        self._queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
+        self._limit = queue_size
+        self._pending: deque[str] = deque()
+        self._wakeup: asyncio.Future[None] | None = None
         self._held: deque[tuple[str | None, str]] | None = None
-        self._tasks: tuple[asyncio.Task[None], ...] = ()
+        self._reader: asyncio.Task[Any] | None = None
+        self._sender: asyncio.Task[None] | None = None
 
     @property
     def connection_id(self) -> str:
         return self.connection.connection_id
-
-    @property
-    def closed(self) -> bool:
-        return self.close_code is not None
 
     @property
     def user_id(self) -> str:
@@ -57,13 +76,13 @@ class LocalSocket:
         if self.close_code is not None:
             return
         held = self._held
-        if held is None:
-            try:
-                self._queue.put_nowait(frame)
-                return
-            except asyncio.QueueFull:
-                pass
-        elif len(held) < self._queue.maxsize:
+        if held is None and len(self._pending) < self._limit:
+            self._pending.append(frame)
+            wakeup = self._wakeup
+            if wakeup is not None and not wakeup.done():
+                wakeup.set_result(None)
+            return
+        if held is not None and len(held) < self._limit:
             held.append((event_id, frame))
             return
         log.warning("closing slow consumer %s of user %s", self.connection_id, self.user_id)
@@ -78,8 +97,10 @@ class LocalSocket:
         if self.close_code is not None:
             return
         self.close_code, self.close_reason = code, reason
-        for task in self._tasks:
-            task.cancel()
+        if self._sender is not None:
+            self._sender.cancel()
+        if self._reader is not None:
+            self._reader.cancel()
 
     async def run(
         self,
@@ -90,18 +111,26 @@ class LocalSocket:
     ) -> None:
         """Send the ``(id, frame)`` ``replay``, then serve until :meth:`close`,
         a failed send, or the peer going away."""
-        self._tasks = (
-            asyncio.create_task(self._drain(send, replay)),
-            asyncio.create_task(self._read(receive, on_frame)),
-        )
+        self._reader = reader = asyncio.current_task()
+        self._sender = sender = asyncio.create_task(self._drain(send, replay))
+        sender.add_done_callback(self._sender_ended)
         try:
-            await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+            while True:
+                on_frame(self, await receive())
+        except asyncio.CancelledError:
+            # Our own close() cancelled the read: that is a normal end. Any
+            # other cancellation (the peer left, the server stops) goes on.
+            if self.close_code is None or reader is None or reader.uncancel() > 0:
+                raise
         finally:
-            for task in self._tasks:
-                task.cancel()
-            for task in self._tasks:
-                with suppress(asyncio.CancelledError, Exception):
-                    await task
+            self._reader = None
+            sender.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await sender
+
+    def _sender_ended(self, sender: asyncio.Task[None]) -> None:
+        if not sender.cancelled() and sender.exception() is not None:
+            self.close(CLOSE_GOING_AWAY, "sending failed")
 
     async def _drain(self, send: Send, replay: Sequence[tuple[str | None, str]]) -> None:
         sent = {event_id for event_id, _ in replay}
@@ -114,9 +143,11 @@ class LocalSocket:
             if event_id is None or event_id not in sent:
                 await send(frame)
         self._held = None
+        pending = self._pending
+        loop = asyncio.get_running_loop()
         while True:
-            await send(await self._queue.get())
-
-    async def _read(self, receive: Receive, on_frame: OnFrame) -> None:
-        while True:
-            on_frame(self, await receive())
+            while pending:
+                await send(pending.popleft())
+            self._wakeup = loop.create_future()
+            await self._wakeup
+            self._wakeup = None

@@ -164,14 +164,19 @@ class WebSocketManager:
         return len(ids)
 
     async def _fan_out(self, subscription: Subscription) -> None:
+        # A burst arrives buffered. Yielding to the senders every quarter of a
+        # send queue lets them drain in batches, yet never lets a burst alone
+        # fill the queue of a socket that keeps up.
+        batch = max(1, self._settings.ws_send_queue // 4)
+        delivered = 0
         async for message in subscription:
             try:
                 self.deliver(frames.decode_envelope(message.data))
             except frames.BadEnvelope as error:
                 log.warning("dropped a malformed message on %s: %s", message.channel, error)
-            # A burst arrives buffered; let the senders drain between messages, or
-            # a burst longer than the send queue would close even fast sockets.
-            await asyncio.sleep(0)
+            delivered += 1
+            if delivered % batch == 0:
+                await asyncio.sleep(0)
 
     def _bus_connection(self, connected: bool) -> None:
         # Whatever was published while the subscriber was away is lost to the
