@@ -21,10 +21,12 @@ from typing import Any
 
 from bus.base import Bus, BusError, BusOverloaded, BusTimeout, BusUnavailable, Subscription
 from bus.keys import AI_KINDS, ai_queue, ai_result
+from bus.tasks import stop_tasks
 
 logger = logging.getLogger(__name__)
 
 RESULT_TTL = 300
+_CHECK_WINDOW = 0.002
 _RESULT_PREFIX = ai_result("")
 
 
@@ -124,10 +126,7 @@ class AIRequester:
         if self._remove_listener is not None:
             self._remove_listener()
             self._remove_listener = None
-        tasks = [task for task in (self._router, self._checker) if task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await stop_tasks(task for task in (self._router, self._checker) if task is not None)
         self._router = self._checker = None
         if self._subscription is not None:
             await self._subscription.close()
@@ -162,10 +161,10 @@ class AIRequester:
         try:
             async with asyncio.timeout_at(deadline):
                 await self._bus.push(ai_queue(kind), json.dumps(message, ensure_ascii=False))
-            # The contract's check of the stored result, after the push. Batched
-            # with the checks of every request pushed meanwhile (one MGET) and off
-            # this request's path: a second round trip per request cost a fifth
-            # of the throughput (bench/README.md, "## Bus").
+            # The contract's check of the stored result, after the push: batched
+            # with the checks of the requests pushed meanwhile (one MGET), off this
+            # request's path. A GET per request cost a fifth of the throughput and
+            # a third more latency (bench/README.md, "## Bus").
             self._check_soon((request_id,))
             # A bounded wait, not a second cancellation: Python 3.11's wait_for
             # (inside redis-py and fakeredis) can swallow the cancellation that
@@ -218,6 +217,9 @@ class AIRequester:
     async def _check_stored(self) -> None:
         while True:
             await self._check_wanted.wait()
+            # A short gather window: most results are published within it, so
+            # their checks drop out, and the rest share one MGET.
+            await asyncio.sleep(_CHECK_WINDOW)
             self._check_wanted.clear()
             request_ids = [
                 request_id for request_id in self._to_check if request_id in self._waiting

@@ -22,6 +22,7 @@ from redis.asyncio.connection import AbstractConnection
 from bus.base import BusUnavailable, Message
 from bus.redis_errors import CONNECTION_ERRORS
 from bus.subscription import BufferedSubscription
+from bus.tasks import stop_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +120,7 @@ class SharedSubscriber:
     async def close(self) -> None:
         """Close the connection and end every subscription."""
         self._state = _State.CLOSED
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(self._tasks)
         self._tasks.clear()
         self._fail_confirmations()
         for kind in (self._channels, self._patterns):

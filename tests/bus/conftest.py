@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from bus.base import Bus
 from bus.memory import MemoryBus
+from tests.bus.redis_server import RedisServer
 
 START = 1_764_000_000.0
 
@@ -120,3 +122,12 @@ async def backend(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterat
 @pytest.fixture
 def bus(backend: Backend) -> Bus:
     return backend.bus
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[RedisServer]:
+    """A private redis-server for fault tests, stopped at the end."""
+    made = RedisServer(tmp_path)
+    await made.start()
+    yield made
+    await made.stop()

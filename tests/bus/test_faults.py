@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
@@ -23,14 +22,6 @@ pytestmark = pytest.mark.slow
 
 FAST = 1.0  # what "at once" means here, generously
 BACK_WITHIN = 5.0
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[RedisServer]:
-    made = RedisServer(tmp_path)
-    await made.start()
-    yield made
-    await made.stop()
 
 
 @pytest.fixture
