@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bus.ai import AIRequester, AIResultError, make_request_message
+from bus.ai import AIRequester, AIResultError, make_request_message, publish_result
 from bus.base import Bus, BusOverloaded, BusTimeout, BusUnavailable
 from bus.keys import ai_queue, ai_result
 from tests.bus.conftest import START, Backend, FakeClock
@@ -248,3 +248,19 @@ async def _time_out(requester: AIRequester, count: int) -> None:
             return_exceptions=True,
         )
         assert all(isinstance(outcome, BusTimeout) for outcome in outcomes)
+
+
+async def test_results_lost_to_a_full_buffer_are_read_from_the_store(backend: Backend) -> None:
+    # The smallest requester: its result buffer holds 1,024 messages.
+    requester = AIRequester(backend.bus, max_in_flight=1)
+    waiting = asyncio.create_task(requester.request("llm", {"n": 4}, timeout=WAIT))
+    worker = await _worker_bus(backend)
+    request = json.loads(await asyncio.wait_for(worker.pop(ai_queue("llm"), timeout=2), 3) or b"{}")
+
+    await asyncio.sleep(0.1)  # past the requester's own check of the stored result
+    await publish_result(worker, request["request_id"], echo(request))
+    for n in range(1100):  # pushes the result out of the buffer before it is routed
+        await worker.publish(ai_result(f"someone-else-{n}"), "{}")
+
+    assert await asyncio.wait_for(waiting, WAIT) == {"n": 4}
+    await requester.close()

@@ -154,3 +154,12 @@ async def test_subscribing_again_after_everyone_left_works(bus: Bus) -> None:
 async def test_a_buffer_must_hold_something(bus: Bus, size: int) -> None:
     with pytest.raises(ValueError, match="buffer"):
         await bus.subscribe("c", buffer=size)
+
+
+async def test_closing_the_bus_ends_its_subscriptions(backend: Backend) -> None:
+    other = await backend.peer()
+    subscription = await other.subscribe("c")
+
+    await other.close()
+
+    assert await asyncio.wait_for(subscription.get(), 1) is None
