@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import logging
-
 from quart import Quart
 from quart_schema import Info, QuartSchema
 
 from bus import Bus
 from config import Settings, load_settings, with_secret_key
+from config.logs import configure_logging
 from quart_app.ai_lifecycle import install_voice
 from quart_app.blueprints import health, menus, orders, ws
 from quart_app.domain_errors import register_domain_error_handlers
 from quart_app.errors import register_error_handlers
 from quart_app.extensions import SETTINGS
 from quart_app.lifecycle import open_bus, open_database
+from quart_app.openapi import RequiredBodyOpenAPIProvider
 from quart_app.realtime_lifecycle import open_realtime
 from quart_app.request import ApiRequest
 
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
     (two instances on one ``MemoryBus`` in a test); the caller closes it.
     """
     settings = with_secret_key(settings or load_settings())
-    _configure_logging(settings)
+    configure_logging(settings.log_level)
 
     app = Quart(__name__)
     app.request_class = ApiRequest
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
         info=Info(title=API_TITLE, version=API_VERSION),
         openapi_path="/openapi.json",
         security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"}},
+        openapi_provider_class=RequiredBodyOpenAPIProvider,
     )
     register_error_handlers(app)
     register_domain_error_handlers(app)
@@ -59,12 +60,3 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
     app.register_blueprint(menus.bp)
     app.register_blueprint(orders.bp)
     return app
-
-
-def _configure_logging(settings: Settings) -> None:
-    root = logging.getLogger()
-    if not root.handlers:  # leave hypercorn's or the embedding program's setup alone
-        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("quart_app").setLevel(settings.log_level)
-    for package in ("bus", "ai_worker", "config"):
-        logging.getLogger(package).setLevel(settings.log_level)

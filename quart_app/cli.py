@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from config import ConfigError, Settings, load_settings
+from config.logs import configure_logging
 
 APP_PATH = "quart_app:create_app()"
 
@@ -17,6 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        configure_logging(settings.log_level)
         return int(args.run(args, settings))
     except ConfigError as error:
         print(f"voice-realtime: {error}", file=sys.stderr)
