@@ -21,7 +21,7 @@ import os
 import sys
 import tempfile
 import time
-from typing import Any
+from typing import Any, cast
 
 from quart import Quart, Response, websocket
 
@@ -92,7 +92,7 @@ def bare_app() -> Quart:
 
     @app.websocket("/ws")
     async def ws() -> None:
-        socket = websocket._get_current_object()
+        socket = cast(Any, websocket)._get_current_object()  # the proxy's target, to keep
         sockets.add(socket)
         try:
             while True:

@@ -35,6 +35,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.realtime_apps import SECRET
+from bench.voice_analyze import _wait_until_listening
 from quart_app.auth import mint_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,19 +135,6 @@ def _rss_kb(pid: int) -> int:
         for child in (task / "children").read_text().split():
             total += _rss_kb(int(child))
     return total
-
-
-def _wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the server exited before listening")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not start listening")
 
 
 async def _open(
