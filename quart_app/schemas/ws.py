@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from domain.orders import Role
-from quart_app.services.notification_log import EVENT_ID
+from quart_app.services.notification_log import EVENT_ID, id_key
 
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
@@ -22,6 +22,13 @@ class AuthFrame(BaseModel):
     user_type: Role
     token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
     last_event_id: Annotated[str, StringConstraints(pattern=EVENT_ID.pattern)] | None = None
+
+    @field_validator("last_event_id")
+    @classmethod
+    def _a_stream_id(cls, value: str | None) -> str | None:
+        if value is not None and max(id_key(value)) >= 2**64:
+            raise ValueError("not a stream id: each part must be below 2**64")
+        return value
 
 
 class RoleCounts(BaseModel):

@@ -72,6 +72,7 @@ async def test_valid_auth_is_answered_with_connected(app: Quart) -> None:
             "user_type",
         ),
         (auth_frame("7", "cook", last_event_id="yesterday"), "last_event_id"),
+        (auth_frame("7", "cook", last_event_id=f"{2**64}-0"), "last_event_id"),
     ],
     ids=[
         "forged",
@@ -83,6 +84,7 @@ async def test_valid_auth_is_answered_with_connected(app: Quart) -> None:
         "not-json",
         "unknown-role",
         "bad-last-id",
+        "last-id-too-big",
     ],
 )
 async def test_bad_auth_gets_an_error_and_4401(app: Quart, frame: str, reason: str) -> None:

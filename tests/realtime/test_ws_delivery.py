@@ -39,6 +39,24 @@ async def test_send_to_user_reaches_every_tab_of_that_user(app: Quart, connect: 
         await nothing_arrives(other)
 
 
+async def test_many_sockets_of_one_user_each_get_it_once(app: Quart, connect: Connect) -> None:
+    manager = manager_of(app)
+    tabs = [connect(app, "m", "manager") for _ in range(12)]
+    opened = [await tab.__aenter__() for tab in tabs]
+    try:
+        assert manager.get_connection_count("m") == 12
+        assert manager.get_connection_stats()["users"] == 1
+        first = await manager.send_to_user("m", "order.assigned", {"n": 1})
+        second = await manager.broadcast_to_staff("order.created", {"n": 2})
+        for ws in opened:
+            assert (await receive_type(ws, "order.assigned"))["id"] == first
+            assert (await receive_type(ws, "order.created"))["id"] == second
+            await nothing_arrives(ws)
+    finally:
+        for tab in tabs:
+            await tab.__aexit__(None, None, None)
+
+
 async def test_send_to_a_user_with_no_socket_is_a_no_op(app: Quart) -> None:
     event_id = await manager_of(app).send_to_user("nobody", "order.assigned", {"order_id": 1})
     assert event_id
