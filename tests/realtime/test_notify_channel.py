@@ -12,6 +12,7 @@ from quart import Quart
 from bus import keys
 from bus.memory import MemoryBus
 from domain.orders import Role
+from quart_app.extensions import BUS
 from quart_app.services import realtime_frames
 from quart_app.services.realtime_frames import BadEnvelope, Envelope, decode_envelope
 from tests.realtime.conftest import Connect, Serve, close_code, manager_of, receive_type
@@ -46,7 +47,7 @@ def test_a_malformed_envelope_is_refused(raw: bytes) -> None:
 
 async def test_another_service_can_publish_on_the_channel(app: Quart, connect: Connect) -> None:
     async with connect(app, "k", "cook") as cook, connect(app, "c", "customer") as customer:
-        bus = manager_of(app)._bus
+        bus = app.extensions[BUS]
         await bus.publish(keys.WS_NOTIFY_CHANNEL, b"not an envelope")  # dropped, logged
         frame = json.dumps({"type": "menu.sold_out", "id": None, "ts": 1.0, "data": {"m": 1}})
         envelope = {"target": {"roles": ["cook"]}, "id": None, "frame": frame}
