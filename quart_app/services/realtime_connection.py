@@ -40,6 +40,7 @@ class LocalSocket:
 
     __slots__ = (
         "_held",
+        "_interrupting",
         "_limit",
         "_pending",
         "_reader",
@@ -61,6 +62,7 @@ class LocalSocket:
         self._wakeup: asyncio.Future[None] | None = None
         self._held: deque[tuple[str | None, str]] | None = None
         self._reader: asyncio.Task[Any] | None = None
+        self._interrupting = False
         self._sender: asyncio.Task[None] | None = None
 
     @property
@@ -100,6 +102,7 @@ class LocalSocket:
         if self._sender is not None:
             self._sender.cancel()
         if self._reader is not None:
+            self._interrupting = True
             self._reader.cancel()
 
     async def run(
@@ -111,6 +114,8 @@ class LocalSocket:
     ) -> None:
         """Send the ``(id, frame)`` ``replay``, then serve until :meth:`close`,
         a failed send, or the peer going away."""
+        if self.close_code is not None:  # closed before it began (e.g. during replay)
+            return
         self._reader = reader = asyncio.current_task()
         self._sender = sender = asyncio.create_task(self._drain(send, replay))
         sender.add_done_callback(self._sender_ended)
@@ -120,7 +125,7 @@ class LocalSocket:
         except asyncio.CancelledError:
             # Our own close() cancelled the read: that is a normal end. Any
             # other cancellation (the peer left, the server stops) goes on.
-            if self.close_code is None or reader is None or reader.uncancel() > 0:
+            if not self._interrupting or reader is None or reader.uncancel() > 0:
                 raise
         finally:
             self._reader = None

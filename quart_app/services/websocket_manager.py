@@ -42,6 +42,9 @@ class WebSocketManager:
 
     :meth:`start` subscribes to ``ws:notify`` and starts the heartbeat and
     stats loops; :meth:`stop` closes every socket (``1001``) and undoes it.
+    ``fan_out_buffer`` bounds the notifications waiting for fan-out; if more
+    arrive, the oldest are dropped and every socket here is closed (``1013``)
+    so that its client replays them.
     """
 
     def __init__(
@@ -51,6 +54,7 @@ class WebSocketManager:
         *,
         instance_id: str | None = None,
         clock: Callable[[], float] = time.time,
+        fan_out_buffer: int = 10_000,
     ) -> None:
         self.instance_id = instance_id or uuid.uuid4().hex
         self._bus = bus
@@ -68,11 +72,14 @@ class WebSocketManager:
         self._subscription: Subscription | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._forget_listener: Callable[[], None] | None = None
+        self._fan_out_buffer = fan_out_buffer
 
     # lifecycle ---------------------------------------------------------------
     async def start(self) -> None:
         """Subscribe to the notification channel and start the background loops."""
-        self._subscription = await self._bus.subscribe(keys.WS_NOTIFY_CHANNEL, buffer=10_000)
+        self._subscription = await self._bus.subscribe(
+            keys.WS_NOTIFY_CHANNEL, buffer=self._fan_out_buffer
+        )
         self._forget_listener = self._bus.add_connection_listener(self._bus_connection)
         self._tasks = [
             asyncio.create_task(self._fan_out(self._subscription)),
@@ -169,7 +176,12 @@ class WebSocketManager:
         # fill the queue of a socket that keeps up.
         batch = max(1, self._settings.ws_send_queue // 4)
         delivered = 0
+        dropped = 0
         async for message in subscription:
+            if subscription.dropped != dropped:
+                dropped = subscription.dropped
+                log.error("fan-out fell behind; %d notifications were dropped", dropped)
+                self._interrupted()
             try:
                 self.deliver(frames.decode_envelope(message.data))
             except frames.BadEnvelope as error:
@@ -179,11 +191,14 @@ class WebSocketManager:
                 await asyncio.sleep(0)
 
     def _bus_connection(self, connected: bool) -> None:
-        # Whatever was published while the subscriber was away is lost to the
-        # sockets here; closing them makes their clients replay it.
-        if connected:
-            for socket in list(self._sockets.values()):
-                socket.close(CLOSE_TRY_AGAIN_LATER, "notifications were interrupted; reconnect")
+        if connected:  # back after a loss: what was published meanwhile is lost here
+            self._interrupted()
+
+    def _interrupted(self) -> None:
+        # Sockets here missed notifications; closing them makes their clients
+        # reconnect with last_event_id and replay what they missed.
+        for socket in list(self._sockets.values()):
+            socket.close(CLOSE_TRY_AGAIN_LATER, "notifications were interrupted; reconnect")
 
     # heartbeats ------------------------------------------------------------------------
     async def _heartbeats(self) -> None:

@@ -1,0 +1,60 @@
+"""The manager and a socket on their own, without Quart: falling behind, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+from bus.memory import MemoryBus
+from config import Settings
+from domain.connections import Connection
+from domain.orders import Role
+from quart_app.auth import Principal
+from quart_app.services.realtime_connection import LocalSocket
+from quart_app.services.websocket_manager import WebSocketManager
+from tests.realtime.conftest import WAIT
+
+
+async def test_sockets_are_closed_1013_when_the_fan_out_drops_notifications(
+    make_settings: Callable[..., Settings],
+) -> None:
+    manager = WebSocketManager(MemoryBus(), make_settings(heartbeat_interval=60), fan_out_buffer=2)
+    await manager.start()
+    socket = manager.connect(Principal("k", Role.COOK))
+    sent: list[str] = []
+
+    async def send(frame: str) -> None:
+        sent.append(frame)
+
+    async def receive() -> str:
+        await asyncio.Event().wait()
+        return ""
+
+    serving = asyncio.create_task(manager.serve(socket, receive, send, None))
+    try:
+        for n in range(5):  # published faster than the fan-out runs: 3 are dropped
+            await manager.broadcast_to_staff("order.created", {"n": n})
+        await asyncio.wait_for(serving, WAIT)
+        assert socket.close_code == 1013
+    finally:
+        await manager.stop()
+
+
+async def test_a_cancellation_from_outside_is_not_swallowed() -> None:
+    socket = LocalSocket(Connection("c", "k", Role.COOK), queue_size=4, now=0.0)
+
+    async def send(frame: str) -> None: ...
+
+    async def receive() -> str:
+        await asyncio.Event().wait()
+        return ""
+
+    serving = asyncio.create_task(socket.run(receive, send, lambda *_: None))
+    await asyncio.sleep(0)
+    serving.cancel()  # the peer left: Quart cancels the handler
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(serving, WAIT)
+    socket.close(1001, "after the fact")  # and a late close() changes nothing
+    assert serving.cancelled()
