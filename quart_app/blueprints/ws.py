@@ -2,8 +2,9 @@
 
 Close codes: ``4401`` no valid auth frame within ``WS_AUTH_TIMEOUT``; ``4408``
 no frame from the client for ``HEARTBEAT_MISSES`` heartbeat intervals; ``1013``
-the client reads too slowly (its send queue filled) or the bus connection was
-interrupted: reconnect with ``last_event_id``; ``1001`` the server is stopping.
+the client reads too slowly (its send queue filled), or the bus subscription
+was interrupted or fell behind: reconnect with ``last_event_id``; ``1001``
+the server is stopping.
 """
 
 from __future__ import annotations
