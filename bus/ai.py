@@ -19,6 +19,8 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import orjson
+
 from bus.base import Bus, BusError, BusOverloaded, BusTimeout, BusUnavailable, Subscription
 from bus.keys import AI_KINDS, ai_queue, ai_result
 from bus.tasks import stop_tasks
@@ -42,7 +44,11 @@ class AIResultError(BusError):
 def make_request_message(
     kind: str, payload: dict[str, Any], *, timeout: float, clock: Callable[[], float] = time.time
 ) -> dict[str, Any]:
-    """The request envelope of CONTRACT section 1, with a fresh ``request_id``."""
+    """The request envelope of CONTRACT section 1, with a fresh ``request_id``.
+
+    ``payload`` may hold :class:`orjson.Fragment` values: JSON the caller
+    serialized once (the catalog), spliced in as it is when the request is sent.
+    """
     if kind not in AI_KINDS:
         raise ValueError(f"unknown AI request kind {kind!r}; expected one of {AI_KINDS}")
     request_id = uuid.uuid4().hex
@@ -67,8 +73,8 @@ async def publish_result(bus: Bus, request_id: str, body: dict[str, Any]) -> Non
 def parse_result(request_id: str, raw: bytes) -> dict[str, Any]:
     """The ``result`` of an ``ok`` reply; :class:`AIResultError` for anything else."""
     try:
-        reply = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        reply = orjson.loads(raw)
+    except orjson.JSONDecodeError:  # invalid UTF-8 included
         raise AIResultError("bad_result", "the AI result is not valid JSON") from None
     if not isinstance(reply, dict):
         raise AIResultError("bad_result", "the AI result is not a JSON object")
@@ -126,12 +132,17 @@ class AIRequester:
         if self._remove_listener is not None:
             self._remove_listener()
             self._remove_listener = None
-        await stop_tasks(task for task in (self._router, self._checker) if task is not None)
+        # Waiters fail first: none of them waits on a slow task shutdown.
+        self._fail_waiting(BusUnavailable("the AI requester was closed"))
+        tasks = [task for task in (self._router, self._checker) if task is not None]
         self._router = self._checker = None
+        # Wakes a checker that swallowed its cancellation (see stop_tasks) so that
+        # it sees it was retired and returns.
+        self._check_wanted.set()
+        await stop_tasks(tasks)
         if self._subscription is not None:
             await self._subscription.close()
             self._subscription = None
-        self._fail_waiting(BusUnavailable("the AI requester was closed"))
 
     async def request(
         self,
@@ -160,7 +171,9 @@ class AIRequester:
         self._waiting[request_id] = future
         try:
             async with asyncio.timeout_at(deadline):
-                await self._bus.push(ai_queue(kind), json.dumps(message, ensure_ascii=False))
+                # orjson: the llm context (conversation and catalog) made json.dumps
+                # a tenth of the voice API's time (bench/README.md, "## Voice API").
+                await self._bus.push(ai_queue(kind), orjson.dumps(message))
             # The contract's check of the stored result, after the push: batched
             # with the checks of the requests pushed meanwhile (one MGET), off this
             # request's path. A GET per request cost a fifth of the throughput and
@@ -217,6 +230,8 @@ class AIRequester:
     async def _check_stored(self) -> None:
         while True:
             await self._check_wanted.wait()
+            if asyncio.current_task() is not self._checker:
+                return
             # A short gather window: most results are published within it, so
             # their checks drop out, and the rest share one MGET.
             await asyncio.sleep(_CHECK_WINDOW)
