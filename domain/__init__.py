@@ -19,7 +19,6 @@ from domain.connections import Connection, ConnectionRegistry, ConnectionStats
 from domain.conversation import (
     MAX_MESSAGES,
     ChatMessage,
-    Clock,
     ConversationSession,
 )
 from domain.draft import OrderDraft
@@ -64,7 +63,6 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "ChatMessage",
-    "Clock",
     "Connection",
     "ConnectionRegistry",
     "ConnectionStats",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Final, TypedDict
@@ -25,15 +25,11 @@ __all__ = [
     "MAX_MESSAGES",
     "MESSAGE_ROLES",
     "ChatMessage",
-    "Clock",
     "ConversationSession",
     "Decision",
     "OrderDraft",
     "Stage",
 ]
-
-Clock = Callable[[], float]
-"""Returns the current Unix time in seconds; ``time.time`` unless a test injects one."""
 
 MAX_MESSAGES = 50
 """History kept per conversation; older messages are dropped first."""

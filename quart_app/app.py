@@ -6,7 +6,7 @@ from quart import Quart
 from quart_schema import Info, QuartSchema
 
 from bus import Bus
-from config import Settings, load_settings, with_secret_key
+from config import ConfigError, Settings, load_settings, with_secret_key
 from config.logs import configure_logging
 from quart_app.ai_lifecycle import install_voice
 from quart_app.blueprints import health, menus, orders, ws
@@ -31,7 +31,13 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
     Pass ``bus`` to share one already connected bus between app instances
     (two instances on one ``MemoryBus`` in a test); the caller closes it.
     """
-    settings = with_secret_key(settings or load_settings())
+    if settings is None:
+        try:
+            settings = load_settings()
+        except ConfigError as error:
+            # Under `hypercorn "quart_app:create_app()"`: one line, not a traceback.
+            raise SystemExit(f"voice-realtime: {error}") from None
+    settings = with_secret_key(settings)
     configure_logging(settings.log_level)
 
     app = Quart(__name__)

@@ -14,6 +14,7 @@ APP_PATH = "quart_app:create_app()"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``voice-realtime`` with ``argv``; 2 and one line on stderr for bad configuration."""
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -56,6 +57,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.workers > 1 and settings.memory_bus:
         raise ConfigError(
             "BUS_URL: memory:// lives inside one process; use redis:// for --workers > 1"
+        )
+    if args.workers > 1 and settings.secret_key is None:
+        raise ConfigError(
+            "SECRET_KEY: each worker would generate its own; set one for --workers > 1"
         )
     config = Config()
     config.application_path = APP_PATH

@@ -42,6 +42,7 @@ class Database:
 
     @property
     def is_sqlite(self) -> bool:
+        """Whether this is the embedded SQLite file rather than a server."""
         return self.url.get_backend_name() == "sqlite"
 
     async def ping(self) -> None:
@@ -79,6 +80,7 @@ class Database:
         return nullcontext()
 
     async def close(self) -> None:
+        """Close every pooled connection."""
         await self.engine.dispose()
 
 

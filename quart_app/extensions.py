@@ -26,12 +26,15 @@ def _get(name: str) -> Any:
 
 
 def get_settings() -> Settings:
+    """The settings this app was built with."""
     return cast("Settings", _get(SETTINGS))
 
 
 def get_bus() -> Bus:
+    """The app's open bus."""
     return cast("Bus", _get(BUS))
 
 
 def get_database() -> Database:
+    """The app's open database."""
     return cast("Database", _get(DATABASE))

@@ -13,8 +13,9 @@ class ApiRequest(Request):
     """Quart's request, with JSON problems reported in the contract's shape.
 
     Quart answers a body that is not UTF-8 with a 500 (``UnicodeDecodeError``
-    from ``get_data``), malformed JSON with a bare 400 and a wrong content type
-    by returning ``None``; each becomes a clear :class:`ApiError` here.
+    from ``get_data``), JSON nested too deeply with a 500 (``RecursionError``),
+    malformed JSON with a bare 400 and a wrong content type by returning
+    ``None``; each becomes a clear :class:`ApiError` here.
     """
 
     async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
@@ -34,6 +35,11 @@ class ApiRequest(Request):
             raise ApiError(
                 400, "invalid_encoding", "The request body is not valid UTF-8.", str(error)
             ) from None
+        except RecursionError:
+            # A few KB of "[[[[..." exhausts the parser's stack; it is not a ValueError.
+            if silent:
+                return None
+            raise ApiError(400, "invalid_json", "The request body is nested too deeply.") from None
 
     def on_json_loading_failed(self, error: Exception) -> Any:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.", str(error))

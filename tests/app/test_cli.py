@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from quart_app.auth import decode_token
 from quart_app.cli import main
 
 SECRET = "cli-secret-key-long-enough-for-the-test-0123"
+RUN_WORKER = "from quart_app.cli import main; raise SystemExit(main(['worker']))"
 
 
 def test_token_mints_a_jwt_for_the_shared_secret(
@@ -46,6 +48,63 @@ def test_bad_configuration_stops_with_one_line(
 def test_memory_bus_refuses_several_workers(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--workers", "2"]) == 2
     assert "BUS_URL" in capsys.readouterr().err
+
+
+def test_several_workers_need_a_shared_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BUS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    assert main(["serve", "--workers", "2"]) == 2
+    assert "SECRET_KEY: each worker would generate its own" in capsys.readouterr().err
+
+
+def test_worker_refuses_the_memory_bus(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("BUS_URL", raising=False)
+    assert main(["worker"]) == 2
+    assert "BUS_URL: a separate worker needs a shared bus" in capsys.readouterr().err
+
+
+def test_plain_hypercorn_reports_bad_configuration_in_one_line(tmp_path: Path) -> None:
+    env = dict(os.environ, AI_TIMEOUT="-3")
+    result = subprocess.run(
+        [sys.executable, "-m", "hypercorn", "quart_app:create_app()", "--bind", "127.0.0.1:0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    output = result.stdout + result.stderr
+    assert "voice-realtime: invalid configuration: AI_TIMEOUT" in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.slow
+def test_worker_serves_the_queues_until_interrupted(redis_url: str) -> None:
+    env = dict(os.environ, BUS_URL=redis_url)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from quart_app.cli import main; raise SystemExit(main(['worker']))",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        line = worker.stdout.readline()
+        assert "serving stt, llm, image" in line, line
+        worker.send_signal(signal.SIGINT)
+        assert worker.wait(timeout=30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
 
 
 def _free_port() -> int:

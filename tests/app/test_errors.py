@@ -86,6 +86,14 @@ async def test_body_that_is_not_utf8_is_400_not_500(client: QuartClient) -> None
     assert (await error_of(response))["code"] == "invalid_encoding"
 
 
+async def test_json_nested_too_deeply_is_400_not_500(client: QuartClient) -> None:
+    response = await client.post(
+        "/probe/json", data=b"[" * 1900, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert (await error_of(response))["code"] == "invalid_json"
+
+
 async def test_wrong_content_type_is_415(client: QuartClient) -> None:
     response = await client.post(
         "/probe/json", data=b"name=kim", headers={"Content-Type": "text/plain"}
