@@ -11,7 +11,15 @@ from http import HTTPStatus
 from typing import Any
 
 from pydantic import ValidationError
-from quart import Quart, Response, jsonify, request
+from quart import (
+    Quart,
+    Response,
+    has_request_context,
+    has_websocket_context,
+    jsonify,
+    request,
+    websocket,
+)
 from quart_schema import RequestSchemaValidationError, ResponseSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -87,5 +95,13 @@ def register_error_handlers(app: Quart) -> None:
 
     @app.errorhandler(Exception)
     async def _unexpected(error: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # Also reached from WebSocket handlers, where there is no `request`.
+        where = (
+            f"{request.method} {request.path}"
+            if has_request_context()
+            else f"websocket {websocket.path}"
+            if has_websocket_context()
+            else "no request"
+        )
+        log.exception("unhandled error on %s", where)
         return error_response(500, "internal_error", "An unexpected error occurred.")

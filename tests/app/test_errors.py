@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 from pydantic import BaseModel, Field
 from quart import Blueprint, Quart
-from quart.testing import QuartClient
+from quart.testing import QuartClient, WebsocketResponseError
 from quart_schema import validate_request
 
 from config import Settings
@@ -138,3 +139,18 @@ async def test_openapi_marks_validated_bodies_required(client: QuartClient) -> N
     body = spec["paths"]["/probe/json"]["post"]["requestBody"]
     assert body["required"] is True
     assert "application/json" in body["content"]
+
+
+@probe.websocket("/probe/ws-crash")
+async def websocket_crashes() -> None:
+    raise RuntimeError("websocket internals")
+
+
+async def test_an_unexpected_websocket_error_is_logged_not_raised_again(
+    client: QuartClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(WebsocketResponseError) as refused:
+        async with client.websocket("/probe/ws-crash") as socket:
+            await asyncio.wait_for(socket.receive(), 5)
+    assert refused.value.response.status_code == 500
+    assert "unhandled error on websocket /probe/ws-crash" in caplog.text
