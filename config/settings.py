@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
 MIN_SECRET_KEY_LENGTH = 32
+TURN_MARGIN_SECONDS = 5.0
 BUS_SCHEMES = ("memory", "redis", "rediss")
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
@@ -66,7 +67,7 @@ class Settings(BaseSettings):
 
     # voice sessions
     session_ttl: float = Field(1800.0, gt=0, le=7 * 86400)
-    session_lock_timeout: float = Field(60.0, gt=0, le=600)
+    session_lock_timeout: float = Field(60.0, gt=0, le=900)
 
     # realtime
     heartbeat_interval: float = Field(25.0, gt=0, le=3600)
@@ -116,6 +117,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"SECRET_KEY: production needs a secret of at least {MIN_SECRET_KEY_LENGTH} "
                 "characters, shared with the platform's auth service"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _a_turn_fits_in_its_lock(self) -> Settings:
+        # A voice turn holds its session's lock while it waits for the AI; a lock
+        # that expires first would let a second turn interleave and lose one.
+        if self.session_lock_timeout < self.ai_timeout + TURN_MARGIN_SECONDS:
+            raise ValueError(
+                f"SESSION_LOCK_TIMEOUT: must be at least AI_TIMEOUT + {TURN_MARGIN_SECONDS:g} "
+                f"seconds ({self.ai_timeout + TURN_MARGIN_SECONDS:g}), "
+                f"got {self.session_lock_timeout:g}"
             )
         return self
 

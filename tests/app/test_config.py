@@ -62,3 +62,9 @@ def test_development_generates_a_secret_and_says_so(caplog: pytest.LogCaptureFix
     assert len(settings.secret_key) >= 32
     assert "SECRET_KEY is not set" in caplog.text
     assert with_secret_key(load_settings(secret_key="k" * 40)).secret_key == "k" * 40
+
+
+def test_a_session_lock_must_outlast_an_ai_round_trip() -> None:
+    with pytest.raises(ConfigError, match="SESSION_LOCK_TIMEOUT: must be at least AI_TIMEOUT"):
+        load_settings(ai_timeout=30, session_lock_timeout=20)
+    assert load_settings(ai_timeout=30, session_lock_timeout=35).session_lock_timeout == 35
