@@ -193,7 +193,14 @@ class SharedSubscriber:
             except _LOST as error:
                 await self._reconnect(error)
                 continue
-            self._handle(response)
+            # Every subscription in the process hangs on this task: a reply it
+            # can't handle costs that reply, never the reader.
+            try:
+                self._handle(response)
+            except Exception:
+                logger.exception(
+                    "dropped a pub/sub reply that could not be handled: %.200r", response
+                )
 
     async def _reconnect(self, error: BaseException) -> None:
         logger.warning("Redis pub/sub connection lost (%s); reconnecting", error)
@@ -288,20 +295,26 @@ class SharedSubscriber:
             return
         kind_of_reply = response[0]
         if kind_of_reply == b"message":
-            self._deliver(self._channels, response[1], Message(response[1].decode(), response[2]))
+            channel = _text(response[1])
+            self._deliver(self._channels, channel, Message(channel, response[2]))
         elif kind_of_reply == b"pmessage":
-            pattern = response[1].decode()
-            self._deliver(
-                self._patterns, response[1], Message(response[2].decode(), response[3], pattern)
-            )
+            pattern = _text(response[1])
+            message = Message(_text(response[2]), response[3], pattern)
+            self._deliver(self._patterns, pattern, message)
         elif kind_of_reply == b"pong":
             self._unanswered_pings = 0
         elif kind_of_reply in (self._channels.confirmation, self._patterns.confirmation):
-            future = self._confirmations.pop((kind_of_reply, response[1].decode()), None)
+            future = self._confirmations.pop((kind_of_reply, _text(response[1])), None)
             if future is not None and not future.done():
                 future.set_result(None)
 
     @staticmethod
-    def _deliver(kind: _Kind, name: bytes, message: Message) -> None:
-        for subscription in list(kind.subscribers.get(name.decode(), ())):
+    def _deliver(kind: _Kind, name: str, message: Message) -> None:
+        for subscription in list(kind.subscribers.get(name, ())):
             subscription.deliver(message)
+
+
+def _text(name: bytes) -> str:
+    # Any client may publish on any bytes, and a pattern matches them: a channel
+    # that is not UTF-8 arrives with U+FFFD for its bad bytes rather than not at all.
+    return name.decode(errors="replace")

@@ -39,6 +39,8 @@ class Backend:
     peer: Callable[[], Awaitable[Bus]]
     # Let ``seconds`` pass for expiry: the fake clock on memory, real time on Redis.
     advance: Callable[[float], Awaitable[None]]
+    # PUBLISH raw bytes as another client; ``None`` where channels are ``str`` (memory).
+    publish_raw: Callable[[bytes, bytes], Awaitable[None]] | None = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
@@ -57,7 +59,7 @@ async def _memory_backend() -> Backend:
     async def advance(seconds: float) -> None:
         clock.advance(seconds)
 
-    return Backend("memory", bus, same_bus, advance, [bus.close])
+    return Backend("memory", bus, same_bus, advance, closers=[bus.close])
 
 
 async def _sleep(seconds: float) -> None:
@@ -71,7 +73,11 @@ async def _fakeredis_backend() -> Backend:
     from bus.redis import RedisBus
 
     server = FakeServer()
-    closers: list[Callable[[], Awaitable[None]]] = []
+    raw = FakeAsyncRedis(server=server)
+    closers: list[Callable[[], Awaitable[None]]] = [raw.aclose]
+
+    async def publish_raw(channel: bytes, data: bytes) -> None:
+        await raw.publish(channel, data)
 
     async def new_bus() -> Bus:
         # A blocking pool, as RedisBus makes for itself (PITFALLS: the default one
@@ -84,7 +90,7 @@ async def _fakeredis_backend() -> Backend:
         await bus.connect()
         return bus
 
-    return Backend("fakeredis", await new_bus(), new_bus, _sleep, closers)
+    return Backend("fakeredis", await new_bus(), new_bus, _sleep, publish_raw, closers)
 
 
 async def _redis_backend(url: str) -> Backend:
@@ -95,7 +101,11 @@ async def _redis_backend(url: str) -> Backend:
     # Only this suite's own database is ever flushed (see tests/conftest.py).
     async with Redis.from_url(url) as client:
         await client.flushdb()
-    closers: list[Callable[[], Awaitable[None]]] = []
+    raw = Redis.from_url(url)
+    closers: list[Callable[[], Awaitable[None]]] = [raw.aclose]
+
+    async def publish_raw(channel: bytes, data: bytes) -> None:
+        await raw.publish(channel, data)
 
     async def new_bus() -> Bus:
         bus = RedisBus(url)
@@ -103,7 +113,7 @@ async def _redis_backend(url: str) -> Backend:
         await bus.connect()
         return bus
 
-    return Backend("redis", await new_bus(), new_bus, _sleep, closers)
+    return Backend("redis", await new_bus(), new_bus, _sleep, publish_raw, closers)
 
 
 @pytest.fixture(params=["memory", "fakeredis", "redis"])

@@ -1,12 +1,16 @@
-"""Pub/sub: fan-out, patterns, bounded buffers, live-on-return subscriptions."""
+"""Pub/sub: fan-out, patterns, bounded buffers, live-on-return subscriptions, and
+odd channel names or a failed delivery costing no more than their own message."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 
 import pytest
 
 from bus.base import Bus, Message
+from bus.subscription import BufferedSubscription
 from tests.bus.conftest import Backend
 
 
@@ -163,3 +167,64 @@ async def test_closing_the_bus_ends_its_subscriptions(backend: Backend) -> None:
     await other.close()
 
     assert await asyncio.wait_for(subscription.get(), 1) is None
+
+
+async def test_channel_names_beyond_ascii_arrive_intact(bus: Bus) -> None:
+    exact = await bus.subscribe("chat:ключ")
+    pattern = await bus.psubscribe("ai:result:*")
+
+    await bus.publish("chat:ключ", "a")
+    await bus.publish("ai:result:日本☃", "b")
+
+    assert await asyncio.wait_for(exact.get(), 2) == Message("chat:ключ", b"a")
+    assert await asyncio.wait_for(pattern.get(), 2) == Message(
+        "ai:result:日本☃", b"b", pattern="ai:result:*"
+    )
+
+
+async def test_a_channel_that_is_not_utf8_arrives_and_later_messages_too(backend: Backend) -> None:
+    if backend.publish_raw is None:
+        pytest.skip("channel names are str here: there are no bytes to misread")
+    pattern = await backend.bus.psubscribe("ai:result:*")
+    exact = await backend.bus.subscribe("other")
+
+    await backend.publish_raw(b"ai:result:\xff\xfe", b"odd")
+    await backend.bus.publish("ai:result:1", "next")
+    await backend.bus.publish("other", "also")
+
+    assert await asyncio.wait_for(pattern.get(), 2) == Message(
+        "ai:result:\ufffd\ufffd", b"odd", pattern="ai:result:*"
+    )
+    assert await asyncio.wait_for(pattern.get(), 2) == Message(
+        "ai:result:1", b"next", pattern="ai:result:*"
+    )
+    assert await asyncio.wait_for(exact.get(), 2) == Message("other", b"also")
+
+
+async def test_a_delivery_that_fails_costs_only_that_message(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    subscription = await backend.bus.subscribe("c")
+    assert isinstance(subscription, BufferedSubscription)
+    deliver = subscription.deliver
+    failures = [RuntimeError("broken once")]
+
+    def deliver_or_fail(message: Message) -> None:
+        if failures:
+            raise failures.pop()
+        deliver(message)
+
+    monkeypatch.setattr(subscription, "deliver", deliver_or_fail)
+
+    # Memory delivers inside publish, so there the failure reaches the publisher;
+    # on Redis the process's one pub/sub reader meets it instead.
+    with contextlib.suppress(RuntimeError):
+        await backend.bus.publish("c", "lost")
+    await backend.bus.publish("c", "kept")
+
+    assert await asyncio.wait_for(subscription.get(), 2) == Message("c", b"kept")
+    assert await subscription.get(timeout=0.05) is None
+    if backend.name != "memory":
+        logged = [r for r in caplog.records if r.levelno == logging.ERROR and r.exc_info]
+        assert len(logged) == 1
+        assert "could not be handled" in logged[0].getMessage()

@@ -1,5 +1,6 @@
-"""What only the real Redis can show: how many connections the bus holds, and
-that a server which stops answering (without closing sockets) is noticed."""
+"""What only the real Redis can show: how many connections the bus holds (the
+pool, and one pub/sub connection for every subscription), and that a server
+which stops answering (without closing sockets) is noticed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bus.ai import AIRequester
-from bus.base import BusUnavailable
+from bus.base import BusUnavailable, Message
 from bus.redis import RedisBus
 from tests.bus.redis_server import RedisServer
 from tests.bus.waiting import eventually
@@ -46,6 +47,37 @@ async def test_a_thousand_commands_in_flight_share_a_few_connections(redis_url: 
     assert await bus.length("q") == 1000
     assert 1 < most <= 4 + 1  # the pool, and the one pub/sub connection
     await subscription.close()
+    await bus.close()
+
+
+async def test_one_pubsub_connection_carries_every_subscription(redis_url: str) -> None:
+    async with Redis.from_url(redis_url) as admin:
+        await admin.flushdb()
+    bus = RedisBus(redis_url, client_name="test-one-pubsub")
+    channels = [await bus.subscribe(f"chan:{n}") for n in range(20)]
+    patterns = [await bus.psubscribe(f"pat:{n}:*") for n in range(5)]
+
+    async with Redis.from_url(redis_url, decode_responses=True) as admin:
+        pubsub = [
+            client
+            for client in await admin.client_list(_type="pubsub")
+            if client.get("name") == "test-one-pubsub"
+        ]
+    assert len(pubsub) == 1
+    assert (pubsub[0]["sub"], pubsub[0]["psub"]) == ("20", "5")
+
+    for n in range(20):
+        assert await bus.publish(f"chan:{n}", str(n)) == 1
+    for n in range(5):
+        assert await bus.publish(f"pat:{n}:x", str(n)) == 1
+    for n, subscription in enumerate(channels):
+        assert await asyncio.wait_for(subscription.get(), 2) == Message(
+            f"chan:{n}", str(n).encode()
+        )
+    for n, subscription in enumerate(patterns):
+        assert await asyncio.wait_for(subscription.get(), 2) == Message(
+            f"pat:{n}:x", str(n).encode(), pattern=f"pat:{n}:*"
+        )
     await bus.close()
 
 
