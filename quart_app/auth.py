@@ -7,6 +7,7 @@ Views declare who may call them with :func:`require_roles`; the caller's
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from quart import g, request
 from domain.orders import STAFF_ROLES, Role
 from quart_app.errors import ApiError
 from quart_app.extensions import get_settings
+from quart_app.models.base import NO_CONTROL_CHARACTERS, USER_ID_LENGTH
 
 ALGORITHM = "HS256"
 CLOCK_LEEWAY_SECONDS = 10
@@ -36,6 +38,7 @@ class Principal:
 
     @property
     def is_staff(self) -> bool:
+        """Whether the caller is a cook, a courier or a manager."""
         return self.role in STAFF_ROLES
 
 
@@ -70,10 +73,20 @@ def decode_token(secret: str, token: str) -> Principal:
     subject, role = claims["sub"], claims["role"]
     if not subject:  # PyJWT already insists on a string
         raise InvalidToken("the token's sub must be a non-empty string")
+    # The sub becomes a users.id: anything that column cannot store is refused here, not by a 500.
+    if len(subject) > USER_ID_LENGTH or not re.fullmatch(NO_CONTROL_CHARACTERS, subject):
+        raise InvalidToken(
+            f"the token's sub must be at most {USER_ID_LENGTH} characters, none of them control"
+        )
     try:
         return Principal(subject, Role(role))
     except ValueError:
         raise InvalidToken(f"the token's role {role!r} is unknown") from None
+
+
+def is_self_or_staff(principal: Principal, owner_id: str | None) -> bool:
+    """Whether ``principal`` may see what ``owner_id`` owns: its owner, or any staff member."""
+    return principal.is_staff or principal.user_id == owner_id
 
 
 def optional_principal() -> Principal | None:

@@ -7,7 +7,8 @@
   conversation has confirmed, placed by the voice side's hook (see
   :data:`SESSION_ORDER_PLACER`); the conversation itself makes that idempotent.
 - ``GET /api/orders/{id}``: staff, or the order's customer; another
-  customer gets 404, as for an order that does not exist.
+  customer gets 404, as for an order that does not exist (so does an id
+  that is not of the form the service generates, on every route).
 - ``POST /api/orders/{id}/assign``: managers; ``staff_id`` must be a known
   user of that role (seeded, or staff who have acted on an order), else 422.
 - ``POST /api/orders/{id}/status``: as ``domain.orders.transition`` allows the

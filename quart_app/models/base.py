@@ -21,6 +21,11 @@ CODE_LENGTH = 40
 """Longest menu, style or ingredient code."""
 USER_ID_LENGTH = 64
 """Longest user id (a token's ``sub``)."""
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f]+$"
+"""A non-empty text without control characters: PostgreSQL refuses NUL in text columns.
+
+Written for both Python's ``re`` and pydantic's regex engine.
+"""
 
 
 class Base(DeclarativeBase):

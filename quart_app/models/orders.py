@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +13,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from quart_app.models.base import Base, UtcDateTime
 
 ORDER_ID_LENGTH = 32
+_ORDER_ID = re.compile(rf"[0-9a-f]{{{ORDER_ID_LENGTH}}}")
 IDEMPOTENCY_KEY_LENGTH = 200
 SESSION_ID_LENGTH = 64
+
+
+def new_order_id() -> str:
+    """A fresh random order id: ``ORDER_ID_LENGTH`` lowercase hex digits."""
+    return uuid.uuid4().hex
+
+
+def is_order_id(value: str) -> bool:
+    """Whether ``value`` has the form of :func:`new_order_id` (other ids cannot exist)."""
+    return _ORDER_ID.fullmatch(value) is not None
 
 
 class Order(Base):

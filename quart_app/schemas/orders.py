@@ -14,13 +14,21 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY
 from domain.orders import OrderStatus
+from quart_app.models.base import CODE_LENGTH, NO_CONTROL_CHARACTERS, USER_ID_LENGTH
+from quart_app.models.orders import SESSION_ID_LENGTH
 
 MAX_ORDER_ITEMS = 20
 MAX_CUSTOMIZATIONS = 20
 
-Code = Annotated[str, StringConstraints(min_length=1, max_length=40)]
-UserId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-SessionId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=CODE_LENGTH)]
+UserId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=USER_ID_LENGTH, pattern=NO_CONTROL_CHARACTERS),
+]
+SessionId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=SESSION_ID_LENGTH, pattern=NO_CONTROL_CHARACTERS),
+]
 IngredientUnits = Annotated[int, Field(strict=True, ge=0, le=MAX_INGREDIENT_QUANTITY)]
 
 

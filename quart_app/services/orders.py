@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NoReturn, Protocol, cast
@@ -19,9 +18,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from domain.catalog import Catalog, OrderLine
 from domain.errors import CatalogError, IllegalOrderTransition
 from domain.orders import ALLOWED_STEPS, OrderStatus, Role, transition
-from quart_app.auth import Principal
+from quart_app.auth import Principal, is_self_or_staff
 from quart_app.database import Database
 from quart_app.models import Order, OrderItem, User, utc_now
+from quart_app.models.orders import is_order_id, new_order_id
 from quart_app.schemas.orders import OrderItemResponse, OrderResponse
 from quart_app.services.catalog import CatalogService
 from quart_app.services.order_errors import (
@@ -96,7 +96,7 @@ class OrderService:
             return _replay(previous, fingerprint)
         now = self._clock()
         order = Order(
-            id=uuid.uuid4().hex,
+            id=new_order_id(),
             customer_id=customer_id,
             status=OrderStatus.PENDING.value,
             total=sum(line.line_total for line in lines),
@@ -244,7 +244,8 @@ def order_response(order: Order) -> OrderResponse:
 
 
 async def _order(session: AsyncSession, order_id: str) -> Order:
-    order = await session.get(Order, order_id)
+    # An id of another form cannot exist; it never reaches the database (NUL there is a 500).
+    order = await session.get(Order, order_id) if is_order_id(order_id) else None
     if order is None:
         raise OrderNotFound(f"there is no order {order_id!r}")
     return order
@@ -253,7 +254,7 @@ async def _order(session: AsyncSession, order_id: str) -> Order:
 async def _visible_order(session: AsyncSession, order_id: str, viewer: Principal) -> Order:
     # Another customer's order answers 404 like a missing one: ids are not disclosed.
     order = await _order(session, order_id)
-    if not viewer.is_staff and order.customer_id != viewer.user_id:
+    if not is_self_or_staff(viewer, order.customer_id):
         raise OrderNotFound(f"there is no order {order_id!r}")
     return order
 

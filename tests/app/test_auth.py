@@ -13,11 +13,13 @@ from quart_app.auth import (
     InvalidToken,
     Principal,
     decode_token,
+    is_self_or_staff,
     mint_token,
     optional_principal,
     require_manager,
     require_staff,
 )
+from quart_app.models.base import USER_ID_LENGTH
 from tests.conftest import SECRET, bearer
 
 
@@ -35,12 +37,37 @@ def test_a_minted_token_decodes_to_its_principal() -> None:
         ({"sub": "1", "role": "cook"}, "exp"),
         ({"sub": 7, "role": "cook", "exp": time.time() + 60}, "(?i)subject must be a string"),
         ({"sub": "", "role": "cook", "exp": time.time() + 60}, "sub must be a non-empty"),
+        *(
+            (
+                {"sub": sub, "role": "cook", "exp": time.time() + 60},
+                f"sub must be at most {USER_ID_LENGTH}",
+            )
+            for sub in ("x" * (USER_ID_LENGTH + 1), "a\x00b", "a\nb", "a\x7fb", "a\x85b")
+        ),
     ],
 )
 def test_bad_claims_are_refused(claims: dict[str, Any], says: str) -> None:
     token = jwt.encode(claims, SECRET, algorithm="HS256")
     with pytest.raises(InvalidToken, match=says):
         decode_token(SECRET, token)
+
+
+def test_a_sub_may_be_as_long_as_a_user_id() -> None:
+    longest = "é" * USER_ID_LENGTH
+    assert decode_token(SECRET, mint_token(SECRET, longest, "customer")).user_id == longest
+
+
+@pytest.mark.parametrize(
+    ("principal", "owner_id", "allowed"),
+    [
+        (Principal("c1", Role.CUSTOMER), "c1", True),
+        (Principal("c1", Role.CUSTOMER), "c2", False),
+        (Principal("c1", Role.CUSTOMER), None, False),
+        *((Principal("s1", role), None, True) for role in (Role.COOK, Role.DELIVERY, Role.MANAGER)),
+    ],
+)
+def test_self_or_staff(principal: Principal, owner_id: str | None, allowed: bool) -> None:
+    assert is_self_or_staff(principal, owner_id) is allowed
 
 
 def test_a_token_signed_with_another_key_or_algorithm_is_refused() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import delete, func, select
 from domain.errors import IllegalOrderTransition
 from domain.orders import OrderStatus, Role
 from quart_app.auth import Principal
+from quart_app.database import Database
 from quart_app.extensions import DATABASE
 from quart_app.models import Menu, Order, User
 from quart_app.schemas.orders import OrderItemRequest
@@ -180,6 +182,40 @@ async def test_events_carry_what_a_notification_needs(
     assert changed.calls == [
         (data_app, {"order": accepted.model_dump(mode="json"), "previous_status": "pending"})
     ]
+
+
+@pytest.fixture
+async def other_connection(database_url: str) -> AsyncIterator[Database]:
+    """A second engine on the test's database: it sees only what the service has committed."""
+    database = Database(database_url)
+    yield database
+    await database.close()
+
+
+async def test_every_event_is_sent_after_its_commit(
+    data_app: Quart, order_service: OrderService, other_connection: Database
+) -> None:
+    committed: dict[str, tuple[str, int, str | None] | None] = {}
+
+    def reader(name: str) -> Callable[..., Awaitable[None]]:
+        async def read(_sender: Any, *, order: dict[str, Any], **_: Any) -> None:
+            async with other_connection.session() as session:
+                row = await session.get(Order, order["order_id"])
+            committed[name] = (
+                None if row is None else (row.status, row.version, row.assigned_cook_id)
+            )
+
+        return read
+
+    with ExitStack() as stack:
+        for signal in (order_created, order_assigned, order_status_changed):
+            stack.enter_context(signal.connected_to(reader(signal.name), sender=data_app))
+        order = await order_service.place_order("c-1", [FRENCH_GRAND])
+        assert committed == {"order-created": ("pending", 1, None)}
+        await order_service.assign(order.order_id, "cook-1", Role.COOK)
+        assert committed["order-assigned"] == ("pending", 2, "cook-1")
+        await order_service.change_status(order.order_id, OrderStatus.ACCEPTED, COOK)
+        assert committed["order-status-changed"] == ("accepted", 3, "cook-1")
 
 
 async def test_a_refused_or_failed_change_announces_nothing(

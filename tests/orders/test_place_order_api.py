@@ -92,7 +92,9 @@ async def test_a_retried_request_returns_the_same_order(data_client: QuartClient
     assert other[1]["error"]["code"] == "idempotency_conflict"
 
 
-@pytest.mark.parametrize("key", ["", "x" * 201, "has space", "한글"])
+@pytest.mark.parametrize(
+    "key", ["", "x" * 201, "has space", "한글", "nul\x00", "tab\there", "del\x7f"]
+)
 async def test_a_bad_idempotency_key_is_400(data_client: QuartClient, key: str) -> None:
     status, error = await _place(data_client, {"items": [ITEM]}, **{"Idempotency-Key": key})
     assert status == 400
