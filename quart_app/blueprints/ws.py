@@ -3,13 +3,14 @@
 Close codes: ``4401`` no valid auth frame within ``WS_AUTH_TIMEOUT``; ``4408``
 no frame from the client for ``HEARTBEAT_MISSES`` heartbeat intervals; ``1013``
 the client reads too slowly (its send queue filled), or the bus subscription
-was interrupted or fell behind: reconnect with ``last_event_id``; ``1001``
-the server is stopping.
+was interrupted or fell behind: reconnect with ``last_event_id``; ``1011`` a
+server error ended the connection; ``1001`` the server is stopping.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from quart import Blueprint, websocket
 from quart_schema import validate_response
@@ -19,9 +20,15 @@ from quart_app.extensions import get_bus, get_settings
 from quart_app.realtime_lifecycle import get_websocket_manager
 from quart_app.schemas.ws import AuthFrame, WsStats
 from quart_app.services import realtime_frames as frames
-from quart_app.services.realtime_connection import CLOSE_GOING_AWAY, CLOSE_UNAUTHORIZED
+from quart_app.services.realtime_connection import (
+    CLOSE_GOING_AWAY,
+    CLOSE_INTERNAL_ERROR,
+    CLOSE_UNAUTHORIZED,
+)
 from quart_app.services.realtime_protocol import AuthRejected, authenticate
 from quart_app.services.realtime_stats import totals
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("ws", __name__, url_prefix="/api/ws")
 
@@ -41,6 +48,9 @@ async def notifications() -> None:
             frames.connected(socket.connection_id, principal.user_id, principal.role, interval)
         )
         await manager.serve(socket, websocket.receive, websocket.send, auth.last_event_id)
+    except Exception:
+        log.exception("connection %s ended by a server error", socket.connection_id)
+        socket.close(CLOSE_INTERNAL_ERROR, "internal server error")
     finally:
         manager.disconnect(socket.connection_id)
     await websocket.close(socket.close_code or CLOSE_GOING_AWAY, socket.close_reason)

@@ -14,10 +14,11 @@ entry ``"<id>\\n<frame>"``:
 
 A socket that reconnects with ``last_event_id`` gets the entries after it from
 its user log and from the broadcast log (those naming its role), merged in id
-order. A log's own entry ids trail the notification ids (they are appended
-just after), so both logs are read from the start of ``last_event_id``'s
-millisecond and then filtered on the notification id. Both logs keep at most
-``notification_log_maxlen`` entries and none older than
+order; entries not of the shape above (other services write these logs too)
+are logged and skipped. A log's own entry ids trail the notification ids (they
+are appended just after), so both logs are read from the start of
+``last_event_id``'s millisecond and then filtered on the notification id. Both
+logs keep at most ``notification_log_maxlen`` entries and none older than
 ``notification_retention``; a replay that may have lost some of what followed
 ``last_event_id`` is marked incomplete so the client reloads.
 """
@@ -25,6 +26,7 @@ millisecond and then filtered on the notification id. Both logs keep at most
 from __future__ import annotations
 
 import heapq
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +34,8 @@ from dataclasses import dataclass
 
 from bus import Bus, LogEntry, keys
 from domain.orders import Role
+
+log = logging.getLogger(__name__)
 
 EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 """What a stream id looks like; ``last_event_id`` is checked against it."""
@@ -77,39 +81,47 @@ class NotificationLog:
 
     async def keep_for_user(self, user_id: str, event_id: str, frame: str) -> None:
         """Keep ``frame`` in ``user_id``'s log, which expires once nothing is left to replay."""
-        log = keys.ws_user_log(user_id)
-        await self._append(log, f"{event_id}\n{frame}")
+        key = keys.ws_user_log(user_id)
+        await self._append(key, f"{event_id}\n{frame}")
         # Trimming happens only on append: without this, the log of a user who
         # gets nothing more would be kept forever.
-        await self._bus.expire(log, self._retention)
+        await self._bus.expire(key, self._retention)
 
     async def keep_broadcast(self, roles: Iterable[Role], event_id: str, frame: str) -> None:
         """Keep ``frame`` in the broadcast log for ``roles``."""
         names = ",".join(sorted(Role(role).value for role in roles))
         await self._append(keys.WS_BROADCAST_LOG, f"{event_id}\n{names}\n{frame}")
 
-    async def _append(self, log: str, entry: str) -> None:
-        await self._bus.log_append(log, entry, maxlen=self._maxlen, retention=self._retention)
+    async def _append(self, key: str, entry: str) -> None:
+        await self._bus.log_append(key, entry, maxlen=self._maxlen, retention=self._retention)
 
     async def replay(self, user_id: str, role: Role, after_id: str) -> Replay:
         """What ``user_id`` in ``role`` was sent after ``after_id``, oldest first."""
         after = id_key(after_id)
         # Every entry of that millisecond or later: see the module docstring.
         start = f"{after[0] - 1}-{_MAX_SEQ}" if after[0] else "0-0"
-        # Twice the cap leaves room for that millisecond's entries up to after_id.
-        count = 2 * self._maxlen
-        own = _newer(
-            _split_id(await self._bus.log_after(keys.ws_user_log(user_id), start, count=count)),
-            after,
+        own = await self._newer(keys.ws_user_log(user_id), start, after, fields=2)
+        shared = await self._newer(keys.WS_BROADCAST_LOG, start, after, fields=3)
+        frames = heapq.merge(
+            ((event_id, frame) for event_id, frame in own),
+            (
+                (event_id, frame)
+                for event_id, names, frame in shared
+                if role.value in names.split(",")
+            ),
+            key=lambda pair: id_key(pair[0]),
         )
-        shared = _newer(
-            _split_id(await self._bus.log_after(keys.WS_BROADCAST_LOG, start, count=count)),
-            after,
-        )
-        frames = heapq.merge(own, _for_role(shared, role), key=lambda pair: id_key(pair[0]))
         return Replay(list(frames), self._may_have_lost(after[0], own, shared))
 
-    def _may_have_lost(self, after_ms: int, *newer: list[tuple[str, str]]) -> bool:
+    async def _newer(
+        self, key: str, start: str, after: tuple[int, int], *, fields: int
+    ) -> list[list[str]]:
+        """The well-formed entries of ``key`` past ``after``, each split into ``fields`` lines."""
+        # Twice the cap leaves room for that millisecond's entries up to after_id.
+        entries = await self._bus.log_after(key, start, count=2 * self._maxlen)
+        return [parts for parts in _split(key, entries, fields) if id_key(parts[0]) > after]
+
+    def _may_have_lost(self, after_ms: int, *newer: list[list[str]]) -> bool:
         # maxlen entries past the id: the cap may have trimmed some, or more
         # remain unread.
         if any(len(entries) >= self._maxlen for entries in newer):
@@ -117,18 +129,13 @@ class NotificationLog:
         return after_ms < (self._clock() - self._retention) * 1000
 
 
-def _split_id(entries: list[LogEntry]) -> Iterator[tuple[str, str]]:
+def _split(key: str, entries: list[LogEntry], fields: int) -> Iterator[list[str]]:
     for entry in entries:
-        event_id, _, frame = entry.data.decode().partition("\n")
-        yield event_id, frame
-
-
-def _for_role(entries: list[tuple[str, str]], role: Role) -> Iterator[tuple[str, str]]:
-    for event_id, rest in entries:
-        names, _, frame = rest.partition("\n")
-        if role.value in names.split(","):
-            yield event_id, frame
-
-
-def _newer(pairs: Iterator[tuple[str, str]], after: tuple[int, int]) -> list[tuple[str, str]]:
-    return [pair for pair in pairs if id_key(pair[0]) > after]
+        try:
+            parts = entry.data.decode().split("\n", fields - 1)
+        except UnicodeDecodeError:
+            parts = []
+        if len(parts) == fields and all(parts) and EVENT_ID.fullmatch(parts[0]):
+            yield parts
+        else:
+            log.warning("skipped malformed entry %s of %s", entry.id, key)

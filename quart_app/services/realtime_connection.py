@@ -20,6 +20,7 @@ from domain.connections import Connection
 log = logging.getLogger(__name__)
 
 CLOSE_GOING_AWAY = 1001
+CLOSE_INTERNAL_ERROR = 1011
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_SILENT = 4408

@@ -88,7 +88,8 @@ def decode_envelope(raw: bytes) -> Envelope:
     """Parse a ``ws:notify`` message, or raise :class:`BadEnvelope` saying what is wrong."""
     try:
         message = json.loads(raw)
-    except ValueError as problem:
+    # Nesting deeper than the interpreter's recursion limit raises RecursionError.
+    except (ValueError, RecursionError) as problem:
         raise BadEnvelope(f"not JSON: {problem}") from None
     if not isinstance(message, dict):
         raise BadEnvelope("not a JSON object")

@@ -50,7 +50,8 @@ def reply_to(raw: str | bytes, max_bytes: int) -> str | None:
         return frames.error("invalid_frame", "Send text frames, each one JSON object.")
     try:
         message = json.loads(raw)
-    except ValueError:
+    # Nesting deeper than the interpreter's recursion limit raises RecursionError.
+    except (ValueError, RecursionError):
         return frames.error("invalid_json", "The frame is not valid JSON.")
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         return frames.error("invalid_frame", "A frame is a JSON object with a string 'type'.")

@@ -137,7 +137,12 @@ class WebSocketManager:
 
     def _on_frame(self, socket: LocalSocket, raw: str | bytes) -> None:
         socket.last_seen = self._clock()
-        reply = reply_to(raw, self._settings.ws_max_message_bytes)
+        try:
+            reply = reply_to(raw, self._settings.ws_max_message_bytes)
+        except Exception:
+            # A bug met by one frame costs that frame only, not the connection.
+            log.exception("failed to handle a frame from connection %s", socket.connection_id)
+            reply = frames.error("internal_error", "The server failed to handle that frame.")
         if reply is not None:
             socket.offer(reply)
 
@@ -186,6 +191,9 @@ class WebSocketManager:
                 self.deliver(frames.decode_envelope(message.data))
             except frames.BadEnvelope as error:
                 log.warning("dropped a malformed message on %s: %s", message.channel, error)
+            except Exception:
+                # A bug met by one message must not end delivery for this instance.
+                log.exception("failed to deliver a message on %s", message.channel)
             delivered += 1
             if delivered % batch == 0:
                 await asyncio.sleep(0)

@@ -4,6 +4,7 @@ and the life of the subscription with the app."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -38,6 +39,7 @@ def test_an_envelope_round_trips() -> None:
         b'{"frame": "{}", "target": {"roles": ["chef"]}}',
         b'{"frame": "{}", "target": {"roles": ["cook"], "user_ids": ["a"]}}',
         b'{"frame": "{}", "id": 5, "target": {"roles": ["cook"]}}',
+        pytest.param(b"[" * 60_000, id="nested-too-deep"),
     ],
 )
 def test_a_malformed_envelope_is_refused(raw: bytes) -> None:
@@ -56,6 +58,37 @@ async def test_another_service_can_publish_on_the_channel(app: Quart, connect: C
         envelope = {"target": {"user_ids": ["c"]}, "id": None, "frame": frame}
         await bus.publish(keys.WS_NOTIFY_CHANNEL, json.dumps(envelope))
         assert (await receive_type(customer, "menu.sold_out"))["data"] == {"m": 1}
+
+
+async def test_a_too_deeply_nested_message_stops_no_later_notification(
+    app: Quart, connect: Connect
+) -> None:
+    async with connect(app, "k", "cook") as ws:
+        await app.extensions[BUS].publish(keys.WS_NOTIFY_CHANNEL, b"[" * 60_000)
+        event_id = await manager_of(app).send_to_user("k", "order.assigned", {})
+        assert (await receive_type(ws, "order.assigned"))["id"] == event_id
+
+
+async def test_a_failure_delivering_one_message_is_logged_and_the_next_delivered(
+    app: Quart, connect: Connect, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    manager = manager_of(app)
+    deliver = manager.deliver
+    bug = RuntimeError("a bug")
+    failures = iter([bug])
+
+    def deliver_after_a_failure(envelope: Envelope) -> int:
+        for failure in failures:
+            raise failure
+        return deliver(envelope)
+
+    monkeypatch.setattr(manager, "deliver", deliver_after_a_failure)
+    async with connect(app, "k", "cook") as ws:
+        await manager.send_to_user("k", "order.assigned", {"n": 1})
+        await manager.send_to_user("k", "order.assigned", {"n": 2})
+        assert (await receive_type(ws, "order.assigned"))["data"] == {"n": 2}
+    logged = [r.exc_info[1] for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
+    assert logged == [bug]
 
 
 async def test_a_notification_is_serialized_once_whatever_the_audience(

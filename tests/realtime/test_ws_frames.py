@@ -6,8 +6,20 @@ import json
 
 import pytest
 from quart import Quart
+from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
-from tests.realtime.conftest import Connect, Serve, manager_of, receive, receive_type
+from quart_app.services import websocket_manager
+from quart_app.services.notification_log import Replay
+from quart_app.services.realtime_protocol import reply_to
+from tests.realtime.conftest import (
+    Connect,
+    Serve,
+    close_code,
+    forgotten,
+    manager_of,
+    receive,
+    receive_type,
+)
 
 
 @pytest.mark.parametrize(
@@ -43,15 +55,62 @@ async def test_a_bad_frame_gets_an_error_and_the_socket_carries_on(
         connect(app, "k", "cook") as sender,
         connect(app, "m", "manager") as bystander,
     ):
-        await sender.send(frame)
-        error = await receive(sender)
-        assert (error["type"], error["code"]) == ("error", code)
-        assert error["message"]
-        await sender.send(json.dumps({"type": "ping"}))
-        assert await receive(sender) == {"type": "pong"}
-        await manager_of(app).broadcast_to_staff("order.created", {"order_id": 1})
-        for ws in (sender, bystander):
-            assert (await receive_type(ws, "order.created"))["data"] == {"order_id": 1}
+        await answered_and_carry_on(app, sender, bystander, frame, code)
+
+
+async def test_json_nested_too_deep_gets_an_error_and_the_socket_carries_on(
+    app: Quart, connect: Connect
+) -> None:
+    async with connect(app, "k", "cook") as sender, connect(app, "m", "manager") as bystander:
+        await answered_and_carry_on(app, sender, bystander, "[" * 60_000, "invalid_json")
+
+
+async def test_a_server_failure_on_one_frame_gets_an_error_and_the_socket_carries_on(
+    app: Quart, connect: Connect, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    bug = RuntimeError("a bug")
+
+    def reply_or_fail(raw: str | bytes, max_bytes: int) -> str | None:
+        if raw == "boom":
+            raise bug
+        return reply_to(raw, max_bytes)
+
+    monkeypatch.setattr(websocket_manager, "reply_to", reply_or_fail)
+    async with connect(app, "k", "cook") as sender, connect(app, "m", "manager") as bystander:
+        await answered_and_carry_on(app, sender, bystander, "boom", "internal_error")
+    assert [r.exc_info[1] for r in caplog.records if r.exc_info] == [bug]
+
+
+async def test_a_server_failure_ending_a_connection_closes_it_1011(
+    app: Quart, connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manager = manager_of(app)
+
+    async def failing_replay(*_: object) -> Replay:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(manager.publisher.log, "replay", failing_replay)
+    async with connect(app, "m", "manager") as bystander:
+        async with connect(app, "k", "cook", last_event_id="1-0") as failed:
+            assert await close_code(failed) == 1011
+        await forgotten(app, "k")
+        event_id = await manager.broadcast_to_staff("order.created", {})
+        assert (await receive_type(bystander, "order.created"))["id"] == event_id
+
+
+async def answered_and_carry_on(
+    app: Quart, sender: WsConnection, bystander: WsConnection, frame: str | bytes, code: str
+) -> None:
+    """``sender`` sends ``frame`` and gets error ``code``; both sockets then work as before."""
+    await sender.send(frame)
+    error = await receive(sender)
+    assert (error["type"], error["code"]) == ("error", code)
+    assert error["message"]
+    await sender.send(json.dumps({"type": "ping"}))
+    assert await receive(sender) == {"type": "pong"}
+    await manager_of(app).broadcast_to_staff("order.created", {"order_id": 1})
+    for ws in (sender, bystander):
+        assert (await receive_type(ws, "order.created"))["data"] == {"order_id": 1}
 
 
 async def test_ping_gets_pong_and_pong_gets_nothing(app: Quart, connect: Connect) -> None:

@@ -7,8 +7,10 @@ import json
 
 import pytest
 
+from bus import keys
 from domain.connections import Connection
 from domain.orders import Role
+from quart_app.extensions import BUS
 from quart_app.services.realtime_connection import LocalSocket
 from tests.realtime.conftest import Connect, Serve, manager_of, receive, receive_type
 
@@ -32,6 +34,28 @@ async def test_replay_merges_own_and_role_notifications_in_order_before_new_ones
             assert [frame["data"]["n"] for frame in replayed] == [1, 2, 3]
             fresh = await manager.send_to_user("k", "order.assigned", {"n": 4})
             assert (await receive_type(ws, "order.assigned"))["id"] == fresh
+
+
+async def test_malformed_log_entries_are_skipped(serve: Serve, connect: Connect) -> None:
+    async with serve(heartbeat_interval=60) as app:
+        manager = manager_of(app)
+        bus = app.extensions[BUS]
+        seen = await manager.send_to_user("k", "order.assigned", {"n": 0})
+        kept = [await manager.send_to_user("k", "order.assigned", {"n": 1})]
+        # What another service might write: no id line, a bad id, not UTF-8, no roles line.
+        later_id = await manager.publisher.log.next_id()
+        for log, entry in [
+            (keys.ws_user_log("k"), b"no newline"),
+            (keys.ws_user_log("k"), b"not-an-id\n{}"),
+            (keys.ws_user_log("k"), b"\xff\n{}"),
+            (keys.WS_BROADCAST_LOG, f"{later_id}\ncook".encode()),
+        ]:
+            await bus.log_append(log, entry, maxlen=100, retention=3600)
+        kept.append(await manager.broadcast_to_staff("order.created", {"n": 2}))
+        async with connect(app, "k", "cook", last_event_id=seen) as ws:
+            assert [(await receive(ws))["id"] for _ in kept] == kept
+            fresh = await manager.send_to_user("k", "order.assigned", {"n": 3})
+            assert (await receive(ws))["id"] == fresh
 
 
 async def test_without_last_event_id_nothing_is_replayed(serve: Serve, connect: Connect) -> None:
