@@ -11,6 +11,9 @@ from ai_worker.errors import BadRequest
 from bus.keys import AI_KINDS
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# json.loads raises RecursionError, not ValueError, on input nested deeper than
+# the interpreter's recursion limit, such as ``b"[" * 60000``.
+_UNREADABLE = (UnicodeDecodeError, ValueError, RecursionError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +31,7 @@ def parse_request(raw: bytes) -> AIRequest:
     """Read a request, or raise :class:`BadRequest` (with its ``request_id`` if readable)."""
     try:
         message = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except _UNREADABLE as exc:
         raise BadRequest(f"not JSON: {exc}") from None
     if not isinstance(message, dict):
         raise BadRequest("a request must be a JSON object")
@@ -51,7 +54,7 @@ def request_kind(raw: bytes) -> str | None:
     """The ``type`` of a raw request if it is a known kind, else ``None`` (for requeueing)."""
     try:
         message = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+    except _UNREADABLE:
         return None
     kind = message.get("type") if isinstance(message, dict) else None
     return kind if kind in AI_KINDS else None

@@ -29,6 +29,10 @@ from bus.keys import ai_processing, ai_queue, ai_worker_alive
 logger = logging.getLogger(__name__)
 
 _RETRY_AFTER_BUS_ERROR = 1.0
+_ENGINE_FAILED: dict[str, Any] = {
+    "status": "error",
+    "error": {"code": "engine_error", "message": "the engine failed"},
+}
 
 
 class Worker:
@@ -103,20 +107,22 @@ class Worker:
     async def _consume(self, kind: str) -> None:
         queue = ai_queue(kind)
         while True:
-            await self._slots.acquire()
+            # Wait for a free slot without holding it across the blocking pop:
+            # a slot held there would keep the other kinds' requests waiting
+            # for up to ``poll_timeout`` while this queue stays empty.
+            async with self._slots:
+                pass
             try:
                 raw = await self._bus.pop_into(queue, self.processing, self._config.poll_timeout)
             except BusError:
-                self._slots.release()
                 logger.exception("popping %s failed; retrying", queue)
                 await asyncio.sleep(_RETRY_AFTER_BUS_ERROR)
                 continue
-            except BaseException:
-                self._slots.release()
-                raise
             if raw is None:
-                self._slots.release()
                 continue
+            # Two kinds may pop into the last free slot at once; the later one
+            # waits here, its request safe in the processing list.
+            await self._slots.acquire()
             task = asyncio.create_task(self._handle(kind, raw))
             self._in_hand.add(task)
             task.add_done_callback(self._finished)
@@ -126,24 +132,33 @@ class Worker:
         self._slots.release()
 
     async def _handle(self, kind: str, raw: bytes) -> None:
+        request_id: str | None = None
+        body: dict[str, Any] | None
         try:
-            request = parse_request(raw)
-            if request.kind != kind:
-                raise BadRequest(
-                    f"a {request.kind} request in the {kind} queue", request_id=request.request_id
-                )
-        except BadRequest as exc:
-            logger.warning("malformed %s request: %s", kind, exc.message)
-            if exc.request_id is not None:
-                await self._answer_and_release(exc.request_id, _error(exc), raw)
+            try:
+                request = _parse(kind, raw)
+            except BadRequest as exc:
+                logger.warning("malformed %s request: %s", kind, exc.message)
+                request_id = exc.request_id
+                body = _error(exc)
             else:
-                await self._release(raw)
-            return
-        body = await self._run(request)
-        if body is None:
+                request_id = request.request_id
+                body = await self._run(request)
+            await self._finish(request_id, body, raw)
+        except Exception:
+            # Left in the processing list, the request would be requeued and
+            # fail the same way in every worker; one bug costs one request.
+            logger.exception("unexpected failure on a %s request", kind)
+            await self._finish(request_id, _ENGINE_FAILED, raw)
+
+    async def _finish(
+        self, request_id: str | None, body: dict[str, Any] | None, raw: bytes
+    ) -> None:
+        """Answer ``body`` if there is one and someone to send it to, then let go."""
+        if request_id is None or body is None:
             await self._release(raw)
         else:
-            await self._answer_and_release(request.request_id, body, raw)
+            await self._answer_and_release(request_id, body, raw)
 
     async def _run(self, request: AIRequest) -> dict[str, Any] | None:
         """The reply to send, or ``None`` if the requester stopped waiting."""
@@ -163,10 +178,7 @@ class Worker:
             return _error(exc)
         except Exception:
             logger.exception("engine failure on %s", request.request_id)
-            return {
-                "status": "error",
-                "error": {"code": "engine_error", "message": "the engine failed"},
-            }
+            return _ENGINE_FAILED
         return {"status": "ok", "result": result}
 
     async def _answer_and_release(self, request_id: str, body: dict[str, Any], raw: bytes) -> None:
@@ -199,12 +211,23 @@ class Worker:
             try:
                 await self._beat()
                 await requeue_orphans(self._bus, self._config.worker_id, include_own=False)
-            except BusError:
+            except Exception:
+                # Whatever failed, the next beat must still happen: once the key
+                # expires, other workers requeue the requests this one is serving.
                 logger.exception("heartbeat failed")
 
 
 def _connections(config: WorkerConfig) -> int:
     return len(config.kinds) + config.concurrency + 2
+
+
+def _parse(kind: str, raw: bytes) -> AIRequest:
+    request = parse_request(raw)
+    if request.kind != kind:
+        raise BadRequest(
+            f"a {request.kind} request in the {kind} queue", request_id=request.request_id
+        )
+    return request
 
 
 def _error(exc: EngineError) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""``run_worker`` as its own process on the real Redis: serves, then stops on SIGTERM."""
+"""``run_worker`` as its own process on the real Redis: serves, side by side with
+others, then stops on SIGTERM."""
 
 from __future__ import annotations
 
@@ -6,13 +7,15 @@ import asyncio
 import json
 import signal
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 
-from bus.ai import make_request_message
-from bus.keys import ai_queue, ai_result
+from bus.ai import AIRequester, make_request_message
+from bus.keys import ai_processing, ai_queue, ai_result, ai_worker_alive
+from bus.redis import RedisBus
 from tests.ai_worker.catalog import llm_payload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,8 +23,23 @@ WORKER = """
 import asyncio, sys
 from ai_worker.config import WorkerConfig
 from ai_worker.runner import run_worker
-asyncio.run(run_worker(sys.argv[1], WorkerConfig(kinds=("llm",), worker_id="proc-1")))
+asyncio.run(run_worker(sys.argv[1], WorkerConfig(kinds=("llm",), worker_id=sys.argv[2])))
 """
+
+
+async def _start_worker(redis_url: str, worker_id: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-c", WORKER, redis_url, worker_id, cwd=ROOT
+    )
+
+
+async def _stop_worker(worker: asyncio.subprocess.Process) -> int:
+    worker.send_signal(signal.SIGTERM)
+    return await asyncio.wait_for(worker.wait(), 30)
+
+
+# Published once the workers exited: Redis delivers it after all their results.
+LAST = "last"
 
 
 @pytest.mark.redis
@@ -32,7 +50,7 @@ async def test_a_worker_process_answers_and_stops_on_sigterm(redis_url: str) -> 
     pubsub = client.pubsub()
     await pubsub.subscribe(message["reply_to"])
     await client.lpush(ai_queue("llm"), json.dumps(message))
-    worker = await asyncio.create_subprocess_exec(sys.executable, "-c", WORKER, redis_url, cwd=ROOT)
+    worker = await _start_worker(redis_url, "proc-1")
     try:
         reply = None
         while reply is None:
@@ -45,8 +63,59 @@ async def test_a_worker_process_answers_and_stops_on_sigterm(redis_url: str) -> 
         assert await client.get(ai_result(message["request_id"])) is not None
         assert await client.exists("ai:alive:proc-1")
     finally:
-        worker.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(worker.wait(), 30)
+        code = await _stop_worker(worker)
         await pubsub.aclose()
         await client.aclose()
     assert code == 0
+
+
+async def _count_results(pubsub: aioredis.client.PubSub, counts: Counter[str]) -> None:
+    """Count results per request id until the one of :data:`LAST`."""
+    async for event in pubsub.listen():
+        if event["type"] == "pmessage":
+            request_id = json.loads(event["data"])["request_id"]
+            if request_id == LAST:
+                return
+            counts[request_id] += 1
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+async def test_two_worker_processes_answer_each_request_exactly_once(redis_url: str) -> None:
+    client = aioredis.Redis.from_url(redis_url)
+    await client.flushdb()
+    pubsub = client.pubsub()
+    await pubsub.psubscribe(ai_result("*"))
+    counts: Counter[str] = Counter()
+    counting = asyncio.create_task(_count_results(pubsub, counts))
+    worker_ids = ("side-a", "side-b")
+    workers = [await _start_worker(redis_url, worker_id) for worker_id in worker_ids]
+    bus = RedisBus(redis_url)
+    await bus.connect()
+    requester = AIRequester(bus)
+    try:
+        for worker_id in worker_ids:
+            while not await client.exists(ai_worker_alive(worker_id)):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        requests = [
+            requester.request("llm", llm_payload(f"{n} French dinners, grand"), timeout=60)
+            for n in range(1, 51)
+        ]
+        results = await asyncio.wait_for(asyncio.gather(*requests), 60)
+        assert all(result["order_state"]["menu_code"] == "french" for result in results)
+    finally:
+        codes = [await _stop_worker(worker) for worker in workers]
+        await requester.close()
+        await bus.close()
+    await client.publish(ai_result(LAST), json.dumps({"request_id": LAST}))
+    await asyncio.wait_for(counting, 30)
+    await pubsub.aclose()
+    try:
+        assert codes == [0, 0]
+        assert len(counts) == 50
+        assert set(counts.values()) == {1}
+        assert await client.llen(ai_queue("llm")) == 0
+        for worker_id in worker_ids:
+            assert not await client.exists(ai_processing(worker_id), ai_worker_alive(worker_id))
+    finally:
+        await client.aclose()

@@ -19,6 +19,8 @@ from tests.ai_worker.catalog import llm_payload
 from tests.ai_worker.conftest import FakeEngine, WorkerFactory
 
 WAIT = 10.0
+# json.loads raises RecursionError, not ValueError, on this.
+TOO_DEEP = b"[" * 60000
 
 
 async def _send(bus: Bus, kind: str, payload: dict[str, Any], *, lifetime: float = 30) -> str:
@@ -94,6 +96,59 @@ async def test_malformed_request_with_an_id_gets_an_error_and_the_worker_goes_on
     assert (await _reply(bus, good))["status"] == "ok"
     await _until(lambda: _is_empty(bus, worker.processing))
     assert engine.payloads == [{"n": 1}]
+
+
+async def test_deeply_nested_requests_are_dropped_and_the_worker_goes_on(
+    bus: Bus, make_worker: WorkerFactory
+) -> None:
+    engine = FakeEngine()
+    worker = await make_worker({"llm": engine})
+    deep_payload = json.dumps(make_request_message("llm", {}, timeout=30)).replace(
+        '"payload": {}', '"payload": ' + "[" * 60000 + "]" * 60000
+    )
+    await bus.push(ai_queue("llm"), TOO_DEEP)
+    await bus.push(ai_queue("llm"), deep_payload)
+    good = await _send(bus, "llm", {"n": 1})
+    assert (await _reply(bus, good))["status"] == "ok"
+    await _until(lambda: _is_empty(bus, worker.processing))
+    await asyncio.wait_for(worker.stop(grace=0), WAIT)
+    assert engine.closed
+    assert engine.payloads == [{"n": 1}]
+
+    # Left by a dead worker, such a request must not stop the next one starting.
+    await bus.push(ai_processing("dead-1"), TOO_DEEP)
+    await make_worker({"llm": FakeEngine()}, worker_id="fresh")
+    assert await bus.length(ai_processing("dead-1")) == 0
+    assert (await _reply(bus, await _send(bus, "llm", {})))["status"] == "ok"
+
+
+class _UnserializableEngine(FakeEngine):
+    """Returns a result that can't be sent: the failure comes after the engine ran."""
+
+    async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+        await super().run(payload)
+        return {"not json": {1, 2}}
+
+
+async def test_an_unexpected_failure_answers_an_error_and_releases_the_request(
+    bus: Bus, make_worker: WorkerFactory
+) -> None:
+    worker = await make_worker({"llm": _UnserializableEngine()})
+    reply = await _reply(bus, await _send(bus, "llm", {}))
+    assert reply["error"]["code"] == "engine_error"
+    await _until(lambda: _is_empty(bus, worker.processing))
+    await asyncio.wait_for(worker.stop(grace=0), WAIT)
+
+
+async def test_an_idle_queue_does_not_delay_another_kind(
+    bus: Bus, make_worker: WorkerFactory
+) -> None:
+    engines = {kind: FakeEngine() for kind in ("llm", "stt", "image")}
+    # Fewer slots than kinds, and pops that wait long on empty queues.
+    await make_worker(engines, concurrency=1, poll_timeout=2.0, heartbeat_ttl=6.0)
+    for kind in ("image", "stt", "llm"):
+        reply = await asyncio.wait_for(_reply(bus, await _send(bus, kind, {})), 1.0)
+        assert reply["status"] == "ok"
 
 
 async def test_a_request_in_the_wrong_queue_is_refused(
@@ -192,14 +247,16 @@ async def test_start_requeues_the_list_of_a_crashed_worker(
     crashed = make_request_message("llm", {"orphan": True}, timeout=30)
     await bus.push(ai_processing("crashed-1"), json.dumps(crashed))
     await bus.push(ai_processing("crashed-1"), b"garbage")
+    await bus.push(ai_processing("crashed-1"), TOO_DEEP)
     live = make_request_message("llm", {"live": True}, timeout=30)
     await bus.push(ai_processing("alive-1"), json.dumps(live))
     await bus.set(ai_worker_alive("alive-1"), "alive-1", ttl=60)
 
     engine = FakeEngine()
-    await make_worker({"llm": engine})
-    assert (await _reply(bus, crashed["request_id"]))["status"] == "ok"
+    # The first heartbeat sweep is 20 s away: only start() can requeue in time.
+    await make_worker({"llm": engine}, heartbeat_ttl=60.0)
     assert await bus.length(ai_processing("crashed-1")) == 0
+    assert (await _reply(bus, crashed["request_id"]))["status"] == "ok"
     assert await bus.length(ai_processing("alive-1")) == 1
     assert engine.payloads == [{"orphan": True}]
 
