@@ -241,7 +241,11 @@ class RedisBus(Bus):
                 "list[tuple[bytes, dict[bytes, bytes]]]",
                 await self._client.xrange(log, min=f"({after_id}", max="+", count=count),
             )
-        return [LogEntry(entry_id.decode(), fields[_LOG_FIELD]) for entry_id, fields in entries]
+        # Another service may append entries of its own shape: they come back empty
+        # rather than failing the whole read.
+        return [
+            LogEntry(entry_id.decode(), fields.get(_LOG_FIELD, b"")) for entry_id, fields in entries
+        ]
 
     async def log_first_id(self, log: str) -> str | None:
         with translated():

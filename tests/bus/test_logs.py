@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from redis.asyncio import Redis
 
 from bus.base import Bus, BusError, LogEntry
+from bus.redis import RedisBus
 from tests.bus.conftest import Backend
 
 DAY = 86_400.0
@@ -104,3 +106,24 @@ async def test_a_malformed_after_id_is_a_bus_error(bus: Bus) -> None:
 
     with pytest.raises(BusError):
         await bus.log_after("log", "not-an-id", count=10)
+
+
+async def test_an_entry_of_another_shape_reads_back_empty(redis_url: str) -> None:
+    # Other services may XADD to the same logs; an entry without our field must
+    # not fail the read of the ones around it.
+    async with Redis.from_url(redis_url) as admin:
+        await admin.flushdb()
+        bus = RedisBus(redis_url)
+        await bus.connect()
+        try:
+            first = await bus.log_append("log", "ours", maxlen=10, retention=DAY)
+            foreign = (await admin.xadd("log", {"other": "shape"})).decode()
+            last = await bus.log_append("log", "ours again", maxlen=10, retention=DAY)
+
+            assert await bus.log_after("log", "0", count=10) == [
+                LogEntry(first, b"ours"),
+                LogEntry(foreign, b""),
+                LogEntry(last, b"ours again"),
+            ]
+        finally:
+            await bus.close()
