@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from bus.ai import AIRequester
@@ -49,7 +50,7 @@ class AIClient:
         self._data = data
         self._timeout = timeout
         self._clock = clock
-        self._catalog_context: tuple[Catalog, dict[str, Any]] | None = None
+        self._catalog_context: tuple[Catalog, orjson.Fragment] | None = None
 
     async def wait_for_response(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Send one ``kind`` request and return its raw ``ok`` result."""
@@ -95,24 +96,32 @@ class AIClient:
         return await self._data.active_events(self._clock())
 
     async def build_context(self, session: ConversationSession, catalog: Catalog) -> dict[str, Any]:
-        """The ``context`` of an ``llm`` request (``docs/ai-messages.md``)."""
+        """The ``context`` of an ``llm`` request (``docs/ai-messages.md``).
+
+        ``catalog`` is JSON already (an :class:`orjson.Fragment`), and
+        ``messages`` is the session's own list, not a copy: the request is
+        serialized before the turn, which holds the session, changes it.
+        """
+        order_history = await self.get_user_order_history(session.user_id)
+        active_events = await self.get_active_events()
         return {
-            "messages": [dict(message) for message in session.messages],
+            "messages": session.messages,
             "stage": session.stage.value,
             "order_state": session.order_state.to_dict(),
             "context_summary": session.get_context_summary(catalog),
             "order_state_summary": session.get_order_state_summary(catalog),
-            "order_history": await self.get_user_order_history(session.user_id),
-            "active_events": await self.get_active_events(),
+            "order_history": order_history,
+            "active_events": active_events,
             "catalog": self._catalog_as_context(catalog),
             "language": session.context.get("language"),
         }
 
-    def _catalog_as_context(self, catalog: Catalog) -> dict[str, Any]:
-        # The catalog is cached upstream and rarely changes: convert it once per version.
+    def _catalog_as_context(self, catalog: Catalog) -> orjson.Fragment:
+        # The catalog is cached upstream and rarely changes: serialize it once per
+        # version rather than with every request.
         cached = self._catalog_context
         if cached is None or cached[0] is not catalog:
-            cached = (catalog, catalog.to_ai_context())
+            cached = (catalog, orjson.Fragment(orjson.dumps(catalog.to_ai_context())))
             self._catalog_context = cached
         return cached[1]
 

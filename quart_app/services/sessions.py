@@ -18,13 +18,14 @@ answers only to that member (``owner`` is ``user:<id>``, a guest's ``guest``).
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+
+import orjson
 
 from bus.base import Bus, LockNotAcquired
 from bus.keys import voice_session, voice_session_lock
@@ -108,14 +109,14 @@ class SessionStore:
         if saved is not None and saved[0] == raw:
             return saved[1]
         try:
-            return ConversationSession.from_dict(json.loads(raw))
+            return ConversationSession.from_dict(orjson.loads(raw))
         except (ValueError, MalformedData) as error:
             log.warning("dropping unreadable session %s: %s", session_id, error)
             return None
 
     async def save(self, session: ConversationSession) -> None:
         """Store ``session`` and start its time to live again."""
-        data = json.dumps(session.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+        data = orjson.dumps(session.to_dict())
         self._saved.pop(session.session_id, None)
         await self._bus.set(voice_session(session.session_id), data, ttl=self._ttl)
         self._saved[session.session_id] = (data, session)
