@@ -17,19 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
-import tempfile
 import time
 from typing import Any, cast
 
 from quart import Quart, Response, websocket
 
-from config import load_settings
+from bench.common import bench_settings
 from quart_app import create_app
 from quart_app.realtime_lifecycle import get_websocket_manager
 
-SECRET = "bench-secret-key-that-is-long-enough-for-hs256"
 SAMPLE_ORDER: dict[str, Any] = {
     "order_id": "0123456789abcdef0123456789abcdef",
     "customer_id": "customer-1",
@@ -64,16 +61,7 @@ def sample_frame(sequence: int) -> str:
 
 def service_app() -> Quart:
     """The service as deployed on one node, heartbeats too slow to show up in a run."""
-    folder = os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="realtime-bench-")
-    settings = load_settings(
-        bus_url="memory://",
-        ai_worker="external",
-        database_url=f"sqlite+aiosqlite:///{folder}/bench.db",
-        media_dir=f"{folder}/media",
-        secret_key=SECRET,
-        log_level="WARNING",
-        heartbeat_interval=600,
-    )
+    settings = bench_settings("realtime-bench-", heartbeat_interval=600)
     app = create_app(settings)
 
     @app.post("/bench/broadcast")

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,8 +33,7 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.realtime_apps import SECRET
-from bench.voice_analyze import _wait_until_listening
+from bench.common import SECRET, free_port, wait_until_listening
 from quart_app.auth import mint_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,12 +115,6 @@ def servers(port: int) -> list[Server]:
             "service", _hypercorn("bench.realtime_apps:service_app()", port), "/api/ws", "service"
         ),
     ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _rss_kb(pid: int) -> int:
@@ -233,7 +225,7 @@ def _measure(server: Server, port: int, n: int, args: argparse.Namespace, folder
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_DIR": folder}
     with subprocess.Popen(server.command, cwd=ROOT, env=env) as process:
         try:
-            _wait_until_listening(port, process)
+            wait_until_listening(port, process)
             return asyncio.run(_run(server, port, process.pid, n, args))
         finally:
             process.terminate()
@@ -249,7 +241,7 @@ def main() -> None:
     results: list[Result] = []
     for n in args.connections:
         for index in range(3):
-            port = _free_port()
+            port = free_port()
             server = servers(port)[index]
             with tempfile.TemporaryDirectory(prefix="realtime-bench-") as folder:
                 results.append(_measure(server, port, n, args, folder))

@@ -7,7 +7,7 @@ conversation (its first request starts a session, the rest continue it), and
 reports requests/s and latency percentiles, and the service's ratio to the
 plain endpoint measured in the same run.
 
-    python bench/voice_analyze.py --connections 64 --seconds 10
+    python -m bench.voice_analyze --connections 64 --seconds 10
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.common import free_port, wait_until_listening
 
 ROOT = Path(__file__).resolve().parent.parent
 PATH = "/api/voice/analyze"
@@ -43,12 +44,6 @@ class Result:
     def percentile(self, fraction: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _request(
@@ -96,26 +91,13 @@ async def _load(name: str, port: int, connections: int, warmup: float, seconds: 
     return result
 
 
-def _wait_until_listening(port: int, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("hypercorn exited before listening")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("hypercorn did not start listening")
-
-
 def _measure(name: str, factory: str, args: argparse.Namespace, folder: str) -> Result:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_DIR": folder}
     command = [sys.executable, "-m", "hypercorn", "--bind", f"127.0.0.1:{port}", factory]
     with subprocess.Popen(command, cwd=ROOT, env=env) as server:
         try:
-            _wait_until_listening(port, server)
+            wait_until_listening(port, server)
             return asyncio.run(_load(name, port, args.connections, args.warmup, args.seconds))
         finally:
             server.terminate()

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import tempfile
 from collections.abc import AsyncGenerator
 
 from quart import Quart, Response, jsonify, request
 
+from bench.common import bench_settings
 from bus.ai import publish_result
 from bus.keys import ai_queue
-from config import load_settings
 from quart_app import create_app
 from quart_app.extensions import get_bus
 from quart_app.schemas.voice import VoiceInputRequest
@@ -33,15 +31,7 @@ ANSWER = {
 
 def analyze_app() -> Quart:
     """The service, answering every ``llm`` request at once."""
-    folder = os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="voice-bench-")
-    settings = load_settings(
-        bus_url="memory://",
-        ai_worker="external",
-        database_url=f"sqlite+aiosqlite:///{folder}/bench.db",
-        media_dir=f"{folder}/media",
-        secret_key="bench-secret-key-that-is-long-enough-for-hs256",
-        log_level="WARNING",
-    )
+    settings = bench_settings("voice-bench-")
     app = create_app(settings)
 
     @app.while_serving
