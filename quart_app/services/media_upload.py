@@ -18,7 +18,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 
 class CountingBody(Body):
-    """A body that refuses the request once more than its limit has arrived in total."""
+    """A body that refuses the request once more than its limit has arrived in total.
+
+    Past the limit, awaiting it or reading its next part raises
+    ``RequestEntityTooLarge`` (413), whether or not the client sent a
+    ``Content-Length``.
+    """
 
     def __init__(self, expected_content_length: int | None, max_content_length: int | None) -> None:
         super().__init__(expected_content_length, max_content_length)
@@ -32,6 +37,17 @@ class CountingBody(Body):
             self._data.clear()  # what came so far will never be read: free it now
             self.set_complete()
         super().append(data)
+
+    async def __anext__(self) -> bytes:
+        try:
+            return await super().__anext__()
+        except StopAsyncIteration:
+            # A reader already waiting when the limit passed is woken by the
+            # completion and sees a plain end of the body: the multipart parser
+            # would take the truncated upload for an empty form.
+            if self._must_raise is not None:
+                raise self._must_raise from None
+            raise
 
 
 def with_upload_limits(base: type[Request], limits: Mapping[str, int]) -> type[Request]:

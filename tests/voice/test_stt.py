@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from tests.voice.conftest import Backend, StartApp
 from tests.voice.responder import Responder, ok
 
 STT = "/api/voice/stt"
+CHUNK = 64 * 1024
 AUDIO = b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(256)) * 8
 
 
@@ -118,3 +120,46 @@ async def test_the_default_limit_takes_25_mib_not_30(
         await responder.stop()
 
     assert (accepted, refused, body["error"]["code"]) == (200, 413, "request_entity_too_large")
+
+
+
+async def post_chunked(client: QuartClient, audio: bytes) -> tuple[int, dict[str, Any]]:
+    """Stream a multipart upload of ``audio`` in 64 KiB parts, with no Content-Length."""
+    boundary = "chunked-upload-boundary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="audio"; filename="clip.wav"\r\n'
+        "Content-Type: audio/wav\r\n\r\n"
+    ).encode() + audio + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    async with client.request(STT, method="POST", headers=headers) as connection:
+        assert b"content-length" not in dict(connection.scope["headers"])
+        for start in range(0, len(body), CHUNK):
+            await connection.send(body[start : start + CHUNK])
+            # Lets the parser wait for the next part, as it does behind a real server.
+            await asyncio.sleep(0)
+        await connection.send_complete()
+    response = await connection.as_response()
+    return response.status_code, await response.get_json()
+
+
+async def test_a_chunked_upload_within_the_limit_is_transcribed(
+    stt_client: tuple[QuartClient, Responder],
+) -> None:
+    client, responder = stt_client
+
+    status, body = await post_chunked(client, AUDIO * 100)
+
+    assert (status, body["text"]) == (200, "two french dinners")
+    assert base64.b64decode(responder.seen["stt"][0]["payload"]["audio_b64"]) == AUDIO * 100
+
+
+async def test_a_chunked_upload_over_the_limit_is_413(
+    stt_client: tuple[QuartClient, Responder],
+) -> None:
+    client, responder = stt_client
+
+    status, body = await post_chunked(client, b"x" * (2 * MIB))
+
+    assert (status, body["error"]["code"]) == (413, "request_entity_too_large")
+    assert responder.seen["stt"] == []
