@@ -41,6 +41,13 @@ class AIResultError(BusError):
         self.message = message
 
 
+class MalformedAIResult(AIResultError):
+    """The AI Server's reply isn't a result envelope at all (code ``bad_result``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("bad_result", message)
+
+
 def make_request_message(
     kind: str, payload: dict[str, Any], *, timeout: float, clock: Callable[[], float] = time.time
 ) -> dict[str, Any]:
@@ -71,15 +78,16 @@ async def publish_result(bus: Bus, request_id: str, body: dict[str, Any]) -> Non
 
 
 def parse_result(request_id: str, raw: bytes) -> dict[str, Any]:
-    """The ``result`` of an ``ok`` reply; :class:`AIResultError` for anything else."""
+    """The ``result`` of an ``ok`` reply; :class:`AIResultError` for an ``error`` reply,
+    :class:`MalformedAIResult` for anything else."""
     try:
         reply = orjson.loads(raw)
     except orjson.JSONDecodeError:  # invalid UTF-8 included
-        raise AIResultError("bad_result", "the AI result is not valid JSON") from None
+        raise MalformedAIResult("the AI result is not valid JSON") from None
     if not isinstance(reply, dict):
-        raise AIResultError("bad_result", "the AI result is not a JSON object")
+        raise MalformedAIResult("the AI result is not a JSON object")
     if reply.get("request_id") != request_id:
-        raise AIResultError("bad_result", "the AI result answers another request")
+        raise MalformedAIResult("the AI result answers another request")
     status = reply.get("status")
     if status == "ok" and isinstance(reply.get("result"), dict):
         result: dict[str, Any] = reply["result"]
@@ -87,7 +95,7 @@ def parse_result(request_id: str, raw: bytes) -> dict[str, Any]:
     error = reply.get("error")
     if status == "error" and isinstance(error, dict):
         raise AIResultError(str(error.get("code", "ai_error")), str(error.get("message", "")))
-    raise AIResultError("bad_result", f"the AI result has no valid {status!r} body")
+    raise MalformedAIResult(f"the AI result has no valid {status!r} body")
 
 
 class AIRequester:

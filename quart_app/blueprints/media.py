@@ -20,7 +20,7 @@ async def generate_image(data: ImageGenerationRequest) -> tuple[GeneratedImage, 
     """Generate an image for ``prompt``, keep it, and say where it is served."""
     voice = get_voice()
     result = await voice.ai.send_image_request(data.prompt, aspect_ratio=data.aspect_ratio)
-    stored = await voice.media.save_image(result.image_b64)
+    stored = await voice.media.save_image(result.image_b64, aspect_ratio=data.aspect_ratio)
     return GeneratedImage(image_id=stored.image_id, image_path=stored.path), 201
 
 

@@ -19,9 +19,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
 )
+from pydantic_core import PydanticCustomError
 from quart_schema.pydantic import File
 
+from config import Settings
 from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY
 from domain.stages import Decision, Stage
 
@@ -30,6 +33,9 @@ MAX_REPLY_CHARS = 4000
 MAX_LIST_ITEMS = 10
 MAX_SHORT_CHARS = 500
 MAX_ANALYSIS_BYTES = 8192
+MAX_TRANSCRIPT_CHARS = "max_transcript_chars"
+"""The validation context's key for the longest ``transcript`` accepted."""
+DEFAULT_MAX_TRANSCRIPT_CHARS: int = Settings.model_fields["max_transcript_chars"].default
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$"
 
 
@@ -58,6 +64,18 @@ def _small_json(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+def _within_transcript_limit(value: str, info: ValidationInfo) -> str:
+    context = info.context or {}
+    limit: int = context.get(MAX_TRANSCRIPT_CHARS, DEFAULT_MAX_TRANSCRIPT_CHARS)
+    if len(value) > limit:
+        raise PydanticCustomError(
+            "string_too_long",
+            "String should have at most {max_length} characters",
+            {"max_length": limit},
+        )
+    return value
+
+
 ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_CHARS)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY, strict=True)]
@@ -74,11 +92,20 @@ class _Untrusted(BaseModel):
 
 # requests ------------------------------------------------------------------------------
 class VoiceInputRequest(BaseModel):
-    """``POST /api/voice/analyze``: one customer utterance, in a new or running session."""
+    """``POST /api/voice/analyze``: one customer utterance, in a new or running session.
+
+    ``transcript`` may be as long as the validation context's
+    ``max_transcript_chars`` (the ``MAX_TRANSCRIPT_CHARS`` setting), else the
+    setting's default, which the OpenAPI schema shows.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    transcript: str = Field(min_length=1, max_length=2000)
+    transcript: Annotated[
+        str,
+        Field(min_length=1, json_schema_extra={"maxLength": DEFAULT_MAX_TRANSCRIPT_CHARS}),
+        AfterValidator(_within_transcript_limit),
+    ]
     user_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     session_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
 
@@ -129,7 +156,7 @@ class LlmResult(_Untrusted):
     """An ``llm`` result: the fields of ``VoiceAnalysisResponse`` but ``session_id``."""
 
     intent: Annotated[Intent, BeforeValidator(_known_intent)] = Intent.UNKNOWN
-    confidence: float = Field(0.0, ge=0.0, le=1.0)
+    confidence: float = Field(0.0, ge=0.0, le=1.0, strict=True)
     response: str = Field(min_length=1, max_length=MAX_REPLY_CHARS)
     analysis: Annotated[dict[str, Any], AfterValidator(_small_json)] = Field(default_factory=dict)
     recommended_menu: MenuSuggestion | None = None

@@ -1,10 +1,10 @@
 """Generated images on disk under ``MEDIA_DIR``, checked before they are kept.
 
 The AI Server's bytes are untrusted: they must decode, fit ``max_bytes``, and
-be a PNG, JPEG or WebP that Pillow can verify. Files get random names and are
-written atomically (a temporary file renamed into place), so a reader never
-sees half an image; names are checked against one pattern before serving, so
-no path from a client reaches the file system.
+be a PNG, JPEG or WebP of the requested aspect ratio that Pillow can verify.
+Files get random names and are written atomically (a temporary file renamed
+into place), so a reader never sees half an image; names are checked against
+one pattern before serving, so no path from a client reaches the file system.
 """
 
 from __future__ import annotations
@@ -57,10 +57,14 @@ class MediaStore:
         self.directory = directory
         self._max_bytes = max_bytes
 
-    async def save_image(self, image_b64: str) -> StoredImage:
-        """Check the image and store it; :class:`BadAIResult` if it isn't one we accept."""
+    async def save_image(self, image_b64: str, *, aspect_ratio: str) -> StoredImage:
+        """Check the image and store it; :class:`BadAIResult` if it isn't one we accept.
+
+        ``aspect_ratio`` (``"width:height"``) is the one requested: an image of
+        another shape is refused.
+        """
         data = self._decode(image_b64)
-        extension = _image_extension(data)
+        extension = _image_extension(data, aspect_ratio)
         image_id = secrets.token_urlsafe(18)
         stored = StoredImage(image_id, f"{image_id}.{extension}")
         await asyncio.to_thread(self._write, stored.name, data)
@@ -92,8 +96,8 @@ class MediaStore:
             raise
 
 
-def _image_extension(data: bytes) -> str:
-    """The extension for ``data`` if Pillow verifies it as an allowed, sane image."""
+def _image_extension(data: bytes, aspect_ratio: str) -> str:
+    """The extension for ``data`` if Pillow verifies it as an allowed, sane image of that shape."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -107,6 +111,9 @@ def _image_extension(data: bytes) -> str:
         raise _bad(f"image format {image_format or 'unknown'} is not PNG, JPEG or WebP")
     if width * height > MAX_PIXELS:
         raise _bad(f"the image is {width}x{height}, too many pixels")
+    ratio_width, ratio_height = (int(part) for part in aspect_ratio.split(":"))
+    if width * ratio_height != height * ratio_width:
+        raise _bad(f"the image is {width}x{height}, not {aspect_ratio}")
     return EXTENSIONS[image_format]
 
 

@@ -1,7 +1,8 @@
 """How AI Server and bus failures reach a client (CONTRACT section 2).
 
 ``BusTimeout`` 504 ``ai_timeout``; ``AIResultError`` 502 ``ai_error`` (the AI's
-own code in ``details``); a result of the wrong shape 502 ``bad_ai_result``;
+own code in ``details``); a reply that isn't a result (``MalformedAIResult``) or
+a result of the wrong shape 502 ``bad_ai_result``;
 ``BusUnavailable`` 503 ``bus_unavailable``; ``BusOverloaded`` 503
 ``overloaded`` with ``Retry-After``.
 """
@@ -12,7 +13,7 @@ import logging
 
 from quart import Quart, Response
 
-from bus.ai import AIResultError
+from bus.ai import AIResultError, MalformedAIResult
 from bus.base import BusOverloaded, BusTimeout, BusUnavailable
 from quart_app.errors import error_response
 from quart_app.services.ai_client import BadAIResult
@@ -40,15 +41,15 @@ def register_voice_error_handlers(app: Quart) -> None:
             {"code": error.code},
         )
 
+    @app.errorhandler(MalformedAIResult)
+    async def _malformed(error: MalformedAIResult) -> Response:
+        log.warning("malformed AI Server reply: %s", error.message)
+        return _bad_ai_result("The AI Server's answer", [error.message])
+
     @app.errorhandler(BadAIResult)
     async def _bad_result(error: BadAIResult) -> Response:
         log.warning("%s", error)
-        return error_response(
-            502,
-            "bad_ai_result",
-            f"The AI Server's {error.kind} answer was malformed; nothing was changed.",
-            error.problems,
-        )
+        return _bad_ai_result(f"The AI Server's {error.kind} answer", error.problems)
 
     @app.errorhandler(BusUnavailable)
     async def _unavailable(error: BusUnavailable) -> Response:
@@ -62,3 +63,9 @@ def register_voice_error_handlers(app: Quart) -> None:
         )
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+def _bad_ai_result(what: str, problems: list[str]) -> Response:
+    return error_response(
+        502, "bad_ai_result", f"{what} was malformed; nothing was changed.", problems
+    )

@@ -9,7 +9,7 @@ import pytest
 from bus.base import BusUnavailable, Data
 from bus.memory import MemoryBus
 from tests.voice.conftest import Backend, StartApp, llm_answer
-from tests.voice.responder import Responder, error, never, ok, raw
+from tests.voice.responder import Answer, Responder, error, never, ok, raw
 from tests.voice.test_analyze import say
 
 
@@ -37,15 +37,34 @@ async def test_an_error_result_is_502_with_the_ai_code(
     assert "the model is loading" in body["error"]["message"]
 
 
-async def test_a_result_that_is_not_json_is_502(
-    backend: Backend, responder: Responder, start_app: StartApp
+def envelope(result_json: str) -> Answer:
+    """An ``ok`` reply whose ``result`` is ``result_json``, as it is (it may be invalid JSON)."""
+    return lambda request: (
+        f'{{"request_id": "{request["request_id"]}", "status": "ok", "result": {result_json}}}'
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(raw(b"\xff not json"), id="not-json"),
+        pytest.param(raw(b"[]"), id="not-an-object"),
+        pytest.param(envelope('{"response": "hi", "confidence": NaN}'), id="nan"),
+        pytest.param(envelope('{"response": "hi", "confidence": Infinity}'), id="infinity"),
+        pytest.param(envelope('"just text"'), id="no-result-object"),
+    ],
+)
+async def test_a_reply_that_is_no_valid_result_is_502_bad_ai_result(
+    backend: Backend, responder: Responder, start_app: StartApp, answer: Answer
 ) -> None:
     client = await start_app(backend.bus)
-    responder.script("llm", raw(b"\xff not json"))
+    responder.script("llm", answer)
 
     status, body = await say(client, "hello")
 
-    assert (status, body["error"]["code"]) == (502, "ai_error")
+    # The same code as a result of the wrong shape (below): both are malformed answers.
+    assert (status, body["error"]["code"]) == (502, "bad_ai_result")
+    assert body["error"]["details"]
 
 
 @pytest.mark.parametrize(
@@ -53,6 +72,8 @@ async def test_a_result_that_is_not_json_is_502(
     [
         pytest.param({"intent": "order"}, id="no-response"),
         pytest.param(llm_answer(confidence=1.5), id="confidence"),
+        pytest.param(llm_answer(confidence=True), id="confidence-bool"),
+        pytest.param(llm_answer(confidence="0.9"), id="confidence-text"),
         pytest.param(llm_answer(state="dessert"), id="state"),
         pytest.param(llm_answer(state_decision="maybe"), id="decision"),
         pytest.param(llm_answer(quantity=0), id="quantity-zero"),

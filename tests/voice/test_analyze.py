@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from quart.testing import QuartClient
 
 from tests.conftest import bearer
-from tests.voice.conftest import FakeVoiceData, llm_answer
+from tests.voice.conftest import Backend, FakeVoiceData, StartApp, llm_answer
 from tests.voice.responder import Responder, ok
 
 ANALYZE = "/api/voice/analyze"
@@ -157,3 +158,25 @@ async def test_bad_bodies_are_refused_before_the_ai_is_asked(
     broken = await client.post(ANALYZE, data=b"{", headers={"Content-Type": "application/json"})
     assert broken.status_code == 400
     assert responder.seen["llm"] == []
+
+
+@pytest.mark.parametrize("limit", [10, 3000])
+async def test_max_transcript_chars_bounds_the_transcript(
+    memory_backend: Backend, start_app: StartApp, limit: int
+) -> None:
+    responder = Responder(memory_backend.bus)
+    responder.default["llm"] = ok(llm_answer("Hello!"))
+    responder.start()
+    try:
+        client = await start_app(memory_backend.bus, max_transcript_chars=limit)
+        # Trimmed first: the spaces don't count.
+        ok_status, _ = await say(client, f"  {'x' * limit}  ")
+        status, body = await say(client, "x" * (limit + 1))
+    finally:
+        await responder.stop()
+
+    assert ok_status == 200
+    assert (status, body["error"]["code"]) == (422, "validation_error")
+    assert [detail["field"] for detail in body["error"]["details"]] == ["transcript"]
+    assert str(limit) in body["error"]["details"][0]["message"]
+    assert len(responder.seen["llm"]) == 1

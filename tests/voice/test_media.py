@@ -70,6 +70,8 @@ async def test_an_image_is_stored_and_served(
         pytest.param(image_result(b"<svg></svg>"), id="svg"),
         pytest.param(image_result(image_bytes("GIF")), id="gif"),
         pytest.param(image_result(image_bytes("BMP", (200, 200))), id="too-large"),
+        pytest.param(image_result(image_bytes("PNG", (16, 8))), id="not-square"),
+        pytest.param(image_result(image_bytes("WEBP", (8, 9))), id="almost-square"),
         pytest.param(image_result(image_bytes("PNG"), "image/gif"), id="declared-gif"),
         pytest.param({"mime_type": "image/png"}, id="no-image"),
     ],

@@ -122,15 +122,18 @@ async def test_the_default_limit_takes_25_mib_not_30(
     assert (accepted, refused, body["error"]["code"]) == (200, 413, "request_entity_too_large")
 
 
-
 async def post_chunked(client: QuartClient, audio: bytes) -> tuple[int, dict[str, Any]]:
     """Stream a multipart upload of ``audio`` in 64 KiB parts, with no Content-Length."""
     boundary = "chunked-upload-boundary"
     body = (
-        f"--{boundary}\r\n"
-        'Content-Disposition: form-data; name="audio"; filename="clip.wav"\r\n'
-        "Content-Type: audio/wav\r\n\r\n"
-    ).encode() + audio + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="audio"; filename="clip.wav"\r\n'
+            "Content-Type: audio/wav\r\n\r\n"
+        ).encode()
+        + audio
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
     async with client.request(STT, method="POST", headers=headers) as connection:
         assert b"content-length" not in dict(connection.scope["headers"])
@@ -162,4 +165,24 @@ async def test_a_chunked_upload_over_the_limit_is_413(
     status, body = await post_chunked(client, b"x" * (2 * MIB))
 
     assert (status, body["error"]["code"]) == (413, "request_entity_too_large")
+    assert responder.seen["stt"] == []
+
+
+@pytest.mark.parametrize(
+    "request_body",
+    [
+        pytest.param({"json": {"audio": "UklGRg=="}}, id="json"),
+        pytest.param({"form": {"language": "en"}}, id="urlencoded"),
+        pytest.param({"data": AUDIO, "headers": {"Content-Type": "audio/wav"}}, id="raw-audio"),
+    ],
+)
+async def test_a_body_that_is_not_multipart_is_415(
+    stt_client: tuple[QuartClient, Responder], request_body: dict[str, Any]
+) -> None:
+    client, responder = stt_client
+
+    response = await client.post(STT, **request_body)
+    body = await response.get_json()
+
+    assert (response.status_code, body["error"]["code"]) == (415, "unsupported_media_type")
     assert responder.seen["stt"] == []
