@@ -20,14 +20,16 @@ MAX_QUESTIONS = 10
 def proposal_from(result: LlmResult) -> TurnProposal:
     """The domain's view of what the AI proposes."""
     proposed = result.order_state
+    # An empty mapping proposes nothing: the domain would report one proposed
+    # before a menu as ignored, and the customer be asked to repeat themself.
     return TurnProposal(
         menu_code=proposed.menu_code,
         style_code=proposed.style_code,
         quantity=result.quantity if result.quantity is not None else proposed.quantity,
-        customizations=proposed.customizations,
+        customizations=proposed.customizations or None,
         menu_selection=result.menu_selection,
         style_selection=result.style_selection,
-        customization_overrides=result.customization_overrides,
+        customization_overrides=result.customization_overrides or None,
         state=result.state.value if result.state is not None else None,
         state_decision=result.state_decision.value if result.state_decision else None,
     )

@@ -1,8 +1,9 @@
 """Driving a conversation with the rules engine the way the service does.
 
 Each turn sends the session's ``messages``, ``stage`` and ``order_state``;
-``domain.turns.apply_turn`` applies the engine's proposal, exactly as the
-voice service will.
+the engine's result is read and turned into a proposal by the voice service's
+own code, and ``domain.turns.apply_turn`` applies it. The service itself runs
+this corpus end to end in ``tests/voice/test_dialogue_corpus.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 from ai_worker.engines.llm_rules import RulesLLMEngine
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
-from domain.turns import TurnProposal, apply_turn
+from domain.turns import apply_turn
+from quart_app.schemas.voice import LlmResult
+from quart_app.services.voice_reply import proposal_from
 from tests.ai_worker.catalog import CATALOG, llm_payload
 
 
@@ -26,24 +29,6 @@ class Conversation:
     cancelled: bool = False
     replies: list[dict[str, Any]] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)
-
-
-def proposal(result: dict[str, Any]) -> TurnProposal:
-    """The domain's view of an ``llm`` result."""
-    order = result["order_state"]
-    return TurnProposal(
-        menu_code=order["menu_code"],
-        style_code=order["style_code"],
-        quantity=order["quantity"],
-        # An empty mapping proposes nothing (the domain reports any mapping
-        # proposed before a menu as ignored).
-        customizations=order["customizations"] or None,
-        menu_selection=result["menu_selection"],
-        style_selection=result["style_selection"],
-        customization_overrides=result["customization_overrides"] or None,
-        state=result["state"],
-        state_decision=result["state_decision"],
-    )
 
 
 async def converse(
@@ -72,7 +57,7 @@ async def converse(
         talk.replies.append(result)
         session.add_message("user", line, now=0.0)
         session.add_message("assistant", result["response"], now=0.0)
-        outcome = apply_turn(session, proposal(result), catalog)
+        outcome = apply_turn(session, proposal_from(LlmResult.model_validate(result)), catalog)
         talk.ignored.extend(outcome.ignored)
         if outcome.place_order:
             session.complete("order-1")

@@ -180,3 +180,17 @@ async def test_max_transcript_chars_bounds_the_transcript(
     assert [detail["field"] for detail in body["error"]["details"]] == ["transcript"]
     assert str(limit) in body["error"]["details"][0]["message"]
     assert len(responder.seen["llm"]) == 1
+
+
+async def test_empty_customizations_before_a_menu_propose_nothing(
+    client: QuartClient, responder: Responder
+) -> None:
+    responder.script(
+        "llm",
+        ok(llm_answer("Hello!", order_state={"customizations": {}}, customization_overrides={})),
+    )
+
+    status, body = await say(client, "hello")
+
+    # Not "I couldn't take all of that": the AI proposed no customization.
+    assert (status, body["additional_questions"]) == (200, [])

@@ -6,11 +6,11 @@ import asyncio
 import base64
 import io
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from quart.datastructures import FileStorage
-from quart.testing import QuartClient
+from quart.testing import QuartClient, connections
 from werkzeug.datastructures import Headers
 
 from config.settings import MIB
@@ -135,7 +135,10 @@ async def post_chunked(client: QuartClient, audio: bytes) -> tuple[int, dict[str
         + f"\r\n--{boundary}--\r\n".encode()
     )
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-    async with client.request(STT, method="POST", headers=headers) as connection:
+    request = cast(
+        connections.TestHTTPConnection, client.request(STT, method="POST", headers=headers)
+    )
+    async with request as connection:
         assert b"content-length" not in dict(connection.scope["headers"])
         for start in range(0, len(body), CHUNK):
             await connection.send(body[start : start + CHUNK])
