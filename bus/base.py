@@ -201,7 +201,3 @@ class Bus(ABC):
     @abstractmethod
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
         """Entries with an id greater than ``after_id``, oldest first, at most ``count``."""
-
-    @abstractmethod
-    async def log_first_id(self, log: str) -> str | None:
-        """The oldest id still kept, or ``None`` for an empty log."""

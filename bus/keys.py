@@ -44,11 +44,6 @@ def voice_session_lock(session_id: str) -> str:
     return f"voice:lock:{session_id}"
 
 
-def idempotency(scope: str, key: str) -> str:
-    """Remembers the answer to a request carrying an ``Idempotency-Key``."""
-    return f"idem:{scope}:{key}"
-
-
 # Realtime notifications: every instance subscribes to this channel and delivers
 # to its own sockets. Message shape: see README ("Publishing notifications").
 WS_NOTIFY_CHANNEL = "ws:notify"

@@ -296,7 +296,3 @@ class MemoryBus(Bus):
         start = parse_id(after_id)
         entries = self._log(log)
         return entries.after(start, count) if entries else []
-
-    async def log_first_id(self, log: str) -> str | None:
-        entries = self._log(log)
-        return format_id(entries.ids[0]) if entries and entries.ids else None

@@ -246,8 +246,3 @@ class RedisBus(Bus):
         return [
             LogEntry(entry_id.decode(), fields.get(_LOG_FIELD, b"")) for entry_id, fields in entries
         ]
-
-    async def log_first_id(self, log: str) -> str | None:
-        with translated():
-            entries = cast("list[tuple[bytes, Any]]", await self._client.xrange(log, count=1))
-        return entries[0][0].decode() if entries else None

@@ -45,7 +45,6 @@ KO_SINO_NUMBERS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "
 # need a counter, since 네 alone means "yes" and 세 starts 세트.
 KO_STANDALONE_NUMBERS = ("하나", "둘", "셋", "넷", "다섯", "여섯", "일곱", "여덟", "아홉")
 KO_COUNTERS = r"(?:개|인분|세트|명|분|그릇|접시|잔|병|조각|장|set)"
-EN_DINNER_COUNTERS = ("dinners", "dinner", "sets", "people", "persons", "servings", "orders")
 
 _EN_NUM = "|".join(sorted(map(re.escape, EN_NUMBERS), key=len, reverse=True))
 _KO_NUM = "|".join(sorted(KO_NUMBERS, key=len, reverse=True))
