@@ -14,7 +14,7 @@ from quart_app.domain_errors import register_domain_error_handlers
 from quart_app.errors import register_error_handlers
 from quart_app.extensions import SETTINGS
 from quart_app.lifecycle import open_bus, open_database
-from quart_app.openapi import RequiredBodyOpenAPIProvider
+from quart_app.openapi import ContractOpenAPIProvider
 from quart_app.realtime_lifecycle import open_realtime
 from quart_app.request import ApiRequest
 
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
         info=Info(title=API_TITLE, version=API_VERSION),
         openapi_path="/openapi.json",
         security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"}},
-        openapi_provider_class=RequiredBodyOpenAPIProvider,
+        openapi_provider_class=ContractOpenAPIProvider,
     )
     register_error_handlers(app)
     register_domain_error_handlers(app)

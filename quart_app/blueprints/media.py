@@ -6,8 +6,9 @@ from quart import Blueprint, Response, send_from_directory
 from quart_schema import validate_request, validate_response
 
 from quart_app.errors import ApiError
+from quart_app.openapi import document_binary_response
 from quart_app.schemas.voice import GeneratedImage, ImageGenerationRequest
-from quart_app.services.media_store import content_type_of
+from quart_app.services.media_store import CONTENT_TYPES, content_type_of
 from quart_app.services.voice_runtime import get_voice
 
 bp = Blueprint("media", __name__)
@@ -25,6 +26,7 @@ async def generate_image(data: ImageGenerationRequest) -> tuple[GeneratedImage, 
 
 
 @bp.get("/media/<name>")
+@document_binary_response(*CONTENT_TYPES.values())
 async def media(name: str) -> Response:
     """A stored image, with its content type; only names this service gave out."""
     content_type = content_type_of(name)

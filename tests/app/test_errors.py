@@ -141,6 +141,26 @@ async def test_openapi_marks_validated_bodies_required(client: QuartClient) -> N
     assert "application/json" in body["content"]
 
 
+async def test_openapi_documents_the_error_body_on_every_operation(client: QuartClient) -> None:
+    spec = await (await client.get("/openapi.json")).get_json()
+    assert set(spec["components"]["schemas"]["ErrorDetail"]["required"]) == {
+        "code",
+        "message",
+        "details",
+    }
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            for status in ("4XX", "5XX"):
+                schema = operation["responses"][status]["content"]["application/json"]["schema"]
+                assert schema["properties"]["error"] == {"$ref": "#/components/schemas/ErrorDetail"}
+
+
+async def test_openapi_documents_media_as_images(client: QuartClient) -> None:
+    spec = await (await client.get("/openapi.json")).get_json()
+    answer = spec["paths"]["/media/{name}"]["get"]["responses"]["200"]
+    assert set(answer["content"]) == {"image/png", "image/jpeg", "image/webp"}
+
+
 @probe.websocket("/probe/ws-crash")
 async def websocket_crashes() -> None:
     raise RuntimeError("websocket internals")
