@@ -37,6 +37,8 @@ MAX_TRANSCRIPT_CHARS = "max_transcript_chars"
 """The validation context's key for the longest ``transcript`` accepted."""
 DEFAULT_MAX_TRANSCRIPT_CHARS: int = Settings.model_fields["max_transcript_chars"].default
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$"
+NOT_BLANK_PATTERN = r"\S"
+"""Schema pattern of a text trimmed before ``min_length`` counts: only whitespace is too short."""
 
 
 class Intent(StrEnum):
@@ -103,7 +105,13 @@ class VoiceInputRequest(BaseModel):
 
     transcript: Annotated[
         str,
-        Field(min_length=1, json_schema_extra={"maxLength": DEFAULT_MAX_TRANSCRIPT_CHARS}),
+        Field(
+            min_length=1,
+            json_schema_extra={
+                "maxLength": DEFAULT_MAX_TRANSCRIPT_CHARS,
+                "pattern": NOT_BLANK_PATTERN,
+            },
+        ),
         AfterValidator(_within_transcript_limit),
     ]
     user_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
@@ -128,7 +136,9 @@ class ImageGenerationRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
+    prompt: str = Field(
+        min_length=1, max_length=MAX_PROMPT_CHARS, json_schema_extra={"pattern": NOT_BLANK_PATTERN}
+    )
     aspect_ratio: Literal["1:1"] = "1:1"
 
 

@@ -160,6 +160,20 @@ async def test_bad_bodies_are_refused_before_the_ai_is_asked(
     assert responder.seen["llm"] == []
 
 
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [(ANALYZE, "transcript"), ("/api/customizations/generate-ai-image", "prompt")],
+)
+async def test_the_openapi_schema_refuses_blank_text(
+    memory_backend: Backend, start_app: StartApp, path: str, field: str
+) -> None:
+    """The text is trimmed before its length counts: the schema says it needs a non-space."""
+    client = await start_app(memory_backend.bus)
+    spec = await (await client.get("/openapi.json")).get_json()
+    body = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"][field]["pattern"] == r"\S"
+
+
 @pytest.mark.parametrize("limit", [10, 3000])
 async def test_max_transcript_chars_bounds_the_transcript(
     memory_backend: Backend, start_app: StartApp, limit: int

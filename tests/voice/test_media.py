@@ -92,7 +92,13 @@ async def test_a_bad_image_is_502_and_nothing_is_stored(
 
 @pytest.mark.parametrize(
     "body",
-    [{"prompt": ""}, {"prompt": "x" * 501}, {"prompt": "cake", "aspect_ratio": "16:9"}, {}],
+    [
+        {"prompt": ""},
+        {"prompt": " \t "},
+        {"prompt": "x" * 501},
+        {"prompt": "cake", "aspect_ratio": "16:9"},
+        {},
+    ],
 )
 async def test_a_bad_image_request_is_422(
     media_client: tuple[QuartClient, Responder], body: dict[str, Any]
