@@ -49,7 +49,16 @@ class OrderItemRequest(BaseModel):
 class PlaceOrderRequest(BaseModel):
     """``{"items": [...]}`` or ``{"session_id": ...}``, exactly one of them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # _one_source's rule, in the OpenAPI schema: exactly one of them is not null.
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["items"], "properties": {"items": {"type": "array"}}},
+                {"required": ["session_id"], "properties": {"session_id": {"type": "string"}}},
+            ]
+        },
+    )
 
     items: (
         Annotated[list[OrderItemRequest], Field(min_length=1, max_length=MAX_ORDER_ITEMS)] | None

@@ -80,6 +80,18 @@ async def test_bad_items_are_422_naming_the_field(
     assert field in [detail["field"] for detail in error["error"]["details"]]
 
 
+async def test_the_openapi_schema_asks_for_items_or_session_id(data_client: QuartClient) -> None:
+    spec = await (await data_client.get("/openapi.json")).get_json()
+    body = spec["paths"]["/api/orders"]["post"]["requestBody"]["content"]["application/json"]
+    choices = body["schema"]["oneOf"]
+    assert [choice["required"] for choice in choices] == [["items"], ["session_id"]]
+    # A null member doesn't count as given, as for the model.
+    assert [choice["properties"] for choice in choices] == [
+        {"items": {"type": "array"}},
+        {"session_id": {"type": "string"}},
+    ]
+
+
 async def test_a_retried_request_returns_the_same_order(data_client: QuartClient) -> None:
     first = await _place(data_client, {"items": [ITEM]}, **{"Idempotency-Key": "abc-1"})
     again = await _place(data_client, {"items": [ITEM]}, **{"Idempotency-Key": "abc-1"})
