@@ -1,8 +1,9 @@
 """How AI Server and bus failures reach a client (CONTRACT section 2).
 
 ``BusTimeout`` 504 ``ai_timeout``; ``AIResultError`` 502 ``ai_error`` (the AI's
-own code in ``details``); a reply that isn't a result (``MalformedAIResult``) or
-a result of the wrong shape 502 ``bad_ai_result``;
+own code in ``details``), or 422 with the AI's code when that code blames what
+the client sent (``bad_audio``: audio that doesn't decode); a reply that isn't
+a result (``MalformedAIResult``) or a result of the wrong shape 502 ``bad_ai_result``;
 ``BusUnavailable`` 503 ``bus_unavailable``; ``BusOverloaded`` 503
 ``overloaded`` with ``Retry-After``.
 """
@@ -21,6 +22,8 @@ from quart_app.services.ai_client import BadAIResult
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 1
+CLIENT_INPUT_ERRORS = {"bad_audio": "audio"}
+"""AI error codes caused by the client's input, and the request field each blames."""
 
 
 def register_voice_error_handlers(app: Quart) -> None:
@@ -33,6 +36,15 @@ def register_voice_error_handlers(app: Quart) -> None:
 
     @app.errorhandler(AIResultError)
     async def _ai_error(error: AIResultError) -> Response:
+        field = CLIENT_INPUT_ERRORS.get(error.code)
+        if field is not None:
+            message = error.message or error.code
+            return error_response(
+                422,
+                error.code,
+                f"The {field} could not be used: {message}",
+                [{"field": field, "message": message, "type": error.code}],
+            )
         log.warning("AI Server error result: %s", error)
         return error_response(
             502,

@@ -15,7 +15,7 @@ from werkzeug.datastructures import Headers
 
 from config.settings import MIB
 from tests.voice.conftest import Backend, StartApp
-from tests.voice.responder import Responder, ok
+from tests.voice.responder import Responder, error, ok
 
 STT = "/api/voice/stt"
 CHUNK = 64 * 1024
@@ -103,6 +103,21 @@ async def test_bad_uploads_are_refused(
 
     assert (got, body["error"]["code"]) == (status, code)
     assert responder.seen["stt"] == []
+
+
+async def test_audio_the_ai_server_cannot_decode_is_422(
+    stt_client: tuple[QuartClient, Responder],
+) -> None:
+    client, responder = stt_client
+    responder.scripts["stt"].clear()
+    responder.script("stt", error("bad_audio", "the file has no audio stream"))
+
+    status, body = await post(client, audio=upload(b"\x89PNG not audio", "audio/mpeg"))
+
+    assert (status, body["error"]["code"]) == (422, "bad_audio")
+    assert body["error"]["details"] == [
+        {"field": "audio", "message": "the file has no audio stream", "type": "bad_audio"}
+    ]
 
 
 @pytest.mark.slow
