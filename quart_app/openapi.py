@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from quart_schema import OpenAPIProvider
@@ -13,6 +13,8 @@ from werkzeug.routing import Rule
 from quart_app.schemas.errors import ErrorResponse
 
 BINARY_RESPONSE_ATTRIBUTE = "_openapi_binary_media_types"
+PART_TYPES_ATTRIBUTE = "_openapi_part_media_types"
+MULTIPART = "multipart/form-data"
 ERROR_STATUS_RANGES = ("4XX", "5XX")
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -23,9 +25,17 @@ def document_binary_response(*media_types: str) -> Callable[[_F], _F]:
 
     quart-schema documents only model (JSON) answers.
     """
+    return _marked(BINARY_RESPONSE_ATTRIBUTE, media_types)
 
+
+def document_part_types(**media_types: Iterable[str]) -> Callable[[_F], _F]:
+    """Document the content types each named part of the view's multipart body may have."""
+    return _marked(PART_TYPES_ATTRIBUTE, media_types)
+
+
+def _marked(attribute: str, value: object) -> Callable[[_F], _F]:
     def decorator(view: _F) -> _F:
-        setattr(view, BINARY_RESPONSE_ATTRIBUTE, media_types)
+        setattr(view, attribute, value)
         return view
 
     return decorator
@@ -52,8 +62,14 @@ class ContractOpenAPIProvider(OpenAPIProvider):
         error, definitions = self.build_response_object(ErrorResponse, None)
         view = self._app.view_functions[rule.endpoint]
         media_types: tuple[str, ...] = getattr(view, BINARY_RESPONSE_ATTRIBUTE, ())
+        part_types: dict[str, Iterable[str]] = getattr(view, PART_TYPES_ATTRIBUTE, {})
         for operations in paths.values():
             for operation in operations.values():
+                if part_types:
+                    operation["requestBody"]["content"][MULTIPART]["encoding"] = {
+                        name: {"contentType": ", ".join(sorted(types))}
+                        for name, types in part_types.items()
+                    }
                 # quart-schema keys statuses by int; sorted JSON keys can't mix them with "4XX".
                 responses = {
                     str(status): answer for status, answer in operation["responses"].items()

@@ -20,6 +20,7 @@ from quart_schema import (
 from quart_app.auth import optional_principal
 from quart_app.errors import ApiError
 from quart_app.extensions import get_settings
+from quart_app.openapi import MULTIPART, document_part_types
 from quart_app.schemas.voice import (
     MAX_TRANSCRIPT_CHARS,
     SpeechText,
@@ -27,13 +28,12 @@ from quart_app.schemas.voice import (
     VoiceAnalysisResponse,
     VoiceInputRequest,
 )
-from quart_app.services.voice_audio import read_audio
+from quart_app.services.voice_audio import AUDIO_TYPES, read_audio
 from quart_app.services.voice_runtime import get_voice
 
 bp = Blueprint("voice", __name__, url_prefix="/api/voice")
 
 STT_PATH = "/api/voice/stt"
-MULTIPART = "multipart/form-data"
 
 _T = TypeVar("_T")
 
@@ -76,6 +76,7 @@ def _multipart_only(view: Callable[..., Awaitable[_T]]) -> Callable[..., Awaitab
 @bp.post("/stt")
 @_multipart_only
 @validate_request(SpeechUpload, source=DataSource.FORM_MULTIPART)
+@document_part_types(audio=AUDIO_TYPES)
 @validate_response(SpeechText)
 async def speech_to_text(data: SpeechUpload) -> SpeechText:
     """Transcribe the uploaded ``audio`` (25 MiB at most) in ``language`` or a detected one."""

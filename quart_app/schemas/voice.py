@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 from quart_schema.pydantic import File
@@ -125,10 +126,17 @@ class SpeechUpload(BaseModel):
     message rather than a generic validation error.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        arbitrary_types_allowed=True, json_schema_extra={"required": ["audio"]}
+    )
 
-    audio: File | None = None
-    language: Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)] | None = None
+    # The schemas say what a client sends: a form has no null, and the file is needed.
+    audio: Annotated[File | None, WithJsonSchema({"type": "string", "format": "binary"})] = None
+    language: Annotated[
+        str | None,
+        StringConstraints(pattern=LANGUAGE_PATTERN),
+        WithJsonSchema({"type": "string", "pattern": LANGUAGE_PATTERN}),
+    ] = None
 
 
 class ImageGenerationRequest(BaseModel):

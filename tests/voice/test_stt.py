@@ -14,6 +14,7 @@ from quart.testing import QuartClient, connections
 from werkzeug.datastructures import Headers
 
 from config.settings import MIB
+from quart_app.services.voice_audio import AUDIO_TYPES
 from tests.voice.conftest import Backend, StartApp
 from tests.voice.responder import Responder, error, ok
 
@@ -103,6 +104,20 @@ async def test_bad_uploads_are_refused(
 
     assert (got, body["error"]["code"]) == (status, code)
     assert responder.seen["stt"] == []
+
+
+async def test_the_openapi_schema_asks_for_an_audio_file_of_an_accepted_type(
+    stt_client: tuple[QuartClient, Responder],
+) -> None:
+    client, _ = stt_client
+    spec = await (await client.get("/openapi.json")).get_json()
+    form = spec["paths"][STT]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert form["schema"]["required"] == ["audio"]
+    # A form has no null: each part is a file or a string.
+    assert form["schema"]["properties"]["audio"]["format"] == "binary"
+    assert form["schema"]["properties"]["language"]["type"] == "string"
+    accepted = form["encoding"]["audio"]["contentType"].split(", ")
+    assert set(accepted) == AUDIO_TYPES
 
 
 async def test_audio_the_ai_server_cannot_decode_is_422(
