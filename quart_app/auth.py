@@ -18,7 +18,7 @@ import jwt
 from quart import g, request
 
 from domain.orders import STAFF_ROLES, Role
-from quart_app.errors import ApiError
+from quart_app.errors import ApiError, as_sentence
 from quart_app.extensions import get_settings
 from quart_app.models.base import NO_CONTROL_CHARACTERS, USER_ID_LENGTH
 
@@ -105,7 +105,7 @@ def optional_principal() -> Principal | None:
         try:
             principal = decode_token(secret, token.strip())
         except InvalidToken as error:
-            raise _unauthorized(str(error).capitalize() + ".") from None
+            raise _unauthorized(as_sentence(str(error))) from None
     g.principal = principal
     return principal
 

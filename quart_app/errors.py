@@ -44,6 +44,11 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     return response
 
 
+def as_sentence(message: str) -> str:
+    """``message`` with a capital first letter and a full stop, the rest untouched."""
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
 def validation_details(error: ValidationError) -> list[dict[str, Any]]:
     """Pydantic errors as ``[{"field": "a.b", "message": ..., "type": ...}]``."""
     return [

@@ -30,16 +30,15 @@ class ApiRequest(Request):
         try:
             return await super().get_json(force=force, silent=silent, cache=cache)
         except UnicodeDecodeError as error:
-            if silent:
-                return None
-            raise ApiError(
+            failure = ApiError(
                 400, "invalid_encoding", "The request body is not valid UTF-8.", str(error)
-            ) from None
+            )
         except RecursionError:
             # A few KB of "[[[[..." exhausts the parser's stack; it is not a ValueError.
-            if silent:
-                return None
-            raise ApiError(400, "invalid_json", "The request body is nested too deeply.") from None
+            failure = ApiError(400, "invalid_json", "The request body is nested too deeply.")
+        if silent:
+            return None
+        raise failure
 
     def on_json_loading_failed(self, error: Exception) -> Any:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.", str(error))

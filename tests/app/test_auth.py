@@ -135,3 +135,11 @@ async def test_guest_passes_where_a_token_is_optional(client: QuartClient) -> No
     assert await (await client.get("/guarded/anyone")).get_json() == {"user": None}
     response = await client.get("/guarded/anyone", headers=bearer("c9", "customer"))
     assert await response.get_json() == {"user": "c9"}
+
+
+async def test_a_refusal_keeps_the_reasons_own_capitals(client: QuartClient) -> None:
+    forged = mint_token("another-key-" * 4, "1", "cook")
+    response = await client.get("/guarded/staff", headers={"Authorization": f"Bearer {forged}"})
+    assert (await response.get_json())["error"]["message"] == (
+        "The token is not valid: Signature verification failed."
+    )
