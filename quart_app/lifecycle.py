@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from quart import Quart
+from sqlalchemy.engine import make_url
 
 from bus import Bus, make_bus
 from config import Settings
@@ -80,8 +81,6 @@ def open_database(app: Quart, settings: Settings) -> None:
 
 
 def _without_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # a bus URL SQLAlchemy can't parse: show only its scheme
