@@ -71,9 +71,9 @@ async def totals(bus: Bus) -> dict[str, Any]:
     """Counts summed over every instance whose key is live."""
     by_role = dict.fromkeys((role.value for role in Role), 0)
     total, instances, users = 0, 0, set[str]()
-    for key in await bus.scan(keys.WS_INSTANCE_STATS_PATTERN):
-        raw = await bus.get(key)
-        if raw is None:  # expired between SCAN and GET
+    found = await bus.scan(keys.WS_INSTANCE_STATS_PATTERN)
+    for key, raw in zip(found, await bus.get_many(*found), strict=True):
+        if raw is None:  # expired between SCAN and MGET
             continue
         try:
             count, roles, user_ids = _parse(raw)
