@@ -16,7 +16,6 @@ the same shape, so the clients see frames of the same size from all three.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
 from typing import Any, cast
@@ -26,6 +25,7 @@ from quart import Quart, Response, websocket
 from bench.common import bench_settings
 from quart_app import create_app
 from quart_app.realtime_lifecycle import get_websocket_manager
+from quart_app.services import realtime_frames as frames
 
 SAMPLE_ORDER: dict[str, Any] = {
     "order_id": "0123456789abcdef0123456789abcdef",
@@ -53,10 +53,7 @@ SAMPLE_ORDER: dict[str, Any] = {
 
 def sample_frame(sequence: int) -> str:
     """An ``order.created`` frame like the service's, raised now."""
-    return json.dumps(
-        {"type": "order.created", "id": f"{sequence}-0", "ts": time.time(), "data": SAMPLE_ORDER},
-        separators=(",", ":"),
-    )
+    return frames.notification("order.created", f"{sequence}-0", time.time(), SAMPLE_ORDER)
 
 
 def service_app() -> Quart:
