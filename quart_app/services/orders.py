@@ -191,8 +191,7 @@ class OrderService:
             check(await _order(session, order_id))
         raise OrderConflict("the order changed meanwhile; read it again and retry")
 
-    async def _announce(self, signal: NamedSignal, **kwargs: Any) -> None:
-        order = cast("OrderResponse", kwargs.pop("order"))
+    async def _announce(self, signal: NamedSignal, order: OrderResponse, **kwargs: Any) -> None:
         await announce(signal, self._app, order=order.model_dump(mode="json"), **kwargs)
 
 
