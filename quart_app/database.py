@@ -33,10 +33,10 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = make_url(url)
-        if self.url.get_backend_name() == "sqlite":
+        if self.is_sqlite:
             _ensure_sqlite_folder(self.url.database)
         self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True)
-        if self.url.get_backend_name() == "sqlite":
+        if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
 
