@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from bus.ai import AIRequester
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
+from quart_app.errors import validation_details
 from quart_app.schemas.voice import ImageResult, LlmResult, SttResult
 from quart_app.services.voice_data import EMPTY_HISTORY, VoiceData
 
@@ -131,7 +132,6 @@ def _read(kind: str, model: type[_Result], raw: dict[str, Any]) -> _Result:
         return model.model_validate(raw)
     except ValidationError as error:
         problems = [
-            f"{'.'.join(str(part) for part in item['loc']) or 'result'}: {item['msg']}"
-            for item in error.errors(include_url=False, include_input=False)
+            f"{item['field'] or 'result'}: {item['message']}" for item in validation_details(error)
         ]
         raise BadAIResult(kind, problems) from None
