@@ -51,7 +51,7 @@ STYLES: tuple[tuple[str, str, str, int, str, str], ...] = (
     ),
 )
 
-ALL_STYLES = ("simple", "grand", "deluxe")
+ALL_STYLES = tuple(code for code, *_ in STYLES)
 
 MENUS: tuple[tuple[str, str, str, str, str, int, dict[str, int], tuple[str, ...]], ...] = (
     # code, names, descriptions, price, default ingredients per dinner, allowed styles
