@@ -97,7 +97,6 @@ class CatalogService:
 def build_snapshot(menus: Sequence[Menu], styles: Sequence[Style]) -> CatalogSnapshot:
     """The snapshot of these rows (menus in catalog order, with ingredients and styles loaded)."""
     catalog = Catalog(menus=tuple(_catalog_menu(menu) for menu in menus))
-    allowed_by = {style.code: [m.code for m in menus if style in m.styles] for style in styles}
     document = {
         "currency": CURRENCY,
         "menus": [
@@ -112,7 +111,7 @@ def build_snapshot(menus: Sequence[Menu], styles: Sequence[Style]) -> CatalogSna
                 "description": style.description_en,
                 "description_ko": style.description,
                 "price_delta": style.price_delta,
-                "menu_codes": allowed_by[style.code],
+                "menu_codes": [menu.code for menu in menus if style in menu.styles],
             }
             for style in styles
         ],
