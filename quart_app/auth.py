@@ -19,7 +19,7 @@ from quart import g, request
 
 from domain.orders import STAFF_ROLES, Role
 from quart_app.errors import ApiError, as_sentence
-from quart_app.extensions import get_settings
+from quart_app.extensions import get_secret_key
 from quart_app.models.base import NO_CONTROL_CHARACTERS, USER_ID_LENGTH
 
 ALGORITHM = "HS256"
@@ -99,11 +99,8 @@ def optional_principal() -> Principal | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized("Use 'Authorization: Bearer <token>'.")
-        secret = get_settings().secret_key
-        if secret is None:  # create_app always sets one
-            raise RuntimeError("SECRET_KEY is missing")
         try:
-            principal = decode_token(secret, token.strip())
+            principal = decode_token(get_secret_key(), token.strip())
         except InvalidToken as error:
             raise _unauthorized(as_sentence(str(error))) from None
     g.principal = principal

@@ -16,7 +16,8 @@ BUS = "bus"
 DATABASE = "database"
 
 
-def _get(name: str) -> Any:
+def get_extension(name: str) -> Any:
+    """What the app keeps under ``name`` while it serves; a clear error when it does not."""
     try:
         return current_app.extensions[name]
     except KeyError:
@@ -27,14 +28,22 @@ def _get(name: str) -> Any:
 
 def get_settings() -> Settings:
     """The settings this app was built with."""
-    return cast("Settings", _get(SETTINGS))
+    return cast("Settings", get_extension(SETTINGS))
+
+
+def get_secret_key() -> str:
+    """The JWT key (``create_app`` always sets one, generating it in development)."""
+    secret = get_settings().secret_key
+    if secret is None:
+        raise RuntimeError("SECRET_KEY is missing: build the app with create_app()")
+    return secret
 
 
 def get_bus() -> Bus:
     """The app's open bus."""
-    return cast("Bus", _get(BUS))
+    return cast("Bus", get_extension(BUS))
 
 
 def get_database() -> Database:
     """The app's open database."""
-    return cast("Database", _get(DATABASE))
+    return cast("Database", get_extension(DATABASE))

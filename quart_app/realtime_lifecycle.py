@@ -6,10 +6,10 @@ import logging
 from collections.abc import AsyncGenerator
 from typing import cast
 
-from quart import Quart, current_app
+from quart import Quart
 
 from config import Settings
-from quart_app.extensions import BUS
+from quart_app.extensions import BUS, get_extension
 from quart_app.services.order_notifications import connect_order_events
 from quart_app.services.websocket_manager import WebSocketManager
 
@@ -41,10 +41,4 @@ def open_realtime(app: Quart, settings: Settings) -> None:
 
 def get_websocket_manager() -> WebSocketManager:
     """The current app's manager (while it serves)."""
-    try:
-        return cast(WebSocketManager, current_app.extensions[WEBSOCKET_MANAGER])
-    except KeyError:
-        raise RuntimeError(
-            "the WebSocket manager is not running: serve the app under hypercorn or "
-            "`app.test_app()`"
-        ) from None
+    return cast(WebSocketManager, get_extension(WEBSOCKET_MANAGER))

@@ -16,7 +16,7 @@ from quart import Blueprint, websocket
 from quart_schema import validate_response
 
 from quart_app.auth import Principal, require_manager
-from quart_app.extensions import get_bus, get_settings
+from quart_app.extensions import get_bus, get_secret_key, get_settings
 from quart_app.realtime_lifecycle import get_websocket_manager
 from quart_app.schemas.ws import AuthFrame, WsStats
 from quart_app.services import realtime_frames as frames
@@ -58,9 +58,7 @@ async def notifications() -> None:
 
 async def _authenticate() -> tuple[AuthFrame, Principal] | None:
     settings = get_settings()
-    secret = settings.secret_key
-    if secret is None:  # create_app always sets one
-        raise RuntimeError("SECRET_KEY is missing")
+    secret = get_secret_key()
     try:
         raw = await asyncio.wait_for(websocket.receive(), settings.ws_auth_timeout)
         return authenticate(raw, secret, settings.ws_max_message_bytes)

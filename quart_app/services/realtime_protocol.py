@@ -7,6 +7,7 @@ import json
 from pydantic import ValidationError
 
 from quart_app.auth import InvalidToken, Principal, decode_token
+from quart_app.errors import as_sentence
 from quart_app.schemas.ws import AuthFrame
 from quart_app.services import realtime_frames as frames
 
@@ -36,7 +37,7 @@ def authenticate(raw: str | bytes, secret: str, max_bytes: int) -> tuple[AuthFra
     try:
         principal = decode_token(secret, auth.token)
     except InvalidToken as error:
-        raise AuthRejected(str(error).capitalize() + ".") from None
+        raise AuthRejected(as_sentence(str(error))) from None
     if (principal.user_id, principal.role) != (auth.user_id, auth.user_type):
         raise AuthRejected("user_id and user_type must match the token.")
     return auth, principal
