@@ -7,20 +7,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ai_worker.errors import BadRequest
-
-STAGES = (
-    "greeting",
-    "menu_selection",
-    "style_selection",
-    "customization",
-    "confirmation",
-    "completed",
-)
-Stage = Literal[
-    "greeting", "menu_selection", "style_selection", "customization", "confirmation", "completed"
-]
-Decision = Literal["stay", "advance", "back", "confirm", "cancel"]
-
+from domain.stages import Decision, Stage
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -43,7 +30,7 @@ class ImagePayload(_Lenient):
 
 class LlmContext(_Lenient):
     messages: list[dict[str, Any]] = Field(default_factory=list)
-    stage: Stage = "greeting"
+    stage: Stage = Stage.GREETING
     order_state: dict[str, Any] = Field(default_factory=dict)
     order_history: dict[str, Any] = Field(default_factory=dict)
     active_events: list[dict[str, Any]] = Field(default_factory=list)
@@ -87,7 +74,7 @@ class LlmResult(_Lenient):
     additional_questions: list[str] = Field(default_factory=list)
     order_state: OrderState = Field(default_factory=lambda: OrderState())
     state: Stage
-    state_decision: Decision = "stay"
+    state_decision: Decision = Decision.STAY
     menu_selection: int | None = None
     style_selection: int | None = None
     quantity: int | None = None

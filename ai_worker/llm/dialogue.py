@@ -14,17 +14,18 @@ from typing import Any
 from ai_worker.llm.recommend import Recommendation, recommendations, usual_order
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.understanding import Change, Understanding, understand
-from ai_worker.schemas import STAGES, LlmPayload
+from ai_worker.schemas import LlmPayload
 from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY, Catalog, Menu
 from domain.draft import OrderDraft
+from domain.stages import STAGE_ORDER, Stage
 
-GREETING, MENU, STYLE, CUSTOM, CONFIRM, COMPLETED = STAGES
+GREETING, MENU, STYLE, CUSTOM, CONFIRM, COMPLETED = STAGE_ORDER
 
 
 @dataclass(slots=True)
 class _Turn:
     intent: str
-    state: str
+    state: Stage
     lines: list[str] = field(default_factory=list)
     confidence: float = 0.9
     decision: str | None = None
@@ -35,7 +36,7 @@ class _Turn:
 class _Conversation:
     """What a turn reads: the request, parsed, and the sentences to answer with."""
 
-    stage: str
+    stage: Stage
     draft: OrderDraft
     heard: Understanding
     catalog: Catalog
@@ -100,7 +101,7 @@ def _decide(talk: _Conversation) -> tuple[OrderDraft, _Turn]:
     if "cancel" in heard.flags:
         return talk.draft, _Turn("cancel", stage, [say("cancelled")], 0.95, "cancel")
     if "back" in heard.flags and not heard.has_order_details:
-        target = STAGES[max(STAGES.index(stage) - 1, 0)]
+        target = STAGE_ORDER[max(STAGE_ORDER.index(stage) - 1, 0)]
         return talk.draft, _Turn("back", target, [say("back")])
     if "detail_inquiry" in heard.flags:
         return talk.draft, _inquiry(talk)
@@ -127,7 +128,7 @@ def _decide(talk: _Conversation) -> tuple[OrderDraft, _Turn]:
         return draft, _inquiry(talk)
     if "change_menu" in heard.flags and stage != GREETING:
         return draft, _Turn("change", MENU, [say("change")])
-    if "change_style" in heard.flags and draft.menu_code and STAGES.index(stage) > 1:
+    if "change_style" in heard.flags and draft.menu_code and STAGE_ORDER.index(stage) > 1:
         return draft, _Turn("change", STYLE, [say("change")])
     if "greeting" in heard.flags:
         return draft, _Turn("greeting", MENU if stage == GREETING else stage, [say("welcome")])
@@ -221,7 +222,7 @@ def _apply_change(talk: _Conversation, menu: Menu, draft: OrderDraft, change: Ch
     draft.customizations[item.code] = min(max(wanted, 0), MAX_INGREDIENT_QUANTITY)
 
 
-def _stage_after_update(talk: _Conversation, draft: OrderDraft) -> str:
+def _stage_after_update(talk: _Conversation, draft: OrderDraft) -> Stage:
     if draft.menu_code is None:
         return MENU
     if draft.style_code is None:
@@ -258,7 +259,7 @@ def _accepted_recommendation(talk: _Conversation) -> str | None:
     return None
 
 
-def _question(talk: _Conversation, state: str, draft: OrderDraft) -> str | None:
+def _question(talk: _Conversation, state: Stage, draft: OrderDraft) -> str | None:
     replies = talk.replies
     menu = talk.catalog.find_menu(draft.menu_code or "")
     if state in (GREETING, MENU):
@@ -303,8 +304,8 @@ def _suggestion(replies: Replies, item: Recommendation) -> dict[str, Any]:
     }
 
 
-def _movement(before: str, after: str) -> str:
-    step = STAGES.index(after) - STAGES.index(before)
+def _movement(before: Stage, after: Stage) -> str:
+    step = STAGE_ORDER.index(after) - STAGE_ORDER.index(before)
     return "advance" if step > 0 else "back" if step < 0 else "stay"
 
 
