@@ -11,7 +11,7 @@ import re
 from quart import Quart, Response
 
 from domain.errors import CatalogError, IllegalOrderTransition, RoleNotAllowed
-from quart_app.errors import error_response
+from quart_app.errors import as_sentence, error_response
 from quart_app.services.order_errors import (
     IdempotencyConflict,
     InvalidOrderItem,
@@ -28,11 +28,11 @@ def register_domain_error_handlers(app: Quart) -> None:
 
     @app.errorhandler(IllegalOrderTransition)
     async def _illegal(error: IllegalOrderTransition) -> Response:
-        return error_response(409, "illegal_transition", _sentence(error.message))
+        return error_response(409, "illegal_transition", as_sentence(error.message))
 
     @app.errorhandler(RoleNotAllowed)
     async def _forbidden(error: RoleNotAllowed) -> Response:
-        return error_response(403, "forbidden", _sentence(error.message))
+        return error_response(403, "forbidden", as_sentence(error.message))
 
     @app.errorhandler(CatalogError)
     async def _catalog(error: CatalogError) -> Response:
@@ -48,15 +48,15 @@ def register_domain_error_handlers(app: Quart) -> None:
 
     @app.errorhandler(OrderNotFound)
     async def _not_found(error: OrderNotFound) -> Response:
-        return error_response(404, "not_found", _sentence(error.message))
+        return error_response(404, "not_found", as_sentence(error.message))
 
     @app.errorhandler(OrderConflict)
     async def _conflict(error: OrderConflict) -> Response:
-        return error_response(409, "conflict", _sentence(error.message))
+        return error_response(409, "conflict", as_sentence(error.message))
 
     @app.errorhandler(IdempotencyConflict)
     async def _idempotency(error: IdempotencyConflict) -> Response:
-        return error_response(409, "idempotency_conflict", _sentence(error.message))
+        return error_response(409, "idempotency_conflict", as_sentence(error.message))
 
 
 def _invalid_field(field: str, message: str, kind: str) -> Response:
@@ -66,7 +66,3 @@ def _invalid_field(field: str, message: str, kind: str) -> Response:
 
 def _type_of(error: Exception) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(error).__name__).lower()
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
