@@ -136,6 +136,21 @@ def rendezvous(
         event.remove(database.engine.sync_engine, "after_cursor_execute", hold)
 
 
+@contextmanager
+def recorded_statements(database: Database) -> Iterator[list[str]]:
+    """Every SQL statement ``database`` runs inside the block."""
+    seen: list[str] = []
+
+    def record(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+
+
 def reads_order(statement: str) -> bool:
     """The statement that loads an order row (not its items)."""
     return statement.lstrip().startswith("SELECT") and "FROM orders" in statement

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from quart_app.database import Database
 from quart_app.models import Menu
 from quart_app.services.catalog import CatalogService
+from tests.data.conftest import recorded_statements
 
 
 class Clock:
@@ -25,14 +25,8 @@ class Clock:
 @pytest.fixture
 def queries(database: Database) -> Iterator[list[str]]:
     """Every SQL statement the database runs during the test."""
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
-    yield seen
-    event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+    with recorded_statements(database) as seen:
+        yield seen
 
 
 async def _set_price(database: Database, code: str, price: int) -> None:

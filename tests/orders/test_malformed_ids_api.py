@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from quart import Quart
 from quart.testing import QuartClient
-from sqlalchemy import event
 
 from quart_app.extensions import DATABASE
 from quart_app.models.base import USER_ID_LENGTH
 from tests.conftest import bearer
+from tests.data.conftest import recorded_statements
 
 CUSTOMER = bearer("customer-1", "customer")
 MANAGER = bearer("manager-1", "manager")
@@ -34,15 +34,8 @@ async def order_id(data_client: QuartClient) -> str:
 @pytest.fixture
 def statements(data_app: Quart) -> Iterator[list[str]]:
     """Every SQL statement the app runs while the test does."""
-    seen: list[str] = []
-    engine = data_app.extensions[DATABASE].engine.sync_engine
-
-    def listener(_connection: object, _cursor: object, statement: str, *_: object) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    yield seen
-    event.remove(engine, "before_cursor_execute", listener)
+    with recorded_statements(data_app.extensions[DATABASE]) as seen:
+        yield seen
 
 
 async def _post(client: QuartClient, path: str, body: Any, headers: dict[str, str]) -> Any:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from quart import Quart
 from quart.testing import QuartClient
-from sqlalchemy import event
 
 from quart_app.extensions import DATABASE
+from tests.data.conftest import recorded_statements
 
 
 async def test_the_catalog_is_public_and_bilingual(data_client: QuartClient) -> None:
@@ -32,16 +32,7 @@ async def test_the_catalog_is_public_and_bilingual(data_client: QuartClient) -> 
 
 async def test_repeated_requests_query_nothing(data_app: Quart, data_client: QuartClient) -> None:
     await data_client.get("/api/menus")
-    statements: list[object] = []
-    engine = data_app.extensions[DATABASE].engine.sync_engine
-
-    def listener(*args: object) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(data_app.extensions[DATABASE]) as statements:
         for _ in range(3):
             assert (await data_client.get("/api/menus")).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert statements == []
