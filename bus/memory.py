@@ -14,11 +14,9 @@ from bus.base import Bus, BusError, Data, LogEntry, Message, Subscription
 from bus.data import to_bytes
 from bus.lock import hold_lock
 from bus.memory_log import MemoryLog, format_id, parse_id
-from bus.subscription import BufferedSubscription
+from bus.subscription import BufferedSubscription, SubscriberTable
 
 Value = bytes | deque[bytes] | MemoryLog
-# A module-level name: inside the class, ``set`` is the bus method.
-Subscribers = set[BufferedSubscription]
 
 
 @dataclass(eq=False)
@@ -49,19 +47,16 @@ class MemoryBus(Bus):
         self._values: dict[str, Value] = {}
         self._expires: dict[str, float] = {}
         self._waiters: dict[str, deque[_Waiter]] = {}
-        self._channels: dict[str, Subscribers] = {}
-        self._patterns: dict[str, Subscribers] = {}
+        self._channels = SubscriberTable()
+        self._patterns = SubscriberTable()
 
     # lifecycle -----------------------------------------------------------
     async def connect(self) -> None:
         return None
 
     async def close(self) -> None:
-        for subscriptions in (*self._channels.values(), *self._patterns.values()):
-            for subscription in subscriptions:
-                subscription.end()
-        self._channels.clear()
-        self._patterns.clear()
+        self._channels.end_all()
+        self._patterns.end_all()
 
     async def ping(self) -> None:
         return None
@@ -69,9 +64,7 @@ class MemoryBus(Bus):
     @property
     def subscription_count(self) -> int:
         """Live subscriptions (channel and pattern), for leak checks."""
-        return len(
-            {s for subs in (*self._channels.values(), *self._patterns.values()) for s in subs}
-        )
+        return len(self._channels.subscriptions() | self._patterns.subscriptions())
 
     # keyspace -------------------------------------------------------------
     def _live(self, key: str) -> Value | None:
@@ -230,18 +223,13 @@ class MemoryBus(Bus):
         """Deliver to this bus's subscribers; counts as Redis does for one connection."""
         payload = to_bytes(data)
         receivers = 0
-        subscribers = self._channels.get(channel)
-        if subscribers:
+        if channel in self._channels:
             receivers += 1
-            message = Message(channel, payload)
-            for subscription in list(subscribers):
-                subscription.deliver(message)
-        for pattern, subscribers in list(self._patterns.items()):
+            self._channels.deliver(channel, Message(channel, payload))
+        for pattern in self._patterns.names():
             if _glob_match(pattern, channel):
                 receivers += 1
-                message = Message(channel, payload, pattern)
-                for subscription in list(subscribers):
-                    subscription.deliver(message)
+                self._patterns.deliver(pattern, Message(channel, payload, pattern))
         return receivers
 
     async def subscribe(self, *channels: str, buffer: int = 1000) -> Subscription:
@@ -252,22 +240,20 @@ class MemoryBus(Bus):
 
     def _register(
         self,
-        table: dict[str, Subscribers],
+        table: SubscriberTable,
         channels: tuple[str, ...],
         patterns: tuple[str, ...],
         buffer: int,
     ) -> BufferedSubscription:
+        names = channels or patterns
+
         async def unregister(subscription: BufferedSubscription) -> None:
-            for name in channels or patterns:
-                subscribers = table.get(name)
-                if subscribers is not None:
-                    subscribers.discard(subscription)
-                    if not subscribers:
-                        del table[name]
+            for name in names:
+                table.discard(name, subscription)
 
         subscription = BufferedSubscription(channels, patterns, buffer, unregister)
-        for name in channels or patterns:
-            table.setdefault(name, Subscribers()).add(subscription)
+        for name in names:
+            table.add(name, subscription)
         return subscription
 
     # locks --------------------------------------------------------------------

@@ -21,12 +21,11 @@ from redis.asyncio.connection import AbstractConnection
 
 from bus.base import BusUnavailable, Message
 from bus.redis_errors import CONNECTION_ERRORS
-from bus.subscription import BufferedSubscription
+from bus.subscription import BufferedSubscription, SubscriberTable
 from bus.tasks import stop_tasks
 
 logger = logging.getLogger(__name__)
 
-Subscribers = set[BufferedSubscription]
 Listener = Callable[[bool], None]
 
 # What a subscribe or a read ends with when the connection is lost.
@@ -51,7 +50,7 @@ class _Kind:
         self.subscribe = subscribe
         self.unsubscribe = unsubscribe
         self.confirmation = subscribe.lower().encode()
-        self.subscribers: dict[str, Subscribers] = {}
+        self.subscribers = SubscriberTable()
 
 
 class SharedSubscriber:
@@ -76,8 +75,9 @@ class SharedSubscriber:
     @property
     def subscription_count(self) -> int:
         """Live subscriptions, channel and pattern."""
-        tables = (*self._channels.subscribers.values(), *self._patterns.subscribers.values())
-        return len({subscription for subscribers in tables for subscription in subscribers})
+        return len(
+            self._channels.subscribers.subscriptions() | self._patterns.subscribers.subscriptions()
+        )
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
         """See :meth:`bus.base.Bus.add_connection_listener`."""
@@ -101,12 +101,11 @@ class SharedSubscriber:
         new: list[str] = []
         for name in names:
             confirmation = self._confirmations.get((kind.confirmation, name))
-            if name not in kind.subscribers:
+            if kind.subscribers.add(name, subscription):
                 new.append(name)
                 confirmation = self._expect(kind, name)
             if confirmation is not None:
                 waits.append(confirmation)
-            kind.subscribers.setdefault(name, Subscribers()).add(subscription)
         try:
             if new:
                 await self._send(kind.subscribe, *new)
@@ -123,11 +122,8 @@ class SharedSubscriber:
         await stop_tasks(self._tasks)
         self._tasks.clear()
         self._fail_confirmations()
-        for kind in (self._channels, self._patterns):
-            for subscribers in kind.subscribers.values():
-                for subscription in subscribers:
-                    subscription.end()
-            kind.subscribers.clear()
+        self._channels.subscribers.end_all()
+        self._patterns.subscribers.end_all()
         await self._disconnect()
 
     # connection ---------------------------------------------------------------
@@ -166,7 +162,7 @@ class SharedSubscriber:
             self._unanswered_pings = 0
             waits: list[asyncio.Future[None]] = []
             for kind in (self._channels, self._patterns):
-                names = list(kind.subscribers)
+                names = kind.subscribers.names()
                 if names:
                     waits.extend(self._expect(kind, name) for name in names)
                     await self._send(kind.subscribe, *names)
@@ -274,15 +270,7 @@ class SharedSubscriber:
     async def _unregister(
         self, kind: _Kind, names: tuple[str, ...], subscription: BufferedSubscription
     ) -> None:
-        gone = []
-        for name in names:
-            subscribers = kind.subscribers.get(name)
-            if subscribers is None:
-                continue
-            subscribers.discard(subscription)
-            if not subscribers:
-                del kind.subscribers[name]
-                gone.append(name)
+        gone = [name for name in names if kind.subscribers.discard(name, subscription)]
         if gone and self._state is _State.UP:
             # Not confirmed: nothing waits for it, and a new SUBSCRIBE sent after
             # it is confirmed after it, in order.
@@ -296,22 +284,17 @@ class SharedSubscriber:
         kind_of_reply = response[0]
         if kind_of_reply == b"message":
             channel = _text(response[1])
-            self._deliver(self._channels, channel, Message(channel, response[2]))
+            self._channels.subscribers.deliver(channel, Message(channel, response[2]))
         elif kind_of_reply == b"pmessage":
             pattern = _text(response[1])
             message = Message(_text(response[2]), response[3], pattern)
-            self._deliver(self._patterns, pattern, message)
+            self._patterns.subscribers.deliver(pattern, message)
         elif kind_of_reply == b"pong":
             self._unanswered_pings = 0
         elif kind_of_reply in (self._channels.confirmation, self._patterns.confirmation):
             future = self._confirmations.pop((kind_of_reply, _text(response[1])), None)
             if future is not None and not future.done():
                 future.set_result(None)
-
-    @staticmethod
-    def _deliver(kind: _Kind, name: str, message: Message) -> None:
-        for subscription in list(kind.subscribers.get(name, ())):
-            subscription.deliver(message)
 
 
 def _text(name: bytes) -> str:

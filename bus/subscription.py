@@ -70,3 +70,59 @@ class BufferedSubscription(Subscription):
             return
         self.end()
         await self._on_close(self)
+
+
+class SubscriberTable:
+    """The subscriptions listening on each channel (or pattern) name, for every backend.
+
+    A name is in the table exactly while someone listens on it.
+    """
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, set[BufferedSubscription]] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._by_name
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def names(self) -> list[str]:
+        """Every name listened on, as a list the caller may hold across changes."""
+        return list(self._by_name)
+
+    def subscriptions(self) -> set[BufferedSubscription]:
+        """Every subscription listening on any name."""
+        return {subscription for subs in self._by_name.values() for subscription in subs}
+
+    def add(self, name: str, subscription: BufferedSubscription) -> bool:
+        """Listen on ``name``; ``True`` if nobody did before."""
+        subscribers = self._by_name.get(name)
+        if subscribers is None:
+            self._by_name[name] = {subscription}
+            return True
+        subscribers.add(subscription)
+        return False
+
+    def discard(self, name: str, subscription: BufferedSubscription) -> bool:
+        """Stop listening on ``name``; ``True`` if nobody listens on it any more."""
+        subscribers = self._by_name.get(name)
+        if subscribers is None:
+            return False
+        subscribers.discard(subscription)
+        if subscribers:
+            return False
+        del self._by_name[name]
+        return True
+
+    def deliver(self, name: str, message: Message) -> None:
+        """Buffer ``message`` in every subscription listening on ``name``."""
+        for subscription in list(self._by_name.get(name, ())):
+            subscription.deliver(message)
+
+    def end_all(self) -> None:
+        """End every subscription (the backend is closing) and forget every name."""
+        for subscribers in self._by_name.values():
+            for subscription in subscribers:
+                subscription.end()
+        self._by_name.clear()
