@@ -11,7 +11,7 @@ import re
 from quart import Quart, Response
 
 from domain.errors import CatalogError, IllegalOrderTransition, RoleNotAllowed
-from quart_app.errors import as_sentence, error_response
+from quart_app.errors import INVALID_REQUEST, as_sentence, error_response
 from quart_app.services.order_errors import (
     IdempotencyConflict,
     InvalidOrderItem,
@@ -19,8 +19,6 @@ from quart_app.services.order_errors import (
     OrderNotFound,
     UnknownStaff,
 )
-
-INVALID = "The request is not valid."
 
 
 def register_domain_error_handlers(app: Quart) -> None:
@@ -61,7 +59,7 @@ def register_domain_error_handlers(app: Quart) -> None:
 
 def _invalid_field(field: str, message: str, kind: str) -> Response:
     details = [{"field": field, "message": message, "type": kind}]
-    return error_response(422, "validation_error", INVALID, details)
+    return error_response(422, "validation_error", INVALID_REQUEST, details)
 
 
 def _type_of(error: Exception) -> str:

@@ -37,6 +37,9 @@ class ApiError(Exception):
         self.details = details
 
 
+INVALID_REQUEST = "The request is not valid."
+
+
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
     """The contract's error body as a response."""
     response = jsonify({"error": {"code": code, "message": message, "details": details}})
@@ -80,7 +83,7 @@ def register_error_handlers(app: Quart) -> None:
         cause = error.validation_error
         if isinstance(cause, ValidationError):
             return error_response(
-                422, "validation_error", "The request is not valid.", validation_details(cause)
+                422, "validation_error", INVALID_REQUEST, validation_details(cause)
             )
         return error_response(400, "invalid_body", "The request body must be a JSON object.")
 

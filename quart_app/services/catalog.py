@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from quart import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +16,7 @@ from domain.catalog import Ingredient as CatalogIngredient
 from domain.catalog import Menu as CatalogMenu
 from domain.catalog import Style as CatalogStyle
 from quart_app.database import Database
+from quart_app.extensions import get_extension
 from quart_app.models import Menu, MenuIngredient, Style
 
 CATALOG_SERVICE = "catalog_service"
@@ -146,4 +146,4 @@ def _catalog_menu(menu: Menu) -> CatalogMenu:
 
 def get_catalog_service() -> CatalogService:
     """The app's catalog service (open while the app serves)."""
-    return cast("CatalogService", current_app.extensions[CATALOG_SERVICE])
+    return cast("CatalogService", get_extension(CATALOG_SERVICE))

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, NoReturn, Protocol, cast
 
 from blinker import NamedSignal
-from quart import Quart, current_app
+from quart import Quart
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from domain.errors import CatalogError, IllegalOrderTransition
 from domain.orders import ALLOWED_STEPS, OrderStatus, Role, transition
 from quart_app.auth import Principal, is_self_or_staff
 from quart_app.database import Database
+from quart_app.extensions import get_extension
 from quart_app.models import Order, OrderItem, User, utc_now
 from quart_app.models.orders import is_order_id, new_order_id
 from quart_app.schemas.orders import OrderItemResponse, OrderResponse
@@ -197,7 +198,7 @@ class OrderService:
 
 def get_order_service() -> OrderService:
     """The app's order service (open while the app serves)."""
-    return cast("OrderService", current_app.extensions[ORDER_SERVICE])
+    return cast("OrderService", get_extension(ORDER_SERVICE))
 
 
 def price_items(catalog: Catalog, items: Sequence[ChosenItem]) -> list[OrderLine]:
