@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from bus.base import LockNotAcquired
+from bus.base import Bus, LockNotAcquired
 
 # Polling, like redis-py's own Lock: a Redis client can't be woken by a DEL on
 # another connection without a subscription per waiter, which costs more than it
@@ -16,23 +16,22 @@ from bus.base import LockNotAcquired
 _FIRST_POLL = 0.002
 _LONGEST_POLL = 0.05
 
-Acquire = Callable[[str, str, float], Awaitable[bool]]
 Release = Callable[[str, str], Awaitable[bool]]
 
 
 @asynccontextmanager
 async def hold_lock(
-    acquire: Acquire, release: Release, name: str, *, ttl: float, wait: float
+    bus: Bus, release: Release, name: str, *, ttl: float, wait: float
 ) -> AsyncIterator[None]:
-    """Hold lock ``name`` (``acquire(name, token, ttl)`` is ``SET NX PX``) for the block.
+    """Hold lock ``name`` on ``bus`` (acquired by ``SET NX PX`` of a token) for the block.
 
-    Release deletes the key only if it still holds this holder's token, so a holder
-    whose ``ttl`` ran out never frees a lock someone else took since.
+    ``release(name, token)`` deletes the key only if it still holds this holder's
+    token, so a holder whose ``ttl`` ran out never frees a lock someone else took since.
     """
     token = secrets.token_hex(16)
     deadline = time.monotonic() + wait
     poll = _FIRST_POLL
-    while not await acquire(name, token, ttl):
+    while not await bus.set(name, token, ttl=ttl, only_if_missing=True):
         left = deadline - time.monotonic()
         if left <= 0:
             raise LockNotAcquired(f"lock {name!r} still held after {wait} s")

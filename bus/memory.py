@@ -258,10 +258,7 @@ class MemoryBus(Bus):
 
     # locks --------------------------------------------------------------------
     def lock(self, name: str, *, ttl: float, wait: float) -> AbstractAsyncContextManager[None]:
-        return hold_lock(self._acquire, self._release, name, ttl=ttl, wait=wait)
-
-    async def _acquire(self, name: str, token: str, ttl: float) -> bool:
-        return await self.set(name, token, ttl=ttl, only_if_missing=True)
+        return hold_lock(self, self._release, name, ttl=ttl, wait=wait)
 
     async def _release(self, name: str, token: str) -> bool:
         if self._string(name) != token.encode():
