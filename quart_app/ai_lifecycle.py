@@ -23,6 +23,7 @@ from quart_app.services.sessions import SessionStore
 from quart_app.services.voice import VoiceService
 from quart_app.services.voice_audio import MULTIPART_OVERHEAD
 from quart_app.services.voice_data import VOICE_DATA, VoiceData
+from quart_app.services.voice_data_services import ServiceVoiceData
 from quart_app.services.voice_errors import register_voice_error_handlers
 from quart_app.services.voice_runtime import VOICE, VoiceRuntime
 
@@ -93,6 +94,4 @@ def _voice_data(app: Quart) -> VoiceData:
     injected: VoiceData | None = app.extensions.get(VOICE_DATA)
     if injected is not None:
         return injected
-    from quart_app.services.voice_data_services import ServiceVoiceData
-
     return ServiceVoiceData(app)
