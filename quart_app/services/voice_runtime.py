@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
-from quart import current_app
-
+from quart_app.extensions import get_extension
 from quart_app.services.ai_client import AIClient
 from quart_app.services.media_store import MediaStore
 from quart_app.services.voice import VoiceService
@@ -25,7 +24,4 @@ class VoiceRuntime:
 
 def get_voice() -> VoiceRuntime:
     """This app's :class:`VoiceRuntime` (set up by :func:`quart_app.ai_lifecycle.open_voice`)."""
-    try:
-        return cast(VoiceRuntime, current_app.extensions[VOICE])
-    except KeyError:
-        raise RuntimeError("the voice services are not open: is the app serving?") from None
+    return cast(VoiceRuntime, get_extension(VOICE))
