@@ -56,13 +56,14 @@ async def test_a_subscriber_gets_only_its_channels(bus: Bus) -> None:
 
 
 async def test_pattern_subscriptions_see_matching_channels(bus: Bus) -> None:
-    subscription = await bus.psubscribe("ai:result:*")
+    # Pub/sub ignores Redis's db number: a prefix no other suite publishes on.
+    subscription = await bus.psubscribe("pattern-test:result:*")
 
-    await bus.publish("ai:other", "no")
-    await bus.publish("ai:result:42", "yes")
+    await bus.publish("pattern-test:other", "no")
+    await bus.publish("pattern-test:result:42", "yes")
 
     message = await asyncio.wait_for(subscription.get(), 2)
-    assert message == Message("ai:result:42", b"yes", pattern="ai:result:*")
+    assert message == Message("pattern-test:result:42", b"yes", pattern="pattern-test:result:*")
     assert await subscription.get(timeout=0.05) is None
 
 
