@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 AI_KINDS = ("stt", "llm", "image")
 
 
@@ -47,6 +49,16 @@ def voice_session_lock(session_id: str) -> str:
 # Realtime notifications: every instance subscribes to this channel and delivers
 # to its own sockets. Message shape: see README ("Publishing notifications").
 WS_NOTIFY_CHANNEL = "ws:notify"
+
+
+EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+"""What a notification id (a stream id of ``WS_EVENT_IDS``) looks like."""
+
+
+def id_key(event_id: str) -> tuple[int, int]:
+    """A stream id as a tuple that sorts the way Redis orders ids."""
+    ms, _, seq = event_id.partition("-")
+    return int(ms), int(seq or 0)
 
 
 def ws_user_log(user_id: str) -> str:

@@ -16,16 +16,15 @@ from config import AIWorkerMode, Settings
 from quart_app.blueprints import media, voice
 from quart_app.blueprints.orders import SESSION_ORDER_PLACER
 from quart_app.extensions import get_bus
-from quart_app.services.ai_client import AIClient
-from quart_app.services.media_store import MediaStore
-from quart_app.services.media_upload import with_upload_limits
-from quart_app.services.sessions import SessionStore
-from quart_app.services.voice import VoiceService
-from quart_app.services.voice_audio import MULTIPART_OVERHEAD
-from quart_app.services.voice_data import VOICE_DATA, VoiceData
-from quart_app.services.voice_data_services import ServiceVoiceData
-from quart_app.services.voice_errors import register_voice_error_handlers
-from quart_app.services.voice_runtime import VOICE, VoiceRuntime
+from quart_app.services.voice.ai_client import AIClient
+from quart_app.services.voice.analyze import VoiceService
+from quart_app.services.voice.audio import MULTIPART_OVERHEAD
+from quart_app.services.voice.data import VOICE_DATA, ServiceVoiceData, VoiceData
+from quart_app.services.voice.errors import register_voice_error_handlers
+from quart_app.services.voice.media import MediaStore
+from quart_app.services.voice.runtime import VOICE, VoiceRuntime
+from quart_app.services.voice.sessions import SessionStore
+from quart_app.upload_limits import with_upload_limits
 
 log = logging.getLogger(__name__)
 

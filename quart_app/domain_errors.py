@@ -12,7 +12,7 @@ from quart import Quart, Response
 
 from domain.errors import CatalogError, IllegalOrderTransition, RoleNotAllowed
 from quart_app.errors import INVALID_REQUEST, as_sentence, error_response
-from quart_app.services.order_errors import (
+from quart_app.services.orders.errors import (
     IdempotencyConflict,
     InvalidOrderItem,
     OrderConflict,

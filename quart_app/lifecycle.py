@@ -13,8 +13,8 @@ from bus import Bus, make_bus
 from config import Settings
 from quart_app.database import Database
 from quart_app.extensions import BUS, DATABASE
-from quart_app.services.catalog import CATALOG_SERVICE, CatalogService
-from quart_app.services.orders import ORDER_SERVICE, OrderService
+from quart_app.services.orders.catalog import CATALOG_SERVICE, CatalogService
+from quart_app.services.orders.service import ORDER_SERVICE, OrderService
 
 log = logging.getLogger(__name__)
 

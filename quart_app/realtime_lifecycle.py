@@ -10,8 +10,8 @@ from quart import Quart
 
 from config import Settings
 from quart_app.extensions import BUS, get_extension
-from quart_app.services.order_notifications import connect_order_events
-from quart_app.services.websocket_manager import WebSocketManager
+from quart_app.services.realtime.manager import WebSocketManager
+from quart_app.services.realtime.order_events import connect_order_events
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from quart_schema import validate_request, validate_response
 from quart_app.errors import ApiError
 from quart_app.openapi import document_binary_response
 from quart_app.schemas.voice import GeneratedImage, ImageGenerationRequest
-from quart_app.services.media_store import CONTENT_TYPES, content_type_of
-from quart_app.services.voice_runtime import get_voice
+from quart_app.services.voice.media import CONTENT_TYPES, content_type_of
+from quart_app.services.voice.runtime import get_voice
 
 bp = Blueprint("media", __name__)
 

@@ -33,7 +33,7 @@ from quart_app.schemas.orders import (
     PlaceOrderRequest,
     StatusRequest,
 )
-from quart_app.services.orders import get_order_service
+from quart_app.services.orders.service import get_order_service
 
 bp = Blueprint("orders", __name__, url_prefix="/api/orders")
 

@@ -28,8 +28,8 @@ from quart_app.schemas.voice import (
     VoiceAnalysisResponse,
     VoiceInputRequest,
 )
-from quart_app.services.voice_audio import AUDIO_TYPES, read_audio
-from quart_app.services.voice_runtime import get_voice
+from quart_app.services.voice.audio import AUDIO_TYPES, read_audio
+from quart_app.services.voice.runtime import get_voice
 
 bp = Blueprint("voice", __name__, url_prefix="/api/voice")
 

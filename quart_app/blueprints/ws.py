@@ -19,14 +19,14 @@ from quart_app.auth import Principal, require_manager
 from quart_app.extensions import get_bus, get_secret_key, get_settings
 from quart_app.realtime_lifecycle import get_websocket_manager
 from quart_app.schemas.ws import AuthFrame, WsStats
-from quart_app.services import realtime_frames as frames
-from quart_app.services.realtime_connection import (
+from quart_app.services.realtime import frames
+from quart_app.services.realtime.connection import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL_ERROR,
     CLOSE_UNAUTHORIZED,
 )
-from quart_app.services.realtime_protocol import AuthRejected, authenticate
-from quart_app.services.realtime_stats import totals
+from quart_app.services.realtime.protocol import AuthRejected, authenticate
+from quart_app.services.realtime.stats import totals
 
 log = logging.getLogger(__name__)
 

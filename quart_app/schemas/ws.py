@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from bus.keys import EVENT_ID, id_key
 from domain.orders import Role
-from quart_app.services.notification_log import EVENT_ID, id_key
 
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 

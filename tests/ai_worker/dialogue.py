@@ -16,7 +16,7 @@ from domain.catalog import Catalog
 from domain.conversation import ConversationSession
 from domain.turns import apply_turn
 from quart_app.schemas.voice import LlmResult
-from quart_app.services.voice_reply import proposal_from
+from quart_app.services.voice.reply import proposal_from
 from tests.ai_worker.catalog import CATALOG, llm_payload
 
 

@@ -24,8 +24,8 @@ from config import Settings
 from quart_app import create_app
 from quart_app.database import Database
 from quart_app.models import Base
-from quart_app.services.catalog import CatalogService
-from quart_app.services.orders import OrderService
+from quart_app.services.orders.catalog import CatalogService
+from quart_app.services.orders.service import OrderService
 
 RENDEZVOUS_TIMEOUT = 10.0
 

@@ -12,8 +12,8 @@ from quart_app.database import Database
 from quart_app.extensions import DATABASE
 from quart_app.models import Promotion
 from quart_app.schemas.orders import OrderItemRequest
-from quart_app.services.history import get_active_events, get_user_order_history
-from quart_app.services.orders import OrderService
+from quart_app.services.orders.service import OrderService
+from quart_app.services.voice.history import get_active_events, get_user_order_history
 
 
 def _item(menu: str, style: str, quantity: int = 1) -> OrderItemRequest:

@@ -20,13 +20,13 @@ from quart_app.database import Database
 from quart_app.extensions import DATABASE
 from quart_app.models import Menu, Order, User
 from quart_app.schemas.orders import OrderItemRequest
-from quart_app.services.order_errors import (
+from quart_app.services.orders.errors import (
     IdempotencyConflict,
     InvalidOrderItem,
     OrderConflict,
     UnknownStaff,
 )
-from quart_app.services.orders import OrderService
+from quart_app.services.orders.service import OrderService
 from quart_app.signals import order_assigned, order_created, order_status_changed
 from tests.data.conftest import Recorder, reads_order, rendezvous
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from domain.orders import Role
 from quart_app.database import Database
 from quart_app.models import User, utc_now
-from quart_app.services.catalog import CatalogService
-from quart_app.services.history import get_active_events
+from quart_app.services.orders.catalog import CatalogService
+from quart_app.services.voice.history import get_active_events
 
 
 async def test_the_four_dinners_and_the_cake_come_in_korean_and_english(

@@ -13,7 +13,7 @@ from quart_app.auth import Principal
 from quart_app.blueprints.orders import SESSION_ORDER_PLACER
 from quart_app.extensions import DATABASE
 from quart_app.schemas.orders import OrderItemRequest
-from quart_app.services.orders import OrderService
+from quart_app.services.orders.service import OrderService
 from tests.conftest import bearer
 from tests.data.conftest import reads_order, rendezvous
 

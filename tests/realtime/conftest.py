@@ -18,7 +18,7 @@ from config import Settings
 from quart_app import create_app
 from quart_app.auth import mint_token
 from quart_app.realtime_lifecycle import WEBSOCKET_MANAGER
-from quart_app.services.websocket_manager import WebSocketManager
+from quart_app.services.realtime.manager import WebSocketManager
 from tests.conftest import SECRET
 
 WAIT = 5.0

@@ -12,8 +12,8 @@ from config import Settings
 from domain.connections import Connection
 from domain.orders import Role
 from quart_app.auth import Principal
-from quart_app.services.realtime_connection import LocalSocket
-from quart_app.services.websocket_manager import WebSocketManager
+from quart_app.services.realtime.connection import LocalSocket
+from quart_app.services.realtime.manager import WebSocketManager
 from tests.realtime.conftest import WAIT
 
 

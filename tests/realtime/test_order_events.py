@@ -8,7 +8,7 @@ from typing import Any
 from quart import Quart
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
-from quart_app.services.order_notifications import status_change_recipients
+from quart_app.services.realtime.order_events import status_change_recipients
 from tests.conftest import bearer
 from tests.realtime.conftest import Connect, receive, receive_type
 

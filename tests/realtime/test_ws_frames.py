@@ -8,9 +8,9 @@ import pytest
 from quart import Quart
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
-from quart_app.services import websocket_manager
-from quart_app.services.notification_log import Replay
-from quart_app.services.realtime_protocol import reply_to
+from quart_app.services.realtime import manager as websocket_manager
+from quart_app.services.realtime.protocol import reply_to
+from quart_app.services.realtime.replay import Replay
 from tests.realtime.conftest import (
     Connect,
     Serve,

@@ -16,7 +16,7 @@ from bus.memory import MemoryBus
 from config import Settings
 from domain.catalog import Catalog, OrderLine
 from quart_app import create_app
-from quart_app.services.voice_data import EMPTY_HISTORY, VOICE_DATA
+from quart_app.services.voice.data import EMPTY_HISTORY, VOICE_DATA
 from tests.ai_worker.catalog import CATALOG
 from tests.voice.responder import Responder
 

@@ -19,8 +19,7 @@ from quart import Quart
 from config import Settings
 from domain.catalog import Catalog
 from quart_app import create_app
-from quart_app.services.voice_data import VOICE_DATA
-from quart_app.services.voice_data_services import ServiceVoiceData
+from quart_app.services.voice.data import VOICE_DATA, ServiceVoiceData
 from tests.ai_worker.catalog import CATALOG
 from tests.ai_worker.test_dialogue_corpus import CANCELLED, SCRIPTS, Script
 from tests.conftest import bearer

@@ -14,7 +14,7 @@ from quart.testing import QuartClient, connections
 from werkzeug.datastructures import Headers
 
 from config.settings import MIB
-from quart_app.services.voice_audio import AUDIO_TYPES
+from quart_app.services.voice.audio import AUDIO_TYPES
 from tests.voice.conftest import Backend, StartApp
 from tests.voice.responder import Responder, error, ok
 

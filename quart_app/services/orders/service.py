@@ -24,15 +24,15 @@ from quart_app.extensions import get_extension
 from quart_app.models import Order, OrderItem, User, utc_now
 from quart_app.models.orders import is_order_id, new_order_id
 from quart_app.schemas.orders import OrderItemResponse, OrderResponse
-from quart_app.services.catalog import CatalogService
-from quart_app.services.order_errors import (
+from quart_app.services.orders.catalog import CatalogService
+from quart_app.services.orders.errors import (
     IdempotencyConflict,
     InvalidOrderItem,
     OrderConflict,
     OrderNotFound,
     UnknownStaff,
 )
-from quart_app.services.users import ensure_user
+from quart_app.services.orders.users import ensure_user
 from quart_app.signals import announce, order_assigned, order_created, order_status_changed
 
 ORDER_SERVICE = "order_service"

@@ -18,10 +18,10 @@ from domain.turns import apply_turn
 from quart_app.auth import Principal
 from quart_app.errors import ApiError
 from quart_app.schemas.voice import VoiceAnalysisResponse, VoiceInputRequest
-from quart_app.services.ai_client import AIClient
-from quart_app.services.sessions import SessionStore
-from quart_app.services.voice_data import VoiceData
-from quart_app.services.voice_reply import build_response, proposal_from
+from quart_app.services.voice.ai_client import AIClient
+from quart_app.services.voice.data import VoiceData
+from quart_app.services.voice.reply import build_response, proposal_from
+from quart_app.services.voice.sessions import SessionStore
 
 
 def caller_id(user_id: str | None, principal: Principal | None) -> str | None:

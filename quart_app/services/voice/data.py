@@ -1,8 +1,11 @@
-""":class:`~quart_app.services.voice_data.VoiceData` over the catalog, history and order services.
+"""What the voice flow needs from the data layer, behind one small interface.
 
-The catalog service caches the catalog itself; promotions and a member's
-history are kept here for ``ttl`` seconds, so a busy conversation costs no
-query per turn (a member's new order shows in their history within ``ttl``).
+:class:`VoiceData` names the four reads and writes; :class:`ServiceVoiceData`
+implements them over the catalog, history and order services. The catalog
+service caches the catalog itself; promotions and a member's history are kept
+here for ``ttl`` seconds, so a busy conversation costs no query per turn (a
+member's new order shows in their history within ``ttl``). Tests and
+benchmarks may put another implementation on ``app.extensions[VOICE_DATA]``.
 """
 
 from __future__ import annotations
@@ -11,16 +14,44 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from quart import Quart
 
 from domain.catalog import Catalog, OrderLine
 from quart_app.database import Database
 from quart_app.extensions import DATABASE
-from quart_app.services.catalog import CATALOG_SERVICE, CatalogService
-from quart_app.services.history import get_active_events, get_user_order_history
-from quart_app.services.orders import ORDER_SERVICE, OrderService
+from quart_app.services.orders.catalog import CATALOG_SERVICE, CatalogService
+from quart_app.services.orders.service import ORDER_SERVICE, OrderService
+from quart_app.services.voice.history import get_active_events, get_user_order_history
+
+VOICE_DATA = "voice_data"
+
+EMPTY_HISTORY: dict[str, Any] = {
+    "favorite_menus": [],
+    "preferred_style": None,
+    "average_order_amount": 0,
+    "recent_orders": [],
+}
+
+
+class VoiceData(Protocol):
+    """Catalog, member history, promotions, and placing an order."""
+
+    async def catalog(self) -> Catalog:
+        """The catalog on offer now (cached by the implementation)."""
+
+    async def order_history(self, user_id: str) -> dict[str, Any]:
+        """``order_history`` of ``docs/ai-messages.md`` for a member."""
+
+    async def active_events(self, now: float) -> list[dict[str, Any]]:
+        """Promotions running at ``now`` (``active_events`` of ``docs/ai-messages.md``)."""
+
+    async def place_order(
+        self, customer_id: str | None, lines: Sequence[OrderLine], *, session_id: str
+    ) -> str:
+        """Place a ``pending`` order and return its id."""
+
 
 DEFAULT_TTL = 30.0
 MAX_HISTORIES = 10_000

@@ -21,9 +21,8 @@ from config import Settings
 from domain.connections import ConnectionRegistry, ConnectionStats
 from domain.orders import Role
 from quart_app.auth import Principal
-from quart_app.services import realtime_frames as frames
-from quart_app.services.notifications import NotificationPublisher
-from quart_app.services.realtime_connection import (
+from quart_app.services.realtime import frames
+from quart_app.services.realtime.connection import (
     CLOSE_GOING_AWAY,
     CLOSE_SILENT,
     CLOSE_TRY_AGAIN_LATER,
@@ -31,8 +30,9 @@ from quart_app.services.realtime_connection import (
     Receive,
     Send,
 )
-from quart_app.services.realtime_protocol import reply_to
-from quart_app.services.realtime_stats import StatsReporter
+from quart_app.services.realtime.notifications import NotificationPublisher
+from quart_app.services.realtime.protocol import reply_to
+from quart_app.services.realtime.stats import StatsReporter
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from domain.catalog import Catalog
 from domain.conversation import ConversationSession
 from quart_app.errors import validation_details
 from quart_app.schemas.voice import ImageResult, LlmResult, SttResult
-from quart_app.services.voice_data import EMPTY_HISTORY, VoiceData
+from quart_app.services.voice.data import EMPTY_HISTORY, VoiceData
 
 _Result = TypeVar("_Result", bound=BaseModel)
 

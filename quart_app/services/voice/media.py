@@ -23,7 +23,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from quart_app.services.ai_client import BadAIResult
+from quart_app.services.voice.ai_client import BadAIResult
 
 MAX_PIXELS = 4096 * 4096
 EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}

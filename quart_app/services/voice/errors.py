@@ -17,7 +17,7 @@ from quart import Quart, Response
 from bus.ai import AIResultError, MalformedAIResult
 from bus.base import BusOverloaded, BusTimeout, BusUnavailable
 from quart_app.errors import error_response
-from quart_app.services.ai_client import BadAIResult
+from quart_app.services.voice.ai_client import BadAIResult
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from quart_app.auth import InvalidToken, Principal, decode_token
 from quart_app.errors import as_sentence
 from quart_app.schemas.ws import AuthFrame
-from quart_app.services import realtime_frames as frames
+from quart_app.services.realtime import frames
 
 QUIET_TYPES = frozenset({"pong", "heartbeat"})
 """Client frames that only prove the client is alive; nothing is sent back."""

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import heapq
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -37,16 +36,7 @@ from domain.orders import Role
 
 log = logging.getLogger(__name__)
 
-EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
-"""What a stream id looks like; ``last_event_id`` is checked against it."""
-
 _MAX_SEQ = 2**64 - 1
-
-
-def id_key(event_id: str) -> tuple[int, int]:
-    """A stream id as a tuple that sorts the way Redis orders ids."""
-    ms, _, seq = event_id.partition("-")
-    return int(ms), int(seq or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +87,7 @@ class NotificationLog:
 
     async def replay(self, user_id: str, role: Role, after_id: str) -> Replay:
         """What ``user_id`` in ``role`` was sent after ``after_id``, oldest first."""
-        after = id_key(after_id)
+        after = keys.id_key(after_id)
         # Every entry of that millisecond or later: see the module docstring.
         start = f"{after[0] - 1}-{_MAX_SEQ}" if after[0] else "0-0"
         own = await self._newer(keys.ws_user_log(user_id), start, after, fields=2)
@@ -109,7 +99,7 @@ class NotificationLog:
                 for event_id, names, frame in shared
                 if role.value in names.split(",")
             ),
-            key=lambda pair: id_key(pair[0]),
+            key=lambda pair: keys.id_key(pair[0]),
         )
         return Replay(list(frames), self._may_have_lost(after[0], own, shared))
 
@@ -119,7 +109,7 @@ class NotificationLog:
         """The well-formed entries of ``key`` past ``after``, each split into ``fields`` lines."""
         # Twice the cap leaves room for that millisecond's entries up to after_id.
         entries = await self._bus.log_after(key, start, count=2 * self._maxlen)
-        return [parts for parts in _split(key, entries, fields) if id_key(parts[0]) > after]
+        return [parts for parts in _split(key, entries, fields) if keys.id_key(parts[0]) > after]
 
     def _may_have_lost(self, after_ms: int, *newer: list[list[str]]) -> bool:
         # maxlen entries past the id: the cap may have trimmed some, or more
@@ -135,7 +125,7 @@ def _split(key: str, entries: list[LogEntry], fields: int) -> Iterator[list[str]
             parts = entry.data.decode().split("\n", fields - 1)
         except UnicodeDecodeError:
             parts = []
-        if len(parts) == fields and all(parts) and EVENT_ID.fullmatch(parts[0]):
+        if len(parts) == fields and all(parts) and keys.EVENT_ID.fullmatch(parts[0]):
             yield parts
         else:
             log.warning("skipped malformed entry %s of %s", entry.id, key)

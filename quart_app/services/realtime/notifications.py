@@ -14,8 +14,8 @@ from typing import Any
 
 from bus import Bus, keys
 from domain.orders import STAFF_ROLES, Role
-from quart_app.services.notification_log import NotificationLog
-from quart_app.services.realtime_frames import Envelope, notification
+from quart_app.services.realtime.frames import Envelope, notification
+from quart_app.services.realtime.replay import NotificationLog
 
 
 class NotificationPublisher:

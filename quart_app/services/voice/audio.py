@@ -41,7 +41,7 @@ def read_audio(upload: FileStorage, *, max_bytes: int) -> Audio:
     415 ``unsupported_media_type`` for another type (parameters such as
     ``;codecs=opus`` are allowed), 400 ``empty_audio`` for an empty file, 413
     ``audio_too_large`` past ``max_bytes``. The whole body was bounded while it
-    was read (:mod:`quart_app.services.media_upload`); this bounds the file itself.
+    was read (:mod:`quart_app.upload_limits`); this bounds the file itself.
     """
     mime_type = (upload.mimetype or "").lower()
     if mime_type not in AUDIO_TYPES:

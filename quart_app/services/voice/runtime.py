@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import cast
 
 from quart_app.extensions import get_extension
-from quart_app.services.ai_client import AIClient
-from quart_app.services.media_store import MediaStore
-from quart_app.services.voice import VoiceService
+from quart_app.services.voice.ai_client import AIClient
+from quart_app.services.voice.analyze import VoiceService
+from quart_app.services.voice.media import MediaStore
 
 VOICE = "voice"
 

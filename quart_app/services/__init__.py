@@ -1,0 +1,1 @@
+"""Application services, one sub-package per feature; they call bus/ and domain/."""

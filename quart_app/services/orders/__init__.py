@@ -1,0 +1,1 @@
+"""The orders feature: the catalog, placing orders and moving them along."""

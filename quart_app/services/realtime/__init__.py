@@ -1,0 +1,1 @@
+"""The realtime feature: WebSocket connections, notifications, replay and stats."""
