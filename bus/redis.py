@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, cast
 
 from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.connection import AbstractConnection
+from redis.asyncio.connection import AbstractConnection, ConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -95,6 +95,11 @@ class RedisBus(Bus):
             self._pubsub_connection, health_check_interval=health_check_interval
         )
         self._release_script = client.register_script(_RELEASE)
+
+    @property
+    def connection_pool(self) -> ConnectionPool:
+        """The pool of command connections, for other clients of this bus's Redis."""
+        return self._client.connection_pool
 
     def _pubsub_connection(self) -> AbstractConnection:
         pool = self._client.connection_pool

@@ -7,15 +7,18 @@ Every variable is the upper-case name of a field below (``BUS_URL``,
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from config.rate_limits import RateLimit, parse_rate_limit
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,11 @@ class AIWorkerMode(StrEnum):
     EXTERNAL = "external"
 
 
+class MediaStoreKind(StrEnum):
+    DATABASE = "database"
+    DIRECTORY = "directory"
+
+
 class Settings(BaseSettings):
     """All settings of one service instance (and of a ``voice-realtime worker``)."""
 
@@ -47,6 +55,7 @@ class Settings(BaseSettings):
 
     app_env: Environment = Environment.DEVELOPMENT
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     # wires (CONTRACT section 4)
     bus_url: str = "memory://"
@@ -55,6 +64,18 @@ class Settings(BaseSettings):
     ai_worker: AIWorkerMode | None = None  # None: embedded on memory://, external on Redis
     ai_timeout: float = Field(30.0, gt=0, le=600)
     media_dir: Path = Path("var/media")
+    media_store: MediaStoreKind | None = None  # None: directory on memory://, else database
+    media_retention: float = Field(7 * 86400.0, gt=0, le=3650 * 86400)
+    media_sweep_interval: float = Field(3600.0, gt=0, le=86400)
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+
+    # operations (README "Operations")
+    rate_limits_enabled: bool = True
+    rate_limit_analyze: Annotated[RateLimit, NoDecode] = parse_rate_limit("60/minute")
+    rate_limit_stt: Annotated[RateLimit, NoDecode] = parse_rate_limit("20/minute")
+    rate_limit_image: Annotated[RateLimit, NoDecode] = parse_rate_limit("10/minute")
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    ws_max_connections_per_user: int = Field(10, ge=1, le=10_000)
 
     # limits
     max_request_bytes: int = Field(1 * MIB, ge=1024, le=64 * MIB)
@@ -109,6 +130,37 @@ class Settings(BaseSettings):
             raise ValueError(f"must be an SQLAlchemy async URL: {allowed}")
         return value
 
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+                raise ValueError(f"{origin!r} is not an origin like https://shop.example")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an IP address or network") from None
+        return value
+
+    @field_validator("rate_limit_analyze", "rate_limit_stt", "rate_limit_image", mode="before")
+    @classmethod
+    def _rate_limit(cls, value: object) -> object:
+        return parse_rate_limit(value) if isinstance(value, str) else value
+
     @model_validator(mode="after")
     def _production_needs_a_real_secret(self) -> Settings:
         if self.app_env is Environment.PRODUCTION and (
@@ -135,6 +187,12 @@ class Settings(BaseSettings):
     @property
     def memory_bus(self) -> bool:
         return urlsplit(self.bus_url).scheme == "memory"
+
+    @property
+    def media_store_kind(self) -> MediaStoreKind:
+        if self.media_store is not None:
+            return self.media_store
+        return MediaStoreKind.DIRECTORY if self.memory_bus else MediaStoreKind.DATABASE
 
     @property
     def ai_worker_mode(self) -> AIWorkerMode:

@@ -1,4 +1,4 @@
-"""The voice services open with the app: AI requester, embedded worker, sessions, media.
+"""The voice services open with the app: AI requester, embedded worker, sessions.
 
 Registered after the bus and the database (``app.while_serving`` runs in
 order), so both are open when these start and still open when they stop.
@@ -21,7 +21,6 @@ from quart_app.services.voice.analyze import VoiceService
 from quart_app.services.voice.audio import MULTIPART_OVERHEAD
 from quart_app.services.voice.data import VOICE_DATA, ServiceVoiceData, VoiceData
 from quart_app.services.voice.errors import register_voice_error_handlers
-from quart_app.services.voice.media import MediaStore
 from quart_app.services.voice.runtime import VOICE, VoiceRuntime
 from quart_app.services.voice.sessions import SessionStore
 from quart_app.upload_limits import with_upload_limits
@@ -66,11 +65,7 @@ def open_voice(app: Quart, settings: Settings) -> None:
             lock_wait=min(settings.session_lock_timeout, settings.ai_timeout + LOCK_WAIT_MARGIN),
         )
         conversations = VoiceService(ai, store, data)
-        app.extensions[VOICE] = VoiceRuntime(
-            ai=ai,
-            conversations=conversations,
-            media=MediaStore(settings.media_dir, max_bytes=settings.max_image_bytes),
-        )
+        app.extensions[VOICE] = VoiceRuntime(ai=ai, conversations=conversations)
         app.extensions[SESSION_ORDER_PLACER] = conversations.place_order_from_session
         worker = None
         if settings.ai_worker_mode is AIWorkerMode.EMBEDDED:

@@ -9,14 +9,21 @@ from bus import Bus
 from config import ConfigError, Settings, load_settings, with_secret_key
 from config.logs import configure_logging
 from quart_app.ai_lifecycle import install_voice
-from quart_app.blueprints import health, menus, orders, ws
+from quart_app.blueprints import docs, health, menus, metrics, orders, ws
+from quart_app.cross_origin import allow_origins
 from quart_app.domain_errors import register_domain_error_handlers
 from quart_app.errors import register_error_handlers
 from quart_app.extensions import SETTINGS
 from quart_app.lifecycle import open_bus, open_database
+from quart_app.media_lifecycle import open_media
+from quart_app.observability.http_metrics import record_http_metrics
+from quart_app.observability.metrics import forget_this_process
+from quart_app.observability.request_ids import RequestIdMiddleware
 from quart_app.openapi import ContractOpenAPIProvider
 from quart_app.realtime_lifecycle import open_realtime
 from quart_app.request import ApiRequest
+from quart_app.services.ratelimit.callers import TrustedProxies
+from quart_app.services.ratelimit.guard import Budget, install_rate_limits
 
 API_TITLE = "Voice & Realtime service"
 API_VERSION = "0.1.0"
@@ -38,7 +45,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
             # Under `hypercorn "quart_app:create_app()"`: one line, not a traceback.
             raise SystemExit(f"voice-realtime: {error}") from None
     settings = with_secret_key(settings)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     app = Quart(__name__)
     app.request_class = ApiRequest
@@ -52,17 +59,38 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
         openapi_path="/openapi.json",
         security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"}},
         openapi_provider_class=ContractOpenAPIProvider,
+        swagger_ui_path=None,  # its page loads from a CDN: blueprints/docs.py serves /docs
+        redoc_ui_path=None,
+        scalar_ui_path=None,
     )
     register_error_handlers(app)
     register_domain_error_handlers(app)
 
     open_bus(app, settings, shared=bus)
     open_database(app, settings)
+    open_media(app, settings)
     open_realtime(app, settings)
     install_voice(app, settings)
+    if settings.rate_limits_enabled:
+        install_rate_limits(app, _budgets(settings), TrustedProxies(settings.trusted_proxies))
+    record_http_metrics(app)
+    app.after_serving(forget_this_process)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(ws.bp)
     app.register_blueprint(menus.bp)
     app.register_blueprint(orders.bp)
+    app.register_blueprint(metrics.bp)
+    app.register_blueprint(docs.bp)
+    app.asgi_app = RequestIdMiddleware(app.asgi_app)  # type: ignore[method-assign,assignment]
+    allow_origins(app, settings.cors_origins)
     return app
+
+
+def _budgets(settings: Settings) -> dict[str, Budget]:
+    """The rate-limited views (endpoint names) and their budgets (CONTRACT section 2)."""
+    return {
+        "voice.analyze": Budget("analyze", settings.rate_limit_analyze),
+        "voice.speech_to_text": Budget("stt", settings.rate_limit_stt),
+        "media.generate_image": Budget("generate_image", settings.rate_limit_image),
+    }

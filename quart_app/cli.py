@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from config import ConfigError, Settings, load_settings
 from config.logs import configure_logging
@@ -19,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         return int(args.run(args, settings))
     except ConfigError as error:
         print(f"voice-realtime: {error}", file=sys.stderr)
@@ -62,6 +65,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(
             "SECRET_KEY: each worker would generate its own; set one for --workers > 1"
         )
+    if args.workers > 1:
+        _share_metrics_between_workers()
     config = Config()
     config.application_path = APP_PATH
     config.bind = [f"{args.host}:{args.port}"]
@@ -72,6 +77,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # TCP peers that never read our application-level heartbeats.
     config.websocket_ping_interval = settings.heartbeat_interval
     return run(config)
+
+
+def _share_metrics_between_workers() -> None:
+    """Point every worker at one empty PROMETHEUS_MULTIPROC_DIR (a new one unless set).
+
+    Files left by an earlier run would be added to this run's counts, so they go.
+    """
+    from quart_app.observability.metrics import MULTIPROC_ENV
+
+    directory = Path(
+        os.environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="voice-realtime-metrics-")
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_ENV] = str(directory)
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,6 +7,7 @@ with the fitting status, and never a stack trace (CONTRACT section 2).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -27,14 +28,23 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    """An error the API answers with: HTTP status, snake_case code, message, details."""
+    """An error the API answers with: HTTP status, snake_case code, message, details
+    (and response headers such as ``Retry-After``)."""
 
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = dict(headers or {})
 
 
 INVALID_REQUEST = "The request is not valid."
@@ -76,7 +86,9 @@ def register_error_handlers(app: Quart) -> None:
 
     @app.errorhandler(ApiError)
     async def _api_error(error: ApiError) -> Response:
-        return error_response(error.status, error.code, error.message, error.details)
+        response = error_response(error.status, error.code, error.message, error.details)
+        response.headers.update(error.headers)
+        return response
 
     @app.errorhandler(RequestSchemaValidationError)
     async def _invalid_request(error: RequestSchemaValidationError) -> Response:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, send_from_directory
+from quart import Blueprint, Response, request
 from quart_schema import validate_request, validate_response
 
 from quart_app.errors import ApiError
+from quart_app.media_lifecycle import get_media_store
 from quart_app.openapi import document_binary_response
 from quart_app.schemas.voice import GeneratedImage, ImageGenerationRequest
-from quart_app.services.voice.media import CONTENT_TYPES, content_type_of
+from quart_app.services.media.store import EXTENSIONS, StoredImage, image_id_of
+from quart_app.services.voice.media import check_image
 from quart_app.services.voice.runtime import get_voice
 
 bp = Blueprint("media", __name__)
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+"""An image never changes under its name (a new picture gets a new id)."""
 
 
 @bp.post("/api/customizations/generate-ai-image")
@@ -19,19 +24,39 @@ bp = Blueprint("media", __name__)
 @validate_response(GeneratedImage, 201)
 async def generate_image(data: ImageGenerationRequest) -> tuple[GeneratedImage, int]:
     """Generate an image for ``prompt``, keep it, and say where it is served."""
-    voice = get_voice()
-    result = await voice.ai.send_image_request(data.prompt, aspect_ratio=data.aspect_ratio)
-    stored = await voice.media.save_image(result.image_b64, aspect_ratio=data.aspect_ratio)
+    store = get_media_store()
+    result = await get_voice().ai.send_image_request(data.prompt, aspect_ratio=data.aspect_ratio)
+    image = check_image(result.image_b64, aspect_ratio=data.aspect_ratio, max_bytes=store.max_bytes)
+    stored = await store.put(image.data, image.content_type)
     return GeneratedImage(image_id=stored.image_id, image_path=stored.path), 201
 
 
 @bp.get("/media/<name>")
-@document_binary_response(*CONTENT_TYPES.values())
+@document_binary_response(*EXTENSIONS)
 async def media(name: str) -> Response:
-    """A stored image, with its content type; only names this service gave out."""
-    content_type = content_type_of(name)
-    if content_type is None:
-        raise ApiError(404, "not_found", "No such media.")
-    response = await send_from_directory(get_voice().media.directory, name, mimetype=content_type)
+    """A stored image with its content type, from whichever instance stored it.
+
+    It carries an ``ETag``; ``If-None-Match`` with it answers 304 without the bytes.
+    """
+    store = get_media_store()
+    image_id = image_id_of(name)
+    image = None if image_id is None else await store.describe(image_id)
+    if image is None or image.name != name:
+        raise _no_such_media()
+    if image.etag in request.if_none_match:
+        return _with_caching(Response(status=304), image)
+    data = await store.read(image)
+    if data is None:
+        raise _no_such_media()
+    return _with_caching(Response(data, content_type=image.content_type), image)
+
+
+def _with_caching(response: Response, image: StoredImage) -> Response:
+    response.set_etag(image.etag)
+    response.headers["Cache-Control"] = IMMUTABLE
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _no_such_media() -> ApiError:
+    return ApiError(404, "not_found", "No such media.")

@@ -13,6 +13,7 @@ import asyncio
 import logging
 
 from quart import Blueprint, websocket
+from quart_cors import cors_exempt
 from quart_schema import validate_response
 
 from quart_app.auth import Principal, require_manager
@@ -34,6 +35,7 @@ bp = Blueprint("ws", __name__, url_prefix="/api/ws")
 
 
 @bp.websocket("")
+@cors_exempt  # the first frame's token authenticates a socket, not its Origin
 async def notifications() -> None:
     """Authenticate with the first frame, then receive notifications and heartbeats."""
     accepted = await _authenticate()

@@ -7,6 +7,7 @@ import asyncio
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, func, inspect, select
 
 from quart_app.database import Database
@@ -26,7 +27,7 @@ async def test_prepare_creates_the_schema_the_models_describe(database_url: str)
         await database.close()
     assert set(Base.metadata.tables) | {"alembic_version"} <= tables
     assert differences == []
-    assert revision == "0001"
+    assert revision == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 async def test_a_second_start_migrates_and_seeds_nothing(database: Database) -> None:

@@ -8,18 +8,16 @@ from typing import cast
 from quart_app.extensions import get_extension
 from quart_app.services.voice.ai_client import AIClient
 from quart_app.services.voice.analyze import VoiceService
-from quart_app.services.voice.media import MediaStore
 
 VOICE = "voice"
 
 
 @dataclass(frozen=True, slots=True)
 class VoiceRuntime:
-    """The AI client, the conversation service and the media store of this instance."""
+    """The AI client and the conversation service of this instance."""
 
     ai: AIClient
     conversations: VoiceService
-    media: MediaStore
 
 
 def get_voice() -> VoiceRuntime:

@@ -1,0 +1,1 @@
+"""What operators watch: request ids in every log line, Prometheus metrics."""

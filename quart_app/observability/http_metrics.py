@@ -1,0 +1,26 @@
+"""Count every HTTP request by route template and status, and time it."""
+
+from __future__ import annotations
+
+from time import perf_counter
+
+from quart import Quart, Response, g, request
+
+from quart_app.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS, UNMATCHED_ROUTE
+
+
+def record_http_metrics(app: Quart) -> None:
+    """Install the hooks; a route is labelled by its template (``/api/orders/<order_id>``)."""
+
+    @app.before_request
+    async def _start_clock() -> None:
+        g.metrics_started = perf_counter()
+
+    @app.after_request
+    async def _count(response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule is not None else UNMATCHED_ROUTE
+        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        started = g.get("metrics_started")
+        if started is not None:
+            HTTP_LATENCY.labels(request.method, route).observe(perf_counter() - started)
+        return response

@@ -1,0 +1,1 @@
+"""Generated images, stored where every instance of the service can read them."""

@@ -1,0 +1,81 @@
+"""Rate limiting with the ``limits`` library, counted on the bus.
+
+On Redis the counters live in the bus's own Redis (its connection pool), so
+every instance shares them; on the memory bus they live in one
+``MemoryStorage`` per bus object, shared by the app instances of one process
+that share that bus. A fixed window per caller and endpoint: one atomic
+``INCR``/``EXPIRE`` script per request; a refusal reads the window's expiry
+once more for ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import weakref
+from dataclasses import dataclass
+
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import FixedWindowRateLimiter
+from limits.errors import StorageError
+
+from bus import Bus, BusUnavailable
+from config.rate_limits import RateLimit
+
+KEY_PREFIX = "ratelimit"
+
+_memory_storages: weakref.WeakKeyDictionary[Bus, MemoryStorage] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A request over its budget: which limit, and whole seconds until it may retry."""
+
+    endpoint: str
+    limit: RateLimit
+    retry_after: int
+
+
+def storage_for(bus: Bus) -> Storage:
+    """Where the counters of ``bus``'s app instances live."""
+    from bus.redis import RedisBus
+
+    if isinstance(bus, RedisBus):
+        return RedisStorage(
+            "async+redis://",
+            implementation="redispy",
+            key_prefix=KEY_PREFIX,
+            wrap_exceptions=True,
+            connection_pool=bus.connection_pool,  # type: ignore[arg-type]
+        )
+    storage = _memory_storages.get(bus)
+    if storage is None:
+        storage = _memory_storages[bus] = MemoryStorage(wrap_exceptions=True)
+    return storage
+
+
+class RateLimiter:
+    """Budgets per endpoint; :meth:`hit` spends one request of a caller's."""
+
+    def __init__(self, storage: Storage, limits: dict[str, RateLimit]) -> None:
+        self._strategy = FixedWindowRateLimiter(storage)
+        self._items = {
+            endpoint: (limit, RateLimitItemPerSecond(limit.amount, limit.seconds))
+            for endpoint, limit in limits.items()
+        }
+
+    async def hit(self, endpoint: str, caller: str) -> Refusal | None:
+        """Count one request of ``caller`` on ``endpoint``; a :class:`Refusal` past the budget.
+
+        :class:`BusUnavailable` when the counters can't be reached.
+        """
+        limit, item = self._items[endpoint]
+        try:
+            if await self._strategy.hit(item, endpoint, caller):
+                return None
+            stats = await self._strategy.get_window_stats(item, endpoint, caller)
+        except StorageError as error:
+            raise BusUnavailable(f"rate-limit counters unavailable: {error}") from error
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        return Refusal(endpoint, limit, retry_after)
