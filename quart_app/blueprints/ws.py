@@ -17,6 +17,7 @@ from quart_cors import cors_exempt
 from quart_schema import validate_response
 
 from quart_app.auth import Principal, require_manager
+from quart_app.errors import as_sentence
 from quart_app.extensions import get_bus, get_secret_key, get_settings
 from quart_app.realtime_lifecycle import get_websocket_manager
 from quart_app.schemas.ws import AuthFrame, WsStats
@@ -24,8 +25,10 @@ from quart_app.services.realtime import frames
 from quart_app.services.realtime.connection import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL_ERROR,
+    CLOSE_TOO_MANY_CONNECTIONS,
     CLOSE_UNAUTHORIZED,
 )
+from quart_app.services.realtime.manager import TooManyConnections
 from quart_app.services.realtime.protocol import AuthRejected, authenticate
 from quart_app.services.realtime.stats import totals
 
@@ -43,7 +46,12 @@ async def notifications() -> None:
         return
     auth, principal = accepted
     manager = get_websocket_manager()
-    socket = manager.connect(principal, replaying=auth.last_event_id is not None)
+    try:
+        socket = manager.connect(principal, replaying=auth.last_event_id is not None)
+    except TooManyConnections as refusal:
+        await websocket.send(frames.error("too_many_connections", as_sentence(str(refusal))))
+        await websocket.close(CLOSE_TOO_MANY_CONNECTIONS, "too many connections")
+        return
     try:
         interval = get_settings().heartbeat_interval
         await websocket.send(

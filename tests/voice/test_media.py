@@ -1,4 +1,4 @@
-"""AI images: checked, stored under MEDIA_DIR with a random name, served back safely."""
+"""AI images: checked, stored with a random name, served back safely."""
 
 from __future__ import annotations
 

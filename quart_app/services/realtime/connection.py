@@ -16,6 +16,7 @@ from contextlib import suppress
 from typing import Any
 
 from domain.connections import Connection
+from quart_app.observability.metrics import NOTIFICATIONS_DROPPED
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ CLOSE_INTERNAL_ERROR = 1011
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_SILENT = 4408
+CLOSE_TOO_MANY_CONNECTIONS = 4429
 
 Send = Callable[[str], Awaitable[None]]
 Receive = Callable[[], Awaitable[str | bytes]]
@@ -89,6 +91,7 @@ class LocalSocket:
             held.append((event_id, frame))
             return
         log.warning("closing slow consumer %s of user %s", self.connection_id, self.user_id)
+        NOTIFICATIONS_DROPPED.labels("slow_client").inc()
         self.close(CLOSE_TRY_AGAIN_LATER, "too slow; reconnect with last_event_id")
 
     def hold(self) -> None:

@@ -21,6 +21,11 @@ from config import Settings
 from domain.connections import ConnectionRegistry, ConnectionStats
 from domain.orders import Role
 from quart_app.auth import Principal
+from quart_app.observability.metrics import (
+    NOTIFICATIONS_DELIVERED,
+    NOTIFICATIONS_DROPPED,
+    WEBSOCKET_CONNECTIONS,
+)
 from quart_app.services.realtime import frames
 from quart_app.services.realtime.connection import (
     CLOSE_GOING_AWAY,
@@ -35,6 +40,10 @@ from quart_app.services.realtime.protocol import reply_to
 from quart_app.services.realtime.stats import StatsReporter
 
 log = logging.getLogger(__name__)
+
+
+class TooManyConnections(Exception):
+    """The user already holds as many sockets here as allowed."""
 
 
 class WebSocketManager:
@@ -105,13 +114,21 @@ class WebSocketManager:
 
     # connections -----------------------------------------------------------------
     def connect(self, principal: Principal, *, replaying: bool = False) -> LocalSocket:
-        """Register a socket of ``principal``; with ``replaying``, live frames wait for replay."""
+        """Register a socket of ``principal``; with ``replaying``, live frames wait for replay.
+
+        :class:`TooManyConnections` if the user already holds
+        ``WS_MAX_CONNECTIONS_PER_USER`` sockets on this instance.
+        """
+        limit = self._settings.ws_max_connections_per_user
+        if self.get_connection_count(principal.user_id) >= limit:
+            raise TooManyConnections(f"at most {limit} connections per user")
         connection = self._registry.add(uuid.uuid4().hex, principal.user_id, principal.role)
         socket = LocalSocket(connection, queue_size=self._settings.ws_send_queue, now=self._clock())
         if replaying:
             socket.hold()
         self._sockets[connection.connection_id] = socket
         self._stats.changed()
+        WEBSOCKET_CONNECTIONS.labels(principal.role).inc()
         return socket
 
     def disconnect(self, connection_id: str) -> None:
@@ -121,6 +138,7 @@ class WebSocketManager:
         if socket is not None:
             socket.close(CLOSE_GOING_AWAY, "disconnected")
             self._stats.changed()
+            WEBSOCKET_CONNECTIONS.labels(socket.connection.role).dec()
 
     async def serve(
         self, socket: LocalSocket, receive: Receive, send: Send, last_event_id: str | None
@@ -173,6 +191,7 @@ class WebSocketManager:
             ids = self._registry.connections_with_roles(envelope.roles)
         for connection_id in ids:
             self._sockets[connection_id].offer(envelope.frame, envelope.event_id)
+        NOTIFICATIONS_DELIVERED.inc(len(ids))
         return len(ids)
 
     async def _fan_out(self, subscription: Subscription) -> None:
@@ -184,12 +203,14 @@ class WebSocketManager:
         dropped = 0
         async for message in subscription:
             if subscription.dropped != dropped:
+                NOTIFICATIONS_DROPPED.labels("fell_behind").inc(subscription.dropped - dropped)
                 dropped = subscription.dropped
                 log.error("fan-out fell behind; %d notifications were dropped", dropped)
                 self._interrupted()
             try:
                 self.deliver(frames.decode_envelope(message.data))
             except frames.BadEnvelope as error:
+                NOTIFICATIONS_DROPPED.labels("malformed").inc()
                 log.warning("dropped a malformed message on %s: %s", message.channel, error)
             except Exception:
                 # A bug met by one message must not end delivery for this instance.

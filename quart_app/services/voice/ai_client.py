@@ -21,6 +21,7 @@ from bus.ai import AIRequester
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
 from quart_app.errors import validation_details
+from quart_app.observability.metrics import ai_round_trip
 from quart_app.schemas.voice import ImageResult, LlmResult, SttResult
 from quart_app.services.voice.data import EMPTY_HISTORY, VoiceData
 
@@ -57,6 +58,10 @@ class AIClient:
         """Send one ``kind`` request and return its raw ``ok`` result."""
         return await self._requester.request(kind, payload, timeout=self._timeout)
 
+    async def _ask(self, kind: str, model: type[_Result], payload: dict[str, Any]) -> _Result:
+        with ai_round_trip(kind):  # metrics: in flight, outcome, latency
+            return _read(kind, model, await self.wait_for_response(kind, payload))
+
     async def send_stt_request(
         self, audio: bytes, *, filename: str, mime_type: str, language: str | None
     ) -> SttResult:
@@ -67,7 +72,7 @@ class AIClient:
             "mime_type": mime_type,
             "language": language,
         }
-        return _read("stt", SttResult, await self.wait_for_response("stt", payload))
+        return await self._ask("stt", SttResult, payload)
 
     async def send_llm_request(
         self, transcript: str, session: ConversationSession, catalog: Catalog
@@ -79,12 +84,12 @@ class AIClient:
             "session_id": session.session_id,
             "context": await self.build_context(session, catalog),
         }
-        return _read("llm", LlmResult, await self.wait_for_response("llm", payload))
+        return await self._ask("llm", LlmResult, payload)
 
     async def send_image_request(self, prompt: str, *, aspect_ratio: str = "1:1") -> ImageResult:
         """Generate an image for ``prompt``."""
         payload = {"prompt": prompt, "aspect_ratio": aspect_ratio}
-        return _read("image", ImageResult, await self.wait_for_response("image", payload))
+        return await self._ask("image", ImageResult, payload)
 
     async def get_user_order_history(self, user_id: str | None) -> dict[str, Any]:
         """A member's ``order_history`` (empty for a guest)."""
