@@ -15,10 +15,10 @@ SECRET = "bench-secret-key-that-is-long-enough-for-hs256"
 
 
 def bench_settings(prefix: str, **overrides: Any) -> Settings:
-    """The service as on one node: memory bus, SQLite in ``$BENCH_DIR`` (or a temp dir)."""
+    """The service as on one node: memory bus (or ``$BENCH_BUS_URL``), SQLite in ``$BENCH_DIR``."""
     folder = os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix=prefix)
     values: dict[str, Any] = {
-        "bus_url": "memory://",
+        "bus_url": os.environ.get("BENCH_BUS_URL", "memory://"),
         "ai_worker": "external",
         "database_url": f"sqlite+aiosqlite:///{folder}/bench.db",
         "media_dir": f"{folder}/media",

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     rate_limit_stt: Annotated[RateLimit, NoDecode] = parse_rate_limit("20/minute")
     rate_limit_image: Annotated[RateLimit, NoDecode] = parse_rate_limit("10/minute")
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
-    ws_max_connections_per_user: int = Field(10, ge=1, le=10_000)
+    ws_max_connections_per_user: int = Field(20, ge=1, le=10_000)
 
     # limits
     max_request_bytes: int = Field(1 * MIB, ge=1024, le=64 * MIB)

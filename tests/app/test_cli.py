@@ -2,10 +2,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -13,6 +11,7 @@ import pytest
 
 from quart_app.auth import decode_token
 from quart_app.cli import main
+from tests.served import serving
 
 SECRET = "cli-secret-key-long-enough-for-the-test-0123"
 RUN_WORKER = "from quart_app.cli import main; raise SystemExit(main(['worker']))"
@@ -107,39 +106,13 @@ def test_worker_serves_the_queues_until_interrupted(redis_url: str) -> None:
             worker.kill()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_python_m_quart_app_serves_the_embedded_default(tmp_path: Path) -> None:
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("BUS_URL", "DATABASE_URL")}
     env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/service.db"
     env["MEDIA_DIR"] = str(tmp_path / "media")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "quart_app", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
-            assert time.monotonic() < deadline, "the server did not come up"
-            time.sleep(0.2)
-        assert httpx.get(f"{base}/readyz", timeout=5).json()["status"] == "ready"
-        assert httpx.get(f"{base}/openapi.json", timeout=5).json()["openapi"].startswith("3.")
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=30)[0].decode()
-    assert "SECRET_KEY is not set" in output
+    with serving(env) as served:
+        assert httpx.get(f"{served.base_url}/readyz", timeout=5).json()["status"] == "ready"
+        spec = httpx.get(f"{served.base_url}/openapi.json", timeout=5).json()
+        assert spec["openapi"].startswith("3.")
+    assert "SECRET_KEY is not set" in served.output

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -14,14 +10,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import SECRET
+from tests.served import serving
 
 REQUESTS = 40
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _healthz_count(base: str) -> float:
@@ -37,7 +28,6 @@ def _healthz_count(base: str) -> float:
 @pytest.mark.slow
 @pytest.mark.redis
 def test_every_worker_reports_the_sum_of_all_workers(tmp_path: Path, redis_url: str) -> None:
-    port, base = _free_port(), ""
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_1.db").write_bytes(b"stale")  # a previous run's: must go
@@ -49,32 +39,13 @@ def test_every_worker_reports_the_sum_of_all_workers(tmp_path: Path, redis_url: 
         "AI_WORKER": "external",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "quart_app", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
-            assert time.monotonic() < deadline, "the server did not come up"
-            time.sleep(0.2)
+    with serving(env, "--workers", "2") as served:
+        base = served.base_url
         started = _healthz_count(base)
         for _ in range(REQUESTS):
             assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
         counts = {_healthz_count(base) for _ in range(10)}
         writers = {path.stem.rsplit("_", 1)[-1] for path in metrics_dir.glob("counter_*.db")}
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)
     assert counts == {started + REQUESTS}
     assert "1" not in writers
     assert len(writers) == 2, writers  # both workers wrote, and every scrape summed them
