@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from typing import Any, Literal
 
 OUR_PACKAGES = ("quart_app", "bus", "ai_worker", "config", "domain")
+SERVER_LOGGERS = ("hypercorn.access", "hypercorn.error")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 NO_REQUEST = "-"
 
@@ -37,7 +38,8 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str, log_format: Literal["text", "json"] = "text") -> None:
-    """Log our packages at ``level``; add a stderr handler only if nobody set one up."""
+    """Log our packages and the server's at ``level``; add a stderr handler only if
+    nobody set one up."""
     _stamp_records_with_request_id()
     root = logging.getLogger()
     if not root.handlers:  # leave hypercorn's or an embedding program's alone
@@ -45,8 +47,8 @@ def configure_logging(level: str, log_format: Literal["text", "json"] = "text") 
     if log_format == "json":
         for handler in root.handlers:
             handler.setFormatter(JsonFormatter())
-    for package in OUR_PACKAGES:
-        logging.getLogger(package).setLevel(level)
+    for name in (*OUR_PACKAGES, *SERVER_LOGGERS):
+        logging.getLogger(name).setLevel(level)
 
 
 def _stamp_records_with_request_id() -> None:

@@ -44,8 +44,8 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
         except ConfigError as error:
             # Under `hypercorn "quart_app:create_app()"`: one line, not a traceback.
             raise SystemExit(f"voice-realtime: {error}") from None
-    settings = with_secret_key(settings)
     configure_logging(settings.log_level, settings.log_format)
+    settings = with_secret_key(settings)
 
     app = Quart(__name__)
     app.request_class = ApiRequest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 import tempfile
@@ -14,6 +15,8 @@ from config import ConfigError, Settings, load_settings
 from config.logs import configure_logging
 
 APP_PATH = "quart_app:create_app()"
+ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus request_id=%({x-request-id}o)s'
+"""hypercorn's access log line; it is written after the response, so it names the id itself."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,6 +76,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     config.workers = args.workers
     config.accesslog = "-"
     config.errorlog = "-"
+    config.access_log_format = ACCESS_LOG_FORMAT
+    if settings.log_format == "json":
+        # Loggers rather than "-": hypercorn then adds no plain-text handler of its
+        # own, and each worker's lines reach the JSON handler the app installs.
+        config.accesslog = logging.getLogger("hypercorn.access")
+        config.errorlog = logging.getLogger("hypercorn.error")
     # hypercorn's own WebSocket ping is off by default (PITFALLS); it catches dead
     # TCP peers that never read our application-level heartbeats.
     config.websocket_ping_interval = settings.heartbeat_interval

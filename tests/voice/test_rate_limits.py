@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
 from quart.testing import QuartClient
 
+from bus import BusUnavailable
+from bus.redis import RedisBus
+from config.rate_limits import parse_rate_limit
 from quart_app.services.ratelimit.callers import TrustedProxies
+from quart_app.services.ratelimit.limiter import RateLimiter, storage_for
 from tests.conftest import bearer
 from tests.voice.conftest import Backend, StartApp, llm_answer
 from tests.voice.responder import Responder, ok
@@ -156,3 +161,13 @@ def test_client_address(peer: str | None, forwarded: str | None, client: str) ->
 
 def test_without_trusted_proxies_the_peer_is_the_client() -> None:
     assert TrustedProxies([]).client_address("10.0.0.5", "203.0.113.9") == "10.0.0.5"
+
+
+async def test_unreachable_counters_are_bus_unavailable_not_a_crash() -> None:
+    bus = RedisBus("redis://127.0.0.1:1/0", connect_timeout=0.5)  # nothing listens on port 1
+    limiter = RateLimiter(storage_for(bus), {"analyze": parse_rate_limit("1/minute")})
+    try:
+        with pytest.raises(BusUnavailable):
+            await asyncio.wait_for(limiter.hit("analyze", "addr:10.0.0.1"), 10)
+    finally:
+        await bus.close()
