@@ -21,6 +21,7 @@ class SttPayload(_Lenient):
     filename: str | None = None
     mime_type: str | None = None
     language: str | None = None
+    prompt: str | None = Field(default=None, max_length=1000)
 
 
 class ImagePayload(_Lenient):
@@ -58,7 +59,7 @@ class MenuSuggestion(_Lenient):
 class OrderState(_Lenient):
     menu_code: str | None = None
     style_code: str | None = None
-    quantity: int = Field(default=1, ge=1)
+    quantity: int = 1
     customizations: dict[str, int] = Field(default_factory=dict)
 
 

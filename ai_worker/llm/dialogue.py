@@ -30,6 +30,8 @@ class _Turn:
     confidence: float = 0.9
     decision: str | None = None
     recommended: list[Recommendation] = field(default_factory=list)
+    asks: bool = False
+    """The lines end in their own question; the stage's question is not added."""
 
 
 @dataclass(slots=True)
@@ -58,7 +60,7 @@ def respond(payload: LlmPayload, catalog: Catalog) -> dict[str, Any]:
         payload=payload,
     )
     draft, turn = _decide(talk)
-    quiet = turn.decision in ("confirm", "cancel") or turn.intent == "recommendation"
+    quiet = turn.asks or turn.decision in ("confirm", "cancel") or turn.intent == "recommendation"
     question = None if quiet else _question(talk, turn.state, draft)
     lines = [*talk.notes, *turn.lines] + ([question] if question else [])
     menu = catalog.find_menu(draft.menu_code or "")
@@ -107,6 +109,8 @@ def _decide(talk: _Conversation) -> tuple[OrderDraft, _Turn]:
         return talk.draft, _inquiry(talk)
 
     draft = _updated_draft(talk)
+    if heard.menu_guess or (heard.style_guess and draft.menu_code):
+        return draft, _ask_back(talk, draft)
     if draft != talk.draft:
         changed = [
             f"{talk.replies.name(talk.catalog.menu(draft.menu_code or '').ingredient(c))} {n}"
@@ -115,7 +119,8 @@ def _decide(talk: _Conversation) -> tuple[OrderDraft, _Turn]:
         ]
         lines = [say("noted", changes=", ".join(changed))] if changed else []
         return draft, _Turn("order", _stage_after_update(talk, draft), lines)
-    if heard.flags & {"confirm", "done"}:
+    if heard.flags & {"confirm", "done", "no"} or (heard.quantity is not None and stage == CUSTOM):
+        # "just one" when asked how many, "yes" to the order read back: agreement.
         return draft, _agreement(talk)
     if "recommend" in heard.flags:
         ranked = recommendations(
@@ -139,17 +144,30 @@ def _decide(talk: _Conversation) -> tuple[OrderDraft, _Turn]:
 def _agreement(talk: _Conversation) -> _Turn:
     """A "yes", "no" or "that's all" with nothing else in it."""
     stage, say, draft = talk.stage, talk.replies.say, talk.draft
-    agreed = "confirm" in talk.heard.flags
+    flags = talk.heard.flags
+    # "that's all" to the order read back agrees to it; a bare "no" does not.
+    agreed = "confirm" in flags or ("done" in flags and "no" not in flags)
     if stage == CONFIRM and draft.is_complete:
         if agreed:
             order = talk.replies.order(draft)
             return _Turn("confirm", CONFIRM, [say("confirmed", order=order)], 0.95, "confirm")
         return _Turn("change", CUSTOM, [say("change")])
     if stage == CUSTOM and draft.is_complete:
-        return _Turn("confirm" if agreed else "done", CONFIRM)
+        return _Turn("confirm" if agreed else "order", CONFIRM)
     if stage == GREETING:
         return _Turn("greeting", MENU)
     return _Turn("unknown", stage, [say("not_understood")], 0.4)
+
+
+def _ask_back(talk: _Conversation, draft: OrderDraft) -> _Turn:
+    """A name nearly heard: "Did you mean the French Dinner?", and not taken."""
+    heard, replies = talk.heard, talk.replies
+    if heard.menu_guess:
+        line = replies.did_you_mean(talk.catalog.menu(heard.menu_guess))
+    else:
+        style = next(s for s in talk.catalog.all_styles() if s.code == heard.style_guess)
+        line = replies.did_you_mean(style)
+    return _Turn("unknown", _stage_after_update(talk, draft), [line], 0.5, asks=True)
 
 
 def _inquiry(talk: _Conversation) -> _Turn:
@@ -165,13 +183,14 @@ def _updated_draft(talk: _Conversation) -> OrderDraft:
     draft = replace(talk.draft, customizations=dict(talk.draft.customizations))
     if "usual" in heard.flags:
         draft = usual_order(catalog, talk.payload.context.order_history) or draft
-    menu_code = heard.menu_code or _accepted_recommendation(talk)
+    offer = _accepted_offer(talk)
+    menu_code = heard.menu_code or offer.menu_code
     if menu_code is not None and menu_code != draft.menu_code:
         draft.menu_code, draft.customizations = menu_code, {}
         if not catalog.menu(menu_code).allowed_style(draft.style_code or ""):
             draft.style_code = None
-        if heard.menu_code is None:  # accepted a recommendation: take its style too
-            draft.style_code = _recommendation(talk).style_code
+    if heard.style_code is None and offer.style_code is not None:
+        heard.style_code = offer.style_code
     menu = catalog.find_menu(draft.menu_code or "")
     if menu is None and (heard.style_code is not None or heard.changes):
         talk.notes.append(say("choose_menu_first"))
@@ -190,7 +209,10 @@ def _updated_draft(talk: _Conversation) -> OrderDraft:
                 )
             )
     if heard.quantity is not None:
-        draft.quantity = min(max(heard.quantity, 1), MAX_QUANTITY)
+        if 1 <= heard.quantity <= MAX_QUANTITY:
+            draft.quantity = heard.quantity
+        else:
+            talk.notes.append(say("quantity_range", maximum=MAX_QUANTITY))
     if menu is not None:
         for change in heard.changes:
             _apply_change(talk, menu, draft, change)
@@ -228,7 +250,8 @@ def _stage_after_update(talk: _Conversation, draft: OrderDraft) -> Stage:
     if draft.style_code is None:
         return STYLE
     if talk.stage in (CUSTOM, CONFIRM):
-        return talk.stage
+        # A change is read back at once, and a "yes" to that places the order.
+        return CONFIRM
     heard = talk.heard
     # The whole order in one sentence ("two French dinners, grand style") goes
     # straight to confirmation; a style given on its own leaves room to customize.
@@ -241,10 +264,12 @@ def _recommendation(talk: _Conversation) -> Recommendation:
     return recommendations(talk.catalog, context.order_history, context.active_events)[0]
 
 
-def _accepted_recommendation(talk: _Conversation) -> str | None:
-    """The recommended menu, if the customer just said yes to it."""
-    if talk.stage not in (GREETING, MENU) or "confirm" not in talk.heard.flags:
-        return None
+def _accepted_offer(talk: _Conversation) -> OrderDraft:
+    """What the last reply offered (a recommendation, a "did you mean"), if the customer
+    just said yes to it; else an empty draft. Nothing is offered otherwise: a "yes" to
+    the menu list chooses nothing."""
+    if "confirm" not in talk.heard.flags:
+        return OrderDraft()
     last = next(
         (
             m.get("content")
@@ -253,10 +278,20 @@ def _accepted_recommendation(talk: _Conversation) -> str | None:
         ),
         None,
     )
-    menu = _recommendation(talk).menu
-    if isinstance(last, str) and (menu.name in last or menu.name_en in last):
-        return menu.code
-    return None
+    if not isinstance(last, str):
+        return OrderDraft()
+    for replies in Replies.every_language(talk.catalog):
+        for menu in talk.catalog.menus:
+            if replies.did_you_mean(menu) in last:
+                return OrderDraft(menu.code)
+        for style in talk.catalog.all_styles():
+            if talk.draft.menu_code and replies.did_you_mean(style) in last:
+                return OrderDraft(style_code=style.code)
+        if talk.stage in (GREETING, MENU):
+            item = _recommendation(talk)
+            if _recommend_line(replies, item) in last:
+                return OrderDraft(item.menu.code, item.style_code)
+    return OrderDraft()
 
 
 def _question(talk: _Conversation, state: Stage, draft: OrderDraft) -> str | None:
@@ -269,10 +304,24 @@ def _question(talk: _Conversation, state: Stage, draft: OrderDraft) -> str | Non
     if state == STYLE:
         return replies.ask_style(menu)
     if state == CUSTOM:
+        if not _quantity_said(talk, draft):
+            return replies.ask_quantity(menu)
         return replies.ask_custom(menu, again=talk.stage == CUSTOM)
     if state == CONFIRM:
         return replies.say("ask_confirm", order=replies.order(draft))
     return None
+
+
+def _quantity_said(talk: _Conversation, draft: OrderDraft) -> bool:
+    """Whether the customer has said how many, in this turn or an earlier one."""
+    if talk.heard.quantity is not None or draft.quantity != 1:
+        return True
+    earlier = [
+        text
+        for m in talk.payload.context.messages
+        if m.get("role") == "user" and isinstance(text := m.get("content"), str)
+    ]
+    return any(understand(text, talk.catalog, None).quantity is not None for text in earlier)
 
 
 def _recommend_line(replies: Replies, item: Recommendation) -> str:
@@ -288,7 +337,7 @@ def _reason(replies: Replies, item: Recommendation) -> str:
     if item.why == "event" and item.event is not None:
         return replies.say(
             "reason_event",
-            event=item.event.get("title", ""),
+            event=replies.event_title(item.event),
             discount=item.event.get("discount_percent", 0),
         )
     return replies.say(f"reason_{item.why}")

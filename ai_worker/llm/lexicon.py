@@ -33,23 +33,67 @@ INGREDIENT_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 EN_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2,
-    "a pair of": 2, "single": 1,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "a couple of": 2, "a couple": 2, "couple of": 2,
+    "a pair of": 2, "a single": 1, "single": 1, "just one": 1, "only one": 1,
 }  # fmt: skip
+# Bigger numbers are read too, so that "forty two dinners" is refused, not misread.
+_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+            "eighty": 80, "ninety": 90}  # fmt: skip
+EN_NUMBERS |= _EN_TENS | {
+    f"{ten} {unit}": tens + EN_NUMBERS[unit]
+    for ten, tens in _EN_TENS.items()
+    for unit in ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+}
+# What speech recognition writes for a number word; read as a number only
+# right before a menu's name ("to French dinners", "free Valentine dinners").
+EN_NUMBER_HOMOPHONES = {"to": 2, "too": 2, "free": 3, "tree": 3, "for": 4, "fore": 4}
+_KO_NATIVE_UNITS = {
+    "하나": 1, "한": 1, "둘": 2, "두": 2, "셋": 3, "세": 3, "석": 3, "넷": 4, "네": 4,
+    "넉": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9,
+}  # fmt: skip
+_KO_NATIVE_TENS = {"열": 10, "스물": 20, "서른": 30, "마흔": 40, "쉰": 50, "예순": 60,
+                   "일흔": 70, "여든": 80, "아흔": 90}  # fmt: skip
 KO_NUMBERS = {
-    "하나": 1, "한": 1, "둘": 2, "두": 2, "셋": 3, "세": 3, "넷": 4, "네": 4,
-    "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10,
-}  # fmt: skip
-KO_SINO_NUMBERS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8}
+    **_KO_NATIVE_UNITS,
+    **_KO_NATIVE_TENS,
+    "스무": 20,
+    **{
+        f"{ten}{word}": tens + value
+        for ten, tens in _KO_NATIVE_TENS.items()
+        for word, value in _KO_NATIVE_UNITS.items()
+    },
+}
+_KO_SINO_UNITS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
+_KO_SINO_TENS = {"십": 10, **{f"{word}십": 10 * value for word, value in _KO_SINO_UNITS.items()}}
+KO_SINO_NUMBERS = {
+    **_KO_SINO_UNITS,
+    **_KO_SINO_TENS,
+    **{
+        f"{ten}{word}": tens + value
+        for ten, tens in _KO_SINO_TENS.items()
+        for word, value in _KO_SINO_UNITS.items()
+    },
+}
 # Native numerals a Korean speaker says alone; the short forms (한, 두, 세, 네)
 # need a counter, since 네 alone means "yes" and 세 starts 세트.
-KO_STANDALONE_NUMBERS = ("하나", "둘", "셋", "넷", "다섯", "여섯", "일곱", "여덟", "아홉")
+_KO_ALONE_UNITS = ("하나", "둘", "셋", "넷", "다섯", "여섯", "일곱", "여덟", "아홉")
+KO_STANDALONE_NUMBERS = (
+    *_KO_ALONE_UNITS,
+    *_KO_NATIVE_TENS,
+    *(f"{ten}{word}" for ten in _KO_NATIVE_TENS for word in _KO_ALONE_UNITS),
+)
 KO_COUNTERS = r"(?:개|인분|세트|명|분|그릇|접시|잔|병|조각|장|set)"
+# Sino-Korean numerals count servings ("삼 인분"); "이 세트" is "this set", not two.
+KO_SINO_COUNTERS = r"(?:인분)"
 
 _EN_NUM = "|".join(sorted(map(re.escape, EN_NUMBERS), key=len, reverse=True))
 _KO_NUM = "|".join(sorted(KO_NUMBERS, key=len, reverse=True))
-EN_NUMBER = rf"(?:\d{{1,2}}|{_EN_NUM})"
-KO_NUMBER = rf"(?:\d{{1,2}}|{_KO_NUM})"
+_KO_SINO = "|".join(sorted(KO_SINO_NUMBERS, key=len, reverse=True))
+EN_NUMBER = rf"(?:\d{{1,3}}|{_EN_NUM})"
+KO_NUMBER = rf"(?:\d{{1,3}}|{_KO_NUM})"
+KO_SINO_NUMBER = rf"(?:{_KO_SINO})"
 
 
 def number_value(word: str) -> int:
@@ -57,7 +101,12 @@ def number_value(word: str) -> int:
     word = " ".join(word.split())
     if word.isdigit():
         return int(word)
-    return EN_NUMBERS.get(word) or KO_NUMBERS.get(word) or KO_SINO_NUMBERS[word]
+    return (
+        EN_NUMBERS.get(word)
+        or EN_NUMBER_HOMOPHONES.get(word)
+        or KO_NUMBERS.get(word)
+        or KO_SINO_NUMBERS[word]
+    )
 
 
 # Phrase lists per intent; English is matched on word boundaries, Korean as a
@@ -86,11 +135,12 @@ CONFIRM = (
 )  # fmt: skip
 CONFIRM_WORDS = ("네", "예", "응", "넹")
 DONE = (
-    "no", "nope", "nothing", "that's all", "thats all", "that's it", "thats it", "no changes",
-    "no thanks", "i'm good", "im good", "as is", "done", "nothing else", "fine",
+    "nothing", "that's all", "thats all", "that's it", "thats it", "no changes",
+    "i'm good", "im good", "as is", "done", "nothing else", "fine", "that's everything",
     "없어요", "없습니다", "없어", "괜찮아요", "괜찮습니다", "됐어요", "됐습니다", "그대로",
-    "이대로", "아니요", "아뇨", "아니에요", "아니",
+    "이대로",
 )  # fmt: skip
+NO = ("no", "nope", "no thanks", "not really", "아니요", "아뇨", "아니에요", "아니")
 GREETING = (
     "hi", "hello", "hey", "good evening", "good afternoon", "good morning",
     "안녕", "반가워", "반갑습니다", "처음",
@@ -131,3 +181,15 @@ KO_MORE = r"(?:더|추가|많이|넉넉)"
 KO_LESS = r"(?:적게|덜|조금만|줄여|하나\s*빼|한\s*개\s*빼)"
 KO_REMOVE = r"(?:빼|없이|제외|말고|안\s*넣|넣지\s*마|넣지\s*말|없는)"
 KO_DOUBLE = r"(?:두\s*배)"
+
+# The sentence around a name: never compared with menu or style names.
+_COMMON_TEXT = """
+the a an i i'd i'll i'm we we'd we'll me my us our you it it's that this these those
+and or with without of in on at to for from some any please thanks thank dinner
+dinners style styles order orders make like want would could can get have take give
+need let's let just only actually instead then now also same again what which how many
+much more less extra glass glasses bottle cup served serve set sets one ones course
+kind of be is are was do does did will shall should okay ok yes no not sure please
+right one portion 디너 스타일 주세요 주문 할게요 해요 해 주세요 로 으로 요 개 인분 세트
+"""
+COMMON_WORDS = tuple(_COMMON_TEXT.split())

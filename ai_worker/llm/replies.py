@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
-from domain.catalog import Catalog, Menu
+from domain.catalog import Catalog, Menu, Style
 from domain.draft import OrderDraft
 
 _TEXT: dict[str, dict[str, str]] = {
@@ -14,9 +16,16 @@ _TEXT: dict[str, dict[str, str]] = {
         "ask_style": "Which style would you like for the {menu}: {styles}?",
         "ask_custom": (
             "Would you like to change anything, for example more {sample_more} or no "
-            "{sample_less}? Say \"that's all\" when you're done."
+            "{sample_less}? If not, I'll read your order back."
         ),
-        "ask_custom_again": "Anything else to change? Say \"that's all\" when you're done.",
+        "ask_custom_again": "Anything else to change?",
+        "ask_quantity": (
+            "How many {menu} would you like? You can also change the ingredients, for "
+            "example more {sample_more} or no {sample_less}."
+        ),
+        "did_you_mean": "Did you mean the {name}?",
+        "did_you_mean_style": "Did you mean {name} style?",
+        "quantity_range": "We can make 1 to {maximum} dinners in one order.",
         "ask_confirm": "So that's {order}. Shall I place the order?",
         "confirmed": "Thank you! Your order of {order} is being placed.",
         "cancelled": "All right, I've cancelled this order. Tell me when you want to start again.",
@@ -49,9 +58,16 @@ _TEXT: dict[str, dict[str, str]] = {
         "ask_style": "{menu}(은)는 어떤 스타일로 하시겠어요? {styles} 중에서 골라 주세요.",
         "ask_custom": (
             "바꾸고 싶은 재료가 있으신가요? 예를 들어 {sample_more} 추가나 {sample_less} 빼기가 "
-            '가능해요. 없으시면 "없어요"라고 말씀해 주세요.'
+            "가능해요. 없으시면 주문 내용을 확인해 드릴게요."
         ),
-        "ask_custom_again": '더 바꾸실 것이 있으신가요? 없으시면 "없어요"라고 말씀해 주세요.',
+        "ask_custom_again": "더 바꾸실 것이 있으신가요?",
+        "ask_quantity": (
+            "{menu}(은)는 몇 개 드릴까요? 재료도 바꿀 수 있어요. 예를 들어 {sample_more} 추가나 "
+            "{sample_less} 빼기요."
+        ),
+        "did_you_mean": "{name} 말씀이신가요?",
+        "did_you_mean_style": "{name} 스타일 말씀이신가요?",
+        "quantity_range": "한 번에 1개부터 {maximum}개까지 주문하실 수 있어요.",
         "ask_confirm": "{order}, 이대로 주문할까요?",
         "confirmed": "감사합니다! {order} 주문을 넣고 있어요.",
         "cancelled": "네, 주문을 취소했어요. 언제든 다시 말씀해 주세요.",
@@ -123,6 +139,30 @@ class Replies:
         if len(names) < 2:
             return "".join(names)
         return ", ".join(names[:-1]) + self._text[joiner] + names[-1]
+
+    @classmethod
+    def every_language(cls, catalog: Catalog) -> list[Replies]:
+        """The same sentences in each language the engine speaks."""
+        return [cls(language, catalog) for language in _TEXT]
+
+    def did_you_mean(self, item: Menu | Style) -> str:
+        """Asking back a name that was nearly heard."""
+        key = "did_you_mean" if isinstance(item, Menu) else "did_you_mean_style"
+        return self.say(key, name=self.name(item))
+
+    def event_title(self, event: Mapping[str, Any]) -> str:
+        """A promotion's title in this language (``title_en`` in English, if it has one)."""
+        title = event.get("title_en") if self.language == "en" else None
+        return str(title or event.get("title", ""))
+
+    def ask_quantity(self, menu: Menu) -> str:
+        first, last = menu.ingredients[0], menu.ingredients[-1]
+        return self.say(
+            "ask_quantity",
+            menu=self.name(menu),
+            sample_more=self.name(first),
+            sample_less=self.name(last),
+        )
 
     def ask_menu(self) -> str:
         lines = [

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ai_worker.llm import lexicon as lx
-from ai_worker.llm.text import Found, Utterance
+from ai_worker.llm.matching import Guess, nearest
+from ai_worker.llm.text import Found, Utterance, normalize
 from domain.catalog import Catalog
 
 ChangeOp = Literal["set", "add", "less", "remove", "double"]
@@ -21,6 +22,7 @@ FLAGS = {
     "inquiry": lx.INQUIRY,
     "confirm": lx.CONFIRM,
     "done": lx.DONE,
+    "no": lx.NO,
     "greeting": lx.GREETING,
 }
 
@@ -44,6 +46,9 @@ class Understanding:
     quantity: int | None = None
     changes: list[Change] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
+    menu_guess: str | None = None
+    """A menu the words nearly name: to be asked back, not taken."""
+    style_guess: str | None = None
 
     @property
     def has_order_details(self) -> bool:
@@ -64,20 +69,53 @@ def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> 
     """Read ``transcript`` against ``catalog``; pure and deterministic."""
     said = Utterance(transcript)
     result = Understanding(language=detect_language(transcript, language_hint))
-    result.changes = list(_take_changes(said, catalog))
+    menu_phrases = _menu_phrases(catalog)
+    # "three Champagne Feast Dinners": the champagne there is the menu's name,
+    # not an ingredient to set to three.
+    long_names = [f for f in said.find(menu_phrases) if " " in said.text[f.start : f.end]]
+    result.changes = list(_take_changes(said, catalog, long_names))
     if said.take(lx.CHANGE_MENU):
         result.flags.add("change_menu")
     if said.take(lx.CHANGE_STYLE):
         result.flags.add("change_style")
-    result.menu_code = _take_last(said, _menu_phrases(catalog))
+    menus = _take_all(said, menu_phrases)
+    result.menu_code = menus[-1].tag if menus else None
     result.style_code = _take_last(said, _style_phrases(catalog))
-    result.quantity = _take_quantity(said)
+    common = _common_words(catalog)
+    if result.menu_code is None:
+        result.menu_code, result.menu_guess = _guess(said, menu_phrases, common)
+    if result.style_code is None:
+        result.style_code, result.style_guess = _guess(said, _style_phrases(catalog), common)
+    result.quantity = _take_quantity(said, menus)
     for flag, phrases in FLAGS.items():
         if said.has(phrases):
             result.flags.add(flag)
     if re.search(rf"(?<![가-힣])(?:{'|'.join(lx.CONFIRM_WORDS)})요?(?![가-힣])", said.rest):
         result.flags.add("confirm")
     return result
+
+
+def _guess(
+    said: Utterance, phrases: list[tuple[str, str]], common: frozenset[str]
+) -> tuple[str | None, str | None]:
+    """``(taken, asked)``: a near match that is sure is taken, a less sure one asked."""
+    guess: Guess | None = nearest(said.rest, phrases, common)
+    if guess is None:
+        return None, None
+    said.consume(guess.start, guess.end)
+    return (guess.tag, None) if guess.sure else (None, guess.tag)
+
+
+def _common_words(catalog: Catalog) -> frozenset[str]:
+    """Words of the dialogue itself and of ingredient names, never a near menu or style."""
+    phrases = [
+        *lx.COMMON_WORDS,
+        *lx.EN_NUMBERS,
+        *lx.EN_NUMBER_HOMOPHONES,
+        *(p for _, p in _ingredient_phrases(catalog)),
+        *(p for phrases in FLAGS.values() for p in phrases),
+    ]
+    return frozenset(word for phrase in phrases for word in normalize(phrase).split())
 
 
 def _names(code: str, *names: str, synonyms: dict[str, tuple[str, ...]]) -> Iterator[str]:
@@ -120,10 +158,15 @@ def _ingredient_phrases(catalog: Catalog) -> list[tuple[str, str]]:
     ]
 
 
-def _take_last(said: Utterance, phrases: list[tuple[str, str]]) -> str | None:
+def _take_all(said: Utterance, phrases: list[tuple[str, str]]) -> list[Found]:
     found = said.find(phrases)
     for item in found:
         said.consume(item.start, item.end)
+    return found
+
+
+def _take_last(said: Utterance, phrases: list[tuple[str, str]]) -> str | None:
+    found = _take_all(said, phrases)
     # "not the French, the English dinner": the last one named wins.
     return found[-1].tag if found else None
 
@@ -148,9 +191,11 @@ _KO_DOUBLE = re.compile(rf"^{lx.KO_PARTICLE}{lx.KO_DOUBLE}")
 _KO_SET = re.compile(rf"^{lx.KO_PARTICLE}{_KO_AMOUNT}")
 
 
-def _take_changes(said: Utterance, catalog: Catalog) -> Iterator[Change]:
+def _take_changes(said: Utterance, catalog: Catalog, names: list[Found]) -> Iterator[Change]:
     text = said.text
     for mention in said.find(_ingredient_phrases(catalog)):
+        if any(n.start <= mention.start and mention.end <= n.end for n in names):
+            continue
         before, after = text[: mention.start], text[mention.end :]
         change = _change_before(mention, before) if before.isascii() or not after else None
         if change is None:
@@ -202,22 +247,46 @@ def _amount(match: re.Match[str]) -> int | None:
 
 
 _EN_QUANTITY = re.compile(
-    rf"(?<![a-z0-9']){lx.EN_NUMBER}(?![a-z0-9'])(?!\s+(?:more|extra|of the|o'clock))"
+    rf"(?<![a-z0-9']){lx.EN_NUMBER}(?![a-z0-9'])(?!\s+(?:more|extra|of\s+the(?![a-z])|o'clock))"
 )
 _EN_NOT_QUANTITY = re.compile(r"\b(?:that|this|the|which|other|first|second|last)\s+one\b")
 _KO_QUANTITY = re.compile(
     rf"(?:{lx.KO_NUMBER})\s*{lx.KO_COUNTERS}"
-    rf"|(?:{'|'.join(lx.KO_SINO_NUMBERS)})\s*인분"
-    rf"|(?<![가-힣])(?:{'|'.join(lx.KO_STANDALONE_NUMBERS)})(?![가-힣])"
-    r"|(?<![0-9])\d{1,2}(?![0-9])"
+    rf"|(?<![가-힣])(?:{lx.KO_SINO_NUMBER})\s*{lx.KO_SINO_COUNTERS}"
+    rf"|(?<![가-힣])(?:{'|'.join(lx.KO_STANDALONE_NUMBERS)})(?=(?:만|요|만요)?(?![가-힣]))"
+    r"|(?<![0-9])\d{1,3}(?![0-9])"
 )
+_COUNTER_SUFFIX = re.compile(rf"\s*(?:{lx.KO_COUNTERS}|{lx.KO_SINO_COUNTERS})$")
+_HOMOPHONE = re.compile(rf"(?<![a-z0-9'])(?P<word>{'|'.join(lx.EN_NUMBER_HOMOPHONES)})\s+$")
+# "go for the French dinner" is a choice, not four of them.
+_NOT_FOUR = re.compile(r"(?:go|going|went|opt|opting|looking|ask|asking|vote|ready)\s+for\s+$")
+_HOMOPHONE_ANSWER = re.compile(
+    rf"(?:take|make it|just|only)\s+(?P<word>{'|'.join(lx.EN_NUMBER_HOMOPHONES)})"
+    r"(?:\s+(?:please|of them|instead))?\s*$"
+)
+_ARTICLE = re.compile(r"(?<![a-z0-9'])an?\s+$")
 
 
-def _take_quantity(said: Utterance) -> int | None:
+def _take_quantity(said: Utterance, menus: list[Found]) -> int | None:
     while said.take_pattern(_EN_NOT_QUANTITY):
         pass
-    match = said.take_pattern(_KO_QUANTITY if re.search("[가-힣]", said.text) else _EN_QUANTITY)
-    if match is None:
+    korean = re.search("[가-힣]", said.text)
+    match = said.take_pattern(_KO_QUANTITY if korean else _EN_QUANTITY)
+    if match is not None:
+        return lx.number_value(_COUNTER_SUFFIX.sub("", match.group(0).strip()))
+    if korean:
         return None
-    word = re.sub(rf"\s*{lx.KO_COUNTERS}$|\s*인분$", "", match.group(0).strip())
-    return lx.number_value(word)
+    alone = _HOMOPHONE_ANSWER.search(said.rest)
+    if alone:
+        # "I'll take free", "make it free": the answer to how many.
+        said.consume(alone.start("word"), alone.end("word"))
+        return lx.number_value(alone.group("word"))
+    if not menus:
+        return None
+    before = said.rest[: menus[0].start]
+    homophone = _HOMOPHONE.search(before)
+    if homophone and not _NOT_FOUR.search(before):
+        said.consume(homophone.start(), homophone.end())
+        return lx.number_value(homophone.group("word"))
+    # "a French dinner" is one of them; "the French dinner" says nothing of how many.
+    return 1 if _ARTICLE.search(before) else None

@@ -79,13 +79,22 @@ def _multipart_only(view: Callable[..., Awaitable[_T]]) -> Callable[..., Awaitab
 @document_part_types(audio=AUDIO_TYPES)
 @validate_response(SpeechText)
 async def speech_to_text(data: SpeechUpload) -> SpeechText:
-    """Transcribe the uploaded ``audio`` (25 MiB at most) in ``language`` or a detected one."""
+    """Transcribe the uploaded ``audio`` (25 MiB at most) in ``language`` or a detected one;
+    ``session_id`` (a conversation of the caller's) sharpens the recognition prompt."""
     if data.audio is None:
         raise ApiError(
             400, "missing_audio", "Send multipart/form-data with a file field named 'audio'."
         )
     audio = read_audio(data.audio, max_bytes=get_settings().max_audio_bytes)
-    result = await get_voice().ai.send_stt_request(
-        audio.data, filename=audio.filename, mime_type=audio.mime_type, language=data.language
+    voice = get_voice()
+    prompt = await voice.conversations.recognition_prompt(
+        data.language, data.session_id, optional_principal()
+    )
+    result = await voice.ai.send_stt_request(
+        audio.data,
+        filename=audio.filename,
+        mime_type=audio.mime_type,
+        language=data.language,
+        prompt=prompt,
     )
     return SpeechText(text=result.text, language=result.language or data.language)

@@ -26,7 +26,6 @@ from pydantic_core import PydanticCustomError
 from quart_schema.pydantic import File
 
 from config import Settings
-from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY
 from domain.stages import Decision, Stage
 
 MAX_PROMPT_CHARS = 500
@@ -81,11 +80,11 @@ def _within_transcript_limit(value: str, info: ValidationInfo) -> str:
 
 ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_CHARS)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY, strict=True)]
-IngredientAmounts = Annotated[
-    dict[Code, Annotated[int, Field(ge=0, le=MAX_INGREDIENT_QUANTITY, strict=True)]],
-    Field(max_length=32),
-]
+# Any whole number is a well-formed proposal: whether the catalog allows it
+# (1..MAX_QUANTITY dinners, 0..MAX_INGREDIENT_QUANTITY units) is the domain's
+# to decide, and a refused value becomes a question, not a malformed answer.
+Quantity = Annotated[int, Field(strict=True)]
+IngredientAmounts = Annotated[dict[Code, Annotated[int, Field(strict=True)]], Field(max_length=32)]
 Position = Annotated[int, Field(ge=0, le=1000, strict=True)]
 
 
@@ -120,7 +119,8 @@ class VoiceInputRequest(BaseModel):
 
 
 class SpeechUpload(BaseModel):
-    """``POST /api/voice/stt`` form: the ``audio`` file and an optional BCP-47 ``language``.
+    """``POST /api/voice/stt`` form: the ``audio`` file, an optional BCP-47 ``language``
+    and the ``session_id`` of the conversation the speech belongs to.
 
     ``audio`` is optional here so that a missing file is a 400 with a clear
     message rather than a generic validation error.
@@ -136,6 +136,11 @@ class SpeechUpload(BaseModel):
         str | None,
         StringConstraints(pattern=LANGUAGE_PATTERN),
         WithJsonSchema({"type": "string", "pattern": LANGUAGE_PATTERN}),
+    ] = None
+    session_id: Annotated[
+        str | None,
+        StringConstraints(min_length=1, max_length=128),
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 128}),
     ] = None
 
 

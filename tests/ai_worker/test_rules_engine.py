@@ -65,7 +65,7 @@ async def test_ingredient_changes(transcript: str, customizations: dict[str, int
     result = await _say(transcript, stage="customization", order_state=ENGLISH_GRAND)
     assert result["order_state"]["customizations"] == customizations
     assert result["customization_overrides"] == customizations
-    assert result["state"] == "customization"
+    assert result["state"] == "confirmation"
 
 
 async def test_changes_build_on_the_current_ones() -> None:

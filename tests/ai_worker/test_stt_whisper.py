@@ -12,6 +12,10 @@ from ai_worker.config import WorkerConfig
 from ai_worker.engines.audio import decode_audio
 from ai_worker.engines.stt_whisper import WhisperEngine
 from ai_worker.errors import EngineError
+from bench.dialogue_run import speak
+from domain.catalog import Catalog
+from domain.speech_hints import recognition_prompt
+from tests.ai_worker.catalog import CATALOG
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -76,3 +80,16 @@ def test_decoding_gives_16khz_mono() -> None:
     assert samples.dtype.name == "float32"
     assert 2.4 < samples.size / 16_000 < 2.8
     assert 0.05 < float(abs(samples).max()) <= 1.0
+
+
+async def test_a_prompt_makes_a_misheard_name_heard(engine: WhisperEngine, tmp_path: Path) -> None:
+    """tiny.en hears espeak's "deluxe please" as "Relax, please" unless prompted."""
+    audio, _ = speak("deluxe please", "en-us", 150, tmp_path)
+    payload = {"audio_b64": base64.b64encode(audio).decode(), "language": "en"}
+    prompt = recognition_prompt(Catalog.from_ai_context(CATALOG), "en")
+
+    unprompted = await engine.run(payload)
+    prompted = await engine.run({**payload, "prompt": prompt})
+
+    assert "deluxe" not in _words(unprompted["text"])
+    assert "deluxe" in _words(prompted["text"])

@@ -126,8 +126,8 @@ async def test_the_domain_not_the_ai_decides_the_state(
     assert body["order_state"]["menu_code"] is None
     assert body["order_id"] is None and data.orders == {}
     assert body["recommended_menu"]["price"] == 48000
-    assert body["recommended_menu"]["name"] == "프렌치 디너"
-    assert any("sushi" in question for question in body["additional_questions"])
+    assert body["recommended_menu"]["name"] == "French Dinner"
+    assert any("Which dinner" in question for question in body["additional_questions"])
 
 
 async def test_an_unknown_intent_falls_back_to_unknown(

@@ -63,14 +63,22 @@ class AIClient:
             return _read(kind, model, await self.wait_for_response(kind, payload))
 
     async def send_stt_request(
-        self, audio: bytes, *, filename: str, mime_type: str, language: str | None
+        self,
+        audio: bytes,
+        *,
+        filename: str,
+        mime_type: str,
+        language: str | None,
+        prompt: str | None = None,
     ) -> SttResult:
-        """Transcribe ``audio``; ``language`` ``None`` lets the AI Server detect it."""
+        """Transcribe ``audio``; ``language`` ``None`` lets the AI Server detect it,
+        ``prompt`` names words the audio is likely to contain."""
         payload = {
             "audio_b64": base64.b64encode(audio).decode("ascii"),
             "filename": filename,
             "mime_type": mime_type,
             "language": language,
+            "prompt": prompt,
         }
         return await self._ask("stt", SttResult, payload)
 

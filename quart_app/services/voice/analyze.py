@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
+from domain.refusals import text_language
+from domain.speech_hints import recognition_prompt
 from domain.stages import Stage
 from domain.turns import apply_turn
 from quart_app.auth import Principal
@@ -65,6 +67,19 @@ class VoiceService:
         async with self._store.turn(request.session_id, user_id) as session:
             return await self._turn(session, request.transcript)
 
+    async def recognition_prompt(
+        self, language: str | None, session_id: str | None, principal: Principal | None
+    ) -> str:
+        """The ``stt`` request's ``prompt``: the catalog's names and numbers in ``language``
+        (else the conversation's), sharpened by the stage of ``session_id`` if given."""
+        catalog = await self._data.catalog()
+        if session_id is None:
+            return recognition_prompt(catalog, language)
+        user_id = principal.user_id if principal is not None else None
+        session = await self._store.read(session_id, user_id)
+        spoken = language or session.context.get("language")
+        return recognition_prompt(catalog, spoken, session.stage, session.order_state)
+
     async def place_order_from_session(self, session_id: str, principal: Principal | None) -> str:
         """Place the order a conversation has reached ``confirmation`` with; return its id.
 
@@ -92,13 +107,15 @@ class VoiceService:
         catalog = await self._data.catalog()
         result = await self._ai.send_llm_request(transcript, session, catalog)
         now = self._clock()
+        session.update_context(language=text_language(transcript, session.context.get("language")))
         session.add_message("user", transcript, now)
         outcome = apply_turn(session, proposal_from(result), catalog)
         if outcome.place_order:
             await self._place(session, catalog)
-        session.add_message("assistant", result.response, now)
+        answer = build_response(session, result, outcome, catalog)
+        session.add_message("assistant", answer.response, now)
         await self._store.save(session)
-        return build_response(session, result, outcome, catalog)
+        return answer
 
     async def _place(self, session: ConversationSession, catalog: Catalog) -> str:
         draft = session.order_state

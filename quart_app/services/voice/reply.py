@@ -11,6 +11,7 @@ from __future__ import annotations
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
 from domain.errors import CatalogError
+from domain.refusals import refusal_questions
 from domain.turns import TurnOutcome, TurnProposal
 from quart_app.schemas.voice import LlmResult, MenuSuggestion, OrderState, VoiceAnalysisResponse
 
@@ -42,19 +43,21 @@ def build_response(
     draft = session.order_state
     menu = catalog.find_menu(draft.menu_code) if draft.menu_code else None
     styles = [style.code for style in menu.styles] if menu else []
+    language = session.context.get("language")
+    refused = [] if outcome.closed else refusal_questions(outcome.ignored, draft, catalog, language)
     return VoiceAnalysisResponse(
         session_id=session.session_id,
         intent=result.intent.value,
         confidence=result.confidence,
-        response=result.response,
+        response=" ".join([result.response, *refused]),
         analysis=result.analysis,
-        recommended_menu=_from_catalog(result.recommended_menu, catalog),
+        recommended_menu=_from_catalog(result.recommended_menu, catalog, language),
         alternatives=[
             known
             for suggestion in result.alternatives
-            if (known := _from_catalog(suggestion, catalog)) is not None
+            if (known := _from_catalog(suggestion, catalog, language)) is not None
         ],
-        additional_questions=_questions(result.additional_questions, outcome),
+        additional_questions=_questions(result.additional_questions, refused, outcome),
         order_state=order_state(session, catalog),
         state=session.stage,
         state_decision=outcome.decision,
@@ -90,24 +93,23 @@ def order_state(session: ConversationSession, catalog: Catalog) -> OrderState:
     )
 
 
-def _from_catalog(suggestion: MenuSuggestion | None, catalog: Catalog) -> MenuSuggestion | None:
+def _from_catalog(
+    suggestion: MenuSuggestion | None, catalog: Catalog, language: str | None
+) -> MenuSuggestion | None:
     menu = catalog.find_menu(suggestion.code) if suggestion else None
     if suggestion is None or menu is None:
         return None
     return MenuSuggestion(
         code=menu.code,
-        name=menu.name,
+        name=menu.name_en if language == "en" else menu.name,
         description=menu.description,
         price=menu.price,
         reason=suggestion.reason,
     )
 
 
-def _questions(asked: list[str], outcome: TurnOutcome) -> list[str]:
-    questions = list(asked)
-    if outcome.ignored and not outcome.closed:
-        reasons = "; ".join(dict.fromkeys(reason for _, reason in outcome.ignored))
-        questions.append(f"I couldn't take all of that ({reasons}). Could you tell me again?")
-    elif outcome.closed:
+def _questions(asked: list[str], refused: list[str], outcome: TurnOutcome) -> list[str]:
+    questions = [*asked, *refused]
+    if outcome.closed:
         questions.append("This order has been placed. Would you like to start a new one?")
     return list(dict.fromkeys(questions))[:MAX_QUESTIONS]

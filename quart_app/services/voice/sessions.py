@@ -100,6 +100,14 @@ class SessionStore:
                 "Another request on this conversation is still being answered; try again.",
             ) from None
 
+    async def read(self, session_id: str, user_id: str | None) -> ConversationSession:
+        """The session, without its lock, for a caller allowed to continue it: its member
+        (``user_id``), or anyone holding a guest conversation's id. Raises like :meth:`turn`."""
+        session = await self.load(session_id)
+        if session is not None and session.owner == GUEST_OWNER:
+            return session
+        return self._owned(session, session_id, user_id)
+
     async def load(self, session_id: str) -> ConversationSession | None:
         """The stored session, or ``None`` if it is unknown, expired or unreadable."""
         raw = await self._bus.get(voice_session(session_id))

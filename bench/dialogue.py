@@ -1,0 +1,173 @@
+"""Completion rate of ordering conversations, typed and spoken, and spoken-turn latency.
+
+The service runs as on the embedded default (memory bus, SQLite with the demo
+catalog, the reference AI worker inside the app: rules engine, faster-whisper
+tiny.en) and is driven in-process through ``POST /api/voice/stt`` and
+``POST /api/voice/analyze``. The corpora come from the service's own catalog
+(``bench/dialogue_corpus.py``); spoken clips are made by espeak-ng and sox
+into a temporary directory.
+
+    python -m bench.dialogue                 # typed and spoken, both halves
+    python -m bench.dialogue --typed-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from quart.testing import QuartClient
+
+from bench.common import SECRET, bench_settings
+from bench.dialogue_corpus import Dialogue, spoken_corpus, typed_corpus
+from bench.dialogue_run import Outcome, completion_rate, run_dialogue
+from domain.catalog import Catalog
+from quart_app import create_app
+from quart_app.auth import mint_token
+
+
+@asynccontextmanager
+async def serving(**overrides: Any) -> AsyncIterator[QuartClient]:
+    """A test client of the service on the embedded default."""
+    settings = bench_settings("dialogue-", ai_worker="embedded", **overrides)
+    async with create_app(settings).test_app() as app:
+        yield app.test_client()
+
+
+def staff_headers(secret: str = SECRET) -> dict[str, str]:
+    """A manager's token: reads any order."""
+    return {"Authorization": f"Bearer {mint_token(secret, 'manager-1', 'manager')}"}
+
+
+async def catalog_and_recommendation(client: QuartClient) -> tuple[Catalog, str]:
+    """The service's catalog (``GET /api/menus``) and the menu it recommends to a guest."""
+    menus = await (await client.get("/api/menus")).get_json()
+    catalog = Catalog.from_ai_context(_as_ai_context(menus))
+    answer = await client.post(
+        "/api/voice/analyze",
+        json={"transcript": "What do you recommend?", "user_id": None, "session_id": None},
+    )
+    recommended = (await answer.get_json())["recommended_menu"]["code"]
+    return catalog, str(recommended)
+
+
+def _as_ai_context(menus: dict[str, Any]) -> dict[str, Any]:
+    """``GET /api/menus`` as ``context.catalog`` (the same menus, styles and ingredients)."""
+    return {
+        "currency": menus.get("currency", "KRW"),
+        "menus": [
+            {
+                "code": menu["code"],
+                "name": menu["name"],
+                "name_en": menu["name_en"],
+                "description": menu.get("description", ""),
+                "price": menu["price"],
+                "ingredients": [
+                    {
+                        "code": item["code"],
+                        "name": item["name"],
+                        "name_en": item["name_en"],
+                        "quantity": item["quantity"],
+                        "unit_price": item["unit_price"],
+                    }
+                    for item in menu["ingredients"]
+                ],
+                "styles": [
+                    {
+                        "code": style["code"],
+                        "name": style["name"],
+                        "name_en": style["name_en"],
+                        "price_delta": style["price_delta"],
+                    }
+                    for style in menu["styles"]
+                ],
+            }
+            for menu in menus["menus"]
+        ],
+    }
+
+
+async def run_all(
+    client: QuartClient, catalog: Catalog, dialogues: Sequence[Dialogue], *, spoken: bool
+) -> list[Outcome]:
+    """Every conversation of ``dialogues``, one after another."""
+    outcomes = []
+    with tempfile.TemporaryDirectory(prefix="dialogue-clips-") as folder:
+        for dialogue in dialogues:
+            outcomes.append(
+                await run_dialogue(
+                    client,
+                    dialogue,
+                    catalog=catalog,
+                    order_reader=staff_headers(),
+                    clip_dir=Path(folder) if spoken else None,
+                )
+            )
+    return outcomes
+
+
+def _percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def report(title: str, outcomes: Sequence[Outcome], show_failures: bool) -> None:
+    for half, held_out in (("development", False), ("held-out", True)):
+        part = [o for o in outcomes if o.dialogue.held_out == held_out]
+        done = sum(o.completed for o in part)
+        print(f"{title} {half}: {done}/{len(part)} = {completion_rate(part):.1%}")
+        if show_failures and not held_out:
+            for outcome in part:
+                if not outcome.completed:
+                    print(outcome.describe())
+    turns = [t for o in outcomes for t in o.turn_seconds]
+    if turns:
+        clips = [c for o in outcomes for c in o.clip_seconds]
+        near_three = [
+            t for o in outcomes for t, c in zip(o.turn_seconds, o.clip_seconds, strict=False)
+            if 2.5 <= c <= 3.5
+        ]  # fmt: skip
+        print(
+            f"{title} turns: {len(turns)}, clip p50 {statistics.median(clips):.2f} s; "
+            f"stt+analyze p50 {_percentile(turns, 0.5):.2f} s, "
+            f"p95 {_percentile(turns, 0.95):.2f} s;"
+            f" 2.5-3.5 s clips ({len(near_three)}): p50 {_percentile(near_three, 0.5):.2f} s, "
+            f"p95 {_percentile(near_three, 0.95):.2f} s"
+        )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--typed-only", action="store_true")
+    parser.add_argument("--spoken-only", action="store_true")
+    parser.add_argument(
+        "--show-failures",
+        action="store_true",
+        help="print the development half's failed conversations (never the held-out half's)",
+    )
+    args = parser.parse_args()
+    async with serving() as client:
+        catalog, recommended = await catalog_and_recommendation(client)
+        if not args.spoken_only:
+            started = time.perf_counter()
+            outcomes = await run_all(
+                client, catalog, typed_corpus(catalog, recommended), spoken=False
+            )
+            report("typed", outcomes, args.show_failures)
+            print(f"typed: {time.perf_counter() - started:.1f} s")
+        if not args.typed_only:
+            outcomes = await run_all(
+                client, catalog, spoken_corpus(catalog, recommended), spoken=True
+            )
+            report("spoken", outcomes, args.show_failures)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,364 @@
+"""Ordering conversations generated from a catalog, with the order each one means.
+
+Two corpora: typed (Korean and English) and spoken (English, said by
+espeak-ng). Each conversation is what a customer says, line by line, and the
+order it must end in (or ``None``: the customer cancels and nothing may be
+placed). The paraphrase templates are this module's own; a seeded random
+generator picks menus, styles, numbers and phrasings, so a corpus is the same
+on every run. ``held_out`` splits it in two halves by a hash of the name: tune
+on the development half, only measure the held-out one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from domain.catalog import MAX_INGREDIENT_QUANTITY, Catalog, Ingredient, Menu, Style
+
+KINDS = ("one_shot", "multi_turn", "correction", "cancel", "recommendation", "out_of_range")
+VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb+f2")
+SPEEDS = (135, 150, 165, 180)
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    """The order a conversation means."""
+
+    menu: str
+    style: str
+    quantity: int
+    customizations: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Dialogue:
+    """One conversation: the customer's lines and the order they mean."""
+
+    name: str
+    kind: str
+    language: str
+    lines: tuple[str, ...]
+    goal: Goal | None
+    voice: str = ""
+    speed: int = 0
+
+    @property
+    def held_out(self) -> bool:
+        """In the held-out half (measured only), else the development half."""
+        return hashlib.sha256(self.name.encode()).digest()[0] % 2 == 1
+
+
+# English -----------------------------------------------------------------------------
+_EN_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+             "ten", "eleven", "twelve")  # fmt: skip
+_EN_GREETINGS = ("Hi", "Hello", "Good evening", "Hey there", "Hello, I'd like to order")
+_EN_ONE_SHOT = (
+    "I'd like {qty} {menu}, {style} style please",
+    "Can I get {qty} {menu} in {style} style?",
+    "{qty} {menu}, {style}",
+    "We'll have {qty} {menu} with the {style} style",
+    "Give me {qty} {menu}, make it {style}",
+    "Could we order {qty} {menu}? {style} style, please.",
+    "I want {qty} {menu} in the {style} style",
+    "{qty} {menu} please, {style} style",
+)
+_EN_MENU = (
+    "I'd like the {menu}",
+    "The {menu}, please",
+    "Can I have the {menu}?",
+    "{menu} please",
+    "I think I'll go with the {menu}",
+    "Let me get the {menu}",
+)
+_EN_STYLE = ("{style} style", "{style}, please", "Make it {style}", "The {style} one", "{style}")
+_EN_QTY = ("{qty}, please", "{qty}", "I'll take {qty}", "Just {qty}", "{qty} of them")
+_EN_CORRECT_QTY = (
+    "Actually, make it {qty}",
+    "Sorry, I meant {qty}",
+    "Change that to {qty} please",
+    "Wait, {qty} of them",
+)
+_EN_CORRECT_STYLE = (
+    "Actually, {style} style instead",
+    "No wait, make it {style}",
+    "Can you change the style to {style}?",
+)
+_EN_CORRECT_MENU = ("Actually, the {menu} instead", "No wait, I want the {menu}")
+_EN_CANCEL = (
+    "Never mind, cancel the order",
+    "Cancel please",
+    "Actually forget it",
+    "I want to cancel",
+)
+_EN_RECOMMEND = ("What do you recommend?", "Any recommendations?", "What's good tonight?")
+_EN_ACCEPT = ("Sounds good", "Yes, I'll take it", "OK, let's do that", "Sure")
+_EN_INSTEAD = ("Hmm, I'd rather have the {menu}", "No thanks, the {menu} please")
+_EN_TOO_MANY = ("{big} {menu}, {style} style", "I need {big} {menu} in {style} style")
+_EN_AFTER_RANGE = ("OK, then {qty}", "Fine, {qty} please", "Then {qty}")
+_EN_STYLE_REFUSED = ("{qty} {menu}, {style} style", "{qty} {menu} in {style} style please")
+_EN_THEN_STYLE = ("{style} then", "OK, {style} style")
+_EN_MORE = ("more {ing}", "extra {ing} please", "Could I have more {ing}?")
+_EN_NO = ("no {ing}", "without {ing} please", "hold the {ing}")
+_EN_FOLLOW_UP = "Yes, please place the order"
+
+# Korean ------------------------------------------------------------------------------
+_KO_NATIVE = ("", "한", "두", "세", "네", "다섯", "여섯", "일곱", "여덟", "아홉", "열")
+_KO_SINO = ("", "일", "이", "삼", "사", "오", "육", "칠", "팔", "구", "십")
+_KO_GREETINGS = ("안녕하세요", "안녕", "주문할게요", "저기요")
+_KO_ONE_SHOT = (
+    "{menu} {qty} {style} 스타일로 주세요",
+    "{menu}로 {qty} 주세요. 스타일은 {style}요",
+    "{style} 스타일로 {menu} {qty} 부탁해요",
+    "{menu} {qty}, {style}로 할게요",
+    "{menu} {style}로 {qty} 주문할게요",
+)
+_KO_MENU = ("{menu}로 할게요", "{menu} 주세요", "{menu}요", "저는 {menu}로 주문할게요")
+_KO_STYLE = ("{style}요", "{style} 스타일로 할게요", "{style}로 해 주세요", "{style}로요")
+_KO_QTY = ("{qty}요", "{qty} 주세요", "{qty}로 할게요")
+_KO_CORRECT_QTY = ("아니 {qty}로 해 주세요", "수량을 {qty}로 바꿔 주세요", "{qty}로 바꿀게요")
+_KO_CORRECT_STYLE = ("아니 {style}로", "스타일은 {style}로 바꿔 주세요", "아니요, {style}로 할게요")
+_KO_CORRECT_MENU = ("아니 {menu}로 바꿀게요", "{menu}로 바꿔 주세요")
+_KO_CANCEL = ("주문 취소할게요", "취소해 주세요", "그만할게요", "주문 안 할래요")
+_KO_RECOMMEND = ("추천해 주세요", "뭐가 좋을까요? 추천해 주세요", "추천 메뉴 있어요?")
+_KO_ACCEPT = ("그걸로 할게요", "좋아요", "네 그걸로 주세요")
+_KO_INSTEAD = ("음, {menu}로 할게요", "아니요, {menu} 주세요")
+_KO_TOO_MANY = ("{menu} {big}개 {style}로 주세요",)
+_KO_AFTER_RANGE = ("그럼 {qty}로 할게요", "그러면 {qty} 주세요")
+_KO_STYLE_REFUSED = ("{menu} {qty} {style} 스타일로 주세요", "{style} 스타일로 {menu} {qty} 주세요")
+_KO_THEN_STYLE = ("그럼 {style}로 할게요", "{style}로 해 주세요")
+_KO_MORE = ("{ing} 추가해 주세요", "{ing} 하나 더 주세요", "{ing} 더 주세요")
+_KO_NO = ("{ing} 빼 주세요", "{ing}는 빼고 주세요", "{ing} 없이 해 주세요")
+_KO_FOLLOW_UP = "네, 주문해 주세요"
+
+FOLLOW_UP = {"en": _EN_FOLLOW_UP, "ko": _KO_FOLLOW_UP}
+"""What the simulated customer says when the kiosk still asks something."""
+
+
+class _Speaker:
+    """Phrasings in one language, picked at random."""
+
+    def __init__(self, language: str, rng: random.Random, spoken: bool) -> None:
+        self.language = language
+        self.rng = rng
+        self.spoken = spoken
+
+    def pick(self, english: tuple[str, ...], korean: tuple[str, ...], **values: str) -> str:
+        template = self.rng.choice(english if self.language == "en" else korean)
+        return template.format(**values)
+
+    def menu(self, menu: Menu, quantity: int = 1) -> str:
+        if self.language == "ko":
+            return self.rng.choice((menu.name, menu.name.removesuffix(" 디너")))
+        name = self.rng.choice((menu.name_en, menu.name_en.lower()))
+        return f"{name}s" if quantity > 1 else name
+
+    def style(self, style: Style) -> str:
+        if self.language == "ko":
+            return style.name
+        return self.rng.choice((style.name_en, style.name_en.lower()))
+
+    def quantity(self, quantity: int, before_menu: bool) -> str:
+        """How many, the way people say it (before a menu name in an order sentence)."""
+        if self.language == "ko":
+            forms = [
+                f"{_KO_NATIVE[quantity]} 개",
+                f"{quantity}인분",
+                f"{_KO_NATIVE[quantity]} 세트",
+            ]
+            forms += [f"{_KO_SINO[quantity]} 인분", f"{quantity}개"]
+            return self.rng.choice(forms)
+        forms = [_EN_WORDS[quantity]]
+        if not self.spoken:
+            forms.append(str(quantity))
+        if quantity == 1:
+            forms += ["a", "one"] if before_menu else ["just one", "only one"]
+        if quantity == 2:
+            forms.append("a couple of" if before_menu else "two")
+        return self.rng.choice(forms)
+
+    def ingredient(self, item: Ingredient) -> str:
+        return item.name if self.language == "ko" else item.name_en
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A drawn order, and how to say it."""
+
+    say: _Speaker
+    menu: Menu
+    style: Style
+    quantity: int
+    change: tuple[Ingredient, int, str] | None = None
+
+    def goal(self) -> Goal:
+        custom = ((self.change[0].code, self.change[1]),) if self.change else ()
+        return Goal(self.menu.code, self.style.code, self.quantity, custom)
+
+    def one_shot(self) -> str:
+        return self.say.pick(
+            _EN_ONE_SHOT,
+            _KO_ONE_SHOT,
+            qty=self.say.quantity(self.quantity, before_menu=True),
+            menu=self.say.menu(self.menu, self.quantity),
+            style=self.say.style(self.style),
+        )
+
+    def step_by_step(self) -> list[str]:
+        say = self.say
+        return [
+            say.pick(_EN_MENU, _KO_MENU, menu=say.menu(self.menu)),
+            say.pick(_EN_STYLE, _KO_STYLE, style=say.style(self.style)),
+            say.pick(_EN_QTY, _KO_QTY, qty=say.quantity(self.quantity, before_menu=False)),
+        ]
+
+    def change_line(self) -> list[str]:
+        if self.change is None:
+            return []
+        item, _, how = self.change
+        ing = self.say.ingredient(item)
+        if how == "more":
+            return [self.say.pick(_EN_MORE, _KO_MORE, ing=ing)]
+        return [self.say.pick(_EN_NO, _KO_NO, ing=ing)]
+
+
+def _draw(say: _Speaker, catalog: Catalog, menu: Menu | None = None, change: bool = False) -> _Plan:
+    rng = say.rng
+    menu = menu or rng.choice(catalog.menus)
+    plan = _Plan(say, menu, rng.choice(menu.styles), rng.choice((1, 1, 2, 2, 3, 4, 5)))
+    if change and menu.ingredients:
+        item = rng.choice(menu.ingredients)
+        how = rng.choice(("more", "no"))
+        amount = min(item.quantity + 1, MAX_INGREDIENT_QUANTITY) if how == "more" else 0
+        if amount != item.quantity:
+            plan.change = (item, amount, how)
+    return plan
+
+
+def _greeting(say: _Speaker) -> list[str]:
+    return [say.pick(_EN_GREETINGS, _KO_GREETINGS)] if say.rng.random() < 0.5 else []
+
+
+def _one_shot(say: _Speaker, catalog: Catalog, _: str) -> tuple[list[str], Goal | None]:
+    plan = _draw(say, catalog)
+    return [*_greeting(say), plan.one_shot()], plan.goal()
+
+
+def _multi_turn(say: _Speaker, catalog: Catalog, _: str) -> tuple[list[str], Goal | None]:
+    plan = _draw(say, catalog, change=True)
+    return [*_greeting(say), *plan.step_by_step(), *plan.change_line()], plan.goal()
+
+
+def _correction(say: _Speaker, catalog: Catalog, _: str) -> tuple[list[str], Goal | None]:
+    plan = _draw(say, catalog)
+    lines = [*_greeting(say), plan.one_shot()]
+    what = say.rng.choice(("quantity", "style", "menu"))
+    if what == "quantity":
+        plan.quantity = say.rng.choice([n for n in (1, 2, 3, 4, 6) if n != plan.quantity])
+        qty = say.quantity(plan.quantity, before_menu=False)
+        lines.append(say.pick(_EN_CORRECT_QTY, _KO_CORRECT_QTY, qty=qty))
+    elif what == "style" and len(plan.menu.styles) > 1:
+        plan.style = say.rng.choice([s for s in plan.menu.styles if s != plan.style])
+        lines.append(say.pick(_EN_CORRECT_STYLE, _KO_CORRECT_STYLE, style=say.style(plan.style)))
+    else:
+        others = [m for m in catalog.menus if m != plan.menu and plan.style in m.styles]
+        plan.menu = say.rng.choice(others)
+        lines.append(say.pick(_EN_CORRECT_MENU, _KO_CORRECT_MENU, menu=say.menu(plan.menu)))
+    return lines, plan.goal()
+
+
+def _cancel(say: _Speaker, catalog: Catalog, _: str) -> tuple[list[str], Goal | None]:
+    plan = _draw(say, catalog)
+    start = [plan.one_shot()] if say.rng.random() < 0.5 else plan.step_by_step()[:2]
+    return [*_greeting(say), *start, say.pick(_EN_CANCEL, _KO_CANCEL)], None
+
+
+def _recommendation(
+    say: _Speaker, catalog: Catalog, recommended: str
+) -> tuple[list[str], Goal | None]:
+    accept = say.rng.random() < 0.6
+    menu = catalog.menu(recommended) if accept else None
+    if menu is None:
+        menu = say.rng.choice([m for m in catalog.menus if m.code != recommended])
+    plan = _draw(say, catalog, menu=menu)
+    lines = [*_greeting(say), say.pick(_EN_RECOMMEND, _KO_RECOMMEND)]
+    if accept:
+        lines.append(say.pick(_EN_ACCEPT, _KO_ACCEPT))
+    else:
+        lines.append(say.pick(_EN_INSTEAD, _KO_INSTEAD, menu=say.menu(menu)))
+    return [*lines, *plan.step_by_step()[1:]], plan.goal()
+
+
+def _out_of_range(say: _Speaker, catalog: Catalog, _: str) -> tuple[list[str], Goal | None]:
+    narrow = [m for m in catalog.menus if len(m.styles) < len(catalog.all_styles())]
+    if narrow and say.rng.random() < 0.4:
+        plan = _draw(say, catalog, menu=say.rng.choice(narrow))
+        refused = next(s for s in catalog.all_styles() if s not in plan.menu.styles)
+        first = say.pick(
+            _EN_STYLE_REFUSED,
+            _KO_STYLE_REFUSED,
+            qty=say.quantity(plan.quantity, before_menu=True),
+            menu=say.menu(plan.menu, plan.quantity),
+            style=say.style(refused),
+        )
+        then = say.pick(_EN_THEN_STYLE, _KO_THEN_STYLE, style=say.style(plan.style))
+        return [*_greeting(say), first, then], plan.goal()
+    plan = _draw(say, catalog)
+    big = say.rng.choice(("42", "30", "25", "100")) if not say.spoken else "forty two"
+    first = say.pick(
+        _EN_TOO_MANY,
+        _KO_TOO_MANY,
+        big=big,
+        menu=say.menu(plan.menu, 2),
+        style=say.style(plan.style),
+    )
+    qty = say.quantity(plan.quantity, before_menu=False)
+    return [
+        *_greeting(say),
+        first,
+        say.pick(_EN_AFTER_RANGE, _KO_AFTER_RANGE, qty=qty),
+    ], plan.goal()
+
+
+_Maker = Callable[[_Speaker, Catalog, str], tuple[list[str], Goal | None]]
+_MAKERS: dict[str, _Maker] = {
+    "one_shot": _one_shot,
+    "multi_turn": _multi_turn,
+    "correction": _correction,
+    "cancel": _cancel,
+    "recommendation": _recommendation,
+    "out_of_range": _out_of_range,
+}
+
+
+def _generate(
+    catalog: Catalog, recommended: str, languages: tuple[str, ...], per_kind: int, spoken: bool
+) -> Iterator[Dialogue]:
+    rng = random.Random(f"dialogue-corpus-{'spoken' if spoken else 'typed'}")
+    for language in languages:
+        say = _Speaker(language, rng, spoken)
+        for kind in KINDS:
+            for number in range(per_kind):
+                lines, goal = _MAKERS[kind](say, catalog, recommended)
+                prefix = "spoken" if spoken else "typed"
+                yield Dialogue(
+                    name=f"{prefix}-{language}-{kind}-{number:02d}",
+                    kind=kind,
+                    language=language,
+                    lines=tuple(lines),
+                    goal=goal,
+                    voice=rng.choice(VOICES) if spoken else "",
+                    speed=rng.choice(SPEEDS) if spoken else 0,
+                )
+
+
+def typed_corpus(catalog: Catalog, recommended: str, per_kind: int = 26) -> list[Dialogue]:
+    """Korean and English typed conversations (``per_kind`` of each kind and language)."""
+    return list(_generate(catalog, recommended, ("en", "ko"), per_kind, spoken=False))
+
+
+def spoken_corpus(catalog: Catalog, recommended: str, per_kind: int = 8) -> list[Dialogue]:
+    """English conversations to be said by espeak-ng voices at varied speeds."""
+    return list(_generate(catalog, recommended, ("en",), per_kind, spoken=True))

@@ -1,0 +1,189 @@
+"""Running corpus conversations through the service, as a kiosk would.
+
+Each line goes to ``POST /api/voice/analyze`` (a spoken one first through
+``POST /api/voice/stt``, as a clip espeak-ng makes at run time). When the
+scripted lines are said and the kiosk still asks something, the customer
+answers "Yes, please place the order" up to two more times. Asked back about
+a name ("Did you mean Grand style?"), the customer says yes when it is what
+they mean, else no, as a person would, then goes on with their lines. A conversation
+*completes* when exactly the order it means was placed (for a cancel: when
+nothing was placed).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from quart.datastructures import FileStorage
+from quart.testing import QuartClient
+
+from bench.dialogue_corpus import FOLLOW_UP, Dialogue, Goal
+from domain.catalog import Catalog
+
+FOLLOW_UPS = 2
+ASKED_BACK = 3
+_YES_NO = {"en": ("Yes", "No"), "ko": ("네", "아니요")}
+
+
+@dataclass(slots=True)
+class Outcome:
+    """How one conversation went."""
+
+    dialogue: Dialogue
+    placed: Goal | None = None
+    order_id: str | None = None
+    turns: int = 0
+    heard: list[str] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
+    turn_seconds: list[float] = field(default_factory=list)
+    """Spoken turns: speech-to-text plus analyze, each."""
+    clip_seconds: list[float] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def completed(self) -> bool:
+        if self.error is not None:
+            return False
+        if self.dialogue.goal is None:
+            return self.order_id is None
+        return self.placed == self.dialogue.goal
+
+    def describe(self) -> str:
+        """The conversation as it went, for a failure message."""
+        said = [f"  > {h}\n  < {r}" for h, r in zip(self.heard, self.replies, strict=False)]
+        return "\n".join(
+            [
+                f"{self.dialogue.name}: wanted {self.dialogue.goal}, placed {self.placed}"
+                + (f", error {self.error}" if self.error else ""),
+                *said,
+            ]
+        )
+
+
+def speak(text: str, voice: str, speed: int, directory: Path) -> tuple[bytes, float]:
+    """``text`` said by espeak-ng's ``voice`` at ``speed`` words a minute, as a 16 kHz mono
+    16-bit WAV, and its length in seconds."""
+    raw, clip = directory / "raw.wav", directory / "clip.wav"
+    subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(clip)],
+        check=True,
+        capture_output=True,
+    )
+    audio = clip.read_bytes()
+    return audio, (len(audio) - 44) / 32_000
+
+
+async def run_dialogue(
+    client: QuartClient,
+    dialogue: Dialogue,
+    *,
+    catalog: Catalog,
+    order_reader: dict[str, str],
+    clip_dir: Path | None = None,
+) -> Outcome:
+    """Say ``dialogue`` to the service (spoken when ``clip_dir`` is given)."""
+    outcome = Outcome(dialogue)
+    session_id: str | None = None
+    answer: dict[str, Any] = {}
+    script = list(dialogue.lines)
+    follow_ups = 0 if dialogue.goal is None else FOLLOW_UPS
+    asked_back = 0
+    while script or follow_ups:
+        if script:
+            line = script.pop(0)
+        else:
+            line, follow_ups = FOLLOW_UP[dialogue.language], follow_ups - 1
+        started = time.perf_counter()
+        if clip_dir is not None:
+            audio, seconds = speak(line, dialogue.voice, dialogue.speed, clip_dir)
+            started = time.perf_counter()
+            text = await _transcribe(client, audio, dialogue.language, session_id, outcome)
+            if text is None:
+                return outcome
+            outcome.clip_seconds.append(seconds)
+        else:
+            text = line
+        outcome.heard.append(text)
+        if not text.strip():
+            outcome.replies.append("(nothing heard)")
+            continue
+        response = await client.post(
+            "/api/voice/analyze",
+            json={"transcript": text, "user_id": None, "session_id": session_id},
+        )
+        answer = await response.get_json()
+        if clip_dir is not None:
+            outcome.turn_seconds.append(time.perf_counter() - started)
+        outcome.turns += 1
+        if response.status_code != 200:
+            outcome.error = f"analyze answered {response.status_code}: {answer}"
+            return outcome
+        outcome.replies.append(answer["response"])
+        session_id = answer["session_id"]
+        if answer.get("order_id"):
+            break
+        reply = _reply_to_asking_back(answer["response"], dialogue, catalog)
+        if reply is not None and asked_back < ASKED_BACK:
+            asked_back += 1
+            script.insert(0, reply)
+    outcome.order_id = answer.get("order_id")
+    if outcome.order_id is not None:
+        outcome.placed = await _read_order(client, outcome.order_id, order_reader)
+    return outcome
+
+
+def _reply_to_asking_back(response: str, dialogue: Dialogue, catalog: Catalog) -> str | None:
+    """ "Yes" or "No" to a "Did you mean ...?" ending ``response``, else ``None``."""
+    question = re.search(r"(?:Did you mean ([^?]+)|([^.!?]+) 말씀이신가요)\?$", response)
+    if question is None or dialogue.goal is None:
+        return None
+    asked = question.group(1) or question.group(2)
+    menu = catalog.menu(dialogue.goal.menu)
+    style = menu.allowed_style(dialogue.goal.style)
+    meant = {menu.name, menu.name_en} | ({style.name, style.name_en} if style else set())
+    yes, no = _YES_NO[dialogue.language]
+    return yes if any(name in asked for name in meant) else no
+
+
+async def _transcribe(
+    client: QuartClient, audio: bytes, language: str, session_id: str | None, outcome: Outcome
+) -> str | None:
+    form = {"language": language}
+    if session_id is not None:
+        form["session_id"] = session_id
+    files = {"audio": FileStorage(io.BytesIO(audio), filename="turn.wav", content_type="audio/wav")}
+    response = await client.post("/api/voice/stt", files=files, form=form)
+    body = await response.get_json()
+    if response.status_code != 200:
+        outcome.error = f"stt answered {response.status_code}: {body}"
+        return None
+    return str(body["text"])
+
+
+async def _read_order(client: QuartClient, order_id: str, headers: dict[str, str]) -> Goal:
+    response = await client.get(f"/api/orders/{order_id}", headers=headers)
+    order = await response.get_json()
+    (item,) = order["items"]
+    return Goal(
+        item["menu_code"],
+        item["style_code"],
+        item["quantity"],
+        tuple(sorted(item["customizations"].items())),
+    )
+
+
+def completion_rate(outcomes: Sequence[Outcome]) -> float:
+    """The share of ``outcomes`` that completed (0.0 for none)."""
+    return sum(o.completed for o in outcomes) / len(outcomes) if outcomes else 0.0

@@ -1,0 +1,84 @@
+"""The recognition prompt of an ``stt`` request: words the customer is likely to say.
+
+Speech recognition hears a name better when it has seen it (CONTRACT section
+1, ``prompt``). The prompt is written as short sample sentences in the
+request's language ("Two French Dinners, Grand style."): measured with
+Whisper, sentences keep numbers and the sentence shape, where a bare list of
+names made it drop numbers and split words. A known conversation's stage adds
+what that stage expects (the chosen menu's styles, its ingredients, yes/no).
+"""
+
+from __future__ import annotations
+
+from domain.catalog import Catalog, Menu
+from domain.draft import OrderDraft
+from domain.stages import Stage
+
+MAX_PROMPT_CHARS = 1000
+"""The contract's limit on ``prompt``."""
+
+_EN_NUMBERS = ("One", "Two", "Three", "Four", "Five", "Six")
+_KO_NUMBERS = ("한", "두", "세", "네", "다섯", "여섯")
+
+
+def recognition_prompt(
+    catalog: Catalog,
+    language: str | None,
+    stage: Stage | None = None,
+    draft: OrderDraft | None = None,
+) -> str:
+    """The prompt for speech in ``language`` (English unless ``"ko"``), at most
+    :data:`MAX_PROMPT_CHARS` characters; ``stage`` and ``draft`` sharpen it."""
+    korean = (language or "").lower().startswith("ko")
+    menu = catalog.find_menu(draft.menu_code) if draft and draft.menu_code else None
+    sentences = _expected(menu, stage, korean) + _orders(catalog, korean)
+    prompt = ""
+    for sentence in sentences:
+        longer = f"{prompt} {sentence}".strip()
+        if len(longer) > MAX_PROMPT_CHARS:
+            break
+        prompt = longer
+    return prompt
+
+
+def _orders(catalog: Catalog, korean: bool) -> list[str]:
+    """One sample order per menu, cycling through numbers and the menu's styles."""
+    sentences = []
+    for index, menu in enumerate(catalog.menus):
+        style = menu.styles[index % len(menu.styles)] if menu.styles else None
+        if korean:
+            number = _KO_NUMBERS[index % len(_KO_NUMBERS)]
+            tail = f" {style.name} 스타일로" if style else ""
+            sentences.append(f"{menu.name} {number} 개{tail} 주세요.")
+        else:
+            number = _EN_NUMBERS[(index + 1) % len(_EN_NUMBERS)]
+            tail = f", {style.name_en} style" if style else ""
+            sentences.append(f"{number} {menu.name_en}s{tail}.")
+    return sentences
+
+
+def _expected(menu: Menu | None, stage: Stage | None, korean: bool) -> list[str]:
+    """What a customer says at ``stage`` about ``menu``: the answers to its question."""
+    if stage is None or menu is None:
+        return []
+    if stage == Stage.STYLE_SELECTION:
+        if korean:
+            return [f"{s.name} 스타일로 할게요." for s in menu.styles]
+        return [f"{s.name_en} style, please." for s in menu.styles]
+    names = [i.name if korean else i.name_en for i in menu.ingredients]
+    if korean:
+        changes = [f"{n} 추가해 주세요." for n in names]
+    else:
+        changes = [f"More {n}, hold the {n}." for n in names]
+    if stage == Stage.CUSTOMIZATION:
+        if korean:
+            return ["한 개요.", "두 개 주세요.", *changes]
+        return ["Just one.", "Two, please.", *changes]
+    if stage == Stage.CONFIRMATION:
+        # The order is read back here: a yes, or a change or correction of it.
+        if korean:
+            styles = [f"아니 {s.name}로 해 주세요." for s in menu.styles]
+            return ["네, 주문해 주세요.", "아니 세 개로 해 주세요.", *styles, *changes]
+        styles = [f"Actually, {s.name_en} style instead." for s in menu.styles]
+        return ["Yes, please place the order.", "Actually, make it three.", *styles, *changes]
+    return []

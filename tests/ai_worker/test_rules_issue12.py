@@ -1,0 +1,175 @@
+"""The rules engine on the failures seen with spoken and typed orders (issue 12).
+
+Numbers and counters in both languages, number homophones from speech
+recognition, near names asked back, the quantity step, agreement without
+"that's all", corrections, refusals as questions, one language per turn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.ai_worker.catalog import VALENTINE_EVENT
+from tests.ai_worker.dialogue import converse
+from tests.ai_worker.test_rules_engine import ENGLISH_GRAND, _say
+
+FRENCH_GRAND = {**ENGLISH_GRAND, "menu_code": "french"}
+_EN_WORDS = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+_EN_WORDS += "fifteen sixteen seventeen eighteen nineteen twenty"
+
+
+async def test_a_number_before_a_long_menu_name_is_its_quantity() -> None:
+    result = await _say("three Champagne Feast Dinner, grand style", stage="menu_selection")
+
+    order = result["order_state"]
+    assert (order["menu_code"], order["style_code"], order["quantity"]) == (
+        "champagne_feast",
+        "grand",
+        3,
+    )
+    assert order["customizations"] == {}
+
+
+@pytest.mark.parametrize(("number", "word"), list(enumerate(_EN_WORDS.split(), start=1)))
+async def test_english_number_words_one_to_twenty(number: int, word: str) -> None:
+    result = await _say(f"{word} French dinners, grand style", stage="menu_selection")
+    assert result["quantity"] == number
+
+
+@pytest.mark.parametrize(
+    ("transcript", "quantity"),
+    [
+        ("a couple of English dinners", 2),
+        ("to French dinners", 2),
+        ("too French Dinners", 2),
+        ("free Valentine dinners", 3),
+        ("tree valentine dinners", 3),
+        ("for English dinners", 4),
+        ("I'll go for the English dinner", 1),
+        ("I'd like to order the English dinner", 1),
+    ],
+)
+async def test_couples_and_homophones_before_a_menu(transcript: str, quantity: int) -> None:
+    result = await _say(transcript, stage="menu_selection")
+    assert result["order_state"]["menu_code"] is not None
+    assert result["quantity"] == quantity
+
+
+@pytest.mark.parametrize(
+    ("transcript", "quantity"),
+    [
+        ("프렌치 디너 두 개", 2),
+        ("프렌치 디너 열두 개", 12),
+        ("프렌치 디너 스무 개", 20),
+        ("프렌치 디너 세 세트", 3),
+        ("프렌치 디너 다섯 명이요", 5),
+        ("프렌치 디너 이 인분", 2),
+        ("프렌치 디너 삼 인분", 3),
+        ("프렌치 디너 십 인분", 10),
+        ("프렌치 디너 이 세트로 할게요", 1),
+    ],
+)
+async def test_korean_native_and_sino_numerals_with_counters(
+    transcript: str, quantity: int
+) -> None:
+    result = await _say(transcript, stage="menu_selection")
+    assert result["quantity"] == quantity
+
+
+async def test_without_a_quantity_the_kiosk_asks_how_many() -> None:
+    talk = await converse(["French dinner", "grand"])
+    assert talk.session.stage == "customization"
+    assert "How many French Dinner" in talk.replies[-1]["response"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "quantity"),
+    [
+        (["French dinner", "grand", "just one", "yes"], 1),
+        (["프렌치 디너", "그랜드", "두 개요", "네"], 2),
+        (["French dinner", "grand", "yes", "yes"], 1),
+        (["프렌치 디너", "그랜드", "네", "네"], 1),
+        (["French dinner", "grand", "more wine", "yes"], 1),
+    ],
+)
+async def test_customization_takes_an_answer_or_a_yes_as_agreement(
+    lines: list[str], quantity: int
+) -> None:
+    talk = await converse(lines)
+    assert talk.placed, [r["response"] for r in talk.replies]
+    assert talk.session.order_state.quantity == quantity
+
+
+async def test_a_yes_to_the_menu_list_selects_nothing() -> None:
+    talk = await converse(["hello", "yes"])
+    assert talk.session.order_state.menu_code is None
+
+
+@pytest.mark.parametrize(
+    ("said", "asked", "code"),
+    [
+        ("French dinner, brand style", "Did you mean Grand style?", "grand"),
+        ("the frensh dinner", "Did you mean the French Dinner?", "french"),
+    ],
+)
+async def test_a_near_name_is_asked_back_then_taken_on_yes(
+    said: str, asked: str, code: str
+) -> None:
+    talk = await converse([said])
+    order = talk.session.order_state
+    assert talk.replies[-1]["response"] == asked
+    assert code not in (order.menu_code, order.style_code)
+
+    talk = await converse([said, "yes"])
+    order = talk.session.order_state
+    assert code in (order.menu_code, order.style_code)
+
+
+async def test_unknown_words_select_no_menu() -> None:
+    talk = await converse(["the sushi platter, simple style please"])
+    assert talk.session.order_state.menu_code is None
+
+
+@pytest.mark.parametrize(
+    ("correction", "field", "value"),
+    [
+        ("actually make it three", "quantity", 3),
+        ("sorry, I meant 4", "quantity", 4),
+        ("아니 그랜드로", "style_code", "grand"),
+        ("actually, deluxe instead", "style_code", "deluxe"),
+        ("no wait, the English dinner instead", "menu_code", "english"),
+    ],
+)
+async def test_corrections_at_confirmation(correction: str, field: str, value: Any) -> None:
+    talk = await converse(["two French dinners, simple style", correction])
+    assert talk.session.stage == "confirmation"
+    assert getattr(talk.session.order_state, field) == value
+    talk = await converse(["two French dinners, simple style", correction, "yes"])
+    assert talk.placed
+
+
+@pytest.mark.parametrize(
+    ("said", "asked"),
+    [
+        ("42 dinners", "1 to 20 dinners"),
+        ("마흔두 개요", "1개부터 20개까지"),
+        ("0 dinners", "1 to 20 dinners"),
+    ],
+)
+async def test_a_quantity_out_of_range_is_refused_with_what_is_allowed(
+    said: str, asked: str
+) -> None:
+    result = await _say(said, stage="confirmation", order_state={**FRENCH_GRAND, "quantity": 2})
+    assert asked in result["response"]
+    assert result["quantity"] == 2
+
+
+async def test_an_english_conversation_names_the_event_in_english() -> None:
+    event = {**VALENTINE_EVENT, "title": "발렌타인 위크", "title_en": "Valentine Week"}
+    result = await _say("what do you recommend?", events=[event])
+    assert "Valentine Week" in result["response"]
+    assert "Valentine Week" in result["recommended_menu"]["reason"]
+    assert not any("가" <= c <= "힣" for c in result["response"])
+    assert result["recommended_menu"]["name"] == "Valentine Dinner"

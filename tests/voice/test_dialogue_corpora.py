@@ -1,0 +1,81 @@
+"""The generated corpora through the service, as on the embedded default (issue 12).
+
+The app serves with its embedded reference AI worker (rules engine,
+faster-whisper tiny.en), the memory bus and SQLite with the demo catalog;
+conversations go through ``POST /api/voice/analyze`` (spoken ones first through
+``POST /api/voice/stt``, clips made by espeak-ng at run time) and the order
+each placed is read back. The floors are a regression line below what
+``bench/dialogue.py`` measures (``bench/README.md``): the typed corpus runs in
+full, the spoken one on a fixed sample so that the suite stays short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from quart.testing import QuartClient
+
+from bench.dialogue import catalog_and_recommendation, staff_headers
+from bench.dialogue_corpus import KINDS, Dialogue, spoken_corpus, typed_corpus
+from bench.dialogue_run import Outcome, completion_rate, run_dialogue
+from config import Settings
+from domain.catalog import Catalog
+from quart_app import create_app
+from tests.conftest import SECRET
+
+TYPED_FLOOR = 0.97
+SPOKEN_FLOOR = 0.75
+
+
+@pytest.fixture
+async def kiosk(make_settings: Callable[..., Settings]) -> AsyncIterator[QuartClient]:
+    async with create_app(make_settings(ai_worker="embedded")).test_app() as app:
+        yield app.test_client()
+
+
+async def _run(
+    client: QuartClient, catalog: Catalog, dialogues: list[Dialogue], clip_dir: Path | None = None
+) -> list[Outcome]:
+    return [
+        await run_dialogue(
+            client, dialogue, catalog=catalog, order_reader=staff_headers(SECRET), clip_dir=clip_dir
+        )
+        for dialogue in dialogues
+    ]
+
+
+def _failures(outcomes: list[Outcome]) -> str:
+    return "\n".join(o.describe() for o in outcomes if not o.completed)
+
+
+@pytest.mark.slow
+async def test_typed_conversations_end_in_the_order_meant(kiosk: QuartClient) -> None:
+    catalog, recommended = await catalog_and_recommendation(kiosk)
+    corpus = typed_corpus(catalog, recommended)
+    assert len(corpus) >= 300
+    assert {d.language for d in corpus} == {"en", "ko"}
+    assert {d.kind for d in corpus} == set(KINDS)
+
+    outcomes = await _run(kiosk, catalog, corpus)
+
+    for held_out in (False, True):
+        half = [o for o in outcomes if o.dialogue.held_out == held_out]
+        assert completion_rate(half) >= TYPED_FLOOR, _failures(half)
+
+
+@pytest.mark.slow
+async def test_a_sample_of_spoken_conversations_ends_in_the_order_meant(
+    kiosk: QuartClient, tmp_path: Path
+) -> None:
+    catalog, recommended = await catalog_and_recommendation(kiosk)
+    corpus = spoken_corpus(catalog, recommended)
+    assert len(corpus) >= 40
+    assert {d.voice for d in corpus} >= {"en-us", "en-gb", "en-us+f3"}
+    # One conversation of each kind: the whole corpus is bench/dialogue.py's.
+    sample = [next(d for d in corpus if d.kind == kind) for kind in KINDS]
+
+    outcomes = await _run(kiosk, catalog, sample, tmp_path)
+
+    assert completion_rate(outcomes) >= SPOKEN_FLOOR, _failures(outcomes)

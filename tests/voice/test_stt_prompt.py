@@ -1,0 +1,108 @@
+"""POST /api/voice/stt fills the ``stt`` request's ``prompt`` (CONTRACT sections 1 and 2.2).
+
+The prompt holds the catalog's menu and style names and number words in the
+request's language; with a ``session_id`` (a conversation of the caller's,
+owned as for analyze) also what the conversation's stage expects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart.testing import QuartClient
+
+from tests.conftest import bearer
+from tests.voice.conftest import llm_answer
+from tests.voice.responder import Responder, ok
+from tests.voice.test_analyze import say
+from tests.voice.test_stt import AUDIO, post, upload
+
+FRENCH = {"menu_code": "french", "style_code": None, "quantity": 1}
+
+
+async def _prompt(client: QuartClient, responder: Responder, **form: Any) -> str:
+    responder.script("stt", ok({"text": "two french dinners", "language": "en"}))
+    status, body = await post(client, audio=upload(AUDIO), **form)
+    assert status == 200, body
+    return str(responder.seen["stt"][-1]["payload"]["prompt"])
+
+
+async def _at_style_selection(
+    client: QuartClient, responder: Responder, **caller: Any
+) -> dict[str, Any]:
+    responder.script(
+        "llm", ok(llm_answer("Which style?", order_state=FRENCH, state="style_selection"))
+    )
+    _, turn = await say(client, "french dinner", **caller)
+    assert turn["state"] == "style_selection"
+    return turn
+
+
+async def test_the_prompt_names_the_catalog_in_english(
+    client: QuartClient, responder: Responder
+) -> None:
+    prompt = await _prompt(client, responder, language="en")
+
+    for name in ("Valentine Dinner", "French Dinner", "Champagne Feast Dinner", "Grand", "Deluxe"):
+        assert name in prompt
+    assert "Two " in prompt and "Three " in prompt
+    assert len(prompt) <= 1000
+
+
+async def test_the_prompt_is_in_the_requests_language(
+    client: QuartClient, responder: Responder
+) -> None:
+    prompt = await _prompt(client, responder, language="ko")
+
+    assert "프렌치 디너" in prompt and "그랜드" in prompt and "두 개" in prompt
+    assert "French" not in prompt
+
+
+async def test_a_conversation_adds_what_its_stage_expects(
+    client: QuartClient, responder: Responder
+) -> None:
+    turn = await _at_style_selection(client, responder)
+
+    prompt = await _prompt(client, responder, session_id=turn["session_id"])
+
+    # The conversation is in English: its prompt too, led by the styles of its menu.
+    assert prompt.startswith("Simple style, please. Grand style, please.")
+
+
+async def test_someone_elses_conversation_is_403_and_an_unknown_one_404(
+    client: QuartClient, responder: Responder
+) -> None:
+    member = bearer("7", "customer")
+    turn = await _at_style_selection(client, responder, user_id="7", headers=member)
+
+    async def stt(headers: dict[str, str] | None) -> tuple[int, dict[str, Any]]:
+        response = await client.post(
+            "/api/voice/stt",
+            files={"audio": upload(AUDIO)},
+            form={"session_id": turn["session_id"]},
+            headers=headers,
+        )
+        return response.status_code, await response.get_json()
+
+    other_status, other = await stt(bearer("8", "customer"))
+    guest_status, guest = await stt(None)
+    unknown_status, unknown = await post(client, audio=upload(AUDIO), session_id="nope")
+    assert responder.seen["stt"] == []
+    responder.script("stt", ok({"text": "grand", "language": "en"}))
+    own_status, _ = await stt(member)
+
+    assert (other_status, other["error"]["code"]) == (403, "session_forbidden")
+    assert (guest_status, guest["error"]["code"]) == (403, "session_forbidden")
+    assert (unknown_status, unknown["error"]["code"]) == (404, "session_not_found")
+    assert own_status == 200
+    assert "Grand style, please." in responder.seen["stt"][0]["payload"]["prompt"]
+
+
+async def test_a_guest_conversation_is_anyone_holding_its_id(
+    client: QuartClient, responder: Responder
+) -> None:
+    turn = await _at_style_selection(client, responder)
+
+    prompt = await _prompt(client, responder, session_id=turn["session_id"])
+
+    assert "Deluxe style, please." in prompt
