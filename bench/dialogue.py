@@ -36,7 +36,9 @@ from quart_app.auth import mint_token
 @asynccontextmanager
 async def serving(**overrides: Any) -> AsyncIterator[QuartClient]:
     """A test client of the service on the embedded default."""
-    settings = bench_settings("dialogue-", ai_worker="embedded", **overrides)
+    settings = bench_settings(
+        "dialogue-", ai_worker="embedded", rate_limits_enabled=False, **overrides
+    )
     async with create_app(settings).test_app() as app:
         yield app.test_client()
 

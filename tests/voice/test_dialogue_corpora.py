@@ -31,7 +31,9 @@ SPOKEN_FLOOR = 0.75
 
 @pytest.fixture
 async def kiosk(make_settings: Callable[..., Settings]) -> AsyncIterator[QuartClient]:
-    async with create_app(make_settings(ai_worker="embedded")).test_app() as app:
+    # One kiosk says every conversation: the per-caller budgets are not under test here.
+    settings = make_settings(ai_worker="embedded", rate_limits_enabled=False)
+    async with create_app(settings).test_app() as app:
         yield app.test_client()
 
 
