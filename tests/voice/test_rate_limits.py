@@ -171,3 +171,13 @@ async def test_unreachable_counters_are_bus_unavailable_not_a_crash() -> None:
             await asyncio.wait_for(limiter.hit("analyze", "addr:10.0.0.1"), 10)
     finally:
         await bus.close()
+
+
+async def test_a_refused_upload_is_not_read(memory_backend: Backend, start_app: StartApp) -> None:
+    client = await start_app(memory_backend.bus, rate_limit_stt="1/hour", max_audio_bytes=1024)
+    caller = guest_at("10.4.0.1")
+    await client.post("/api/voice/stt", data=b"", **caller)
+    oversized = b"x" * 256 * 1024  # read, it would be 413
+    headers = {"Content-Type": "multipart/form-data; boundary=b"}
+    refused = await client.post("/api/voice/stt", data=oversized, headers=headers, **caller)
+    assert refused.status_code == 429
