@@ -6,10 +6,10 @@ from quart import Quart
 from quart_schema import Info, QuartSchema
 
 from bus import Bus
-from config import ConfigError, Settings, load_settings, with_secret_key
+from config import ConfigError, Environment, Settings, load_settings, with_secret_key
 from config.logs import configure_logging
 from quart_app.ai_lifecycle import install_voice
-from quart_app.blueprints import docs, health, menus, metrics, orders, ws
+from quart_app.blueprints import dev, docs, health, menus, metrics, orders, pages, staff, ws
 from quart_app.cross_origin import allow_origins
 from quart_app.domain_errors import register_domain_error_handlers
 from quart_app.errors import register_error_handlers
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
     configure_logging(settings.log_level, settings.log_format)
     settings = with_secret_key(settings)
 
-    app = Quart(__name__)
+    app = Quart(__name__, static_folder=None)  # the pages blueprint serves /static
     app.request_class = ApiRequest
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["QUART_SCHEMA_CONVERSION_PREFERENCE"] = "pydantic"
@@ -80,6 +80,10 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
     app.register_blueprint(ws.bp)
     app.register_blueprint(menus.bp)
     app.register_blueprint(orders.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(pages.bp)
+    if settings.app_env is Environment.DEVELOPMENT:
+        app.register_blueprint(dev.bp)
     app.register_blueprint(metrics.bp)
     app.register_blueprint(docs.bp)
     app.asgi_app = RequestIdMiddleware(app.asgi_app)  # type: ignore[method-assign,assignment]

@@ -3,6 +3,10 @@
 Views declare who may call them with :func:`require_roles`; the caller's
 :class:`Principal` is then ``g.principal``. A guest has no token:
 :func:`optional_principal` returns ``None`` for them.
+
+A guest who placed an order may get an *order token* (:func:`mint_order_token`):
+a customer token for the pseudo user ``order:<order_id>`` that only reads that
+order (views marked :func:`accepts_order_tokens`) and follows it over the WebSocket.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 import jwt
-from quart import g, request
+from quart import current_app, g, request
 
 from domain.orders import STAFF_ROLES, Role
 from quart_app.errors import ApiError, as_sentence
@@ -24,6 +28,8 @@ from quart_app.models.base import NO_CONTROL_CHARACTERS, USER_ID_LENGTH
 
 ALGORITHM = "HS256"
 CLOCK_LEEWAY_SECONDS = 10
+ORDER_FOLLOWER_PREFIX = "order:"
+ORDER_CLAIM = "order_id"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -31,10 +37,11 @@ R = TypeVar("R")
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the token's ``sub`` and ``role``."""
+    """Who is calling: the token's ``sub`` and ``role``; ``order_id`` for an order token."""
 
     user_id: str
     role: Role
+    order_id: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -53,6 +60,24 @@ def mint_token(
     issued = time.time() if now is None else now
     claims = {"sub": str(user_id), "role": Role(role).value, "iat": int(issued)}
     claims["exp"] = int(issued + ttl)
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def order_follower_id(order_id: str) -> str:
+    """The pseudo user whose sockets follow a guest's order ``order_id``."""
+    return f"{ORDER_FOLLOWER_PREFIX}{order_id}"
+
+
+def mint_order_token(secret: str, order_id: str, *, ttl: float, now: float | None = None) -> str:
+    """A token that reads and follows the one order ``order_id``, valid for ``ttl`` seconds."""
+    issued = time.time() if now is None else now
+    claims = {
+        "sub": order_follower_id(order_id),
+        "role": Role.CUSTOMER.value,
+        ORDER_CLAIM: order_id,
+        "iat": int(issued),
+        "exp": int(issued + ttl),
+    }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -79,9 +104,20 @@ def decode_token(secret: str, token: str) -> Principal:
             f"the token's sub must be at most {USER_ID_LENGTH} characters, none of them control"
         )
     try:
-        return Principal(subject, Role(role))
+        principal = Principal(subject, Role(role))
     except ValueError:
         raise InvalidToken(f"the token's role {role!r} is unknown") from None
+    order_id = claims.get(ORDER_CLAIM)
+    if order_id is None and not subject.startswith(ORDER_FOLLOWER_PREFIX):
+        return principal
+    # An order follower is named by its order: no other token may take such a name.
+    if (
+        not isinstance(order_id, str)
+        or subject != order_follower_id(order_id)
+        or principal.role is not Role.CUSTOMER
+    ):
+        raise InvalidToken("the token's order claim does not match its sub and role")
+    return Principal(subject, principal.role, order_id)
 
 
 def is_self_or_staff(principal: Principal, owner_id: str | None) -> bool:
@@ -103,8 +139,23 @@ def optional_principal() -> Principal | None:
             principal = decode_token(get_secret_key(), token.strip())
         except InvalidToken as error:
             raise _unauthorized(as_sentence(str(error))) from None
+        if principal.order_id is not None and not _accepts_order_tokens():
+            raise ApiError(
+                403, "forbidden", "This token only reads its own order.", {"scope": "order"}
+            )
     g.principal = principal
     return principal
+
+
+def accepts_order_tokens(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Mark a view that an order token may call (it checks the order itself)."""
+    view.accepts_order_tokens = True  # type: ignore[attr-defined]
+    return view
+
+
+def _accepts_order_tokens() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "accepts_order_tokens", False)
 
 
 def require_principal() -> Principal:

@@ -15,6 +15,7 @@ from quart_app.database import Database
 from quart_app.extensions import BUS, DATABASE
 from quart_app.services.orders.catalog import CATALOG_SERVICE, CatalogService
 from quart_app.services.orders.service import ORDER_SERVICE, OrderService
+from quart_app.services.orders.users import KNOWN_STAFF, KnownStaff
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def open_database(app: Quart, settings: Settings) -> None:
             DATABASE: database,
             CATALOG_SERVICE: catalog,
             ORDER_SERVICE: OrderService(app, database, catalog),
+            KNOWN_STAFF: KnownStaff(database),
         }
         app.extensions.update(services)
         yield

@@ -6,9 +6,13 @@
   other items 409 ``idempotency_conflict``. From ``session_id``, the order a
   conversation has confirmed, placed by the voice side's hook (see
   :data:`SESSION_ORDER_PLACER`); the conversation itself makes that idempotent.
-- ``GET /api/orders/{id}``: staff, or the order's customer; another
-  customer gets 404, as for an order that does not exist (so does an id
-  that is not of the form the service generates, on every route).
+- ``GET /api/orders``: staff; the newest ``limit`` (default 50) orders.
+- ``GET /api/orders/{id}``: staff, or the order's customer (or the holder of
+  its order token); another customer gets 404, as for an order that does not
+  exist (so does an id that is not of the form the service generates, on every route).
+- ``POST /api/orders/{id}/follow-token``: a guest proves with ``session_id``
+  (the conversation that placed it) that the order is theirs, and gets an
+  order token to read it and follow it over the WebSocket.
 - ``POST /api/orders/{id}/assign``: managers; ``staff_id`` must be a known
   user of that role (seeded, or staff who have acted on an order), else 422.
 - ``POST /api/orders/{id}/status``: as ``domain.orders.transition`` allows the
@@ -21,14 +25,28 @@ from collections.abc import Awaitable, Callable
 from typing import cast
 
 from quart import Blueprint, current_app, request
-from quart_schema import validate_request, validate_response
+from quart_schema import validate_querystring, validate_request, validate_response
 
 from domain.orders import Role
-from quart_app.auth import Principal, require_manager, require_principal, require_roles
+from quart_app.auth import (
+    Principal,
+    accepts_order_tokens,
+    mint_order_token,
+    order_follower_id,
+    require_manager,
+    require_principal,
+    require_roles,
+    require_staff,
+)
 from quart_app.errors import ApiError
+from quart_app.extensions import get_secret_key
 from quart_app.models.orders import IDEMPOTENCY_KEY_LENGTH
 from quart_app.schemas.orders import (
     AssignRequest,
+    FollowToken,
+    FollowTokenRequest,
+    OrderList,
+    OrderListQuery,
     OrderResponse,
     PlaceOrderRequest,
     StatusRequest,
@@ -44,6 +62,9 @@ It places (or finds) the order the conversation confirmed, raising the
 ``ApiError`` that fits (unknown session, not yet confirmed, ...).
 """
 SessionOrderPlacer = Callable[[str, Principal], Awaitable[str]]
+
+ORDER_TOKEN_TTL = 24 * 3600
+"""How long a guest can follow their order: longer than any delivery."""
 
 
 @bp.post("")
@@ -64,12 +85,35 @@ async def place_order(data: PlaceOrderRequest) -> tuple[OrderResponse, int]:
     return await service.get_order(order_id, principal), 201
 
 
+@bp.get("")
+@require_staff
+@validate_querystring(OrderListQuery)
+@validate_response(OrderList)
+async def list_orders(query_args: OrderListQuery) -> OrderList:
+    """The newest orders first, for staff boards."""
+    return OrderList(orders=await get_order_service().list_orders(query_args.limit))
+
+
 @bp.get("/<order_id>")
+@accepts_order_tokens
 @require_roles()
 @validate_response(OrderResponse)
 async def get_order(order_id: str) -> OrderResponse:
     """One order, for staff or its customer."""
     return await get_order_service().get_order(order_id, require_principal())
+
+
+@bp.post("/<order_id>/follow-token")
+@validate_request(FollowTokenRequest)
+@validate_response(FollowToken)
+async def follow_token(order_id: str, data: FollowTokenRequest) -> FollowToken:
+    """An order token for the guest whose conversation placed the order (404 otherwise)."""
+    await get_order_service().check_follower(order_id, data.session_id)
+    return FollowToken(
+        token=mint_order_token(get_secret_key(), order_id, ttl=ORDER_TOKEN_TTL),
+        user_id=order_follower_id(order_id),
+        expires_in=ORDER_TOKEN_TTL,
+    )
 
 
 @bp.post("/<order_id>/assign")

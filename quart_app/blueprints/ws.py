@@ -21,6 +21,7 @@ from quart_app.errors import as_sentence
 from quart_app.extensions import get_bus, get_secret_key, get_settings
 from quart_app.realtime_lifecycle import get_websocket_manager
 from quart_app.schemas.ws import AuthFrame, WsStats
+from quart_app.services.orders.users import get_known_staff
 from quart_app.services.realtime import frames
 from quart_app.services.realtime.connection import (
     CLOSE_GOING_AWAY,
@@ -45,6 +46,7 @@ async def notifications() -> None:
     if accepted is None:
         return
     auth, principal = accepted
+    await get_known_staff().remember(principal)
     manager = get_websocket_manager()
     try:
         socket = manager.connect(principal, replaying=auth.last_event_id is not None)

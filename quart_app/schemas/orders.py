@@ -19,6 +19,8 @@ from quart_app.models.orders import SESSION_ID_LENGTH
 
 MAX_ORDER_ITEMS = 20
 MAX_CUSTOMIZATIONS = 20
+MAX_LISTED_ORDERS = 200
+DEFAULT_LISTED_ORDERS = 50
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=CODE_LENGTH)]
 UserId = Annotated[
@@ -115,3 +117,32 @@ class OrderResponse(BaseModel):
     version: int
     session_id: str | None
     """The conversation that placed it, if a conversation did."""
+
+
+class OrderList(BaseModel):
+    """``GET /api/orders``: the newest orders first."""
+
+    orders: list[OrderResponse]
+
+
+class OrderListQuery(BaseModel):
+    """How many of the newest orders to list."""
+
+    limit: Annotated[int, Field(ge=1, le=MAX_LISTED_ORDERS)] = DEFAULT_LISTED_ORDERS
+
+
+class FollowTokenRequest(BaseModel):
+    """The conversation that placed the guest's order: holding its id proves it is theirs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: SessionId
+
+
+class FollowToken(BaseModel):
+    """An order token, and the ``auth`` frame fields to follow the order with it."""
+
+    token: str
+    user_id: str
+    user_type: Literal["customer"] = "customer"
+    expires_in: int

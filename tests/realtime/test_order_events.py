@@ -8,9 +8,11 @@ from typing import Any
 from quart import Quart
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
+from quart_app.auth import mint_order_token, order_follower_id
+from quart_app.schemas.orders import OrderItemRequest
 from quart_app.services.realtime.order_events import status_change_recipients
-from tests.conftest import bearer
-from tests.realtime.conftest import Connect, receive, receive_type
+from tests.conftest import SECRET, bearer
+from tests.realtime.conftest import Connect, auth_frame, receive, receive_type
 
 ITEM = {"menu_code": "valentine", "style_code": "grand", "quantity": 1}
 
@@ -60,7 +62,29 @@ async def test_order_events_reach_staff_assignee_and_customer(app: Quart, connec
 
 
 def test_status_change_recipients_are_customer_cook_and_courier_once_each() -> None:
-    order = {"customer_id": "c", "assigned_cook": "k", "assigned_delivery": None}
+    order = {"order_id": "o1", "customer_id": "c", "assigned_cook": "k", "assigned_delivery": None}
     assert status_change_recipients(order) == ["c", "k"]
-    guest_order = {"customer_id": None, "assigned_cook": "k", "assigned_delivery": "k"}
-    assert status_change_recipients(guest_order) == ["k"]
+    guest_order = {
+        "order_id": "o2",
+        "customer_id": None,
+        "assigned_cook": "k",
+        "assigned_delivery": "k",
+    }
+    assert status_change_recipients(guest_order) == ["order:o2", "k"]
+
+
+async def test_a_guest_follows_their_order_with_its_order_token(app: Quart) -> None:
+    service = app.extensions["order_service"]
+    item = OrderItemRequest(**ITEM)
+    order = await service.place_order(None, [item], session_id="g" * 32)
+    follower = order_follower_id(order.order_id)
+    async with app.test_client().websocket("/api/ws") as guest:
+        token = mint_order_token(SECRET, order.order_id, ttl=60)
+        await guest.send(auth_frame(follower, "customer", token=token))
+        assert (await receive(guest))["type"] == "connected"
+        await post(app, f"/api/orders/{order.order_id}/status", {"status": "accepted"}, "c", "cook")
+        changed = await receive_type(guest, "order.status_changed")
+        assert (changed["data"]["order_id"], changed["data"]["status"]) == (
+            order.order_id,
+            "accepted",
+        )

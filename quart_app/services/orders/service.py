@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -127,6 +128,23 @@ class OrderService:
         """The order, if ``viewer`` is staff or its customer; else :class:`OrderNotFound`."""
         async with self._database.session() as session:
             return order_response(await _visible_order(session, order_id, viewer))
+
+    async def list_orders(self, limit: int) -> list[OrderResponse]:
+        """The ``limit`` newest orders, newest first (for staff)."""
+        query = select(Order).order_by(Order.created_at.desc(), Order.id).limit(limit)
+        async with self._database.session() as session:
+            return [order_response(order) for order in await session.scalars(query)]
+
+    async def check_follower(self, order_id: str, session_id: str) -> None:
+        """:class:`OrderNotFound` unless ``order_id`` is a guest's order placed by ``session_id``.
+
+        The conversation's id is the guest's proof: only they (and staff) hold it.
+        """
+        async with self._database.session() as session:
+            order = await _order(session, order_id)
+        placed_by = order.session_id or ""
+        if order.customer_id is not None or not hmac.compare_digest(placed_by, session_id):
+            raise OrderNotFound(f"there is no guest order {order_id!r} of that conversation")
 
     async def change_status(
         self, order_id: str, target: OrderStatus, actor: Principal
@@ -254,7 +272,7 @@ async def _order(session: AsyncSession, order_id: str) -> Order:
 async def _visible_order(session: AsyncSession, order_id: str, viewer: Principal) -> Order:
     # Another customer's order answers 404 like a missing one: ids are not disclosed.
     order = await _order(session, order_id)
-    if not is_self_or_staff(viewer, order.customer_id):
+    if not (is_self_or_staff(viewer, order.customer_id) or viewer.order_id == order.id):
         raise OrderNotFound(f"there is no order {order_id!r}")
     return order
 

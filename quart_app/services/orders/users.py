@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
+
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.orders import Role
+from domain.orders import ASSIGNABLE_ROLES, Role
+from quart_app.auth import Principal
+from quart_app.database import Database
+from quart_app.extensions import get_extension
 from quart_app.models import User, utc_now
+
+log = logging.getLogger(__name__)
+
+KNOWN_STAFF = "known_staff"
+REMEMBERED_PER_PROCESS = 10_000
 
 
 async def ensure_user(session: AsyncSession, user_id: str, role: Role) -> None:
@@ -22,3 +35,49 @@ async def ensure_user(session: AsyncSession, user_id: str, role: Role) -> None:
         .on_conflict_do_nothing(index_elements=[User.id])
     )
     await session.execute(statement)
+
+
+async def assignable_staff(database: Database) -> list[User]:
+    """Every known cook and courier, by role then id."""
+    query = (
+        select(User)
+        .where(User.role.in_([role.value for role in ASSIGNABLE_ROLES]))
+        .order_by(User.role, User.id)
+    )
+    async with database.session() as session:
+        return list(await session.scalars(query))
+
+
+class KnownStaff:
+    """Makes staff known (assignable) users as soon as they authenticate.
+
+    Each process writes a staff member's row once (remembering the last
+    ``REMEMBERED_PER_PROCESS`` it wrote), not on every request. It is best
+    effort: a database failure is logged and tried again on the next request,
+    never turned into a refusal of the request itself.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._remembered: OrderedDict[tuple[str, Role], None] = OrderedDict()
+
+    async def remember(self, principal: Principal) -> None:
+        """Make ``principal`` a known user if they are staff."""
+        key = (principal.user_id, principal.role)
+        if not principal.is_staff or key in self._remembered:
+            return
+        try:
+            async with self._database.session() as session, session.begin():
+                await ensure_user(session, principal.user_id, principal.role)
+        except SQLAlchemyError:
+            log.warning("could not record staff member %s", principal.user_id, exc_info=True)
+            return
+        self._remembered[key] = None
+        if len(self._remembered) > REMEMBERED_PER_PROCESS:
+            self._remembered.popitem(last=False)
+
+
+def get_known_staff() -> KnownStaff:
+    """The app's :class:`KnownStaff` (open while the app serves)."""
+    known: KnownStaff = get_extension(KNOWN_STAFF)
+    return known

@@ -2,7 +2,9 @@
 
 - ``order.created``: every staff socket (cook, delivery, manager);
 - ``order.assigned``: the staff member assigned (``staff_id``);
-- ``order.status_changed``: the order's customer and its assigned cook and courier.
+- ``order.status_changed``: the order's customer (a guest's order: its order
+  token's pseudo user, see ``quart_app.auth.order_follower_id``) and its
+  assigned cook and courier.
 
 The frame's ``data`` is the order as ``GET /api/orders/{id}`` shows it;
 ``order.status_changed`` adds ``previous_status``.
@@ -16,6 +18,7 @@ from typing import Any, Protocol
 from blinker import NamedSignal
 from quart import Quart
 
+from quart_app.auth import order_follower_id
 from quart_app.signals import order_assigned, order_created, order_status_changed
 
 ORDER_CREATED = "order.created"
@@ -36,8 +39,9 @@ class Notifier(Protocol):
 
 
 def status_change_recipients(order: Order) -> list[str]:
-    """The customer, the assigned cook and the courier of ``order``: each once, if set."""
-    people = (order.get("customer_id"), order.get("assigned_cook"), order.get("assigned_delivery"))
+    """The customer (a guest order: its follower), the cook and the courier: each once, if set."""
+    customer = order.get("customer_id") or order_follower_id(str(order["order_id"]))
+    people = (customer, order.get("assigned_cook"), order.get("assigned_delivery"))
     return list(dict.fromkeys(str(person) for person in people if person))
 
 

@@ -1,0 +1,28 @@
+"""``POST /api/dev/token`` (CONTRACT section 2.7): development tokens for the demo pages.
+
+``create_app`` registers this blueprint only with ``APP_ENV=development``; in
+production the route does not exist (404).
+"""
+
+from __future__ import annotations
+
+from quart import Blueprint
+from quart_schema import validate_request, validate_response
+
+from quart_app.auth import mint_token
+from quart_app.extensions import get_secret_key
+from quart_app.schemas.dev import DevToken, DevTokenRequest
+
+bp = Blueprint("dev", __name__, url_prefix="/api/dev")
+
+DEV_TOKEN_TTL = 8 * 3600
+"""A shift: long enough that a demo board does not sign out mid-way."""
+
+
+@bp.post("/token")
+@validate_request(DevTokenRequest)
+@validate_response(DevToken)
+async def token(data: DevTokenRequest) -> DevToken:
+    """A token for ``user_id`` in ``role``, signed with ``SECRET_KEY``."""
+    signed = mint_token(get_secret_key(), data.user_id, data.role, ttl=DEV_TOKEN_TTL)
+    return DevToken(token=signed, expires_in=DEV_TOKEN_TTL)

@@ -1,0 +1,44 @@
+// How an order reads on both pages: its lines with catalog names, and its status.
+import { money, statusName, t } from "./i18n.js";
+import { menuName, styleName } from "./menu.js";
+
+export function lineText(catalog, lang, line) {
+  const menu = catalog?.menus.find((candidate) => candidate.code === line.menu_code);
+  const style = menu?.styles.find((candidate) => candidate.code === line.style_code);
+  const names = [
+    menu ? menuName(menu, lang) : line.menu_code,
+    style ? styleName(style, lang) : line.style_code,
+  ].filter(Boolean);
+  return `${names.join(" · ")} × ${line.quantity}`;
+}
+
+// The draft of a conversation (order_state of an analyze answer).
+export function renderDraft(element, catalog, lang, draft) {
+  if (!draft?.menu_code) {
+    element.textContent = t(lang, "kiosk.nothing");
+    return;
+  }
+  const rows = [lineText(catalog, lang, draft)];
+  for (const [code, amount] of Object.entries(draft.customizations ?? {})) {
+    rows.push(`${ingredientName(catalog, lang, draft.menu_code, code)}: ${amount}`);
+  }
+  if (draft.unit_price != null) {
+    rows.push(`${t(lang, "kiosk.each")} ${money(lang, draft.unit_price)}`);
+  }
+  if (draft.total != null) rows.push(`${t(lang, "kiosk.total")} ${money(lang, draft.total)}`);
+  const list = document.createElement("ul");
+  list.append(...rows.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
+  element.replaceChildren(list);
+}
+
+function ingredientName(catalog, lang, menuCode, code) {
+  const menu = catalog?.menus.find((candidate) => candidate.code === menuCode);
+  const ingredient = menu?.ingredients.find((candidate) => candidate.code === code);
+  if (!ingredient) return code;
+  return lang === "ko" ? ingredient.name : ingredient.name_en;
+}
+
+export function showStatus(element, lang, status) {
+  element.dataset.status = status;
+  element.textContent = statusName(lang, status);
+}

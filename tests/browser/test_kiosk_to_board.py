@@ -1,0 +1,99 @@
+"""A customer orders at the kiosk, by typing in Korean or speaking English; the order
+reaches a staff board in another window; the board moves it along; the kiosk shows it."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Pages, Speech
+
+AI_ROUND_TRIP_MS = 30_000
+ORDER_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def sign_in(board: Page, user_id: str, role: str) -> None:
+    board.get_by_test_id("login-user").fill(user_id)
+    board.get_by_test_id("login-role").select_option(role)
+    board.get_by_test_id("login").click()
+    expect(board.get_by_test_id("ws-state")).to_have_text("connected")
+
+
+def say(kiosk: Page, text: str) -> None:
+    kiosk.get_by_test_id("utterance").fill(text)
+    kiosk.get_by_test_id("send").click()
+
+
+def placed_order_id(kiosk: Page) -> str:
+    order_id = kiosk.get_by_test_id("order-id")
+    expect(order_id).to_have_text(ORDER_ID, timeout=AI_ROUND_TRIP_MS)
+    return order_id.inner_text()
+
+
+def step(board: Page, kiosk: Page, order_id: str, status: str) -> None:
+    """Take the step on the board; the card and the kiosk both show the new status."""
+    card = board.locator(f'[data-testid="order-card"][data-order-id="{order_id}"]')
+    card.get_by_test_id(f"step-{status}").click()
+    expect(card.get_by_test_id("order-card-status")).to_have_attribute("data-status", status)
+    expect(kiosk.get_by_test_id("order-status")).to_have_attribute("data-status", status)
+
+
+def test_a_typed_korean_order_is_cooked_on_the_board(pages: Pages) -> None:
+    board = pages.open("board", "/staff")
+    sign_in(board, "cook-1", "cook")
+    kiosk = pages.open("kiosk", "/")
+    kiosk.get_by_test_id("lang").select_option("ko")
+
+    say(kiosk, "프렌치 디너 그랜드 스타일 두 개 주세요")
+    expect(kiosk.get_by_test_id("order-summary")).to_contain_text(
+        "프렌치 디너", timeout=AI_ROUND_TRIP_MS
+    )
+    expect(kiosk.get_by_test_id("order-summary")).to_contain_text("106,000")
+    expect(kiosk.get_by_test_id("assistant-reply")).to_contain_text("주문할까요")
+    say(kiosk, "네, 주문할게요")
+    order_id = placed_order_id(kiosk)
+    expect(kiosk.get_by_test_id("order-status")).to_have_attribute("data-status", "pending")
+
+    card = board.locator(f'[data-testid="order-card"][data-order-id="{order_id}"]')
+    expect(card).to_be_visible()
+    expect(card.get_by_test_id("order-card-status")).to_have_attribute("data-status", "pending")
+    expect(card.get_by_test_id("step-cancelled")).to_have_count(0)  # a cook may not cancel
+    step(board, kiosk, order_id, "accepted")
+    step(board, kiosk, order_id, "cooking")
+    expect(kiosk.get_by_test_id("order-status")).to_have_text("조리 중")
+    step(board, kiosk, order_id, "ready")
+    expect(card.locator("[data-testid^=step-]")).to_have_count(0)  # delivery is not a cook's
+
+    assert pages.errors == []
+
+
+def test_a_spoken_english_order_reaches_the_managers_board(
+    pages: Pages, spoken_order: Speech
+) -> None:
+    board = pages.open("board", "/staff")
+    sign_in(board, "manager-1", "manager")
+    kiosk = pages.open("kiosk", "/")
+    kiosk.get_by_test_id("lang").select_option("en")
+
+    talk = kiosk.get_by_test_id("talk")
+    talk.click()  # click to start ...
+    expect(talk).to_have_attribute("aria-pressed", "true")
+    kiosk.wait_for_timeout(spoken_order.seconds * 1000)  # ... as long as the customer speaks
+    talk.click()  # ... and click to stop
+    expect(kiosk.get_by_test_id("order-summary")).to_contain_text(
+        "French Dinner", timeout=AI_ROUND_TRIP_MS
+    )
+    expect(kiosk.get_by_test_id("order-summary")).to_contain_text("× 2")
+    expect(kiosk.get_by_test_id("assistant-reply")).to_contain_text("Shall I place the order")
+    kiosk.get_by_role("button", name="Yes, place the order").click()
+    order_id = placed_order_id(kiosk)
+
+    card = board.locator(f'[data-testid="order-card"][data-order-id="{order_id}"]')
+    expect(card).to_be_visible()
+    expect(card.get_by_test_id("step-cancelled")).to_have_count(1)  # a manager may cancel
+    step(board, kiosk, order_id, "accepted")
+    expect(kiosk.get_by_test_id("order-status")).to_have_text("Accepted")
+    expect(board.locator("#stats-list")).to_contain_text("Total")
+
+    assert pages.errors == []

@@ -1,0 +1,43 @@
+"""``POST /api/dev/token`` (CONTRACT 2.7): development only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from quart.testing import QuartClient
+
+from config import Settings
+from quart_app import create_app
+from quart_app.auth import decode_token
+from tests.conftest import SECRET
+
+
+async def test_development_mints_a_token_for_the_user_and_role(client: QuartClient) -> None:
+    response = await client.post("/api/dev/token", json={"user_id": "cook-7", "role": "cook"})
+    assert response.status_code == 200
+    body = await response.get_json()
+    principal = decode_token(SECRET, body["token"])
+    assert (principal.user_id, principal.role) == ("cook-7", "cook")
+    assert body["expires_in"] > 0
+    orders = await client.get("/api/ws/stats", headers={"Authorization": f"Bearer {body['token']}"})
+    assert orders.status_code == 403  # a real token: a cook is not a manager
+
+
+async def test_an_unknown_role_or_a_missing_user_is_422(client: QuartClient) -> None:
+    for body in (
+        {"user_id": "x", "role": "chef"},
+        {"role": "cook"},
+        {"user_id": "", "role": "cook"},
+    ):
+        response = await client.post("/api/dev/token", json=body)
+        assert response.status_code == 422, body
+        assert (await response.get_json())["error"]["code"] == "validation_error"
+
+
+async def test_production_has_no_such_route(make_settings: Callable[..., Settings]) -> None:
+    async with create_app(make_settings(app_env="production")).test_app() as app:
+        response = await app.test_client().post(
+            "/api/dev/token", json={"user_id": "manager-1", "role": "manager"}
+        )
+        assert response.status_code == 404
+        assert (await response.get_json())["error"]["code"] == "not_found"
