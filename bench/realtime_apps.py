@@ -24,7 +24,7 @@ from quart import Quart, Response, websocket
 
 from bench.common import bench_settings
 from quart_app import create_app
-from quart_app.realtime_lifecycle import get_websocket_manager
+from quart_app.extensions import get_websocket_manager
 from quart_app.services.realtime import frames
 
 SAMPLE_ORDER: dict[str, Any] = {
@@ -63,7 +63,7 @@ def service_app() -> Quart:
 
     @app.post("/bench/broadcast")
     async def broadcast() -> Response:
-        await get_websocket_manager().broadcast_to_staff("order.created", SAMPLE_ORDER)
+        await get_websocket_manager().publisher.broadcast_to_staff("order.created", SAMPLE_ORDER)
         return Response(status=202)
 
     return app

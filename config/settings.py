@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bus import SCHEMES as BUS_SCHEMES
 from config.rate_limits import RateLimit, parse_rate_limit
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,6 @@ log = logging.getLogger(__name__)
 MIB = 1024 * 1024
 MIN_SECRET_KEY_LENGTH = 32
 TURN_MARGIN_SECONDS = 5.0
-BUS_SCHEMES = ("memory", "redis", "rediss")
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 

@@ -58,8 +58,9 @@ def _now(now: float | None) -> float:
 class ConversationSession:
     """One customer's conversation with the voice assistant.
 
-    ``owner`` is who may continue it: the user id, or for a guest a random
-    secret the API hands out. ``order_id`` is set once the conversation has
+    ``owner`` is who may continue it, as the session store writes it:
+    ``user:<user_id>`` for a member; ``guest`` for a guest, whom the
+    unguessable ``session_id`` alone admits. ``order_id`` is set once the conversation has
     placed its order, which also makes ``stage`` ``completed`` for good.
     The stage always stays one the draft supports (see :mod:`domain.stages`).
     """

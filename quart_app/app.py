@@ -8,35 +8,52 @@ from quart_schema import Info, QuartSchema
 from bus import Bus
 from config import ConfigError, Environment, Settings, load_settings, with_secret_key
 from config.logs import configure_logging
-from quart_app.ai_lifecycle import install_voice
-from quart_app.blueprints import dev, docs, health, menus, metrics, orders, pages, staff, ws
+from quart_app.blueprints import (
+    dev,
+    docs,
+    health,
+    media,
+    menus,
+    metrics,
+    orders,
+    pages,
+    staff,
+    voice,
+    ws,
+)
 from quart_app.cross_origin import allow_origins
-from quart_app.domain_errors import register_domain_error_handlers
-from quart_app.errors import register_error_handlers
+from quart_app.error_handlers import register_error_handlers
 from quart_app.extensions import SETTINGS
-from quart_app.lifecycle import open_bus, open_database
-from quart_app.media_lifecycle import open_media
+from quart_app.lifecycle import open_resources
 from quart_app.observability.http_metrics import record_http_metrics
 from quart_app.observability.metrics import forget_this_process
 from quart_app.observability.request_ids import RequestIdMiddleware
 from quart_app.openapi import ContractOpenAPIProvider
-from quart_app.realtime_lifecycle import open_realtime
+from quart_app.rate_limits import budgets, install_rate_limits
 from quart_app.request import ApiRequest
 from quart_app.services.ratelimit.callers import TrustedProxies
-from quart_app.services.ratelimit.guard import Budget, install_rate_limits
+from quart_app.services.voice.audio import MULTIPART_OVERHEAD
+from quart_app.services.voice.data import ServiceVoiceData, VoiceDataFactory
+from quart_app.upload_limits import with_upload_limits
 
 API_TITLE = "Voice & Realtime service"
 API_VERSION = "0.1.0"
 
 
-def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Quart:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    bus: Bus | None = None,
+    voice_data: VoiceDataFactory = ServiceVoiceData,
+) -> Quart:
     """Build the app from ``settings`` (default: the environment, see ``config``).
 
-    Resources (bus, database, AI requester, embedded worker, realtime fan-out)
-    open in ``before_serving`` order and close in reverse after serving, so
-    ``hypercorn "quart_app:create_app()"`` and ``app.test_app()`` both run them.
-    Pass ``bus`` to share one already connected bus between app instances
-    (two instances on one ``MemoryBus`` in a test); the caller closes it.
+    Resources (bus, database, media store, realtime fan-out, AI requester, worker)
+    open before serving and close in reverse after (:mod:`quart_app.lifecycle`),
+    so ``hypercorn "quart_app:create_app()"`` and ``app.test_app()`` both run them.
+    Test seams: pass ``bus`` to share one already connected bus between app
+    instances (two instances on one ``MemoryBus`` in a test; the caller closes
+    it), and ``voice_data`` to give the voice flow another data layer.
     """
     if settings is None:
         try:
@@ -48,7 +65,9 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
     settings = with_secret_key(settings)
 
     app = Quart(__name__, static_folder=None)  # the pages blueprint serves /static
-    app.request_class = ApiRequest
+    app.request_class = with_upload_limits(
+        ApiRequest, {voice.STT_PATH: settings.max_audio_bytes + MULTIPART_OVERHEAD}
+    )
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["QUART_SCHEMA_CONVERSION_PREFERENCE"] = "pydantic"
     app.extensions[SETTINGS] = settings
@@ -64,18 +83,15 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
         scalar_ui_path=None,
     )
     register_error_handlers(app)
-    register_domain_error_handlers(app)
 
-    open_bus(app, settings, shared=bus)
-    open_database(app, settings)
-    open_media(app, settings)
-    open_realtime(app, settings)
-    install_voice(app, settings)
+    open_resources(app, settings, shared_bus=bus, voice_data=voice_data)
     if settings.rate_limits_enabled:
-        install_rate_limits(app, _budgets(settings), TrustedProxies(settings.trusted_proxies))
+        install_rate_limits(app, budgets(settings), TrustedProxies(settings.trusted_proxies))
     record_http_metrics(app)
     app.after_serving(forget_this_process)
 
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(media.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(ws.bp)
     app.register_blueprint(menus.bp)
@@ -89,12 +105,3 @@ def create_app(settings: Settings | None = None, *, bus: Bus | None = None) -> Q
     app.asgi_app = RequestIdMiddleware(app.asgi_app)  # type: ignore[method-assign,assignment]
     allow_origins(app, settings.cors_origins)
     return app
-
-
-def _budgets(settings: Settings) -> dict[str, Budget]:
-    """The rate-limited views (endpoint names) and their budgets (CONTRACT section 2)."""
-    return {
-        "voice.analyze": Budget("analyze", settings.rate_limit_analyze),
-        "voice.speech_to_text": Budget("stt", settings.rate_limit_stt),
-        "media.generate_image": Budget("generate_image", settings.rate_limit_image),
-    }

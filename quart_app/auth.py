@@ -53,6 +53,21 @@ class InvalidToken(Exception):
     """The token is malformed, badly signed, expired or lacks a claim."""
 
 
+def caller_id(user_id: str | None, principal: Principal | None) -> str | None:
+    """Who a request body's ``user_id`` is: a member's id checked against the token, or ``None``.
+
+    A body ``user_id`` without a token is 401; one that isn't the token's
+    ``sub`` is 403. ``user_id`` null is a guest, token or not.
+    """
+    if user_id is None:
+        return None
+    if principal is None:
+        raise ApiError(401, "unauthorized", "A user_id needs a bearer token for that user.")
+    if principal.user_id != user_id:
+        raise ApiError(403, "forbidden", "user_id must be the token's own user.")
+    return user_id
+
+
 def mint_token(
     secret: str, user_id: str, role: str | Role, *, ttl: float = 3600, now: float | None = None
 ) -> str:

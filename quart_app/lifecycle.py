@@ -1,46 +1,111 @@
-"""Resources that open before the app serves and close after, in reverse order."""
+"""What opens before the app serves and closes after.
+
+The bus, the database (with the catalog, order and known-staff services), the media store,
+the realtime fan-out, the voice services and (if enabled) the rate limiter:
+each opens in that order, hands the next what it needs, and closes in reverse
+after serving (or at once, if a later one fails to open). What views need is
+put on ``app.extensions`` (keys in :mod:`quart_app.extensions`) while the app
+serves.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from quart import Quart
 from sqlalchemy.engine import make_url
 
 from bus import Bus, make_bus
-from config import Settings
+from bus.ai import AIRequester
+from config import AIWorkerMode, Settings
+from config.settings import MediaStoreKind
 from quart_app.database import Database
-from quart_app.extensions import BUS, DATABASE
-from quart_app.services.orders.catalog import CATALOG_SERVICE, CatalogService
-from quart_app.services.orders.service import ORDER_SERVICE, OrderService
-from quart_app.services.orders.users import KNOWN_STAFF, KnownStaff
+from quart_app.extensions import (
+    BUS,
+    CATALOG_SERVICE,
+    DATABASE,
+    KNOWN_STAFF,
+    MEDIA_STORE,
+    ORDER_SERVICE,
+    RATE_LIMITER,
+    VOICE,
+    WEBSOCKET_MANAGER,
+)
+from quart_app.rate_limits import budgets
+from quart_app.services.media.blobs import Blobs, DatabaseBlobs, DirectoryBlobs
+from quart_app.services.media.retention import sweep_forever
+from quart_app.services.media.store import MediaStore
+from quart_app.services.orders.catalog import CatalogService
+from quart_app.services.orders.service import OrderService
+from quart_app.services.orders.users import KnownStaff
+from quart_app.services.ratelimit.limiter import RateLimiter, storage_for
+from quart_app.services.realtime.manager import WebSocketManager
+from quart_app.services.realtime.order_events import connect_order_events
+from quart_app.services.voice.ai_client import AIClient
+from quart_app.services.voice.analyze import VoiceService
+from quart_app.services.voice.data import VoiceData, VoiceDataFactory
+from quart_app.services.voice.runtime import VoiceRuntime
+from quart_app.services.voice.sessions import SessionStore
 
 log = logging.getLogger(__name__)
 
+LOCK_WAIT_MARGIN = 1.0
+"""A request on a busy conversation waits as long as one turn may take (the AI
+timeout) and this much more, then gets 409 ``session_busy``."""
 
-def open_bus(app: Quart, settings: Settings, shared: Bus | None = None) -> None:
-    """Connect the bus named by ``BUS_URL`` for as long as the app serves.
 
-    A ``shared`` bus (e.g. one ``MemoryBus`` for two app instances in a test)
+def open_resources(
+    app: Quart, settings: Settings, *, shared_bus: Bus | None, voice_data: VoiceDataFactory
+) -> None:
+    """Open every resource for as long as ``app`` serves (see the module's docstring).
+
+    A ``shared_bus`` (e.g. one ``MemoryBus`` for two app instances in a test)
     is used as it is: its owner connects and closes it.
     """
 
     @app.while_serving
-    async def _bus() -> AsyncGenerator[None, None]:
-        if shared is not None:
-            app.extensions[BUS] = shared
+    async def _serve() -> AsyncGenerator[None, None]:
+        async with AsyncExitStack() as stack:
+
+            def keep(name: str, resource: Any) -> None:
+                app.extensions[name] = resource
+                stack.callback(app.extensions.pop, name, None)
+
+            bus = shared_bus
+            if bus is None:
+                bus = await stack.enter_async_context(_bus(settings))
+            keep(BUS, bus)
+            database = await stack.enter_async_context(_database(settings))
+            catalog = CatalogService(database)
+            orders = OrderService(app, database, catalog)
+            keep(DATABASE, database)
+            keep(CATALOG_SERVICE, catalog)
+            keep(ORDER_SERVICE, orders)
+            keep(KNOWN_STAFF, KnownStaff(database))
+            keep(MEDIA_STORE, await stack.enter_async_context(_media(database, settings)))
+            keep(WEBSOCKET_MANAGER, await stack.enter_async_context(_realtime(app, bus, settings)))
+            data = voice_data(database, catalog, orders)
+            keep(VOICE, await stack.enter_async_context(_voice(bus, data, settings)))
+            if settings.rate_limits_enabled:
+                limits = {budget.name: budget.limit for budget in budgets(settings).values()}
+                keep(RATE_LIMITER, RateLimiter(storage_for(bus), limits))
             yield
-            del app.extensions[BUS]
-            return
-        bus = make_bus(settings.bus_url, **_bus_options(settings))
-        await bus.connect()
-        app.extensions[BUS] = bus
-        log.info("bus connected: %s", _without_password(settings.bus_url))
-        yield
+
+
+@asynccontextmanager
+async def _bus(settings: Settings) -> AsyncIterator[Bus]:
+    bus = make_bus(settings.bus_url, **_bus_options(settings))
+    await bus.connect()
+    log.info("bus connected: %s", _without_password(settings.bus_url))
+    try:
+        yield bus
+    finally:
         await bus.close()
-        del app.extensions[BUS]
 
 
 def _bus_options(settings: Settings) -> dict[str, Any]:
@@ -52,34 +117,87 @@ def _bus_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def open_database(app: Quart, settings: Settings) -> None:
-    """Open the database named by ``DATABASE_URL`` for as long as the app serves.
-
-    Before serving, the schema is migrated to the newest revision and an empty
-    catalog seeded; the catalog and order services then live beside it.
-    """
-
-    @app.while_serving
-    async def _database() -> AsyncGenerator[None, None]:
-        database = Database(settings.database_url)
-        log.info("database: %s", _without_password(settings.database_url))
-        try:
-            await database.prepare()
-        except BaseException:
-            await database.close()
-            raise
-        catalog = CatalogService(database)
-        services = {
-            DATABASE: database,
-            CATALOG_SERVICE: catalog,
-            ORDER_SERVICE: OrderService(app, database, catalog),
-            KNOWN_STAFF: KnownStaff(database),
-        }
-        app.extensions.update(services)
-        yield
+@asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[Database]:
+    """The database, its schema migrated to the newest revision and an empty catalog seeded."""
+    database = Database(settings.database_url)
+    log.info("database: %s", _without_password(settings.database_url))
+    try:
+        await database.prepare()
+        yield database
+    finally:
         await database.close()
-        for name in services:
-            del app.extensions[name]
+
+
+@asynccontextmanager
+async def _media(database: Database, settings: Settings) -> AsyncIterator[MediaStore]:
+    """Images in the database (``MEDIA_STORE=database``) or under ``MEDIA_DIR``; those no
+    order carries are deleted ``MEDIA_RETENTION`` seconds after they were made."""
+    blobs: Blobs = (
+        DatabaseBlobs(database)
+        if settings.media_store_kind is MediaStoreKind.DATABASE
+        else DirectoryBlobs(settings.media_dir)
+    )
+    store = MediaStore(database, blobs, max_bytes=settings.max_image_bytes)
+    sweeper = asyncio.create_task(
+        sweep_forever(
+            store,
+            retention=settings.media_retention,
+            interval=settings.media_sweep_interval,
+            claimed=None,
+        ),
+        name="media-retention",
+    )
+    try:
+        yield store
+    finally:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+
+
+@asynccontextmanager
+async def _realtime(app: Quart, bus: Bus, settings: Settings) -> AsyncIterator[WebSocketManager]:
+    """The WebSocket manager on ``bus``, fed with the app's order events."""
+    manager = WebSocketManager(bus, settings)
+    await manager.start()
+    disconnect_events = connect_order_events(app, manager.publisher)
+    log.info("realtime fan-out started (instance %s)", manager.instance_id)
+    try:
+        yield manager
+    finally:
+        disconnect_events()
+        await manager.stop()
+
+
+@asynccontextmanager
+async def _voice(bus: Bus, data: VoiceData, settings: Settings) -> AsyncIterator[VoiceRuntime]:
+    """The AI requester, conversations and media; with ``AI_WORKER=embedded`` the
+    reference AI worker too, inside this process on the same bus."""
+    requester = AIRequester(bus, max_in_flight=settings.ai_max_in_flight)
+    await requester.start()
+    ai = AIClient(requester, timeout=settings.ai_timeout)
+    store = SessionStore(
+        bus,
+        ttl=settings.session_ttl,
+        lock_ttl=settings.session_lock_timeout,
+        lock_wait=min(settings.session_lock_timeout, settings.ai_timeout + LOCK_WAIT_MARGIN),
+    )
+    runtime = VoiceRuntime(ai=ai, conversations=VoiceService(ai, store, data))
+    worker = None
+    try:
+        if settings.ai_worker_mode is AIWorkerMode.EMBEDDED:
+            from ai_worker.runner import Worker
+            from quart_app.worker_config import worker_config
+
+            worker = Worker(bus, worker_config(settings))
+            await worker.start()
+            log.info("embedded AI worker started")
+        yield runtime
+    finally:
+        if worker is not None:
+            await worker.stop()
+        await requester.close()
 
 
 def _without_password(url: str) -> str:

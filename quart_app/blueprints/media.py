@@ -6,12 +6,11 @@ from quart import Blueprint, Response, request
 from quart_schema import validate_request, validate_response
 
 from quart_app.errors import ApiError
-from quart_app.media_lifecycle import get_media_store
+from quart_app.extensions import get_media_store, get_voice
 from quart_app.openapi import document_binary_response
 from quart_app.schemas.voice import GeneratedImage, ImageGenerationRequest
 from quart_app.services.media.store import EXTENSIONS, StoredImage, image_id_of
 from quart_app.services.voice.media import check_image
-from quart_app.services.voice.runtime import get_voice
 
 bp = Blueprint("media", __name__)
 

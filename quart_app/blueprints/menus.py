@@ -7,8 +7,8 @@ from typing import Any
 from quart import Blueprint
 from quart_schema import validate_response
 
+from quart_app.extensions import get_catalog_service
 from quart_app.schemas.catalog import CatalogResponse
-from quart_app.services.orders.catalog import get_catalog_service
 
 bp = Blueprint("menus", __name__, url_prefix="/api")
 

@@ -4,8 +4,8 @@
   an ``Idempotency-Key`` header (1..200 visible ASCII characters) makes a
   retry return the order it placed (201, same body) and the same key with
   other items 409 ``idempotency_conflict``. From ``session_id``, the order a
-  conversation has confirmed, placed by the voice side's hook (see
-  :data:`SESSION_ORDER_PLACER`); the conversation itself makes that idempotent.
+  conversation has confirmed, placed by the voice service; the conversation
+  itself makes that idempotent.
 - ``GET /api/orders``: staff; the newest ``limit`` (default 50) orders.
 - ``GET /api/orders/{id}``: staff, or the order's customer (or the holder of
   its order token); another customer gets 404, as for an order that does not
@@ -21,15 +21,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import cast
 
-from quart import Blueprint, current_app, request
+from quart import Blueprint, request
 from quart_schema import validate_querystring, validate_request, validate_response
 
 from domain.orders import Role
 from quart_app.auth import (
-    Principal,
     accepts_order_tokens,
     mint_order_token,
     order_follower_id,
@@ -39,7 +37,7 @@ from quart_app.auth import (
     require_staff,
 )
 from quart_app.errors import ApiError
-from quart_app.extensions import get_secret_key
+from quart_app.extensions import get_order_service, get_secret_key, get_voice
 from quart_app.models.orders import IDEMPOTENCY_KEY_LENGTH
 from quart_app.schemas.orders import (
     AssignRequest,
@@ -51,17 +49,8 @@ from quart_app.schemas.orders import (
     PlaceOrderRequest,
     StatusRequest,
 )
-from quart_app.services.orders.service import get_order_service
 
 bp = Blueprint("orders", __name__, url_prefix="/api/orders")
-
-SESSION_ORDER_PLACER = "session_order_placer"
-"""``app.extensions`` key of the voice side's ``async (session_id, principal) -> order_id``.
-
-It places (or finds) the order the conversation confirmed, raising the
-``ApiError`` that fits (unknown session, not yet confirmed, ...).
-"""
-SessionOrderPlacer = Callable[[str, Principal], Awaitable[str]]
 
 ORDER_TOKEN_TTL = 24 * 3600
 """How long a guest can follow their order: longer than any delivery."""
@@ -81,7 +70,7 @@ async def place_order(data: PlaceOrderRequest) -> tuple[OrderResponse, int]:
         )
         return order, 201
     session_id = cast("str", data.session_id)  # the model requires items or session_id
-    order_id = await _session_order_placer()(session_id, principal)
+    order_id = await get_voice().conversations.place_order_from_session(session_id, principal)
     return await service.get_order(order_id, principal), 201
 
 
@@ -145,10 +134,3 @@ def _idempotency_key() -> str | None:
             f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_LENGTH} visible ASCII characters.",
         )
     return key
-
-
-def _session_order_placer() -> SessionOrderPlacer:
-    placer: SessionOrderPlacer | None = current_app.extensions.get(SESSION_ORDER_PLACER)
-    if placer is None:  # the voice side is not installed: no conversation can exist
-        raise ApiError(404, "not_found", "Unknown session.")
-    return placer

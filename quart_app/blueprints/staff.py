@@ -12,9 +12,9 @@ from quart_schema import validate_response
 
 from quart_app.auth import optional_principal, require_manager
 from quart_app.errors import ApiError
-from quart_app.extensions import get_database
+from quart_app.extensions import get_database, get_known_staff
 from quart_app.schemas.staff import StaffList, StaffMember
-from quart_app.services.orders.users import assignable_staff, get_known_staff
+from quart_app.services.orders.users import assignable_staff
 
 bp = Blueprint("staff", __name__, url_prefix="/api/staff")
 

@@ -17,9 +17,9 @@ from quart_schema import (
     validate_response,
 )
 
-from quart_app.auth import optional_principal
+from quart_app.auth import caller_id, optional_principal
 from quart_app.errors import ApiError
-from quart_app.extensions import get_settings
+from quart_app.extensions import get_settings, get_voice
 from quart_app.openapi import MULTIPART, document_part_types
 from quart_app.schemas.voice import (
     MAX_TRANSCRIPT_CHARS,
@@ -29,7 +29,6 @@ from quart_app.schemas.voice import (
     VoiceInputRequest,
 )
 from quart_app.services.voice.audio import AUDIO_TYPES, read_audio
-from quart_app.services.voice.runtime import get_voice
 
 bp = Blueprint("voice", __name__, url_prefix="/api/voice")
 
@@ -52,7 +51,8 @@ async def analyze() -> Response:
         )
     except ValidationError as error:
         raise RequestSchemaValidationError(error) from None
-    answer = await get_voice().conversations.analyze(data, optional_principal())
+    user_id = caller_id(data.user_id, optional_principal())
+    answer = await get_voice().conversations.analyze(data, user_id)
     return Response(answer.model_dump_json(), content_type="application/json")
 
 

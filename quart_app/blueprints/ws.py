@@ -18,10 +18,14 @@ from quart_schema import validate_response
 
 from quart_app.auth import Principal, require_manager
 from quart_app.errors import as_sentence
-from quart_app.extensions import get_bus, get_secret_key, get_settings
-from quart_app.realtime_lifecycle import get_websocket_manager
+from quart_app.extensions import (
+    get_bus,
+    get_known_staff,
+    get_secret_key,
+    get_settings,
+    get_websocket_manager,
+)
 from quart_app.schemas.ws import AuthFrame, WsStats
-from quart_app.services.orders.users import get_known_staff
 from quart_app.services.realtime import frames
 from quart_app.services.realtime.connection import (
     CLOSE_GOING_AWAY,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,17 +117,27 @@ async def _redis_backend(url: str) -> Backend:
     return Backend("redis", await new_bus(), new_bus, _sleep, publish_raw, closers)
 
 
-@pytest.fixture(params=["memory", "fakeredis", "redis"])
-async def backend(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[Backend]:
-    if request.param == "memory":
+@asynccontextmanager
+async def open_backend(name: str, redis_url: str) -> AsyncIterator[Backend]:
+    """The ``name`` backend ("memory", "fakeredis" or "redis"), closed on exit."""
+    if name == "memory":
         made = await _memory_backend()
-    elif request.param == "fakeredis":
+    elif name == "fakeredis":
         made = await _fakeredis_backend()
     else:
         made = await _redis_backend(redis_url)
-    yield made
-    for close in reversed(made.closers):
-        await close()
+    try:
+        yield made
+    finally:
+        for close in reversed(made.closers):
+            await close()
+
+
+@pytest.fixture(params=["memory", "fakeredis", pytest.param("redis", marks=pytest.mark.redis)])
+async def backend(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[Backend]:
+    """Each test that takes it runs on the memory bus, fakeredis and the real Redis."""
+    async with open_backend(request.param, redis_url) as made:
+        yield made
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from quart import Quart
 from quart.testing import QuartClient
 
 from quart_app.auth import Principal
-from quart_app.blueprints.orders import SESSION_ORDER_PLACER
-from quart_app.extensions import DATABASE
+from quart_app.extensions import DATABASE, VOICE
 from quart_app.schemas.orders import OrderItemRequest
 from quart_app.services.orders.service import OrderService
 from tests.conftest import bearer
@@ -132,15 +131,12 @@ async def test_concurrent_retries_place_one_order(
     assert bodies[0] == bodies[1]
 
 
-async def test_without_the_voice_side_no_session_is_known(
-    data_app: Quart, data_client: QuartClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delitem(data_app.extensions, SESSION_ORDER_PLACER, raising=False)
+async def test_an_unknown_session_is_not_found(data_client: QuartClient) -> None:
     status, error = await _place(data_client, {"session_id": "s-123"})
-    assert (status, error["error"]["code"]) == (404, "not_found")
+    assert (status, error["error"]["code"]) == (404, "session_not_found")
 
 
-async def test_a_session_order_is_placed_by_the_voice_hook(
+async def test_a_session_order_is_placed_by_the_voice_service(
     data_app: Quart,
     data_client: QuartClient,
     order_service: OrderService,
@@ -154,7 +150,8 @@ async def test_a_session_order_is_placed_by_the_voice_hook(
         placed = await order_service.place_order(principal.user_id, [item], session_id=session_id)
         return placed.order_id
 
-    monkeypatch.setitem(data_app.extensions, SESSION_ORDER_PLACER, place_from_session)
+    conversations = data_app.extensions[VOICE].conversations
+    monkeypatch.setattr(conversations, "place_order_from_session", place_from_session)
     status, order = await _place(data_client, {"session_id": "s-123"})
     assert status == 201
     assert (order["session_id"], order["total"]) == ("s-123", 48_000)

@@ -15,9 +15,10 @@ from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
 from bus import Bus
 from config import Settings
+from domain.orders import Role
 from quart_app import create_app
 from quart_app.auth import mint_token
-from quart_app.realtime_lifecycle import WEBSOCKET_MANAGER
+from quart_app.extensions import WEBSOCKET_MANAGER
 from quart_app.services.realtime.manager import WebSocketManager
 from tests.conftest import SECRET
 
@@ -108,6 +109,22 @@ def manager_of(app: Quart) -> WebSocketManager:
     """The serving app's WebSocket manager."""
     manager: WebSocketManager = app.extensions[WEBSOCKET_MANAGER]
     return manager
+
+
+async def seen_then_missed_by_cook_k(app: Quart) -> tuple[str, list[str]]:
+    """The id of a notification cook ``k`` saw, then those of three it missed.
+
+    The three, ``n`` 1 to 3: ``order.created`` to staff, ``order.assigned`` to
+    ``k`` and ``kitchen.note`` to cooks.
+    """
+    publisher = manager_of(app).publisher
+    seen = await publisher.send_to_user("k", "order.assigned", {"n": 0})
+    missed = [
+        await publisher.broadcast_to_staff("order.created", {"n": 1}),
+        await publisher.send_to_user("k", "order.assigned", {"n": 2}),
+        await publisher.broadcast_to_role(Role.COOK, "kitchen.note", {"n": 3}),
+    ]
+    return seen, missed
 
 
 @pytest.fixture

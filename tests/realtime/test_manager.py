@@ -35,7 +35,7 @@ async def test_sockets_are_closed_1013_when_the_fan_out_drops_notifications(
     serving = asyncio.create_task(manager.serve(socket, receive, send, None))
     try:
         for n in range(5):  # published faster than the fan-out runs: 3 are dropped
-            await manager.broadcast_to_staff("order.created", {"n": n})
+            await manager.publisher.broadcast_to_staff("order.created", {"n": n})
         await asyncio.wait_for(serving, WAIT)
         assert socket.close_code == 1013
     finally:

@@ -65,7 +65,7 @@ async def test_a_too_deeply_nested_message_stops_no_later_notification(
 ) -> None:
     async with connect(app, "k", "cook") as ws:
         await app.extensions[BUS].publish(keys.WS_NOTIFY_CHANNEL, b"[" * 60_000)
-        event_id = await manager_of(app).send_to_user("k", "order.assigned", {})
+        event_id = await manager_of(app).publisher.send_to_user("k", "order.assigned", {})
         assert (await receive_type(ws, "order.assigned"))["id"] == event_id
 
 
@@ -84,8 +84,8 @@ async def test_a_failure_delivering_one_message_is_logged_and_the_next_delivered
 
     monkeypatch.setattr(manager, "deliver", deliver_after_a_failure)
     async with connect(app, "k", "cook") as ws:
-        await manager.send_to_user("k", "order.assigned", {"n": 1})
-        await manager.send_to_user("k", "order.assigned", {"n": 2})
+        await manager.publisher.send_to_user("k", "order.assigned", {"n": 1})
+        await manager.publisher.send_to_user("k", "order.assigned", {"n": 2})
         assert (await receive_type(ws, "order.assigned"))["data"] == {"n": 2}
     logged = [r.exc_info[1] for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
     assert logged == [bug]
@@ -109,7 +109,7 @@ async def test_a_notification_is_serialized_once_whatever_the_audience(
         sockets = [connect(app, f"k{n}", "cook") for n in range(audience)]
         opened = [await socket.__aenter__() for socket in sockets]
         calls = 0
-        await manager.broadcast_to_staff("order.created", {})
+        await manager.publisher.broadcast_to_staff("order.created", {})
         for ws in opened:
             await receive_type(ws, "order.created")
         counts.append(calls)

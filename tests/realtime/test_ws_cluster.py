@@ -10,9 +10,15 @@ from quart import Quart
 from redis.asyncio import Redis
 
 from bus import keys
-from domain.orders import Role
 from tests.conftest import bearer
-from tests.realtime.conftest import Connect, Serve, eventually, manager_of, receive_type
+from tests.realtime.conftest import (
+    Connect,
+    Serve,
+    eventually,
+    manager_of,
+    receive_type,
+    seen_then_missed_by_cook_k,
+)
 
 pytestmark = pytest.mark.redis
 
@@ -32,7 +38,9 @@ async def test_a_notice_raised_on_b_reaches_sockets_on_a(
 ) -> None:
     a, b = cluster
     async with connect(a, "k", "cook") as cook_on_a, connect(b, "m", "manager") as boss_on_b:
-        event_id = await manager_of(b).broadcast_to_staff("order.created", {"order_id": 3})
+        event_id = await manager_of(b).publisher.broadcast_to_staff(
+            "order.created", {"order_id": 3}
+        )
         for ws in (cook_on_a, boss_on_b):
             frame = await receive_type(ws, "order.created")
             assert (frame["id"], frame["data"]) == (event_id, {"order_id": 3})
@@ -47,20 +55,14 @@ async def test_every_socket_of_a_user_gets_it_whichever_instance_holds_it(
         connect(b, "c", "customer") as phone_on_b,
         connect(a, "c", "customer") as second_tab_on_a,
     ):
-        event_id = await manager_of(b).send_to_user("c", "order.status_changed", {"n": 1})
+        event_id = await manager_of(b).publisher.send_to_user("c", "order.status_changed", {"n": 1})
         for ws in (tab_on_a, phone_on_b, second_tab_on_a):
             assert (await receive_type(ws, "order.status_changed"))["id"] == event_id
 
 
 async def test_replay_on_a_of_what_b_raised(cluster: tuple[Quart, Quart], connect: Connect) -> None:
     a, b = cluster
-    manager = manager_of(b)
-    seen = await manager.send_to_user("k", "order.assigned", {"n": 0})
-    missed = [
-        await manager.broadcast_to_staff("order.created", {"n": 1}),
-        await manager.send_to_user("k", "order.assigned", {"n": 2}),
-        await manager.broadcast_to_role(Role.COOK, "kitchen.note", {"n": 3}),
-    ]
+    seen, missed = await seen_then_missed_by_cook_k(b)
     async with connect(a, "k", "cook", last_event_id=seen) as ws:
         assert [
             (await receive_type(ws, kind))["id"]
@@ -73,8 +75,8 @@ async def test_ids_are_unique_and_ordered_across_logs(cluster: tuple[Quart, Quar
     ids = []
     for n in range(20):  # many within one millisecond, alternating logs and instances
         manager = manager_of(a if n % 2 else b)
-        ids.append(await manager.send_to_user("k", "x", {}))
-        ids.append(await manager.broadcast_to_staff("y", {}))
+        ids.append(await manager.publisher.send_to_user("k", "x", {}))
+        ids.append(await manager.publisher.broadcast_to_staff("y", {}))
     as_tuples = [tuple(map(int, event_id.split("-"))) for event_id in ids]
     assert as_tuples == sorted(set(as_tuples))
 

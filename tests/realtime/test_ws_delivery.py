@@ -31,7 +31,9 @@ async def test_send_to_user_reaches_every_tab_of_that_user(app: Quart, connect: 
         connect(app, "c2", "customer") as other,
     ):
         assert manager.get_connection_count("c1") == 2
-        event_id = await manager.send_to_user("c1", "order.status_changed", {"order_id": 5})
+        event_id = await manager.publisher.send_to_user(
+            "c1", "order.status_changed", {"order_id": 5}
+        )
         for tab in (tab1, tab2):
             frame = await receive_type(tab, "order.status_changed")
             assert frame["id"] == event_id and frame["data"] == {"order_id": 5}
@@ -46,8 +48,8 @@ async def test_many_sockets_of_one_user_each_get_it_once(app: Quart, connect: Co
     try:
         assert manager.get_connection_count("m") == 12
         assert manager.get_connection_stats()["users"] == 1
-        first = await manager.send_to_user("m", "order.assigned", {"n": 1})
-        second = await manager.broadcast_to_staff("order.created", {"n": 2})
+        first = await manager.publisher.send_to_user("m", "order.assigned", {"n": 1})
+        second = await manager.publisher.broadcast_to_staff("order.created", {"n": 2})
         for ws in opened:
             assert (await receive_type(ws, "order.assigned"))["id"] == first
             assert (await receive_type(ws, "order.created"))["id"] == second
@@ -58,7 +60,9 @@ async def test_many_sockets_of_one_user_each_get_it_once(app: Quart, connect: Co
 
 
 async def test_send_to_a_user_with_no_socket_is_a_no_op(app: Quart) -> None:
-    event_id = await manager_of(app).send_to_user("nobody", "order.assigned", {"order_id": 1})
+    event_id = await manager_of(app).publisher.send_to_user(
+        "nobody", "order.assigned", {"order_id": 1}
+    )
     assert event_id
 
 
@@ -71,7 +75,9 @@ async def test_staff_broadcast_reaches_staff_but_not_customers(
         connect(app, "m", "manager") as boss,
         connect(app, "c", "customer") as customer,
     ):
-        event_id = await manager_of(app).broadcast_to_staff("order.created", {"order_id": 9})
+        event_id = await manager_of(app).publisher.broadcast_to_staff(
+            "order.created", {"order_id": 9}
+        )
         for ws in (cook, courier, boss):
             frame = await receive_type(ws, "order.created")
             assert (frame["id"], frame["data"]) == (event_id, {"order_id": 9})
@@ -80,7 +86,9 @@ async def test_staff_broadcast_reaches_staff_but_not_customers(
 
 async def test_role_broadcast_reaches_only_that_role(app: Quart, connect: Connect) -> None:
     async with connect(app, "k", "cook") as cook, connect(app, "d", "delivery") as courier:
-        await manager_of(app).broadcast_to_role(Role.DELIVERY, "shift.note", {"text": "rain"})
+        await manager_of(app).publisher.broadcast_to_role(
+            Role.DELIVERY, "shift.note", {"text": "rain"}
+        )
         assert (await receive_type(courier, "shift.note"))["data"] == {"text": "rain"}
         await nothing_arrives(cook)
 

@@ -94,7 +94,7 @@ async def test_a_server_failure_ending_a_connection_closes_it_1011(
         async with connect(app, "k", "cook", last_event_id="1-0") as failed:
             assert await close_code(failed) == 1011
         await forgotten(app, "k")
-        event_id = await manager.broadcast_to_staff("order.created", {})
+        event_id = await manager.publisher.broadcast_to_staff("order.created", {})
         assert (await receive_type(bystander, "order.created"))["id"] == event_id
 
 
@@ -108,7 +108,7 @@ async def answered_and_carry_on(
     assert error["message"]
     await sender.send(json.dumps({"type": "ping"}))
     assert await receive(sender) == {"type": "pong"}
-    await manager_of(app).broadcast_to_staff("order.created", {"order_id": 1})
+    await manager_of(app).publisher.broadcast_to_staff("order.created", {"order_id": 1})
     for ws in (sender, bystander):
         assert (await receive_type(ws, "order.created"))["data"] == {"order_id": 1}
 

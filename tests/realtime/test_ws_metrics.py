@@ -28,7 +28,7 @@ async def test_notifications_delivered_and_malformed_ones_dropped(
     delivered = sample("notifications_delivered_total")
     malformed = sample("notifications_dropped_total", reason="malformed")
     async with connect(app, "c-1", "cook") as first, connect(app, "c-2", "cook") as second:
-        await manager_of(app).broadcast_to_staff("order.created", {"order_id": "x"})
+        await manager_of(app).publisher.broadcast_to_staff("order.created", {"order_id": "x"})
         for ws in (first, second):
             await receive_type(ws, "order.created")
         await app.extensions[BUS].publish(keys.WS_NOTIFY_CHANNEL, b"not an envelope")

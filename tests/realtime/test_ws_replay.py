@@ -12,7 +12,14 @@ from domain.connections import Connection
 from domain.orders import Role
 from quart_app.extensions import BUS
 from quart_app.services.realtime.connection import LocalSocket
-from tests.realtime.conftest import Connect, Serve, manager_of, receive, receive_type
+from tests.realtime.conftest import (
+    Connect,
+    Serve,
+    manager_of,
+    receive,
+    receive_type,
+    seen_then_missed_by_cook_k,
+)
 
 
 async def test_replay_merges_own_and_role_notifications_in_order_before_new_ones(
@@ -20,19 +27,14 @@ async def test_replay_merges_own_and_role_notifications_in_order_before_new_ones
 ) -> None:
     async with serve(heartbeat_interval=60) as app:
         manager = manager_of(app)
-        seen = await manager.send_to_user("k", "order.assigned", {"n": 0})
-        missed = [
-            await manager.broadcast_to_staff("order.created", {"n": 1}),
-            await manager.send_to_user("k", "order.assigned", {"n": 2}),
-            await manager.broadcast_to_role(Role.COOK, "kitchen.note", {"n": 3}),
-        ]
-        await manager.broadcast_to_role(Role.DELIVERY, "not.for.cooks", {})
-        await manager.send_to_user("someone-else", "order.assigned", {})
+        seen, missed = await seen_then_missed_by_cook_k(app)
+        await manager.publisher.broadcast_to_role(Role.DELIVERY, "not.for.cooks", {})
+        await manager.publisher.send_to_user("someone-else", "order.assigned", {})
         async with connect(app, "k", "cook", last_event_id=seen) as ws:
             replayed = [await receive(ws) for _ in missed]
             assert [frame["id"] for frame in replayed] == missed
             assert [frame["data"]["n"] for frame in replayed] == [1, 2, 3]
-            fresh = await manager.send_to_user("k", "order.assigned", {"n": 4})
+            fresh = await manager.publisher.send_to_user("k", "order.assigned", {"n": 4})
             assert (await receive_type(ws, "order.assigned"))["id"] == fresh
 
 
@@ -40,8 +42,8 @@ async def test_malformed_log_entries_are_skipped(serve: Serve, connect: Connect)
     async with serve(heartbeat_interval=60) as app:
         manager = manager_of(app)
         bus = app.extensions[BUS]
-        seen = await manager.send_to_user("k", "order.assigned", {"n": 0})
-        kept = [await manager.send_to_user("k", "order.assigned", {"n": 1})]
+        seen = await manager.publisher.send_to_user("k", "order.assigned", {"n": 0})
+        kept = [await manager.publisher.send_to_user("k", "order.assigned", {"n": 1})]
         # What another service might write: no id line, a bad id, not UTF-8, no roles line.
         later_id = await manager.publisher.log.next_id()
         for log, entry in [
@@ -51,17 +53,17 @@ async def test_malformed_log_entries_are_skipped(serve: Serve, connect: Connect)
             (keys.WS_BROADCAST_LOG, f"{later_id}\ncook".encode()),
         ]:
             await bus.log_append(log, entry, maxlen=100, retention=3600)
-        kept.append(await manager.broadcast_to_staff("order.created", {"n": 2}))
+        kept.append(await manager.publisher.broadcast_to_staff("order.created", {"n": 2}))
         async with connect(app, "k", "cook", last_event_id=seen) as ws:
             assert [(await receive(ws))["id"] for _ in kept] == kept
-            fresh = await manager.send_to_user("k", "order.assigned", {"n": 3})
+            fresh = await manager.publisher.send_to_user("k", "order.assigned", {"n": 3})
             assert (await receive(ws))["id"] == fresh
 
 
 async def test_without_last_event_id_nothing_is_replayed(serve: Serve, connect: Connect) -> None:
     async with serve(heartbeat_interval=60) as app:
         manager = manager_of(app)
-        await manager.send_to_user("k", "order.assigned", {"n": 0})
+        await manager.publisher.send_to_user("k", "order.assigned", {"n": 0})
         async with connect(app, "k", "cook") as ws:
             await ws.send(json.dumps({"type": "ping"}))
             assert await receive(ws) == {"type": "pong"}
@@ -71,7 +73,7 @@ async def test_an_id_older_than_the_retention_window_is_incomplete(
     serve: Serve, connect: Connect
 ) -> None:
     async with serve(heartbeat_interval=60, notification_retention=60) as app:
-        kept = await manager_of(app).send_to_user("k", "order.assigned", {"n": 1})
+        kept = await manager_of(app).publisher.send_to_user("k", "order.assigned", {"n": 1})
         async with connect(app, "k", "cook", last_event_id="1000-0") as ws:
             notice = await receive(ws)
             assert notice["type"] == "replay_incomplete"
@@ -85,8 +87,11 @@ async def test_missing_as_many_as_the_log_keeps_is_incomplete(
 ) -> None:
     async with serve(heartbeat_interval=60, notification_log_maxlen=3) as app:
         manager = manager_of(app)
-        seen = await manager.send_to_user("k", "order.assigned", {"n": 0})
-        sent = [await manager.send_to_user("k", "order.assigned", {"n": n}) for n in range(missed)]
+        seen = await manager.publisher.send_to_user("k", "order.assigned", {"n": 0})
+        sent = [
+            await manager.publisher.send_to_user("k", "order.assigned", {"n": n})
+            for n in range(missed)
+        ]
         async with connect(app, "k", "cook", last_event_id=seen) as ws:
             if incomplete:
                 assert (await receive(ws))["type"] == "replay_incomplete"

@@ -66,7 +66,8 @@ async def test_a_slow_consumer_is_closed_and_the_others_keep_receiving(
     ):
         manager = manager_of(app)
         sent = [
-            await manager.broadcast_to_staff("order.created", {"n": n}) for n in range(QUEUE * 3)
+            await manager.publisher.broadcast_to_staff("order.created", {"n": n})
+            for n in range(QUEUE * 3)
         ]
         assert await ids_of(fast, len(sent)) == sent
         await forgotten(app, "slow")
@@ -76,10 +77,10 @@ async def test_a_slow_consumer_is_closed_and_the_others_keep_receiving(
 async def test_a_closed_slow_consumer_recovers_by_replay(serve: Serve, connect: Connect) -> None:
     async with serve(ws_send_queue=QUEUE, heartbeat_interval=60) as app:
         manager = manager_of(app)
-        before = await manager.broadcast_to_staff("order.created", {"n": -1})
+        before = await manager.publisher.broadcast_to_staff("order.created", {"n": -1})
         async with stalled_socket(app, "slow", "cook"):
             sent = [
-                await manager.broadcast_to_staff("order.created", {"n": n})
+                await manager.publisher.broadcast_to_staff("order.created", {"n": n})
                 for n in range(QUEUE * 3)
             ]
         async with connect(app, "slow", "cook", last_event_id=before) as again:

@@ -12,13 +12,15 @@ from quart import Quart
 from quart.testing import QuartClient
 
 from bus.base import Bus
-from bus.memory import MemoryBus
 from config import Settings
 from domain.catalog import Catalog, OrderLine
 from quart_app import create_app
-from quart_app.services.voice.data import EMPTY_HISTORY, VOICE_DATA
+from quart_app.services.voice.data import EMPTY_HISTORY
 from tests.ai_worker.catalog import CATALOG
+from tests.bus.conftest import Backend, backend, open_backend
 from tests.voice.responder import Responder
+
+__all__ = ["Backend", "backend"]
 
 
 @dataclass
@@ -50,59 +52,11 @@ class FakeVoiceData:
         return order_id
 
 
-@dataclass
-class Backend:
-    """A bus backend: ``bus`` for the first instance, ``new_bus()`` for another."""
-
-    name: str
-    bus: Bus
-    new_bus: Callable[[], Awaitable[Bus]]
-
-
-async def _backend(name: str, redis_url: str, stack: AsyncExitStack) -> Backend:
-    if name == "memory":
-        memory = MemoryBus()
-        stack.push_async_callback(memory.close)
-
-        async def same() -> Bus:
-            return memory
-
-        return Backend(name, memory, same)
-
-    from fakeredis import FakeAsyncRedis, FakeServer
-    from redis.asyncio import Redis
-
-    from bus.redis import RedisBus
-
-    server = FakeServer()
-    if name == "redis":
-        async with Redis.from_url(redis_url) as client:
-            await client.flushdb()  # only this suite's own database
-
-    async def new_bus() -> Bus:
-        if name == "fakeredis":
-            bus: Bus = RedisBus.from_client(FakeAsyncRedis(server=server))
-        else:
-            bus = RedisBus(redis_url)
-        await bus.connect()
-        stack.push_async_callback(bus.close)
-        return bus
-
-    return Backend(name, await new_bus(), new_bus)
-
-
-@pytest.fixture(params=["memory", "fakeredis", pytest.param("redis", marks=pytest.mark.redis)])
-async def backend(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[Backend]:
-    """Each test that takes it runs on the memory bus, fakeredis and the real Redis."""
-    async with AsyncExitStack() as stack:
-        yield await _backend(request.param, redis_url, stack)
-
-
 @pytest.fixture
 async def memory_backend(redis_url: str) -> AsyncIterator[Backend]:
     """The memory bus only, for tests of input handling that no bus changes."""
-    async with AsyncExitStack() as stack:
-        yield await _backend("memory", redis_url, stack)
+    async with open_backend("memory", redis_url) as made:
+        yield made
 
 
 @pytest.fixture
@@ -129,8 +83,8 @@ async def start_app(
     async with AsyncExitStack() as stack:
 
         async def start(bus: Bus, **overrides: Any) -> QuartClient:
-            app: Quart = create_app(make_settings(**{"ai_timeout": 5.0, **overrides}), bus=bus)
-            app.extensions[VOICE_DATA] = data
+            settings = make_settings(**{"ai_timeout": 5.0, **overrides})
+            app: Quart = create_app(settings, bus=bus, voice_data=lambda *_: data)
             serving: Any = await stack.enter_async_context(app.test_app())  # type: ignore[arg-type]
             client: QuartClient = serving.test_client()
             return client

@@ -14,12 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from quart import Quart
 
 from config import Settings
 from domain.catalog import Catalog
 from quart_app import create_app
-from quart_app.services.voice.data import VOICE_DATA, ServiceVoiceData
+from quart_app.database import Database
+from quart_app.services.orders.catalog import CatalogService
+from quart_app.services.orders.service import OrderService
+from quart_app.services.voice.data import ServiceVoiceData
 from tests.ai_worker.catalog import CATALOG
 from tests.ai_worker.test_dialogue_corpus import CANCELLED, SCRIPTS, Script
 from tests.conftest import bearer
@@ -31,10 +33,12 @@ CORPUS_CATALOG = Catalog.from_ai_context(CATALOG)
 
 
 class CorpusVoiceData(ServiceVoiceData):
-    """The order service of ``app``, over the corpus's catalog and ``script``'s history."""
+    """The app's order service, over the corpus's catalog and ``script``'s history."""
 
-    def __init__(self, app: Quart, script: Script) -> None:
-        super().__init__(app)
+    def __init__(
+        self, database: Database, catalog: CatalogService, orders: OrderService, script: Script
+    ) -> None:
+        super().__init__(database, catalog, orders)
         self._script = script
 
     async def catalog(self) -> Catalog:
@@ -51,8 +55,10 @@ class CorpusVoiceData(ServiceVoiceData):
 async def test_a_scripted_conversation_ends_in_its_order(
     make_settings: Callable[..., Settings], script: Script
 ) -> None:
-    app = create_app(make_settings(ai_worker="embedded"))
-    app.extensions[VOICE_DATA] = CorpusVoiceData(app, script)
+    app = create_app(
+        make_settings(ai_worker="embedded"),
+        voice_data=lambda *services: CorpusVoiceData(*services, script),
+    )
     # As in the corpus: a script with an order history is a member's.
     member = MEMBER if script.history else None
     headers = bearer(MEMBER, "customer") if member else None

@@ -72,7 +72,7 @@ async def test_the_budget_is_shared_by_every_instance_on_the_bus(
     backend: Backend, answering: Responder, start_app: StartApp
 ) -> None:
     first = await start_app(backend.bus, rate_limit_analyze="2/minute")
-    second = await start_app(await backend.new_bus(), rate_limit_analyze="2/minute")
+    second = await start_app(await backend.peer(), rate_limit_analyze="2/minute")
     assert (await analyze(first, **guest_at("10.2.0.1"))).status_code == 200
     assert (await analyze(second, **guest_at("10.2.0.1"))).status_code == 200
     assert (await analyze(first, **guest_at("10.2.0.1"))).status_code == 429

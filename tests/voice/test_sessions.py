@@ -26,7 +26,7 @@ async def test_a_second_instance_continues_the_conversation(
     backend: Backend, responder: Responder, start_app: StartApp
 ) -> None:
     first = await start_app(backend.bus)
-    second = await start_app(await backend.new_bus())
+    second = await start_app(await backend.peer())
     responder.script(
         "llm",
         ok(llm_answer("French, which style?", order_state={"menu_code": "french"})),

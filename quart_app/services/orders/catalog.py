@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -16,10 +16,8 @@ from domain.catalog import Ingredient as CatalogIngredient
 from domain.catalog import Menu as CatalogMenu
 from domain.catalog import Style as CatalogStyle
 from quart_app.database import Database
-from quart_app.extensions import get_extension
 from quart_app.models import Menu, MenuIngredient, Style
 
-CATALOG_SERVICE = "catalog_service"
 DEFAULT_TTL = 60.0
 """Seconds a loaded catalog is served before the next call reloads it."""
 
@@ -142,8 +140,3 @@ def _catalog_menu(menu: Menu) -> CatalogMenu:
             for s in menu.styles
         ),
     )
-
-
-def get_catalog_service() -> CatalogService:
-    """The app's catalog service (open while the app serves)."""
-    return cast("CatalogService", get_extension(CATALOG_SERVICE))

@@ -1,35 +1,31 @@
-"""What the order and catalog services refuse, besides the domain's own errors."""
+"""What the order and catalog services refuse, besides the domain's own errors.
+
+Each is a :class:`~domain.errors.DomainError` (``message`` is fit for a user);
+:mod:`quart_app.error_handlers` gives each its HTTP status and code.
+"""
 
 from __future__ import annotations
 
-from domain.errors import CatalogError
+from domain.errors import CatalogError, DomainError
 
 
-class ServiceError(Exception):
-    """Base class of the services' refusals; ``message`` is fit for a user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class OrderNotFound(ServiceError):
+class OrderNotFound(DomainError):
     """No such order, or not one the caller may see (HTTP 404)."""
 
 
-class OrderConflict(ServiceError):
+class OrderConflict(DomainError):
     """Someone else changed the order first; read it again (HTTP 409)."""
 
 
-class IdempotencyConflict(ServiceError):
+class IdempotencyConflict(DomainError):
     """The idempotency key (or conversation) already placed a different order (HTTP 409)."""
 
 
-class UnknownStaff(ServiceError):
+class UnknownStaff(DomainError):
     """The staff id names no user of the role to assign (HTTP 422)."""
 
 
-class InvalidOrderItem(ServiceError):
+class InvalidOrderItem(DomainError):
     """Item ``index`` of an order is refused by the catalog (HTTP 422)."""
 
     def __init__(self, index: int, cause: CatalogError) -> None:

@@ -21,7 +21,6 @@ from domain.errors import CatalogError, IllegalOrderTransition
 from domain.orders import ALLOWED_STEPS, OrderStatus, Role, transition
 from quart_app.auth import Principal, is_self_or_staff
 from quart_app.database import Database
-from quart_app.extensions import get_extension
 from quart_app.models import Order, OrderItem, User, utc_now
 from quart_app.models.orders import is_order_id, new_order_id
 from quart_app.schemas.orders import OrderItemResponse, OrderResponse
@@ -35,8 +34,6 @@ from quart_app.services.orders.errors import (
 )
 from quart_app.services.orders.users import ensure_user
 from quart_app.signals import announce, order_assigned, order_created, order_status_changed
-
-ORDER_SERVICE = "order_service"
 
 
 class ChosenItem(Protocol):
@@ -212,11 +209,6 @@ class OrderService:
 
     async def _announce(self, signal: NamedSignal, order: OrderResponse, **kwargs: Any) -> None:
         await announce(signal, self._app, order=order.model_dump(mode="json"), **kwargs)
-
-
-def get_order_service() -> OrderService:
-    """The app's order service (open while the app serves)."""
-    return cast("OrderService", get_extension(ORDER_SERVICE))
 
 
 def price_items(catalog: Catalog, items: Sequence[ChosenItem]) -> list[OrderLine]:

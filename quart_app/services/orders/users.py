@@ -13,12 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.orders import ASSIGNABLE_ROLES, Role
 from quart_app.auth import Principal
 from quart_app.database import Database
-from quart_app.extensions import get_extension
 from quart_app.models import User, utc_now
 
 log = logging.getLogger(__name__)
 
-KNOWN_STAFF = "known_staff"
 REMEMBERED_PER_PROCESS = 10_000
 
 
@@ -75,9 +73,3 @@ class KnownStaff:
         self._remembered[key] = None
         if len(self._remembered) > REMEMBERED_PER_PROCESS:
             self._remembered.popitem(last=False)
-
-
-def get_known_staff() -> KnownStaff:
-    """The app's :class:`KnownStaff` (open while the app serves)."""
-    known: KnownStaff = get_extension(KNOWN_STAFF)
-    return known

@@ -19,6 +19,14 @@ def dumps(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def loads(raw: str | bytes) -> Any:
+    """Parse client or bus JSON; whatever is malformed raises :class:`ValueError`."""
+    try:
+        return json.loads(raw)
+    except RecursionError as error:  # nesting deeper than the interpreter's recursion limit
+        raise ValueError(str(error)) from None
+
+
 def notification(event_type: str, event_id: str, ts: float, data: Mapping[str, Any]) -> str:
     """A notification frame: ``{"type", "id", "ts", "data"}``."""
     return dumps({"type": event_type, "id": event_id, "ts": ts, "data": data})
@@ -87,9 +95,8 @@ class BadEnvelope(ValueError):
 def decode_envelope(raw: bytes) -> Envelope:
     """Parse a ``ws:notify`` message, or raise :class:`BadEnvelope` saying what is wrong."""
     try:
-        message = json.loads(raw)
-    # Nesting deeper than the interpreter's recursion limit raises RecursionError.
-    except (ValueError, RecursionError) as problem:
+        message = loads(raw)
+    except ValueError as problem:
         raise BadEnvelope(f"not JSON: {problem}") from None
     if not isinstance(message, dict):
         raise BadEnvelope("not a JSON object")

@@ -12,14 +12,12 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
-from typing import Any
 
 from bus import Bus, Subscription, keys
 from config import Settings
 from domain.connections import ConnectionRegistry, ConnectionStats
-from domain.orders import Role
 from quart_app.auth import Principal
 from quart_app.observability.metrics import (
     NOTIFICATIONS_DELIVERED,
@@ -163,25 +161,6 @@ class WebSocketManager:
             reply = frames.error("internal_error", "The server failed to handle that frame.")
         if reply is not None:
             socket.offer(reply)
-
-    # sending (through the bus, to every instance) -------------------------------------
-    async def send_to_user(self, user_id: str, event_type: str, data: Mapping[str, Any]) -> str:
-        """Notify every socket of ``user_id`` on any instance; a no-op if none is open."""
-        return await self.publisher.send_to_user(user_id, event_type, data)
-
-    async def send_to_users(
-        self, user_ids: Iterable[str], event_type: str, data: Mapping[str, Any]
-    ) -> str:
-        """Notify every socket of each of ``user_ids``, with one event id."""
-        return await self.publisher.send_to_users(user_ids, event_type, data)
-
-    async def broadcast_to_role(self, role: Role, event_type: str, data: Mapping[str, Any]) -> str:
-        """Notify every socket of ``role`` on any instance; return the event id."""
-        return await self.publisher.broadcast_to_role(role, event_type, data)
-
-    async def broadcast_to_staff(self, event_type: str, data: Mapping[str, Any]) -> str:
-        """Notify every cook, delivery and manager socket on any instance."""
-        return await self.publisher.broadcast_to_staff(event_type, data)
 
     def deliver(self, envelope: frames.Envelope) -> int:
         """Offer an envelope's frame to the matching sockets here; return how many."""

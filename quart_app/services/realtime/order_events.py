@@ -12,13 +12,14 @@ The frame's ``data`` is the order as ``GET /api/orders/{id}`` shows it;
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from blinker import NamedSignal
 from quart import Quart
 
 from quart_app.auth import order_follower_id
+from quart_app.services.realtime.notifications import NotificationPublisher
 from quart_app.signals import order_assigned, order_created, order_status_changed
 
 ORDER_CREATED = "order.created"
@@ -28,16 +29,6 @@ ORDER_STATUS_CHANGED = "order.status_changed"
 Order = Mapping[str, Any]
 
 
-class Notifier(Protocol):
-    """What the receivers need: :class:`WebSocketManager` or :class:`NotificationPublisher`."""
-
-    async def send_to_user(self, user_id: str, event_type: str, data: Order) -> str: ...
-
-    async def send_to_users(self, user_ids: Iterable[str], event_type: str, data: Order) -> str: ...
-
-    async def broadcast_to_staff(self, event_type: str, data: Order) -> str: ...
-
-
 def status_change_recipients(order: Order) -> list[str]:
     """The customer (a guest order: its follower), the cook and the courier: each once, if set."""
     customer = order.get("customer_id") or order_follower_id(str(order["order_id"]))
@@ -45,7 +36,7 @@ def status_change_recipients(order: Order) -> list[str]:
     return list(dict.fromkeys(str(person) for person in people if person))
 
 
-def connect_order_events(app: Quart, notifier: Notifier) -> Callable[[], None]:
+def connect_order_events(app: Quart, notifier: NotificationPublisher) -> Callable[[], None]:
     """Announce ``app``'s order events through ``notifier``; return the disconnector."""
 
     async def created(sender: Quart, *, order: Order, **_: Any) -> None:

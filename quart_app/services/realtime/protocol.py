@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from pydantic import ValidationError
 
 from quart_app.auth import InvalidToken, Principal, decode_token
@@ -50,9 +48,8 @@ def reply_to(raw: str | bytes, max_bytes: int) -> str | None:
     if isinstance(raw, bytes):
         return frames.error("invalid_frame", "Send text frames, each one JSON object.")
     try:
-        message = json.loads(raw)
-    # Nesting deeper than the interpreter's recursion limit raises RecursionError.
-    except (ValueError, RecursionError):
+        message = frames.loads(raw)
+    except ValueError:
         return frames.error("invalid_json", "The frame is not valid JSON.")
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         return frames.error("invalid_frame", "A frame is a JSON object with a string 'type'.")

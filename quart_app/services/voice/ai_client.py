@@ -2,7 +2,8 @@
 
 :class:`AIClient` builds each request's payload (CONTRACT section 1), sends it
 through the process's one :class:`bus.ai.AIRequester` and reads the result
-with the models of :mod:`quart_app.schemas.voice`. Bus failures propagate as
+with the models of :mod:`quart_app.schemas.voice`; the ``llm`` request's
+context comes from the caller (:mod:`quart_app.services.voice.context`). Bus failures propagate as
 the bus raises them (``BusTimeout``, ``BusUnavailable``, ``BusOverloaded``,
 ``AIResultError``); a result of the wrong shape raises :class:`BadAIResult`.
 """
@@ -10,20 +11,15 @@ the bus raises them (``BusTimeout``, ``BusUnavailable``, ``BusOverloaded``,
 from __future__ import annotations
 
 import base64
-import time
-from collections.abc import Callable
 from typing import Any, TypeVar
 
-import orjson
 from pydantic import BaseModel, ValidationError
 
 from bus.ai import AIRequester
-from domain.catalog import Catalog
 from domain.conversation import ConversationSession
 from quart_app.errors import validation_details
 from quart_app.observability.metrics import ai_round_trip
 from quart_app.schemas.voice import ImageResult, LlmResult, SttResult
-from quart_app.services.voice.data import EMPTY_HISTORY, VoiceData
 
 _Result = TypeVar("_Result", bound=BaseModel)
 
@@ -40,19 +36,9 @@ class BadAIResult(Exception):
 class AIClient:
     """Sends ``stt``, ``llm`` and ``image`` requests and waits up to ``timeout`` s for each."""
 
-    def __init__(
-        self,
-        requester: AIRequester,
-        data: VoiceData,
-        *,
-        timeout: float,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, requester: AIRequester, *, timeout: float) -> None:
         self._requester = requester
-        self._data = data
         self._timeout = timeout
-        self._clock = clock
-        self._catalog_context: tuple[Catalog, orjson.Fragment] | None = None
 
     async def wait_for_response(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Send one ``kind`` request and return its raw ``ok`` result."""
@@ -83,14 +69,14 @@ class AIClient:
         return await self._ask("stt", SttResult, payload)
 
     async def send_llm_request(
-        self, transcript: str, session: ConversationSession, catalog: Catalog
+        self, transcript: str, session: ConversationSession, context: dict[str, Any]
     ) -> LlmResult:
-        """Ask the LLM about ``transcript``, the next utterance of ``session``."""
+        """Ask the LLM about ``transcript``, the next utterance of ``session``, in ``context``."""
         payload = {
             "transcript": transcript,
             "user_id": session.user_id,
             "session_id": session.session_id,
-            "context": await self.build_context(session, catalog),
+            "context": context,
         }
         return await self._ask("llm", LlmResult, payload)
 
@@ -98,46 +84,6 @@ class AIClient:
         """Generate an image for ``prompt``."""
         payload = {"prompt": prompt, "aspect_ratio": aspect_ratio}
         return await self._ask("image", ImageResult, payload)
-
-    async def get_user_order_history(self, user_id: str | None) -> dict[str, Any]:
-        """A member's ``order_history`` (empty for a guest)."""
-        if user_id is None:
-            return dict(EMPTY_HISTORY)
-        return await self._data.order_history(user_id)
-
-    async def get_active_events(self) -> list[dict[str, Any]]:
-        """Promotions running now."""
-        return await self._data.active_events(self._clock())
-
-    async def build_context(self, session: ConversationSession, catalog: Catalog) -> dict[str, Any]:
-        """The ``context`` of an ``llm`` request (``docs/ai-messages.md``).
-
-        ``catalog`` is JSON already (an :class:`orjson.Fragment`), and
-        ``messages`` is the session's own list, not a copy: the request is
-        serialized before the turn, which holds the session, changes it.
-        """
-        order_history = await self.get_user_order_history(session.user_id)
-        active_events = await self.get_active_events()
-        return {
-            "messages": session.messages,
-            "stage": session.stage.value,
-            "order_state": session.order_state.to_dict(),
-            "context_summary": session.get_context_summary(catalog),
-            "order_state_summary": session.get_order_state_summary(catalog),
-            "order_history": order_history,
-            "active_events": active_events,
-            "catalog": self._catalog_as_context(catalog),
-            "language": session.context.get("language"),
-        }
-
-    def _catalog_as_context(self, catalog: Catalog) -> orjson.Fragment:
-        # The catalog is cached upstream and rarely changes: serialize it once per
-        # version rather than with every request.
-        cached = self._catalog_context
-        if cached is None or cached[0] is not catalog:
-            cached = (catalog, orjson.Fragment(orjson.dumps(catalog.to_ai_context())))
-            self._catalog_context = cached
-        return cached[1]
 
 
 def _read(kind: str, model: type[_Result], raw: dict[str, Any]) -> _Result:

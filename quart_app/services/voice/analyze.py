@@ -18,27 +18,13 @@ from domain.speech_hints import recognition_prompt
 from domain.stages import Stage
 from domain.turns import apply_turn
 from quart_app.auth import Principal
-from quart_app.errors import ApiError
 from quart_app.schemas.voice import VoiceAnalysisResponse, VoiceInputRequest
 from quart_app.services.voice.ai_client import AIClient
+from quart_app.services.voice.context import LlmContext
 from quart_app.services.voice.data import VoiceData
+from quart_app.services.voice.errors import IncompleteDraft, SessionNotConfirmed
 from quart_app.services.voice.reply import build_response, proposal_from
 from quart_app.services.voice.sessions import SessionStore
-
-
-def caller_id(user_id: str | None, principal: Principal | None) -> str | None:
-    """Who the conversation is for: a member's id checked against the token, or ``None``.
-
-    A body ``user_id`` without a token is 401; one that isn't the token's
-    ``sub`` is 403. ``user_id`` null is a guest turn, token or not.
-    """
-    if user_id is None:
-        return None
-    if principal is None:
-        raise ApiError(401, "unauthorized", "A user_id needs a bearer token for that user.")
-    if principal.user_id != user_id:
-        raise ApiError(403, "forbidden", "user_id must be the token's own user.")
-    return user_id
 
 
 class VoiceService:
@@ -56,12 +42,13 @@ class VoiceService:
         self._store = store
         self._data = data
         self._clock = clock
+        self._context = LlmContext(data, clock=clock)
 
     async def analyze(
-        self, request: VoiceInputRequest, principal: Principal | None
+        self, request: VoiceInputRequest, user_id: str | None
     ) -> VoiceAnalysisResponse:
-        """Answer one utterance, starting a conversation when ``session_id`` is null."""
-        user_id = caller_id(request.user_id, principal)
+        """Answer one utterance of ``user_id`` (``None``: a guest), starting a
+        conversation when ``session_id`` is null."""
         if request.session_id is None:
             return await self._turn(self._store.start(user_id), request.transcript)
         async with self._store.turn(request.session_id, user_id) as session:
@@ -84,7 +71,7 @@ class VoiceService:
         """Place the order a conversation has reached ``confirmation`` with; return its id.
 
         For ``POST /api/orders {"session_id"}``: the caller is the member the
-        token names, or a guest without a token. 409 ``session_not_confirmed``
+        token names, or a guest without a token. :class:`SessionNotConfirmed`
         unless the conversation is at ``confirmation`` with a complete order;
         a conversation that already placed its order returns that order's id.
         """
@@ -93,19 +80,15 @@ class VoiceService:
             if session.order_id is not None:
                 return session.order_id
             if session.stage != Stage.CONFIRMATION or not session.order_state.is_complete:
-                raise ApiError(
-                    409,
-                    "session_not_confirmed",
-                    "The conversation has not reached a complete, confirmed order.",
-                    {"stage": session.stage.value},
-                )
+                raise SessionNotConfirmed(session.stage.value)
             order_id = await self._place(session, await self._data.catalog())
             await self._store.save(session)
             return order_id
 
     async def _turn(self, session: ConversationSession, transcript: str) -> VoiceAnalysisResponse:
         catalog = await self._data.catalog()
-        result = await self._ai.send_llm_request(transcript, session, catalog)
+        context = await self._context.build(session, catalog)
+        result = await self._ai.send_llm_request(transcript, session, context)
         now = self._clock()
         session.update_context(language=text_language(transcript, session.context.get("language")))
         session.add_message("user", transcript, now)
@@ -120,7 +103,7 @@ class VoiceService:
     async def _place(self, session: ConversationSession, catalog: Catalog) -> str:
         draft = session.order_state
         if draft.menu_code is None or draft.style_code is None:
-            raise ApiError(409, "incomplete_order", "The order needs a menu and a style.")
+            raise IncompleteDraft()
         line = catalog.validate_item(
             draft.menu_code, draft.style_code, draft.quantity, draft.customizations
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from quart.datastructures import FileStorage
 
-from quart_app.errors import ApiError
+from quart_app.services.voice.errors import AudioTooLarge, EmptyAudio, UnsupportedAudio
 
 AUDIO_TYPES = frozenset(
     {
@@ -38,23 +38,18 @@ class Audio:
 def read_audio(upload: FileStorage, *, max_bytes: int) -> Audio:
     """The upload's bytes if it is non-empty audio of a whitelisted type.
 
-    415 ``unsupported_media_type`` for another type (parameters such as
-    ``;codecs=opus`` are allowed), 400 ``empty_audio`` for an empty file, 413
-    ``audio_too_large`` past ``max_bytes``. The whole body was bounded while it
+    :class:`UnsupportedAudio` for another type (parameters such as
+    ``;codecs=opus`` are allowed), :class:`EmptyAudio` for an empty file,
+    :class:`AudioTooLarge` past ``max_bytes``. The whole body was bounded while it
     was read (:mod:`quart_app.upload_limits`); this bounds the file itself.
     """
     mime_type = (upload.mimetype or "").lower()
     if mime_type not in AUDIO_TYPES:
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            f"The audio must be one of: {', '.join(sorted(AUDIO_TYPES))}.",
-            {"content_type": upload.content_type},
-        )
+        raise UnsupportedAudio(", ".join(sorted(AUDIO_TYPES)), upload.content_type)
     data = upload.stream.read(max_bytes + 1)
     if not data:
-        raise ApiError(400, "empty_audio", "The audio file is empty.")
+        raise EmptyAudio()
     if len(data) > max_bytes:
-        raise ApiError(413, "audio_too_large", f"The audio may be {max_bytes} bytes at most.")
+        raise AudioTooLarge(max_bytes)
     name = _UNSAFE_FILENAME.sub("_", upload.filename or "")[:100].strip("._")
     return Audio(data, name or DEFAULT_FILENAME, mime_type)

@@ -5,7 +5,7 @@ implements them over the catalog, history and order services. The catalog
 service caches the catalog itself; promotions and a member's history are kept
 here for ``ttl`` seconds, so a busy conversation costs no query per turn (a
 member's new order shows in their history within ``ttl``). Tests and
-benchmarks may put another implementation on ``app.extensions[VOICE_DATA]``.
+benchmarks pass another implementation to ``create_app(voice_data=...)``.
 """
 
 from __future__ import annotations
@@ -14,18 +14,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol, cast
-
-from quart import Quart
+from typing import Any, Protocol
 
 from domain.catalog import Catalog, OrderLine
 from quart_app.database import Database
-from quart_app.extensions import DATABASE
-from quart_app.services.orders.catalog import CATALOG_SERVICE, CatalogService
-from quart_app.services.orders.service import ORDER_SERVICE, OrderService
+from quart_app.services.orders.catalog import CatalogService
+from quart_app.services.orders.service import OrderService
 from quart_app.services.voice.history import get_active_events, get_user_order_history
-
-VOICE_DATA = "voice_data"
 
 EMPTY_HISTORY: dict[str, Any] = {
     "favorite_menus": [],
@@ -58,23 +53,27 @@ MAX_HISTORIES = 10_000
 
 
 class ServiceVoiceData:
-    """Reads and writes through the services ``open_database`` put on ``app.extensions``."""
+    """Reads and writes through the database, the catalog service and the order service."""
 
     def __init__(
         self,
-        app: Quart,
+        database: Database,
+        catalog: CatalogService,
+        orders: OrderService,
         *,
         ttl: float = DEFAULT_TTL,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._extensions = app.extensions
+        self._database = database
+        self._catalog = catalog
+        self._orders = orders
         self._ttl = ttl
         self._clock = clock
         self._events: tuple[float, list[dict[str, Any]]] | None = None
         self._histories: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
 
     async def catalog(self) -> Catalog:
-        return await cast(CatalogService, self._extensions[CATALOG_SERVICE]).get_catalog()
+        return await self._catalog.get_catalog()
 
     async def order_history(self, user_id: str) -> dict[str, Any]:
         cached = self._histories.get(user_id)
@@ -97,11 +96,10 @@ class ServiceVoiceData:
     async def place_order(
         self, customer_id: str | None, lines: Sequence[OrderLine], *, session_id: str
     ) -> str:
-        service = cast(OrderService, self._extensions[ORDER_SERVICE])
-        order = await service.place_order(customer_id, lines, session_id=session_id)
+        order = await self._orders.place_order(customer_id, lines, session_id=session_id)
         self._histories.pop(customer_id or "", None)
         return order.order_id
 
-    @property
-    def _database(self) -> Database:
-        return cast(Database, self._extensions[DATABASE])
+
+VoiceDataFactory = Callable[[Database, CatalogService, OrderService], VoiceData]
+"""How ``create_app`` gets its :class:`VoiceData` once the database is open."""

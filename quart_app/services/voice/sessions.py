@@ -31,7 +31,7 @@ from bus.base import Bus, LockNotAcquired
 from bus.keys import voice_session, voice_session_lock
 from domain.conversation import ConversationSession
 from domain.errors import MalformedData
-from quart_app.errors import ApiError
+from quart_app.services.voice.errors import SessionBusy, SessionForbidden, SessionNotFound
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +77,9 @@ class SessionStore:
     ) -> AsyncIterator[ConversationSession]:
         """Hold the session's lock and yield it, loaded and checked against its caller.
 
-        Raises :class:`ApiError` 409 ``session_busy`` when another turn holds
-        it too long, 404 ``session_not_found`` when it is unknown or expired,
-        403 ``session_forbidden`` when it belongs to someone else.
+        Raises :class:`SessionBusy` when another turn holds it too long,
+        :class:`SessionNotFound` when it is unknown or expired,
+        :class:`SessionForbidden` when it belongs to someone else.
         """
         try:
             lock = self._bus.lock(
@@ -94,11 +94,7 @@ class SessionStore:
                     self._saved.pop(session_id, None)
                     raise
         except LockNotAcquired:
-            raise ApiError(
-                409,
-                "session_busy",
-                "Another request on this conversation is still being answered; try again.",
-            ) from None
+            raise SessionBusy() from None
 
     async def read(self, session_id: str, user_id: str | None) -> ConversationSession:
         """The session, without its lock, for a caller allowed to continue it: its member
@@ -136,12 +132,7 @@ class SessionStore:
         session: ConversationSession | None, session_id: str, user_id: str | None
     ) -> ConversationSession:
         if session is None:
-            raise ApiError(
-                404,
-                "session_not_found",
-                "This conversation does not exist or has expired; start a new one.",
-                {"session_id": session_id},
-            )
+            raise SessionNotFound(session_id)
         if session.owner != owner_of(user_id):
-            raise ApiError(403, "session_forbidden", "This conversation belongs to someone else.")
+            raise SessionForbidden()
         return session

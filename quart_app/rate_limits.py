@@ -1,5 +1,8 @@
 """The hook that spends a caller's budget before an AI endpoint's view runs.
 
+The limiter itself (:mod:`quart_app.services.ratelimit.limiter`) opens with
+the app (:mod:`quart_app.lifecycle`); :func:`budgets` names what it limits.
+
 It runs before the body is read, so a refused 25 MiB upload costs nothing
 more; a refusal is 429 ``rate_limited`` with ``Retry-After`` (whole seconds)
 and ``details`` naming the limit.
@@ -8,22 +11,21 @@ and ``details`` naming the limit.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from quart import Quart, request
 
+from config import Settings
 from config.rate_limits import RateLimit
 from quart_app.auth import optional_principal
 from quart_app.errors import ApiError
-from quart_app.extensions import get_bus, get_extension
+from quart_app.extensions import get_rate_limiter
 from quart_app.observability.metrics import RATE_LIMITED
 from quart_app.services.ratelimit.callers import TrustedProxies, guest_key, member_key
-from quart_app.services.ratelimit.limiter import RateLimiter, Refusal, storage_for
+from quart_app.services.ratelimit.limiter import Refusal
 
 log = logging.getLogger(__name__)
-
-RATE_LIMITER = "rate_limiter"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,25 +36,26 @@ class Budget:
     limit: RateLimit
 
 
+def budgets(settings: Settings) -> dict[str, Budget]:
+    """The rate-limited views (endpoint names) and their budgets (CONTRACT section 2)."""
+    return {
+        "voice.analyze": Budget("analyze", settings.rate_limit_analyze),
+        "voice.speech_to_text": Budget("stt", settings.rate_limit_stt),
+        "media.generate_image": Budget("generate_image", settings.rate_limit_image),
+    }
+
+
 def install_rate_limits(
     app: Quart, budgets: Mapping[str, Budget], trusted_proxies: TrustedProxies
 ) -> None:
     """Limit the views named in ``budgets`` (endpoint name -> budget) per caller."""
-    by_name = {budget.name: budget.limit for budget in budgets.values()}
-
-    @app.while_serving
-    async def _limiter() -> AsyncGenerator[None, None]:
-        app.extensions[RATE_LIMITER] = RateLimiter(storage_for(get_bus()), by_name)
-        yield
-        del app.extensions[RATE_LIMITER]
 
     @app.before_request
     async def _spend_budget() -> None:
         budget = budgets.get(request.endpoint or "")
         if budget is None:
             return
-        limiter: RateLimiter = get_extension(RATE_LIMITER)
-        refusal = await limiter.hit(budget.name, _caller(trusted_proxies))
+        refusal = await get_rate_limiter().hit(budget.name, _caller(trusted_proxies))
         if refusal is not None:
             RATE_LIMITED.labels(budget.name).inc()
             raise _too_many(refusal)

@@ -1,0 +1,136 @@
+"""The layering rules of docs/architecture.md, read from the source with ``ast``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "quart_app"
+FEATURE_PREFIXES = ("voice_", "realtime_", "order_", "notification_")
+PURE = frozenset(
+    {
+        "__future__",
+        "collections",
+        "copy",
+        "dataclasses",
+        "datetime",
+        "decimal",
+        "enum",
+        "functools",
+        "itertools",
+        "math",
+        "re",
+        "time",
+        "typing",
+        "domain",
+    }
+)
+"""What ``domain/`` may import: the standard library's pure parts and itself."""
+
+
+def modules(package: Path) -> Iterator[Path]:
+    yield from sorted(package.rglob("*.py"))
+
+
+def imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, absolute, including ``from x import y`` as ``x.y``."""
+    tree = ast.parse(path.read_text(), str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(path, node)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _absolute(path: Path, node: ast.ImportFrom) -> str:
+    if not node.level:
+        return node.module or ""
+    package = path.relative_to(ROOT).parent.parts
+    parts = [*package[: len(package) - node.level + 1], *([node.module] if node.module else [])]
+    return ".".join(parts)
+
+
+def _within(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def _relative(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def test_blueprints_are_registered_only_in_create_app() -> None:
+    registering = [
+        _relative(path)
+        for package in (APP, ROOT / "bench", ROOT / "ai_worker")
+        for path in modules(package)
+        if "register_blueprint" in path.read_text()
+    ]
+    assert registering == ["quart_app/app.py"]
+
+
+@pytest.mark.parametrize("layer", ["schemas", "models"])
+def test_schemas_and_models_import_no_service_blueprint_or_lifecycle(layer: str) -> None:
+    upward = ("quart_app.services", "quart_app.blueprints", "quart_app.lifecycle", "quart_app.app")
+    offending = {
+        _relative(path): sorted(
+            name for name in imports(path) if any(_within(name, up) for up in upward)
+        )
+        for path in modules(APP / layer)
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
+def test_services_import_no_blueprint_lifecycle_or_app() -> None:
+    upward = (
+        "quart_app.blueprints",
+        "quart_app.lifecycle",
+        "quart_app.app",
+        "quart_app.extensions",
+    )
+    offending = {
+        _relative(path): sorted(
+            name for name in imports(path) if any(_within(name, up) for up in upward)
+        )
+        for path in modules(APP / "services")
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
+def test_services_are_grouped_by_feature() -> None:
+    flat = [
+        path.name
+        for path in (APP / "services").glob("*.py")
+        if path.name.startswith(FEATURE_PREFIXES)
+    ]
+    assert flat == []
+
+
+def test_the_domain_is_pure() -> None:
+    offending = {
+        _relative(path): sorted(name for name in imports(path) if name.split(".")[0] not in PURE)
+        for path in modules(ROOT / "domain")
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
+@pytest.mark.parametrize("package", ["bus", "domain"])
+def test_bus_and_domain_import_nothing_from_the_app(package: str) -> None:
+    offending = {
+        _relative(path): sorted(name for name in imports(path) if _within(name, "quart_app"))
+        for path in modules(ROOT / package)
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
+def test_the_import_reader_sees_what_it_checks() -> None:
+    """The rules above would pass vacuously if ``imports`` missed imports."""
+    assert "quart_app.services.voice.analyze.VoiceService" in imports(APP / "lifecycle.py")
+    assert "domain.errors" in imports(APP / "services" / "orders" / "errors.py")
