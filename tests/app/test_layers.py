@@ -76,6 +76,22 @@ def test_blueprints_are_registered_only_in_create_app() -> None:
     assert registering == ["quart_app/app.py"]
 
 
+@pytest.mark.parametrize(
+    ("marker", "home"),
+    [
+        ("while_serving", "quart_app/lifecycle.py"),
+        ("before_serving", None),
+        ("errorhandler", "quart_app/error_handlers.py"),
+        ("register_error_handler", "quart_app/error_handlers.py"),
+    ],
+)
+def test_resources_open_in_lifecycle_and_errors_map_in_error_handlers(
+    marker: str, home: str | None
+) -> None:
+    using = [_relative(path) for path in modules(APP) if f".{marker}" in path.read_text()]
+    assert using == ([home] if home else [])
+
+
 @pytest.mark.parametrize("layer", ["schemas", "models"])
 def test_schemas_and_models_import_no_service_blueprint_or_lifecycle(layer: str) -> None:
     upward = ("quart_app.services", "quart_app.blueprints", "quart_app.lifecycle", "quart_app.app")
