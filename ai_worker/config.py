@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from bus.keys import AI_KINDS
 
 LLM_ENGINES = ("rules", "openai")
-STT_ENGINES = ("whisper",)
+STT_ENGINES = ("whisper", "openai")
 IMAGE_ENGINES = ("sketch", "openai")
 
 
@@ -37,6 +37,8 @@ class WorkerConfig:
     stt_model: str | None = None
     stt_device: str = "cpu"
     stt_compute_type: str = "int8"
+    stt_base_url: str | None = None
+    stt_api_key: str | None = None
     image_engine: str = "sketch"
     image_base_url: str | None = None
     image_model: str | None = None
@@ -58,7 +60,9 @@ class WorkerConfig:
             _check_required("llm_model", self.llm_model, "llm_engine='openai'")
         if self.image_engine == "openai":
             _check_required("image_base_url", self.image_base_url, "image_engine='openai'")
-        for name in ("llm_base_url", "image_base_url"):
+        if self.stt_engine == "openai":
+            _check_required("stt_base_url", self.stt_base_url, "stt_engine='openai'")
+        for name in ("llm_base_url", "image_base_url", "stt_base_url"):
             url = getattr(self, name)
             if url is not None and not url.startswith(("http://", "https://")):
                 raise ValueError(f"{name} must start with http:// or https://, got {url!r}")

@@ -25,12 +25,19 @@ from typing import Any
 
 from quart.testing import QuartClient
 
+from ai_worker.config import WorkerConfig
+from ai_worker.engines.stt_whisper import WhisperEngine
+from ai_worker.llm.text import normalize
 from bench.common import SECRET, bench_settings
 from bench.dialogue_corpus import Dialogue, spoken_corpus, typed_corpus
-from bench.dialogue_run import Outcome, completion_rate, run_dialogue
+from bench.dialogue_run import Outcome, completion_rate, run_dialogue, speak
 from domain.catalog import Catalog
+from domain.speech_hints import recognition_prompt
 from quart_app import create_app
 from quart_app.auth import mint_token
+
+BASELINE_SENTENCE = "Two French dinners, grand style"
+"""About three seconds as espeak-ng's en-us says it at 150 words a minute."""
 
 
 @asynccontextmanager
@@ -120,6 +127,23 @@ def _percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
 
 
+async def engine_baseline(catalog: Catalog, runs: int = 10) -> tuple[float, float]:
+    """p50 seconds of the whisper engine alone on a 3-second clip, without and with the
+    service's prompt: the floor under a spoken turn on this machine, now."""
+    engine = WhisperEngine(WorkerConfig())
+    prompt = recognition_prompt(catalog, "en")
+    with tempfile.TemporaryDirectory(prefix="dialogue-baseline-") as folder:
+        audio, _ = speak(BASELINE_SENTENCE, "en-us", 150, Path(folder))
+    timings: dict[str | None, list[float]] = {None: [], prompt: []}
+    engine.transcribe(audio, "en", None)  # loads the model
+    for _ in range(runs):
+        for hint, seconds in timings.items():
+            started = time.perf_counter()
+            await asyncio.to_thread(engine.transcribe, audio, "en", hint)
+            seconds.append(time.perf_counter() - started)
+    return statistics.median(timings[None]), statistics.median(timings[prompt])
+
+
 def report(title: str, outcomes: Sequence[Outcome], show_failures: bool) -> None:
     for half, held_out in (("development", False), ("held-out", True)):
         part = [o for o in outcomes if o.dialogue.held_out == held_out]
@@ -129,6 +153,15 @@ def report(title: str, outcomes: Sequence[Outcome], show_failures: bool) -> None
             for outcome in part:
                 if not outcome.completed:
                     print(outcome.describe())
+                misheard = [
+                    f"  said {said!r}, heard {heard!r}"
+                    for said, heard in zip(outcome.dialogue.lines, outcome.heard, strict=False)
+                    if normalize(said) != normalize(heard)
+                ]
+                if misheard and outcome.dialogue.voice:
+                    print(
+                        f"{outcome.dialogue.name} ({outcome.dialogue.voice}):", *misheard, sep="\n"
+                    )
     turns = [t for o in outcomes for t in o.turn_seconds]
     if turns:
         clips = [c for o in outcomes for c in o.clip_seconds]
@@ -148,6 +181,7 @@ def report(title: str, outcomes: Sequence[Outcome], show_failures: bool) -> None
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--typed-only", action="store_true")
+    parser.add_argument("--baseline-only", action="store_true")
     parser.add_argument("--spoken-only", action="store_true")
     parser.add_argument(
         "--show-failures",
@@ -157,6 +191,9 @@ async def main() -> None:
     args = parser.parse_args()
     async with serving() as client:
         catalog, recommended = await catalog_and_recommendation(client)
+        if args.baseline_only:
+            print(await engine_baseline(catalog))
+            return
         if not args.spoken_only:
             started = time.perf_counter()
             outcomes = await run_all(
@@ -169,6 +206,13 @@ async def main() -> None:
                 client, catalog, spoken_corpus(catalog, recommended), spoken=True
             )
             report("spoken", outcomes, args.show_failures)
+            bare, prompted = await engine_baseline(catalog)
+            turns = [t for o in outcomes for t in o.turn_seconds]
+            print(
+                f"baseline, whisper engine alone on a 3 s clip: p50 {bare:.2f} s, with the "
+                f"prompt {prompted:.2f} s; spoken turn p50 / engine p50 = "
+                f"{_percentile(turns, 0.5) / bare:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -105,8 +105,10 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
-    stt_engine: Literal["whisper"] = "whisper"
+    stt_engine: Literal["whisper", "openai"] = "whisper"
     stt_model: str | None = None
+    stt_base_url: str | None = None
+    stt_api_key: str | None = None
     image_engine: Literal["sketch", "openai"] = "sketch"
     image_base_url: str | None = None
     image_model: str | None = None

@@ -15,6 +15,8 @@ def worker_config(settings: Settings) -> WorkerConfig:
         llm_api_key=settings.llm_api_key,
         stt_engine=settings.stt_engine,
         stt_model=settings.stt_model,
+        stt_base_url=settings.stt_base_url,
+        stt_api_key=settings.stt_api_key,
         image_engine=settings.image_engine,
         image_base_url=settings.image_base_url,
         image_model=settings.image_model,

@@ -30,6 +30,10 @@ def build_engine(kind: str, config: WorkerConfig) -> Engine:
         from ai_worker.engines.llm_openai import OpenAILLMEngine
 
         return OpenAILLMEngine(config)
+    if kind == "stt" and config.stt_engine == "openai":
+        from ai_worker.engines.stt_openai import OpenAISttEngine
+
+        return OpenAISttEngine(config)
     if kind == "stt":
         from ai_worker.engines.stt_whisper import WhisperEngine
 

@@ -23,10 +23,19 @@ class OpenAIClient:
             self._client = httpx.AsyncClient(headers=self._headers, timeout=self._timeout)
         return self._client
 
-    async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """The JSON object answered, or :class:`UpstreamError`."""
+    async def post(
+        self,
+        path: str,
+        body: dict[str, Any],
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> dict[str, Any]:
+        """The JSON object answered, or :class:`UpstreamError`. With ``files`` the body
+        goes as ``multipart/form-data`` fields beside them, else as JSON."""
         try:
-            response = await self._http().post(self._base_url + path, json=body)
+            if files is None:
+                response = await self._http().post(self._base_url + path, json=body)
+            else:
+                response = await self._http().post(self._base_url + path, data=body, files=files)
         except httpx.HTTPError as exc:
             raise UpstreamError(f"{path}: {type(exc).__name__}") from None
         if response.status_code >= 400:

@@ -10,7 +10,7 @@ from typing import Any
 
 @dataclass
 class Recorded:
-    """One request the fake server received."""
+    """One request the fake server received (a multipart body as its raw bytes)."""
 
     method: str
     path: str
@@ -47,9 +47,9 @@ class FakeOpenAI:
                 k.lower(): v.strip() for k, _, v in (h.partition(":") for h in head[1:] if h)
             }
             data = await reader.readexactly(int(headers.get("content-length", "0")))
-            self.requests.append(
-                Recorded(method, path, headers, json.loads(data) if data else None)
-            )
+            multipart = headers.get("content-type", "").startswith("multipart/")
+            body = data if multipart else json.loads(data) if data else None
+            self.requests.append(Recorded(method, path, headers, body))
             if path in self.raw:
                 body, kind = self.raw[path], "application/octet-stream"
             else:

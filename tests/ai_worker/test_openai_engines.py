@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from ai_worker.engines.image_openai import OpenAIImageEngine
 from ai_worker.engines.image_sketch import SketchImageEngine, render_png
 from ai_worker.engines.llm_openai import OpenAILLMEngine
 from ai_worker.engines.llm_rules import RulesLLMEngine
+from ai_worker.engines.stt_openai import OpenAISttEngine
 from ai_worker.errors import EngineError
 from tests.ai_worker.catalog import llm_payload
 from tests.ai_worker.fake_openai import FakeOpenAI, chat_reply
@@ -154,3 +156,63 @@ def test_engines_are_chosen_by_configuration() -> None:
     assert isinstance(build_engine("image", WorkerConfig()), SketchImageEngine)
     assert isinstance(build_engine("llm", openai), OpenAILLMEngine)
     assert isinstance(build_engine("image", openai), OpenAIImageEngine)
+
+
+def _stt(server: FakeOpenAI) -> OpenAISttEngine:
+    config = WorkerConfig(stt_engine="openai", stt_base_url=server.url, stt_api_key="k-2")
+    return OpenAISttEngine(config)
+
+
+def _field(body: bytes, name: str) -> str | None:
+    """A form field of a multipart body."""
+    match = re.search(rb'name="' + name.encode() + rb'"\r\n\r\n(.*?)\r\n--', body, re.S)
+    return match.group(1).decode() if match else None
+
+
+async def test_stt_sends_the_audio_with_the_prompt_and_language(fake_openai: FakeOpenAI) -> None:
+    fake_openai.reply = {"text": " Two French Dinners, Grand style. ", "language": "en"}
+    engine = _stt(fake_openai)
+    payload = {
+        "audio_b64": base64.b64encode(b"RIFF fake wav").decode(),
+        "filename": "turn.wav",
+        "mime_type": "audio/wav",
+        "language": "en",
+        "prompt": "Two French Dinners, Grand style.",
+    }
+    try:
+        result = await engine.run(payload)
+        await engine.run({**payload, "prompt": None, "language": None})
+    finally:
+        await engine.close()
+
+    assert result == {"text": "Two French Dinners, Grand style.", "language": "en"}
+    prompted, plain = fake_openai.requests
+    assert (prompted.path, prompted.headers["authorization"]) == (
+        "/v1/audio/transcriptions",
+        "Bearer k-2",
+    )
+    assert _field(prompted.body, "prompt") == "Two French Dinners, Grand style."
+    assert (_field(prompted.body, "language"), _field(prompted.body, "model")) == (
+        "en",
+        "whisper-1",
+    )
+    assert b"RIFF fake wav" in prompted.body and b'filename="turn.wav"' in prompted.body
+    assert _field(plain.body, "prompt") is None and _field(plain.body, "language") is None
+
+
+async def test_stt_without_text_is_an_upstream_error(fake_openai: FakeOpenAI) -> None:
+    fake_openai.reply = {"error": "no"}
+    engine = _stt(fake_openai)
+    try:
+        with pytest.raises(EngineError) as caught:
+            await engine.run({"audio_b64": base64.b64encode(b"x").decode()})
+    finally:
+        await engine.close()
+    assert caught.value.code == "upstream_error"
+
+
+def test_the_openai_stt_engine_is_chosen_by_configuration() -> None:
+    config = WorkerConfig(stt_engine="openai", stt_base_url="http://127.0.0.1:9/v1")
+    assert isinstance(build_engine("stt", config), OpenAISttEngine)
+    with pytest.raises(ValueError, match="stt_base_url is required"):
+        WorkerConfig(stt_engine="openai")

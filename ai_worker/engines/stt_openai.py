@@ -1,0 +1,57 @@
+"""The ``openai`` STT engine: any OpenAI-compatible ``/audio/transcriptions`` endpoint.
+
+The request's ``prompt`` (the catalog's names, what the conversation expects)
+goes as the API's own ``prompt`` field, which biases recognition the same way.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from ai_worker.config import WorkerConfig
+from ai_worker.engines.openai_http import OpenAIClient
+from ai_worker.errors import BadRequest, UpstreamError
+from ai_worker.schemas import SttPayload, read_payload
+
+DEFAULT_MODEL = "whisper-1"
+
+
+class OpenAISttEngine:
+    """Transcribes through ``config.stt_base_url`` (``STT_MODEL`` names the model)."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        self._model = config.stt_model or DEFAULT_MODEL
+        self._client = OpenAIClient(
+            config.stt_base_url or "", config.stt_api_key, config.http_timeout
+        )
+
+    async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+        request = read_payload(SttPayload, payload)
+        try:
+            audio = base64.b64decode(request.audio_b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("audio_b64 is not standard base64") from None
+        fields = {"model": self._model, "response_format": "json"}
+        if request.language:
+            fields["language"] = request.language
+        if request.prompt:
+            fields["prompt"] = request.prompt
+        upload = (
+            request.filename or "audio",
+            audio,
+            request.mime_type or "application/octet-stream",
+        )
+        reply = await self._client.post("/audio/transcriptions", fields, {"file": upload})
+        text = reply.get("text")
+        if not isinstance(text, str):
+            raise UpstreamError("the transcription endpoint answered no text")
+        language = reply.get("language")
+        return {
+            "text": text.strip(),
+            "language": language if isinstance(language, str) else request.language,
+        }
+
+    async def close(self) -> None:
+        await self._client.close()
