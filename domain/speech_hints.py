@@ -31,14 +31,22 @@ def recognition_prompt(
     :data:`MAX_PROMPT_CHARS` characters; ``stage`` and ``draft`` sharpen it."""
     korean = (language or "").lower().startswith("ko")
     menu = catalog.find_menu(draft.menu_code) if draft and draft.menu_code else None
-    sentences = _expected(menu, stage, korean) + _orders(catalog, korean)
-    prompt = ""
+    # Whisper reads the prompt as the text just before the audio: what this stage
+    # expects goes last, nearest to the speech, and the sample orders before it.
+    expected = _within(_expected(menu, stage, korean), MAX_PROMPT_CHARS)
+    room = MAX_PROMPT_CHARS - len(expected) - 1
+    return " ".join(part for part in (_within(_orders(catalog, korean), room), expected) if part)
+
+
+def _within(sentences: list[str], limit: int) -> str:
+    """As many of ``sentences`` as fit in ``limit`` characters, joined."""
+    text = ""
     for sentence in sentences:
-        longer = f"{prompt} {sentence}".strip()
-        if len(longer) > MAX_PROMPT_CHARS:
+        longer = f"{text} {sentence}".strip()
+        if len(longer) > limit:
             break
-        prompt = longer
-    return prompt
+        text = longer
+    return text
 
 
 def _orders(catalog: Catalog, korean: bool) -> list[str]:

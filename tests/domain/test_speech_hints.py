@@ -33,16 +33,20 @@ def test_korean_names_and_counters_for_korean(language: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("stage", "first"),
+    ("stage", "expected"),
     [
-        (Stage.STYLE_SELECTION, "Simple style, please."),
+        (Stage.STYLE_SELECTION, "Simple style, please. Grand style, please. Deluxe style, please."),
         (Stage.CUSTOMIZATION, "Just one. Two, please. More coffee, hold the coffee."),
-        (Stage.CONFIRMATION, "Yes, please place the order."),
-        (Stage.GREETING, "Two Valentine Dinners"),
+        (Stage.CONFIRMATION, "Yes, please place the order. Actually, make it three."),
     ],
 )
-def test_the_stage_leads_with_what_it_expects(stage: Stage, first: str) -> None:
-    assert recognition_prompt(MENUS, "en", stage, FRENCH).startswith(first)
+def test_what_the_stage_expects_comes_last_nearest_the_speech(stage: Stage, expected: str) -> None:
+    prompt = recognition_prompt(MENUS, "en", stage, FRENCH)
+
+    assert prompt.startswith("Two Valentine Dinners, Simple style.")
+    assert expected in prompt
+    assert prompt.index(expected) > prompt.index("Champagne Feast Dinners")
+    assert recognition_prompt(MENUS, "en", Stage.GREETING, FRENCH).endswith("Deluxe style.")
 
 
 def test_the_prompt_stays_within_the_contracts_limit() -> None:

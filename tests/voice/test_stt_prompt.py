@@ -65,8 +65,8 @@ async def test_a_conversation_adds_what_its_stage_expects(
 
     prompt = await _prompt(client, responder, session_id=turn["session_id"])
 
-    # The conversation is in English: its prompt too, led by the styles of its menu.
-    assert prompt.startswith("Simple style, please. Grand style, please.")
+    # The conversation is in English: its prompt too, ending in the styles of its menu.
+    assert prompt.endswith("Simple style, please. Grand style, please. Deluxe style, please.")
 
 
 async def test_someone_elses_conversation_is_403_and_an_unknown_one_404(
