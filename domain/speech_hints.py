@@ -77,7 +77,7 @@ def _expected(menu: Menu | None, stage: Stage | None, korean: bool) -> list[str]
     if korean:
         changes = [f"{n} 추가해 주세요." for n in names]
     else:
-        changes = [f"More {n}, hold the {n}." for n in names]
+        changes = [f"More {n}, no {n}, hold the {n}." for n in names]
     if stage == Stage.CUSTOMIZATION:
         if korean:
             return ["한 개요.", "두 개 주세요.", *changes]

@@ -36,7 +36,7 @@ def test_korean_names_and_counters_for_korean(language: str) -> None:
     ("stage", "expected"),
     [
         (Stage.STYLE_SELECTION, "Simple style, please. Grand style, please. Deluxe style, please."),
-        (Stage.CUSTOMIZATION, "Just one. Two, please. More coffee, hold the coffee."),
+        (Stage.CUSTOMIZATION, "Just one. Two, please. More coffee, no coffee, hold the coffee."),
         (Stage.CONFIRMATION, "Yes, please place the order. Actually, make it three."),
     ],
 )
