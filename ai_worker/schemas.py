@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -22,6 +24,15 @@ class SttPayload(_Lenient):
     mime_type: str | None = None
     language: str | None = None
     prompt: str | None = Field(default=None, max_length=1000)
+
+
+def read_stt_payload(payload: dict[str, Any]) -> tuple[SttPayload, bytes]:
+    """The ``stt`` payload and its decoded audio, or :class:`BadRequest`."""
+    request = read_payload(SttPayload, payload)
+    try:
+        return request, base64.b64decode(request.audio_b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest("audio_b64 is not standard base64") from None
 
 
 class ImagePayload(_Lenient):

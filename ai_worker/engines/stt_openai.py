@@ -6,14 +6,12 @@ goes as the API's own ``prompt`` field, which biases recognition the same way.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from ai_worker.config import WorkerConfig
 from ai_worker.engines.openai_http import OpenAIClient
-from ai_worker.errors import BadRequest, UpstreamError
-from ai_worker.schemas import SttPayload, read_payload
+from ai_worker.errors import UpstreamError
+from ai_worker.schemas import read_stt_payload
 
 DEFAULT_MODEL = "whisper-1"
 
@@ -28,11 +26,7 @@ class OpenAISttEngine:
         )
 
     async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
-        request = read_payload(SttPayload, payload)
-        try:
-            audio = base64.b64decode(request.audio_b64, validate=True)
-        except (binascii.Error, ValueError):
-            raise BadRequest("audio_b64 is not standard base64") from None
+        request, audio = read_stt_payload(payload)
         fields = {"model": self._model, "response_format": "json"}
         if request.language:
             fields["language"] = request.language

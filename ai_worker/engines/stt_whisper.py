@@ -16,15 +16,12 @@ Dinners, Grand style.") it fixes the names tiny.en mishears ("melon time",
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import threading
 from typing import TYPE_CHECKING, Any
 
 from ai_worker.config import WorkerConfig
 from ai_worker.engines.audio import SAMPLE_RATE, decode_audio
-from ai_worker.errors import BadRequest
-from ai_worker.schemas import SttPayload, read_payload
+from ai_worker.schemas import read_stt_payload
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -64,11 +61,7 @@ class WhisperEngine:
             return self._model
 
     async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
-        request = read_payload(SttPayload, payload)
-        try:
-            audio = base64.b64decode(request.audio_b64, validate=True)
-        except (binascii.Error, ValueError):
-            raise BadRequest("audio_b64 is not standard base64") from None
+        request, audio = read_stt_payload(payload)
         return await asyncio.to_thread(self.transcribe, audio, request.language, request.prompt)
 
     def transcribe(
