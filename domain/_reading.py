@@ -20,6 +20,10 @@ class Reader:
     def _where(self, key: str) -> str:
         return f"{self._path}.{key}" if self._path else key
 
+    def has(self, key: str) -> bool:
+        """Whether the object has member ``key`` (for members added in later versions)."""
+        return key in self._data
+
     def _get(self, key: str) -> Any:
         if key not in self._data:
             raise MalformedData(f"{self._where(key)} is missing", field=self._where(key))

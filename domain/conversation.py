@@ -151,6 +151,13 @@ class ConversationSession:
         self.stage = check_stage_move(self.stage, target, self.order_state)
         return self.stage
 
+    def attach_image(self, image_id: str) -> None:
+        """Make ``image_id`` the cake picture of the order being built."""
+        self._refuse_if_completed()
+        if not isinstance(image_id, str) or not image_id:
+            raise FieldError("an image id must be a non-empty string", field="image_id")
+        self.order_state.image_id = image_id
+
     def abandon_order(self) -> None:
         """Drop the draft and start over at ``greeting`` (the customer cancelled)."""
         self._refuse_if_completed()

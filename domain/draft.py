@@ -20,6 +20,8 @@ class OrderDraft:
     style_code: str | None = None
     quantity: int = 1
     customizations: dict[str, int] = field(default_factory=dict)
+    image_id: str | None = None
+    """The cake picture the order will carry (an id the service stored)."""
 
     @property
     def is_complete(self) -> bool:
@@ -33,6 +35,7 @@ class OrderDraft:
             "style_code": self.style_code,
             "quantity": self.quantity,
             "customizations": dict(self.customizations),
+            "image_id": self.image_id,
         }
 
     @classmethod
@@ -46,6 +49,8 @@ class OrderDraft:
             customizations=reader.int_map(
                 "customizations", minimum=0, maximum=MAX_INGREDIENT_QUANTITY
             ),
+            # Sessions saved before pictures existed have no image_id.
+            image_id=reader.optional_text("image_id") if reader.has("image_id") else None,
         )
 
     def summary(self, catalog: Catalog | None = None) -> str:

@@ -54,6 +54,7 @@ from quart_app.services.voice.errors import (
     EmptyAudio,
     IncompleteDraft,
     SessionBusy,
+    SessionCompleted,
     SessionForbidden,
     SessionNotConfirmed,
     SessionNotFound,
@@ -87,6 +88,7 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     SessionBusy: Refusal(409, "session_busy"),
     SessionNotConfirmed: Refusal(409, "session_not_confirmed", lambda e: {"stage": e.stage}),
     IncompleteDraft: Refusal(409, "incomplete_order"),
+    SessionCompleted: Refusal(409, "session_completed"),
     UnsupportedAudio: Refusal(
         415, "unsupported_media_type", lambda e: {"content_type": e.content_type}
     ),

@@ -18,6 +18,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from quart import Quart
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bus import Bus, make_bus
@@ -36,6 +37,7 @@ from quart_app.extensions import (
     VOICE,
     WEBSOCKET_MANAGER,
 )
+from quart_app.models import OrderItem
 from quart_app.rate_limits import budgets
 from quart_app.services.media.blobs import Blobs, DatabaseBlobs, DirectoryBlobs
 from quart_app.services.media.retention import sweep_forever
@@ -144,7 +146,8 @@ async def _media(database: Database, settings: Settings) -> AsyncIterator[MediaS
             store,
             retention=settings.media_retention,
             interval=settings.media_sweep_interval,
-            claimed=None,
+            # A picture that an order line carries outlives the retention period.
+            claimed=select(OrderItem.image_id),
         ),
         name="media-retention",
     )

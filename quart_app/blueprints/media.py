@@ -5,11 +5,13 @@ from __future__ import annotations
 from quart import Blueprint, Response, request
 from quart_schema import validate_request, validate_response
 
+from quart_app.auth import optional_principal
 from quart_app.errors import ApiError
 from quart_app.extensions import get_media_store, get_voice
 from quart_app.openapi import document_binary_response
 from quart_app.schemas.voice import GeneratedImage, ImageGenerationRequest
 from quart_app.services.media.store import EXTENSIONS, StoredImage, image_id_of
+from quart_app.services.orders.images import conversation_owner
 from quart_app.services.voice.media import check_image
 
 bp = Blueprint("media", __name__)
@@ -22,11 +24,26 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 @validate_request(ImageGenerationRequest)
 @validate_response(GeneratedImage, 201)
 async def generate_image(data: ImageGenerationRequest) -> tuple[GeneratedImage, int]:
-    """Generate an image for ``prompt``, keep it, and say where it is served."""
+    """Generate an image for ``prompt``, keep it, and say where it is served.
+
+    With ``session_id`` (a conversation of the caller's, checked before the
+    picture is made) it becomes the cake picture of that conversation's order.
+    The picture is the caller's (a member's), or the conversation's (a guest's):
+    only they can put it on an order.
+    """
     store = get_media_store()
-    result = await get_voice().ai.send_image_request(data.prompt, aspect_ratio=data.aspect_ratio)
+    voice = get_voice()
+    principal = optional_principal()
+    owner = None if principal is None else principal.user_id
+    speaker = None
+    if data.session_id is not None:
+        speaker = await voice.conversations.speaker(data.session_id, principal)
+        owner = speaker or conversation_owner(data.session_id)
+    result = await voice.ai.send_image_request(data.prompt, aspect_ratio=data.aspect_ratio)
     image = check_image(result.image_b64, aspect_ratio=data.aspect_ratio, max_bytes=store.max_bytes)
-    stored = await store.put(image.data, image.content_type)
+    stored = await store.put(image.data, image.content_type, owner=owner)
+    if data.session_id is not None:
+        await voice.conversations.attach_image(data.session_id, speaker, stored.image_id)
     return GeneratedImage(image_id=stored.image_id, image_path=stored.path), 201
 
 

@@ -16,6 +16,7 @@ ORDER_ID_LENGTH = 32
 _ORDER_ID = re.compile(rf"[0-9a-f]{{{ORDER_ID_LENGTH}}}")
 IDEMPOTENCY_KEY_LENGTH = 200
 SESSION_ID_LENGTH = 64
+IMAGE_PATH_LENGTH = 120
 
 
 def new_order_id() -> str:
@@ -75,3 +76,6 @@ class OrderItem(Base):
     """Ingredient code -> units per dinner, replacing the menu's default."""
     unit_price: Mapped[int] = mapped_column(Integer)
     line_total: Mapped[int] = mapped_column(Integer)
+    image_id: Mapped[str | None] = mapped_column(ForeignKey("media_images.id"), index=True)
+    """The cake picture of this line (``POST /api/customizations/generate-ai-image``)."""
+    image_path: Mapped[str | None] = mapped_column(String(IMAGE_PATH_LENGTH))

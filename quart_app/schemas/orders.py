@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY
 from domain.orders import OrderStatus
 from quart_app.models.base import CODE_LENGTH, NO_CONTROL_CHARACTERS, USER_ID_LENGTH
+from quart_app.models.media import IMAGE_ID_LENGTH
 from quart_app.models.orders import SESSION_ID_LENGTH
 
 MAX_ORDER_ITEMS = 20
@@ -31,6 +32,9 @@ SessionId = Annotated[
     str,
     StringConstraints(min_length=1, max_length=SESSION_ID_LENGTH, pattern=NO_CONTROL_CHARACTERS),
 ]
+ImageId = Annotated[
+    str, StringConstraints(min_length=1, max_length=IMAGE_ID_LENGTH, pattern=r"^[A-Za-z0-9_-]+$")
+]
 IngredientUnits = Annotated[int, Field(strict=True, ge=0, le=MAX_INGREDIENT_QUANTITY)]
 
 
@@ -46,6 +50,8 @@ class OrderItemRequest(BaseModel):
         Field(default_factory=dict)
     )
     """Ingredient code -> units per dinner, replacing the menu's default (0 removes it)."""
+    image_id: ImageId | None = None
+    """A cake picture of yours (``POST /api/customizations/generate-ai-image``)."""
 
 
 class PlaceOrderRequest(BaseModel):
@@ -100,6 +106,9 @@ class OrderItemResponse(BaseModel):
     customizations: dict[str, int]
     unit_price: int
     line_total: int
+    image_id: str | None = None
+    image_path: str | None = None
+    """Where ``GET`` serves the line's cake picture."""
 
 
 class OrderResponse(BaseModel):

@@ -153,6 +153,8 @@ class ImageGenerationRequest(BaseModel):
         min_length=1, max_length=MAX_PROMPT_CHARS, json_schema_extra={"pattern": NOT_BLANK_PATTERN}
     )
     aspect_ratio: Literal["1:1"] = "1:1"
+    session_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    """A conversation of the caller's: the picture becomes its order's cake picture."""
 
 
 # the AI Server's results (untrusted) ---------------------------------------------------
@@ -218,6 +220,8 @@ class OrderState(BaseModel):
     quantity: int
     customizations: dict[str, int]
     summary: str
+    image_id: str | None = None
+    """The cake picture the order will carry."""
     unit_price: int | None = None
     total: int | None = None
 

@@ -97,3 +97,28 @@ def test_a_spoken_english_order_reaches_the_managers_board(
     expect(board.locator("#stats-list")).to_contain_text("Total")
 
     assert pages.errors == []
+
+
+def test_a_cake_picture_goes_with_the_order_to_the_board(pages: Pages) -> None:
+    board = pages.open("board", "/staff")
+    sign_in(board, "cook-2", "cook")
+    kiosk = pages.open("kiosk", "/")
+    kiosk.get_by_test_id("lang").select_option("en")
+
+    say(kiosk, "One custom cake, simple style please")
+    expect(kiosk.get_by_test_id("order-summary")).to_contain_text(
+        "Custom Cake", timeout=AI_ROUND_TRIP_MS
+    )
+    kiosk.get_by_label("Describe the cake").fill("A red heart with roses")
+    kiosk.get_by_role("button", name="Draw it").click()
+    picture = kiosk.get_by_test_id("order-summary").locator("img")
+    expect(picture).to_have_attribute("src", re.compile(r"^/media/[\w-]+\.png$"))
+    path = picture.get_attribute("src")
+    kiosk.get_by_role("button", name="Yes, place the order").click()
+    order_id = placed_order_id(kiosk)
+
+    card = board.locator(f'[data-testid="order-card"][data-order-id="{order_id}"]')
+    expect(card.locator("img")).to_have_attribute("src", str(path))
+    assert card.locator("img").evaluate("image => image.naturalWidth") > 0  # it loaded
+
+    assert pages.errors == []

@@ -13,8 +13,9 @@ from quart.testing import QuartClient
 
 from bus.base import Bus
 from config import Settings
-from domain.catalog import Catalog, OrderLine
+from domain.catalog import Catalog
 from quart_app import create_app
+from quart_app.services.orders.service import ChosenItem
 from quart_app.services.voice.data import EMPTY_HISTORY
 from tests.ai_worker.catalog import CATALOG
 from tests.bus.conftest import Backend, backend, open_backend
@@ -30,7 +31,7 @@ class FakeVoiceData:
     catalog_value: Catalog = field(default_factory=lambda: Catalog.from_ai_context(CATALOG))
     histories: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
-    orders: dict[str, tuple[str | None, list[OrderLine], str]] = field(default_factory=dict)
+    orders: dict[str, tuple[str | None, list[ChosenItem], str]] = field(default_factory=dict)
     refuse_orders: bool = False
 
     async def catalog(self) -> Catalog:
@@ -43,12 +44,12 @@ class FakeVoiceData:
         return self.events
 
     async def place_order(
-        self, customer_id: str | None, lines: Sequence[OrderLine], *, session_id: str
+        self, customer_id: str | None, items: Sequence[ChosenItem], *, session_id: str
     ) -> str:
         if self.refuse_orders:
             raise RuntimeError("the database is down")
         order_id = f"order-{len(self.orders) + 1}"
-        self.orders[order_id] = (customer_id, list(lines), session_id)
+        self.orders[order_id] = (customer_id, list(items), session_id)
         return order_id
 
 

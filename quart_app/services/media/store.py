@@ -96,13 +96,13 @@ class MediaStore:
             session.add(row)
             await session.flush()  # the row before its blob (foreign key)
             await self.blobs.write(session, row.id, data)
-        return _stored(row)
+        return stored_image(row)
 
     async def describe(self, image_id: str) -> StoredImage | None:
         """What is known of ``image_id``; ``None`` for an id never stored or already deleted."""
         async with self._database.session() as session:
             row = await session.get(MediaImage, image_id)
-        return None if row is None else _stored(row)
+        return None if row is None else stored_image(row)
 
     async def read(self, image: StoredImage) -> bytes | None:
         """The bytes of ``image`` (``None`` if they were deleted meanwhile)."""
@@ -130,5 +130,6 @@ class MediaStore:
         return len(image_ids)
 
 
-def _stored(row: MediaImage) -> StoredImage:
+def stored_image(row: MediaImage) -> StoredImage:
+    """The :class:`StoredImage` of a ``media_images`` row."""
     return StoredImage(row.id, row.content_type, row.sha256, row.owner, row.created_at)

@@ -25,6 +25,10 @@ class UnknownStaff(DomainError):
     """The staff id names no user of the role to assign (HTTP 422)."""
 
 
+class UnknownImage(CatalogError):
+    """An order line's picture is not one the customer may put on it."""
+
+
 class InvalidOrderItem(DomainError):
     """Item ``index`` of an order is refused by the catalog (HTTP 422)."""
 

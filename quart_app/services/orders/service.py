@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn, Protocol, cast
 
@@ -24,6 +25,7 @@ from quart_app.database import Database
 from quart_app.models import Order, OrderItem, User, utc_now
 from quart_app.models.orders import is_order_id, new_order_id
 from quart_app.schemas.orders import OrderItemResponse, OrderResponse
+from quart_app.services.media.store import StoredImage
 from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.errors import (
     IdempotencyConflict,
@@ -32,12 +34,13 @@ from quart_app.services.orders.errors import (
     OrderNotFound,
     UnknownStaff,
 )
+from quart_app.services.orders.images import order_pictures, picture_owners
 from quart_app.services.orders.users import ensure_user
 from quart_app.signals import announce, order_assigned, order_created, order_status_changed
 
 
 class ChosenItem(Protocol):
-    """An order line as chosen, before the server prices it (an ``OrderLine`` fits)."""
+    """An order line as chosen, before the server prices it (:class:`ChosenLine` fits)."""
 
     @property
     def menu_code(self) -> str: ...
@@ -47,6 +50,19 @@ class ChosenItem(Protocol):
     def quantity(self) -> int: ...
     @property
     def customizations(self) -> Mapping[str, int]: ...
+    @property
+    def image_id(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenLine:
+    """A :class:`ChosenItem` made by the service itself (a conversation's draft)."""
+
+    menu_code: str
+    style_code: str
+    quantity: int
+    customizations: Mapping[str, int]
+    image_id: str | None = None
 
 
 class OrderService:
@@ -89,7 +105,9 @@ class OrderService:
         if idempotency_key is not None and customer_id is None:
             raise ValueError("an idempotency key needs a customer to belong to")
         lines = price_items(await self._catalog.get_catalog(), items)
-        fingerprint = _fingerprint(customer_id, lines, session_id)
+        async with self._database.session() as session:
+            pictures = await order_pictures(session, items, picture_owners(customer_id, session_id))
+        fingerprint = _fingerprint(customer_id, lines, pictures, session_id)
         previous = await self._find_previous(customer_id, idempotency_key, session_id)
         if previous is not None:
             return _replay(previous, fingerprint)
@@ -104,7 +122,10 @@ class OrderService:
             request_fingerprint=fingerprint,
             created_at=now,
             updated_at=now,
-            items=[_order_item(position, line) for position, line in enumerate(lines)],
+            items=[
+                _order_item(position, line, picture)
+                for position, (line, picture) in enumerate(zip(lines, pictures, strict=True))
+            ],
         )
         try:
             async with self._database.session() as session, session.begin():
@@ -240,6 +261,8 @@ def order_response(order: Order) -> OrderResponse:
                 customizations=item.customizations,
                 unit_price=item.unit_price,
                 line_total=item.line_total,
+                image_id=item.image_id,
+                image_path=item.image_path,
             )
             for item in order.items
         ],
@@ -284,7 +307,7 @@ def _check_assignable(order: Order) -> None:
         raise IllegalOrderTransition(f"a {status} order takes no more assignments")
 
 
-def _order_item(position: int, line: OrderLine) -> OrderItem:
+def _order_item(position: int, line: OrderLine, picture: StoredImage | None) -> OrderItem:
     return OrderItem(
         position=position,
         menu_code=line.menu_code,
@@ -293,16 +316,24 @@ def _order_item(position: int, line: OrderLine) -> OrderItem:
         customizations=dict(line.customizations),
         unit_price=line.unit_price,
         line_total=line.line_total,
+        image_id=None if picture is None else picture.image_id,
+        image_path=None if picture is None else picture.path,
     )
 
 
 def _fingerprint(
-    customer_id: str | None, lines: Sequence[OrderLine], session_id: str | None
+    customer_id: str | None,
+    lines: Sequence[OrderLine],
+    pictures: Sequence[StoredImage | None],
+    session_id: str | None,
 ) -> str:
-    chosen = [
+    chosen: list[list[object]] = [
         [line.menu_code, line.style_code, line.quantity, sorted(line.customizations.items())]
         for line in lines
     ]
+    for line_chosen, picture in zip(chosen, pictures, strict=True):
+        if picture is not None:  # (orders placed before pictures keep their fingerprint)
+            line_chosen.append(picture.image_id)
     document = json.dumps([customer_id, session_id, chosen], ensure_ascii=False)
     return hashlib.sha256(document.encode()).hexdigest()
 

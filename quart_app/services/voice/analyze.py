@@ -19,10 +19,15 @@ from domain.stages import Stage
 from domain.turns import apply_turn
 from quart_app.auth import Principal
 from quart_app.schemas.voice import VoiceAnalysisResponse, VoiceInputRequest
+from quart_app.services.orders.service import ChosenLine
 from quart_app.services.voice.ai_client import AIClient
 from quart_app.services.voice.context import LlmContext
 from quart_app.services.voice.data import VoiceData
-from quart_app.services.voice.errors import IncompleteDraft, SessionNotConfirmed
+from quart_app.services.voice.errors import (
+    IncompleteDraft,
+    SessionCompleted,
+    SessionNotConfirmed,
+)
 from quart_app.services.voice.reply import build_response, proposal_from
 from quart_app.services.voice.sessions import SessionStore
 
@@ -85,6 +90,24 @@ class VoiceService:
             await self._store.save(session)
             return order_id
 
+    async def speaker(self, session_id: str, principal: Principal | None) -> str | None:
+        """Whom ``principal`` speaks as in conversation ``session_id``: ``None`` in a guest's
+        (holding the id is enough), its member in a member's (the token must be theirs).
+
+        404 ``session_not_found`` or 403 ``session_forbidden`` as for a turn;
+        409 ``session_completed`` once it has placed its order.
+        """
+        session = await self._store.load(session_id)
+        is_members = session is not None and session.user_id is not None
+        caller = principal.user_id if is_members and principal is not None else None
+        return _open(SessionStore.owned(session, session_id, caller)).user_id
+
+    async def attach_image(self, session_id: str, user_id: str | None, image_id: str) -> None:
+        """Make ``image_id`` the cake picture of the conversation's order (``speaker`` first)."""
+        async with self._store.turn(session_id, user_id) as session:
+            _open(session).attach_image(image_id)
+            await self._store.save(session)
+
     async def _turn(self, session: ConversationSession, transcript: str) -> VoiceAnalysisResponse:
         catalog = await self._data.catalog()
         context = await self._context.build(session, catalog)
@@ -104,11 +127,22 @@ class VoiceService:
         draft = session.order_state
         if draft.menu_code is None or draft.style_code is None:
             raise IncompleteDraft()
-        line = catalog.validate_item(
+        # The catalog may have changed since the turn that chose them: refuse early.
+        catalog.validate_item(
             draft.menu_code, draft.style_code, draft.quantity, draft.customizations
+        )
+        line = ChosenLine(
+            draft.menu_code, draft.style_code, draft.quantity, draft.customizations, draft.image_id
         )
         order_id = await self._data.place_order(
             session.user_id, [line], session_id=session.session_id
         )
         session.complete(order_id)
         return order_id
+
+
+def _open(session: ConversationSession) -> ConversationSession:
+    """``session`` unless it has placed its order (409 ``session_completed``)."""
+    if session.order_id is not None:
+        raise SessionCompleted()
+    return session

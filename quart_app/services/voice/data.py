@@ -16,10 +16,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from domain.catalog import Catalog, OrderLine
+from domain.catalog import Catalog
 from quart_app.database import Database
 from quart_app.services.orders.catalog import CatalogService
-from quart_app.services.orders.service import OrderService
+from quart_app.services.orders.service import ChosenItem, OrderService
 from quart_app.services.voice.history import get_active_events, get_user_order_history
 
 EMPTY_HISTORY: dict[str, Any] = {
@@ -43,7 +43,7 @@ class VoiceData(Protocol):
         """Promotions running at ``now`` (``active_events`` of ``docs/ai-messages.md``)."""
 
     async def place_order(
-        self, customer_id: str | None, lines: Sequence[OrderLine], *, session_id: str
+        self, customer_id: str | None, items: Sequence[ChosenItem], *, session_id: str
     ) -> str:
         """Place a ``pending`` order and return its id."""
 
@@ -94,9 +94,9 @@ class ServiceVoiceData:
         return events
 
     async def place_order(
-        self, customer_id: str | None, lines: Sequence[OrderLine], *, session_id: str
+        self, customer_id: str | None, items: Sequence[ChosenItem], *, session_id: str
     ) -> str:
-        order = await self._orders.place_order(customer_id, lines, session_id=session_id)
+        order = await self._orders.place_order(customer_id, items, session_id=session_id)
         self._histories.pop(customer_id or "", None)
         return order.order_id
 

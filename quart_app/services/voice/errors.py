@@ -40,6 +40,13 @@ class SessionNotConfirmed(DomainError):
         self.stage = stage
 
 
+class SessionCompleted(DomainError):
+    """The conversation has placed its order and takes no more changes (HTTP 409)."""
+
+    def __init__(self) -> None:
+        super().__init__("this conversation has placed its order; start a new one")
+
+
 class IncompleteDraft(DomainError):
     """The conversation's draft lacks a menu or a style (HTTP 409)."""
 

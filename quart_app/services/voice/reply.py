@@ -88,6 +88,7 @@ def order_state(session: ConversationSession, catalog: Catalog) -> OrderState:
         quantity=draft.quantity,
         customizations=dict(draft.customizations),
         summary=session.get_order_state_summary(catalog),
+        image_id=draft.image_id,
         unit_price=unit_price,
         total=total,
     )

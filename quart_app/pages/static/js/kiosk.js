@@ -13,6 +13,7 @@ const state = {
   sessionId: null,
   last: null, // the latest analyze answer
   order: null, // {id, status, token} once placed
+  cake: null, // {image_id, image_path} of the latest picture
   busy: false,
 };
 const live = new LiveConnection({
@@ -59,7 +60,9 @@ function render() {
   translate(document, state.lang);
   $("lang").value = state.lang;
   if (state.catalog) renderMenu($("menu"), state.catalog, state.lang, say);
-  renderDraft($("order-summary"), state.catalog, state.lang, state.last?.order_state);
+  const draft = state.last?.order_state;
+  const picture = draft?.image_id === state.cake?.image_id ? state.cake?.image_path : null;
+  renderDraft($("order-summary"), state.catalog, state.lang, draft, picture);
   $("confirm-actions").hidden = state.last?.state !== "confirmation";
   if (state.order) showStatus($("order-status"), state.lang, state.order.status);
   setBusy(state.busy);
@@ -149,6 +152,9 @@ async function drawCake(prompt) {
     const image = await post("/api/customizations/generate-ai-image", {
       prompt, aspect_ratio: "1:1", ...attach,
     });
+    state.cake = image;
+    if (attach.session_id && state.last) state.last.order_state.image_id = image.image_id;
+    render();
     $("cake-image").src = image.image_path;
     $("cake-image").alt = prompt;
     $("cake-caption").textContent = attach.session_id
@@ -164,7 +170,7 @@ async function drawCake(prompt) {
 
 function restart() {
   live.stop();
-  Object.assign(state, { sessionId: null, last: null, order: null });
+  Object.assign(state, { sessionId: null, last: null, order: null, cake: null });
   $("messages").replaceChildren();
   $("assistant-reply").textContent = "";
   $("placed").hidden = true;

@@ -12,8 +12,8 @@ export function lineText(catalog, lang, line) {
   return `${names.join(" · ")} × ${line.quantity}`;
 }
 
-// The draft of a conversation (order_state of an analyze answer).
-export function renderDraft(element, catalog, lang, draft) {
+// The draft of a conversation (order_state of an analyze answer); picture: its cake's path.
+export function renderDraft(element, catalog, lang, draft, picture) {
   if (!draft?.menu_code) {
     element.textContent = t(lang, "kiosk.nothing");
     return;
@@ -29,6 +29,12 @@ export function renderDraft(element, catalog, lang, draft) {
   const list = document.createElement("ul");
   list.append(...rows.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
   element.replaceChildren(list);
+  if (draft.image_id && picture) {
+    const image = Object.assign(document.createElement("img"), {
+      src: picture, alt: t(lang, "kiosk.cake"), width: 96, height: 96, className: "cake",
+    });
+    element.append(image);
+  }
 }
 
 function ingredientName(catalog, lang, menuCode, code) {

@@ -1,0 +1,85 @@
+"""A cake picture made for a conversation becomes its order's picture (CONTRACT 2.3)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from quart.testing import QuartClient
+
+from tests.conftest import bearer
+from tests.voice.conftest import Backend, FakeVoiceData, StartApp, llm_answer
+from tests.voice.responder import Responder, ok
+from tests.voice.test_analyze import say
+from tests.voice.test_media import GENERATE, image_bytes, image_result
+
+CAKE = {"menu_code": "custom_cake", "style_code": "simple", "quantity": 1}
+
+
+@pytest.fixture
+async def scripted(
+    memory_backend: Backend, start_app: StartApp
+) -> AsyncIterator[tuple[QuartClient, Responder]]:
+    responder = Responder(memory_backend.bus)
+    responder.start()
+    yield await start_app(memory_backend.bus), responder
+    await responder.stop()
+
+
+async def draw(client: QuartClient, session_id: str | None, **headers: str) -> tuple[int, dict]:
+    body = {"prompt": "roses", "aspect_ratio": "1:1", "session_id": session_id}
+    response = await client.post(GENERATE, json=body, headers=headers)
+    return response.status_code, await response.get_json()
+
+
+async def test_the_picture_goes_with_the_order_the_conversation_places(
+    scripted: tuple[QuartClient, Responder], data: FakeVoiceData
+) -> None:
+    client, responder = scripted
+    responder.script(
+        "llm",
+        ok(llm_answer("A cake?", order_state=CAKE, state="confirmation")),
+        ok(llm_answer("Ordered!", intent="confirm", state_decision="confirm")),
+    )
+    responder.script("image", ok(image_result(image_bytes("PNG"))))
+    status, first = await say(client, "a custom cake")
+    assert (status, first["state"], first["order_state"]["image_id"]) == (200, "confirmation", None)
+    session_id = first["session_id"]
+
+    status, picture = await draw(client, session_id)
+    assert status == 201, picture
+    status, placed = await say(client, "yes", session_id)
+    assert status == 200, placed
+    assert placed["order_state"]["image_id"] == picture["image_id"]
+    _, lines, _ = data.orders[placed["order_id"]]
+    assert [line.image_id for line in lines] == [picture["image_id"]]
+
+
+async def test_a_conversation_that_is_not_the_callers_gets_no_picture(
+    scripted: tuple[QuartClient, Responder],
+) -> None:
+    client, responder = scripted
+    responder.script("llm", ok(llm_answer("Hello member.")))
+    _, member_turn = await say(client, "hi", user_id="m-1", headers=bearer("m-1", "customer"))
+    member_session = member_turn["session_id"]
+
+    assert (await draw(client, "x" * 32))[0] == 404
+    assert (await draw(client, member_session))[0] == 403
+    assert (await draw(client, member_session, **bearer("m-2", "customer")))[0] == 403
+    assert responder.seen.get("image", []) == []  # refused before any picture was made
+
+
+async def test_a_conversation_that_placed_its_order_takes_no_more_pictures(
+    scripted: tuple[QuartClient, Responder],
+) -> None:
+    client, responder = scripted
+    responder.script(
+        "llm",
+        ok(llm_answer("A cake?", order_state=CAKE, state="confirmation")),
+        ok(llm_answer("Ordered!", intent="confirm", state_decision="confirm")),
+    )
+    responder.script("image", ok(image_result(image_bytes("PNG"))))
+    _, first = await say(client, "a custom cake")
+    await say(client, "yes", first["session_id"])
+    status, refused = await draw(client, first["session_id"])
+    assert (status, refused["error"]["code"]) == (409, "session_completed")
