@@ -29,14 +29,16 @@ class OrderDraft:
         return self.menu_code is not None and self.style_code is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``order_state`` JSON object."""
-        return {
+        """The ``order_state`` JSON object (``image_id`` only once there is a picture)."""
+        state: dict[str, Any] = {
             "menu_code": self.menu_code,
             "style_code": self.style_code,
             "quantity": self.quantity,
             "customizations": dict(self.customizations),
-            "image_id": self.image_id,
         }
+        if self.image_id is not None:
+            state["image_id"] = self.image_id
+        return state
 
     @classmethod
     def from_dict(cls, data: object, path: str = "order_state") -> OrderDraft:

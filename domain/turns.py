@@ -8,7 +8,7 @@ that the assistant can ask again. It never raises on a bad proposal.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from domain.catalog import Catalog, Menu, Style, check_quantity
@@ -97,9 +97,7 @@ def apply_turn(
 def _proposed_draft(
     current: OrderDraft, proposal: TurnProposal, catalog: Catalog, ignored: list[IgnoredField]
 ) -> OrderDraft:
-    draft = OrderDraft(
-        current.menu_code, current.style_code, current.quantity, dict(current.customizations)
-    )
+    draft = replace(current, customizations=dict(current.customizations))
     menu = _pick(
         proposal.menu_code, proposal.menu_selection, catalog.menu, catalog.menu_at, ignored
     )

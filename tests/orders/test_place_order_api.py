@@ -34,7 +34,9 @@ async def test_a_customer_orders_and_the_server_prices_it(data_client: QuartClie
     status, order = await _place(data_client, {"items": [ITEM]})
     assert status == 201
     # 42,000 + 10,000 deluxe + 2 extra bacon at 2,000, for two dinners
-    assert order["items"] == [{**ITEM, "unit_price": 56_000, "line_total": 112_000}]
+    assert order["items"] == [
+        {**ITEM, "unit_price": 56_000, "line_total": 112_000, "image_id": None, "image_path": None}
+    ]
     assert order["total"] == 112_000
     assert order["customer_id"] == "customer-1"
     assert (order["status"], order["version"], order["session_id"]) == ("pending", 1, None)

@@ -13,7 +13,8 @@ from tests.voice.responder import Responder, ok
 from tests.voice.test_analyze import say
 from tests.voice.test_media import GENERATE, image_bytes, image_result
 
-CAKE = {"menu_code": "custom_cake", "style_code": "simple", "quantity": 1}
+# The test catalog has no cake; a picture may go on any dinner.
+CAKE = {"menu_code": "french", "style_code": "grand", "quantity": 1}
 
 
 @pytest.fixture
@@ -50,6 +51,7 @@ async def test_the_picture_goes_with_the_order_the_conversation_places(
     assert status == 201, picture
     status, placed = await say(client, "yes", session_id)
     assert status == 200, placed
+    assert placed["state"] == "completed", placed
     assert placed["order_state"]["image_id"] == picture["image_id"]
     _, lines, _ = data.orders[placed["order_id"]]
     assert [line.image_id for line in lines] == [picture["image_id"]]

@@ -33,7 +33,7 @@ def conversation_owner(session_id: str) -> str:
 
 
 def picture_owners(customer_id: str | None, session_id: str | None) -> frozenset[str]:
-    """Whose pictures an order of ``customer_id`` placed by conversation ``session_id`` may carry."""
+    """Whose pictures an order of ``customer_id``, placed by ``session_id``, may carry."""
     owners = {customer_id, None if session_id is None else conversation_owner(session_id)}
     return frozenset(owner for owner in owners if owner is not None)
 

@@ -97,10 +97,8 @@ class VoiceService:
         404 ``session_not_found`` or 403 ``session_forbidden`` as for a turn;
         409 ``session_completed`` once it has placed its order.
         """
-        session = await self._store.load(session_id)
-        is_members = session is not None and session.user_id is not None
-        caller = principal.user_id if is_members and principal is not None else None
-        return _open(SessionStore.owned(session, session_id, caller)).user_id
+        caller = principal.user_id if principal is not None else None
+        return _open(await self._store.read(session_id, caller)).user_id
 
     async def attach_image(self, session_id: str, user_id: str | None, image_id: str) -> None:
         """Make ``image_id`` the cake picture of the conversation's order (``speaker`` first)."""

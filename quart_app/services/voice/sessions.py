@@ -86,7 +86,7 @@ class SessionStore:
                 voice_session_lock(session_id), ttl=self._lock_ttl, wait=self._lock_wait
             )
             async with lock:
-                session = self.owned(await self.load(session_id), session_id, user_id)
+                session = self._owned(await self.load(session_id), session_id, user_id)
                 try:
                     yield session
                 except BaseException:
@@ -128,10 +128,9 @@ class SessionStore:
             self._saved.popitem(last=False)
 
     @staticmethod
-    def owned(
+    def _owned(
         session: ConversationSession | None, session_id: str, user_id: str | None
     ) -> ConversationSession:
-        """``session`` (loaded as ``session_id``) if ``user_id`` may use it, as :meth:`turn` checks."""
         if session is None:
             raise SessionNotFound(session_id)
         if session.owner != owner_of(user_id):
