@@ -8,7 +8,7 @@ from quart import Quart
 from quart.testing import QuartClient
 from sqlalchemy import select
 
-from quart_app.media_lifecycle import get_media_store
+from quart_app.extensions import get_media_store
 from quart_app.models import OrderItem
 from quart_app.services.media.store import MediaStore
 from quart_app.services.orders.images import conversation_owner
