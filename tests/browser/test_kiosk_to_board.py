@@ -20,6 +20,21 @@ def sign_in(board: Page, user_id: str, role: str) -> None:
     expect(board.get_by_test_id("ws-state")).to_have_text("connected")
 
 
+def board_and_kiosk(pages: Pages, user_id: str, role: str, lang: str) -> tuple[Page, Page]:
+    """A board signed in as ``user_id``, then a kiosk in ``lang``, in two windows."""
+    board = pages.open("board", "/staff")
+    sign_in(board, user_id, role)
+    kiosk = pages.open("kiosk", "/")
+    kiosk.get_by_test_id("lang").select_option(lang)
+    return board, kiosk
+
+
+def ordered(kiosk: Page, text: str, summary: str) -> None:
+    """Say ``text``; the order being built then shows ``summary``."""
+    say(kiosk, text)
+    expect(kiosk.get_by_test_id("order-summary")).to_contain_text(summary, timeout=AI_ROUND_TRIP_MS)
+
+
 def say(kiosk: Page, text: str) -> None:
     kiosk.get_by_test_id("utterance").fill(text)
     kiosk.get_by_test_id("send").click()
@@ -40,15 +55,9 @@ def step(board: Page, kiosk: Page, order_id: str, status: str) -> None:
 
 
 def test_a_typed_korean_order_is_cooked_on_the_board(pages: Pages) -> None:
-    board = pages.open("board", "/staff")
-    sign_in(board, "cook-1", "cook")
-    kiosk = pages.open("kiosk", "/")
-    kiosk.get_by_test_id("lang").select_option("ko")
+    board, kiosk = board_and_kiosk(pages, "cook-1", "cook", "ko")
 
-    say(kiosk, "프렌치 디너 그랜드 스타일 두 개 주세요")
-    expect(kiosk.get_by_test_id("order-summary")).to_contain_text(
-        "프렌치 디너", timeout=AI_ROUND_TRIP_MS
-    )
+    ordered(kiosk, "프렌치 디너 그랜드 스타일 두 개 주세요", "프렌치 디너")
     expect(kiosk.get_by_test_id("order-summary")).to_contain_text("106,000")
     expect(kiosk.get_by_test_id("assistant-reply")).to_contain_text("주문할까요")
     say(kiosk, "네, 주문할게요")
@@ -71,10 +80,7 @@ def test_a_typed_korean_order_is_cooked_on_the_board(pages: Pages) -> None:
 def test_a_spoken_english_order_reaches_the_managers_board(
     pages: Pages, spoken_order: Speech
 ) -> None:
-    board = pages.open("board", "/staff")
-    sign_in(board, "manager-1", "manager")
-    kiosk = pages.open("kiosk", "/")
-    kiosk.get_by_test_id("lang").select_option("en")
+    board, kiosk = board_and_kiosk(pages, "manager-1", "manager", "en")
 
     talk = kiosk.get_by_test_id("talk")
     talk.click()  # click to start ...
@@ -100,15 +106,9 @@ def test_a_spoken_english_order_reaches_the_managers_board(
 
 
 def test_a_cake_picture_goes_with_the_order_to_the_board(pages: Pages) -> None:
-    board = pages.open("board", "/staff")
-    sign_in(board, "cook-2", "cook")
-    kiosk = pages.open("kiosk", "/")
-    kiosk.get_by_test_id("lang").select_option("en")
+    board, kiosk = board_and_kiosk(pages, "cook-2", "cook", "en")
 
-    say(kiosk, "One custom cake, simple style please")
-    expect(kiosk.get_by_test_id("order-summary")).to_contain_text(
-        "Custom Cake", timeout=AI_ROUND_TRIP_MS
-    )
+    ordered(kiosk, "One custom cake, simple style please", "Custom Cake")
     kiosk.get_by_label("Describe the cake").fill("A red heart with roses")
     kiosk.get_by_role("button", name="Draw it").click()
     picture = kiosk.get_by_test_id("order-summary").locator("img")

@@ -27,6 +27,15 @@ async def scripted(
     await responder.stop()
 
 
+def script_a_confirmed_order_and_a_picture(responder: Responder) -> None:
+    responder.script(
+        "llm",
+        ok(llm_answer("A cake?", order_state=CAKE, state="confirmation")),
+        ok(llm_answer("Ordered!", intent="confirm", state_decision="confirm")),
+    )
+    responder.script("image", ok(image_result(image_bytes("PNG"))))
+
+
 async def draw(client: QuartClient, session_id: str | None, **headers: str) -> tuple[int, dict]:
     body = {"prompt": "roses", "aspect_ratio": "1:1", "session_id": session_id}
     response = await client.post(GENERATE, json=body, headers=headers)
@@ -37,12 +46,7 @@ async def test_the_picture_goes_with_the_order_the_conversation_places(
     scripted: tuple[QuartClient, Responder], data: FakeVoiceData
 ) -> None:
     client, responder = scripted
-    responder.script(
-        "llm",
-        ok(llm_answer("A cake?", order_state=CAKE, state="confirmation")),
-        ok(llm_answer("Ordered!", intent="confirm", state_decision="confirm")),
-    )
-    responder.script("image", ok(image_result(image_bytes("PNG"))))
+    script_a_confirmed_order_and_a_picture(responder)
     status, first = await say(client, "a custom cake")
     assert (status, first["state"], first["order_state"]["image_id"]) == (200, "confirmation", None)
     session_id = first["session_id"]
@@ -75,12 +79,7 @@ async def test_a_conversation_that_placed_its_order_takes_no_more_pictures(
     scripted: tuple[QuartClient, Responder],
 ) -> None:
     client, responder = scripted
-    responder.script(
-        "llm",
-        ok(llm_answer("A cake?", order_state=CAKE, state="confirmation")),
-        ok(llm_answer("Ordered!", intent="confirm", state_decision="confirm")),
-    )
-    responder.script("image", ok(image_result(image_bytes("PNG"))))
+    script_a_confirmed_order_and_a_picture(responder)
     _, first = await say(client, "a custom cake")
     await say(client, "yes", first["session_id"])
     status, refused = await draw(client, first["session_id"])
