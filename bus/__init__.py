@@ -19,6 +19,7 @@ from bus.base import (
     Message,
     Subscription,
 )
+from bus.urls import check_bus_url, scheme_of
 
 __all__ = [
     "Bus",
@@ -33,27 +34,23 @@ __all__ = [
     "make_bus",
 ]
 
-SCHEMES = ("memory", "redis", "rediss")
-
 
 def make_bus(url: str, **options: Any) -> Bus:
-    """A new, unconnected bus for ``url``: ``memory://``, ``redis://...`` or ``rediss://...``.
+    """A new, unconnected bus for ``url``: ``memory://``, ``redis://...``, ``rediss://...``
+    or ``redis+sentinel://...`` (see :mod:`bus.urls`).
 
     Every call returns an independent bus; two app instances simulated in one
     process share a memory bus by being handed the same object. ``options`` go to
     the backend: ``clock`` for :class:`bus.memory.MemoryBus`; ``max_connections``,
     ``pool_timeout``, ``connect_timeout``, ``health_check_interval``,
     ``client_name`` and ``clock`` for :class:`bus.redis.RedisBus`. An unknown
-    scheme raises :class:`ValueError`.
+    scheme or a malformed Sentinel URL raises :class:`ValueError`.
     """
-    scheme = url.partition("://")[0].lower() if "://" in url else ""
-    if scheme == "memory":
+    check_bus_url(url)
+    if scheme_of(url) == "memory":
         from bus.memory import MemoryBus
 
         return MemoryBus(url, **options)
-    if scheme in ("redis", "rediss"):
-        from bus.redis import RedisBus
+    from bus.redis import RedisBus
 
-        return RedisBus(url, **options)
-    allowed = ", ".join(f"{name}://" for name in SCHEMES)
-    raise ValueError(f"unsupported bus URL scheme {scheme!r}; use one of {allowed}")
+    return RedisBus(url, **options)

@@ -17,6 +17,8 @@ from bus.data import to_bytes
 from bus.lock import hold_lock
 from bus.redis_errors import translated
 from bus.redis_subscriber import SharedSubscriber
+from bus.sentinel import sentinel_pool
+from bus.urls import SENTINEL_SCHEME, scheme_of
 
 # Compare-and-delete: only the holder's token may free the lock.
 _RELEASE = """
@@ -36,14 +38,16 @@ def _milliseconds(seconds: float) -> int:
 
 
 class RedisBus(Bus):
-    """The bus on a Redis server.
+    """The bus on a Redis server, or on the master that Redis Sentinel names.
 
     Commands share one :class:`BlockingConnectionPool` of ``max_connections``
     (a caller waits up to ``pool_timeout`` s for a free one instead of failing);
     every subscription shares one pub/sub connection, checked every
     ``health_check_interval`` s. There is no socket timeout: blocking pops wait as
     long as they are told to, and callers bound their waits themselves. ``clock``
-    (Unix seconds) dates the retention cut-off of logs.
+    (Unix seconds) dates the retention cut-off of logs. With a
+    ``redis+sentinel://`` URL every connection, the subscriber's too, asks the
+    sentinels for the master as it connects, so all of them follow a failover.
     """
 
     def __init__(
@@ -57,18 +61,23 @@ class RedisBus(Bus):
         client_name: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=pool_timeout,
-            socket_timeout=None,
-            socket_connect_timeout=connect_timeout,
-            health_check_interval=health_check_interval,
-            client_name=client_name,
+        options: dict[str, Any] = {
+            "max_connections": max_connections,
+            "timeout": pool_timeout,
+            "socket_timeout": None,
+            "socket_connect_timeout": connect_timeout,
+            "health_check_interval": health_check_interval,
+            "client_name": client_name,
             # One immediate retry replaces a pooled connection that died with a
-            # restarted server; a server that is down still fails at once.
-            retry=Retry(NoBackoff(), 1),
-        )
+            # restarted server (or a failed-over master); a server that is down
+            # still fails at once.
+            "retry": Retry(NoBackoff(), 1),
+        }
+        pool: ConnectionPool
+        if scheme_of(url) == SENTINEL_SCHEME:
+            pool = sentinel_pool(url, **options)
+        else:
+            pool = BlockingConnectionPool.from_url(url, **options)
         self._setup(url, Redis.from_pool(pool), health_check_interval, clock)
 
     @classmethod

@@ -21,6 +21,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bus import SCHEMES as BUS_SCHEMES
 from config.rate_limits import RateLimit, parse_rate_limit
 
+from bus.urls import check_bus_url
+
 log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
@@ -117,10 +119,8 @@ class Settings(BaseSettings):
 
     @field_validator("bus_url")
     @classmethod
-    def _known_bus_scheme(cls, value: str) -> str:
-        scheme = urlsplit(value).scheme
-        if scheme not in BUS_SCHEMES:
-            raise ValueError(f"scheme must be one of {', '.join(BUS_SCHEMES)}")
+    def _usable_bus_url(cls, value: str) -> str:
+        check_bus_url(value)
         return value
 
     @field_validator("database_url")

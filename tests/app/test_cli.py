@@ -44,6 +44,16 @@ def test_bad_configuration_stops_with_one_line(
     assert err.startswith("voice-realtime: invalid configuration: HEARTBEAT_INTERVAL")
 
 
+def test_a_malformed_sentinel_url_stops_start_up_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BUS_URL", "redis+sentinel://s1:26379,:26380/mymaster")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("voice-realtime: invalid configuration: BUS_URL: bad sentinel address")
+
+
 def test_memory_bus_refuses_several_workers(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--workers", "2"]) == 2
     assert "BUS_URL" in capsys.readouterr().err

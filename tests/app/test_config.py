@@ -17,6 +17,13 @@ def test_redis_bus_defaults_to_an_external_worker() -> None:
     assert load_settings(bus_url="redis://127.0.0.1:6379/0").ai_worker_mode is AIWorkerMode.EXTERNAL
 
 
+def test_a_sentinel_bus_url_is_taken() -> None:
+    url = "redis+sentinel://:secret@s1:26379,s2:26380/mymaster/2"
+    settings = load_settings(bus_url=url)
+    assert settings.bus_url == url
+    assert settings.ai_worker_mode is AIWorkerMode.EXTERNAL
+
+
 def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AI_TIMEOUT", "12.5")
     monkeypatch.setenv("BUS_URL", "redis://cache:6379/1")
@@ -30,7 +37,14 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
     [
         ("AI_TIMEOUT", "-1", "AI_TIMEOUT: Input should be greater than 0"),
         ("AI_TIMEOUT", "soon", "AI_TIMEOUT: Input should be a valid number"),
-        ("BUS_URL", "kafka://broker", "BUS_URL: scheme must be one of memory, redis, rediss"),
+        (
+            "BUS_URL",
+            "kafka://broker",
+            "BUS_URL: unsupported bus URL scheme 'kafka'; use one of memory://, redis://, "
+            "rediss://, redis+sentinel://",
+        ),
+        ("BUS_URL", "redis+sentinel://s1:26379", "BUS_URL: a Sentinel URL needs the master's"),
+        ("BUS_URL", "redis+sentinel://s1:port/mymaster", "BUS_URL: bad sentinel address 's1:port'"),
         ("DATABASE_URL", "sqlite:///x.db", "DATABASE_URL: must be an SQLAlchemy async URL"),
         ("AI_WORKER", "sometimes", "AI_WORKER: Input should be 'embedded' or 'external'"),
         ("APP_ENV", "prod", "APP_ENV: Input should be 'development' or 'production'"),

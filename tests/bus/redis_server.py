@@ -1,11 +1,15 @@
-"""A private ``redis-server`` that fault tests stop and start under the bus's feet."""
+"""A private ``redis-server`` that fault tests stop, kill and start under the bus's feet."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import subprocess
 from pathlib import Path
+
+# A server that persists nothing, unless a test asks otherwise.
+NO_PERSISTENCE = ("--save", "", "--appendonly", "no")
 
 
 def free_port() -> int:
@@ -16,28 +20,37 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """``redis-server`` on a port of its own, persisting nothing."""
+    """``redis-server`` on a port of its own, in ``directory``, with ``options`` on its
+    command line after those of ``config`` (a file, e.g. a sentinel's)."""
 
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
+    def __init__(
+        self, directory: Path, *options: str, config: Path | None = None, port: int | None = None
+    ) -> None:
+        self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._directory = directory
+        self._options = (*(() if config else NO_PERSISTENCE), *options)
+        self._config = config
         self._process: asyncio.subprocess.Process | None = None
 
-    async def start(self) -> None:
+    async def start(self, *options: str) -> None:
+        """Start it, with ``options`` added to its own; returns once it answers PING."""
+        self._directory.mkdir(parents=True, exist_ok=True)
+        config = [] if self._config is None else [str(self._config)]
         self._process = await asyncio.create_subprocess_exec(
-            "redis-server",
+            "redis-server", *config,
             "--port", str(self.port),
             "--bind", "127.0.0.1",
-            "--save", "",
-            "--appendonly", "no",
             "--dir", str(self._directory),
+            *self._options, *options,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
         for _ in range(500):
             if await self._answers():
                 return
+            if self._process.returncode is not None:
+                break
             await asyncio.sleep(0.02)
         raise RuntimeError(f"redis-server on port {self.port} did not answer")
 
@@ -47,6 +60,10 @@ class RedisServer:
         if self._process is None:
             raise RuntimeError("redis-server is not running")
         return self._process.pid
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.returncode is None
 
     async def _answers(self) -> bool:
         try:
@@ -59,8 +76,20 @@ class RedisServer:
         await writer.wait_closed()
         return answer == b"+PONG\r\n"
 
+    async def kill(self) -> None:
+        """SIGKILL: the server dies at once, as in a crash, writing nothing."""
+        await self._end(signal.SIGKILL)
+
     async def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            await asyncio.wait_for(self._process.wait(), 10)
-            self._process = None
+        await self._end(signal.SIGTERM)
+
+    async def _end(self, signum: signal.Signals) -> None:
+        process, self._process = self._process, None
+        if process is None or process.returncode is not None:
+            return
+        process.send_signal(signum)
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()

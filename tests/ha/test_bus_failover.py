@@ -1,0 +1,97 @@
+"""The bus on Redis Sentinel when the master is SIGKILLed: it follows the new master."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from bus import BusError, BusTimeout, BusUnavailable, make_bus
+from bus.ai import AIRequester
+from bus.redis import RedisBus
+from tests.bus.responder import responder
+from tests.ha.cluster import SentinelCluster
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis]
+
+RECOVERY = 10.0  # the issue's promise with down-after-milliseconds 1000
+
+
+@pytest.fixture
+async def bus(cluster: SentinelCluster) -> AsyncIterator[RedisBus]:
+    made = make_bus(cluster.url, health_check_interval=1)
+    assert isinstance(made, RedisBus)
+    await made.connect()
+    yield made
+    await made.close()
+
+
+async def _until_it_works(step: Callable[[], Awaitable[object]], within: float = RECOVERY) -> float:
+    """Seconds until ``step()`` stops raising bus errors; fails after ``within``."""
+    started = time.monotonic()
+    while True:
+        try:
+            await step()
+        except BusError:
+            assert time.monotonic() - started < within, "the bus did not recover in time"
+            await asyncio.sleep(0.1)
+            continue
+        return time.monotonic() - started
+
+
+async def test_commands_and_subscriptions_follow_the_new_master(
+    cluster: SentinelCluster, bus: RedisBus
+) -> None:
+    await bus.set("ha:before", "kept")
+    await cluster.wait_replicated()
+    subscription = await bus.subscribe("ha:news")
+    old_port = await cluster.master_port()
+
+    await cluster.kill_master()
+    await _until_it_works(lambda: bus.set("ha:after", "written"))
+
+    assert await cluster.master_port() != old_port
+    assert await bus.get("ha:before") == b"kept"  # replicated before the kill
+
+    async def delivered() -> None:
+        if await bus.publish("ha:news", "again") == 0:
+            raise BusUnavailable("the subscriber is not back yet")
+
+    await _until_it_works(delivered)
+    message = await subscription.get(timeout=2)
+    assert message is not None and message.data == b"again"
+    await subscription.close()
+
+
+async def test_ai_requests_in_flight_end_within_their_timeout_and_new_ones_are_answered(
+    cluster: SentinelCluster, bus: RedisBus
+) -> None:
+    worker_bus = make_bus(cluster.url)
+    requester = AIRequester(bus)
+    await requester.start()
+    timeout = 6.0
+    try:
+        in_flight = [
+            asyncio.create_task(requester.request("llm", {"n": n}, timeout=timeout))
+            for n in range(5)
+        ]
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        await cluster.kill_master()
+
+        outcomes = await asyncio.wait_for(
+            asyncio.gather(*in_flight, return_exceptions=True), timeout + 1
+        )
+        assert all(isinstance(o, BusUnavailable | BusTimeout) for o in outcomes), outcomes
+        assert time.monotonic() - started <= timeout + 1
+
+        async with responder(worker_bus):
+            answered = await _until_it_works(
+                lambda: requester.request("llm", {"n": "after"}, timeout=2)
+            )
+        assert answered < RECOVERY
+    finally:
+        await requester.close()
+        await worker_bus.close()
