@@ -13,9 +13,11 @@ from redis.asyncio import Redis
 
 from bus.ai import AIRequester
 from bus.base import BusUnavailable, Message
+from bus.keys import ai_queue
 from bus.redis import RedisBus
 from tests.bus.redis_server import RedisServer
 from tests.bus.waiting import eventually
+from tests.realtime.conftest import eventually as until_true
 
 
 async def _connections(url: str, name: str) -> int:
@@ -89,7 +91,13 @@ async def test_a_server_that_hangs_is_noticed_by_the_health_check(server: RedisS
     changes: list[bool] = []
     bus.add_connection_listener(changes.append)
     waiting = asyncio.create_task(requester.request("llm", {}, timeout=60))
-    await eventually(lambda: requester.in_flight == 1)
+
+    # Pushed, not only registered: a push still in flight when the server stops
+    # would wait for its deadline rather than for the health check.
+    async def pushed() -> bool:
+        return await bus.length(ai_queue("llm")) == 1
+
+    await until_true(pushed)
 
     os.kill(server.pid, signal.SIGSTOP)
     try:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.ha.cluster import SentinelCluster
+from tests.realtime.conftest import connect, serve
 
 
 @pytest.fixture
@@ -18,3 +19,7 @@ async def cluster(tmp_path: Path) -> AsyncIterator[SentinelCluster]:
         yield made
     finally:
         await made.stop()
+
+
+# The realtime suite's fixtures: app instances that serve, and authenticated sockets.
+__all__ = ["connect", "serve"]
