@@ -32,7 +32,9 @@ Listener = Callable[[bool], None]
 _LOST = (BusUnavailable, TimeoutError, *CONNECTION_ERRORS)
 _CONFIRM_TIMEOUT = 5.0
 _FIRST_RETRY = 0.05
-_LONGEST_RETRY = 2.0
+# Short: a failed-over master is back as soon as the sentinels name it (about two
+# seconds with down-after-milliseconds 1000), and a refused connect costs nothing.
+_LONGEST_RETRY = 0.5
 
 
 class _State(enum.Enum):
