@@ -7,6 +7,7 @@ import asyncio
 import json
 import signal
 import sys
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -39,7 +40,8 @@ async def _stop_worker(worker: asyncio.subprocess.Process) -> int:
 
 
 # Published once the workers exited: Redis delivers it after all their results.
-LAST = "last"
+# Unique per run: another suite running this test on the same server publishes its own.
+LAST = f"last-{uuid.uuid4().hex}"
 
 
 @pytest.mark.redis
