@@ -75,7 +75,10 @@ async def _count_results(pubsub: aioredis.client.PubSub, counts: Counter[str]) -
     """Count results per request id until the one of :data:`LAST`."""
     async for event in pubsub.listen():
         if event["type"] == "pmessage":
-            request_id = json.loads(event["data"])["request_id"]
+            try:
+                request_id = json.loads(event["data"])["request_id"]
+            except (ValueError, KeyError, TypeError):
+                continue  # another suite's result, malformed on purpose
             if request_id == LAST:
                 return
             counts[request_id] += 1

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 
 from bus.base import Bus
 from bus.memory import MemoryBus
@@ -94,22 +95,31 @@ async def _fakeredis_backend() -> Backend:
     return Backend("fakeredis", await new_bus(), new_bus, _sleep, publish_raw, closers)
 
 
-async def _redis_backend(url: str) -> Backend:
-    from redis.asyncio import Redis
+def _admin_client(url: str) -> Redis:
+    """A plain client on the server behind ``url``: for a Sentinel URL, its master."""
+    from bus.sentinel import sentinel_pool
+    from bus.urls import SENTINEL_SCHEME, scheme_of
 
-    from bus.redis import RedisBus
+    if scheme_of(url) == SENTINEL_SCHEME:
+        return Redis.from_pool(sentinel_pool(url, socket_connect_timeout=2))
+    return Redis.from_url(url)
+
+
+async def _redis_backend(url: str) -> Backend:
+    """The real Redis at ``url`` (``TEST_REDIS_URL``; a ``redis+sentinel://`` URL too)."""
+    from bus import make_bus
 
     # Only this suite's own database is ever flushed (see tests/conftest.py).
-    async with Redis.from_url(url) as client:
+    async with _admin_client(url) as client:
         await client.flushdb()
-    raw = Redis.from_url(url)
+    raw = _admin_client(url)
     closers: list[Callable[[], Awaitable[None]]] = [raw.aclose]
 
     async def publish_raw(channel: bytes, data: bytes) -> None:
         await raw.publish(channel, data)
 
     async def new_bus() -> Bus:
-        bus = RedisBus(url)
+        bus = make_bus(url)
         closers.append(bus.close)
         await bus.connect()
         return bus

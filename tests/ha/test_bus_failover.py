@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -17,6 +19,9 @@ from tests.ha.cluster import SentinelCluster
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 RECOVERY = 10.0  # the promise with down-after-milliseconds 1000
+CONTRACT_SUITE = [
+    f"tests/bus/test_{area}.py" for area in ("ai", "keys", "locks", "logs", "pubsub", "queues")
+]
 
 
 @pytest.fixture
@@ -95,3 +100,18 @@ async def test_ai_requests_in_flight_end_within_their_timeout_and_new_ones_are_a
     finally:
         await requester.close()
         await worker_bus.close()
+
+
+async def test_the_bus_contract_suite_passes_over_sentinel(cluster: SentinelCluster) -> None:
+    # The "redis" backend of tests/bus, pointed at the sentinels instead of one server.
+    suite = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        *CONTRACT_SUITE, "-k", "redis and not fakeredis", "-m", "not slow",
+        env=dict(os.environ, TEST_REDIS_URL=cluster.url),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(suite.communicate(), 100)
+    report = output.decode()
+    assert suite.returncode == 0, report
+    assert " passed" in report and " failed" not in report, report
