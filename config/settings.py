@@ -18,10 +18,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bus import SCHEMES as BUS_SCHEMES
-from config.rate_limits import RateLimit, parse_rate_limit
-
 from bus.urls import check_bus_url
+from config.rate_limits import RateLimit, parse_rate_limit
 
 log = logging.getLogger(__name__)
 
