@@ -27,7 +27,7 @@ from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
 from tests.conftest import bearer
 from tests.ha.cluster import SentinelCluster
-from tests.realtime.conftest import Connect, Serve, eventually, receive_type
+from tests.realtime.conftest import Connect, Serve, close_code, eventually, receive_type
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
@@ -106,16 +106,6 @@ async def _until(step: Callable[[], Awaitable[bool]], *, started: float) -> floa
     return time.monotonic() - started
 
 
-async def _closed(ws: WsConnection) -> int:
-    """The code ``ws`` is closed with, skipping the frames before it."""
-    while True:
-        try:
-            await ws.receive()
-        except WebsocketDisconnectError as closed:
-            code: int = closed.args[0]
-            return code
-
-
 async def _frames_until_quiet(ws: WsConnection, kind: str) -> list[dict[str, Any]]:
     frames = []
     while True:
@@ -168,7 +158,7 @@ async def test_analyze_orders_and_notifications_come_back_after_the_master_dies(
 
         # A's subscription broke: its sockets are closed (1013) so that their
         # clients reconnect with the last id they saw and replay what they missed.
-        assert await asyncio.wait_for(_closed(cook), RECOVERY) == 1013
+        assert await close_code(cook, within=RECOVERY) == 1013
 
         async def reconnected() -> bool:
             nonlocal cook
