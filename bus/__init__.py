@@ -19,9 +19,10 @@ from bus.base import (
     Message,
     Subscription,
 )
-from bus.urls import check_bus_url, scheme_of
+from bus.urls import SCHEMES, check_bus_url, scheme_of
 
 __all__ = [
+    "SCHEMES",
     "Bus",
     "BusError",
     "BusOverloaded",
