@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import secrets
 from enum import StrEnum
 from pathlib import Path
@@ -228,7 +229,18 @@ def _one_line(error: ValidationError) -> str:
         if message.startswith(tuple(f"{name}:" for name in names)) or not names:
             problems.append(message)
             continue
-        got = item.get("input")
-        shown = "" if isinstance(got, dict) else f" (got {got!r})"
-        problems.append(f"{'.'.join(names)}: {message}{shown}")
+        problems.append(f"{'.'.join(names)}: {message}{_shown(item['loc'], item.get('input'))}")
     return "invalid configuration: " + "; ".join(problems)
+
+
+# Start-up errors go to logs: never echo a key, nor the password inside a URL.
+_SECRET_FIELDS = frozenset({"secret_key", "llm_api_key", "stt_api_key", "image_api_key"})
+_URL_PASSWORD = re.compile(r"(://[^/@:]*:)[^/@]*@")
+
+
+def _shown(loc: tuple[int | str, ...], got: object) -> str:
+    if isinstance(got, dict) or any(part in _SECRET_FIELDS for part in loc):
+        return ""
+    if isinstance(got, str):
+        got = _URL_PASSWORD.sub(r"\1***@", got)
+    return f" (got {got!r})"

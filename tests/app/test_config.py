@@ -82,3 +82,17 @@ def test_a_session_lock_must_outlast_an_ai_round_trip() -> None:
     with pytest.raises(ConfigError, match="SESSION_LOCK_TIMEOUT: must be at least AI_TIMEOUT"):
         load_settings(ai_timeout=30, session_lock_timeout=20)
     assert load_settings(ai_timeout=30, session_lock_timeout=35).session_lock_timeout == 35
+
+
+def test_a_refused_url_is_shown_without_its_password() -> None:
+    with pytest.raises(ConfigError, match="BUS_URL") as caught:
+        load_settings(bus_url="redis+sentinel://:hunter2@s1:26379")
+    assert "hunter2" not in str(caught.value)
+    assert "://:***@s1:26379" in str(caught.value)
+
+
+@pytest.mark.parametrize("field", ["secret_key", "llm_api_key", "stt_api_key", "image_api_key"])
+def test_a_refused_key_is_never_shown(field: str) -> None:
+    with pytest.raises(ConfigError, match=field.upper()) as caught:
+        load_settings(**{field: 987654321987})
+    assert "987654321987" not in str(caught.value)
