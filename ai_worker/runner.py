@@ -25,6 +25,7 @@ from bus import make_bus
 from bus.ai import publish_result
 from bus.base import Bus, BusError
 from bus.keys import ai_processing, ai_queue, ai_worker_alive
+from bus.tasks import stop_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -84,15 +85,11 @@ class Worker:
     async def stop(self, grace: float = 5.0) -> None:
         """Stop taking requests, finish those in hand for up to ``grace`` seconds,
         then put what is left back on its queue."""
-        for task in self._loops:
-            task.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
+        await stop_tasks(self._loops)
         self._loops = []
         if self._in_hand:
             await asyncio.wait(self._in_hand, timeout=grace)
-        for task in self._in_hand:
-            task.cancel()
-        await asyncio.gather(*self._in_hand, return_exceptions=True)
+        await stop_tasks(self._in_hand)
         try:
             requeued = await requeue_list(self._bus, self.processing)
             await self._bus.delete(ai_worker_alive(self._config.worker_id))

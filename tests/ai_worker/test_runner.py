@@ -17,6 +17,7 @@ from bus.base import Bus
 from bus.keys import ai_processing, ai_queue, ai_result, ai_worker_alive
 from tests.ai_worker.catalog import llm_payload
 from tests.ai_worker.conftest import FakeEngine, WorkerFactory
+from tests.cancellation import losing_first_cancellation, never_answers
 
 WAIT = 10.0
 # json.loads raises RecursionError, not ValueError, on this.
@@ -284,6 +285,22 @@ async def test_the_heartbeat_sweep_requeues_orphans_while_serving(
     await bus.push(ai_processing("gone"), json.dumps(orphan))
     assert (await _reply(bus, orphan["request_id"]))["status"] == "ok"
     assert await bus.get(ai_worker_alive(worker._config.worker_id)) is not None
+
+
+async def test_stop_ends_a_pop_that_lost_its_cancellation(
+    bus: Bus, make_worker: WorkerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Redis took the BRPOPLPUSH and never answers; the first cancellation is lost.
+    monkeypatch.setattr(bus, "pop_into", losing_first_cancellation(never_answers))
+    before = asyncio.all_tasks()
+    worker = await make_worker({"llm": FakeEngine()})
+    await asyncio.sleep(0.01)
+    started = asyncio.all_tasks() - before
+
+    await asyncio.wait_for(worker.stop(), WAIT / 2)
+
+    assert started
+    assert all(task.done() for task in started)
 
 
 def _crash(worker: Worker) -> None:

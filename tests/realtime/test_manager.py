@@ -14,6 +14,7 @@ from domain.orders import Role
 from quart_app.auth import Principal
 from quart_app.services.realtime.connection import LocalSocket
 from quart_app.services.realtime.manager import WebSocketManager
+from tests.cancellation import losing_first_cancellation, never_answers
 from tests.realtime.conftest import WAIT
 
 
@@ -58,3 +59,24 @@ async def test_a_cancellation_from_outside_is_not_swallowed() -> None:
         await asyncio.wait_for(serving, WAIT)
     socket.close(1001, "after the fact")  # and a late close() changes nothing
     assert serving.cancelled()
+
+
+async def test_stop_ends_a_stats_write_that_lost_its_cancellation(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bus = MemoryBus()
+    # Redis took the SET and never answers; the first cancellation is lost.
+    monkeypatch.setattr(bus, "set", losing_first_cancellation(never_answers))
+    manager = WebSocketManager(bus, make_settings())
+    before = asyncio.all_tasks()
+    await manager.start()
+    await asyncio.sleep(0.01)
+    started = asyncio.all_tasks() - before
+    loop = asyncio.get_running_loop()
+    stopping = loop.time()
+
+    await asyncio.wait_for(manager.stop(), WAIT)
+
+    assert loop.time() - stopping < 2.0
+    assert started
+    assert all(task.done() for task in started)

@@ -13,6 +13,7 @@ from typing import Any
 from bus.ai import publish_result
 from bus.base import Bus
 from bus.keys import AI_KINDS, ai_queue, ai_result
+from bus.tasks import stop_tasks
 
 Request = dict[str, Any]
 Body = dict[str, Any] | bytes | None
@@ -88,9 +89,7 @@ class Responder:
         self._tasks = {asyncio.create_task(self._serve(kind)) for kind in AI_KINDS}
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(self._tasks)
         self._tasks.clear()
 
     async def _serve(self, kind: str) -> None:

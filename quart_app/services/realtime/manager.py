@@ -13,9 +13,9 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 
 from bus import Bus, Subscription, keys
+from bus.tasks import stop_tasks
 from config import Settings
 from domain.connections import ConnectionRegistry, ConnectionStats
 from quart_app.auth import Principal
@@ -98,11 +98,7 @@ class WebSocketManager:
         """Close every socket (``1001``), stop the loops and unsubscribe."""
         for socket in list(self._sockets.values()):
             socket.close(CLOSE_GOING_AWAY, "server shutting down")
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._tasks)
         self._tasks = []
         if self._forget_listener is not None:
             self._forget_listener()
