@@ -1,11 +1,12 @@
 """Configuration of the service: :class:`Settings` from environment variables."""
 
+from config.errors import ConfigError
 from config.settings import (
     AIWorkerMode,
-    ConfigError,
     Environment,
     Settings,
     load_settings,
+    secret_key_of,
     with_secret_key,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "Environment",
     "Settings",
     "load_settings",
+    "secret_key_of",
     "with_secret_key",
 ]

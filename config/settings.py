@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-import secrets
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -20,6 +19,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bus.urls import check_bus_url
+from config.dev_secret import development_secret
+from config.errors import ConfigError
 from config.rate_limits import RateLimit, parse_rate_limit
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,6 @@ MIB = 1024 * 1024
 MIN_SECRET_KEY_LENGTH = 32
 TURN_MARGIN_SECONDS = 5.0
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
-
-
-class ConfigError(Exception):
-    """A configuration value is wrong; the message is one line fit for a log."""
 
 
 class Environment(StrEnum):
@@ -62,6 +59,7 @@ class Settings(BaseSettings):
     bus_url: str = "memory://"
     database_url: str = "sqlite+aiosqlite:///var/voice-realtime.db"
     secret_key: str | None = None
+    secret_key_file: Path = Path("var/secret-key")  # development: the generated key
     ai_worker: AIWorkerMode | None = None  # None: embedded on memory://, external on Redis
     ai_timeout: float = Field(30.0, gt=0, le=600)
     media_dir: Path = Path("var/media")
@@ -211,14 +209,24 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def with_secret_key(settings: Settings) -> Settings:
-    """``settings`` with a random ``SECRET_KEY`` if it has none (development only)."""
+    """``settings`` with :func:`secret_key_of` as its ``SECRET_KEY``."""
     if settings.secret_key is not None:
         return settings
+    return settings.model_copy(update={"secret_key": secret_key_of(settings)})
+
+
+def secret_key_of(settings: Settings) -> str:
+    """``SECRET_KEY``, else the development key kept in ``SECRET_KEY_FILE``, generated
+    the first time (production refuses to start without a ``SECRET_KEY``)."""
+    if settings.secret_key is not None:
+        return settings.secret_key
+    key, created = development_secret(settings.secret_key_file)
     log.warning(
-        "SECRET_KEY is not set: generated a random one for this process; "
-        "tokens will not survive a restart (set SECRET_KEY to share it)"
+        "SECRET_KEY is not set: using the development key %s %s",
+        "generated in" if created else "kept in",
+        settings.secret_key_file,
     )
-    return settings.model_copy(update={"secret_key": secrets.token_urlsafe(48)})
+    return key
 
 
 def _one_line(error: ValidationError) -> str:

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from config import ConfigError, Settings, load_settings
+from config import ConfigError, Settings, load_settings, secret_key_of
 from config.logs import configure_logging
 
 APP_PATH = "quart_app:create_app()"
@@ -48,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run the reference AI worker against BUS_URL")
     worker.set_defaults(run=_worker)
 
-    token = commands.add_parser("token", help="mint a development JWT signed with SECRET_KEY")
+    token = commands.add_parser(
+        "token", help="mint a development JWT signed with SECRET_KEY (or the development key)"
+    )
     token.add_argument("--user", required=True, help="user id (the token's sub)")
     token.add_argument("--role", required=True, choices=("customer", "cook", "delivery", "manager"))
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
@@ -64,24 +66,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(
             "BUS_URL: memory:// lives inside one process; use redis:// for --workers > 1"
         )
-    if args.workers > 1 and settings.secret_key is None:
-        raise ConfigError(
-            "SECRET_KEY: each worker would generate its own; set one for --workers > 1"
-        )
     if args.workers > 1:
         _share_metrics_between_workers()
     config = Config()
     config.application_path = APP_PATH
     config.bind = [f"{args.host}:{args.port}"]
     config.workers = args.workers
-    config.accesslog = "-"
-    config.errorlog = "-"
+    # Loggers rather than "-": hypercorn then adds no handler of its own (its error
+    # logger's lines, "Running on" included, came out twice, through ours too), and
+    # each worker's lines take the format of the handler the app installs.
+    config.accesslog = logging.getLogger("hypercorn.access")
+    config.errorlog = logging.getLogger("hypercorn.error")
     config.access_log_format = ACCESS_LOG_FORMAT
-    if settings.log_format == "json":
-        # Loggers rather than "-": hypercorn then adds no plain-text handler of its
-        # own, and each worker's lines reach the JSON handler the app installs.
-        config.accesslog = logging.getLogger("hypercorn.access")
-        config.errorlog = logging.getLogger("hypercorn.error")
     # hypercorn's own WebSocket ping is off by default (PITFALLS); it catches dead
     # TCP peers that never read our application-level heartbeats.
     config.websocket_ping_interval = settings.heartbeat_interval
@@ -120,7 +116,5 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 def _token(args: argparse.Namespace, settings: Settings) -> int:
     from quart_app.auth import mint_token
 
-    if settings.secret_key is None:
-        raise ConfigError("SECRET_KEY: set it, or the token will match no server")
-    print(mint_token(settings.secret_key, args.user, args.role, ttl=args.ttl))
+    print(mint_token(secret_key_of(settings), args.user, args.role, ttl=args.ttl))
     return 0

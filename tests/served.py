@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -18,6 +20,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def local_env(tmp_path: Path, **variables: str) -> dict[str, str]:
+    """This environment for a development instance whose files (SQLite database, media,
+    development key) live under ``tmp_path``, the memory bus, and ``variables``."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("APP_ENV", "BUS_URL", "DATABASE_URL", "SECRET_KEY")
+    }
+    env.update(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/service.db",
+        MEDIA_DIR=str(tmp_path / "media"),
+        SECRET_KEY_FILE=str(tmp_path / "secret-key"),
+    )
+    env.update(variables)
+    return env
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 
 from quart_app.auth import decode_token
 from quart_app.cli import main
-from tests.served import serving
+from tests.served import local_env, serving
 
 SECRET = "cli-secret-key-long-enough-for-the-test-0123"
 RUN_WORKER = "from quart_app.cli import main; raise SystemExit(main(['worker']))"
@@ -26,12 +26,14 @@ def test_token_mints_a_jwt_for_the_shared_secret(
     assert (principal.user_id, principal.role.value) == ("7", "manager")
 
 
-def test_token_without_a_secret_refuses(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_token_without_a_secret_uses_the_development_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    assert main(["token", "--user", "7", "--role", "cook"]) == 2
-    assert "SECRET_KEY" in capsys.readouterr().err
+    monkeypatch.setenv("SECRET_KEY_FILE", str(tmp_path / "secret-key"))
+    assert main(["token", "--user", "7", "--role", "cook"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert decode_token((tmp_path / "secret-key").read_text(), token).user_id == "7"
 
 
 @pytest.mark.parametrize(
@@ -58,15 +60,6 @@ def test_bad_configuration_stops_with_one_line(
 def test_memory_bus_refuses_several_workers(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--workers", "2"]) == 2
     assert "BUS_URL" in capsys.readouterr().err
-
-
-def test_several_workers_need_a_shared_secret(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("BUS_URL", "redis://127.0.0.1:6379/0")
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    assert main(["serve", "--workers", "2"]) == 2
-    assert "SECRET_KEY: each worker would generate its own" in capsys.readouterr().err
 
 
 def test_worker_refuses_the_memory_bus(
@@ -119,11 +112,32 @@ def test_worker_serves_the_queues_until_interrupted(redis_url: str) -> None:
 
 @pytest.mark.slow
 def test_python_m_quart_app_serves_the_embedded_default(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("BUS_URL", "DATABASE_URL")}
-    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/service.db"
-    env["MEDIA_DIR"] = str(tmp_path / "media")
-    with serving(env) as served:
+    with serving(local_env(tmp_path)) as served:
         assert httpx.get(f"{served.base_url}/readyz", timeout=5).json()["status"] == "ready"
         spec = httpx.get(f"{served.base_url}/openapi.json", timeout=5).json()
         assert spec["openapi"].startswith("3.")
-    assert "SECRET_KEY is not set" in served.output
+    assert "SECRET_KEY is not set: using the development key generated in" in served.output
+    assert served.output.count("Running on") == 1
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+def test_workers_accept_a_token_the_cli_minted_with_the_development_key(
+    tmp_path: Path,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    env = local_env(tmp_path, BUS_URL=redis_url, AI_WORKER="external")
+    with serving(env, "--workers", "2") as served:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+        monkeypatch.setenv("SECRET_KEY_FILE", env["SECRET_KEY_FILE"])
+        assert main(["token", "--user", "manager-1", "--role", "manager"]) == 0
+        headers = {"Authorization": f"Bearer {capsys.readouterr().out.strip()}"}
+        # A new connection each time: either worker may answer.
+        statuses = [
+            httpx.get(f"{served.base_url}/api/ws/stats", headers=headers, timeout=5).status_code
+            for _ in range(20)
+        ]
+    assert set(statuses) == {200}
+    assert served.output.count("SECRET_KEY is not set: using the development key") == 2

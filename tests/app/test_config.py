@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import stat
+from pathlib import Path
+
 import pytest
 
-from config import AIWorkerMode, ConfigError, load_settings, with_secret_key
+from config import AIWorkerMode, ConfigError, dev_secret, load_settings, with_secret_key
+from config.dev_secret import development_secret
 
 
 def test_defaults_are_the_embedded_service() -> None:
@@ -70,12 +74,49 @@ def test_production_refuses_a_missing_or_short_secret() -> None:
     assert load_settings(app_env="production", secret_key="s" * 32).secret_key == "s" * 32
 
 
-def test_development_generates_a_secret_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
-    settings = with_secret_key(load_settings())
+def test_development_keeps_one_generated_secret_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    key_file = tmp_path / "var" / "secret-key"
+    settings = with_secret_key(load_settings(secret_key_file=key_file))
     assert settings.secret_key is not None
     assert len(settings.secret_key) >= 32
-    assert "SECRET_KEY is not set" in caplog.text
+    assert f"using the development key generated in {key_file}" in caplog.text
+    again = with_secret_key(load_settings(secret_key_file=key_file))
+    assert again.secret_key == settings.secret_key
+    assert f"using the development key kept in {key_file}" in caplog.text
     assert with_secret_key(load_settings(secret_key="k" * 40)).secret_key == "k" * 40
+
+
+def test_the_development_key_file_is_private(tmp_path: Path) -> None:
+    key_file = tmp_path / "secret-key"
+    key, created = development_secret(key_file)
+    assert created
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert key_file.read_text() == key
+    assert list(tmp_path.iterdir()) == [key_file]  # no candidate file left behind
+
+
+def test_a_key_another_process_made_meanwhile_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key_file = tmp_path / "secret-key"
+
+    def another_process_first(nbytes: int) -> str:
+        # It finished between this process's look and its own write.
+        key_file.write_text("theirs-" + "t" * 40)
+        return "mine-" + "m" * 40
+
+    monkeypatch.setattr(dev_secret.secrets, "token_urlsafe", another_process_first)
+    assert development_secret(key_file) == ("theirs-" + "t" * 40, False)
+    assert list(tmp_path.iterdir()) == [key_file]
+
+
+def test_an_empty_development_key_file_is_refused(tmp_path: Path) -> None:
+    key_file = tmp_path / "secret-key"
+    key_file.write_text("\n")
+    with pytest.raises(ConfigError, match=r"SECRET_KEY_FILE: .* is empty; delete it"):
+        development_secret(key_file)
 
 
 def test_a_session_lock_must_outlast_an_ai_round_trip() -> None:

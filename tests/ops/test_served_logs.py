@@ -4,24 +4,17 @@ line naming the request id."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.served import serving
+from tests.served import local_env, serving
 
 
 @pytest.mark.slow
 def test_json_logs_carry_the_request_id_in_every_line(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("BUS_URL", "DATABASE_URL")}
-    env.update(
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/service.db",
-        MEDIA_DIR=str(tmp_path / "media"),
-        LOG_FORMAT="json",
-        AI_WORKER="external",
-    )
+    env = local_env(tmp_path, LOG_FORMAT="json", AI_WORKER="external")
     with serving(env) as served:
         response = httpx.get(f"{served.base_url}/no/such/page", headers={"X-Request-ID": "r-42"})
         assert response.headers["X-Request-ID"] == "r-42"
