@@ -29,6 +29,8 @@ export class TalkButton {
       return;
     }
     if (this.mode !== "idle") return;
+    // A finger that slides off the button still ends the hold on release.
+    this.button.setPointerCapture(event.pointerId);
     this.mode = "pressing";
     this.pressedAt = performance.now();
     await this.#start();
