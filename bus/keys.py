@@ -81,3 +81,9 @@ WS_BROADCAST_LOG = "ws:broadcast-log"
 # Every notification's id comes from this one stream (kept at length 1), so ids
 # are unique and ordered across the user logs and the broadcast log.
 WS_EVENT_IDS = "ws:event-ids"
+
+# The logs' epoch: the first notification id issued after their storage was
+# (re)created, kept without expiry. A Redis that lost its data has lost this key
+# too; the next reader creates a newer one, so an id from before the loss is
+# older than the epoch and its replay is known to be incomplete.
+WS_EPOCH = "ws:epoch"

@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     notification_retention: float = Field(86400.0, gt=0, le=30 * 86400)
     notification_log_maxlen: int = Field(1000, ge=1, le=1_000_000)
     stats_ttl: float = Field(30.0, gt=0, le=3600)
+    outbox_poll_interval: float = Field(1.0, gt=0, le=60)
+
+    # stopping
+    shutdown_grace: float = Field(30.0, ge=0, le=3600)
 
     # reference AI worker engines (ai_worker/)
     llm_engine: Literal["rules", "openai"] = "rules"

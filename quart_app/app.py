@@ -34,6 +34,7 @@ from quart_app.request import ApiRequest
 from quart_app.services.ratelimit.callers import TrustedProxies
 from quart_app.services.voice.audio import MULTIPART_OVERHEAD
 from quart_app.services.voice.data import ServiceVoiceData, VoiceDataFactory
+from quart_app.shutdown import install_shutdown_gate
 from quart_app.upload_limits import with_upload_limits
 
 API_TITLE = "Voice & Realtime service"
@@ -104,4 +105,5 @@ def create_app(
     app.register_blueprint(docs.bp)
     app.asgi_app = RequestIdMiddleware(app.asgi_app)  # type: ignore[method-assign,assignment]
     allow_origins(app, settings.cors_origins)
+    install_shutdown_gate(app)
     return app

@@ -14,7 +14,6 @@ from pathlib import Path
 from config import ConfigError, Settings, load_settings, secret_key_of
 from config.logs import configure_logging
 
-APP_PATH = "quart_app:create_app()"
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus request_id=%({x-request-id}o)s'
 """hypercorn's access log line; it is written after the response, so it names the id itself."""
 
@@ -60,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from hypercorn.config import Config
-    from hypercorn.run import run
+
+    from quart_app.serving import serve
 
     if args.workers > 1 and settings.memory_bus:
         raise ConfigError(
@@ -69,19 +69,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.workers > 1:
         _share_metrics_between_workers()
     config = Config()
-    config.application_path = APP_PATH
     config.bind = [f"{args.host}:{args.port}"]
-    config.workers = args.workers
     # Loggers rather than "-": hypercorn then adds no handler of its own (its error
     # logger's lines, "Running on" included, came out twice, through ours too), and
     # each worker's lines take the format of the handler the app installs.
     config.accesslog = logging.getLogger("hypercorn.access")
     config.errorlog = logging.getLogger("hypercorn.error")
     config.access_log_format = ACCESS_LOG_FORMAT
-    # hypercorn's own WebSocket ping is off by default (PITFALLS); it catches dead
-    # TCP peers that never read our application-level heartbeats.
-    config.websocket_ping_interval = settings.heartbeat_interval
-    return run(config)
+    # hypercorn's own WebSocket ping stays off: the application heartbeat already
+    # closes a peer that stops answering (4408), and hypercorn's ping task keeps
+    # each closed socket's connection open until its next tick, so a stop had to
+    # cancel them all (one logged CancelledError per socket).
+    return serve(config, args.workers, settings.shutdown_grace)
 
 
 def _share_metrics_between_workers() -> None:

@@ -33,6 +33,7 @@ MEDIA_STORE = "media_store"
 WEBSOCKET_MANAGER = "websocket_manager"
 VOICE = "voice"
 RATE_LIMITER = "rate_limiter"
+SHUTDOWN_GATE = "shutdown_gate"
 
 
 def get_extension(name: str) -> Any:

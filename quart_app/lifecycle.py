@@ -1,7 +1,8 @@
 """What opens before the app serves and closes after.
 
 The bus, the database (with the catalog, order and known-staff services), the media store,
-the realtime fan-out, the voice services and (if enabled) the rate limiter:
+the realtime fan-out (with the order outbox's relay), the voice services and
+(if enabled) the rate limiter:
 each opens in that order, hands the next what it needs, and closes in reverse
 after serving (or at once, if a later one fails to open). What views need is
 put on ``app.extensions`` (keys in :mod:`quart_app.extensions`) while the app
@@ -43,11 +44,11 @@ from quart_app.services.media.blobs import Blobs, DatabaseBlobs, DirectoryBlobs
 from quart_app.services.media.retention import sweep_forever
 from quart_app.services.media.store import MediaStore
 from quart_app.services.orders.catalog import CatalogService
+from quart_app.services.orders.outbox import Outbox, OutboxRelay
 from quart_app.services.orders.service import OrderService
 from quart_app.services.orders.users import KnownStaff
 from quart_app.services.ratelimit.limiter import RateLimiter, storage_for
 from quart_app.services.realtime.manager import WebSocketManager
-from quart_app.services.realtime.order_events import connect_order_events
 from quart_app.services.voice.ai_client import AIClient
 from quart_app.services.voice.analyze import VoiceService
 from quart_app.services.voice.data import VoiceData, VoiceDataFactory
@@ -84,13 +85,15 @@ def open_resources(
             keep(BUS, bus)
             database = await stack.enter_async_context(_database(settings))
             catalog = CatalogService(database)
-            orders = OrderService(app, database, catalog)
+            outbox = Outbox()
+            orders = OrderService(app, database, catalog, outbox=outbox)
             keep(DATABASE, database)
             keep(CATALOG_SERVICE, catalog)
             keep(ORDER_SERVICE, orders)
             keep(KNOWN_STAFF, KnownStaff(database))
             keep(MEDIA_STORE, await stack.enter_async_context(_media(database, settings)))
-            keep(WEBSOCKET_MANAGER, await stack.enter_async_context(_realtime(app, bus, settings)))
+            realtime = _realtime(bus, database, outbox, settings)
+            keep(WEBSOCKET_MANAGER, await stack.enter_async_context(realtime))
             data = voice_data(database, catalog, orders)
             keep(VOICE, await stack.enter_async_context(_voice(bus, data, settings)))
             if settings.rate_limits_enabled:
@@ -160,16 +163,21 @@ async def _media(database: Database, settings: Settings) -> AsyncIterator[MediaS
 
 
 @asynccontextmanager
-async def _realtime(app: Quart, bus: Bus, settings: Settings) -> AsyncIterator[WebSocketManager]:
-    """The WebSocket manager on ``bus``, fed with the app's order events."""
+async def _realtime(
+    bus: Bus, database: Database, outbox: Outbox, settings: Settings
+) -> AsyncIterator[WebSocketManager]:
+    """The WebSocket manager on ``bus``, and the outbox relay publishing order events."""
     manager = WebSocketManager(bus, settings)
     await manager.start()
-    disconnect_events = connect_order_events(app, manager.publisher)
+    relay = OutboxRelay(
+        database, outbox, manager.publisher, poll_interval=settings.outbox_poll_interval
+    )
+    relay.start(bus)
     log.info("realtime fan-out started (instance %s)", manager.instance_id)
     try:
         yield manager
     finally:
-        disconnect_events()
+        await relay.stop()
         await manager.stop()
 
 

@@ -12,10 +12,14 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from quart import Quart
 from quart.testing import QuartClient
+from sqlalchemy import text
 
 from config import Settings, load_settings
 from quart_app import create_app
 from quart_app.auth import mint_token
+from quart_app.database import Database
+from quart_app.models import Base
+from tests.bus.redis_server import RedisServer
 
 # Property tests check rules, not speed: a per-example deadline only measures how loaded
 # the machine is (a busy CI core made them fail with DeadlineExceeded).
@@ -40,6 +44,35 @@ def redis_url() -> str:
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     return POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str) -> str:
+    """The URL of an empty database: a new SQLite file, or the emptied PostgreSQL test database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/data.db"
+    await empty_database(postgres_url)
+    return postgres_url
+
+
+async def empty_database(url: str) -> None:
+    """Drop every table of the service and Alembic's version table."""
+    database = Database(url)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(Base.metadata.drop_all)
+            await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
+    """A private ``redis-server`` the test may stop and start, stopped at the end."""
+    server = RedisServer(tmp_path)
+    await server.start()
+    yield server
+    await server.stop()
 
 
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"

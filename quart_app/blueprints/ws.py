@@ -2,8 +2,9 @@
 
 Close codes: ``4401`` no valid auth frame within ``WS_AUTH_TIMEOUT``; ``4408``
 no frame from the client for ``HEARTBEAT_MISSES`` heartbeat intervals; ``1013``
-the client reads too slowly (its send queue filled), or the bus subscription
-was interrupted or fell behind: reconnect with ``last_event_id``; ``1011`` a
+the client reads too slowly (its send queue filled), the bus subscription
+was interrupted or fell behind, or the bus was down when the socket connected:
+reconnect with ``last_event_id``; ``1011`` a
 server error ended the connection; ``1001`` the server is stopping.
 """
 
@@ -16,6 +17,7 @@ from quart import Blueprint, websocket
 from quart_cors import cors_exempt
 from quart_schema import validate_response
 
+from bus import BusError
 from quart_app.auth import Principal, require_manager
 from quart_app.errors import as_sentence
 from quart_app.extensions import (
@@ -31,6 +33,7 @@ from quart_app.services.realtime.connection import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL_ERROR,
     CLOSE_TOO_MANY_CONNECTIONS,
+    CLOSE_TRY_AGAIN_LATER,
     CLOSE_UNAUTHORIZED,
 )
 from quart_app.services.realtime.manager import TooManyConnections
@@ -59,11 +62,21 @@ async def notifications() -> None:
         await websocket.close(CLOSE_TOO_MANY_CONNECTIONS, "too many connections")
         return
     try:
-        interval = get_settings().heartbeat_interval
-        await websocket.send(
-            frames.connected(socket.connection_id, principal.user_id, principal.role, interval)
+        resume = await manager.resume(socket, auth.last_event_id)
+        connected = frames.connected(
+            socket.connection_id,
+            principal.user_id,
+            principal.role,
+            get_settings().heartbeat_interval,
+            last_event_id=resume.position,
+            epoch=resume.epoch,
         )
-        await manager.serve(socket, websocket.receive, websocket.send, auth.last_event_id)
+        await websocket.send(connected)
+        await manager.serve(socket, websocket.receive, websocket.send, resume.frames)
+    except BusError as error:
+        # Without the bus there is neither replay nor delivery: come back later.
+        log.warning("connection %s refused: %s", socket.connection_id, error)
+        socket.close(CLOSE_TRY_AGAIN_LATER, "notifications are unavailable; reconnect")
     except Exception:
         log.exception("connection %s ended by a server error", socket.connection_id)
         socket.close(CLOSE_INTERNAL_ERROR, "internal server error")

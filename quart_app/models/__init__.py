@@ -6,6 +6,7 @@ from quart_app.models.base import Base, UtcDateTime, utc_now
 from quart_app.models.catalog import Ingredient, Menu, MenuIngredient, Style, menu_styles
 from quart_app.models.media import MediaBlob, MediaImage
 from quart_app.models.orders import Order, OrderItem
+from quart_app.models.outbox import OutboxEvent
 from quart_app.models.promotions import Promotion, promotion_menus
 from quart_app.models.users import User
 
@@ -18,6 +19,7 @@ __all__ = [
     "MenuIngredient",
     "Order",
     "OrderItem",
+    "OutboxEvent",
     "Promotion",
     "Style",
     "User",

@@ -118,6 +118,9 @@ def test_python_m_quart_app_serves_the_embedded_default(tmp_path: Path) -> None:
         assert spec["openapi"].startswith("3.")
     assert "SECRET_KEY is not set: using the development key generated in" in served.output
     assert served.output.count("Running on") == 1
+    # Stopped by SIGTERM: the embedded AI worker and the outbox relay stop cleanly.
+    assert "embedded AI worker started" in served.output
+    assert "ERROR" not in served.output and "Traceback" not in served.output, served.output
 
 
 @pytest.mark.slow

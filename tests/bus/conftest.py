@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
@@ -156,9 +155,6 @@ def bus(backend: Backend) -> Bus:
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[RedisServer]:
-    """A private redis-server for fault tests, stopped at the end."""
-    made = RedisServer(tmp_path)
-    await made.start()
-    yield made
-    await made.stop()
+def server(redis_server: RedisServer) -> RedisServer:
+    """A private redis-server for fault tests (``redis_server`` of tests/conftest.py)."""
+    return redis_server

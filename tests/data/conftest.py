@@ -1,4 +1,4 @@
-"""One database fixture over SQLite and the real PostgreSQL: every data test runs on both.
+"""The data tests run on SQLite and the real PostgreSQL (``database_url`` in tests/conftest.py).
 
 Each test starts from an empty database (no tables, no ``alembic_version``),
 so migrations run from scratch every time. PostgreSQL is required: if it is
@@ -10,44 +10,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 from blinker import NamedSignal
 from quart import Quart
 from quart.testing import QuartClient
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.util import await_only
 
 from config import Settings
 from quart_app import create_app
 from quart_app.database import Database
-from quart_app.models import Base
 from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.service import OrderService
 
 RENDEZVOUS_TIMEOUT = 10.0
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str) -> str:
-    """The URL of an empty database: a new SQLite file, or the emptied PostgreSQL test database."""
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path}/data.db"
-    await empty_database(postgres_url)
-    return postgres_url
-
-
-async def empty_database(url: str) -> None:
-    """Drop every table of the service and Alembic's version table."""
-    database = Database(url)
-    try:
-        async with database.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.drop_all)
-            await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    finally:
-        await database.close()
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ from tests.data.conftest import (
     data_app,
     data_client,
     database,
-    database_url,
     order_service,
     record,
 )
 
-__all__ = ["data_app", "data_client", "database", "database_url", "order_service", "record"]
+__all__ = ["data_app", "data_client", "database", "order_service", "record"]

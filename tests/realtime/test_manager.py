@@ -33,7 +33,7 @@ async def test_sockets_are_closed_1013_when_the_fan_out_drops_notifications(
         await asyncio.Event().wait()
         return ""
 
-    serving = asyncio.create_task(manager.serve(socket, receive, send, None))
+    serving = asyncio.create_task(manager.serve(socket, receive, send))
     try:
         for n in range(5):  # published faster than the fan-out runs: 3 are dropped
             await manager.publisher.broadcast_to_staff("order.created", {"n": n})
@@ -80,3 +80,17 @@ async def test_stop_ends_a_stats_write_that_lost_its_cancellation(
     assert loop.time() - stopping < 2.0
     assert started
     assert all(task.done() for task in started)
+
+
+async def test_a_socket_that_connects_once_sockets_were_closed_is_closed_1001(
+    make_settings: Callable[..., Settings],
+) -> None:
+    manager = WebSocketManager(MemoryBus(), make_settings(heartbeat_interval=60))
+    await manager.start()
+    try:
+        open_before = manager.connect(Principal("k", Role.COOK))
+        manager.close_all()  # the server is stopping
+        late = manager.connect(Principal("m", Role.MANAGER))  # was still authenticating
+        assert (open_before.close_code, late.close_code) == (1001, 1001)
+    finally:
+        await manager.stop()

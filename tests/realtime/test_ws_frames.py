@@ -8,12 +8,14 @@ import pytest
 from quart import Quart
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
+from bus import BusUnavailable
 from quart_app.services.realtime import manager as websocket_manager
 from quart_app.services.realtime.protocol import reply_to
 from quart_app.services.realtime.replay import Replay
 from tests.realtime.conftest import (
     Connect,
     Serve,
+    auth_frame,
     close_code,
     forgotten,
     manager_of,
@@ -91,11 +93,26 @@ async def test_a_server_failure_ending_a_connection_closes_it_1011(
 
     monkeypatch.setattr(manager.publisher.log, "replay", failing_replay)
     async with connect(app, "m", "manager") as bystander:
-        async with connect(app, "k", "cook", last_event_id="1-0") as failed:
+        async with app.test_client().websocket("/api/ws") as failed:
+            await failed.send(auth_frame("k", "cook", last_event_id="1-0"))
             assert await close_code(failed) == 1011
         await forgotten(app, "k")
         event_id = await manager.publisher.broadcast_to_staff("order.created", {})
         assert (await receive_type(bystander, "order.created"))["id"] == event_id
+
+
+async def test_a_bus_down_when_a_socket_connects_closes_it_1013(
+    app: Quart, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def bus_down(*_: object) -> str:
+        raise BusUnavailable("Redis is unavailable")
+
+    monkeypatch.setattr(manager_of(app).publisher.log, "epoch", bus_down)
+    async with app.test_client().websocket("/api/ws") as refused:
+        await refused.send(auth_frame("k", "cook"))
+        assert await close_code(refused) == 1013  # try again later, not a server error
+    await forgotten(app, "k")
+    assert "Traceback" not in caplog.text
 
 
 async def answered_and_carry_on(

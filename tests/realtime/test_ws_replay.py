@@ -12,6 +12,7 @@ from domain.connections import Connection
 from domain.orders import Role
 from quart_app.extensions import BUS
 from quart_app.services.realtime.connection import LocalSocket
+from quart_app.services.realtime.notifications import Notice
 from tests.realtime.conftest import (
     Connect,
     Serve,
@@ -99,29 +100,69 @@ async def test_missing_as_many_as_the_log_keeps_is_incomplete(
             assert [(await receive(ws))["id"] for _ in kept] == kept
 
 
+class Peer:
+    """The client end of a :class:`LocalSocket`: keeps what it is sent, sends nothing."""
+
+    def __init__(self, *, until: str) -> None:
+        self.sent: list[str] = []
+        self.done = asyncio.Event()  # set once the frame ``until`` arrives
+        self._until = until
+
+    async def send(self, frame: str) -> None:
+        self.sent.append(frame)
+        if frame == self._until:
+            self.done.set()
+
+    async def receive(self) -> str:
+        await asyncio.Event().wait()
+        return ""
+
+
 async def test_live_frames_during_replay_follow_it_without_duplicates() -> None:
     socket = LocalSocket(Connection("c", "k", Role.COOK), queue_size=8, now=0.0)
     socket.hold()
     socket.offer("live-duplicate", "5-0")  # published while the replay was being read
     socket.offer("live-new", "6-0")
-    sent: list[str] = []
-    done = asyncio.Event()
-
-    async def send(frame: str) -> None:
-        sent.append(frame)
-        if frame == "live-new":
-            done.set()
-
-    async def receive_nothing() -> str:
-        await asyncio.Event().wait()
-        return ""
-
+    peer = Peer(until="live-new")
     serving = asyncio.create_task(
-        socket.run(receive_nothing, send, lambda *_: None, [("4-0", "old"), ("5-0", "dup")])
+        socket.run(peer.receive, peer.send, lambda *_: None, [("4-0", "old"), ("5-0", "dup")])
     )
-    await asyncio.wait_for(done.wait(), 5)
+    await asyncio.wait_for(peer.done.wait(), 5)
     socket.offer("after", "7-0")
     await asyncio.wait_for(asyncio.sleep(0.01), 5)
     socket.close(1001, "test over")
     await asyncio.wait_for(serving, 5)
-    assert sent == ["old", "dup", "live-new", "after"]
+    assert peer.sent == ["old", "dup", "live-new", "after"]
+
+
+async def test_a_notification_delivered_once_is_dropped_when_it_comes_again() -> None:
+    socket = LocalSocket(Connection("c", "k", Role.COOK), queue_size=8, now=0.0)
+    peer = Peer(until="last")
+    # Replayed, then published again live (the live copy raced the replay).
+    serving = asyncio.create_task(
+        socket.run(peer.receive, peer.send, lambda *_: None, [("4-0", "replayed")])
+    )
+    await asyncio.sleep(0)  # the socket is serving
+    socket.offer("replayed-again", "4-0")
+    socket.offer("first", "5-0")
+    socket.offer("first-again", "5-0")  # an outbox relay published it twice
+    socket.offer("heartbeat")  # frames without an id are never dropped
+    socket.offer("heartbeat")
+    socket.offer("last", "6-0")
+    await asyncio.wait_for(peer.done.wait(), 5)
+    socket.close(1001, "test over")
+    await asyncio.wait_for(serving, 5)
+    assert peer.sent == ["replayed", "first", "heartbeat", "heartbeat", "last"]
+
+
+async def test_a_notification_kept_twice_is_replayed_once(serve: Serve, connect: Connect) -> None:
+    async with serve(heartbeat_interval=60) as app:
+        manager = manager_of(app)
+        seen = await manager.publisher.send_to_user("k", "order.assigned", {"n": 0})
+        notice = Notice.to_users(["k"], "order.assigned", {"n": 1})
+        event_id = await manager.publisher.publish(notice)
+        await manager.publisher.publish(notice, event_id=event_id)  # a relay's retry
+        last = await manager.publisher.send_to_user("k", "order.assigned", {"n": 2})
+        async with connect(app, "k", "cook", last_event_id=seen) as ws:
+            replayed = [await receive(ws) for _ in range(2)]
+            assert [frame["id"] for frame in replayed] == [event_id, last]

@@ -16,7 +16,7 @@ from quart_app.models import MediaImage
 from quart_app.services.media.blobs import Blobs, DatabaseBlobs, DirectoryBlobs
 from quart_app.services.media.retention import sweep_forever
 from quart_app.services.media.store import ImageTooLarge, MediaStore
-from tests.data.conftest import empty_database
+from tests.conftest import empty_database
 from tests.voice.conftest import Backend, StartApp
 from tests.voice.responder import Responder, ok
 from tests.voice.test_media import GENERATE, image_bytes, image_result

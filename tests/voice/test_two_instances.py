@@ -18,7 +18,7 @@ from quart.testing import QuartClient
 from redis.asyncio import Redis
 
 from bus.redis import RedisBus
-from tests.data.conftest import empty_database
+from tests.conftest import empty_database
 from tests.ops.test_docs import _References
 from tests.voice.conftest import StartApp, llm_answer
 from tests.voice.responder import Responder, ok

@@ -1,4 +1,4 @@
-"""Placing orders and moving them along, with events sent once each change is committed."""
+"""Placing orders and moving them along; each change commits with its notifications."""
 
 from __future__ import annotations
 
@@ -35,7 +35,13 @@ from quart_app.services.orders.errors import (
     UnknownStaff,
 )
 from quart_app.services.orders.images import order_pictures, picture_owners
+from quart_app.services.orders.outbox import Outbox
 from quart_app.services.orders.users import ensure_user
+from quart_app.services.realtime.order_events import (
+    assigned_notice,
+    created_notice,
+    status_changed_notice,
+)
 from quart_app.signals import announce, order_assigned, order_created, order_status_changed
 
 
@@ -68,6 +74,10 @@ class ChosenLine:
 class OrderService:
     """The orders of the service: every write is one transaction, then one event.
 
+    The transaction also writes the change's notifications to the outbox, so
+    they are published even if the bus is down at that moment; the blinker
+    signal (:mod:`quart_app.signals`) follows the commit, in this process.
+
     Status changes and assignments are optimistic: the ``version`` column makes
     the second of two concurrent writers fail, and it gets :class:`OrderConflict`
     (or the domain's refusal, if the order's new state forbids its step).
@@ -79,9 +89,11 @@ class OrderService:
         database: Database,
         catalog: CatalogService,
         *,
+        outbox: Outbox,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._app = app
+        self._outbox = outbox
         self._database = database
         self._catalog = catalog
         self._clock = clock
@@ -132,13 +144,15 @@ class OrderService:
                 if customer_id is not None:
                     await ensure_user(session, customer_id, Role.CUSTOMER)
                 session.add(order)
+                await session.flush()  # the order row first: a duplicate key fails here
+                placed = order_response(order)
+                self._outbox.add(session, order.id, created_notice(_json(placed)))
         except IntegrityError:
             # A concurrent request with the same key or conversation won the insert.
             previous = await self._find_previous(customer_id, idempotency_key, session_id)
             if previous is None:
                 raise
             return _replay(previous, fingerprint)
-        placed = order_response(order)
         await self._announce(order_created, order=placed)
         return placed
 
@@ -177,9 +191,11 @@ class OrderService:
                 await session.flush()  # the versioned UPDATE first: it decides a race
                 if actor.is_staff:  # staff become known (assignable) by acting
                     await ensure_user(session, actor.user_id, actor.role)
+                changed = order_response(order)
+                notice = status_changed_notice(_json(changed), previous.value)
+                self._outbox.add(session, order.id, notice)
         except StaleDataError:
             await self._explain_lost_race(order_id, lambda fresh: _step(fresh, target, actor))
-        changed = order_response(order)
         await self._announce(order_status_changed, order=changed, previous_status=previous.value)
         return changed
 
@@ -201,9 +217,11 @@ class OrderService:
                 else:
                     order.assigned_delivery_id = staff_id
                 order.updated_at = self._clock()
+                await session.flush()  # the versioned UPDATE first: it decides a race
+                assigned = order_response(order)
+                self._outbox.add(session, order.id, assigned_notice(_json(assigned), staff_id))
         except StaleDataError:
             await self._explain_lost_race(order_id, _check_assignable)
-        assigned = order_response(order)
         await self._announce(order_assigned, order=assigned, staff_id=staff_id, role=role.value)
         return assigned
 
@@ -229,7 +247,8 @@ class OrderService:
         raise OrderConflict("the order changed meanwhile; read it again and retry")
 
     async def _announce(self, signal: NamedSignal, order: OrderResponse, **kwargs: Any) -> None:
-        await announce(signal, self._app, order=order.model_dump(mode="json"), **kwargs)
+        self._outbox.wake()
+        await announce(signal, self._app, order=_json(order), **kwargs)
 
 
 def price_items(catalog: Catalog, items: Sequence[ChosenItem]) -> list[OrderLine]:
@@ -336,6 +355,10 @@ def _fingerprint(
             line_chosen.append(picture.image_id)
     document = json.dumps([customer_id, session_id, chosen], ensure_ascii=False)
     return hashlib.sha256(document.encode()).hexdigest()
+
+
+def _json(order: OrderResponse) -> dict[str, Any]:
+    return order.model_dump(mode="json")
 
 
 def _replay(previous: Order, fingerprint: str) -> OrderResponse:

@@ -4,6 +4,10 @@ Fan-out only ever calls :meth:`LocalSocket.offer`, which never waits: a socket
 whose queue is full is closed (``1013``, try again later) rather than slowing
 the fan-out to everyone else; its client reconnects with ``last_event_id`` and
 replays what it missed.
+
+Delivery is at least once (the outbox relay may publish a notification again,
+and a replay may overlap live frames): a socket drops a notification whose id
+is among the last ``RECENT_IDS`` it delivered, so its client sees each once.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_SILENT = 4408
 CLOSE_TOO_MANY_CONNECTIONS = 4429
 
+RECENT_IDS = 128
+"""Notification ids a socket remembers having delivered, to drop a second copy."""
+
 Send = Callable[[str], Awaitable[None]]
 Receive = Callable[[], Awaitable[str | bytes]]
 OnFrame = Callable[["LocalSocket", str | bytes], None]
@@ -47,6 +54,7 @@ class LocalSocket:
         "_limit",
         "_pending",
         "_reader",
+        "_recent",
         "_sender",
         "_wakeup",
         "close_code",
@@ -62,6 +70,7 @@ class LocalSocket:
         self.close_reason = ""
         self._limit = queue_size
         self._pending: deque[str] = deque()
+        self._recent: dict[str, None] = {}
         self._wakeup: asyncio.Future[None] | None = None
         self._held: deque[tuple[str | None, str]] | None = None
         self._reader: asyncio.Task[Any] | None = None
@@ -78,7 +87,7 @@ class LocalSocket:
 
     def offer(self, frame: str, event_id: str | None = None) -> None:
         """Queue ``frame`` without waiting; close the socket if it can't keep up."""
-        if self.close_code is not None:
+        if self.close_code is not None or self._repeats(event_id):
             return
         held = self._held
         if held is None and len(self._pending) < self._limit:
@@ -93,6 +102,18 @@ class LocalSocket:
         log.warning("closing slow consumer %s of user %s", self.connection_id, self.user_id)
         NOTIFICATIONS_DROPPED.labels("slow_client").inc()
         self.close(CLOSE_TRY_AGAIN_LATER, "too slow; reconnect with last_event_id")
+
+    def _repeats(self, event_id: str | None) -> bool:
+        """Whether ``event_id`` was delivered here already; remember it if not."""
+        if event_id is None:
+            return False
+        recent = self._recent
+        if event_id in recent:
+            return True
+        recent[event_id] = None
+        if len(recent) > RECENT_IDS:
+            del recent[next(iter(recent))]  # dicts keep insertion order: the oldest
+        return False
 
     def hold(self) -> None:
         """Keep live frames aside until the replay given to :meth:`run` is sent."""
@@ -120,6 +141,8 @@ class LocalSocket:
         a failed send, or the peer going away."""
         if self.close_code is not None:  # closed before it began (e.g. during replay)
             return
+        for event_id, _ in replay:
+            self._repeats(event_id)  # a live copy arriving later is dropped
         self._reader = reader = asyncio.current_task()
         self._sender = sender = asyncio.create_task(self._drain(send, replay))
         sender.add_done_callback(self._sender_ended)

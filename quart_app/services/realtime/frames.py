@@ -32,7 +32,16 @@ def notification(event_type: str, event_id: str, ts: float, data: Mapping[str, A
     return dumps({"type": event_type, "id": event_id, "ts": ts, "data": data})
 
 
-def connected(connection_id: str, user_id: str, role: Role, heartbeat_interval: float) -> str:
+def connected(
+    connection_id: str,
+    user_id: str,
+    role: Role,
+    heartbeat_interval: float,
+    *,
+    last_event_id: str,
+    epoch: str,
+) -> str:
+    """The answer to a valid auth frame, with the position to resume from (README)."""
     return dumps(
         {
             "type": "connected",
@@ -40,6 +49,8 @@ def connected(connection_id: str, user_id: str, role: Role, heartbeat_interval: 
             "user_type": role.value,
             "connection_id": connection_id,
             "heartbeat_interval": heartbeat_interval,
+            "last_event_id": last_event_id,
+            "epoch": epoch,
         }
     )
 
@@ -80,12 +91,15 @@ class Envelope:
     roles: frozenset[Role] = frozenset()
 
     def encode(self) -> str:
-        target: dict[str, list[str]] = (
-            {"user_ids": list(self.user_ids)}
-            if self.user_ids
-            else {"roles": sorted(role.value for role in self.roles)}
-        )
+        target = addressees(self.user_ids, self.roles)
         return dumps({"target": target, "id": self.event_id, "frame": self.frame})
+
+
+def addressees(user_ids: tuple[str, ...], roles: frozenset[Role]) -> dict[str, list[str]]:
+    """An envelope's ``target``: ``{"user_ids": [...]}``, else ``{"roles": [...]}`` sorted."""
+    if user_ids:
+        return {"user_ids": list(user_ids)}
+    return {"roles": sorted(role.value for role in roles)}
 
 
 class BadEnvelope(ValueError):

@@ -35,6 +35,7 @@ from quart_app.services.realtime.connection import (
 )
 from quart_app.services.realtime.notifications import NotificationPublisher
 from quart_app.services.realtime.protocol import reply_to
+from quart_app.services.realtime.replay import Resume
 from quart_app.services.realtime.stats import StatsReporter
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class WebSocketManager:
         self._tasks: list[asyncio.Task[None]] = []
         self._forget_listener: Callable[[], None] | None = None
         self._fan_out_buffer = fan_out_buffer
+        self._stopping = False
 
     # lifecycle ---------------------------------------------------------------
     async def start(self) -> None:
@@ -94,10 +96,15 @@ class WebSocketManager:
             asyncio.create_task(self._stats.run()),
         ]
 
-    async def stop(self) -> None:
-        """Close every socket (``1001``), stop the loops and unsubscribe."""
+    def close_all(self) -> None:
+        """Close every socket here with ``1001``, and those still connecting (server stopping)."""
+        self._stopping = True
         for socket in list(self._sockets.values()):
             socket.close(CLOSE_GOING_AWAY, "server shutting down")
+
+    async def stop(self) -> None:
+        """Close every socket (``1001``), stop the loops and unsubscribe."""
+        self.close_all()
         await stop_tasks(self._tasks)
         self._tasks = []
         if self._forget_listener is not None:
@@ -120,6 +127,8 @@ class WebSocketManager:
         socket = LocalSocket(connection, queue_size=self._settings.ws_send_queue, now=self._clock())
         if replaying:
             socket.hold()
+        if self._stopping:  # it authenticated while the server began to stop
+            socket.close(CLOSE_GOING_AWAY, "server shutting down")
         self._sockets[connection.connection_id] = socket
         self._stats.changed()
         WEBSOCKET_CONNECTIONS.labels(principal.role).inc()
@@ -134,17 +143,20 @@ class WebSocketManager:
             self._stats.changed()
             WEBSOCKET_CONNECTIONS.labels(socket.connection.role).dec()
 
+    async def resume(self, socket: LocalSocket, last_event_id: str | None) -> Resume:
+        """Where the socket just registered stands, and what it missed since ``last_event_id``."""
+        return await self.publisher.log.resume(
+            socket.user_id, socket.connection.role, last_event_id
+        )
+
     async def serve(
-        self, socket: LocalSocket, receive: Receive, send: Send, last_event_id: str | None
+        self,
+        socket: LocalSocket,
+        receive: Receive,
+        send: Send,
+        replay: Sequence[tuple[str | None, str]] = (),
     ) -> None:
-        """Replay what the socket missed since ``last_event_id``, then serve it until closed."""
-        replay: Sequence[tuple[str | None, str]] = ()
-        if last_event_id is not None:
-            missed = await self.publisher.log.replay(
-                socket.user_id, socket.connection.role, last_event_id
-            )
-            notice = [(None, frames.replay_incomplete(last_event_id))] if missed.incomplete else []
-            replay = [*notice, *missed.frames]
+        """Send the ``(id, frame)`` ``replay`` (:meth:`resume`), then serve until closed."""
         await socket.run(receive, send, self._on_frame, replay)
 
     def _on_frame(self, socket: LocalSocket, raw: str | bytes) -> None:

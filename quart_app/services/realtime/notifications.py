@@ -10,19 +10,68 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from bus import Bus, keys
 from domain.orders import STAFF_ROLES, Role
-from quart_app.services.realtime.frames import Envelope, notification
+from quart_app.services.realtime.frames import Envelope, addressees, notification
 from quart_app.services.realtime.replay import NotificationLog
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A notification before it has an id: its type, data and addressees.
+
+    Exactly one of ``user_ids`` and ``roles`` is non-empty.
+    """
+
+    event_type: str
+    data: Mapping[str, Any]
+    user_ids: tuple[str, ...] = ()
+    roles: frozenset[Role] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if bool(self.user_ids) == bool(self.roles):
+            raise ValueError("a notification needs users or roles, not both")
+
+    @classmethod
+    def to_users(cls, user_ids: Iterable[str], event_type: str, data: Mapping[str, Any]) -> Notice:
+        """For every socket of each user, each named once."""
+        users = tuple(dict.fromkeys(user_ids))
+        if not users:
+            raise ValueError("a notification needs at least one user")
+        return cls(event_type, data, user_ids=users)
+
+    @classmethod
+    def to_roles(cls, roles: Iterable[Role], event_type: str, data: Mapping[str, Any]) -> Notice:
+        """For every socket whose role is one of ``roles``."""
+        chosen = frozenset(Role(role) for role in roles)
+        if not chosen:
+            raise ValueError("a broadcast needs at least one role")
+        return cls(event_type, data, roles=chosen)
+
+    @property
+    def target(self) -> dict[str, list[str]]:
+        """The addressees as ``ws:notify`` spells them."""
+        return addressees(self.user_ids, self.roles)
+
+    @classmethod
+    def from_target(
+        cls, target: Mapping[str, list[str]], event_type: str, data: Mapping[str, Any]
+    ) -> Notice:
+        """The inverse of :attr:`target`."""
+        if "user_ids" in target:
+            return cls.to_users(target["user_ids"], event_type, data)
+        return cls.to_roles((Role(role) for role in target["roles"]), event_type, data)
 
 
 class NotificationPublisher:
     """Sends notification frames ``{"type", "id", "ts", "data"}`` to users or roles.
 
-    Each call takes one id, serializes the frame once, keeps it in the replay
-    log of each addressee, and publishes one :class:`Envelope` on ``ws:notify``.
+    Each call takes one id (unless given one), serializes the frame once, keeps
+    it in the replay log of each addressee, and publishes one :class:`Envelope`
+    on ``ws:notify``.
     """
 
     def __init__(
@@ -37,18 +86,30 @@ class NotificationPublisher:
         self._clock = clock
         self.log = NotificationLog(bus, maxlen=log_maxlen, retention=retention, clock=clock)
 
+    async def publish(self, notice: Notice, *, event_id: str | None = None) -> str:
+        """Keep ``notice`` for replay and publish it; return its id.
+
+        An ``event_id`` taken earlier (:meth:`NotificationLog.next_id`) is used
+        as it is: publishing again with the same id is how a retry lets the
+        sockets that already got the frame drop the copy.
+        """
+        if event_id is None:
+            event_id = await self.log.next_id()
+        frame = notification(notice.event_type, event_id, self._clock(), notice.data)
+        if notice.user_ids:
+            for user_id in notice.user_ids:
+                await self.log.keep_for_user(user_id, event_id, frame)
+        else:
+            await self.log.keep_broadcast(notice.roles, event_id, frame)
+        envelope = Envelope(frame, event_id, user_ids=notice.user_ids, roles=notice.roles)
+        await self._bus.publish(keys.WS_NOTIFY_CHANNEL, envelope.encode())
+        return event_id
+
     async def send_to_users(
         self, user_ids: Iterable[str], event_type: str, data: Mapping[str, Any]
     ) -> str:
         """Notify every socket of each user (none is fine: it is kept for replay); the id."""
-        users = tuple(dict.fromkeys(user_ids))
-        if not users:
-            raise ValueError("a notification needs at least one user")
-        event_id, frame = await self._frame(event_type, data)
-        for user_id in users:
-            await self.log.keep_for_user(user_id, event_id, frame)
-        await self._publish(Envelope(frame, event_id, user_ids=users))
-        return event_id
+        return await self.publish(Notice.to_users(user_ids, event_type, data))
 
     async def send_to_user(self, user_id: str, event_type: str, data: Mapping[str, Any]) -> str:
         """Notify every socket of ``user_id``; return the event id."""
@@ -58,13 +119,7 @@ class NotificationPublisher:
         self, roles: Iterable[Role], event_type: str, data: Mapping[str, Any]
     ) -> str:
         """Notify every socket whose role is one of ``roles``; return the event id."""
-        chosen = frozenset(Role(role) for role in roles)
-        if not chosen:
-            raise ValueError("a broadcast needs at least one role")
-        event_id, frame = await self._frame(event_type, data)
-        await self.log.keep_broadcast(chosen, event_id, frame)
-        await self._publish(Envelope(frame, event_id, roles=chosen))
-        return event_id
+        return await self.publish(Notice.to_roles(roles, event_type, data))
 
     async def broadcast_to_role(self, role: Role, event_type: str, data: Mapping[str, Any]) -> str:
         """Notify every socket of one role; return the event id."""
@@ -73,10 +128,3 @@ class NotificationPublisher:
     async def broadcast_to_staff(self, event_type: str, data: Mapping[str, Any]) -> str:
         """Notify every cook, delivery and manager socket; return the event id."""
         return await self.broadcast_to_roles(STAFF_ROLES, event_type, data)
-
-    async def _frame(self, event_type: str, data: Mapping[str, Any]) -> tuple[str, str]:
-        event_id = await self.log.next_id()
-        return event_id, notification(event_type, event_id, self._clock(), data)
-
-    async def _publish(self, envelope: Envelope) -> None:
-        await self._bus.publish(keys.WS_NOTIFY_CHANNEL, envelope.encode())

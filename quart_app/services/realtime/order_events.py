@@ -1,4 +1,4 @@
-"""Order events (the data layer's blinker signals) turned into WebSocket notifications.
+"""Who hears of an order event, and what they get: the notifications the outbox keeps.
 
 - ``order.created``: every staff socket (cook, delivery, manager);
 - ``order.assigned``: the staff member assigned (``staff_id``);
@@ -12,15 +12,12 @@ The frame's ``data`` is the order as ``GET /api/orders/{id}`` shows it;
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from blinker import NamedSignal
-from quart import Quart
-
+from domain.orders import STAFF_ROLES
 from quart_app.auth import order_follower_id
-from quart_app.services.realtime.notifications import NotificationPublisher
-from quart_app.signals import order_assigned, order_created, order_status_changed
+from quart_app.services.realtime.notifications import Notice
 
 ORDER_CREATED = "order.created"
 ORDER_ASSIGNED = "order.assigned"
@@ -36,33 +33,17 @@ def status_change_recipients(order: Order) -> list[str]:
     return list(dict.fromkeys(str(person) for person in people if person))
 
 
-def connect_order_events(app: Quart, notifier: NotificationPublisher) -> Callable[[], None]:
-    """Announce ``app``'s order events through ``notifier``; return the disconnector."""
+def created_notice(order: Order) -> Notice:
+    """``order.created`` for every staff member."""
+    return Notice.to_roles(STAFF_ROLES, ORDER_CREATED, order)
 
-    async def created(sender: Quart, *, order: Order, **_: Any) -> None:
-        await notifier.broadcast_to_staff(ORDER_CREATED, order)
 
-    async def assigned(sender: Quart, *, order: Order, staff_id: str, **_: Any) -> None:
-        await notifier.send_to_user(str(staff_id), ORDER_ASSIGNED, order)
+def assigned_notice(order: Order, staff_id: str) -> Notice:
+    """``order.assigned`` for the staff member assigned."""
+    return Notice.to_users((staff_id,), ORDER_ASSIGNED, order)
 
-    async def status_changed(
-        sender: Quart, *, order: Order, previous_status: str | None = None, **_: Any
-    ) -> None:
-        recipients = status_change_recipients(order)
-        if recipients:
-            data = {**order, "previous_status": previous_status}
-            await notifier.send_to_users(recipients, ORDER_STATUS_CHANGED, data)
 
-    receivers: list[tuple[NamedSignal, Callable[..., Awaitable[None]]]] = [
-        (order_created, created),
-        (order_assigned, assigned),
-        (order_status_changed, status_changed),
-    ]
-    for signal, receiver in receivers:
-        signal.connect(receiver, sender=app, weak=False)
-
-    def disconnect() -> None:
-        for signal, receiver in receivers:
-            signal.disconnect(receiver, sender=app)
-
-    return disconnect
+def status_changed_notice(order: Order, previous_status: str) -> Notice:
+    """``order.status_changed`` for its people."""
+    data = {**order, "previous_status": previous_status}
+    return Notice.to_users(status_change_recipients(order), ORDER_STATUS_CHANGED, data)

@@ -21,6 +21,17 @@ are appended just after), so both logs are read from the start of
 logs keep at most ``notification_log_maxlen`` entries and none older than
 ``notification_retention``; a replay that may have lost some of what followed
 ``last_event_id`` is marked incomplete so the client reloads.
+
+Epoch: ``ws:epoch`` holds the first id issued after the logs' storage was
+created (:meth:`NotificationLog.next_id` creates it with the first id). An ``last_event_id`` older
+than the epoch was issued before that storage was lost (a Redis restart
+without persistence, a flush): what followed it is gone, so its replay is
+incomplete rather than silently short.
+
+Position: a socket is told where it stands when it connects (:class:`Resume`):
+its own ``last_event_id`` when everything after it follows, else the latest id
+issued, read *after* the socket was registered, so everything published later
+reaches it live and a reconnect from that position misses nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from dataclasses import dataclass
 
 from bus import Bus, LogEntry, keys
 from domain.orders import Role
+from quart_app.services.realtime import frames as frame_text
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +57,19 @@ class Replay:
 
     frames: list[tuple[str, str]]
     incomplete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where a connecting socket stands, and what it is sent before live frames.
+
+    ``frames`` are ``(id, frame)`` pairs: a ``replay_incomplete`` notice first
+    (id ``None``) when some of what it missed is gone, then the missed frames.
+    """
+
+    position: str
+    epoch: str
+    frames: list[tuple[str | None, str]]
 
 
 class NotificationLog:
@@ -64,10 +89,43 @@ class NotificationLog:
         self._clock = clock
 
     async def next_id(self) -> str:
-        """A new notification id, greater than every earlier one on this bus."""
-        return await self._bus.log_append(
+        """A new notification id, greater than every earlier one on this bus.
+
+        The first id issued into empty storage becomes its epoch, so no id
+        the logs may hold is older than their epoch.
+        """
+        event_id = await self._bus.log_append(
             keys.WS_EVENT_IDS, b"", maxlen=1, retention=self._retention
         )
+        await self._bus.set(keys.WS_EPOCH, event_id, only_if_missing=True)
+        return event_id
+
+    async def epoch(self) -> str:
+        """The logs' epoch (module docstring), created if missing or unreadable."""
+        current = await self._bus.get(keys.WS_EPOCH)
+        if current is not None and keys.EVENT_ID.fullmatch(current.decode(errors="replace")):
+            return current.decode()
+        if current is not None:
+            log.warning("replaced the malformed %s %r", keys.WS_EPOCH, current[:64])
+            await self._bus.delete(keys.WS_EPOCH)
+        await self.next_id()  # sets the epoch, unless another instance just did
+        return await self.epoch()
+
+    async def position(self) -> str:
+        """The latest id issued (or the epoch, if the id stream has expired)."""
+        latest = await self._bus.log_after(keys.WS_EVENT_IDS, "0-0", count=1)
+        return latest[-1].id if latest else await self.epoch()
+
+    async def resume(self, user_id: str, role: Role, last_event_id: str | None) -> Resume:
+        """Where a socket of ``user_id`` in ``role``, just registered, stands (module docstring)."""
+        epoch = await self.epoch()
+        if last_event_id is None:
+            return Resume(await self.position(), epoch, [])
+        missed = await self.replay(user_id, role, last_event_id)
+        if not missed.incomplete and keys.id_key(last_event_id) >= keys.id_key(epoch):
+            return Resume(last_event_id, epoch, list(missed.frames))
+        notice = (None, frame_text.replay_incomplete(last_event_id))
+        return Resume(await self.position(), epoch, [notice, *missed.frames])
 
     async def keep_for_user(self, user_id: str, event_id: str, frame: str) -> None:
         """Keep ``frame`` in ``user_id``'s log, which expires once nothing is left to replay."""
@@ -101,7 +159,9 @@ class NotificationLog:
             ),
             key=lambda pair: keys.id_key(pair[0]),
         )
-        return Replay(list(frames), self._may_have_lost(after[0], own, shared))
+        # A notification published twice (an outbox retry) is in a log twice.
+        unique = list({event_id: frame for event_id, frame in frames}.items())
+        return Replay(unique, self._may_have_lost(after[0], own, shared))
 
     async def _newer(
         self, key: str, start: str, after: tuple[int, int], *, fields: int

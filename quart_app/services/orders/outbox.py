@@ -1,0 +1,211 @@
+"""The transactional outbox: order notifications survive a bus that is down.
+
+A change and its notifications commit together (:meth:`Outbox.add` inside the
+change's transaction); :class:`OutboxRelay`, running in every instance,
+publishes them afterwards, at least once:
+
+1. claim: in one transaction, pick pending rows whose order has no earlier
+   row pending (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two relays never
+   pick one row), give each a notification id unless it has one, and lease
+   them to this relay for ``lease`` seconds;
+2. publish each, in id order, through :class:`NotificationPublisher`;
+3. delete the published rows and release the rest.
+
+A relay that dies between 2 and 3 leaves its rows leased; once the lease ends
+another relay publishes them again *with the same ids*, and sockets drop a
+frame id they already delivered. While the bus is down, step 1 or 2 fails and
+the relay tries again every ``poll_interval`` seconds, and at once when the
+bus says it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bus import Bus, BusError
+from quart_app.database import Database
+from quart_app.models import OutboxEvent, utc_now
+from quart_app.services.realtime.notifications import Notice, NotificationPublisher
+
+log = logging.getLogger(__name__)
+
+STOP_WAIT = 5.0
+"""Longest :meth:`OutboxRelay.stop` waits for a round in progress before cancelling it."""
+
+
+class Outbox:
+    """Writes notifications beside the change they announce, and rings the relay."""
+
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+        self._bell = asyncio.Event()
+
+    def add(self, session: AsyncSession, order_id: str, notice: Notice) -> None:
+        """Keep ``notice`` in ``session``'s transaction; it is published after the commit."""
+        session.add(
+            OutboxEvent(
+                order_id=order_id,
+                event_type=notice.event_type,
+                target=notice.target,
+                data=dict(notice.data),
+                created_at=self._clock(),
+            )
+        )
+
+    def wake(self) -> None:
+        """Tell the relay there is something to publish (after a commit)."""
+        self._bell.set()
+
+    async def wait(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Return when woken, or after ``timeout`` seconds."""
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._bell.wait(), timeout)
+        self._bell.clear()
+
+
+class OutboxRelay:
+    """Publishes the outbox's rows; one per app instance, any number per database."""
+
+    def __init__(
+        self,
+        database: Database,
+        outbox: Outbox,
+        publisher: NotificationPublisher,
+        *,
+        poll_interval: float = 1.0,
+        lease: float = 30.0,
+        batch: int = 100,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.name = uuid.uuid4().hex
+        self._database = database
+        self._outbox = outbox
+        self._publisher = publisher
+        self._poll_interval = poll_interval
+        self._lease = timedelta(seconds=lease)
+        self._batch = batch
+        self._clock = clock
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._forget_listener: Callable[[], None] | None = None
+
+    def start(self, bus: Bus) -> None:
+        """Run in the background; ``bus`` tells when it is back after an outage."""
+        self._forget_listener = bus.add_connection_listener(self._bus_connection)
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.name}")
+
+    async def stop(self) -> None:
+        """Finish the round in progress (up to ``STOP_WAIT`` s), then stop."""
+        if self._forget_listener is not None:
+            self._forget_listener()
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        self._outbox.wake()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), STOP_WAIT)
+        except TimeoutError:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    async def relay(self) -> int:
+        """Publish one batch of pending notifications; return how many were published."""
+        claimed = await self._claim()
+        published: list[int] = []
+        try:
+            for row in claimed:
+                notice = Notice.from_target(row.target, row.event_type, row.data)
+                await self._publisher.publish(notice, event_id=row.event_id)
+                published.append(row.id)
+        finally:
+            if claimed:
+                await self._settle(published, [row.id for row in claimed[len(published) :]])
+        return len(published)
+
+    async def drain(self) -> int:
+        """Publish until nothing is pending; return how many were published."""
+        total = 0
+        while published := await self.relay():
+            total += published
+        return total
+
+    async def _claim(self) -> Sequence[OutboxEvent]:
+        now = self._clock()
+        earlier = aliased(OutboxEvent)
+        waits_for_earlier = exists().where(
+            earlier.order_id == OutboxEvent.order_id, earlier.id < OutboxEvent.id
+        )
+        pending = (
+            select(OutboxEvent.id)
+            .where(or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now))
+            .where(~waits_for_earlier)
+            .order_by(OutboxEvent.id)
+            .limit(self._batch)
+            .with_for_update(skip_locked=True)
+        )
+        # One UPDATE picks and leases the rows: SQLite takes its write lock for
+        # the whole statement, PostgreSQL skips rows another relay has locked.
+        claim = (
+            update(OutboxEvent)
+            .where(OutboxEvent.id.in_(pending.scalar_subquery()))
+            .values(claimed_by=self.name, claimed_until=now + self._lease)
+            .returning(OutboxEvent)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._database.session() as session, session.begin():
+            rows = sorted((await session.scalars(claim)).all(), key=lambda row: row.id)
+            for row in rows:
+                if row.event_id is None:
+                    row.event_id = await self._publisher.log.next_id()
+        return rows
+
+    async def _settle(self, published: list[int], unpublished: list[int]) -> None:
+        mine = OutboxEvent.claimed_by == self.name
+        async with self._database.session() as session, session.begin():
+            if published:
+                await session.execute(
+                    delete(OutboxEvent).where(OutboxEvent.id.in_(published), mine)
+                )
+            if unpublished:
+                await session.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id.in_(unpublished), mine)
+                    .values(claimed_by=None, claimed_until=None)
+                )
+
+    async def _run(self) -> None:
+        failing = False
+        while not self._stopping:
+            try:
+                published = await self.drain()
+            except BusError as error:
+                if not failing:
+                    log.warning("outbox: the bus is unavailable, will retry: %s", error)
+                failing = True
+            except Exception:
+                # A database outage or a bug: keep the relay alive and retry,
+                # saying so once per outage rather than once per attempt.
+                if not failing:
+                    log.exception("outbox: publishing failed, will retry")
+                failing = True
+            else:
+                if failing:
+                    log.info("outbox: publishing again (%d pending published)", published)
+                failing = False
+            if not self._stopping:
+                await self._outbox.wait(self._poll_interval)
+
+    def _bus_connection(self, connected: bool) -> None:
+        if connected:
+            self._outbox.wake()

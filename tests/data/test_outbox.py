@@ -1,0 +1,195 @@
+"""The outbox on both databases: written with the change, published once each, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from quart import Quart
+from sqlalchemy import func, select
+
+from bus import BusUnavailable, Subscription
+from bus.base import Data
+from bus.keys import WS_NOTIFY_CHANNEL
+from bus.memory import MemoryBus
+from domain.errors import IllegalOrderTransition
+from domain.orders import OrderStatus, Role
+from quart_app.auth import Principal
+from quart_app.database import Database
+from quart_app.models import OutboxEvent, utc_now
+from quart_app.schemas.orders import OrderItemRequest
+from quart_app.services.orders.catalog import CatalogService
+from quart_app.services.orders.outbox import Outbox, OutboxRelay
+from quart_app.services.orders.service import OrderService
+from quart_app.services.realtime.notifications import NotificationPublisher
+from tests.realtime.conftest import eventually
+
+ITEM = OrderItemRequest(menu_code="french", style_code="grand", quantity=1)
+COOK = Principal("cook-1", Role.COOK)
+WAIT = 20.0
+
+
+class FlakyBus(MemoryBus):
+    """A memory bus whose log and publish calls fail while ``down`` is set."""
+
+    down = False
+
+    async def publish(self, channel: str, data: Data) -> int:
+        self._check()
+        return await super().publish(channel, data)
+
+    async def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> str:
+        self._check()
+        return await super().log_append(log, data, maxlen=maxlen, retention=retention)
+
+    def _check(self) -> None:
+        if self.down:
+            raise BusUnavailable("the test took the bus down")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = utc_now()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def flaky_bus() -> AsyncIterator[FlakyBus]:
+    bus = FlakyBus()
+    await bus.connect()
+    yield bus
+    await bus.close()
+
+
+@pytest.fixture
+def outbox() -> Outbox:
+    return Outbox()
+
+
+@pytest.fixture
+async def orders(database: Database, outbox: Outbox) -> OrderService:
+    return OrderService(Quart(__name__), database, CatalogService(database), outbox=outbox)
+
+
+def relay_for(
+    database: Database, outbox: Outbox, bus: FlakyBus, clock: Clock | None = None
+) -> OutboxRelay:
+    publisher = NotificationPublisher(bus, log_maxlen=1000, retention=3600)
+    return OutboxRelay(
+        database, outbox, publisher, poll_interval=0.05, **({"clock": clock} if clock else {})
+    )
+
+
+async def pending(database: Database) -> int:
+    async with database.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(OutboxEvent)) or 0)
+
+
+async def until_empty(database: Database) -> None:
+    async def empty() -> bool:
+        return await pending(database) == 0
+
+    await eventually(empty, within=WAIT)
+
+
+async def test_each_change_writes_its_notifications_in_its_transaction(
+    database: Database, orders: OrderService
+) -> None:
+    order = await orders.place_order("c-1", [ITEM])
+    await orders.change_status(order.order_id, OrderStatus.ACCEPTED, COOK)
+    with pytest.raises(IllegalOrderTransition):  # refused: rolled back, nothing written
+        await orders.change_status(order.order_id, OrderStatus.DELIVERED, COOK)
+    async with database.session() as session:
+        rows = (await session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))).all()
+    assert [(row.order_id, row.event_type, row.target) for row in rows] == [
+        (order.order_id, "order.created", {"roles": ["cook", "delivery", "manager"]}),
+        (order.order_id, "order.status_changed", {"user_ids": ["c-1"]}),
+    ]
+    assert rows[1].data["status"] == "accepted"
+    assert rows[1].data["previous_status"] == "pending"
+    assert rows[1].data["version"] == 2
+    assert all(row.event_id is None and row.claimed_by is None for row in rows)
+
+
+async def test_what_was_accepted_while_the_bus_was_down_is_published_in_order_once_back(
+    database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
+) -> None:
+    subscription = await flaky_bus.subscribe(WS_NOTIFY_CHANNEL)
+    relay = relay_for(database, outbox, flaky_bus)
+    relay.start(flaky_bus)
+    try:
+        flaky_bus.down = True
+        order = await orders.place_order("c-1", [ITEM])
+        await orders.change_status(order.order_id, OrderStatus.ACCEPTED, COOK)
+        await orders.change_status(order.order_id, OrderStatus.COOKING, COOK)
+        await asyncio.sleep(0.2)  # a few failed rounds of the relay
+        assert await pending(database) == 3
+
+        flaky_bus.down = False
+        await until_empty(database)
+    finally:
+        await relay.stop()
+    frames = [await _frame(subscription) for _ in range(3)]
+    assert [(f["type"], f["data"]["status"]) for f in frames] == [
+        ("order.created", "pending"),
+        ("order.status_changed", "accepted"),
+        ("order.status_changed", "cooking"),
+    ]
+    assert await subscription.get(timeout=0.1) is None
+
+
+async def test_two_relays_publish_every_event_once_and_each_order_in_order(
+    database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
+) -> None:
+    subscription = await flaky_bus.subscribe(WS_NOTIFY_CHANNEL, buffer=10_000)
+    placed = [await orders.place_order(f"c-{n}", [ITEM]) for n in range(10)]
+    for step in (OrderStatus.ACCEPTED, OrderStatus.COOKING, OrderStatus.READY):
+        for order in placed:
+            await orders.change_status(order.order_id, step, COOK)
+    relays = [relay_for(database, outbox, flaky_bus) for _ in range(2)]
+    for relay in relays:
+        relay.start(flaky_bus)
+    try:
+        await until_empty(database)
+    finally:
+        for relay in relays:
+            await relay.stop()
+
+    frames = []
+    while (message := await subscription.get(timeout=0.1)) is not None:
+        frames.append(json.loads(json.loads(message.data)["frame"]))
+    ids = [frame["id"] for frame in frames]
+    assert len(ids) == len(set(ids)) == 40
+    for order in placed:
+        statuses = [f["data"]["status"] for f in frames if f["data"]["order_id"] == order.order_id]
+        assert statuses == ["pending", "accepted", "cooking", "ready"]
+
+
+async def test_a_relay_that_died_leaves_its_events_to_another_with_the_same_ids(
+    database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
+) -> None:
+    clock = Clock()
+    await orders.place_order("c-1", [ITEM])
+    subscription = await flaky_bus.subscribe(WS_NOTIFY_CHANNEL)
+    dead = relay_for(database, outbox, flaky_bus, clock)
+    [claimed] = await dead._claim()  # claimed and given an id, then the relay died
+
+    survivor = relay_for(database, outbox, flaky_bus, clock)
+    assert await survivor.drain() == 0  # leased to the dead relay
+    clock.now += timedelta(seconds=31)
+    assert await survivor.drain() == 1
+    assert (await _frame(subscription))["id"] == claimed.event_id
+    assert await pending(database) == 0
+
+
+async def _frame(subscription: Subscription) -> dict[str, Any]:
+    message = await subscription.get(timeout=WAIT)
+    assert message is not None, "nothing was published"
+    frame: dict[str, Any] = json.loads(json.loads(message.data)["frame"])
+    return frame
