@@ -80,6 +80,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # closes a peer that stops answering (4408), and hypercorn's ping task keeps
     # each closed socket's connection open until its next tick, so a stop had to
     # cancel them all (one logged CancelledError per socket).
+    # hypercorn buffers a WebSocket message up to this size before the app sees
+    # it (16 MiB by default): a larger one closes the socket with 1009 as it arrives.
+    config.websocket_max_message_size = settings.ws_max_message_bytes
     return serve(config, args.workers, settings.shutdown_grace)
 
 
