@@ -24,6 +24,7 @@ from quart_app.blueprints import (
 from quart_app.cross_origin import allow_origins
 from quart_app.error_handlers import register_error_handlers
 from quart_app.extensions import SETTINGS
+from quart_app.hosts import refuse_bad_hosts
 from quart_app.lifecycle import open_resources
 from quart_app.observability.http_metrics import record_http_metrics
 from quart_app.observability.metrics import forget_this_process
@@ -66,6 +67,7 @@ def create_app(
     settings = with_secret_key(settings)
 
     app = Quart(__name__, static_folder=None)  # the pages blueprint serves /static
+    app.asgi_app = refuse_bad_hosts(app.asgi_app)  # type: ignore[method-assign]
     app.request_class = with_upload_limits(
         ApiRequest, {voice.STT_PATH: settings.max_audio_bytes + MULTIPART_OVERHEAD}
     )

@@ -37,9 +37,14 @@ class ApiError(Exception):
 INVALID_REQUEST = "The request is not valid."
 
 
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The contract's error body."""
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
     """The contract's error body as a response."""
-    response = jsonify({"error": {"code": code, "message": message, "details": details}})
+    response = jsonify(error_body(code, message, details))
     response.status_code = status
     return response
 

@@ -1,0 +1,64 @@
+"""A ``Host`` header that is no valid host name gets 400, for HTTP and WebSocket alike.
+
+Werkzeug's routing refuses such a host (a label over 63 characters, an empty
+label as in ``a..b``) with ``BadHost`` while Quart builds the request context,
+before any error handler can answer: a 500 with an empty body and two
+tracebacks. This wrapper checks the header the same way first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import orjson
+
+from quart_app.errors import error_body
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[Any]]
+Send = Callable[[Any], Awaitable[None]]
+ASGIApp = Callable[..., Coroutine[Any, Any, None]]
+
+_BODY = orjson.dumps(error_body("invalid_host", "The Host header is not a valid host name.", None))
+_HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(_BODY)).encode())]
+
+
+def is_valid_host(host: str) -> bool:
+    """Whether Werkzeug's routing accepts ``host`` (``name[:port]``), as its ``Map.bind`` checks."""
+    name = host.lower().partition(":")[0]
+    try:
+        name.encode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
+def refuse_bad_hosts(app: ASGIApp) -> ASGIApp:
+    """``app``, except that a request with an invalid ``Host`` gets 400 ``invalid_host``."""
+
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and not is_valid_host(_host(scope)):
+            await _refuse(scope, send)
+            return
+        await app(scope, receive, send)
+
+    return guarded
+
+
+def _host(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name.lower() in (b"host", b":authority"):
+            return str(value.decode("latin-1"))
+    return ""
+
+
+async def _refuse(scope: Scope, send: Send) -> None:
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 400, "headers": _HEADERS})
+        await send({"type": "http.response.body", "body": _BODY, "more_body": False})
+    elif "websocket.http.response" in (scope.get("extensions") or {}):
+        await send({"type": "websocket.http.response.start", "status": 400, "headers": _HEADERS})
+        await send({"type": "websocket.http.response.body", "body": _BODY, "more_body": False})
+    else:  # a server without the response extension can only refuse the upgrade
+        await send({"type": "websocket.close", "code": 1008})
