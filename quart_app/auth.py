@@ -11,6 +11,7 @@ order (views marked :func:`accepts_order_tokens`) and follows it over the WebSoc
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -110,6 +111,10 @@ def decode_token(secret: str, token: str) -> Principal:
         raise InvalidToken("the token has expired") from None
     except jwt.PyJWTError as error:
         raise InvalidToken(f"the token is not valid: {error}") from None
+    if not _is_unicode_text(claims):
+        # JSON's \ud800 escapes decode to lone surrogates, which no UTF-8 column,
+        # key or frame can hold: refused here, not by a 500 wherever they land.
+        raise InvalidToken("the token's claims must be valid Unicode text")
     subject, role = claims["sub"], claims["role"]
     if not subject:  # PyJWT already insists on a string
         raise InvalidToken("the token's sub must be a non-empty string")
@@ -133,6 +138,14 @@ def decode_token(secret: str, token: str) -> Principal:
     ):
         raise InvalidToken("the token's order claim does not match its sub and role")
     return Principal(subject, principal.role, order_id)
+
+
+def _is_unicode_text(claims: dict[str, object]) -> bool:
+    try:
+        json.dumps(claims, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def is_self_or_staff(principal: Principal, owner_id: str | None) -> bool:

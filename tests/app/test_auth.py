@@ -44,6 +44,14 @@ def test_a_minted_token_decodes_to_its_principal() -> None:
             )
             for sub in ("x" * (USER_ID_LENGTH + 1), "a\x00b", "a\nb", "a\x7fb", "a\x85b")
         ),
+        *(
+            (claims, "claims must be valid Unicode text")
+            for claims in (
+                {"sub": "a\ud800b", "role": "cook", "exp": time.time() + 60},
+                {"sub": "1", "role": "cook", "exp": time.time() + 60, "name": "\udfff"},
+                {"sub": "1", "role": "cook", "exp": time.time() + 60, "\ud83d": "key"},
+            )
+        ),
     ],
 )
 def test_bad_claims_are_refused(claims: dict[str, Any], says: str) -> None:

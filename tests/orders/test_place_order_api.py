@@ -56,6 +56,15 @@ async def test_guests_and_staff_cannot_order(data_client: QuartClient) -> None:
     assert (await response.get_json())["error"]["code"] == "forbidden"
 
 
+async def test_a_token_whose_claims_are_not_unicode_text_is_401(data_client: QuartClient) -> None:
+    # A lone surrogate once passed auth, then failed with a 500 in the idempotency
+    # fingerprint (UnicodeEncodeError) and in ensure_user on PostgreSQL (DataError).
+    headers = {**bearer("customer-\ud800", "customer"), "Idempotency-Key": "k-1"}
+    response = await data_client.post("/api/orders", json={"items": [ITEM]}, headers=headers)
+    assert response.status_code == 401
+    assert (await response.get_json())["error"]["code"] == "unauthorized"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -73,6 +73,16 @@ async def test_valid_auth_is_answered_with_connected(app: Quart) -> None:
         ),
         (auth_frame("7", "cook", last_event_id="yesterday"), "last_event_id"),
         (auth_frame("7", "cook", last_event_id=f"{2**64}-0"), "last_event_id"),
+        (
+            auth_frame(
+                "7",
+                "cook",
+                token=mint_token(
+                    "test-secret-key-that-is-long-enough-for-hs256", "7\ud800", "cook"
+                ),
+            ),
+            "Unicode",
+        ),
     ],
     ids=[
         "forged",
@@ -85,6 +95,7 @@ async def test_valid_auth_is_answered_with_connected(app: Quart) -> None:
         "unknown-role",
         "bad-last-id",
         "last-id-too-big",
+        "surrogate-sub",
     ],
 )
 async def test_bad_auth_gets_an_error_and_4401(app: Quart, frame: str, reason: str) -> None:
