@@ -264,3 +264,23 @@ async def test_only_known_staff_of_that_role_are_assigned(order_service: OrderSe
     )
     assigned = await order_service.assign(order.order_id, "cook-9", Role.COOK)
     assert assigned.assigned_cook == "cook-9"
+
+
+async def test_a_known_user_acting_with_a_new_role_takes_that_role(
+    order_service: OrderService,
+) -> None:
+    # The platform's auth service decides roles: yesterday's cook is today's courier.
+    order = await order_service.place_order("c-1", [FRENCH_GRAND])
+    await order_service.change_status(
+        order.order_id, OrderStatus.ACCEPTED, Principal("u-5", Role.COOK)
+    )
+    await order_service.assign(order.order_id, "u-5", Role.COOK)
+    await order_service.change_status(order.order_id, OrderStatus.COOKING, COOK)
+    await order_service.change_status(order.order_id, OrderStatus.READY, COOK)
+    await order_service.change_status(
+        order.order_id, OrderStatus.DELIVERING, Principal("u-5", Role.DELIVERY)
+    )
+    with pytest.raises(UnknownStaff):
+        await order_service.assign(order.order_id, "u-5", Role.COOK)
+    assigned = await order_service.assign(order.order_id, "u-5", Role.DELIVERY)
+    assert assigned.assigned_delivery == "u-5"

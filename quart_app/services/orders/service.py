@@ -142,7 +142,9 @@ class OrderService:
         try:
             async with self._database.session() as session, session.begin():
                 if customer_id is not None:
-                    await ensure_user(session, customer_id, Role.CUSTOMER)
+                    # A member's voice conversation may be a staff member's: the
+                    # role their token had then is not known here.
+                    await ensure_user(session, customer_id, Role.CUSTOMER, role_from_token=False)
                 session.add(order)
                 await session.flush()  # the order row first: a duplicate key fails here
                 placed = order_response(order)
@@ -190,7 +192,7 @@ class OrderService:
                 order.updated_at = self._clock()
                 await session.flush()  # the versioned UPDATE first: it decides a race
                 if actor.is_staff:  # staff become known (assignable) by acting
-                    await ensure_user(session, actor.user_id, actor.role)
+                    await ensure_user(session, actor.user_id, actor.role, role_from_token=True)
                 changed = order_response(order)
                 notice = status_changed_notice(_json(changed), previous.value)
                 self._outbox.add(session, order.id, notice)

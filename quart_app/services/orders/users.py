@@ -20,17 +20,28 @@ log = logging.getLogger(__name__)
 REMEMBERED_PER_PROCESS = 10_000
 
 
-async def ensure_user(session: AsyncSession, user_id: str, role: Role) -> None:
+async def ensure_user(
+    session: AsyncSession, user_id: str, role: Role, *, role_from_token: bool
+) -> None:
     """Create the row of ``user_id`` with ``role`` unless it exists (in the caller's transaction).
 
-    An existing row is left alone; concurrent first appearances of one user
-    both succeed (``INSERT ... ON CONFLICT DO NOTHING``).
+    With ``role_from_token`` (the role is what the caller's token says now), an
+    existing row takes that role: the platform's auth service is the source of
+    truth for roles. Without it, an existing row is left alone. Concurrent first
+    appearances of one user both succeed (``INSERT ... ON CONFLICT``).
     """
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(User).values(
+        id=user_id, display_name=user_id, role=role.value, created_at=utc_now()
+    )
     statement = (
-        dialect.insert(User)
-        .values(id=user_id, display_name=user_id, role=role.value, created_at=utc_now())
-        .on_conflict_do_nothing(index_elements=[User.id])
+        insert.on_conflict_do_update(
+            index_elements=[User.id],
+            set_={"role": insert.excluded.role},
+            where=User.role != insert.excluded.role,
+        )
+        if role_from_token
+        else insert.on_conflict_do_nothing(index_elements=[User.id])
     )
     await session.execute(statement)
 
