@@ -16,7 +16,14 @@ from domain.orders import Role
 from quart_app.extensions import BUS
 from quart_app.services.realtime import frames as realtime_frames
 from quart_app.services.realtime.frames import BadEnvelope, Envelope, decode_envelope
-from tests.realtime.conftest import Connect, Serve, close_code, manager_of, receive_type
+from tests.realtime.conftest import (
+    Connect,
+    Serve,
+    close_code,
+    manager_of,
+    receive,
+    receive_type,
+)
 
 
 def test_an_envelope_round_trips() -> None:
@@ -40,6 +47,7 @@ def test_an_envelope_round_trips() -> None:
         b'{"frame": "{}", "target": {"roles": ["cook"], "user_ids": ["a"]}}',
         b'{"frame": "{}", "id": 5, "target": {"roles": ["cook"]}}',
         pytest.param(b"[" * 60_000, id="nested-too-deep"),
+        pytest.param(b'{"frame": "\\udfff", "target": {"roles": ["cook"]}}', id="lone-surrogate"),
     ],
 )
 def test_a_malformed_envelope_is_refused(raw: bytes) -> None:
@@ -58,6 +66,18 @@ async def test_another_service_can_publish_on_the_channel(app: Quart, connect: C
         envelope = {"target": {"user_ids": ["c"]}, "id": None, "frame": frame}
         await bus.publish(keys.WS_NOTIFY_CHANNEL, json.dumps(envelope))
         assert (await receive_type(customer, "menu.sold_out"))["data"] == {"m": 1}
+
+
+async def test_a_frame_that_is_not_unicode_text_is_logged_and_dropped(
+    app: Quart, connect: Connect, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Sent, it would fail to encode in every targeted socket and close them all.
+    bad = {"target": {"roles": ["cook"]}, "id": None, "frame": '{"type": "x", "t": "\ud800"}'}
+    async with connect(app, "k", "cook") as ws:
+        await app.extensions[BUS].publish(keys.WS_NOTIFY_CHANNEL, json.dumps(bad))
+        event_id = await manager_of(app).send_to_user("k", "order.assigned", {})
+        assert (await receive(ws))["id"] == event_id
+    assert any("lone surrogate" in record.getMessage() for record in caplog.records)
 
 
 async def test_a_too_deeply_nested_message_stops_no_later_notification(

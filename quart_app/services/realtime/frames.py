@@ -59,6 +59,10 @@ def error(code: str, message: str) -> str:
     return dumps({"type": "error", "code": code, "message": message})
 
 
+def token_refreshed(expires_at: float | None) -> str:
+    return dumps({"type": "token_refreshed", "expires_at": expires_at})
+
+
 def heartbeat(ts: float) -> str:
     return dumps({"type": "heartbeat", "ts": ts})
 
@@ -119,6 +123,10 @@ def decode_envelope(raw: bytes) -> Envelope:
         raise BadEnvelope("needs a string 'frame' and an object 'target'")
     if event_id is not None and not isinstance(event_id, str):
         raise BadEnvelope("'id' must be a string or null")
+    if not _is_text(frame):
+        # A \ud800 escape decodes to a lone surrogate: every socket it reached
+        # would fail to encode it and close.
+        raise BadEnvelope("'frame' is not valid Unicode text (a lone surrogate)")
     user_ids, roles = target.get("user_ids"), target.get("roles")
     if _strings(user_ids) and roles is None:
         return Envelope(frame, event_id, user_ids=tuple(user_ids))
@@ -128,6 +136,14 @@ def decode_envelope(raw: bytes) -> Envelope:
         except ValueError:
             raise BadEnvelope(f"unknown role in {roles!r}") from None
     raise BadEnvelope("'target' needs 'user_ids' or 'roles': a non-empty list of strings")
+
+
+def _is_text(frame: str) -> bool:
+    try:
+        frame.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _strings(value: object) -> TypeGuard[list[str]]:
