@@ -15,7 +15,7 @@ import json
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
@@ -38,11 +38,14 @@ R = TypeVar("R")
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the token's ``sub`` and ``role``; ``order_id`` for an order token."""
+    """Who is calling: the token's ``sub`` and ``role``; ``order_id`` for an order token;
+    when the token expires (``exp`` plus the clock leeway, Unix seconds; ``None`` if
+    it was not from a token)."""
 
     user_id: str
     role: Role
     order_id: str | None = None
+    expires_at: float | None = field(default=None, compare=False)
 
     @property
     def is_staff(self) -> bool:
@@ -123,8 +126,9 @@ def decode_token(secret: str, token: str) -> Principal:
         raise InvalidToken(
             f"the token's sub must be at most {USER_ID_LENGTH} characters, none of them control"
         )
+    expires_at = float(claims["exp"]) + CLOCK_LEEWAY_SECONDS
     try:
-        principal = Principal(subject, Role(role))
+        principal = Principal(subject, Role(role), expires_at=expires_at)
     except ValueError:
         raise InvalidToken(f"the token's role {role!r} is unknown") from None
     order_id = claims.get(ORDER_CLAIM)
@@ -137,7 +141,7 @@ def decode_token(secret: str, token: str) -> Principal:
         or principal.role is not Role.CUSTOMER
     ):
         raise InvalidToken("the token's order claim does not match its sub and role")
-    return Principal(subject, principal.role, order_id)
+    return Principal(subject, principal.role, order_id, expires_at)
 
 
 def _is_unicode_text(claims: dict[str, object]) -> bool:

@@ -1,7 +1,8 @@
 """``WS /api/ws`` (CONTRACT section 3) and ``GET /api/ws/stats`` (section 2.5).
 
 Close codes: ``4401`` no valid auth frame within ``WS_AUTH_TIMEOUT``; ``4408``
-no frame from the client for ``HEARTBEAT_MISSES`` heartbeat intervals; ``1013``
+no frame from the client for ``HEARTBEAT_MISSES`` heartbeat intervals; ``4498``
+the token expired (a new auth frame on the open socket refreshes it); ``1013``
 the client reads too slowly (its send queue filled), the bus subscription
 was interrupted or fell behind, or the bus was down when the socket connected:
 reconnect with ``last_event_id``; ``1011`` a

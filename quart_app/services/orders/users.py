@@ -77,7 +77,7 @@ class KnownStaff:
             return
         try:
             async with self._database.session() as session, session.begin():
-                await ensure_user(session, principal.user_id, principal.role)
+                await ensure_user(session, principal.user_id, principal.role, role_from_token=True)
         except SQLAlchemyError:
             log.warning("could not record staff member %s", principal.user_id, exc_info=True)
             return

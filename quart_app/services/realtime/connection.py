@@ -30,6 +30,7 @@ CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_SILENT = 4408
 CLOSE_TOO_MANY_CONNECTIONS = 4429
+CLOSE_TOKEN_EXPIRED = 4498
 
 RECENT_IDS = 128
 """Notification ids a socket remembers having delivered, to drop a second copy."""
@@ -60,12 +61,22 @@ class LocalSocket:
         "close_code",
         "close_reason",
         "connection",
+        "expires_at",
         "last_seen",
     )
 
-    def __init__(self, connection: Connection, *, queue_size: int, now: float) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        queue_size: int,
+        now: float,
+        expires_at: float | None = None,
+    ) -> None:
         self.connection = connection
         self.last_seen = now
+        self.expires_at = expires_at
+        """When the socket's token expires (Unix seconds); a refresh moves it."""
         self.close_code: int | None = None
         self.close_reason = ""
         self._limit = queue_size

@@ -28,13 +28,14 @@ from quart_app.services.realtime import frames
 from quart_app.services.realtime.connection import (
     CLOSE_GOING_AWAY,
     CLOSE_SILENT,
+    CLOSE_TOKEN_EXPIRED,
     CLOSE_TRY_AGAIN_LATER,
     LocalSocket,
     Receive,
     Send,
 )
 from quart_app.services.realtime.notifications import NotificationPublisher
-from quart_app.services.realtime.protocol import reply_to
+from quart_app.services.realtime.protocol import AuthRejected, refreshed_expiry, reply_to
 from quart_app.services.realtime.replay import Resume
 from quart_app.services.realtime.stats import StatsReporter
 
@@ -124,7 +125,12 @@ class WebSocketManager:
         if self.get_connection_count(principal.user_id) >= limit:
             raise TooManyConnections(f"at most {limit} connections per user")
         connection = self._registry.add(uuid.uuid4().hex, principal.user_id, principal.role)
-        socket = LocalSocket(connection, queue_size=self._settings.ws_send_queue, now=self._clock())
+        socket = LocalSocket(
+            connection,
+            queue_size=self._settings.ws_send_queue,
+            now=self._clock(),
+            expires_at=principal.expires_at,
+        )
         if replaying:
             socket.hold()
         if self._stopping:  # it authenticated while the server began to stop
@@ -162,13 +168,29 @@ class WebSocketManager:
     def _on_frame(self, socket: LocalSocket, raw: str | bytes) -> None:
         socket.last_seen = self._clock()
         try:
-            reply = reply_to(raw, self._settings.ws_max_message_bytes)
+            reply = reply_to(
+                raw, self._settings.ws_max_message_bytes, lambda auth: self._refresh(socket, auth)
+            )
         except Exception:
             # A bug met by one frame costs that frame only, not the connection.
             log.exception("failed to handle a frame from connection %s", socket.connection_id)
             reply = frames.error("internal_error", "The server failed to handle that frame.")
         if reply is not None:
             socket.offer(reply)
+
+    def _refresh(self, socket: LocalSocket, raw: str) -> str:
+        # A new token on an open socket moves its expiry (as Centrifugo's refresh does).
+        try:
+            socket.expires_at = refreshed_expiry(
+                raw,
+                self._settings.secret_key or "",
+                self._settings.ws_max_message_bytes,
+                socket.user_id,
+                socket.connection.role,
+            )
+        except AuthRejected as rejection:
+            return frames.error("unauthorized", str(rejection))
+        return frames.token_refreshed(socket.expires_at)
 
     def deliver(self, envelope: frames.Envelope) -> int:
         """Offer an envelope's frame to the matching sockets here; return how many."""
@@ -223,7 +245,8 @@ class WebSocketManager:
             self.send_heartbeat()
 
     def send_heartbeat(self) -> int:
-        """Send a heartbeat to every socket here, closing those silent too long (``4408``).
+        """Send a heartbeat to every socket here, closing those silent too long (``4408``)
+        and those whose token has expired (``4498``).
 
         Returns how many sockets got the heartbeat.
         """
@@ -234,6 +257,8 @@ class WebSocketManager:
         for socket in list(self._sockets.values()):
             if socket.last_seen < silent_since:
                 socket.close(CLOSE_SILENT, "no frame from the client for too long")
+            elif socket.expires_at is not None and socket.expires_at <= now:
+                socket.close(CLOSE_TOKEN_EXPIRED, "the token expired; authenticate again")
             else:
                 socket.offer(frame)
                 sent += 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import ValidationError
 
+from domain.orders import Role
 from quart_app.auth import InvalidToken, Principal, decode_token
 from quart_app.errors import as_sentence
 from quart_app.schemas.ws import AuthFrame
@@ -41,8 +44,20 @@ def authenticate(raw: str | bytes, secret: str, max_bytes: int) -> tuple[AuthFra
     return auth, principal
 
 
-def reply_to(raw: str | bytes, max_bytes: int) -> str | None:
-    """The frame to answer an authenticated client's frame with, if any."""
+def refreshed_expiry(
+    raw: str, secret: str, max_bytes: int, user_id: str, role: Role
+) -> float | None:
+    """The expiry of the new token in an auth frame sent on an open socket, or
+    :class:`AuthRejected`: it must be valid and name the socket's own user and role."""
+    _, principal = authenticate(raw, secret, max_bytes)
+    if (principal.user_id, principal.role) != (user_id, role):
+        raise AuthRejected("A new token must be for this socket's user_id and user_type.")
+    return principal.expires_at
+
+
+def reply_to(raw: str | bytes, max_bytes: int, refresh: Callable[[str], str]) -> str | None:
+    """The frame to answer an authenticated client's frame with, if any;
+    ``refresh`` answers an auth frame (a new token for this socket)."""
     if _too_large(raw, max_bytes):
         return frames.error("frame_too_large", f"Frames are limited to {max_bytes} bytes.")
     if isinstance(raw, bytes):
@@ -59,7 +74,7 @@ def reply_to(raw: str | bytes, max_bytes: int) -> str | None:
     if kind in QUIET_TYPES:
         return None
     if kind == "auth":
-        return frames.error("invalid_frame", "This socket is already authenticated.")
+        return refresh(raw)
     return frames.error("unknown_type", f"Unknown frame type {kind[:64]!r}.")
 
 
