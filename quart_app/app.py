@@ -37,6 +37,7 @@ from quart_app.services.voice.audio import MULTIPART_OVERHEAD
 from quart_app.services.voice.data import ServiceVoiceData, VoiceDataFactory
 from quart_app.shutdown import install_shutdown_gate
 from quart_app.upload_limits import with_upload_limits
+from quart_app.websocket_limit import bound_websocket_messages
 
 API_TITLE = "Voice & Realtime service"
 API_VERSION = "0.1.0"
@@ -65,6 +66,7 @@ def create_app(
             raise SystemExit(f"voice-realtime: {error}") from None
     configure_logging(settings.log_level, settings.log_format)
     settings = with_secret_key(settings)
+    bound_websocket_messages()  # the hypercorn serving this app, if any
 
     app = Quart(__name__, static_folder=None)  # the pages blueprint serves /static
     app.asgi_app = refuse_bad_hosts(app.asgi_app)  # type: ignore[method-assign]

@@ -21,6 +21,14 @@ START_WITHIN = 60.0
 STOP_WITHIN = 30.0
 
 
+def hypercorn_worker(pid: int) -> int:
+    """The worker that hypercorn process ``pid`` spawned (not its resource tracker)."""
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+            return int(child)
+    raise AssertionError(f"hypercorn {pid} has no worker process")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -42,8 +50,7 @@ class ServerProcess:
     @property
     def worker_pid(self) -> int:
         """The hypercorn worker process (``serve`` spawns one per ``--workers``)."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
-        return int(children.split()[0])
+        return hypercorn_worker(self.process.pid)
 
     def rss_bytes(self) -> int:
         """The worker's resident memory now."""
