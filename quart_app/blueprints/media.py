@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from quart import Blueprint, Response, request
 from quart_schema import validate_request, validate_response
 
@@ -40,7 +42,10 @@ async def generate_image(data: ImageGenerationRequest) -> tuple[GeneratedImage, 
         speaker = await voice.conversations.speaker(data.session_id, principal)
         owner = speaker or conversation_owner(data.session_id)
     result = await voice.ai.send_image_request(data.prompt, aspect_ratio=data.aspect_ratio)
-    image = check_image(result.image_b64, aspect_ratio=data.aspect_ratio, max_bytes=store.max_bytes)
+    # Decoding and encoding every pixel takes a while: off the event loop.
+    image = await asyncio.to_thread(
+        check_image, result.image_b64, aspect_ratio=data.aspect_ratio, max_bytes=store.max_bytes
+    )
     stored = await store.put(image.data, image.content_type, owner=owner)
     if data.session_id is not None:
         await voice.conversations.attach_image(data.session_id, speaker, stored.image_id)

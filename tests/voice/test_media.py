@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -59,7 +61,64 @@ async def test_an_image_is_stored_and_served(
     served = await client.get(body["image_path"])
     assert served.status_code == 200
     assert served.headers["Content-Type"] == content_type
-    assert await served.get_data() == data
+    with Image.open(io.BytesIO(await served.get_data())) as kept:
+        assert (kept.format, kept.size) == (image_format, (8, 8))
+        assert kept.convert("RGB").getpixel((4, 4)) == pytest.approx((200, 30, 30), abs=8)
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    return (
+        struct.pack(">I", len(payload))
+        + kind
+        + payload
+        + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF)
+    )
+
+
+def inflating_png(side: int, inflated: int) -> bytes:
+    """A grey ``side`` x ``side`` PNG whose pixel data inflates to ``inflated`` bytes."""
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" * inflated, 9)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", pixels)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def inflated_size(png: bytes) -> int:
+    """How many bytes a PNG's pixel data inflates to."""
+    position, data = 8, b""
+    while position < len(png):
+        (length,) = struct.unpack(">I", png[position : position + 4])
+        if png[position + 4 : position + 8] == b"IDAT":
+            data += png[position + 8 : position + 8 + length]
+        position += 12 + length
+    return len(zlib.decompress(data))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(inflating_png(64, 32 * 1024 * 1024), id="inflates-to-32-MiB"),
+        pytest.param(image_bytes("PNG") + b"<html><script>alert(1)</script></html>", id="html"),
+    ],
+)
+async def test_what_is_served_is_exactly_the_checked_pixels(
+    media_client: tuple[QuartClient, Responder], data: bytes
+) -> None:
+    client, responder = media_client
+    responder.script("image", ok(image_result(data)))
+
+    response = await client.post(GENERATE, json={"prompt": "a cake", "aspect_ratio": "1:1"})
+    body = await response.get_json()
+    served = await (await client.get(body["image_path"])).get_data()
+
+    with Image.open(io.BytesIO(served)) as kept:
+        width, height = kept.size
+    assert inflated_size(served) <= height * (1 + 3 * width)  # one filter byte a row, RGB
+    assert b"<html" not in served
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,12 @@
-"""Generated images are checked before they are kept (storing: ``services/media``).
+"""Generated images are checked, and their pixels encoded again, before they are kept
+(storing: ``services/media``).
 
 The AI Server's bytes are untrusted: they must decode, fit ``max_bytes``, and
-be a PNG, JPEG or WebP of the requested aspect ratio that Pillow can verify.
+be a PNG, JPEG or WebP of the requested aspect ratio. Checking only the header
+let through a PNG whose pixel data inflates far past its stated size, and a PNG
+with HTML appended: both were kept and served as they came. Every pixel is
+decoded (at most :data:`MAX_PIXELS`) and encoded again, so what is kept is
+exactly the pixels that were checked, and nothing else.
 """
 
 from __future__ import annotations
@@ -11,31 +16,38 @@ import binascii
 import io
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image
 
 from quart_app.services.voice.ai_client import BadAIResult
 
 MAX_PIXELS = 4096 * 4096
-CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+"""At four bytes a pixel, the most a decoded image may cost: 64 MiB."""
+
+_FORMATS: dict[str, tuple[str, dict[str, Any]]] = {
+    "PNG": ("image/png", {}),
+    "JPEG": ("image/jpeg", {"quality": 90}),
+    "WEBP": ("image/webp", {"quality": 90}),
+}
 
 
 @dataclass(frozen=True, slots=True)
 class CheckedImage:
-    """Image bytes that passed the checks, and their content type."""
+    """Image bytes that passed the checks (encoded again), and their content type."""
 
     data: bytes
     content_type: str
 
 
 def check_image(image_b64: str, *, aspect_ratio: str, max_bytes: int) -> CheckedImage:
-    """The image in ``image_b64`` if it is one we accept; :class:`BadAIResult` if not.
+    """The image in ``image_b64``, encoded again, if it is one we accept; :class:`BadAIResult`
+    if not. CPU-bound: call it off the event loop.
 
     ``aspect_ratio`` (``"width:height"``) is the one requested: an image of
     another shape is refused.
     """
-    data = _decode(image_b64, max_bytes)
-    return CheckedImage(data, _content_type(data, aspect_ratio))
+    return _reencoded(_decode(image_b64, max_bytes), aspect_ratio)
 
 
 def _decode(image_b64: str, max_bytes: int) -> bytes:
@@ -53,25 +65,34 @@ def _decode(image_b64: str, max_bytes: int) -> bytes:
     return data
 
 
-def _content_type(data: bytes, aspect_ratio: str) -> str:
-    """The content type of ``data`` if Pillow verifies it as an allowed image of that shape."""
+def _reencoded(data: bytes, aspect_ratio: str) -> CheckedImage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                image_format = image.format or ""
-                width, height = image.size
-                image.verify()
+                content_type, options = _allowed(image, aspect_ratio)
+                image.load()  # every pixel, and no more than the header promised
+                encoded = io.BytesIO()
+                image.save(encoded, format=image.format, **options)
+    except BadAIResult:
+        raise
     except Exception as error:  # Pillow raises many kinds for bad bytes
         raise _bad(f"the bytes are not a readable image ({type(error).__name__})") from None
-    if image_format not in CONTENT_TYPES:
+    return CheckedImage(encoded.getvalue(), content_type)
+
+
+def _allowed(image: Image.Image, aspect_ratio: str) -> tuple[str, dict[str, Any]]:
+    """The content type and save options of ``image``'s format, judged from its header."""
+    image_format = image.format or ""
+    if image_format not in _FORMATS:
         raise _bad(f"image format {image_format or 'unknown'} is not PNG, JPEG or WebP")
+    width, height = image.size
     if width * height > MAX_PIXELS:
         raise _bad(f"the image is {width}x{height}, too many pixels")
     ratio_width, ratio_height = (int(part) for part in aspect_ratio.split(":"))
     if width * ratio_height != height * ratio_width:
         raise _bad(f"the image is {width}x{height}, not {aspect_ratio}")
-    return CONTENT_TYPES[image_format]
+    return _FORMATS[image_format]
 
 
 def _bad(problem: str) -> BadAIResult:
