@@ -12,22 +12,32 @@ instances this service runs (see ``bench/README.md``, "## Bus").
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
 
 import orjson
 
-from bus.base import Bus, BusError, BusOverloaded, BusTimeout, BusUnavailable, Subscription
+from bus.base import (
+    Bus,
+    BusError,
+    BusOverloaded,
+    BusTimeout,
+    BusUnavailable,
+    Pieces,
+    Subscription,
+)
 from bus.keys import AI_KINDS, ai_queue, ai_result
 from bus.tasks import stop_tasks
 
 logger = logging.getLogger(__name__)
 
 RESULT_TTL = 300
+_BASE64_CHUNK = 3 * 256 * 1024  # a multiple of 3: the pieces' base64 joins up without padding
 _CHECK_WINDOW = 0.002
 _RESULT_PREFIX = ai_result("")
 
@@ -48,13 +58,62 @@ class MalformedAIResult(AIResultError):
         super().__init__("bad_result", message)
 
 
+class Base64File:
+    """A payload value sent as the standard base64 of a file's first ``size`` bytes,
+    read piece by piece as the request goes out: an upload is never held whole.
+
+    Not a dataclass: orjson would serialize one field by field instead of asking.
+    """
+
+    __slots__ = ("file", "size")
+
+    def __init__(self, file: IO[bytes], size: int) -> None:
+        self.file = file
+        self.size = size
+
+
+def encode_request(message: dict[str, Any]) -> bytes | Pieces:
+    """``message`` as JSON; as :class:`Pieces` if its payload holds a :class:`Base64File`."""
+    files: list[Base64File] = []
+    marker = uuid.uuid4().hex
+
+    def mark(value: object) -> str:
+        if not isinstance(value, Base64File) or files:
+            raise TypeError(f"{type(value).__name__} is not JSON serializable")
+        files.append(value)
+        return marker
+
+    text = orjson.dumps(message, default=mark)
+    if not files:
+        return text
+    (file,) = files
+    head, _, tail = text.partition(b'"%b"' % marker.encode())
+    head, tail = head + b'"', b'"' + tail
+
+    def produce() -> Iterator[bytes]:
+        yield head
+        file.file.seek(0)
+        left = file.size
+        while left > 0:
+            chunk = file.file.read(min(left, _BASE64_CHUNK))
+            if not chunk:
+                break
+            left -= len(chunk)
+            yield base64.b64encode(chunk)
+        yield tail
+
+    encoded_size = (file.size + 2) // 3 * 4
+    return Pieces(len(head) + encoded_size + len(tail), produce)
+
+
 def make_request_message(
     kind: str, payload: dict[str, Any], *, timeout: float, clock: Callable[[], float] = time.time
 ) -> dict[str, Any]:
     """The request envelope of CONTRACT section 1, with a fresh ``request_id``.
 
     ``payload`` may hold :class:`orjson.Fragment` values: JSON the caller
-    serialized once (the catalog), spliced in as it is when the request is sent.
+    serialized once (the catalog), spliced in as it is when the request is sent;
+    and one :class:`Base64File` (an upload), read as the request is sent.
     """
     if kind not in AI_KINDS:
         raise ValueError(f"unknown AI request kind {kind!r}; expected one of {AI_KINDS}")
@@ -99,13 +158,21 @@ def parse_result(request_id: str, raw: bytes) -> dict[str, Any]:
 
 
 class AIRequester:
-    """Sends AI requests and waits for their results; at most ``max_in_flight`` at once."""
+    """Sends AI requests and waits for their results; at most ``max_in_flight`` at once,
+    and never onto a queue already ``max_queue_length`` long (an AI Server that is
+    down or behind would otherwise let requests that nobody waits for pile up)."""
 
     def __init__(
-        self, bus: Bus, *, max_in_flight: int = 1000, clock: Callable[[], float] = time.time
+        self,
+        bus: Bus,
+        *,
+        max_in_flight: int = 1000,
+        max_queue_length: int | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._bus = bus
         self._max_in_flight = max_in_flight
+        self._max_queue_length = max_queue_length
         self._clock = clock
         self._waiting: dict[str, asyncio.Future[bytes]] = {}
         self._subscription: Subscription | None = None
@@ -163,7 +230,8 @@ class AIRequester:
 
         Raises :class:`AIResultError` for an error (or malformed) reply,
         :class:`BusTimeout` after ``timeout`` s, :class:`BusUnavailable` at once
-        while the bus is down, :class:`BusOverloaded` past ``max_in_flight``.
+        while the bus is down, :class:`BusOverloaded` past ``max_in_flight`` or
+        onto a full queue.
         """
         message = make_request_message(kind, payload, timeout=timeout, clock=self._clock)
         if self._router is None:
@@ -181,7 +249,9 @@ class AIRequester:
             async with asyncio.timeout_at(deadline):
                 # orjson: the llm context (conversation and catalog) made json.dumps
                 # a tenth of the voice API's time (bench/README.md, "## Voice API").
-                await self._bus.push(ai_queue(kind), orjson.dumps(message))
+                await self._bus.push(
+                    ai_queue(kind), encode_request(message), max_length=self._max_queue_length
+                )
             # The contract's check of the stored result, after the push: batched
             # with the checks of the requests pushed meanwhile (one MGET), off this
             # request's path. A GET per request cost a fifth of the throughput and

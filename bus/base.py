@@ -11,11 +11,20 @@ scopes, because Redis itself takes them (``BRPOP ... timeout``).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 Data = bytes | str
+
+
+@dataclass(frozen=True, slots=True)
+class Pieces:
+    """A message too large to hold twice (an upload): its exact size in bytes and a
+    function producing it piece by piece, which a backend may call once per attempt."""
+
+    size: int
+    produce: Callable[[], Iterator[bytes]]
 
 
 class BusError(Exception):
@@ -31,7 +40,7 @@ class BusTimeout(BusError):
 
 
 class BusOverloaded(BusError):
-    """Too much in flight in this process; the caller should shed load."""
+    """Too much in flight in this process, or a queue is full; the caller should shed load."""
 
 
 class LockNotAcquired(BusError):
@@ -122,8 +131,11 @@ class Bus(ABC):
 
     # queues (LPUSH / BRPOP: FIFO) ----------------------------------------
     @abstractmethod
-    async def push(self, queue: str, data: Data) -> int:
-        """Append to the queue's head (``LPUSH``); return the new length."""
+    async def push(self, queue: str, data: Data | Pieces, *, max_length: int | None = None) -> int:
+        """Append to the queue's head (``LPUSH``); return the new length. With
+        ``max_length``, a queue already that long refuses it: :class:`BusOverloaded`.
+        :class:`Pieces` are sent as they are produced, never joined in memory where
+        the backend stores them elsewhere."""
 
     @abstractmethod
     async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109

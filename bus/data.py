@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bus.base import Data
+from bus.base import Data, Pieces
 
 
 def to_bytes(data: Data) -> bytes:
@@ -10,3 +10,11 @@ def to_bytes(data: Data) -> bytes:
     if isinstance(data, str):
         return data.encode()
     return bytes(data)
+
+
+def joined(data: Pieces) -> bytes:
+    """All of ``data``'s pieces in one; :class:`ValueError` unless they come to its size."""
+    whole = b"".join(data.produce())
+    if len(whole) != data.size:
+        raise ValueError(f"the pieces came to {len(whole)} bytes, not the {data.size} announced")
+    return whole

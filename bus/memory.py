@@ -10,8 +10,17 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
-from bus.base import Bus, BusError, Data, LogEntry, Message, Subscription
-from bus.data import to_bytes
+from bus.base import (
+    Bus,
+    BusError,
+    BusOverloaded,
+    Data,
+    LogEntry,
+    Message,
+    Pieces,
+    Subscription,
+)
+from bus.data import joined, to_bytes
 from bus.lock import hold_lock
 from bus.memory_log import MemoryLog, format_id, parse_id
 from bus.subscription import BufferedSubscription, SubscriberTable
@@ -102,9 +111,11 @@ class MemoryBus(Bus):
         raise BusError(f"WRONGTYPE {key!r} does not hold a log")
 
     # queues ---------------------------------------------------------------
-    async def push(self, queue: str, data: Data) -> int:
+    async def push(self, queue: str, data: Data | Pieces, *, max_length: int | None = None) -> int:
         items = self._list_to_fill(queue)
-        items.appendleft(to_bytes(data))
+        if max_length is not None and len(items) >= max_length:
+            raise BusOverloaded(f"{queue} already holds {max_length} items")
+        items.appendleft(joined(data) if isinstance(data, Pieces) else to_bytes(data))
         length = len(items)
         self._serve_waiters(queue)
         return length

@@ -12,10 +12,11 @@ from redis.asyncio.connection import AbstractConnection, ConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from bus.base import Bus, Data, LogEntry, Subscription
+from bus.base import Bus, BusOverloaded, Data, LogEntry, Pieces, Subscription
 from bus.data import to_bytes
 from bus.lock import hold_lock
 from bus.redis_errors import translated
+from bus.redis_stream import execute_streamed
 from bus.redis_subscriber import SharedSubscriber
 from bus.sentinel import sentinel_pool
 from bus.urls import SENTINEL_SCHEME, scheme_of
@@ -26,6 +27,13 @@ if redis.call('get', KEYS[1]) == ARGV[1] then
     return redis.call('del', KEYS[1])
 end
 return 0
+"""
+# LPUSH unless the list is already ARGV[2] long (-1 then), in one atomic step.
+_PUSH_BOUNDED = """
+if redis.call('llen', KEYS[1]) >= tonumber(ARGV[2]) then
+    return -1
+end
+return redis.call('lpush', KEYS[1], ARGV[1])
 """
 _LOG_FIELD = b"d"
 # The casts below: decode_responses is off, so replies are bytes, whatever the
@@ -104,6 +112,7 @@ class RedisBus(Bus):
             self._pubsub_connection, health_check_interval=health_check_interval
         )
         self._release_script = client.register_script(_RELEASE)
+        self._push_bounded_script = client.register_script(_PUSH_BOUNDED)
 
     @property
     def connection_pool(self) -> ConnectionPool:
@@ -146,9 +155,26 @@ class RedisBus(Bus):
         return self._subscriber.add_listener(listener)
 
     # queues ---------------------------------------------------------------
-    async def push(self, queue: str, data: Data) -> int:
+    async def push(self, queue: str, data: Data | Pieces, *, max_length: int | None = None) -> int:
         with translated():
-            return int(await self._client.lpush(queue, to_bytes(data)))
+            if isinstance(data, Pieces):
+                length = int(await self._push_pieces(queue, data, max_length))
+            elif max_length is None:
+                return int(await self._client.lpush(queue, to_bytes(data)))
+            else:
+                length = int(
+                    await self._push_bounded_script(keys=[queue], args=[to_bytes(data), max_length])
+                )
+        if length < 0:
+            raise BusOverloaded(f"{queue} already holds {max_length} items")
+        return length
+
+    async def _push_pieces(self, queue: str, data: Pieces, max_length: int | None) -> Any:
+        name = queue.encode()
+        if max_length is None:
+            return await execute_streamed(self._client, [b"LPUSH", name], data)
+        script = [b"EVAL", _PUSH_BOUNDED.encode(), b"1", name]
+        return await execute_streamed(self._client, script, data, [b"%d" % max_length])
 
     async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
         """``BRPOP``; a ``timeout`` of zero or less does not wait (``RPOP``)."""

@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     max_audio_bytes: int = Field(25 * MIB, ge=1024, le=512 * MIB)
     max_image_bytes: int = Field(10 * MIB, ge=1024, le=128 * MIB)
     ai_max_in_flight: int = Field(1000, ge=1, le=100_000)
+    ai_queue_max_length: int = Field(100, ge=1, le=1_000_000)
     redis_max_connections: int = Field(32, ge=2, le=10_000)
     redis_pool_timeout: float = Field(5.0, gt=0, le=120)
 

@@ -185,7 +185,11 @@ async def _realtime(
 async def _voice(bus: Bus, data: VoiceData, settings: Settings) -> AsyncIterator[VoiceRuntime]:
     """The AI requester, conversations and media; with ``AI_WORKER=embedded`` the
     reference AI worker too, inside this process on the same bus."""
-    requester = AIRequester(bus, max_in_flight=settings.ai_max_in_flight)
+    requester = AIRequester(
+        bus,
+        max_in_flight=settings.ai_max_in_flight,
+        max_queue_length=settings.ai_queue_max_length,
+    )
     await requester.start()
     ai = AIClient(requester, timeout=settings.ai_timeout)
     store = SessionStore(

@@ -90,11 +90,5 @@ async def speech_to_text(data: SpeechUpload) -> SpeechText:
     prompt = await voice.conversations.recognition_prompt(
         data.language, data.session_id, optional_principal()
     )
-    result = await voice.ai.send_stt_request(
-        audio.data,
-        filename=audio.filename,
-        mime_type=audio.mime_type,
-        language=data.language,
-        prompt=prompt,
-    )
+    result = await voice.ai.send_stt_request(audio, language=data.language, prompt=prompt)
     return SpeechText(text=result.text, language=result.language or data.language)

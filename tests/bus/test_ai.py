@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import pytest
 
-from bus.ai import AIRequester, AIResultError, make_request_message, publish_result
-from bus.base import Bus, BusOverloaded, BusTimeout, BusUnavailable
+from bus.ai import (
+    AIRequester,
+    AIResultError,
+    Base64File,
+    encode_request,
+    make_request_message,
+    publish_result,
+)
+from bus.base import Bus, BusOverloaded, BusTimeout, BusUnavailable, Pieces
 from bus.keys import ai_queue, ai_result
 from tests.bus.conftest import START, Backend, FakeClock
 from tests.bus.responder import echo, responder
@@ -141,6 +151,19 @@ async def test_past_max_in_flight_a_request_is_refused_at_once(backend: Backend)
     await requester.close()
 
 
+async def test_a_full_queue_refuses_a_request_at_once(backend: Backend) -> None:
+    # No AI Server reads: requests that timed out stay queued, but no more than the bound.
+    requester = AIRequester(backend.bus, max_queue_length=2)
+    for _ in range(2):
+        with pytest.raises(BusTimeout):
+            await asyncio.wait_for(requester.request("stt", {}, timeout=0.02), WAIT)
+    with pytest.raises(BusOverloaded):
+        await asyncio.wait_for(requester.request("stt", {}, timeout=WAIT), 0.5)
+    assert await backend.bus.length(ai_queue("stt")) == 2
+    assert requester.in_flight == 0
+    await requester.close()
+
+
 async def test_a_late_result_is_dropped(backend: Backend, requester: AIRequester) -> None:
     with pytest.raises(BusTimeout):
         await requester.request("llm", {}, timeout=0.05)
@@ -167,8 +190,8 @@ class _AnswersBeforeTheSubscriptionSeesIt:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._bus, name)
 
-    async def push(self, queue: str, data: bytes | str) -> int:
-        length = await self._bus.push(queue, data)
+    async def push(self, queue: str, data: bytes | str, **options: Any) -> int:
+        length = await self._bus.push(queue, data, **options)
         request = json.loads(await self._bus.pop(queue, timeout=1) or b"{}")
         await self._bus.set(ai_result(request["request_id"]), json.dumps(echo(request)), ttl=300)
         return length
@@ -264,3 +287,24 @@ async def test_results_lost_to_a_full_buffer_are_read_from_the_store(backend: Ba
 
     assert await asyncio.wait_for(waiting, WAIT) == {"n": 4}
     await requester.close()
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 3 * 256 * 1024 + 1, 2 * 1024 * 1024])
+def test_a_file_in_a_request_is_sent_as_base64_pieces(size: int) -> None:
+    content = bytes(range(256)) * (size // 256 + 1)
+    upload = io.BytesIO(content + b"beyond the size")
+    message = make_request_message("stt", {"audio_b64": Base64File(upload, size)}, timeout=5)
+
+    encoded = encode_request(message)
+
+    assert isinstance(encoded, Pieces)
+    whole = b"".join(encoded.produce())
+    assert len(whole) == encoded.size
+    expected = {**message, "payload": {"audio_b64": base64.b64encode(content[:size]).decode()}}
+    assert json.loads(whole) == expected
+    assert b"".join(encoded.produce()) == whole  # produced again for a retry
+
+
+def test_a_request_without_a_file_is_plain_json() -> None:
+    message = make_request_message("llm", {"n": 1}, timeout=5)
+    assert encode_request(message) == orjson.dumps(message)

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bus.base import Bus, BusError
+from bus.base import Bus, BusError, BusOverloaded, Pieces
 from tests.bus.conftest import Backend
 
 
@@ -22,6 +22,37 @@ async def test_items_come_out_in_the_order_they_went_in(bus: Bus) -> None:
 async def test_push_returns_the_new_length(bus: Bus) -> None:
     assert await bus.push("q", "a") == 1
     assert await bus.push("q", "b") == 2
+
+
+async def test_a_bounded_push_refuses_a_full_queue(bus: Bus) -> None:
+    assert await bus.push("q", "a", max_length=2) == 1
+    assert await bus.push("q", "b", max_length=2) == 2
+    with pytest.raises(BusOverloaded):
+        await bus.push("q", "c", max_length=2)
+    assert await bus.items("q") == [b"a", b"b"]
+    await bus.pop("q", timeout=1)
+    assert await bus.push("q", "c", max_length=2) == 2
+
+
+def _pieces(*parts: bytes, size: int | None = None) -> Pieces:
+    return Pieces(sum(map(len, parts)) if size is None else size, lambda: iter(parts))
+
+
+async def test_pieces_are_pushed_as_one_item(bus: Bus) -> None:
+    big = bytes(range(256)) * 4096
+    assert await bus.push("q", _pieces(b"head,", big, b",tail")) == 1
+    assert await bus.push("q", _pieces(b"x"), max_length=2) == 2
+    with pytest.raises(BusOverloaded):
+        await bus.push("q", _pieces(b"y"), max_length=2)
+    assert await bus.items("q") == [b"head," + big + b",tail", b"x"]
+
+
+@pytest.mark.parametrize("size", [3, 5])
+async def test_pieces_that_are_not_their_size_are_refused(bus: Bus, size: int) -> None:
+    with pytest.raises(ValueError, match="announced"):
+        await bus.push("q", _pieces(b"ab", b"cd", size=size))
+    assert await bus.push("q", "next") == 1  # the bus is still usable
+    assert await bus.items("q") == [b"next"]
 
 
 async def test_a_blocked_pop_wakes_on_push(bus: Bus) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from bus.base import BusUnavailable, Data
+from bus.keys import ai_queue
 from bus.memory import MemoryBus
 from tests.voice.conftest import Backend, StartApp, llm_answer
 from tests.voice.responder import Answer, Responder, error, never, ok, raw
@@ -109,7 +110,7 @@ async def test_a_malformed_llm_result_is_502_and_changes_nothing(
 
 
 class _DownBus(MemoryBus):
-    async def push(self, queue: str, data: Data) -> int:
+    async def push(self, queue: str, data: Data, *, max_length: int | None = None) -> int:
         raise BusUnavailable("connection refused")
 
 
@@ -139,3 +140,17 @@ async def test_too_many_requests_in_flight_is_503_with_retry_after(
     assert (response.status_code, body["error"]["code"]) == (503, "overloaded")
     assert response.headers["Retry-After"] == "1"
     assert first_status == 504
+
+
+async def test_a_full_ai_queue_is_503_overloaded(backend: Backend, start_app: StartApp) -> None:
+    # No AI Server reads the queue: the first request times out and stays queued.
+    client = await start_app(backend.bus, ai_queue_max_length=1, ai_timeout=0.2)
+    first_status, _ = await say(client, "first")
+
+    response = await client.post("/api/voice/analyze", json={"transcript": "second"})
+    body = await response.get_json()
+
+    assert first_status == 504
+    assert (response.status_code, body["error"]["code"]) == (503, "overloaded")
+    assert response.headers["Retry-After"]
+    assert await backend.bus.length(ai_queue("llm")) == 1

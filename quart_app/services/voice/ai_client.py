@@ -10,16 +10,16 @@ the bus raises them (``BusTimeout``, ``BusUnavailable``, ``BusOverloaded``,
 
 from __future__ import annotations
 
-import base64
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bus.ai import AIRequester
+from bus.ai import AIRequester, Base64File
 from domain.conversation import ConversationSession
 from quart_app.errors import validation_details
 from quart_app.observability.metrics import ai_round_trip
 from quart_app.schemas.voice import ImageResult, LlmResult, SttResult
+from quart_app.services.voice.audio import Audio
 
 _Result = TypeVar("_Result", bound=BaseModel)
 
@@ -49,20 +49,15 @@ class AIClient:
             return _read(kind, model, await self.wait_for_response(kind, payload))
 
     async def send_stt_request(
-        self,
-        audio: bytes,
-        *,
-        filename: str,
-        mime_type: str,
-        language: str | None,
-        prompt: str | None = None,
+        self, audio: Audio, *, language: str | None, prompt: str | None = None
     ) -> SttResult:
         """Transcribe ``audio``; ``language`` ``None`` lets the AI Server detect it,
         ``prompt`` names words the audio is likely to contain."""
         payload = {
-            "audio_b64": base64.b64encode(audio).decode("ascii"),
-            "filename": filename,
-            "mime_type": mime_type,
+            # Read from the upload's file as the request goes out: never held whole.
+            "audio_b64": Base64File(audio.file, audio.size),
+            "filename": audio.filename,
+            "mime_type": audio.mime_type,
             "language": language,
             "prompt": prompt,
         }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from typing import IO
 
 from quart.datastructures import FileStorage
 
@@ -28,9 +30,11 @@ MULTIPART_OVERHEAD = 64 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Audio:
-    """An accepted upload: its bytes, a safe file name and its bare MIME type."""
+    """An accepted upload: the file holding it (spooled to disk past 500 KB) and its
+    size, a safe file name and its bare MIME type. It is never read into memory whole."""
 
-    data: bytes
+    file: IO[bytes]
+    size: int
     filename: str
     mime_type: str
 
@@ -46,10 +50,11 @@ def read_audio(upload: FileStorage, *, max_bytes: int) -> Audio:
     mime_type = (upload.mimetype or "").lower()
     if mime_type not in AUDIO_TYPES:
         raise UnsupportedAudio(", ".join(sorted(AUDIO_TYPES)), upload.content_type)
-    data = upload.stream.read(max_bytes + 1)
-    if not data:
+    file = upload.stream
+    size = file.seek(0, os.SEEK_END)
+    if not size:
         raise EmptyAudio()
-    if len(data) > max_bytes:
+    if size > max_bytes:
         raise AudioTooLarge(max_bytes)
     name = _UNSAFE_FILENAME.sub("_", upload.filename or "")[:100].strip("._")
-    return Audio(data, name or DEFAULT_FILENAME, mime_type)
+    return Audio(file, size, name or DEFAULT_FILENAME, mime_type)
