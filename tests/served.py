@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from tests.conftest import SECRET
+
+STOP_WITHIN = 30.0
 
 
 def free_port() -> int:
@@ -20,6 +26,39 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def hypercorn_worker(pid: int) -> int:
+    """A worker that hypercorn process ``pid`` spawned (not its resource tracker)."""
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+            return int(child)
+    raise AssertionError(f"hypercorn {pid} has no worker process")
+
+
+@dataclass
+class Served:
+    """A running service: where it listens, its worker, and what it printed so far."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def rss_bytes(self) -> int:
+        """The resident memory of the (first) hypercorn worker now."""
+        status = Path(f"/proc/{hypercorn_worker(self.process.pid)}/status").read_text()
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise AssertionError("no VmRSS line")
 
 
 def local_env(tmp_path: Path, **variables: str) -> dict[str, str]:
@@ -39,41 +78,58 @@ def local_env(tmp_path: Path, **variables: str) -> dict[str, str]:
     return env
 
 
-@dataclass
-class Served:
-    """A running service: where it listens; once stopped, what it printed."""
-
-    base_url: str
-    output: str = ""
+def app_env(
+    tmp_path: Path, overrides: Mapping[str, str] | None = None, *, unset: Iterable[str] = ()
+) -> dict[str, str]:
+    """This process's environment for a test server: memory bus, SQLite and media in
+    ``tmp_path``, the tests' secret, an external AI Server; then ``overrides``, less ``unset``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("BUS_URL", "DATABASE_URL")}
+    env.update(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/service.db",
+        MEDIA_DIR=str(tmp_path / "media"),
+        SECRET_KEY=SECRET,
+        AI_WORKER="external",
+    )
+    env.update(overrides or {})
+    for name in unset:
+        env.pop(name, None)
+    return env
 
 
 @contextmanager
 def serving(env: Mapping[str, str], *arguments: str, within: float = 90) -> Iterator[Served]:
     """``python -m quart_app --port <free> *arguments``, once ``/healthz`` answers.
 
-    Stopped with SIGTERM (by its process id) when the block ends.
+    Its output goes to a file (a pipe nobody reads would block a talkative
+    server). Stopped with SIGTERM (by its process id) when the block ends.
     """
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "quart_app", "--port", str(port), *arguments],
-        env=dict(env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    served = Served(f"http://127.0.0.1:{port}")
-    base = served.base_url
+    log_path = Path(tempfile.mkdtemp(prefix="served-")) / "output.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "quart_app", "--port", str(port), *arguments],
+            env=dict(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    served = Served(process, port, log_path)
     try:
         deadline = time.monotonic() + within
         while True:
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{served.base_url}/healthz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
-            assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
-            assert time.monotonic() < deadline, "the server did not come up"
+            assert process.poll() is None, served.output
+            assert time.monotonic() < deadline, "the server did not come up: " + served.output
             time.sleep(0.2)
         yield served
     finally:
-        server.terminate()
-        served.output = server.communicate(timeout=30)[0].decode()
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=STOP_WITHIN)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=STOP_WITHIN)

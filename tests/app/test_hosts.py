@@ -11,7 +11,7 @@ from quart.testing import QuartClient
 from quart.testing.connections import WebsocketResponseError
 
 from quart_app.hosts import is_valid_host
-from tests.server_process import serve_app
+from tests.served import app_env, serving
 
 BAD_HOSTS = ["a..b", "x" * 64 + ".example.com", ".", "a..b:8000"]
 WS_UPGRADE = (
@@ -58,13 +58,13 @@ def _raw(port: int, request: str) -> tuple[str, dict[str, object]]:
 
 @pytest.mark.slow
 def test_a_real_server_answers_bad_hosts_with_400_and_no_traceback(tmp_path: Path) -> None:
-    with serve_app(tmp_path) as server:
+    with serving(app_env(tmp_path)) as server:
         answers = [
             _raw(server.port, f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n")
             for host in BAD_HOSTS
             for extra in ("Connection: close\r\n", WS_UPGRADE)
         ]
-        output = server.output()
+        output = server.output
     for status, body in answers:
         assert status == "HTTP/1.1 400 ", (status, body)
         assert body["error"]["code"] == "invalid_host"  # type: ignore[index]

@@ -14,7 +14,7 @@ import pytest
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, CloseConnection, Request, TextMessage
 
-from tests.server_process import ServerProcess, serve_app
+from tests.served import Served, app_env, serving
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ SOCKETS = 8
 WAIT = 10.0
 
 
-def _open(server: ServerProcess) -> tuple[socket.socket, WSConnection]:
+def _open(server: Served) -> tuple[socket.socket, WSConnection]:
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=WAIT)
     ws = WSConnection(ConnectionType.CLIENT)
     sock.sendall(ws.send(Request(host="127.0.0.1", target="/api/ws")))
@@ -66,7 +66,7 @@ def _close_code(sock: socket.socket, ws: WSConnection) -> int | None:
 
 
 def test_an_oversized_message_closes_with_1009_before_it_is_buffered(tmp_path: Path) -> None:
-    with serve_app(tmp_path, env={"WS_MAX_MESSAGE_BYTES": str(LIMIT)}) as server:
+    with serving(app_env(tmp_path, {"WS_MAX_MESSAGE_BYTES": str(LIMIT)})) as server:
         time.sleep(0.5)  # let start-up allocations settle before the baseline
         before = server.rss_bytes()
         sockets = [_open(server) for _ in range(SOCKETS)]
@@ -78,7 +78,7 @@ def test_an_oversized_message_closes_with_1009_before_it_is_buffered(tmp_path: P
         finally:
             for sock, _ in sockets:
                 sock.close()
-        output = server.output()
+        output = server.output
     assert codes == [1009] * SOCKETS
     # Buffered, the messages would have cost SOCKETS * MESSAGE (32 MiB) or more.
     assert grown < MESSAGE, f"the worker grew by {grown} bytes"
