@@ -40,11 +40,12 @@ def _status(pid: int, field: str) -> int:
 
 
 def _worker_pid(server: subprocess.Popen[bytes]) -> int:
-    """The hypercorn worker (its other child is multiprocessing's resource tracker)."""
+    """The hypercorn worker (not multiprocessing's resource tracker), or the server itself
+    when it serves in-process."""
     for child in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split():
         if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
             return int(child)
-    raise RuntimeError("the server has no worker process")
+    return server.pid
 
 
 def _answer_stt(redis_url: str, stop: threading.Event) -> None:
