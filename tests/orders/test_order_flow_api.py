@@ -136,3 +136,17 @@ async def test_two_staff_moving_one_order_at_once_one_gets_409(
     assert sorted(code for code, _ in results) == [200, 409]
     order = await (await data_client.get(f"/api/orders/{order_id}", headers=MANAGER)).get_json()
     assert (order["status"], order["version"]) == ("accepted", 2)
+
+
+async def test_a_known_user_arriving_with_a_new_role_is_recorded_with_it(
+    data_client: QuartClient, order_id: str
+) -> None:
+    # The platform's auth service decides roles: cook-2 is a courier from today.
+    await data_client.get("/api/orders?limit=1", headers=bearer("cook-2", "delivery"))
+    body = {"staff_id": "cook-2", "role": "cook"}
+    path = f"/api/orders/{order_id}/assign"
+    response = await data_client.post(path, json=body, headers=MANAGER)
+    assert response.status_code == 422
+    body["role"] = "delivery"
+    response = await data_client.post(path, json=body, headers=MANAGER)
+    assert (await response.get_json())["assigned_delivery"] == "cook-2"
