@@ -75,7 +75,7 @@ async def test_a_frame_that_is_not_unicode_text_is_logged_and_dropped(
     bad = {"target": {"roles": ["cook"]}, "id": None, "frame": '{"type": "x", "t": "\ud800"}'}
     async with connect(app, "k", "cook") as ws:
         await app.extensions[BUS].publish(keys.WS_NOTIFY_CHANNEL, json.dumps(bad))
-        event_id = await manager_of(app).send_to_user("k", "order.assigned", {})
+        event_id = await manager_of(app).publisher.send_to_user("k", "order.assigned", {})
         assert (await receive(ws))["id"] == event_id
     assert any("lone surrogate" in record.getMessage() for record in caplog.records)
 
