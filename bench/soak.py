@@ -121,6 +121,7 @@ def _processes(folder: Path, database_url: str) -> tuple[Process, Process, list[
         HEARTBEAT_INTERVAL="5",
         LOG_LEVEL="WARNING",
         MEDIA_DIR=str(folder / "media"),
+        RATE_LIMITS_ENABLED="false",  # the analyze traffic comes from one address
     )
     worker = Process(
         "ai-server",
