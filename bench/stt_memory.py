@@ -28,6 +28,7 @@ import httpx
 import redis
 
 from bench.common import SECRET, free_port, wait_until_listening
+from tests.served import hypercorn_worker
 
 MIB = 1024 * 1024
 
@@ -37,15 +38,6 @@ def _status(pid: int, field: str) -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1]) * 1024
     raise RuntimeError(f"no {field} for {pid}")
-
-
-def _worker_pid(server: subprocess.Popen[bytes]) -> int:
-    """The hypercorn worker (not multiprocessing's resource tracker), or the server itself
-    when it serves in-process."""
-    for child in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split():
-        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-            return int(child)
-    return server.pid
 
 
 def _answer_stt(redis_url: str, stop: threading.Event) -> None:
@@ -111,7 +103,7 @@ def main() -> None:
         wait_until_listening(port, server, within=60)
         base = f"http://127.0.0.1:{port}"
         _upload(base, warm_up)
-        worker = _worker_pid(server)
+        worker = hypercorn_worker(server.pid)
         ratios = []
         for _ in range(args.uploads):
             time.sleep(0.5)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,16 +15,10 @@ from pathlib import Path
 
 import httpx
 
+from tests.bus.redis_server import free_port
 from tests.conftest import SECRET
 
 STOP_WITHIN = 30.0
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def hypercorn_worker(pid: int) -> int:
