@@ -70,7 +70,7 @@ class MenuSuggestion(_Lenient):
 class OrderState(_Lenient):
     menu_code: str | None = None
     style_code: str | None = None
-    quantity: int = 1
+    quantity: int | None = None
     customizations: dict[str, int] = Field(default_factory=dict)
 
 

@@ -9,6 +9,7 @@ into a temporary directory.
 
     python -m bench.dialogue                 # typed and spoken, both halves
     python -m bench.dialogue --typed-only
+    python -m bench.dialogue --tuning       # a third spoken sample, failures printed
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ai_worker.config import WorkerConfig
 from ai_worker.engines.stt_whisper import WhisperEngine
 from ai_worker.llm.text import normalize
 from bench.common import SECRET, bench_settings
-from bench.dialogue_corpus import Dialogue, spoken_corpus, typed_corpus
+from bench.dialogue_corpus import Dialogue, spoken_corpus, tuning_corpus, typed_corpus
 from bench.dialogue_run import Outcome, completion_rate, run_dialogue, speak
 from domain.catalog import Catalog
 from domain.speech_hints import recognition_prompt
@@ -188,11 +189,24 @@ async def main() -> None:
         action="store_true",
         help="print the development half's failed conversations (never the held-out half's)",
     )
+    parser.add_argument(
+        "--tuning",
+        action="store_true",
+        help="only the tuning sample (in neither half), its failures printed",
+    )
     args = parser.parse_args()
     async with serving() as client:
         catalog, recommended = await catalog_and_recommendation(client)
         if args.baseline_only:
             print(await engine_baseline(catalog))
+            return
+        if args.tuning:
+            dialogues = tuning_corpus(catalog, recommended)
+            outcomes = await run_all(client, catalog, dialogues, spoken=True)
+            for outcome in outcomes:
+                if not outcome.completed:
+                    print(outcome.describe())
+            print(f"tuning: {sum(o.completed for o in outcomes)}/{len(outcomes)}")
             return
         if not args.spoken_only:
             started = time.perf_counter()

@@ -6,7 +6,9 @@ order it must end in (or ``None``: the customer cancels and nothing may be
 placed). The paraphrase templates are this module's own; a seeded random
 generator picks menus, styles, numbers and phrasings, so a corpus is the same
 on every run. ``held_out`` splits it in two halves by a hash of the name: tune
-on the development half, only measure the held-out one.
+on the development half, only measure the held-out one. ``tuning_corpus`` is a
+third, spoken sample seeded apart from both, to tune on at a size where a
+change shows.
 """
 
 from __future__ import annotations
@@ -334,15 +336,20 @@ _MAKERS: dict[str, _Maker] = {
 
 
 def _generate(
-    catalog: Catalog, recommended: str, languages: tuple[str, ...], per_kind: int, spoken: bool
+    catalog: Catalog,
+    recommended: str,
+    languages: tuple[str, ...],
+    per_kind: int,
+    spoken: bool,
+    seed: str = "",
 ) -> Iterator[Dialogue]:
-    rng = random.Random(f"dialogue-corpus-{'spoken' if spoken else 'typed'}")
+    rng = random.Random(seed or f"dialogue-corpus-{'spoken' if spoken else 'typed'}")
     for language in languages:
         say = _Speaker(language, rng, spoken)
         for kind in KINDS:
             for number in range(per_kind):
                 lines, goal = _MAKERS[kind](say, catalog, recommended)
-                prefix = "spoken" if spoken else "typed"
+                prefix = seed or ("spoken" if spoken else "typed")
                 yield Dialogue(
                     name=f"{prefix}-{language}-{kind}-{number:02d}",
                     kind=kind,
@@ -359,6 +366,12 @@ def typed_corpus(catalog: Catalog, recommended: str, per_kind: int = 26) -> list
     return list(_generate(catalog, recommended, ("en", "ko"), per_kind, spoken=False))
 
 
-def spoken_corpus(catalog: Catalog, recommended: str, per_kind: int = 8) -> list[Dialogue]:
+def spoken_corpus(catalog: Catalog, recommended: str, per_kind: int = 24) -> list[Dialogue]:
     """English conversations to be said by espeak-ng voices at varied speeds."""
     return list(_generate(catalog, recommended, ("en",), per_kind, spoken=True))
+
+
+def tuning_corpus(catalog: Catalog, recommended: str, per_kind: int = 16) -> list[Dialogue]:
+    """Spoken English conversations like :func:`spoken_corpus`'s, from another seed: none
+    is in either half, so failures here may be printed and tuned on."""
+    return list(_generate(catalog, recommended, ("en",), per_kind, spoken=True, seed="tuning-pool"))

@@ -99,6 +99,8 @@ class Menu:
     price: int
     ingredients: tuple[Ingredient, ...]
     styles: tuple[Style, ...]
+    description_ko: str = ""
+    """The Korean description (``description`` is English); empty if there is none."""
 
     def ingredient(self, code: str) -> Ingredient:
         """The ingredient with ``code``, or :class:`UnknownIngredient`."""
@@ -120,6 +122,7 @@ class Menu:
             "name": self.name,
             "name_en": self.name_en,
             "description": self.description,
+            "description_ko": self.description_ko,
             "price": self.price,
             "ingredients": [ingredient.to_ai_context() for ingredient in self.ingredients],
             "styles": [style.to_ai_context() for style in self.styles],
@@ -135,6 +138,7 @@ class Menu:
             price=data.integer("price", minimum=0),
             ingredients=tuple(Ingredient.from_ai_context(i) for i in data.items_of("ingredients")),
             styles=tuple(Style.from_ai_context(s) for s in data.items_of("styles")),
+            description_ko=data.text("description_ko") if data.has("description_ko") else "",
         )
 
 

@@ -17,8 +17,10 @@ from domain.stages import Stage
 MAX_PROMPT_CHARS = 1000
 """The contract's limit on ``prompt``."""
 
-_EN_NUMBERS = ("One", "Two", "Three", "Four", "Five", "Six")
-_KO_NUMBERS = ("한", "두", "세", "네", "다섯", "여섯")
+# "Forty-two" among them: without a tens word in sight, whisper hears "forty
+# two" as "four two" and the order as 4 instead of a quantity to refuse.
+_EN_NUMBERS = ("One", "Two", "Three", "Forty-two", "Four", "Five", "Six")
+_KO_NUMBERS = ("한", "두", "세", "마흔두", "네", "다섯", "여섯")
 
 
 def recognition_prompt(
@@ -67,26 +69,47 @@ def _orders(catalog: Catalog, korean: bool) -> list[str]:
 
 def _expected(menu: Menu | None, stage: Stage | None, korean: bool) -> list[str]:
     """What a customer says at ``stage`` about ``menu``: the answers to its question."""
-    if stage is None or menu is None:
+    if stage is None or stage == Stage.COMPLETED:
         return []
+    if menu is None or stage in (Stage.GREETING, Stage.MENU_SELECTION):
+        # Asked which dinner, or offered a recommendation: a yes or no to it.
+        if korean:
+            return ["추천해 주세요.", "좋아요, 그걸로 할게요.", "아니요, 괜찮아요."]
+        return ["What do you recommend?", "Sounds good.", "Yes, please.", "No thanks."]
     if stage == Stage.STYLE_SELECTION:
         if korean:
-            return [f"{s.name} 스타일로 할게요." for s in menu.styles]
-        return [f"{s.name_en} style, please." for s in menu.styles]
+            forms = ("{} 스타일로 할게요.", "{}로 해 주세요.", "{}요.")
+            return [form.format(s.name) for form in forms for s in menu.styles]
+        forms = ("{} style, please.", "Make it {}.", "The {} one.")
+        return [form.format(s.name_en) for form in forms for s in menu.styles]
     names = [i.name if korean else i.name_en for i in menu.ingredients]
     if korean:
-        changes = [f"{n} 추가해 주세요." for n in names]
+        changes = [f"{n} 추가해 주세요. {n} 빼 주세요." for n in names]
+        cancel = "취소해 주세요."
     else:
-        changes = [f"More {n}, no {n}, hold the {n}." for n in names]
+        # One sentence each: as one comma list, "without" came back "with our".
+        changes = [f"More {n}. Extra {n}. No {n}. Without {n}. Hold the {n}." for n in names]
+        cancel = "Cancel, please."
+    # How many: asked at customization, and again after a refused number ("We can
+    # make 1 to 20"); unprompted, whisper heard "fine, three" as "five, three".
+    if korean:
+        how_many = ["한 개요.", "두 개 주세요.", "세 개로 할게요.", "그럼 네 개요."]
+    else:
+        how_many = ["Just one.", "Two, please.", "I'll take three.", "Four of them."]
+        how_many += ["OK, then five.", "Fine, one, please."]
     if stage == Stage.CUSTOMIZATION:
-        if korean:
-            return ["한 개요.", "두 개 주세요.", *changes]
-        return ["Just one.", "Two, please.", *changes]
-    if stage == Stage.CONFIRMATION:
-        # The order is read back here: a yes, or a change or correction of it.
-        if korean:
-            styles = [f"아니 {s.name}로 해 주세요." for s in menu.styles]
-            return ["네, 주문해 주세요.", "아니 세 개로 해 주세요.", *styles, *changes]
-        styles = [f"Actually, {s.name_en} style instead." for s in menu.styles]
-        return ["Yes, please place the order.", "Actually, make it three.", *styles, *changes]
-    return []
+        return [*how_many, cancel, *changes]
+    # Confirmation: the order is read back; a yes, a correction, or a change.
+    if korean:
+        styles = [f"아니 {s.name}로 해 주세요." for s in menu.styles]
+        corrections = ["네, 주문해 주세요.", "아니 세 개로 해 주세요.", "네 개로 바꿔 주세요."]
+        return [*corrections, cancel, *styles, *changes]
+    styles = [f"Actually, {s.name_en} style instead." for s in menu.styles]
+    corrections = [
+        "Yes, please place the order.",
+        "Actually, make it three.",
+        "Change that to four.",
+        "OK, then two.",
+        "Fine, one, please.",
+    ]
+    return [*corrections, cancel, *styles, *changes]

@@ -82,14 +82,17 @@ def apply_turn(
         quantity=draft.quantity,
         customizations=draft.customizations,
     )
+    # A refused quantity is a question to the customer: nothing goes on until it is answered.
+    quantity_refused = any(name == "quantity" for name, _ in ignored)
     if decision == Decision.CONFIRM:
-        refusal = _confirm_refusal(session, order_changed)
+        refusal = _confirm_refusal(session, order_changed, quantity_refused)
         if refusal is None:
             if proposal.state not in (None, Stage.CONFIRMATION, Stage.COMPLETED):
                 ignored.append(("state", "the order is being placed"))
             return TurnOutcome(session.stage, Decision.CONFIRM, ignored, place_order=True)
         ignored.append(("state_decision", refusal))
-    _move_stage(session, proposal.state, decision, ignored)
+    ceiling = Stage.CUSTOMIZATION if quantity_refused else Stage.COMPLETED
+    _move_stage(session, proposal.state, decision, ignored, ceiling)
     return TurnOutcome(session.stage, _movement(before, session.stage), ignored)
 
 
@@ -197,8 +200,12 @@ def _refuse_without_menu(proposal: TurnProposal, ignored: list[IgnoredField]) ->
 
 
 # the stage -------------------------------------------------------------------------
-def _confirm_refusal(session: ConversationSession, order_changed: bool) -> str | None:
+def _confirm_refusal(
+    session: ConversationSession, order_changed: bool, quantity_refused: bool
+) -> str | None:
     """Why ``confirm`` cannot place the order now, or ``None`` if it can."""
+    if quantity_refused:
+        return "the quantity was refused; the customer is asked again"
     if not session.order_state.is_complete:
         return "the order needs a menu and a style before it can be confirmed"
     if session.stage != Stage.CONFIRMATION:
@@ -214,25 +221,28 @@ def _move_stage(
     proposed_state: str | None,
     decision: Decision | None,
     ignored: list[IgnoredField],
+    ceiling: Stage,
 ) -> None:
+    """Move to the proposed state, else one step as ``decision`` says; never past
+    ``ceiling`` (a refused quantity stops at customization, where it is asked)."""
     target = _read_enum(Stage, proposed_state, "state", ignored)
-    if target is not None:
-        try:
-            session.advance_stage(target)
+    if target is None and decision in (Decision.ADVANCE, Decision.BACK):
+        step_to = next_stage if decision == Decision.ADVANCE else previous_stage
+        target = step_to(session.stage)
+        if target is None:
+            ignored.append(("state_decision", f"no stage to {decision} to from {session.stage}"))
+    if target is None:
+        return
+    if STAGE_ORDER.index(target) > STAGE_ORDER.index(ceiling):
+        ignored.append(("state", f"the quantity was refused; {target} waits for one"))
+        if STAGE_ORDER.index(ceiling) <= STAGE_ORDER.index(session.stage):
             return
-        except InvalidStageTransition as error:
-            ignored.append(("state", error.message))
-    if decision not in (Decision.ADVANCE, Decision.BACK):
-        return
-    step_to = next_stage if decision == Decision.ADVANCE else previous_stage
-    step = step_to(session.stage)
-    if step is None:
-        ignored.append(("state_decision", f"no stage to {decision} to from {session.stage}"))
-        return
+        target = ceiling
     try:
-        session.advance_stage(step)
+        session.advance_stage(target)
     except InvalidStageTransition as error:
-        ignored.append(("state_decision", error.message))
+        field_name = "state" if proposed_state is not None else "state_decision"
+        ignored.append((field_name, error.message))
 
 
 def _movement(before: Stage, after: Stage) -> Decision:

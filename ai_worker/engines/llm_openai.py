@@ -1,8 +1,9 @@
 """The ``openai`` LLM engine: any OpenAI-compatible chat-completions endpoint.
 
 The model is asked for one JSON object with the fields of the ``llm`` result;
-the answer is validated, and codes the catalog does not know are dropped
-before it leaves the worker.
+the answer is validated for shape, and its codes and numbers go on as the
+model proposed them: the service refuses what the catalog does not allow and
+asks the customer about it, as it does for every engine.
 """
 
 from __future__ import annotations
@@ -109,15 +110,10 @@ def _checked(answer: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
         raise UpstreamError(f"the model's answer has bad fields: {fields}") from None
     order = result.order_state
     menu = catalog.find_menu(order.menu_code or "")
-    order.menu_code = menu.code if menu else None
-    if menu is None or menu.allowed_style(order.style_code or "") is None:
-        order.style_code = None
-    known = {i.code for i in menu.ingredients} if menu else set()
-    order.customizations = {k: v for k, v in order.customizations.items() if k in known}
     result.customization_overrides = dict(order.customizations)
     result.menu_selection = catalog.menus.index(menu) if menu else None
-    result.style_selection = (
-        [s.code for s in menu.styles].index(order.style_code) if menu and order.style_code else None
-    )
-    result.quantity = order.quantity
+    styles = [s.code for s in menu.styles] if menu else []
+    result.style_selection = styles.index(order.style_code) if order.style_code in styles else None
+    if result.quantity is None:
+        result.quantity = order.quantity
     return result.model_dump(mode="json")

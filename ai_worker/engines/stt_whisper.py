@@ -10,7 +10,12 @@ goes to faster-whisper as ``hotwords``. Measured on espeak-ng speech with
 tiny.en (``bench/README.md``): written as short sample sentences ("Two French
 Dinners, Grand style.") it fixes the names tiny.en mishears ("melon time",
 "brand", "the luck"); as a bare list of words it made things worse, and
-``initial_prompt`` gave the same words a little slower.
+``initial_prompt`` gave the same words a little slower. faster-whisper keeps
+only the *first* half-context of ``hotwords`` tokens; the engine passes the
+prompt's *end* instead, where the service puts what the stage expects.
+A beam of 5 completed 4 more of 96 tuning conversations than greedy decoding,
+for about 7% more time on a 3 s clip (unprompted, it heard an MP3 clip's
+"dinner" as "didn't"; the service always sends a prompt).
 """
 
 from __future__ import annotations
@@ -78,11 +83,11 @@ class WhisperEngine:
         segments, info = model.transcribe(
             samples,
             language=language,
-            beam_size=1,
+            beam_size=5,
             vad_filter=True,
             condition_on_previous_text=False,
             without_timestamps=True,
-            hotwords=prompt or None,
+            hotwords=_prompt_end(model, prompt),
         )
         words = [
             segment.text.strip()
@@ -97,3 +102,15 @@ class WhisperEngine:
 
     async def close(self) -> None:
         self._model = None
+
+
+def _prompt_end(model: WhisperModel, prompt: str | None) -> str | None:
+    """As much of the end of ``prompt`` as whisper reads (half its context)."""
+    if not prompt:
+        return None
+    tokenizer = model.hf_tokenizer
+    tokens = tokenizer.encode(" " + prompt.strip(), add_special_tokens=False).ids
+    room = model.max_length // 2 - 2  # less one for a token the cut may split in two
+    if len(tokens) <= room:
+        return prompt
+    return str(tokenizer.decode(tokens[-room:])).strip()

@@ -152,7 +152,8 @@ def _agreement(talk: _Conversation) -> _Turn:
             order = talk.replies.order(draft)
             return _Turn("confirm", CONFIRM, [say("confirmed", order=order)], 0.95, "confirm")
         return _Turn("change", CUSTOM, [say("change")])
-    if stage == CUSTOM and draft.is_complete:
+    refused = talk.heard.quantity is not None and not _allowed(talk.heard.quantity)
+    if stage == CUSTOM and draft.is_complete and not refused:
         return _Turn("confirm" if agreed else "order", CONFIRM)
     if stage == GREETING:
         return _Turn("greeting", MENU)
@@ -209,7 +210,7 @@ def _updated_draft(talk: _Conversation) -> OrderDraft:
                 )
             )
     if heard.quantity is not None:
-        if 1 <= heard.quantity <= MAX_QUANTITY:
+        if _allowed(heard.quantity):
             draft.quantity = heard.quantity
         else:
             talk.notes.append(say("quantity_range", maximum=MAX_QUANTITY))
@@ -249,6 +250,8 @@ def _stage_after_update(talk: _Conversation, draft: OrderDraft) -> Stage:
         return MENU
     if draft.style_code is None:
         return STYLE
+    if talk.heard.quantity is not None and not _quantity_said(talk, draft):
+        return CUSTOM  # a refused "42", and no number before it: ask how many
     if talk.stage in (CUSTOM, CONFIRM):
         # A change is read back at once, and a "yes" to that places the order.
         return CONFIRM
@@ -314,14 +317,19 @@ def _question(talk: _Conversation, state: Stage, draft: OrderDraft) -> str | Non
 
 def _quantity_said(talk: _Conversation, draft: OrderDraft) -> bool:
     """Whether the customer has said how many, in this turn or an earlier one."""
-    if talk.heard.quantity is not None or draft.quantity != 1:
+    if _allowed(talk.heard.quantity) or draft.quantity != 1:
         return True
     earlier = [
         text
         for m in talk.payload.context.messages
         if m.get("role") == "user" and isinstance(text := m.get("content"), str)
     ]
-    return any(understand(text, talk.catalog, None).quantity is not None for text in earlier)
+    # A refused "42" was not an answer: the kiosk still asks how many.
+    return any(_allowed(understand(text, talk.catalog, None).quantity) for text in earlier)
+
+
+def _allowed(quantity: int | None) -> bool:
+    return quantity is not None and 1 <= quantity <= MAX_QUANTITY
 
 
 def _recommend_line(replies: Replies, item: Recommendation) -> str:
@@ -347,7 +355,7 @@ def _suggestion(replies: Replies, item: Recommendation) -> dict[str, Any]:
     return {
         "code": item.menu.code,
         "name": replies.name(item.menu),
-        "description": item.menu.description,
+        "description": replies.description(item.menu),
         "price": item.menu.price,
         "reason": _reason(replies, item),
     }

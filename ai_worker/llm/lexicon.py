@@ -130,6 +130,7 @@ CONFIRM = (
     "yes", "yeah", "yep", "sure", "confirm", "correct", "that's right", "thats right",
     "place the order", "place my order", "place it", "order it", "sounds good", "go ahead",
     "ok", "okay", "perfect", "looks good", "i'll take it", "let's do that", "that one",
+    "that's good", "thats good", "that is good", "that was good", "sounds great",
     "좋아요", "좋아", "좋습니다", "확인", "맞아요", "맞습니다", "맞아", "주문할게", "주문해",
     "주문 할게", "주문하겠", "그렇게 해", "그걸로", "그거로", "그거 주세요", "부탁",
 )  # fmt: skip

@@ -134,6 +134,11 @@ class Replies:
         """A menu's, style's or ingredient's name in this language."""
         return str(getattr(item, "name" if self.language == "ko" else "name_en"))
 
+    def description(self, menu: Menu) -> str:
+        """The menu's description in this language, English if it has no Korean one."""
+        korean = self.language == "ko" and menu.description_ko
+        return menu.description_ko if korean else menu.description
+
     def listing(self, names: list[str], joiner: str = "and") -> str:
         """``a, b and c`` (or ``a, b, c`` in Korean)."""
         if len(names) < 2:
@@ -204,6 +209,6 @@ class Replies:
             "menu_detail",
             menu=self.name(menu),
             price=f"{menu.price:,}",
-            description=menu.description,
+            description=self.description(menu),
             ingredients=ingredients,
         )

@@ -249,6 +249,7 @@ def _amount(match: re.Match[str]) -> int | None:
 _EN_QUANTITY = re.compile(
     rf"(?<![a-z0-9']){lx.EN_NUMBER}(?![a-z0-9'])(?!\s+(?:more|extra|of\s+the(?![a-z])|o'clock))"
 )
+_EN_NEXT_NUMBER = re.compile(rf"\s+(?P<n>{lx.EN_NUMBER})(?![a-z0-9'])")
 _EN_NOT_QUANTITY = re.compile(r"\b(?:that|this|the|which|other|first|second|last)\s+one\b")
 _KO_QUANTITY = re.compile(
     rf"(?:{lx.KO_NUMBER})\s*{lx.KO_COUNTERS}"
@@ -261,7 +262,7 @@ _HOMOPHONE = re.compile(rf"(?<![a-z0-9'])(?P<word>{'|'.join(lx.EN_NUMBER_HOMOPHO
 # "go for the French dinner" is a choice, not four of them.
 _NOT_FOUR = re.compile(r"(?:go|going|went|opt|opting|looking|ask|asking|vote|ready)\s+for\s+$")
 _HOMOPHONE_ANSWER = re.compile(
-    rf"(?:take|make it|just|only)\s+(?P<word>{'|'.join(lx.EN_NUMBER_HOMOPHONES)})"
+    rf"(?:^\s*|(?:take|make it|just|only)\s+)(?P<word>{'|'.join(lx.EN_NUMBER_HOMOPHONES)})"
     r"(?:\s+(?:please|of them|instead))?\s*$"
 )
 _ARTICLE = re.compile(r"(?<![a-z0-9'])an?\s+$")
@@ -273,12 +274,17 @@ def _take_quantity(said: Utterance, menus: list[Found]) -> int | None:
     korean = re.search("[가-힣]", said.text)
     match = said.take_pattern(_KO_QUANTITY if korean else _EN_QUANTITY)
     if match is not None:
-        return lx.number_value(_COUNTER_SUFFIX.sub("", match.group(0).strip()))
+        word = match.group(0)
+        # "five, three, please": a number said again at once corrects it; the last wins.
+        while not korean and (again := _EN_NEXT_NUMBER.match(said.rest, match.end())):
+            said.consume(again.start(), again.end())
+            word, match = again.group("n"), again
+        return lx.number_value(_COUNTER_SUFFIX.sub("", word.strip()))
     if korean:
         return None
     alone = _HOMOPHONE_ANSWER.search(said.rest)
     if alone:
-        # "I'll take free", "make it free": the answer to how many.
+        # "I'll take free", "make it free", or "free" alone: the answer to how many.
         said.consume(alone.start("word"), alone.end("word"))
         return lx.number_value(alone.group("word"))
     if not menus:

@@ -83,9 +83,10 @@ Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 # Any whole number is a well-formed proposal: whether the catalog allows it
 # (1..MAX_QUANTITY dinners, 0..MAX_INGREDIENT_QUANTITY units) is the domain's
 # to decide, and a refused value becomes a question, not a malformed answer.
+# So is any menu or style position: one the catalog lacks is refused there.
 Quantity = Annotated[int, Field(strict=True)]
 IngredientAmounts = Annotated[dict[Code, Annotated[int, Field(strict=True)]], Field(max_length=32)]
-Position = Annotated[int, Field(ge=0, le=1000, strict=True)]
+Position = Quantity
 
 
 class _Untrusted(BaseModel):

@@ -41,6 +41,7 @@ CATALOG: dict[str, Any] = {
             "name": "프렌치 디너",
             "name_en": "French Dinner",
             "description": "Coffee, wine, salad and steak",
+            "description_ko": "커피, 와인, 샐러드와 스테이크",
             "price": 48000,
             "ingredients": [
                 _ingredient("coffee", "커피", "coffee", 1, 3000),

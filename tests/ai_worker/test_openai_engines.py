@@ -63,21 +63,37 @@ async def test_llm_asks_for_json_with_the_context_and_validates_the_answer(
     assert {"role": "assistant", "content": "Which dinner?"} in sent.body["messages"]
     assert '"french"' in sent.body["messages"][1]["content"]  # the catalog travels along
     # the unknown ingredient is dropped; positions are filled in
-    assert result["order_state"]["customizations"] == {"wine": 2}
+    # The French dinner has no caviar: the service refuses it and says so.
+    assert result["order_state"]["customizations"] == {"wine": 2, "caviar": 3}
     assert result["menu_selection"] == 1
     assert result["style_selection"] == 1
     assert result["state"] == "confirmation"
 
 
-async def test_llm_drops_codes_the_catalog_does_not_know(fake_openai: FakeOpenAI) -> None:
-    answer = {**ANSWER, "order_state": {"menu_code": "pizza", "style_code": "grand", "quantity": 1}}
+async def test_llm_passes_unknown_codes_on_for_the_service_to_refuse(
+    fake_openai: FakeOpenAI,
+) -> None:
+    order = {"menu_code": "pizza", "style_code": "grand", "quantity": 42}
+    answer = {**ANSWER, "order_state": order}
     fake_openai.reply = chat_reply("```json\n" + json.dumps(answer) + "\n```")
     engine = _llm(fake_openai)
     result = await engine.run(llm_payload("pizza"))
     await engine.close()
-    assert result["order_state"]["menu_code"] is None
-    assert result["order_state"]["style_code"] is None
-    assert result["menu_selection"] is None
+    assert result["order_state"]["menu_code"] == "pizza"
+    assert result["order_state"]["style_code"] == "grand"
+    assert (result["menu_selection"], result["style_selection"]) == (None, None)
+    assert result["quantity"] == 42
+
+
+async def test_llm_without_a_quantity_proposes_none(fake_openai: FakeOpenAI) -> None:
+    answer = {**ANSWER, "order_state": {"menu_code": "french", "style_code": "grand"}}
+    fake_openai.reply = chat_reply(json.dumps(answer))
+    engine = _llm(fake_openai)
+    result = await engine.run(llm_payload("the french dinner, grand"))
+    await engine.close()
+    # Not 1: a quantity said earlier in the conversation stays.
+    assert result["quantity"] is None
+    assert (result["menu_selection"], result["style_selection"]) == (1, 1)
 
 
 @pytest.mark.parametrize(

@@ -127,6 +127,14 @@ async def test_a_near_name_is_asked_back_then_taken_on_yes(
     assert code in (order.menu_code, order.style_code)
 
 
+@pytest.mark.parametrize("accept", ["that's good", "that is good", "that was good", "sounds great"])
+async def test_a_good_to_a_recommendation_accepts_it(accept: str) -> None:
+    # tiny.en hears espeak's "sounds good" as "that was good" or "that is good".
+    talk = await converse(["what do you recommend?", accept])
+    recommended = talk.replies[0]["recommended_menu"]["code"]
+    assert talk.session.order_state.menu_code == recommended
+
+
 async def test_unknown_words_select_no_menu() -> None:
     talk = await converse(["the sushi platter, simple style please"])
     assert talk.session.order_state.menu_code is None
@@ -164,6 +172,51 @@ async def test_a_quantity_out_of_range_is_refused_with_what_is_allowed(
     result = await _say(said, stage="confirmation", order_state={**FRENCH_GRAND, "quantity": 2})
     assert asked in result["response"]
     assert result["quantity"] == 2
+
+
+@pytest.mark.parametrize(("answer", "quantity"), [("Five, three, please.", 3), ("two three", 3)])
+async def test_a_number_said_again_at_once_corrects_it(answer: str, quantity: int) -> None:
+    # "Fine, three" comes back from tiny.en as "Five, three": the customer meant three.
+    result = await _say(answer, stage="customization", order_state=FRENCH_GRAND)
+    assert result["quantity"] == quantity
+
+
+@pytest.mark.parametrize(("answer", "quantity"), [("free", 3), ("Too, please.", 2), ("for", 4)])
+async def test_a_homophone_alone_answers_how_many(answer: str, quantity: int) -> None:
+    talk = await converse(["French dinner", "grand", answer, "yes"])
+    assert talk.placed, [r["response"] for r in talk.replies]
+    assert talk.session.order_state.quantity == quantity
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["42 French dinners, grand style", "yes"],
+        ["French dinner", "grand", "42", "yes"],
+        ["프렌치 디너 그랜드로 마흔두 개", "네"],
+    ],
+)
+async def test_a_refused_quantity_is_asked_again_not_placed_as_one(lines: list[str]) -> None:
+    refused = await converse(lines[:-1])
+    asked = refused.replies[-1]["response"]
+    assert refused.session.stage == "customization"
+    assert "How many" in asked or "몇 개" in asked
+
+    assert not (await converse(lines)).placed
+
+
+@pytest.mark.parametrize(
+    ("asked", "description"),
+    [
+        ("프렌치 디너 구성이 어떻게 돼요?", "커피, 와인, 샐러드와 스테이크"),
+        ("what comes with the French dinner?", "Coffee, wine, salad and steak"),
+    ],
+)
+async def test_a_menu_is_described_in_the_conversations_language(
+    asked: str, description: str
+) -> None:
+    result = await _say(asked)
+    assert description in result["response"]
 
 
 async def test_an_english_conversation_names_the_event_in_english() -> None:

@@ -159,6 +159,7 @@ def test_ai_context_has_the_documented_shape(catalog: Catalog) -> None:
         "name": "샴페인 축제 디너",
         "name_en": "Champagne Feast",
         "description": "Champagne for two, baguettes, coffee",
+        "description_ko": "",
         "price": 90_000,
         "ingredients": [
             {"code": "champagne", "name": "샴페인", "name_en": "champagne",

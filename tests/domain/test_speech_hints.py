@@ -35,9 +35,13 @@ def test_korean_names_and_counters_for_korean(language: str) -> None:
 @pytest.mark.parametrize(
     ("stage", "expected"),
     [
+        (Stage.MENU_SELECTION, "What do you recommend? Sounds good. Yes, please. No thanks."),
         (Stage.STYLE_SELECTION, "Simple style, please. Grand style, please. Deluxe style, please."),
-        (Stage.CUSTOMIZATION, "Just one. Two, please. More coffee, no coffee, hold the coffee."),
+        (Stage.STYLE_SELECTION, "Make it Simple. Make it Grand. Make it Deluxe. The Simple one."),
+        (Stage.CUSTOMIZATION, "Just one. Two, please. I'll take three. Four of them."),
+        (Stage.CUSTOMIZATION, "OK, then five. Fine, one, please. Cancel, please. More coffee."),
         (Stage.CONFIRMATION, "Yes, please place the order. Actually, make it three."),
+        (Stage.CONFIRMATION, "OK, then two. Fine, one, please. Cancel, please. Actually, Simple"),
     ],
 )
 def test_what_the_stage_expects_comes_last_nearest_the_speech(stage: Stage, expected: str) -> None:
@@ -46,7 +50,23 @@ def test_what_the_stage_expects_comes_last_nearest_the_speech(stage: Stage, expe
     assert prompt.startswith("Two Valentine Dinners, Simple style.")
     assert expected in prompt
     assert prompt.index(expected) > prompt.index("Champagne Feast Dinners")
-    assert recognition_prompt(MENUS, "en", Stage.GREETING, FRENCH).endswith("Deluxe style.")
+    assert recognition_prompt(MENUS, "en", Stage.COMPLETED, FRENCH).endswith("Deluxe style.")
+
+
+def test_a_tens_number_is_among_the_sample_orders() -> None:
+    # Without one, whisper heard "forty two" as "four two": 4, not a quantity to refuse.
+    assert "Forty-two" in recognition_prompt(MENUS, "en")
+    assert "마흔두" in recognition_prompt(MENUS, "ko")
+
+
+def test_korean_stages_expect_korean_answers() -> None:
+    styles = recognition_prompt(MENUS, "ko", Stage.STYLE_SELECTION, FRENCH)
+    confirmation = recognition_prompt(MENUS, "ko", Stage.CONFIRMATION, FRENCH)
+
+    assert styles.endswith("심플요. 그랜드요. 디럭스요.")
+    assert "네, 주문해 주세요. 아니 세 개로 해 주세요." in confirmation
+    assert "취소해 주세요." in confirmation
+    assert not any(style.name_en in confirmation for style in MENUS.all_styles())
 
 
 def test_the_prompt_stays_within_the_contracts_limit() -> None:

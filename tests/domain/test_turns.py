@@ -142,6 +142,28 @@ def test_a_quantity_out_of_range_is_ignored(catalog: Catalog, quantity: int) -> 
     assert fields(outcome) == ["quantity"]
 
 
+@pytest.mark.parametrize(
+    ("stage", "state", "decision", "ends_at"),
+    [
+        (Stage.GREETING, "confirmation", None, Stage.CUSTOMIZATION),
+        (Stage.STYLE_SELECTION, None, "advance", Stage.CUSTOMIZATION),
+        (Stage.CUSTOMIZATION, "confirmation", None, Stage.CUSTOMIZATION),
+        (Stage.CONFIRMATION, None, "confirm", Stage.CONFIRMATION),
+    ],
+)
+def test_a_refused_quantity_goes_no_further_than_customization(
+    catalog: Catalog, stage: Stage, state: str | None, decision: str | None, ends_at: Stage
+) -> None:
+    session = session_at(stage)
+    proposal = TurnProposal(quantity=42, state=state, state_decision=decision)
+
+    outcome = apply_turn(session, proposal, catalog)
+
+    assert session.stage == ends_at
+    assert not outcome.place_order
+    assert "quantity" in fields(outcome)
+
+
 def test_a_valid_quantity_is_taken(catalog: Catalog) -> None:
     session = session_at(Stage.CUSTOMIZATION)
     apply_turn(session, TurnProposal(quantity=20), catalog)

@@ -8,6 +8,7 @@ question saying what is allowed, in the conversation's language.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -52,6 +53,12 @@ async def _refused(
             id="unknown-menu",
         ),
         pytest.param(FRENCH_GRAND, {"style_selection": 9}, "Simple or Grand", id="style-position"),
+        pytest.param(
+            FRENCH_GRAND, {"style_selection": 1001}, "Simple or Grand", id="style-position-1001"
+        ),
+        pytest.param(
+            FRENCH_GRAND, {"menu_selection": -1}, "Which dinner would you like", id="menu-at-1"
+        ),
         pytest.param(
             FRENCH_GRAND,
             {"customization_overrides": {"wine": 99}},
@@ -103,11 +110,11 @@ async def test_mechanics_the_customer_cannot_answer_ask_nothing(
 
 
 @pytest.mark.parametrize(
-    ("words", "name"),
-    [("what do you recommend?", "French Dinner"), ("추천해 주세요", "프렌치 디너")],
+    ("words", "name", "hangul"),
+    [("what do you recommend?", "French Dinner", False), ("추천해 주세요", "프렌치 디너", True)],
 )
 async def test_a_suggestion_is_named_in_the_conversations_language(
-    client: QuartClient, responder: Responder, words: str, name: str
+    client: QuartClient, responder: Responder, words: str, name: str, hangul: bool
 ) -> None:
     suggestion = {"code": "french", "name": "Whatever", "price": 1, "reason": "chef's pick"}
     responder.script("llm", ok(llm_answer("Try this.", recommended_menu=suggestion)))
@@ -116,3 +123,4 @@ async def test_a_suggestion_is_named_in_the_conversations_language(
 
     assert status == 200, body
     assert body["recommended_menu"]["name"] == name
+    assert bool(re.search("[가-힣]", body["recommended_menu"]["description"])) == hangul

@@ -66,7 +66,7 @@ async def test_a_conversation_adds_what_its_stage_expects(
     prompt = await _prompt(client, responder, session_id=turn["session_id"])
 
     # The conversation is in English: its prompt too, ending in the styles of its menu.
-    assert prompt.endswith("Simple style, please. Grand style, please. Deluxe style, please.")
+    assert prompt.endswith("The Simple one. The Grand one. The Deluxe one.")
 
 
 async def test_someone_elses_conversation_is_403_and_an_unknown_one_404(

@@ -97,10 +97,7 @@ def build_snapshot(menus: Sequence[Menu], styles: Sequence[Style]) -> CatalogSna
     catalog = Catalog(menus=tuple(_catalog_menu(menu) for menu in menus))
     document = {
         "currency": CURRENCY,
-        "menus": [
-            {**entry.to_ai_context(), "description_ko": menu.description}
-            for entry, menu in zip(catalog.menus, menus, strict=True)
-        ],
+        "menus": [entry.to_ai_context() for entry in catalog.menus],
         "styles": [
             {
                 "code": style.code,
@@ -124,6 +121,7 @@ def _catalog_menu(menu: Menu) -> CatalogMenu:
         name=menu.name,
         name_en=menu.name_en,
         description=menu.description_en,
+        description_ko=menu.description,
         price=menu.price,
         ingredients=tuple(
             CatalogIngredient(

@@ -103,7 +103,9 @@ def _from_catalog(
     return MenuSuggestion(
         code=menu.code,
         name=menu.name_en if language == "en" else menu.name,
-        description=menu.description,
+        description=menu.description
+        if language == "en"
+        else menu.description_ko or menu.description,
         price=menu.price,
         reason=suggestion.reason,
     )
