@@ -78,7 +78,7 @@ async def test_a_reply_that_is_no_valid_result_is_502_bad_ai_result(
         pytest.param(llm_answer(state="dessert"), id="state"),
         pytest.param(llm_answer(state_decision="maybe"), id="decision"),
         pytest.param(llm_answer(quantity="2"), id="quantity-text"),
-        pytest.param(llm_answer(menu_selection=-1), id="selection"),
+        pytest.param(llm_answer(menu_selection="first"), id="selection-text"),
         pytest.param(llm_answer(alternatives=[{"code": "f", "name": "x"}] * 11), id="list"),
         pytest.param(llm_answer("x" * 5000), id="long-response"),
         pytest.param(llm_answer(additional_questions="no list"), id="questions"),
