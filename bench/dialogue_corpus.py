@@ -344,12 +344,12 @@ def _generate(
     seed: str = "",
 ) -> Iterator[Dialogue]:
     rng = random.Random(seed or f"dialogue-corpus-{'spoken' if spoken else 'typed'}")
+    prefix = seed or ("spoken" if spoken else "typed")
     for language in languages:
         say = _Speaker(language, rng, spoken)
         for kind in KINDS:
             for number in range(per_kind):
                 lines, goal = _MAKERS[kind](say, catalog, recommended)
-                prefix = seed or ("spoken" if spoken else "typed")
                 yield Dialogue(
                     name=f"{prefix}-{language}-{kind}-{number:02d}",
                     kind=kind,

@@ -111,6 +111,10 @@ class Menu:
             f"{self.name_en} has no ingredient {code!r}", field="customizations"
         )
 
+    def described(self, korean: bool) -> str:
+        """The Korean description if ``korean`` and there is one, else the English one."""
+        return self.description_ko if korean and self.description_ko else self.description
+
     def allowed_style(self, code: str) -> Style | None:
         """The style with ``code`` if this menu allows it."""
         return next((style for style in self.styles if style.code == code), None)

@@ -136,8 +136,7 @@ class Replies:
 
     def description(self, menu: Menu) -> str:
         """The menu's description in this language, English if it has no Korean one."""
-        korean = self.language == "ko" and menu.description_ko
-        return menu.description_ko if korean else menu.description
+        return menu.described(self.language == "ko")
 
     def listing(self, names: list[str], joiner: str = "and") -> str:
         """``a, b and c`` (or ``a, b, c`` in Korean)."""

@@ -103,9 +103,7 @@ def _from_catalog(
     return MenuSuggestion(
         code=menu.code,
         name=menu.name_en if language == "en" else menu.name,
-        description=menu.description
-        if language == "en"
-        else menu.description_ko or menu.description,
+        description=menu.described(language != "en"),
         price=menu.price,
         reason=suggestion.reason,
     )
