@@ -20,7 +20,7 @@ from bus.base import (
     Pieces,
     Subscription,
 )
-from bus.data import joined, to_bytes
+from bus.encoding import joined, to_bytes
 from bus.lock import hold_lock
 from bus.memory_log import MemoryLog, format_id, parse_id
 from bus.subscription import BufferedSubscription, SubscriberTable

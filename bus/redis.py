@@ -13,7 +13,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from bus.base import Bus, BusOverloaded, Data, LogEntry, Pieces, Subscription
-from bus.data import to_bytes
+from bus.encoding import to_bytes
 from bus.lock import hold_lock
 from bus.redis_errors import translated
 from bus.redis_stream import execute_streamed

@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bus.urls import check_bus_url
 from config.dev_secret import development_secret
 from config.errors import ConfigError
-from config.rate_limits import RateLimit, parse_rate_limit
+from config.rate_limit_syntax import RateLimit, parse_rate_limit
 
 log = logging.getLogger(__name__)
 

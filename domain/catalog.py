@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domain._reading import Reader
 from domain.errors import (
     InvalidQuantity,
     MalformedData,
@@ -21,6 +20,7 @@ from domain.errors import (
     UnknownMenu,
     UnknownStyle,
 )
+from domain.json_reader import Reader
 
 CURRENCY = "KRW"
 MAX_QUANTITY = 20

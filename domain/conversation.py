@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Final, TypedDict
 
-from domain._reading import Reader
 from domain.catalog import Catalog, check_ingredient_quantity, check_quantity
 from domain.draft import OrderDraft
 from domain.errors import (
@@ -19,6 +18,7 @@ from domain.errors import (
     MalformedData,
     SessionClosed,
 )
+from domain.json_reader import Reader
 from domain.stages import Decision, Stage, check_stage_move, furthest_supported, stage_supported
 
 __all__ = [

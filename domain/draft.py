@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain._reading import Reader
 from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY, Catalog
+from domain.json_reader import Reader
 
 
 @dataclass(slots=True)

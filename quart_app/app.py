@@ -25,19 +25,19 @@ from quart_app.cross_origin import allow_origins
 from quart_app.error_handlers import register_error_handlers
 from quart_app.extensions import SETTINGS
 from quart_app.hosts import refuse_bad_hosts
+from quart_app.hypercorn_ws_buffer import bound_websocket_messages
 from quart_app.lifecycle import open_resources
 from quart_app.observability.http_metrics import record_http_metrics
 from quart_app.observability.metrics import forget_this_process
 from quart_app.observability.request_ids import RequestIdMiddleware
 from quart_app.openapi import ContractOpenAPIProvider
-from quart_app.rate_limits import budgets, install_rate_limits
+from quart_app.rate_limit_hook import budgets, install_rate_limits
 from quart_app.request import ApiRequest
 from quart_app.services.ratelimit.callers import TrustedProxies
 from quart_app.services.voice.audio import MULTIPART_OVERHEAD
-from quart_app.services.voice.data import ServiceVoiceData, VoiceDataFactory
+from quart_app.services.voice.data_source import ServiceVoiceData, VoiceDataFactory
 from quart_app.shutdown import install_shutdown_gate
 from quart_app.upload_limits import with_upload_limits
-from quart_app.websocket_limit import bound_websocket_messages
 
 API_TITLE = "Voice & Realtime service"
 API_VERSION = "0.1.0"

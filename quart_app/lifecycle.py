@@ -39,7 +39,7 @@ from quart_app.extensions import (
     WEBSOCKET_MANAGER,
 )
 from quart_app.models import OrderItem
-from quart_app.rate_limits import budgets
+from quart_app.rate_limit_hook import budgets
 from quart_app.services.media.blobs import Blobs, DatabaseBlobs, DirectoryBlobs
 from quart_app.services.media.retention import sweep_forever
 from quart_app.services.media.store import MediaStore
@@ -51,7 +51,7 @@ from quart_app.services.ratelimit.limiter import RateLimiter, storage_for
 from quart_app.services.realtime.manager import WebSocketManager
 from quart_app.services.voice.ai_client import AIClient
 from quart_app.services.voice.analyze import VoiceService
-from quart_app.services.voice.data import VoiceData, VoiceDataFactory
+from quart_app.services.voice.data_source import VoiceData, VoiceDataFactory
 from quart_app.services.voice.runtime import VoiceRuntime
 from quart_app.services.voice.sessions import SessionStore
 

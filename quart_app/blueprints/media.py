@@ -14,7 +14,7 @@ from quart_app.openapi import document_binary_response
 from quart_app.schemas.voice import GeneratedImage, ImageGenerationRequest
 from quart_app.services.media.store import EXTENSIONS, StoredImage, image_id_of
 from quart_app.services.orders.images import conversation_owner
-from quart_app.services.voice.media import check_image
+from quart_app.services.voice.image_check import check_image
 
 bp = Blueprint("media", __name__)
 

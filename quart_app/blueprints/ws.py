@@ -29,8 +29,9 @@ from quart_app.extensions import (
     get_websocket_manager,
 )
 from quart_app.schemas.ws import AuthFrame, WsStats
-from quart_app.services.realtime import frames
-from quart_app.services.realtime.connection import (
+from quart_app.services.realtime import server_frames
+from quart_app.services.realtime.client_frames import AuthRejected, authenticate
+from quart_app.services.realtime.local_socket import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL_ERROR,
     CLOSE_TOO_MANY_CONNECTIONS,
@@ -38,7 +39,6 @@ from quart_app.services.realtime.connection import (
     CLOSE_UNAUTHORIZED,
 )
 from quart_app.services.realtime.manager import TooManyConnections
-from quart_app.services.realtime.protocol import AuthRejected, authenticate
 from quart_app.services.realtime.stats import totals
 
 log = logging.getLogger(__name__)
@@ -59,12 +59,12 @@ async def notifications() -> None:
     try:
         socket = manager.connect(principal, replaying=auth.last_event_id is not None)
     except TooManyConnections as refusal:
-        await websocket.send(frames.error("too_many_connections", as_sentence(str(refusal))))
+        await websocket.send(server_frames.error("too_many_connections", as_sentence(str(refusal))))
         await websocket.close(CLOSE_TOO_MANY_CONNECTIONS, "too many connections")
         return
     try:
         resume = await manager.resume(socket, auth.last_event_id)
-        connected = frames.connected(
+        connected = server_frames.connected(
             socket.connection_id,
             principal.user_id,
             principal.role,
@@ -96,7 +96,7 @@ async def _authenticate() -> tuple[AuthFrame, Principal] | None:
         message = f"No auth frame within {settings.ws_auth_timeout:g} s."
     except AuthRejected as rejection:
         message = str(rejection)
-    await websocket.send(frames.error("unauthorized", message))
+    await websocket.send(server_frames.error("unauthorized", message))
     await websocket.close(CLOSE_UNAUTHORIZED, "unauthorized")
     return None
 

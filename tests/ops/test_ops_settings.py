@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config import ConfigError, load_settings
-from config.rate_limits import RateLimit, parse_rate_limit
+from config.rate_limit_syntax import RateLimit, parse_rate_limit
 from config.settings import MediaStoreKind
 
 

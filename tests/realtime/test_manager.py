@@ -12,7 +12,7 @@ from config import Settings
 from domain.connections import Connection
 from domain.orders import Role
 from quart_app.auth import Principal
-from quart_app.services.realtime.connection import LocalSocket
+from quart_app.services.realtime.local_socket import LocalSocket
 from quart_app.services.realtime.manager import WebSocketManager
 from tests.cancellation import losing_first_cancellation, never_answers
 from tests.realtime.conftest import WAIT

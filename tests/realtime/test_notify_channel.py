@@ -14,8 +14,8 @@ from bus import keys
 from bus.memory import MemoryBus
 from domain.orders import Role
 from quart_app.extensions import BUS
-from quart_app.services.realtime import frames as realtime_frames
-from quart_app.services.realtime.frames import BadEnvelope, Envelope, decode_envelope
+from quart_app.services.realtime import server_frames as realtime_frames
+from quart_app.services.realtime.server_frames import BadEnvelope, Envelope, decode_envelope
 from tests.realtime.conftest import (
     Connect,
     Serve,

@@ -11,7 +11,7 @@ from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
 from bus import BusUnavailable
 from quart_app.services.realtime import manager as websocket_manager
-from quart_app.services.realtime.protocol import reply_to
+from quart_app.services.realtime.client_frames import reply_to
 from quart_app.services.realtime.replay import Replay
 from tests.realtime.conftest import (
     Connect,

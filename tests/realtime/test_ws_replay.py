@@ -11,7 +11,7 @@ from bus import keys
 from domain.connections import Connection
 from domain.orders import Role
 from quart_app.extensions import BUS
-from quart_app.services.realtime.connection import LocalSocket
+from quart_app.services.realtime.local_socket import LocalSocket
 from quart_app.services.realtime.notifications import Notice
 from tests.realtime.conftest import (
     Connect,

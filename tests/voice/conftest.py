@@ -16,7 +16,7 @@ from config import Settings
 from domain.catalog import Catalog
 from quart_app import create_app
 from quart_app.services.orders.service import ChosenItem
-from quart_app.services.voice.data import EMPTY_HISTORY
+from quart_app.services.voice.data_source import EMPTY_HISTORY
 from tests.ai_worker.catalog import CATALOG
 from tests.bus.conftest import Backend, backend, open_backend
 from tests.voice.responder import Responder

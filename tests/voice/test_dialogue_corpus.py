@@ -21,7 +21,7 @@ from quart_app import create_app
 from quart_app.database import Database
 from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.service import OrderService
-from quart_app.services.voice.data import ServiceVoiceData
+from quart_app.services.voice.data_source import ServiceVoiceData
 from tests.ai_worker.catalog import CATALOG
 from tests.ai_worker.test_dialogue_corpus import CANCELLED, SCRIPTS, Script
 from tests.conftest import bearer

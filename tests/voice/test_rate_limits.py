@@ -11,7 +11,7 @@ from quart.testing import QuartClient
 
 from bus import BusUnavailable
 from bus.redis import RedisBus
-from config.rate_limits import parse_rate_limit
+from config.rate_limit_syntax import parse_rate_limit
 from quart_app.services.ratelimit.callers import TrustedProxies
 from quart_app.services.ratelimit.limiter import RateLimiter, storage_for
 from tests.conftest import bearer

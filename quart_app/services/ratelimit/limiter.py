@@ -21,7 +21,7 @@ from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
 
 from bus import Bus, BusUnavailable
-from config.rate_limits import RateLimit
+from config.rate_limit_syntax import RateLimit
 
 KEY_PREFIX = "ratelimit"
 

@@ -24,8 +24,9 @@ from quart_app.observability.metrics import (
     NOTIFICATIONS_DROPPED,
     WEBSOCKET_CONNECTIONS,
 )
-from quart_app.services.realtime import frames
-from quart_app.services.realtime.connection import (
+from quart_app.services.realtime import server_frames
+from quart_app.services.realtime.client_frames import AuthRejected, refreshed_expiry, reply_to
+from quart_app.services.realtime.local_socket import (
     CLOSE_GOING_AWAY,
     CLOSE_SILENT,
     CLOSE_TOKEN_EXPIRED,
@@ -35,7 +36,6 @@ from quart_app.services.realtime.connection import (
     Send,
 )
 from quart_app.services.realtime.notifications import NotificationPublisher
-from quart_app.services.realtime.protocol import AuthRejected, refreshed_expiry, reply_to
 from quart_app.services.realtime.replay import Resume
 from quart_app.services.realtime.stats import StatsReporter
 
@@ -174,7 +174,7 @@ class WebSocketManager:
         except Exception:
             # A bug met by one frame costs that frame only, not the connection.
             log.exception("failed to handle a frame from connection %s", socket.connection_id)
-            reply = frames.error("internal_error", "The server failed to handle that frame.")
+            reply = server_frames.error("internal_error", "The server failed to handle that frame.")
         if reply is not None:
             socket.offer(reply)
 
@@ -189,10 +189,10 @@ class WebSocketManager:
                 socket.connection.role,
             )
         except AuthRejected as rejection:
-            return frames.error("unauthorized", str(rejection))
-        return frames.token_refreshed(socket.expires_at)
+            return server_frames.error("unauthorized", str(rejection))
+        return server_frames.token_refreshed(socket.expires_at)
 
-    def deliver(self, envelope: frames.Envelope) -> int:
+    def deliver(self, envelope: server_frames.Envelope) -> int:
         """Offer an envelope's frame to the matching sockets here; return how many."""
         if envelope.user_ids:
             ids = [c for user in envelope.user_ids for c in self._registry.connections_of(user)]
@@ -217,8 +217,8 @@ class WebSocketManager:
                 log.error("fan-out fell behind; %d notifications were dropped", dropped)
                 self._interrupted()
             try:
-                self.deliver(frames.decode_envelope(message.data))
-            except frames.BadEnvelope as error:
+                self.deliver(server_frames.decode_envelope(message.data))
+            except server_frames.BadEnvelope as error:
                 NOTIFICATIONS_DROPPED.labels("malformed").inc()
                 log.warning("dropped a malformed message on %s: %s", message.channel, error)
             except Exception:
@@ -252,7 +252,7 @@ class WebSocketManager:
         """
         now = self._clock()
         silent_since = now - self._settings.heartbeat_interval * self._settings.heartbeat_misses
-        frame = frames.heartbeat(now)
+        frame = server_frames.heartbeat(now)
         sent = 0
         for socket in list(self._sockets.values()):
             if socket.last_seen < silent_since:

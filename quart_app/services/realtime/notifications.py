@@ -15,8 +15,8 @@ from typing import Any
 
 from bus import Bus, keys
 from domain.orders import STAFF_ROLES, Role
-from quart_app.services.realtime.frames import Envelope, addressees, notification
 from quart_app.services.realtime.replay import NotificationLog
+from quart_app.services.realtime.server_frames import Envelope, addressees, notification
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 from bus import Bus, LogEntry, keys
 from domain.orders import Role
-from quart_app.services.realtime import frames as frame_text
+from quart_app.services.realtime import server_frames as frame_text
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from typing import Any
 from bus import Bus, BusError, keys
 from domain.connections import ConnectionStats
 from domain.orders import Role
-from quart_app.services.realtime.frames import dumps
+from quart_app.services.realtime.server_frames import dumps
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from quart_app.schemas.voice import VoiceAnalysisResponse, VoiceInputRequest
 from quart_app.services.orders.service import ChosenLine
 from quart_app.services.voice.ai_client import AIClient
 from quart_app.services.voice.context import LlmContext
-from quart_app.services.voice.data import VoiceData
+from quart_app.services.voice.data_source import VoiceData
 from quart_app.services.voice.errors import (
     IncompleteDraft,
     SessionCompleted,

@@ -10,7 +10,7 @@ import orjson
 
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
-from quart_app.services.voice.data import EMPTY_HISTORY, VoiceData
+from quart_app.services.voice.data_source import EMPTY_HISTORY, VoiceData
 
 
 class LlmContext:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from quart import Quart, request
 
 from config import Settings
-from config.rate_limits import RateLimit
+from config.rate_limit_syntax import RateLimit
 from quart_app.auth import optional_principal
 from quart_app.errors import ApiError
 from quart_app.extensions import get_rate_limiter

@@ -10,7 +10,7 @@ from domain.orders import Role
 from quart_app.auth import InvalidToken, Principal, decode_token
 from quart_app.errors import as_sentence
 from quart_app.schemas.ws import AuthFrame
-from quart_app.services.realtime import frames
+from quart_app.services.realtime import server_frames
 
 QUIET_TYPES = frozenset({"pong", "heartbeat"})
 """Client frames that only prove the client is alive; nothing is sent back."""
@@ -59,23 +59,25 @@ def reply_to(raw: str | bytes, max_bytes: int, refresh: Callable[[str], str]) ->
     """The frame to answer an authenticated client's frame with, if any;
     ``refresh`` answers an auth frame (a new token for this socket)."""
     if _too_large(raw, max_bytes):
-        return frames.error("frame_too_large", f"Frames are limited to {max_bytes} bytes.")
+        return server_frames.error("frame_too_large", f"Frames are limited to {max_bytes} bytes.")
     if isinstance(raw, bytes):
-        return frames.error("invalid_frame", "Send text frames, each one JSON object.")
+        return server_frames.error("invalid_frame", "Send text frames, each one JSON object.")
     try:
-        message = frames.loads(raw)
+        message = server_frames.loads(raw)
     except ValueError:
-        return frames.error("invalid_json", "The frame is not valid JSON.")
+        return server_frames.error("invalid_json", "The frame is not valid JSON.")
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-        return frames.error("invalid_frame", "A frame is a JSON object with a string 'type'.")
+        return server_frames.error(
+            "invalid_frame", "A frame is a JSON object with a string 'type'."
+        )
     kind = message["type"]
     if kind == "ping":
-        return frames.PONG
+        return server_frames.PONG
     if kind in QUIET_TYPES:
         return None
     if kind == "auth":
         return refresh(raw)
-    return frames.error("unknown_type", f"Unknown frame type {kind[:64]!r}.")
+    return server_frames.error("unknown_type", f"Unknown frame type {kind[:64]!r}.")
 
 
 def _too_large(raw: str | bytes, max_bytes: int) -> bool:
