@@ -13,7 +13,7 @@ class EngineError(Exception):
 
 
 class BadRequest(EngineError):
-    """The request or its payload does not follow CONTRACT section 1."""
+    """The request or its payload does not follow docs/contract.md §1.2."""
 
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
         super().__init__("bad_request", message)

@@ -1,4 +1,4 @@
-"""Reading request messages off the AI bus (CONTRACT section 1, "Request message")."""
+"""Reading request messages off the AI bus (docs/contract.md §1.2)."""
 
 from __future__ import annotations
 

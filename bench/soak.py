@@ -11,7 +11,7 @@ killed and restarted (its data lost), the AI Server stopped (SIGSTOP) for
 ``--stall`` seconds, one instance restarted (SIGTERM, then started again).
 
 Every notification an accepted API call should cause is expected at each of
-its recipients (CONTRACT section 3: ``order.created`` to every staff member,
+its recipients (docs/contract.md §6.3: ``order.created`` to every staff member,
 ``order.assigned`` to the staff member, ``order.status_changed`` to the
 customer and the assigned cook and courier), keyed by order id and version.
 The report gives, per phase (the fault running when the API call was

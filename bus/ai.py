@@ -1,4 +1,4 @@
-"""AI Server requests over the bus (CONTRACT section 1): push, then await the result.
+"""AI Server requests over the bus (docs/contract.md §1): push, then await the result.
 
 One :class:`AIRequester` per process routes every result to the request waiting
 for it through a single pattern subscription on ``ai:result:*``. A subscription
@@ -109,7 +109,7 @@ def encode_request(message: dict[str, Any]) -> bytes | Pieces:
 def make_request_message(
     kind: str, payload: dict[str, Any], *, timeout: float, clock: Callable[[], float] = time.time
 ) -> dict[str, Any]:
-    """The request envelope of CONTRACT section 1, with a fresh ``request_id``.
+    """The request envelope of docs/contract.md §1.2, with a fresh ``request_id``.
 
     ``payload`` may hold :class:`orjson.Fragment` values: JSON the caller
     serialized once (the catalog), spliced in as it is when the request is sent;

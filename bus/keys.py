@@ -8,7 +8,7 @@ AI_KINDS = ("stt", "llm", "image")
 
 
 def ai_queue(kind: str) -> str:
-    """Queue the AI Server pops requests of ``kind`` from (contract section 1)."""
+    """Queue the AI Server pops requests of ``kind`` from (docs/contract.md §1.1)."""
     return f"ai:queue:{kind}"
 
 

@@ -123,8 +123,8 @@ class RedisBus(Bus):
         pool = self._client.connection_pool
         options: dict[str, Any] = {
             **pool.connection_kwargs,
-            # The listener waits for messages indefinitely (PITFALLS: a socket
-            # timeout makes it reconnect in every quiet spell); the subscriber
+            # The listener waits for messages indefinitely (a socket
+            # timeout would make it reconnect in every quiet spell); the subscriber
             # does its own health checks, and reads RESP2 replies.
             "socket_timeout": None,
             "health_check_interval": 0,

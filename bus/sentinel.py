@@ -19,8 +19,8 @@ from bus.urls import parse_sentinel_url
 
 
 class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
-    """Sentinel's master pool with the blocking wait for a free connection (PITFALLS:
-    the default pool raises past ``max_connections`` in flight)."""
+    """Sentinel's master pool with the blocking wait for a free connection: redis-py's
+    default pool raises ``MaxConnectionsError`` past ``max_connections`` in flight."""
 
     async def aclose(self) -> None:
         await super().aclose()

@@ -1,4 +1,4 @@
-"""Service configuration, read from environment variables (CONTRACT section 4).
+"""Service configuration, read from environment variables (docs/contract.md §8).
 
 Every variable is the upper-case name of a field below (``BUS_URL``,
 ``AI_TIMEOUT``, ...). :func:`load_settings` turns any wrong value into one
@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
-    # wires (CONTRACT section 4)
+    # wires (docs/contract.md §8)
     bus_url: str = "memory://"
     database_url: str = "sqlite+aiosqlite:///var/voice-realtime.db"
     secret_key: str | None = None

@@ -1,7 +1,7 @@
 """The recognition prompt of an ``stt`` request: words the customer is likely to say.
 
-Speech recognition hears a name better when it has seen it (CONTRACT section
-1, ``prompt``). The prompt is written as short sample sentences in the
+Speech recognition hears a name better when it has seen it (docs/contract.md
+§1.2, ``prompt``). The prompt is written as short sample sentences in the
 request's language ("Two French Dinners, Grand style."): measured with
 Whisper, sentences keep numbers and the sentence shape, where a bare list of
 names made it drop numbers and split words. A known conversation's stage adds

@@ -1,4 +1,4 @@
-"""Credentials: HS256 JWTs with ``sub``, ``role`` and ``exp`` (CONTRACT section 2).
+"""Credentials: HS256 JWTs with ``sub``, ``role`` and ``exp`` (docs/contract.md §4).
 
 Views declare who may call them with :func:`require_roles`; the caller's
 :class:`Principal` is then ``g.principal``. A guest has no token:

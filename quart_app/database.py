@@ -29,7 +29,8 @@ STARTUP_LOCK_KEY = 0x766F_6963_6552_5431
 
 
 class Database:
-    """An engine and its session factory (``expire_on_commit=False``: see PITFALLS)."""
+    """An engine and its session factory (``expire_on_commit=False``: an attribute
+    touched after a commit would otherwise reload, which async sessions cannot do)."""
 
     def __init__(self, url: str) -> None:
         self.url = make_url(url)

@@ -1,4 +1,6 @@
-"""Every exception the app answers, mapped to its status and code in one place (CONTRACT 2).
+"""Every exception the app answers, mapped to its status and code in one place.
+
+The statuses and codes are docs/contract.md §3.
 
 Views and services raise; :func:`register_error_handlers` turns what they
 raise into the contract's body (:func:`quart_app.errors.error_response`):

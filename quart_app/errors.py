@@ -1,7 +1,7 @@
 """Every error leaves the service in the contract's shape.
 
 ``{"error": {"code": "<snake_case>", "message": "<human text>", "details": ...}}``
-with the fitting status, and never a stack trace (CONTRACT section 2). Which
+with the fitting status, and never a stack trace (docs/contract.md §3). Which
 exception gets which status and code: :mod:`quart_app.error_handlers`.
 """
 

@@ -37,7 +37,7 @@ class Budget:
 
 
 def budgets(settings: Settings) -> dict[str, Budget]:
-    """The rate-limited views (endpoint names) and their budgets (CONTRACT section 2)."""
+    """The rate-limited views (endpoint names) and their budgets (docs/contract.md §5)."""
     return {
         "voice.analyze": Budget("analyze", settings.rate_limit_analyze),
         "voice.speech_to_text": Budget("stt", settings.rate_limit_stt),

@@ -1,4 +1,4 @@
-"""``POST /api/dev/token`` (CONTRACT section 2.7): development tokens for the demo pages.
+"""``POST /api/dev/token`` (docs/contract.md §2.7): development tokens for the demo pages.
 
 ``create_app`` registers this blueprint only with ``APP_ENV=development``; in
 production the route does not exist (404).

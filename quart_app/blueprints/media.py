@@ -1,4 +1,7 @@
-"""``POST /api/customizations/generate-ai-image`` and ``GET /media/<name>`` (CONTRACT 2.3)."""
+"""``POST /api/customizations/generate-ai-image`` and ``GET /media/<name>``.
+
+See docs/contract.md §2.3.
+"""
 
 from __future__ import annotations
 

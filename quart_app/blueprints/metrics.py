@@ -1,4 +1,4 @@
-"""``GET /metrics``: the Prometheus text exposition (CONTRACT 2.6)."""
+"""``GET /metrics``: the Prometheus text exposition (docs/contract.md §2.6)."""
 
 from __future__ import annotations
 

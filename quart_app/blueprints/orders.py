@@ -1,4 +1,4 @@
-"""Orders API (CONTRACT section 2.4): place, read, assign, move along.
+"""Orders API (docs/contract.md §2.4): place, read, assign, move along.
 
 - ``POST /api/orders``: customers only. From ``items``, priced by the server;
   an ``Idempotency-Key`` header (1..200 visible ASCII characters) makes a

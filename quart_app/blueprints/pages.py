@@ -1,4 +1,4 @@
-"""The demo pages (CONTRACT section 5): the kiosk at ``/`` and the staff board at ``/staff``.
+"""The demo pages (docs/contract.md §9): the kiosk at ``/`` and the staff board at ``/staff``.
 
 Plain HTML, CSS and JavaScript modules from ``quart_app/pages/``, with no
 build step and nothing from another origin, so they work offline. The board

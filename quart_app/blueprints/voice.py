@@ -1,4 +1,4 @@
-"""``POST /api/voice/analyze`` and ``POST /api/voice/stt`` (CONTRACT sections 2.1, 2.2)."""
+"""``POST /api/voice/analyze`` and ``POST /api/voice/stt`` (docs/contract.md §2.1, §2.2)."""
 
 from __future__ import annotations
 

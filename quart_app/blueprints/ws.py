@@ -1,4 +1,4 @@
-"""``WS /api/ws`` (CONTRACT section 3) and ``GET /api/ws/stats`` (section 2.5).
+"""``WS /api/ws`` (docs/contract.md §6) and ``GET /api/ws/stats`` (§2.5).
 
 Close codes: ``4401`` no valid auth frame within ``WS_AUTH_TIMEOUT``; ``4408``
 no frame from the client for ``HEARTBEAT_MISSES`` heartbeat intervals; ``4498``

@@ -1,4 +1,4 @@
-"""The Prometheus metrics of this service (CONTRACT 2.6), one definition each.
+"""The Prometheus metrics of this service (docs/contract.md §2.6), one definition each.
 
 They live in prometheus-client's process-wide registry. Under
 ``hypercorn --workers N`` each worker is a process: with

@@ -1,4 +1,4 @@
-"""Response model of ``GET /api/menus`` (CONTRACT section 2.4, ``docs/ai-messages.md``).
+"""Response model of ``GET /api/menus`` (docs/contract.md §2.4, ``docs/ai-messages.md``).
 
 Names come in Korean (``name``) and English (``name_en``); descriptions in
 English (``description``, as in the AI context) and Korean (``description_ko``).

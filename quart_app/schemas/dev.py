@@ -1,4 +1,4 @@
-"""Models of ``POST /api/dev/token`` (CONTRACT section 2.7)."""
+"""Models of ``POST /api/dev/token`` (docs/contract.md §2.7)."""
 
 from __future__ import annotations
 

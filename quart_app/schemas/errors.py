@@ -1,4 +1,4 @@
-"""The error body every route may answer with (CONTRACT section 2), for the OpenAPI schema."""
+"""The error body every route may answer with (docs/contract.md §3), for the OpenAPI schema."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Request and response models of the orders API (CONTRACT section 2.4).
+"""Request and response models of the orders API (docs/contract.md §2.4).
 
 Prices are the server's: an item or order carrying ``price``, ``unit_price`` or
 ``total`` is refused (422) rather than silently ignored, so a client never

@@ -1,4 +1,4 @@
-"""Models of the voice API (CONTRACT sections 2.1-2.3) and of the AI Server's results.
+"""Models of the voice API (docs/contract.md §2.1 to §2.3) and of the AI Server's results.
 
 Request models validate what clients send. The ``*Result`` models read what the
 AI Server answers: untrusted input, so unknown members are ignored, strings and
@@ -228,7 +228,7 @@ class OrderState(BaseModel):
 
 
 class VoiceAnalysisResponse(BaseModel):
-    """The answer to one utterance (CONTRACT section 2.1)."""
+    """The answer to one utterance (docs/contract.md §2.1)."""
 
     session_id: str
     intent: str

@@ -1,4 +1,7 @@
-"""Models of the WebSocket protocol's client frames (CONTRACT section 3) and of its stats (2.5)."""
+"""Models of the WebSocket protocol's client frames and of its stats.
+
+See docs/contract.md §6 and §2.5.
+"""
 
 from __future__ import annotations
 

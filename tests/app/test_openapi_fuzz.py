@@ -88,7 +88,7 @@ def api_schema(base_url: str) -> BaseSchema:
 
 
 def contract_error_shape(ctx: CheckContext, response: Response, case: Case) -> None:
-    """Every 4xx/5xx body is ``{"error": {"code", "message", "details"}}`` (CONTRACT 2)."""
+    """Every 4xx/5xx body is ``{"error": {"code", "message", "details"}}`` (docs/contract.md §3)."""
     if response.status_code < 400:
         return
     body: Any = response.json()

@@ -47,7 +47,8 @@ class Speech:
 
 @pytest.fixture(scope="session")
 def spoken_order(tmp_path_factory: pytest.TempPathFactory) -> Speech:
-    """``SPOKEN_ORDER`` as 48 kHz mono 16-bit, with silence around it (PITFALLS)."""
+    """``SPOKEN_ORDER`` as 48 kHz mono 16-bit, with silence around it:
+    Chromium's fake microphone plays that form best."""
     folder = tmp_path_factory.mktemp("speech")
     raw, padded = folder / "raw.wav", folder / "order.wav"
     subprocess.run([need_tool("espeak-ng"), "-v", "en-us", "-w", raw, SPOKEN_ORDER], check=True)

@@ -81,8 +81,8 @@ async def _fakeredis_backend() -> Backend:
         await raw.publish(channel, data)
 
     async def new_bus() -> Bus:
-        # A blocking pool, as RedisBus makes for itself (PITFALLS: the default one
-        # raises past 100 commands in flight).
+        # A blocking pool, as RedisBus makes for itself (redis-py's default
+        # one raises past 100 commands in flight).
         client = FakeAsyncRedis(
             server=server, connection_pool_class=BlockingConnectionPool, max_connections=8
         )

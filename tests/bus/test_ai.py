@@ -1,4 +1,4 @@
-"""AI request/response over the bus (CONTRACT section 1), on every backend."""
+"""AI request/response over the bus (docs/contract.md §1), on every backend."""
 
 from __future__ import annotations
 

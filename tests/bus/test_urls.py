@@ -1,4 +1,4 @@
-"""Reading Sentinel URLs (CONTRACT section 4)."""
+"""Reading Sentinel URLs (docs/contract.md §8)."""
 
 from __future__ import annotations
 

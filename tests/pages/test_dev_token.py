@@ -1,4 +1,4 @@
-"""``POST /api/dev/token`` (CONTRACT 2.7): development only."""
+"""``POST /api/dev/token`` (docs/contract.md §2.7): development only."""
 
 from __future__ import annotations
 

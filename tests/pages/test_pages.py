@@ -1,4 +1,4 @@
-"""The pages are served by the app itself, with the hooks CONTRACT section 5 names."""
+"""The pages are served by the app itself, with the hooks docs/contract.md §9 names."""
 
 from __future__ import annotations
 

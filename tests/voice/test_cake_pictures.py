@@ -1,4 +1,4 @@
-"""A cake picture made for a conversation becomes its order's picture (CONTRACT 2.3)."""
+"""A cake picture made for a conversation becomes its order's picture (docs/contract.md §2.3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST /api/voice/stt fills the ``stt`` request's ``prompt`` (CONTRACT sections 1 and 2.2).
+"""POST /api/voice/stt fills the ``stt`` request's ``prompt`` (docs/contract.md §1.2 and §2.2).
 
 The prompt holds the catalog's menu and style names and number words in the
 request's language; with a ``session_id`` (a conversation of the caller's,

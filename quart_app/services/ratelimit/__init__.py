@@ -1,1 +1,1 @@
-"""Per-caller, per-endpoint budgets for the AI endpoints (CONTRACT section 2)."""
+"""Per-caller, per-endpoint budgets for the AI endpoints (docs/contract.md §5)."""

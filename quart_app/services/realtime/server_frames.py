@@ -1,4 +1,4 @@
-"""Server frames of the WebSocket protocol (CONTRACT section 3) and the fan-out envelope.
+"""Server frames of the WebSocket protocol (docs/contract.md §6) and the fan-out envelope.
 
 Every frame is a compact JSON text built here once and then handed to as many
 sockets as need it; nothing in the fan-out path serializes per socket.

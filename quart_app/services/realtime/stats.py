@@ -1,4 +1,4 @@
-"""Connection counts across instances (CONTRACT 2.5).
+"""Connection counts across instances (docs/contract.md §2.5).
 
 Each instance writes its counts and the ids of its connected users under
 ``ws:stats:<instance_id>`` with a TTL of ``stats_ttl`` and rewrites them every

@@ -1,6 +1,6 @@
 """The AI Server, as this service sees it: requests over the bus, results validated.
 
-:class:`AIClient` builds each request's payload (CONTRACT section 1), sends it
+:class:`AIClient` builds each request's payload (docs/contract.md §1.2), sends it
 through the process's one :class:`bus.ai.AIRequester` and reads the result
 with the models of :mod:`quart_app.schemas.voice`; the ``llm`` request's
 context comes from the caller (:mod:`quart_app.services.voice.context`). Bus failures propagate as

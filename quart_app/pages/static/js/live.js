@@ -1,4 +1,4 @@
-// The notification socket (CONTRACT section 3) as an object with explicit states:
+// The notification socket (docs/contract.md §6) as an object with explicit states:
 // "connecting", "connected", "disconnected" (will retry) and "closed" (will not).
 // It reconnects with exponential backoff and jitter, resumes from the last event id,
 // and calls onReplayIncomplete when the server could not replay what was missed.
