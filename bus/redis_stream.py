@@ -1,9 +1,10 @@
 """One Redis command with an argument written to the socket as it is produced.
 
 redis-py packs a command into one buffer, and asyncio copies what the socket
-does not take at once: a 33 MiB STT request cost three or four copies of itself
-on its way out. Here the argument goes out piece by piece, each drained before
-the next is produced, so a request costs its pieces, not its size.
+does not take at once, so a large argument would be held several times over on
+its way out (``bench/README.md``, "STT upload memory"). Here the argument goes
+out piece by piece, each drained before the next is produced, so a request
+costs its pieces, not its size.
 """
 
 from __future__ import annotations

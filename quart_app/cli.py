@@ -78,8 +78,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     config.access_log_format = ACCESS_LOG_FORMAT
     # hypercorn's own WebSocket ping stays off: the application heartbeat already
     # closes a peer that stops answering (4408), and hypercorn's ping task keeps
-    # each closed socket's connection open until its next tick, so a stop had to
-    # cancel them all (one logged CancelledError per socket).
+    # each closed socket's connection open until its next tick, so a stop would
+    # have to cancel them all (one logged CancelledError per socket).
     # hypercorn buffers a WebSocket message up to this size before the app sees
     # it (16 MiB by default): a larger one closes the socket with 1009 as it arrives.
     config.websocket_max_message_size = settings.ws_max_message_bytes

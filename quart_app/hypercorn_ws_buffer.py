@@ -1,11 +1,11 @@
-"""Hypercorn refuses a WebSocket message over its limit, and then keeps it all the same.
+"""A WebSocket message over the limit costs at most the limit, even after it is refused.
 
 Hypercorn 0.18 closes the socket with 1009 once a message passes
-``websocket_max_message_size``, but its buffer writes each chunk before
-checking, and is never cleared: whatever the peer goes on sending before it
-answers the close is kept (a client streaming 128 MiB after the 1009 grew
-the worker by 137 MB). This buffer refuses a chunk that would pass the limit
-before storing it, and stores nothing of that message from then on.
+``websocket_max_message_size``, but its own buffer stores each chunk before
+checking and is never cleared, so whatever the peer goes on sending before it
+answers the close would be kept (``bench/README.md``, "WebSocket messages past
+the limit"). This buffer refuses a chunk that would pass the limit before
+storing it, and stores nothing of that message from then on.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """``voice-realtime serve``: hypercorn, with a graceful stop on SIGTERM (and SIGINT).
 
 hypercorn's own stop sets its "terminated" flag, stops listening, waits up to
-``graceful_timeout`` for connections to end and then cancels them: open
-WebSockets never end by themselves, so they were cancelled (close 1011, one
-logged ``CancelledError`` each), and the app's own shutdown ran only after.
-Here the signal first runs :func:`quart_app.shutdown.drain` (503 for new
+``graceful_timeout`` for connections to end and then cancels them. Open
+WebSockets never end by themselves, so by itself hypercorn would cancel every
+one (close 1011, one logged ``CancelledError`` each) before the app's own
+shutdown runs. Here the signal first runs :func:`quart_app.shutdown.drain` (503 for new
 requests, 1001 for sockets, up to ``SHUTDOWN_GRACE`` s for the requests in
 hand), and only then lets hypercorn stop, which then has nothing left to cancel.
 

@@ -5,17 +5,15 @@ package ships, so the worker transcribes offline on a fresh machine; set
 ``STT_MODEL`` to a multilingual model (a directory, or a size name already in
 the local cache) for Korean. Nothing is downloaded at run time.
 
-A request's ``prompt`` (the catalog's names, what the conversation expects)
-goes to faster-whisper as ``hotwords``. Measured on espeak-ng speech with
-tiny.en (``bench/README.md``): written as short sample sentences ("Two French
-Dinners, Grand style.") it fixes the names tiny.en mishears ("melon time",
-"brand", "the luck"); as a bare list of words it made things worse, and
-``initial_prompt`` gave the same words a little slower. faster-whisper keeps
-only the *first* half-context of ``hotwords`` tokens; the engine passes the
-prompt's *end* instead, where the service puts what the stage expects.
-A beam of 5 completed 4 more of 96 tuning conversations than greedy decoding,
-for about 7% more time on a 3 s clip (unprompted, it heard an MP3 clip's
-"dinner" as "didn't"; the service always sends a prompt).
+A request's ``prompt`` (the catalog's names as short sample sentences, what
+the conversation expects) goes to faster-whisper as ``hotwords``: it is how
+tiny.en hears the menu and style names right, and it is faster than
+``initial_prompt`` for the same words. faster-whisper reads only the first
+half-context of ``hotwords`` tokens; the engine passes the prompt's *end*,
+where the service puts what the stage expects. Decoding uses a beam of 5,
+which completes more spoken conversations than greedy decoding for a little
+more time per clip. The figures behind each choice are in ``bench/README.md``
+("Dialogue").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The rules engine on the failures seen with spoken and typed orders (issue 12).
+"""The rules engine on what spoken and typed orders are known to throw at it.
 
 Numbers and counters in both languages, number homophones from speech
 recognition, near names asked back, the quantity step, agreement without

@@ -18,7 +18,7 @@ from tests.ha.cluster import SentinelCluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
-RECOVERY = 10.0  # the promise with down-after-milliseconds 1000
+RECOVERY = 10.0  # seconds to answer again, with down-after-milliseconds 1000
 CONTRACT_SUITE = [
     f"tests/bus/test_{area}.py" for area in ("ai", "keys", "locks", "logs", "pubsub", "queues")
 ]

@@ -1,4 +1,4 @@
-"""The generated corpora through the service, as on the embedded default (issue 12).
+"""The generated corpora through the service, as on the embedded default.
 
 The app serves with its embedded reference AI worker (rules engine,
 faster-whisper tiny.en), the memory bus and SQLite with the demo catalog;

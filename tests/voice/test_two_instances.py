@@ -1,4 +1,4 @@
-"""Issue 14's acceptance: two instances on one Redis and one PostgreSQL.
+"""Two instances on one Redis and one PostgreSQL serve as one.
 
 An image made through one is served by the other; one caller's flood is
 refused while another caller is served; /metrics parses and shows the

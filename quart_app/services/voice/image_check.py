@@ -2,11 +2,11 @@
 (storing: ``services/media``).
 
 The AI Server's bytes are untrusted: they must decode, fit ``max_bytes``, and
-be a PNG, JPEG or WebP of the requested aspect ratio. Checking only the header
-let through a PNG whose pixel data inflates far past its stated size, and a PNG
-with HTML appended: both were kept and served as they came. Every pixel is
-decoded (at most :data:`MAX_PIXELS`) and encoded again, so what is kept is
-exactly the pixels that were checked, and nothing else.
+be a PNG, JPEG or WebP of the requested aspect ratio. A valid header proves
+little: a PNG whose pixel data inflates far past its stated size has one, and
+so does a PNG with HTML appended. So every pixel is decoded (at most
+:data:`MAX_PIXELS`) and encoded again: what is kept is exactly the pixels that
+were checked, and nothing else.
 """
 
 from __future__ import annotations
