@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright, sync_playwright
 
 from tests.conftest import SECRET
 from tests.served import Served, serving
@@ -101,12 +101,14 @@ def browser(playwright: Playwright, spoken_order: Speech) -> Iterator[Browser]:
 
 @dataclass
 class Pages:
-    """The pages a test opened, and every console error or uncaught exception they had."""
+    """The pages a test opened, every console error or uncaught exception they had, and
+    the uncaught exceptions (unhandled rejections among them) alone."""
 
     browser: Browser
     base_url: str
     opened: dict[str, Page] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    uncaught: list[str] = field(default_factory=list)
 
     def open(self, name: str, path: str) -> Page:
         """A page in a context of its own (its own storage), as in a second window."""
@@ -116,10 +118,14 @@ class Pages:
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.on("console", lambda message: self._console(name, message))
-        page.on("pageerror", lambda error: self.errors.append(f"{name}: {error}"))
+        page.on("pageerror", lambda error: self._uncaught(name, error))
         page.goto(path)
         self.opened[name] = page
         return page
+
+    def _uncaught(self, name: str, error: Error) -> None:
+        self.errors.append(f"{name}: {error}")
+        self.uncaught.append(f"{name}: {error}")
 
     def _console(self, name: str, message: ConsoleMessage) -> None:
         if message.type == "error":

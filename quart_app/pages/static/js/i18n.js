@@ -129,6 +129,73 @@ const STEP = {
   },
 };
 
+// Server error codes (docs/contract.md §3, and the socket's error frames, §6.5) in words. A code
+// missing here is shown with the server's own message.
+const ERRORS = {
+  ko: {
+    network_error: "서버에 연결할 수 없어요. 네트워크를 확인해 주세요.",
+    http_error: "요청을 처리하지 못했어요.",
+    validation_error: "입력한 내용을 확인해 주세요.",
+    invalid_body: "요청 내용이 올바르지 않아요.",
+    invalid_json: "요청 내용이 올바르지 않아요.",
+    invalid_frame: "실시간 연결로 잘못된 메시지가 전송됐어요.",
+    unknown_type: "실시간 연결로 알 수 없는 메시지가 전송됐어요.",
+    frame_too_large: "실시간 연결로 보낸 메시지가 너무 커요.",
+    unauthorized: "로그인이 필요하거나 로그인 정보가 만료됐어요. 다시 로그인해 주세요.",
+    forbidden: "이 작업을 할 권한이 없어요.",
+    not_found: "찾을 수 없어요.",
+    session_not_found: "대화가 만료됐어요. 처음부터 다시 말씀해 주세요.",
+    session_busy: "이전 말씀을 처리하고 있어요. 잠시 후 다시 해 주세요.",
+    session_completed: "이미 끝난 대화예요. 처음부터 다시 시작해 주세요.",
+    illegal_transition: "주문이 이미 다른 상태로 바뀌었어요.",
+    conflict: "주문이 동시에 바뀌었어요. 다시 해 주세요.",
+    rate_limited: "요청이 너무 많아요. 잠시 후 다시 해 주세요.",
+    too_many_connections: "열린 창이 너무 많아요. 다른 창을 닫아 주세요.",
+    audio_too_large: "녹음이 너무 길어요. 짧게 나눠서 말씀해 주세요.",
+    empty_audio: "녹음된 소리가 없어요. 다시 해 주세요.",
+    unsupported_media_type: "이 형식의 녹음은 처리할 수 없어요.",
+    overloaded: "주문이 몰려 있어요. 잠시 후 다시 해 주세요.",
+    bus_unavailable: "주문 도우미에 연결할 수 없어요. 잠시 후 다시 해 주세요.",
+    database_unavailable: "주문 기록을 잠시 쓸 수 없어요. 잠시 후 다시 해 주세요.",
+    ai_timeout: "주문 도우미가 제때 답하지 못했어요. 다시 해 주세요.",
+    ai_error: "주문 도우미에 문제가 생겼어요. 다시 해 주세요.",
+    bad_ai_result: "주문 도우미의 답이 올바르지 않았어요. 다시 해 주세요.",
+    shutting_down: "서버가 잠시 멈춰요. 곧 다시 연결할게요.",
+    internal_error: "서버에 문제가 생겼어요. 다시 해 주세요.",
+  },
+  en: {
+    network_error: "The server can't be reached. Please check the network.",
+    http_error: "The request could not be handled.",
+    validation_error: "Please check what you entered.",
+    invalid_body: "The request was not valid.",
+    invalid_json: "The request was not valid.",
+    invalid_frame: "An invalid message was sent over the live connection.",
+    unknown_type: "An unknown message was sent over the live connection.",
+    frame_too_large: "A message sent over the live connection was too large.",
+    unauthorized: "Please sign in again: the sign-in is missing or has expired.",
+    forbidden: "You are not allowed to do that.",
+    not_found: "Not found.",
+    session_not_found: "The conversation expired. Please start again.",
+    session_busy: "Still working on what you said before. Please try again in a moment.",
+    session_completed: "That conversation has ended. Please start again.",
+    illegal_transition: "The order has already moved to another status.",
+    conflict: "The order changed at the same moment. Please try again.",
+    rate_limited: "Too many requests. Please try again in a moment.",
+    too_many_connections: "Too many windows are open. Please close another one.",
+    audio_too_large: "The recording is too long. Please say it in shorter parts.",
+    empty_audio: "Nothing was recorded. Please try again.",
+    unsupported_media_type: "That kind of recording can't be handled.",
+    overloaded: "Many orders are coming in. Please try again in a moment.",
+    bus_unavailable: "The order assistant can't be reached. Please try again in a moment.",
+    database_unavailable: "Orders can't be saved right now. Please try again in a moment.",
+    ai_timeout: "The order assistant did not answer in time. Please try again.",
+    ai_error: "The order assistant had a problem. Please try again.",
+    bad_ai_result: "The order assistant gave an invalid answer. Please try again.",
+    shutting_down: "The server is restarting. The page will reconnect shortly.",
+    internal_error: "Something went wrong on the server. Please try again.",
+  },
+};
+
 export const LANGUAGES = Object.keys(STRINGS);
 
 export function pickLanguage(stored) {
@@ -139,6 +206,11 @@ export function pickLanguage(stored) {
 
 export function t(lang, key) {
   return STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
+}
+
+// failure ({code, message}) in lang: the page's words for a known code, else the server's message.
+export function errorText(lang, { code, message }) {
+  return ERRORS[lang][code] ?? message ?? ERRORS[lang].http_error;
 }
 
 export const statusName = (lang, status) => STATUS[lang][status] ?? status;

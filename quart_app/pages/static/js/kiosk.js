@@ -1,14 +1,14 @@
 // The kiosk: a guest's conversation by voice or text, ending in a placed order followed live.
 import { call, get, post } from "./api.js";
-import { pickLanguage, t, translate } from "./i18n.js";
+import { t } from "./i18n.js";
 import { LiveConnection } from "./live.js";
 import { phrases, renderMenu } from "./menu.js";
 import { renderDraft, showStatus } from "./order-view.js";
+import { $, languagePicker, showError } from "./page.js";
 import { extensionOf, TalkButton } from "./recorder.js";
 
-const $ = (id) => document.getElementById(id);
 const state = {
-  lang: pickLanguage(localStorage.getItem("kiosk.lang")),
+  lang: "ko", // the picker's (set in main)
   catalog: null,
   sessionId: null,
   last: null, // the latest analyze answer
@@ -27,11 +27,8 @@ const live = new LiveConnection({
   },
   onConnected: () => refreshOrder(),
   onReplayIncomplete: () => refreshOrder(),
+  onError: showError,
 });
-
-function showError(message) {
-  $("error").textContent = message ?? "";
-}
 
 function addMessage(role, text) {
   const item = document.createElement("li");
@@ -57,8 +54,6 @@ function setBusy(busy) {
 }
 
 function render() {
-  translate(document, state.lang);
-  $("lang").value = state.lang;
   if (state.catalog) renderMenu($("menu"), state.catalog, state.lang, say);
   const draft = state.last?.order_state;
   const picture = draft?.image_id === state.cake?.image_id ? state.cake?.image_path : null;
@@ -71,7 +66,7 @@ function render() {
 async function say(text) {
   text = text.trim();
   if (!text || state.busy) return;
-  showError("");
+  showError(null);
   addMessage("user", text);
   setBusy(true);
   try {
@@ -90,7 +85,7 @@ async function say(text) {
     speak(answer.response);
     if (answer.order_id) await placed(answer.order_id, answer.session_id);
   } catch (error) {
-    showError(error.message);
+    showError(error);
   } finally {
     setBusy(false);
     render();
@@ -121,7 +116,7 @@ async function refreshOrder() {
     const order = await get(`/api/orders/${state.order.id}`, { token: state.order.token });
     setStatus(order.status);
   } catch (error) {
-    showError(error.message);
+    showError(error);
   }
 }
 
@@ -138,7 +133,7 @@ async function transcribe(blob) {
     else $("talk-state").textContent = t(state.lang, "kiosk.heard_nothing");
   } catch (error) {
     $("talk-state").textContent = "";
-    showError(error.message);
+    showError(error);
   }
 }
 
@@ -162,7 +157,7 @@ async function drawCake(prompt) {
       : prompt;
   } catch (error) {
     $("cake-caption").textContent = "";
-    showError(error.message);
+    showError(error);
   } finally {
     button.disabled = false;
   }
@@ -175,7 +170,7 @@ function restart() {
   $("assistant-reply").textContent = "";
   $("placed").hidden = true;
   $("cake-figure").hidden = true;
-  showError("");
+  showError(null);
   render();
 }
 
@@ -194,11 +189,6 @@ function wire() {
   $("confirm").addEventListener("click", () => say(phrases(state.lang).confirm));
   $("cancel").addEventListener("click", () => say(phrases(state.lang).cancel));
   $("restart").addEventListener("click", restart);
-  $("lang").addEventListener("change", (event) => {
-    state.lang = event.target.value;
-    localStorage.setItem("kiosk.lang", state.lang);
-    render();
-  });
   new TalkButton(document.querySelector('[data-testid="talk"]'), {
     onRecorded: transcribe,
     onState: (talk) => {
@@ -209,12 +199,16 @@ function wire() {
 }
 
 async function main() {
+  state.lang = languagePicker("kiosk.lang", (lang) => {
+    state.lang = lang;
+    render();
+  });
   wire();
   render();
   try {
     state.catalog = await get("/api/menus");
   } catch (error) {
-    showError(error.message);
+    showError(error);
   }
   render();
 }

@@ -1,19 +1,23 @@
 // The notification socket (docs/contract.md §6) as an object with explicit states:
 // "connecting", "connected", "disconnected" (will retry) and "closed" (will not).
-// It reconnects with exponential backoff and jitter, resumes from the last event id,
-// and calls onReplayIncomplete when the server could not replay what was missed.
+// It reconnects with exponential backoff and jitter and resumes from its position: the
+// greatest event id among the `connected` frame's `last_event_id` and the notifications
+// received since (docs/contract.md §6.4), so it has a position even when no notification ever
+// reached it. onReplayIncomplete is called when the server could not replay what was missed.
 const UNAUTHORIZED = 4401;
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 20000;
 
 export class LiveConnection {
-  // credentials: async () => ({user_id, user_type, token}), asked before each attempt.
-  constructor({ credentials, onEvent, onState, onReplayIncomplete, onConnected }) {
+  // credentials: async () => ({user_id, user_type, token}), asked before each attempt;
+  // onError(frame) gets the server's error frames ({code, message}).
+  constructor({ credentials, onEvent, onState, onReplayIncomplete, onConnected, onError }) {
     this.credentials = credentials;
     this.onEvent = onEvent;
     this.onState = onState ?? (() => {});
     this.onReplayIncomplete = onReplayIncomplete ?? (() => {});
     this.onConnected = onConnected ?? (() => {});
+    this.onError = onError ?? (() => {});
     this.lastEventId = null;
     this.state = "closed";
     this.attempts = 0;
@@ -75,6 +79,7 @@ export class LiveConnection {
     switch (frame.type) {
       case "connected":
         this.attempts = 0;
+        this.#advance(frame.last_event_id);
         this.#setState("connected");
         this.onConnected(frame);
         return;
@@ -82,14 +87,24 @@ export class LiveConnection {
         socket.send('{"type":"pong"}');
         return;
       case "pong":
+      case "token_refreshed":
+        return;
       case "error":
+        this.onError(frame);
         return;
       case "replay_incomplete":
         this.onReplayIncomplete();
         return;
       default:
-        if (frame.id) this.lastEventId = frame.id;
+        this.#advance(frame.id);
         this.onEvent(frame);
+    }
+  }
+
+  // A replay may bring ids older than the position `connected` gave: the greatest one stands.
+  #advance(eventId) {
+    if (eventId && (this.lastEventId === null || compareIds(eventId, this.lastEventId) > 0)) {
+      this.lastEventId = eventId;
     }
   }
 
@@ -100,4 +115,11 @@ export class LiveConnection {
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.timer = setTimeout(() => this.#connect(), delay);
   }
+}
+
+// Event ids are "<ms>-<seq>", compared as numbers part by part: negative, zero or positive.
+function compareIds(a, b) {
+  const [aMs, aSeq] = a.split("-").map(Number);
+  const [bMs, bSeq] = b.split("-").map(Number);
+  return aMs - bMs || aSeq - bSeq;
 }

@@ -1,13 +1,13 @@
 // How an order reads on both pages: its lines with catalog names, and its status.
 import { money, statusName, t } from "./i18n.js";
-import { menuName, styleName } from "./menu.js";
+import { localized } from "./page.js";
 
 export function lineText(catalog, lang, line) {
   const menu = catalog?.menus.find((candidate) => candidate.code === line.menu_code);
   const style = menu?.styles.find((candidate) => candidate.code === line.style_code);
   const names = [
-    menu ? menuName(menu, lang) : line.menu_code,
-    style ? styleName(style, lang) : line.style_code,
+    menu ? localized(menu, "name", lang) : line.menu_code,
+    style ? localized(style, "name", lang) : line.style_code,
   ].filter(Boolean);
   return `${names.join(" · ")} × ${line.quantity}`;
 }
@@ -40,8 +40,7 @@ export function renderDraft(element, catalog, lang, draft, picture) {
 function ingredientName(catalog, lang, menuCode, code) {
   const menu = catalog?.menus.find((candidate) => candidate.code === menuCode);
   const ingredient = menu?.ingredients.find((candidate) => candidate.code === code);
-  if (!ingredient) return code;
-  return lang === "ko" ? ingredient.name : ingredient.name_en;
+  return ingredient ? localized(ingredient, "name", lang) : code;
 }
 
 export function showStatus(element, lang, status) {

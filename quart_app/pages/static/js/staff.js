@@ -1,13 +1,13 @@
 // The staff board: sign in with a development token, then follow and move orders live.
 import { get, post } from "./api.js";
-import { pickLanguage, t, translate } from "./i18n.js";
+import { t } from "./i18n.js";
 import { LiveConnection } from "./live.js";
 import { renderCard } from "./order-card.js";
+import { $, languagePicker, showError } from "./page.js";
 
 const STATS_EVERY_MS = 5000;
-const $ = (id) => document.getElementById(id);
 const board = {
-  lang: pickLanguage(localStorage.getItem("staff.lang")),
+  lang: "ko", // the picker's (set in main)
   steps: JSON.parse(document.body.dataset.steps),
   catalog: null,
   user: null, // {user_id, role, token}
@@ -29,12 +29,10 @@ const live = new LiveConnection({
   onState: (state) => {
     $("ws-state").value = state;
   },
-  onReplayIncomplete: () => loadOrders(),
+  // Runs outside any caller that could catch: a failed reload is shown, never left unhandled.
+  onReplayIncomplete: () => loadOrders().catch(showError),
+  onError: showError,
 });
-
-function showError(message) {
-  $("error").textContent = message ?? "";
-}
 
 function upsert(order) {
   const known = board.orders.get(order.order_id);
@@ -50,8 +48,6 @@ function upsert(order) {
 }
 
 function renderAll() {
-  translate(document, board.lang);
-  $("lang").value = board.lang;
   const list = $("orders");
   list.replaceChildren();
   const orders = [...board.orders.values()].sort((a, b) => a.created_at.localeCompare(b.created_at));
@@ -66,21 +62,21 @@ function renderAll() {
 
 async function step(order, target, button) {
   button.disabled = true;
-  showError("");
+  showError(null);
   try {
     upsert(await post(`/api/orders/${order.order_id}/status`, { status: target }, auth()));
   } catch (error) {
-    showError(error.message);
+    showError(error);
     await reloadOrder(order.order_id);
   }
 }
 
 async function assign(order, staffId, role) {
-  showError("");
+  showError(null);
   try {
     upsert(await post(`/api/orders/${order.order_id}/assign`, { staff_id: staffId, role }, auth()));
   } catch (error) {
-    showError(error.message);
+    showError(error);
   }
 }
 
@@ -90,7 +86,7 @@ async function reloadOrder(orderId) {
   try {
     upsert(await get(`/api/orders/${orderId}`, auth()));
   } catch (error) {
-    showError(error.message);
+    showError(error);
   }
 }
 
@@ -121,12 +117,12 @@ async function refreshStats() {
       return row;
     }));
   } catch (error) {
-    showError(error.message);
+    showError(error);
   }
 }
 
 async function signIn(userId, role) {
-  showError("");
+  showError(null);
   live.stop();
   clearInterval(statsTimer);
   const { token } = await post("/api/dev/token", { user_id: userId, role });
@@ -147,18 +143,17 @@ async function signIn(userId, role) {
 async function main() {
   $("login").addEventListener("submit", (event) => {
     event.preventDefault();
-    signIn($("login-user").value.trim(), $("login-role").value).catch((error) => showError(error.message));
+    signIn($("login-user").value.trim(), $("login-role").value).catch(showError);
   });
-  $("lang").addEventListener("change", (event) => {
-    board.lang = event.target.value;
-    localStorage.setItem("staff.lang", board.lang);
+  board.lang = languagePicker("staff.lang", (lang) => {
+    board.lang = lang;
     renderAll();
   });
   renderAll();
   try {
     board.catalog = await get("/api/menus");
   } catch (error) {
-    showError(error.message);
+    showError(error);
   }
   const saved = JSON.parse(sessionStorage.getItem("staff.user") ?? "null");
   if (saved) {
