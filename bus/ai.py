@@ -247,15 +247,15 @@ class AIRequester:
         self._waiting[request_id] = future
         try:
             async with asyncio.timeout_at(deadline):
-                # orjson: the llm context (conversation and catalog) made json.dumps
-                # a tenth of the voice API's time (bench/README.md, "## Voice API").
+                # orjson, with the catalog spliced in already encoded: the llm
+                # context is encoded on every turn (bench/README.md, "Voice API").
                 await self._bus.push(
                     ai_queue(kind), encode_request(message), max_length=self._max_queue_length
                 )
             # The contract's check of the stored result, after the push: batched
             # with the checks of the requests pushed meanwhile (one MGET), off this
-            # request's path. A GET per request cost a fifth of the throughput and
-            # a third more latency (bench/README.md, "## Bus").
+            # request's path: an awaited GET per request costs throughput and
+            # latency (bench/README.md, "Bus").
             self._check_soon((request_id,))
             # A bounded wait, not a second cancellation: Python 3.11's wait_for
             # (inside redis-py and fakeredis) can swallow the cancellation that

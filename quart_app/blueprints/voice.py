@@ -43,7 +43,8 @@ _T = TypeVar("_T")
 async def analyze() -> Response:
     """Answer one customer utterance within a conversation (null ``session_id`` starts one)."""
     # The hot path validates and serializes with pydantic directly: quart-schema
-    # builds a TypeAdapter per call, which cost a third of this endpoint's time.
+    # builds a TypeAdapter per call, a large share of this endpoint's time
+    # (bench/README.md, "Voice API").
     try:
         data = VoiceInputRequest.model_validate(
             await request.get_json(),
