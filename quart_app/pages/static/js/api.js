@@ -24,8 +24,11 @@ export async function call(method, path, { body, token, form } = {}) {
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     const error = data?.error ?? {};
-    throw new ApiFailure(response.status, error.code ?? "http_error",
-      error.message ?? `HTTP ${response.status}`);
+    throw new ApiFailure(
+      response.status,
+      error.code ?? "http_error",
+      error.message ?? `HTTP ${response.status}`,
+    );
   }
   return data;
 }

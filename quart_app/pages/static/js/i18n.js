@@ -108,24 +108,42 @@ const STRINGS = {
 
 const STATUS = {
   ko: {
-    pending: "접수 대기", accepted: "접수됨", cooking: "조리 중", ready: "준비 완료",
-    delivering: "배달 중", delivered: "배달 완료", cancelled: "취소됨",
+    pending: "접수 대기",
+    accepted: "접수됨",
+    cooking: "조리 중",
+    ready: "준비 완료",
+    delivering: "배달 중",
+    delivered: "배달 완료",
+    cancelled: "취소됨",
   },
   en: {
-    pending: "Waiting", accepted: "Accepted", cooking: "Cooking", ready: "Ready",
-    delivering: "On the way", delivered: "Delivered", cancelled: "Cancelled",
+    pending: "Waiting",
+    accepted: "Accepted",
+    cooking: "Cooking",
+    ready: "Ready",
+    delivering: "On the way",
+    delivered: "Delivered",
+    cancelled: "Cancelled",
   },
 };
 
 // The step buttons say what they do, not the status they lead to.
 const STEP = {
   ko: {
-    accepted: "접수", cooking: "조리 시작", ready: "조리 완료", delivering: "배달 출발",
-    delivered: "배달 완료", cancelled: "취소",
+    accepted: "접수",
+    cooking: "조리 시작",
+    ready: "조리 완료",
+    delivering: "배달 출발",
+    delivered: "배달 완료",
+    cancelled: "취소",
   },
   en: {
-    accepted: "Accept", cooking: "Start cooking", ready: "Mark ready",
-    delivering: "Start delivery", delivered: "Mark delivered", cancelled: "Cancel",
+    accepted: "Accept",
+    cooking: "Start cooking",
+    ready: "Mark ready",
+    delivering: "Start delivery",
+    delivered: "Mark delivered",
+    cancelled: "Cancel",
   },
 };
 
@@ -218,7 +236,8 @@ export const stepName = (lang, status) => STEP[lang][status] ?? status;
 
 export function money(lang, amount) {
   return new Intl.NumberFormat(lang === "ko" ? "ko-KR" : "en-US", {
-    style: "currency", currency: "KRW",
+    style: "currency",
+    currency: "KRW",
   }).format(amount);
 }
 

@@ -18,7 +18,9 @@ const state = {
 };
 const live = new LiveConnection({
   credentials: async () => ({
-    user_id: state.order.follower, user_type: "customer", token: state.order.token,
+    user_id: state.order.follower,
+    user_type: "customer",
+    token: state.order.token,
   }),
   onEvent: (frame) => {
     if (frame.type === "order.status_changed" && frame.data.order_id === state.order?.id) {
@@ -145,7 +147,9 @@ async function drawCake(prompt) {
   try {
     const attach = state.sessionId && !state.order ? { session_id: state.sessionId } : {};
     const image = await post("/api/customizations/generate-ai-image", {
-      prompt, aspect_ratio: "1:1", ...attach,
+      prompt,
+      aspect_ratio: "1:1",
+      ...attach,
     });
     state.cake = image;
     if (attach.session_id && state.last) state.last.order_state.image_id = image.image_id;

@@ -46,7 +46,9 @@ export function renderCard(card, order, board) {
   people.textContent = [
     order.assigned_cook && `${t(lang, "staff.cook")}: ${order.assigned_cook}`,
     order.assigned_delivery && `${t(lang, "staff.courier")}: ${order.assigned_delivery}`,
-  ].filter(Boolean).join(" · ");
+  ]
+    .filter(Boolean)
+    .join(" · ");
   people.hidden = !people.textContent;
 
   const actions = document.createElement("div");
@@ -73,7 +75,8 @@ function assignForm(order, board) {
   form.className = "assign";
   const id = `assign-${order.order_id}`;
   const label = Object.assign(document.createElement("label"), {
-    htmlFor: id, textContent: t(lang, "staff.assign_to"),
+    htmlFor: id,
+    textContent: t(lang, "staff.assign_to"),
   });
   const select = Object.assign(document.createElement("select"), { id });
   for (const person of board.staff) {
@@ -83,7 +86,9 @@ function assignForm(order, board) {
     select.append(option);
   }
   const button = Object.assign(document.createElement("button"), {
-    type: "submit", textContent: t(lang, "staff.assign"), disabled: !board.staff.length,
+    type: "submit",
+    textContent: t(lang, "staff.assign"),
+    disabled: !board.staff.length,
   });
   form.append(label, select, button);
   form.addEventListener("submit", (event) => {

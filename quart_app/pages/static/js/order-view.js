@@ -27,11 +27,17 @@ export function renderDraft(element, catalog, lang, draft, picture) {
   }
   if (draft.total != null) rows.push(`${t(lang, "kiosk.total")} ${money(lang, draft.total)}`);
   const list = document.createElement("ul");
-  list.append(...rows.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
+  list.append(
+    ...rows.map((text) => Object.assign(document.createElement("li"), { textContent: text })),
+  );
   element.replaceChildren(list);
   if (draft.image_id && picture) {
     const image = Object.assign(document.createElement("img"), {
-      src: picture, alt: t(lang, "kiosk.cake"), width: 96, height: 96, className: "cake",
+      src: picture,
+      alt: t(lang, "kiosk.cake"),
+      width: 96,
+      height: 96,
+      className: "cake",
     });
     element.append(image);
   }

@@ -21,7 +21,9 @@ let statsTimer = null;
 
 const live = new LiveConnection({
   credentials: async () => ({
-    user_id: board.user.user_id, user_type: board.user.role, token: board.user.token,
+    user_id: board.user.user_id,
+    user_type: board.user.role,
+    token: board.user.token,
   }),
   onEvent: (frame) => {
     if (frame.type.startsWith("order.") && frame.data?.order_id) upsert(frame.data);
@@ -50,14 +52,19 @@ function upsert(order) {
 function renderAll() {
   const list = $("orders");
   list.replaceChildren();
-  const orders = [...board.orders.values()].sort((a, b) => a.created_at.localeCompare(b.created_at));
+  const orders = [...board.orders.values()].sort((a, b) =>
+    a.created_at.localeCompare(b.created_at),
+  );
   for (const order of orders) {
     const card = document.createElement("li");
     list.prepend(card);
     renderCard(card, order, board);
   }
   $("empty").hidden = orders.length > 0;
-  if (board.user) $("who").textContent = `${t(board.lang, "staff.signed_in")} ${board.user.user_id} (${t(board.lang, `role.${board.role}`)})`;
+  if (board.user) {
+    const role = t(board.lang, `role.${board.role}`);
+    $("who").textContent = `${t(board.lang, "staff.signed_in")} ${board.user.user_id} (${role})`;
+  }
 }
 
 async function step(order, target, button) {
@@ -98,7 +105,10 @@ async function loadOrders() {
 
 async function refreshStats() {
   try {
-    const [stats, { staff }] = await Promise.all([get("/api/ws/stats", auth()), get("/api/staff", auth())]);
+    const [stats, { staff }] = await Promise.all([
+      get("/api/ws/stats", auth()),
+      get("/api/staff", auth()),
+    ]);
     if (JSON.stringify(staff) !== JSON.stringify(board.staff)) {
       board.staff = staff; // someone signed in: they can be assigned now
       renderAll();
@@ -106,16 +116,21 @@ async function refreshStats() {
     const rows = [
       [t(board.lang, "staff.total"), stats.total],
       [t(board.lang, "staff.users"), stats.users],
-      ...Object.entries(stats.by_role).map(([role, count]) => [t(board.lang, `role.${role}`), count]),
+      ...Object.entries(stats.by_role).map(([role, count]) => [
+        t(board.lang, `role.${role}`),
+        count,
+      ]),
     ];
-    $("stats-list").replaceChildren(...rows.map(([name, value]) => {
-      const row = document.createElement("div");
-      row.append(
-        Object.assign(document.createElement("dt"), { textContent: name }),
-        Object.assign(document.createElement("dd"), { textContent: String(value) }),
-      );
-      return row;
-    }));
+    $("stats-list").replaceChildren(
+      ...rows.map(([name, value]) => {
+        const row = document.createElement("div");
+        row.append(
+          Object.assign(document.createElement("dt"), { textContent: name }),
+          Object.assign(document.createElement("dd"), { textContent: String(value) }),
+        );
+        return row;
+      }),
+    );
   } catch (error) {
     showError(error);
   }
