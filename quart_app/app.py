@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from quart import Quart
+from collections.abc import Iterable
+from importlib.metadata import entry_points
+
+from quart import Blueprint, Quart
 from quart_schema import Info, QuartSchema
 
 from bus import Bus
@@ -41,6 +44,8 @@ from quart_app.upload_limits import with_upload_limits
 
 API_TITLE = "Voice & Realtime service"
 API_VERSION = "0.1.0"
+BLUEPRINTS_ENTRY_POINT = "voice_realtime.blueprints"
+"""The entry-point group through which installed packages add blueprints to the app."""
 
 
 def create_app(
@@ -48,6 +53,7 @@ def create_app(
     *,
     bus: Bus | None = None,
     voice_data: VoiceDataFactory = ServiceVoiceData,
+    blueprints: Iterable[Blueprint] | None = None,
 ) -> Quart:
     """Build the app from ``settings`` (default: the environment, see ``config``).
 
@@ -57,6 +63,11 @@ def create_app(
     Test seams: pass ``bus`` to share one already connected bus between app
     instances (two instances on one ``MemoryBus`` in a test; the caller closes
     it), and ``voice_data`` to give the voice flow another data layer.
+
+    ``blueprints`` are a team's own, registered after the service's: by default
+    (``None``) those that installed packages declare in the entry-point group
+    ``voice_realtime.blueprints`` (``docs/extending.md``), so ``voice-realtime
+    serve`` serves them; a list registers exactly those (tests, a factory of your own).
     """
     if settings is None:
         try:
@@ -107,7 +118,19 @@ def create_app(
         app.register_blueprint(dev.bp)
     app.register_blueprint(metrics.bp)
     app.register_blueprint(docs.bp)
+    for blueprint in installed_blueprints() if blueprints is None else blueprints:
+        app.register_blueprint(blueprint)
     app.asgi_app = RequestIdMiddleware(app.asgi_app)  # type: ignore[method-assign,assignment]
     allow_origins(app, settings.cors_origins)
     install_shutdown_gate(app)
     return app
+
+
+def installed_blueprints() -> list[Blueprint]:
+    """The blueprints installed packages declare in :data:`BLUEPRINTS_ENTRY_POINT`, by name."""
+    found = sorted(entry_points(group=BLUEPRINTS_ENTRY_POINT), key=lambda point: point.name)
+    loaded = [(point, point.load()) for point in found]
+    wrong = [point.value for point, blueprint in loaded if not isinstance(blueprint, Blueprint)]
+    if wrong:
+        raise TypeError(f"{BLUEPRINTS_ENTRY_POINT} entry points must name blueprints: {wrong}")
+    return [blueprint for _, blueprint in loaded]

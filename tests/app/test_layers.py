@@ -150,3 +150,14 @@ def test_the_import_reader_sees_what_it_checks() -> None:
     """The rules above would pass vacuously if ``imports`` missed imports."""
     assert "quart_app.services.voice.analyze.VoiceService" in imports(APP / "lifecycle.py")
     assert "domain.errors" in imports(APP / "services" / "orders" / "errors.py")
+
+
+def test_only_tests_import_the_testing_kit() -> None:
+    importing = [
+        _relative(path)
+        for package in ("quart_app", "ai_worker", "bus", "domain", "config")
+        for path in modules(ROOT / package)
+        if APP / "testing" not in path.parents
+        and any(_within(name, "quart_app.testing") for name in imports(path))
+    ]
+    assert importing == []

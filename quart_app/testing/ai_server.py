@@ -1,0 +1,226 @@
+"""A scripted AI Server: it answers what a test says, and keeps what it was asked.
+
+It serves the AI queues of a bus as a real AI Server does (``docs/contract.md``
+§1.1 to §1.3): it moves each request from ``ai:queue:<kind>`` onto its
+own processing list, answers it by storing the result envelope under the
+request's ``reply_to`` key for 300 s and then publishing it there, and only
+then lets go of the request.
+The app under test therefore runs its real path: queue bounds, result routing,
+timeouts and validation of what comes back.
+
+Each engine (:attr:`ScriptedAIServer.stt`, ``.llm``, ``.image``) answers from
+its queue of answers first (:meth:`ScriptedEngine.queue`), then with its fixed
+answer (:meth:`ScriptedEngine.always`); with neither, a request gets the error
+``unscripted``, so a test that forgot to script an engine fails at once rather
+than at the AI timeout. An answer is one of:
+
+- a mapping: the ``result`` of an ``ok`` reply;
+- :func:`error`, :func:`raw` or :func:`never`: an ``error`` reply, bytes that are
+  not a valid envelope, or no reply at all (the app then times out);
+- a callable taking the request message and returning any of the above, or an
+  awaitable of it (a coroutine function): the answer computed from what was asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from bus.ai import RESULT_TTL, publish_result
+from bus.base import Bus, BusError
+from bus.keys import AI_KINDS, ai_processing, ai_queue, ai_result
+from bus.tasks import stop_tasks
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT = 1.0
+"""Seconds one blocking pop waits before it looks again (a stop cancels it sooner)."""
+RETRY_AFTER_BUS_ERROR = 0.05
+WAIT = 10.0
+"""Default seconds :meth:`ScriptedEngine.wait_for_requests` waits before failing."""
+
+Request: TypeAlias = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorReply:
+    """An ``error`` reply with ``code`` and ``message`` (made by :func:`error`)."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RawReply:
+    """Bytes stored and published as they are (made by :func:`raw`)."""
+
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class NoReply:
+    """The request is taken and never answered (made by :func:`never`)."""
+
+
+Reply: TypeAlias = Mapping[str, Any] | ErrorReply | RawReply | NoReply
+Answer: TypeAlias = Reply | Callable[[Request], Reply | Awaitable[Reply]]
+
+
+def error(code: str, message: str = "failed") -> ErrorReply:
+    """Answer with an ``error`` reply: the app sees the AI Server's ``code``."""
+    return ErrorReply(code, message)
+
+
+def raw(data: bytes) -> RawReply:
+    """Answer with ``data`` as it is: a malformed result, for testing the app's checks."""
+    return RawReply(data)
+
+
+def never() -> NoReply:
+    """Take the request and never answer it: the app waits until its AI timeout."""
+    return NoReply()
+
+
+def gated(gate: asyncio.Event, answer: Answer) -> Answer:
+    """Give ``answer`` only once ``gate`` is set; other requests are answered meanwhile."""
+
+    async def wait_then_answer(request: Request) -> Reply:
+        await gate.wait()
+        return await _resolve(answer, request)
+
+    return wait_then_answer
+
+
+async def _resolve(answer: Answer, request: Request) -> Reply:
+    if not callable(answer):
+        return answer
+    reply = answer(request)
+    return await reply if inspect.isawaitable(reply) else reply
+
+
+class ScriptedEngine:
+    """One engine of the scripted AI Server (``stt``, ``llm`` or ``image``)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.requests: list[Request] = []
+        """Every request message taken, in order (``request_id``, ``payload``, ...)."""
+        self._queued: deque[Answer] = deque()
+        self._always: Answer | None = None
+        self._taken = asyncio.Condition()
+
+    @property
+    def payloads(self) -> list[dict[str, Any]]:
+        """The ``payload`` of every request taken, in order."""
+        return [request["payload"] for request in self.requests]
+
+    def queue(self, *answers: Answer) -> None:
+        """Answer the next requests with ``answers``, one each, in order."""
+        self._queued.extend(answers)
+
+    def always(self, answer: Answer) -> None:
+        """Answer with ``answer`` whenever no queued answer is left."""
+        self._always = answer
+
+    async def wait_for_requests(self, count: int, within: float = WAIT) -> list[Request]:
+        """The requests taken, once there are ``count``; ``TimeoutError`` after ``within`` s."""
+        async with asyncio.timeout(within), self._taken:
+            await self._taken.wait_for(lambda: len(self.requests) >= count)
+        return self.requests
+
+    async def _take(self, request: Request) -> Answer:
+        async with self._taken:
+            self.requests.append(request)
+            self._taken.notify_all()
+        if self._queued:
+            return self._queued.popleft()
+        if self._always is not None:
+            return self._always
+        return error("unscripted", f"the scripted AI Server has no {self.kind} answer")
+
+
+class ScriptedAIServer:
+    """Serves ``ai:queue:stt``, ``ai:queue:llm`` and ``ai:queue:image`` of ``bus``.
+
+    Use it as an async context manager (or :meth:`start` and :meth:`stop`). The
+    bus is the app's: pass the same one to ``create_app(bus=...)``.
+    """
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+        self.stt = ScriptedEngine("stt")
+        self.llm = ScriptedEngine("llm")
+        self.image = ScriptedEngine("image")
+        self._processing = ai_processing(f"scripted-{uuid.uuid4().hex}")
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def engine(self, kind: str) -> ScriptedEngine:
+        """The engine serving ``kind`` requests."""
+        if kind not in AI_KINDS:
+            raise ValueError(f"unknown AI request kind {kind!r}; expected one of {AI_KINDS}")
+        engine: ScriptedEngine = getattr(self, kind)
+        return engine
+
+    async def start(self) -> None:
+        """Start taking requests of every kind."""
+        if not self._tasks:
+            self._tasks = {
+                asyncio.create_task(self._serve(self.engine(kind)), name=f"scripted-ai-{kind}")
+                for kind in AI_KINDS
+            }
+
+    async def stop(self) -> None:
+        """Stop taking requests; answers still in progress (gated ones) are dropped."""
+        await stop_tasks(self._tasks)
+        self._tasks.clear()
+
+    async def __aenter__(self) -> ScriptedAIServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def _serve(self, engine: ScriptedEngine) -> None:
+        queue = ai_queue(engine.kind)
+        while True:
+            try:
+                message = await self.bus.pop_into(queue, self._processing, POLL_TIMEOUT)
+            except BusError:  # the bus is down (a fault test): try again, as a worker does
+                await asyncio.sleep(RETRY_AFTER_BUS_ERROR)
+                continue
+            if message is None:
+                continue
+            request: Request = json.loads(message)
+            answer = await engine._take(request)
+            # Each answer in its own task: a gated one holds up no other request.
+            task = asyncio.create_task(self._answer(request, answer, message))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _answer(self, request: Request, answer: Answer, message: bytes) -> None:
+        reply = await _resolve(answer, request)
+        request_id: str = request["request_id"]
+        try:
+            if isinstance(reply, RawReply):
+                await self.bus.set(ai_result(request_id), reply.data, ttl=RESULT_TTL)
+                await self.bus.publish(ai_result(request_id), reply.data)
+            elif not isinstance(reply, NoReply):
+                await publish_result(self.bus, request_id, _envelope(request_id, reply))
+            await self.bus.remove(self._processing, message)
+        except BusError:
+            log.warning("the scripted AI Server could not answer %s: the bus is down", request_id)
+
+
+def _envelope(request_id: str, reply: Mapping[str, Any] | ErrorReply) -> dict[str, Any]:
+    if isinstance(reply, ErrorReply):
+        failure = {"code": reply.code, "message": reply.message}
+        return {"request_id": request_id, "status": "error", "error": failure}
+    return {"request_id": request_id, "status": "ok", "result": dict(reply)}
