@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart.testing import QuartClient
+from quart.typing import TestClientProtocol
 
 from quart_app.testing import AppUnderTest, Tokens
 
@@ -12,7 +12,9 @@ CUSTOMER = ("customer-1", "customer")
 DELIVERY_STEPS = ("accepted", "cooking", "ready", "delivering", "delivered")
 
 
-async def place_order(client: QuartClient, tokens: Tokens, steps: tuple[str, ...] = ()) -> str:
+async def place_order(
+    client: TestClientProtocol, tokens: Tokens, steps: tuple[str, ...] = ()
+) -> str:
     """A demo customer's order, moved along ``steps`` by a manager; its id."""
     response = await client.post(
         "/api/orders",
@@ -30,7 +32,7 @@ async def place_order(client: QuartClient, tokens: Tokens, steps: tuple[str, ...
     return order_id
 
 
-async def send(client: QuartClient, headers: dict[str, str], **body: Any) -> tuple[int, Any]:
+async def send(client: TestClientProtocol, headers: dict[str, str], **body: Any) -> tuple[int, Any]:
     response = await client.post("/api/kudos", json=body, headers=headers)
     return response.status_code, await response.get_json()
 
@@ -57,7 +59,7 @@ async def test_staff_hear_a_customers_thanks_for_a_delivered_order(
 
 
 async def test_an_order_not_yet_delivered_gets_no_kudos(
-    voice_client: QuartClient, voice_tokens: Tokens
+    voice_client: TestClientProtocol, voice_tokens: Tokens
 ) -> None:
     order_id = await place_order(voice_client, voice_tokens, DELIVERY_STEPS[:2])
 
@@ -71,7 +73,7 @@ async def test_an_order_not_yet_delivered_gets_no_kudos(
 
 
 async def test_only_the_orders_customer_may_thank_for_it(
-    voice_client: QuartClient, voice_tokens: Tokens
+    voice_client: TestClientProtocol, voice_tokens: Tokens
 ) -> None:
     order_id = await place_order(voice_client, voice_tokens, DELIVERY_STEPS)
     body = {"order_id": order_id, "message": "Thanks"}
@@ -89,7 +91,7 @@ async def test_only_the_orders_customer_may_thank_for_it(
 
 
 async def test_a_bad_body_is_refused_in_the_error_shape(
-    voice_client: QuartClient, voice_tokens: Tokens
+    voice_client: TestClientProtocol, voice_tokens: Tokens
 ) -> None:
     status, body = await send(
         voice_client, voice_tokens.bearer(*CUSTOMER), order_id="x", message=""
