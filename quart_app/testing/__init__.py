@@ -16,7 +16,7 @@ Public API (``docs/extending.md`` walks through it)::
 - :class:`ScriptedAIServer` (``stt``, ``llm``, ``image``: each a
   :class:`ScriptedEngine`) with the answers :func:`error`, :func:`raw`,
   :func:`never` and :func:`gated`: what the AI answers, and what it was asked;
-- :class:`Tokens`: bearer tokens for any user and role;
+- :class:`Tokens`: bearer tokens for any user and role; :data:`Client`, the type of a test client;
 - :func:`settings_for_tests`: the settings all of the above use, to build an app
   yourself (``create_app(settings_for_tests(tmp_path), bus=bus)``).
 
@@ -38,6 +38,7 @@ from quart_app.testing.ai_server import (
 from quart_app.testing.app_under_test import (
     SECRET_KEY,
     AppUnderTest,
+    Client,
     Socket,
     serve_for_tests,
     settings_for_tests,
@@ -48,6 +49,7 @@ __all__ = [
     "SECRET_KEY",
     "Answer",
     "AppUnderTest",
+    "Client",
     "ScriptedAIServer",
     "ScriptedEngine",
     "Socket",

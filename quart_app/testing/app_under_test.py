@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from quart import Blueprint, Quart
 from quart.typing import TestClientProtocol, TestWebsocketConnectionProtocol
@@ -26,6 +26,10 @@ from quart_app.app import create_app
 from quart_app.extensions import SETTINGS
 from quart_app.testing.ai_server import WAIT, ScriptedAIServer
 from quart_app.testing.tokens import Tokens
+
+Client: TypeAlias = TestClientProtocol
+"""The type of a test client: Quart's own name for it starts with ``Test``, which pytest
+would take for a test class in any test module that imports it."""
 
 SECRET_KEY = "voice-realtime-testing-key-never-used-in-production"
 """The key the app under test signs and checks tokens with."""
@@ -92,7 +96,7 @@ class AppUnderTest:
     ai_server: ScriptedAIServer
     tokens: Tokens
 
-    def client(self) -> TestClientProtocol:
+    def client(self) -> Client:
         """A test client of the app (``await client.get(...)``, ``client.websocket(...)``)."""
         return self.app.test_client()
 

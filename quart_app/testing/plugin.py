@@ -31,9 +31,8 @@ else:
 
 if TYPE_CHECKING:
     from quart import Blueprint, Quart
-    from quart.typing import TestClientProtocol
 
-    from quart_app.testing import AppUnderTest, ScriptedAIServer, Tokens
+    from quart_app.testing import AppUnderTest, Client, ScriptedAIServer, Tokens
 
 
 @pytest.fixture
@@ -76,7 +75,7 @@ def voice_app(voice_service: AppUnderTest) -> Quart:
 
 
 @pytest.fixture
-def voice_client(voice_service: AppUnderTest) -> TestClientProtocol:
+def voice_client(voice_service: AppUnderTest) -> Client:
     """A test client of the serving app."""
     return voice_service.client()
 

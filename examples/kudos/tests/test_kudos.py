@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart.typing import TestClientProtocol
-
-from quart_app.testing import AppUnderTest, Tokens
+from quart_app.testing import AppUnderTest, Client, Tokens
 
 CUSTOMER = ("customer-1", "customer")
 DELIVERY_STEPS = ("accepted", "cooking", "ready", "delivering", "delivered")
 
 
-async def place_order(
-    client: TestClientProtocol, tokens: Tokens, steps: tuple[str, ...] = ()
-) -> str:
+async def place_order(client: Client, tokens: Tokens, steps: tuple[str, ...] = ()) -> str:
     """A demo customer's order, moved along ``steps`` by a manager; its id."""
     response = await client.post(
         "/api/orders",
@@ -32,7 +28,7 @@ async def place_order(
     return order_id
 
 
-async def send(client: TestClientProtocol, headers: dict[str, str], **body: Any) -> tuple[int, Any]:
+async def send(client: Client, headers: dict[str, str], **body: Any) -> tuple[int, Any]:
     response = await client.post("/api/kudos", json=body, headers=headers)
     return response.status_code, await response.get_json()
 
@@ -59,7 +55,7 @@ async def test_staff_hear_a_customers_thanks_for_a_delivered_order(
 
 
 async def test_an_order_not_yet_delivered_gets_no_kudos(
-    voice_client: TestClientProtocol, voice_tokens: Tokens
+    voice_client: Client, voice_tokens: Tokens
 ) -> None:
     order_id = await place_order(voice_client, voice_tokens, DELIVERY_STEPS[:2])
 
@@ -73,7 +69,7 @@ async def test_an_order_not_yet_delivered_gets_no_kudos(
 
 
 async def test_only_the_orders_customer_may_thank_for_it(
-    voice_client: TestClientProtocol, voice_tokens: Tokens
+    voice_client: Client, voice_tokens: Tokens
 ) -> None:
     order_id = await place_order(voice_client, voice_tokens, DELIVERY_STEPS)
     body = {"order_id": order_id, "message": "Thanks"}
@@ -91,7 +87,7 @@ async def test_only_the_orders_customer_may_thank_for_it(
 
 
 async def test_a_bad_body_is_refused_in_the_error_shape(
-    voice_client: TestClientProtocol, voice_tokens: Tokens
+    voice_client: Client, voice_tokens: Tokens
 ) -> None:
     status, body = await send(
         voice_client, voice_tokens.bearer(*CUSTOMER), order_id="x", message=""
