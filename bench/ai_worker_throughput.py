@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from bus.ai import make_request_message  # noqa: E402
 from bus.keys import ai_queue  # noqa: E402
-from tests.ai_worker.catalog import llm_payload  # noqa: E402
+from tests.support.ai_catalog import llm_payload  # noqa: E402
 
 WORKER = """
 import asyncio, sys

@@ -29,13 +29,6 @@ def bench_settings(prefix: str, **overrides: Any) -> Settings:
     return load_settings(**values)
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def wait_until_listening(port: int, server: subprocess.Popen[Any], within: float = 30) -> None:
     """Return once ``server`` accepts connections on ``port``; raise if it dies or never does."""
     deadline = time.monotonic() + within

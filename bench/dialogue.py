@@ -4,7 +4,7 @@ The service runs as on the embedded default (memory bus, SQLite with the demo
 catalog, the reference AI worker inside the app: rules engine, faster-whisper
 tiny.en) and is driven in-process through ``POST /api/voice/stt`` and
 ``POST /api/voice/analyze``. The corpora come from the service's own catalog
-(``bench/dialogue_corpus.py``); spoken clips are made by espeak-ng and sox
+(``tests/support/dialogue_corpus.py``); spoken clips are made by espeak-ng and sox
 into a temporary directory.
 
     python -m bench.dialogue                 # typed and spoken, both halves
@@ -30,12 +30,18 @@ from ai_worker.config import WorkerConfig
 from ai_worker.engines.stt_whisper import WhisperEngine
 from ai_worker.llm.text import normalize
 from bench.common import SECRET, bench_settings
-from bench.dialogue_corpus import Dialogue, spoken_corpus, tuning_corpus, typed_corpus
-from bench.dialogue_run import Outcome, completion_rate, run_dialogue, speak
 from domain.catalog import Catalog
 from domain.speech_hints import recognition_prompt
 from quart_app import create_app
-from quart_app.auth import mint_token
+from tests.support.dialogue_corpus import Dialogue, spoken_corpus, tuning_corpus, typed_corpus
+from tests.support.dialogue_run import (
+    Outcome,
+    catalog_and_recommendation,
+    completion_rate,
+    run_dialogue,
+    speak,
+)
+from tests.support.tokens import bearer
 
 BASELINE_SENTENCE = "Two French dinners, grand style"
 """About three seconds as espeak-ng's en-us says it at 150 words a minute."""
@@ -51,59 +57,6 @@ async def serving(**overrides: Any) -> AsyncIterator[QuartClient]:
         yield app.test_client()
 
 
-def staff_headers(secret: str = SECRET) -> dict[str, str]:
-    """A manager's token: reads any order."""
-    return {"Authorization": f"Bearer {mint_token(secret, 'manager-1', 'manager')}"}
-
-
-async def catalog_and_recommendation(client: QuartClient) -> tuple[Catalog, str]:
-    """The service's catalog (``GET /api/menus``) and the menu it recommends to a guest."""
-    menus = await (await client.get("/api/menus")).get_json()
-    catalog = Catalog.from_ai_context(_as_ai_context(menus))
-    answer = await client.post(
-        "/api/voice/analyze",
-        json={"transcript": "What do you recommend?", "user_id": None, "session_id": None},
-    )
-    recommended = (await answer.get_json())["recommended_menu"]["code"]
-    return catalog, str(recommended)
-
-
-def _as_ai_context(menus: dict[str, Any]) -> dict[str, Any]:
-    """``GET /api/menus`` as ``context.catalog`` (the same menus, styles and ingredients)."""
-    return {
-        "currency": menus.get("currency", "KRW"),
-        "menus": [
-            {
-                "code": menu["code"],
-                "name": menu["name"],
-                "name_en": menu["name_en"],
-                "description": menu.get("description", ""),
-                "price": menu["price"],
-                "ingredients": [
-                    {
-                        "code": item["code"],
-                        "name": item["name"],
-                        "name_en": item["name_en"],
-                        "quantity": item["quantity"],
-                        "unit_price": item["unit_price"],
-                    }
-                    for item in menu["ingredients"]
-                ],
-                "styles": [
-                    {
-                        "code": style["code"],
-                        "name": style["name"],
-                        "name_en": style["name_en"],
-                        "price_delta": style["price_delta"],
-                    }
-                    for style in menu["styles"]
-                ],
-            }
-            for menu in menus["menus"]
-        ],
-    }
-
-
 async def run_all(
     client: QuartClient, catalog: Catalog, dialogues: Sequence[Dialogue], *, spoken: bool
 ) -> list[Outcome]:
@@ -116,7 +69,7 @@ async def run_all(
                     client,
                     dialogue,
                     catalog=catalog,
-                    order_reader=staff_headers(),
+                    order_reader=bearer("manager-1", "manager", secret=SECRET),
                     clip_dir=Path(folder) if spoken else None,
                 )
             )

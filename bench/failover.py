@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bus import BusError, make_bus
 from bus.ai import AIRequester
 from bus.base import Bus, Subscription
-from tests.bus.responder import responder
-from tests.ha.cluster import SentinelCluster
+from tests.support.ai_server import responder
+from tests.support.sentinel_cluster import SentinelCluster
 
 CHANNEL = "bench:failover"
 GIVE_UP = 60.0

@@ -36,7 +36,7 @@ from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.outbox import Outbox, OutboxRelay
 from quart_app.services.orders.service import OrderService
 from quart_app.services.realtime.notifications import Notice, NotificationPublisher
-from tests.bus.redis_server import RedisServer
+from tests.support.redis_server import RedisServer
 
 ITEM = OrderItemRequest(menu_code="french", style_code="grand", quantity=1)
 COOK = Principal("cook-1", Role.COOK)

@@ -33,8 +33,9 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.common import SECRET, free_port, wait_until_listening
+from bench.common import SECRET, wait_until_listening
 from quart_app.auth import mint_token
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 STAFF_ROLES = ("cook", "delivery", "manager")

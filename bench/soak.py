@@ -48,8 +48,9 @@ import asyncpg
 import httpx
 import websockets
 
-from bench.common import SECRET, free_port, wait_until_listening
+from bench.common import SECRET, wait_until_listening
 from quart_app.auth import mint_token
+from tests.support.ports import free_port
 
 HOST = "127.0.0.1"
 STEADY = "steady"

@@ -27,8 +27,9 @@ from pathlib import Path
 import httpx
 import redis
 
-from bench.common import SECRET, free_port, wait_until_listening
-from tests.served import hypercorn_worker
+from bench.common import SECRET, wait_until_listening
+from tests.support.ports import free_port
+from tests.support.served import hypercorn_worker
 
 MIB = 1024 * 1024
 

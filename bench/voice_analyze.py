@@ -23,7 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import free_port, wait_until_listening
+from bench.common import wait_until_listening
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PATH = "/api/voice/analyze"

@@ -2,7 +2,7 @@
 
 Every implementation (``memory://``, ``redis://``) honours the same contract:
 the ``tests/bus/test_*.py`` suites run over each of them through the
-``backend`` fixture of ``tests/bus/conftest.py``.
+``backend`` fixture of ``tests/conftest.py``.
 Messages are ``bytes`` on the way out; ``str`` is accepted on the way in and
 encoded as UTF-8. Waits are arguments (``timeout``), not ``asyncio.timeout``
 scopes, because Redis itself takes them (``BRPOP ... timeout``).

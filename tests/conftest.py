@@ -1,25 +1,36 @@
-"""Fixtures shared by every test area: where the real Redis and PostgreSQL are."""
+"""Fixtures shared by every test area: the real Redis and PostgreSQL, apps, buses, databases.
+
+Helpers that are not fixtures live in ``tests/support``.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from blinker import NamedSignal
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from quart import Quart
 from quart.testing import QuartClient
-from sqlalchemy import text
+from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
+from bus import Bus
 from config import Settings, load_settings
 from quart_app import create_app
-from quart_app.auth import mint_token
 from quart_app.database import Database
-from quart_app.models import Base
-from tests.bus.redis_server import RedisServer
+from quart_app.services.orders.catalog import CatalogService
+from quart_app.services.orders.service import OrderService
+from tests.support.bus_backends import Backend, open_backend
+from tests.support.databases import empty_database
+from tests.support.redis_server import RedisServer
+from tests.support.signals import Recorder
+from tests.support.tokens import SECRET
+from tests.support.websockets import Connect, Serve, auth_frame, receive
 
 # Property tests check rules, not speed: a per-example deadline only measures how loaded
 # the machine is (a busy CI core made them fail with DeadlineExceeded).
@@ -55,17 +66,6 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_
     return postgres_url
 
 
-async def empty_database(url: str) -> None:
-    """Drop every table of the service and Alembic's version table."""
-    database = Database(url)
-    try:
-        async with database.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.drop_all)
-            await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    finally:
-        await database.close()
-
-
 @pytest.fixture
 async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
     """A private ``redis-server`` the test may stop and start, stopped at the end."""
@@ -75,7 +75,11 @@ async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
     await server.stop()
 
 
-SECRET = "test-secret-key-that-is-long-enough-for-hs256"
+@pytest.fixture(params=["memory", "fakeredis", pytest.param("redis", marks=pytest.mark.redis)])
+async def backend(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[Backend]:
+    """Each test that takes it runs on the memory bus, fakeredis and the real Redis."""
+    async with open_backend(request.param, redis_url) as made:
+        yield made
 
 
 @pytest.fixture
@@ -108,6 +112,87 @@ def client(app: Quart) -> QuartClient:
     return app.test_client()
 
 
-def bearer(user_id: str, role: str, *, secret: str = SECRET, ttl: float = 3600) -> dict[str, str]:
-    """An Authorization header for ``user_id`` in ``role``."""
-    return {"Authorization": f"Bearer {mint_token(secret, user_id, role, ttl=ttl)}"}
+@pytest.fixture
+def serve(make_settings: Callable[..., Settings]) -> Serve:
+    """``async with serve(bus=..., **settings) as app``: an app instance, serving."""
+
+    @asynccontextmanager
+    async def serving(*, bus: Bus | None = None, **overrides: Any) -> AsyncIterator[Quart]:
+        app = create_app(make_settings(**overrides), bus=bus)
+        async with app.test_app():
+            yield app
+
+    return serving
+
+
+@pytest.fixture
+def connect() -> Connect:
+    """``async with connect(app, user_id, role) as ws``: a socket past its ``connected`` frame."""
+
+    @asynccontextmanager
+    async def connecting(
+        app: Quart, user_id: str, role: str, *, last_event_id: str | None = None
+    ) -> AsyncIterator[WsConnection]:
+        async with app.test_client().websocket("/api/ws") as ws:
+            await ws.send(auth_frame(user_id, role, last_event_id=last_event_id))
+            connected = await receive(ws)
+            assert connected["type"] == "connected", connected
+            yield ws
+
+    return connecting
+
+
+# The order data tests and the orders API tests run on SQLite and the real PostgreSQL
+# (``database_url``). Each starts from an empty database (no tables, no
+# ``alembic_version``), so migrations run from scratch every time. PostgreSQL is
+# required: if it is unreachable these tests fail, they do not skip.
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """The database, migrated and seeded as the app does at start."""
+    database = Database(database_url)
+    await database.prepare()
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def catalog_service(database: Database) -> CatalogService:
+    return CatalogService(database)
+
+
+@pytest.fixture
+async def data_app(
+    make_settings: Callable[..., Settings], database_url: str
+) -> AsyncIterator[Quart]:
+    """The whole app, serving, on this test's database."""
+    async with create_app(make_settings(database_url=database_url)).test_app() as test_app:
+        yield test_app.app
+
+
+@pytest.fixture
+def data_client(data_app: Quart) -> QuartClient:
+    return data_app.test_client()
+
+
+@pytest.fixture
+def order_service(data_app: Quart) -> OrderService:
+    service: OrderService = data_app.extensions["order_service"]
+    return service
+
+
+@pytest.fixture
+def record(data_app: Quart) -> Iterator[Callable[[NamedSignal], Recorder]]:
+    """Connect a :class:`Recorder` to a signal for the app, disconnected after the test."""
+    connected: list[tuple[NamedSignal, Recorder]] = []
+
+    def connect(signal: NamedSignal) -> Recorder:
+        recorder = Recorder()
+        signal.connect(recorder, sender=data_app, weak=False)
+        connected.append((signal, recorder))
+        return recorder
+
+    yield connect
+    for signal, recorder in connected:
+        signal.disconnect(recorder, sender=data_app)

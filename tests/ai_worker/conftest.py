@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import pytest
@@ -15,7 +14,8 @@ from ai_worker.runner import Worker
 from bus.base import Bus
 from bus.memory import MemoryBus
 from bus.redis import RedisBus
-from tests.ai_worker.fake_openai import FakeOpenAI
+from tests.support.fake_engine import WorkerFactory
+from tests.support.fake_openai import FakeOpenAI
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -32,34 +32,6 @@ async def bus(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[B
     await backend.connect()
     yield backend
     await backend.close()
-
-
-class FakeEngine:
-    """An engine that records payloads, can be held on a gate, and can fail."""
-
-    def __init__(
-        self, *, error: Exception | None = None, gate: asyncio.Event | None = None
-    ) -> None:
-        self.error = error
-        self.gate = gate
-        self.payloads: list[dict[str, Any]] = []
-        self.started = asyncio.Event()
-        self.closed = False
-
-    async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
-        self.payloads.append(payload)
-        self.started.set()
-        if self.gate is not None:
-            await self.gate.wait()
-        if self.error is not None:
-            raise self.error
-        return {"echo": payload}
-
-    async def close(self) -> None:
-        self.closed = True
-
-
-WorkerFactory = Callable[..., Awaitable[Worker]]
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from ai_worker.engines.llm_openai import OpenAILLMEngine
 from ai_worker.engines.llm_rules import RulesLLMEngine
 from ai_worker.engines.stt_openai import OpenAISttEngine
 from ai_worker.errors import EngineError
-from tests.ai_worker.catalog import llm_payload
-from tests.ai_worker.fake_openai import FakeOpenAI, chat_reply
+from tests.support.ai_catalog import llm_payload
+from tests.support.fake_openai import FakeOpenAI, chat_reply
 
 ANSWER: dict[str, Any] = {
     "intent": "order",

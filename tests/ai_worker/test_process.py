@@ -17,7 +17,7 @@ import redis.asyncio as aioredis
 from bus.ai import AIRequester, make_request_message
 from bus.keys import ai_processing, ai_queue, ai_result, ai_worker_alive
 from bus.redis import RedisBus
-from tests.ai_worker.catalog import llm_payload
+from tests.support.ai_catalog import llm_payload
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = """

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from ai_worker.engines.llm_rules import RulesLLMEngine
 from ai_worker.errors import EngineError
-from tests.ai_worker.catalog import CATALOG, llm_payload
-
-ENGLISH_GRAND = {"menu_code": "english", "style_code": "grand", "quantity": 1, "customizations": {}}
-
-
-async def _say(transcript: str, **context: Any) -> dict[str, Any]:
-    return await RulesLLMEngine().run(llm_payload(transcript, **context))
+from tests.support.ai_catalog import CATALOG, llm_payload
+from tests.support.rules_dialogue import ENGLISH_GRAND, ask_rules
 
 
 @pytest.mark.parametrize(
@@ -33,14 +26,14 @@ async def _say(transcript: str, **context: Any) -> dict[str, Any]:
     ],
 )
 async def test_quantities_in_digits_and_words(transcript: str, quantity: int) -> None:
-    result = await _say(transcript, stage="menu_selection")
+    result = await ask_rules(transcript, stage="menu_selection")
     assert result["order_state"]["menu_code"] == "french"
     assert result["quantity"] == quantity
 
 
 async def test_yes_in_korean_is_not_the_number_four() -> None:
     state = {**ENGLISH_GRAND, "quantity": 2}
-    result = await _say("네", stage="confirmation", order_state=state)
+    result = await ask_rules("네", stage="confirmation", order_state=state)
     assert result["state_decision"] == "confirm"
     assert result["order_state"]["quantity"] == 2
 
@@ -62,7 +55,7 @@ async def test_yes_in_korean_is_not_the_number_four() -> None:
     ],
 )
 async def test_ingredient_changes(transcript: str, customizations: dict[str, int]) -> None:
-    result = await _say(transcript, stage="customization", order_state=ENGLISH_GRAND)
+    result = await ask_rules(transcript, stage="customization", order_state=ENGLISH_GRAND)
     assert result["order_state"]["customizations"] == customizations
     assert result["customization_overrides"] == customizations
     assert result["state"] == "confirmation"
@@ -70,44 +63,44 @@ async def test_ingredient_changes(transcript: str, customizations: dict[str, int
 
 async def test_changes_build_on_the_current_ones() -> None:
     state = {**ENGLISH_GRAND, "customizations": {"bacon": 3}}
-    result = await _say("more bacon", stage="customization", order_state=state)
+    result = await ask_rules("more bacon", stage="customization", order_state=state)
     assert result["order_state"]["customizations"] == {"bacon": 4}
 
 
 async def test_an_ingredient_the_menu_lacks_is_not_proposed() -> None:
-    result = await _say("more wine", stage="customization", order_state=ENGLISH_GRAND)
+    result = await ask_rules("more wine", stage="customization", order_state=ENGLISH_GRAND)
     assert result["order_state"]["customizations"] == {}
     assert "doesn't come with wine" in result["response"]
 
 
 async def test_more_champagne_is_an_ingredient_not_the_menu() -> None:
     state = {**ENGLISH_GRAND, "menu_code": "champagne_feast"}
-    result = await _say("more champagne please", stage="customization", order_state=state)
+    result = await ask_rules("more champagne please", stage="customization", order_state=state)
     assert result["order_state"]["menu_code"] == "champagne_feast"
     assert result["order_state"]["customizations"] == {"champagne": 2}
 
 
 async def test_answers_in_the_language_it_was_spoken_to() -> None:
-    english = await _say("hello")
-    korean = await _say("안녕하세요")
+    english = await ask_rules("hello")
+    korean = await ask_rules("안녕하세요")
     assert "Which dinner" in english["response"]
     assert "어떤 디너" in korean["response"]
     assert korean["analysis"]["language"] == "ko"
 
 
 async def test_korean_particles_follow_the_word() -> None:
-    champagne = await _say("샴페인 축제 디너", stage="menu_selection")
-    french = await _say("프렌치 디너", stage="menu_selection")
+    champagne = await ask_rules("샴페인 축제 디너", stage="menu_selection")
+    french = await ask_rules("프렌치 디너", stage="menu_selection")
     assert "샴페인 축제 디너는" in champagne["response"]
     assert "프렌치 디너는" in french["response"]
-    lacking = await _say(
+    lacking = await ask_rules(
         "베이컨 추가", stage="customization", order_state={**ENGLISH_GRAND, "menu_code": "french"}
     )
     assert "베이컨이 들어가지 않아요" in lacking["response"]
 
 
 async def test_every_field_of_the_result_is_filled() -> None:
-    result = await _say("French dinner grand, two please", stage="menu_selection")
+    result = await ask_rules("French dinner grand, two please", stage="menu_selection")
     assert set(result) >= {
         "intent", "confidence", "response", "analysis", "recommended_menu", "alternatives",
         "additional_questions", "order_state", "state", "state_decision", "menu_selection",
@@ -118,7 +111,7 @@ async def test_every_field_of_the_result_is_filled() -> None:
 
 
 async def test_recommendation_names_menus_from_the_catalog_with_alternatives() -> None:
-    result = await _say("what do you recommend?", stage="menu_selection")
+    result = await ask_rules("what do you recommend?", stage="menu_selection")
     codes = {menu["code"] for menu in CATALOG["menus"]}
     assert result["intent"] == "recommendation"
     assert result["recommended_menu"]["code"] in codes
@@ -127,7 +120,7 @@ async def test_recommendation_names_menus_from_the_catalog_with_alternatives() -
 
 
 async def test_unknown_words_ask_again_without_moving() -> None:
-    result = await _say(
+    result = await ask_rules(
         "purple elephants",
         stage="style_selection",
         order_state={**ENGLISH_GRAND, "style_code": None},

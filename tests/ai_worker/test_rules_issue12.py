@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.ai_worker.catalog import VALENTINE_EVENT
-from tests.ai_worker.dialogue import converse
-from tests.ai_worker.test_rules_engine import ENGLISH_GRAND, _say
+from tests.support.ai_catalog import VALENTINE_EVENT
+from tests.support.rules_dialogue import ENGLISH_GRAND, ask_rules, converse
 
 FRENCH_GRAND = {**ENGLISH_GRAND, "menu_code": "french"}
 _EN_WORDS = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -21,7 +20,7 @@ _EN_WORDS += "fifteen sixteen seventeen eighteen nineteen twenty"
 
 
 async def test_a_number_before_a_long_menu_name_is_its_quantity() -> None:
-    result = await _say("three Champagne Feast Dinner, grand style", stage="menu_selection")
+    result = await ask_rules("three Champagne Feast Dinner, grand style", stage="menu_selection")
 
     order = result["order_state"]
     assert (order["menu_code"], order["style_code"], order["quantity"]) == (
@@ -34,7 +33,7 @@ async def test_a_number_before_a_long_menu_name_is_its_quantity() -> None:
 
 @pytest.mark.parametrize(("number", "word"), list(enumerate(_EN_WORDS.split(), start=1)))
 async def test_english_number_words_one_to_twenty(number: int, word: str) -> None:
-    result = await _say(f"{word} French dinners, grand style", stage="menu_selection")
+    result = await ask_rules(f"{word} French dinners, grand style", stage="menu_selection")
     assert result["quantity"] == number
 
 
@@ -52,7 +51,7 @@ async def test_english_number_words_one_to_twenty(number: int, word: str) -> Non
     ],
 )
 async def test_couples_and_homophones_before_a_menu(transcript: str, quantity: int) -> None:
-    result = await _say(transcript, stage="menu_selection")
+    result = await ask_rules(transcript, stage="menu_selection")
     assert result["order_state"]["menu_code"] is not None
     assert result["quantity"] == quantity
 
@@ -74,7 +73,7 @@ async def test_couples_and_homophones_before_a_menu(transcript: str, quantity: i
 async def test_korean_native_and_sino_numerals_with_counters(
     transcript: str, quantity: int
 ) -> None:
-    result = await _say(transcript, stage="menu_selection")
+    result = await ask_rules(transcript, stage="menu_selection")
     assert result["quantity"] == quantity
 
 
@@ -169,7 +168,9 @@ async def test_corrections_at_confirmation(correction: str, field: str, value: A
 async def test_a_quantity_out_of_range_is_refused_with_what_is_allowed(
     said: str, asked: str
 ) -> None:
-    result = await _say(said, stage="confirmation", order_state={**FRENCH_GRAND, "quantity": 2})
+    result = await ask_rules(
+        said, stage="confirmation", order_state={**FRENCH_GRAND, "quantity": 2}
+    )
     assert asked in result["response"]
     assert result["quantity"] == 2
 
@@ -177,7 +178,7 @@ async def test_a_quantity_out_of_range_is_refused_with_what_is_allowed(
 @pytest.mark.parametrize(("answer", "quantity"), [("Five, three, please.", 3), ("two three", 3)])
 async def test_a_number_said_again_at_once_corrects_it(answer: str, quantity: int) -> None:
     # "Fine, three" comes back from tiny.en as "Five, three": the customer meant three.
-    result = await _say(answer, stage="customization", order_state=FRENCH_GRAND)
+    result = await ask_rules(answer, stage="customization", order_state=FRENCH_GRAND)
     assert result["quantity"] == quantity
 
 
@@ -215,13 +216,13 @@ async def test_a_refused_quantity_is_asked_again_not_placed_as_one(lines: list[s
 async def test_a_menu_is_described_in_the_conversations_language(
     asked: str, description: str
 ) -> None:
-    result = await _say(asked)
+    result = await ask_rules(asked)
     assert description in result["response"]
 
 
 async def test_an_english_conversation_names_the_event_in_english() -> None:
     event = {**VALENTINE_EVENT, "title": "발렌타인 위크", "title_en": "Valentine Week"}
-    result = await _say("what do you recommend?", events=[event])
+    result = await ask_rules("what do you recommend?", events=[event])
     assert "Valentine Week" in result["response"]
     assert "Valentine Week" in result["recommended_menu"]["reason"]
     assert not any("가" <= c <= "힣" for c in result["response"])

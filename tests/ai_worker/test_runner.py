@@ -15,9 +15,9 @@ from ai_worker.runner import Worker
 from bus.ai import AIRequester, AIResultError, make_request_message
 from bus.base import Bus
 from bus.keys import ai_processing, ai_queue, ai_result, ai_worker_alive
-from tests.ai_worker.catalog import llm_payload
-from tests.ai_worker.conftest import FakeEngine, WorkerFactory
-from tests.cancellation import losing_first_cancellation, never_answers
+from tests.support.ai_catalog import llm_payload
+from tests.support.cancellation import losing_first_cancellation, never_answers
+from tests.support.fake_engine import FakeEngine, WorkerFactory
 
 WAIT = 10.0
 # json.loads raises RecursionError, not ValueError, on this.

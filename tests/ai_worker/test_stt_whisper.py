@@ -12,10 +12,10 @@ from ai_worker.config import WorkerConfig
 from ai_worker.engines.audio import decode_audio
 from ai_worker.engines.stt_whisper import WhisperEngine, _prompt_end
 from ai_worker.errors import EngineError
-from bench.dialogue_run import speak
 from domain.catalog import Catalog
 from domain.speech_hints import recognition_prompt
-from tests.ai_worker.catalog import CATALOG
+from tests.support.ai_catalog import CATALOG
+from tests.support.dialogue_run import speak
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

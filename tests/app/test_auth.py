@@ -20,7 +20,7 @@ from quart_app.auth import (
     require_staff,
 )
 from quart_app.models.base import USER_ID_LENGTH
-from tests.conftest import SECRET, bearer
+from tests.support.tokens import SECRET, bearer
 
 
 def test_a_minted_token_decodes_to_its_principal() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from quart_app.auth import decode_token
 from quart_app.cli import main
-from tests.served import local_env, serving
+from tests.support.served import local_env, serving
 
 SECRET = "cli-secret-key-long-enough-for-the-test-0123"
 RUN_WORKER = "from quart_app.cli import main; raise SystemExit(main(['worker']))"

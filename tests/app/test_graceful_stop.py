@@ -18,7 +18,8 @@ from websockets.exceptions import ConnectionClosed
 
 from bus.keys import ai_queue
 from quart_app.auth import mint_token
-from tests.bus.redis_server import RedisServer, free_port
+from tests.support.ports import free_port
+from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
 

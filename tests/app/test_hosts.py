@@ -11,7 +11,7 @@ from quart.testing import QuartClient
 from quart.testing.connections import WebsocketResponseError
 
 from quart_app.hosts import is_valid_host
-from tests.served import app_env, serving
+from tests.support.served import app_env, serving
 
 BAD_HOSTS = ["a..b", "x" * 64 + ".example.com", ".", "a..b:8000"]
 WS_UPGRADE = (

@@ -42,7 +42,7 @@ from schemathesis.schemas import APIOperation, BaseSchema
 
 from config import Settings
 from quart_app import create_app
-from tests.conftest import bearer
+from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.slow
 

@@ -15,19 +15,18 @@ import shutil
 import subprocess
 import wave
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from tests.conftest import SECRET
-from tests.served import Served, serving
+from tests.support.browser_pages import Pages, Speech
+from tests.support.served import Served, serving
+from tests.support.tokens import SECRET
 
 CHROMIUM = Path("/usr/bin/chromium")
 SPOKEN_ORDER = "Two French dinners, grand style please."
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts")) / "browser"
-TABLET = {"width": 1180, "height": 820}
 
 
 def need_tool(name: str) -> str:
@@ -35,14 +34,6 @@ def need_tool(name: str) -> str:
     if path is None:
         pytest.fail(f"{name} is not installed (apt-get install {name})")
     return path
-
-
-@dataclass
-class Speech:
-    """A WAV for the fake microphone, and how long it plays."""
-
-    path: Path
-    seconds: float
 
 
 @pytest.fixture(scope="session")
@@ -97,39 +88,6 @@ def browser(playwright: Playwright, spoken_order: Speech) -> Iterator[Browser]:
     )
     yield launched
     launched.close()
-
-
-@dataclass
-class Pages:
-    """The pages a test opened, every console error or uncaught exception they had, and
-    the uncaught exceptions (unhandled rejections among them) alone."""
-
-    browser: Browser
-    base_url: str
-    opened: dict[str, Page] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    uncaught: list[str] = field(default_factory=list)
-
-    def open(self, name: str, path: str) -> Page:
-        """A page in a context of its own (its own storage), as in a second window."""
-        context = self.browser.new_context(
-            base_url=self.base_url, viewport=TABLET, permissions=["microphone"]
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.on("console", lambda message: self._console(name, message))
-        page.on("pageerror", lambda error: self._uncaught(name, error))
-        page.goto(path)
-        self.opened[name] = page
-        return page
-
-    def _uncaught(self, name: str, error: Error) -> None:
-        self.errors.append(f"{name}: {error}")
-        self.uncaught.append(f"{name}: {error}")
-
-    def _console(self, name: str, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(f"{name}: {message.text}")
 
 
 @pytest.fixture

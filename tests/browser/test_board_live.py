@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import Page, Route, WebSocketRoute, expect
 
-from tests.browser.conftest import Pages
+from tests.support.browser_pages import Pages
 
 RECONNECT_MS = 30_000  # the board backs off between attempts while the line is down
 SOCKET = re.compile(r"/api/ws$")

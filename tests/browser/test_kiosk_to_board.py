@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Pages, Speech
+from tests.support.browser_pages import Pages, Speech
 
 AI_ROUND_TRIP_MS = 30_000
 ORDER_ID = re.compile(r"^[0-9a-f]{32}$")

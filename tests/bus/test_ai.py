@@ -22,9 +22,9 @@ from bus.ai import (
 )
 from bus.base import Bus, BusOverloaded, BusTimeout, BusUnavailable, Pieces
 from bus.keys import ai_queue, ai_result
-from tests.bus.conftest import START, Backend, FakeClock
-from tests.bus.responder import echo, responder
-from tests.bus.waiting import eventually
+from tests.support.ai_server import echo, responder
+from tests.support.bus_backends import START, Backend, FakeClock
+from tests.support.waiting import eventually
 
 WAIT = 5.0
 

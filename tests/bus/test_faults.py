@@ -14,9 +14,10 @@ from bus.ai import AIRequester
 from bus.base import BusUnavailable, Message
 from bus.keys import ai_queue, ai_result
 from bus.redis import RedisBus
-from tests.bus.redis_server import RedisServer, free_port
-from tests.bus.responder import echo, responder
-from tests.bus.waiting import eventually
+from tests.support.ai_server import echo, responder
+from tests.support.ports import free_port
+from tests.support.redis_server import RedisServer
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bus.base import Bus, BusError
-from tests.bus.conftest import Backend
+from tests.support.bus_backends import Backend
 
 SHORT = 0.05
 

@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack
 import pytest
 
 from bus.base import LockNotAcquired
-from tests.bus.conftest import Backend
+from tests.support.bus_backends import Backend
 
 SHORT = 0.05
 

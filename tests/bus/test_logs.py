@@ -7,7 +7,7 @@ from redis.asyncio import Redis
 
 from bus.base import Bus, BusError, LogEntry
 from bus.redis import RedisBus
-from tests.bus.conftest import Backend
+from tests.support.bus_backends import Backend
 
 DAY = 86_400.0
 # Redis trims "~" whole nodes of 100 entries; more than that shows trimming on every backend.

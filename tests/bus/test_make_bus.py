@@ -8,7 +8,7 @@ from bus import make_bus
 from bus.memory import MemoryBus
 from bus.redis import RedisBus
 from bus.sentinel import BlockingSentinelPool
-from tests.bus.conftest import FakeClock
+from tests.support.bus_backends import FakeClock
 
 
 async def test_memory_urls_give_independent_memory_buses() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from bus.base import Bus, Message
 from bus.subscription import BufferedSubscription
-from tests.bus.conftest import Backend
+from tests.support.bus_backends import Backend
 
 
 async def test_a_message_reaches_every_subscriber(backend: Backend) -> None:

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bus.base import Bus, BusError, BusOverloaded, Pieces
-from tests.bus.conftest import Backend
+from tests.support.bus_backends import Backend
 
 
 async def test_items_come_out_in_the_order_they_went_in(bus: Bus) -> None:

@@ -15,9 +15,9 @@ from bus.ai import AIRequester
 from bus.base import BusUnavailable, Message
 from bus.keys import ai_queue
 from bus.redis import RedisBus
-from tests.bus.redis_server import RedisServer
-from tests.bus.waiting import eventually
-from tests.realtime.conftest import eventually as until_true
+from tests.support.redis_server import RedisServer
+from tests.support.waiting import eventually
+from tests.support.waiting import eventually as until_true
 
 
 async def _connections(url: str, name: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bus.tasks import stop_tasks
-from tests.cancellation import losing_first_cancellation, never_answers
+from tests.support.cancellation import losing_first_cancellation, never_answers
 
 
 async def test_a_loop_that_lost_its_cancellation_is_cancelled_again() -> None:

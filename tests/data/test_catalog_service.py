@@ -11,7 +11,7 @@ from sqlalchemy import update
 from quart_app.database import Database
 from quart_app.models import Menu
 from quart_app.services.orders.catalog import CatalogService
-from tests.data.conftest import recorded_statements
+from tests.support.databases import recorded_statements
 
 
 class Clock:

@@ -28,7 +28,8 @@ from quart_app.services.orders.errors import (
 )
 from quart_app.services.orders.service import OrderService
 from quart_app.signals import order_assigned, order_created, order_status_changed
-from tests.data.conftest import Recorder, reads_order, rendezvous
+from tests.support.databases import reads_order, rendezvous
+from tests.support.signals import Recorder
 
 Record = Callable[[NamedSignal], Recorder]
 FRENCH_GRAND = OrderItemRequest(

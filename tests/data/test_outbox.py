@@ -26,7 +26,7 @@ from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.outbox import Outbox, OutboxRelay
 from quart_app.services.orders.service import OrderService
 from quart_app.services.realtime.notifications import NotificationPublisher
-from tests.realtime.conftest import eventually
+from tests.support.waiting import eventually
 
 ITEM = OrderItemRequest(menu_code="french", style_code="grand", quantity=1)
 COOK = Principal("cook-1", Role.COOK)

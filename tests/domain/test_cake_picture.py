@@ -6,7 +6,7 @@ import pytest
 
 from domain import Catalog, ConversationSession, Decision, Stage, TurnProposal, apply_turn
 from domain.errors import FieldError, SessionClosed
-from tests.domain.conftest import session_at
+from tests.support.domain_samples import session_at
 
 
 def test_the_picture_stays_through_turns_and_the_order_can_still_be_confirmed(

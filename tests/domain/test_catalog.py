@@ -15,8 +15,8 @@ from domain import (
     UnknownMenu,
     UnknownStyle,
 )
-from tests.domain.conftest import GRAND, SIMPLE, build_catalog
-from tests.domain.strategies import catalogs
+from tests.support.domain_samples import GRAND, SIMPLE, build_catalog
+from tests.support.strategies import catalogs
 
 
 def test_menu_by_code(catalog: Catalog) -> None:

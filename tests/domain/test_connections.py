@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain import STAFF_ROLES, Connection, ConnectionRegistry, DomainError, Role
-from tests.domain.strategies import roles
+from tests.support.strategies import roles
 
 
 @pytest.fixture

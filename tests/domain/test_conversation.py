@@ -21,8 +21,8 @@ from domain import (
     Stage,
 )
 from domain.stages import stage_supported
-from tests.domain.conftest import session_at
-from tests.domain.strategies import json_values, sessions
+from tests.support.domain_samples import session_at
+from tests.support.strategies import json_values, sessions
 
 
 def test_start() -> None:

@@ -17,7 +17,7 @@ from domain import (
     RoleNotAllowed,
     transition,
 )
-from tests.domain.strategies import roles, statuses
+from tests.support.strategies import roles, statuses
 
 S = OrderStatus
 LEGAL = {

@@ -7,7 +7,7 @@ import pytest
 from domain.catalog import Catalog
 from domain.draft import OrderDraft
 from domain.refusals import refusal_questions, text_language
-from tests.ai_worker.catalog import CATALOG
+from tests.support.ai_catalog import CATALOG
 
 MENUS = Catalog.from_ai_context(CATALOG)
 FEAST = OrderDraft("champagne_feast", "grand", 2)

@@ -8,7 +8,7 @@ from domain.catalog import Catalog
 from domain.draft import OrderDraft
 from domain.speech_hints import MAX_PROMPT_CHARS, recognition_prompt
 from domain.stages import Stage
-from tests.ai_worker.catalog import CATALOG
+from tests.support.ai_catalog import CATALOG
 
 MENUS = Catalog.from_ai_context(CATALOG)
 FRENCH = OrderDraft("french", "grand")

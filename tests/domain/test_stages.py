@@ -15,8 +15,8 @@ from domain import (
     check_stage_move,
 )
 from domain.stages import furthest_supported, next_stage, previous_stage, stage_supported
-from tests.domain.conftest import session_at
-from tests.domain.strategies import stages
+from tests.support.domain_samples import session_at
+from tests.support.strategies import stages
 
 COMPLETE = OrderDraft(menu_code="french", style_code="grand")
 OPEN_STAGES = [stage for stage in Stage if stage is not Stage.COMPLETED]

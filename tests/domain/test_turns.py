@@ -15,8 +15,8 @@ from domain import (
     apply_turn,
 )
 from domain.stages import stage_supported
-from tests.domain.conftest import build_catalog, session_at
-from tests.domain.strategies import proposals
+from tests.support.domain_samples import build_catalog, session_at
+from tests.support.strategies import proposals
 
 
 def fresh() -> ConversationSession:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ha.cluster import SentinelCluster
-from tests.realtime.conftest import connect, serve
+from tests.support.sentinel_cluster import SentinelCluster
 
 
 @pytest.fixture
@@ -19,7 +18,3 @@ async def cluster(tmp_path: Path) -> AsyncIterator[SentinelCluster]:
         yield made
     finally:
         await made.stop()
-
-
-# The realtime suite's fixtures: app instances that serve, and authenticated sockets.
-__all__ = ["connect", "serve"]

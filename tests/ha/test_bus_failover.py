@@ -13,8 +13,8 @@ import pytest
 from bus import BusError, BusTimeout, BusUnavailable, make_bus
 from bus.ai import AIRequester
 from bus.redis import RedisBus
-from tests.bus.responder import responder
-from tests.ha.cluster import SentinelCluster
+from tests.support.ai_server import responder
+from tests.support.sentinel_cluster import SentinelCluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 

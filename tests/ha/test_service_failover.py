@@ -27,16 +27,10 @@ from quart import Quart
 from quart.testing.connections import WebsocketDisconnectError
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
-from tests.conftest import bearer
-from tests.ha.cluster import SentinelCluster
-from tests.realtime.conftest import (
-    Connect,
-    Serve,
-    close_code,
-    eventually,
-    receive,
-    receive_type,
-)
+from tests.support.sentinel_cluster import SentinelCluster
+from tests.support.tokens import bearer
+from tests.support.waiting import eventually
+from tests.support.websockets import Connect, Serve, close_code, receive, receive_type
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 

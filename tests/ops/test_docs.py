@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 from quart.testing import QuartClient
 
-
-class _References(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.urls += [value for name, value in attrs if name in ("src", "href") and value]
+from tests.support.html_links import LinkedUrls
 
 
 async def test_the_docs_page_references_no_external_host(client: QuartClient) -> None:
@@ -22,7 +14,7 @@ async def test_the_docs_page_references_no_external_host(client: QuartClient) ->
     page = await response.get_data(as_text=True)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
-    parser = _References()
+    parser = LinkedUrls()
     parser.feed(page)
     assert len(parser.urls) == 3
     assert all(url.startswith("/docs/assets/") for url in parser.urls)
@@ -32,7 +24,7 @@ async def test_the_docs_page_references_no_external_host(client: QuartClient) ->
 
 
 async def test_its_assets_are_served(client: QuartClient) -> None:
-    parser = _References()
+    parser = LinkedUrls()
     parser.feed(await (await client.get("/docs")).get_data(as_text=True))
     for url in parser.urls:
         response = await client.get(url)

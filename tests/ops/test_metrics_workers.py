@@ -9,8 +9,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import SECRET
-from tests.served import serving
+from tests.support.served import serving
+from tests.support.tokens import SECRET
 
 REQUESTS = 40
 

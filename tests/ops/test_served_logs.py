@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.served import local_env, serving
+from tests.support.served import local_env, serving
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from quart.testing import QuartClient
 from quart_app.auth import decode_token, mint_order_token, mint_token
 from quart_app.schemas.orders import OrderItemRequest
 from quart_app.services.orders.service import OrderService
-from tests.conftest import SECRET, bearer
+from tests.support.tokens import SECRET, bearer
 
 SESSION = "s" * 32
 ITEM = OrderItemRequest(menu_code="valentine", style_code="grand", quantity=1)

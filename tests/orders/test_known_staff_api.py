@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from quart.testing import QuartClient
 
-from tests.conftest import bearer
+from tests.support.tokens import bearer
 
 MANAGER = bearer("manager-1", "manager")
 ITEM = {"menu_code": "valentine", "style_code": "grand", "quantity": 1}

@@ -15,8 +15,8 @@ from quart.testing import QuartClient
 
 from quart_app.extensions import DATABASE
 from quart_app.models.base import USER_ID_LENGTH
-from tests.conftest import bearer
-from tests.data.conftest import recorded_statements
+from tests.support.databases import recorded_statements
+from tests.support.tokens import bearer
 
 CUSTOMER = bearer("customer-1", "customer")
 MANAGER = bearer("manager-1", "manager")

@@ -6,7 +6,7 @@ from quart import Quart
 from quart.testing import QuartClient
 
 from quart_app.extensions import DATABASE
-from tests.data.conftest import recorded_statements
+from tests.support.databases import recorded_statements
 
 
 async def test_the_catalog_is_public_and_bilingual(data_client: QuartClient) -> None:

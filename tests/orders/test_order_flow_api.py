@@ -10,8 +10,8 @@ from quart import Quart
 from quart.testing import QuartClient
 
 from quart_app.extensions import DATABASE
-from tests.conftest import bearer
-from tests.data.conftest import reads_order, rendezvous
+from tests.support.databases import reads_order, rendezvous
+from tests.support.tokens import bearer
 
 CUSTOMER = bearer("customer-1", "customer")
 COOK = bearer("cook-1", "cook")

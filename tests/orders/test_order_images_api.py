@@ -12,8 +12,8 @@ from quart_app.extensions import get_media_store
 from quart_app.models import OrderItem
 from quart_app.services.media.store import MediaStore
 from quart_app.services.orders.images import conversation_owner
-from tests.conftest import bearer
-from tests.voice.test_media import image_bytes
+from tests.support.images import image_bytes
+from tests.support.tokens import bearer
 
 CUSTOMER = bearer("customer-1", "customer")
 ITEM = {"menu_code": "custom_cake", "style_code": "simple", "quantity": 1}

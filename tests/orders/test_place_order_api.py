@@ -13,8 +13,8 @@ from quart_app.auth import Principal
 from quart_app.extensions import DATABASE, VOICE
 from quart_app.schemas.orders import OrderItemRequest
 from quart_app.services.orders.service import OrderService
-from tests.conftest import bearer
-from tests.data.conftest import reads_order, rendezvous
+from tests.support.databases import reads_order, rendezvous
+from tests.support.tokens import bearer
 
 CUSTOMER = bearer("customer-1", "customer")
 ITEM = {

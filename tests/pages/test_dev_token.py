@@ -9,7 +9,7 @@ from quart.testing import QuartClient
 from config import Settings
 from quart_app import create_app
 from quart_app.auth import decode_token
-from tests.conftest import SECRET
+from tests.support.tokens import SECRET
 
 
 async def test_development_mints_a_token_for_the_user_and_role(client: QuartClient) -> None:

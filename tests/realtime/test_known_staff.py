@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from quart import Quart
 
-from tests.conftest import bearer
-from tests.realtime.conftest import Connect
+from tests.support.tokens import bearer
+from tests.support.websockets import Connect
 
 ITEM = {"menu_code": "valentine", "style_code": "grand", "quantity": 1}
 

@@ -14,8 +14,8 @@ from domain.orders import Role
 from quart_app.auth import Principal
 from quart_app.services.realtime.local_socket import LocalSocket
 from quart_app.services.realtime.manager import WebSocketManager
-from tests.cancellation import losing_first_cancellation, never_answers
-from tests.realtime.conftest import WAIT
+from tests.support.cancellation import losing_first_cancellation, never_answers
+from tests.support.waiting import WAIT
 
 
 async def test_sockets_are_closed_1013_when_the_fan_out_drops_notifications(

@@ -16,14 +16,7 @@ from domain.orders import Role
 from quart_app.extensions import BUS
 from quart_app.services.realtime import server_frames as realtime_frames
 from quart_app.services.realtime.server_frames import BadEnvelope, Envelope, decode_envelope
-from tests.realtime.conftest import (
-    Connect,
-    Serve,
-    close_code,
-    manager_of,
-    receive,
-    receive_type,
-)
+from tests.support.websockets import Connect, Serve, close_code, manager_of, receive, receive_type
 
 
 def test_an_envelope_round_trips() -> None:

@@ -11,8 +11,8 @@ from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 from quart_app.auth import mint_order_token, order_follower_id
 from quart_app.schemas.orders import OrderItemRequest
 from quart_app.services.realtime.order_events import status_change_recipients
-from tests.conftest import SECRET, bearer
-from tests.realtime.conftest import Connect, auth_frame, receive, receive_type
+from tests.support.tokens import SECRET, bearer
+from tests.support.websockets import Connect, auth_frame, receive, receive_type
 
 ITEM = {"menu_code": "valentine", "style_code": "grand", "quantity": 1}
 

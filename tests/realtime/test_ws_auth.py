@@ -9,13 +9,7 @@ from quart import Quart
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
 from quart_app.auth import mint_token
-from tests.realtime.conftest import (
-    Serve,
-    auth_frame,
-    close_code,
-    manager_of,
-    receive,
-)
+from tests.support.websockets import Serve, auth_frame, close_code, manager_of, receive
 
 
 async def rejected(ws: WsConnection) -> tuple[dict[str, object], int]:

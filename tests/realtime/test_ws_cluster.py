@@ -10,11 +10,11 @@ from quart import Quart
 from redis.asyncio import Redis
 
 from bus import keys
-from tests.conftest import bearer
-from tests.realtime.conftest import (
+from tests.support.tokens import bearer
+from tests.support.waiting import eventually
+from tests.support.websockets import (
     Connect,
     Serve,
-    eventually,
     manager_of,
     receive_type,
     seen_then_missed_by_cook_k,

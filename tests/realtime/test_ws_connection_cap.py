@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
-from tests.realtime.conftest import (
+from tests.support.websockets import (
     Connect,
     Serve,
     auth_frame,

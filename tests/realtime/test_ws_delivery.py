@@ -8,13 +8,7 @@ from quart import Quart
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
 from domain.orders import Role
-from tests.realtime.conftest import (
-    Connect,
-    forgotten,
-    manager_of,
-    receive,
-    receive_type,
-)
+from tests.support.websockets import Connect, forgotten, manager_of, receive, receive_type
 
 
 async def nothing_arrives(ws: WsConnection) -> None:

@@ -13,7 +13,7 @@ from bus import BusUnavailable
 from quart_app.services.realtime import manager as websocket_manager
 from quart_app.services.realtime.client_frames import reply_to
 from quart_app.services.realtime.replay import Replay
-from tests.realtime.conftest import (
+from tests.support.websockets import (
     Connect,
     Serve,
     auth_frame,

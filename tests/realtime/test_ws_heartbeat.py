@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.realtime.conftest import Connect, Serve, close_code, manager_of, receive
+from tests.support.websockets import Connect, Serve, close_code, manager_of, receive
 
 INTERVAL = 0.05
 

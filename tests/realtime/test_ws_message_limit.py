@@ -14,7 +14,7 @@ import pytest
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, CloseConnection, Request, TextMessage
 
-from tests.served import Served, app_env, serving
+from tests.support.served import Served, app_env, serving
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,8 @@ from quart import Quart
 
 from bus import keys
 from quart_app.extensions import BUS
-from tests.realtime.conftest import Connect, eventually, forgotten, manager_of, receive_type
+from tests.support.waiting import eventually
+from tests.support.websockets import Connect, forgotten, manager_of, receive_type
 
 
 def sample(name: str, **labels: str) -> float:

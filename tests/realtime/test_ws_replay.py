@@ -13,7 +13,7 @@ from domain.orders import Role
 from quart_app.extensions import BUS
 from quart_app.services.realtime.local_socket import LocalSocket
 from quart_app.services.realtime.notifications import Notice
-from tests.realtime.conftest import (
+from tests.support.websockets import (
     Connect,
     Serve,
     manager_of,

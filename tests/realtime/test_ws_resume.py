@@ -13,9 +13,9 @@ from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
 from bus import keys
 from quart_app.extensions import BUS
-from tests.bus.redis_server import RedisServer
-from tests.conftest import bearer
-from tests.realtime.conftest import (
+from tests.support.redis_server import RedisServer
+from tests.support.tokens import bearer
+from tests.support.websockets import (
     Serve,
     auth_frame,
     close_code,

@@ -11,7 +11,7 @@ from quart import Quart
 from quart.testing import connections
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
-from tests.realtime.conftest import (
+from tests.support.websockets import (
     Connect,
     Serve,
     auth_frame,

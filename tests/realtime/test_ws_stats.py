@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from quart import Quart
 
-from tests.conftest import bearer
-from tests.realtime.conftest import Connect, eventually
+from tests.support.tokens import bearer
+from tests.support.waiting import eventually
+from tests.support.websockets import Connect
 
 
 async def test_stats_need_a_manager(app: Quart) -> None:

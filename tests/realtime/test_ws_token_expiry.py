@@ -9,8 +9,8 @@ import pytest
 from quart import Quart
 
 from quart_app.auth import CLOCK_LEEWAY_SECONDS, mint_token
-from tests.conftest import SECRET
-from tests.realtime.conftest import auth_frame, close_code, manager_of, receive, receive_type
+from tests.support.tokens import SECRET
+from tests.support.websockets import auth_frame, close_code, manager_of, receive, receive_type
 
 TTL = 600
 

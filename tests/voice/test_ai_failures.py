@@ -9,9 +9,9 @@ import pytest
 from bus.base import BusUnavailable, Data
 from bus.keys import ai_queue
 from bus.memory import MemoryBus
-from tests.voice.conftest import Backend, StartApp, llm_answer
-from tests.voice.responder import Answer, Responder, error, never, ok, raw
-from tests.voice.test_analyze import say
+from tests.support.ai_server import Answer, Responder, error, never, ok, raw
+from tests.support.bus_backends import Backend
+from tests.support.voice_api import StartApp, llm_answer, say
 
 
 async def test_no_answer_in_time_is_504(

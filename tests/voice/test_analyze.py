@@ -7,26 +7,10 @@ from typing import Any
 import pytest
 from quart.testing import QuartClient
 
-from tests.conftest import bearer
-from tests.voice.conftest import Backend, FakeVoiceData, StartApp, llm_answer
-from tests.voice.responder import Responder, ok
-
-ANALYZE = "/api/voice/analyze"
-
-
-async def say(
-    client: QuartClient,
-    transcript: str,
-    session_id: str | None = None,
-    *,
-    headers: dict[str, str] | None = None,
-    **body: Any,
-) -> tuple[int, dict[str, Any]]:
-    """Post one utterance; the status and the JSON body."""
-    response = await client.post(
-        ANALYZE, json={"transcript": transcript, "session_id": session_id, **body}, headers=headers
-    )
-    return response.status_code, await response.get_json()
+from tests.support.ai_server import Responder, ok
+from tests.support.bus_backends import Backend
+from tests.support.tokens import bearer
+from tests.support.voice_api import ANALYZE, FakeVoiceData, StartApp, llm_answer, say
 
 
 async def test_a_new_conversation_starts_and_sends_the_context(

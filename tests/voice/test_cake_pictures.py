@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 import pytest
 from quart.testing import QuartClient
 
-from tests.conftest import bearer
-from tests.voice.conftest import Backend, FakeVoiceData, StartApp, llm_answer
-from tests.voice.responder import Responder, ok
-from tests.voice.test_analyze import say
-from tests.voice.test_media import GENERATE, image_bytes, image_result
+from tests.support.ai_server import Responder, ok
+from tests.support.bus_backends import Backend
+from tests.support.images import image_bytes, image_result
+from tests.support.tokens import bearer
+from tests.support.voice_api import GENERATE, FakeVoiceData, StartApp, llm_answer, say
 
 # The test catalog has no cake; a picture may go on any dinner.
 CAKE = {"menu_code": "french", "style_code": "grand", "quantity": 1}

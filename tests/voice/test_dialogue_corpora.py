@@ -17,13 +17,17 @@ from pathlib import Path
 import pytest
 from quart.testing import QuartClient
 
-from bench.dialogue import catalog_and_recommendation, staff_headers
-from bench.dialogue_corpus import KINDS, Dialogue, spoken_corpus, typed_corpus
-from bench.dialogue_run import Outcome, completion_rate, run_dialogue
 from config import Settings
 from domain.catalog import Catalog
 from quart_app import create_app
-from tests.conftest import SECRET
+from tests.support.dialogue_corpus import KINDS, Dialogue, spoken_corpus, typed_corpus
+from tests.support.dialogue_run import (
+    Outcome,
+    catalog_and_recommendation,
+    completion_rate,
+    run_dialogue,
+)
+from tests.support.tokens import bearer
 
 TYPED_FLOOR = 0.97
 SPOKEN_FLOOR = 0.75
@@ -42,7 +46,11 @@ async def _run(
 ) -> list[Outcome]:
     return [
         await run_dialogue(
-            client, dialogue, catalog=catalog, order_reader=staff_headers(SECRET), clip_dir=clip_dir
+            client,
+            dialogue,
+            catalog=catalog,
+            order_reader=bearer("manager-1", "manager"),
+            clip_dir=clip_dir,
         )
         for dialogue in dialogues
     ]

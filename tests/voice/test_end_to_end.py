@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 
 from config import Settings
 from quart_app import create_app
-from tests.conftest import bearer
-from tests.voice.test_analyze import say
+from tests.support.tokens import bearer
+from tests.support.voice_api import say
 
 pytestmark = pytest.mark.redis
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import struct
 import zlib
@@ -14,20 +13,10 @@ import pytest
 from PIL import Image
 from quart.testing import QuartClient
 
-from tests.voice.conftest import Backend, StartApp
-from tests.voice.responder import Responder, ok
-
-GENERATE = "/api/customizations/generate-ai-image"
-
-
-def image_bytes(image_format: str, size: tuple[int, int] = (8, 8)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(buffer, format=image_format)
-    return buffer.getvalue()
-
-
-def image_result(data: bytes, mime_type: str = "image/png") -> dict[str, Any]:
-    return {"image_b64": base64.b64encode(data).decode(), "mime_type": mime_type}
+from tests.support.ai_server import Responder, ok
+from tests.support.bus_backends import Backend
+from tests.support.images import image_bytes, image_result
+from tests.support.voice_api import GENERATE, StartApp
 
 
 @pytest.fixture

@@ -14,11 +14,11 @@ from bus.redis import RedisBus
 from config.rate_limit_syntax import parse_rate_limit
 from quart_app.services.ratelimit.callers import TrustedProxies
 from quart_app.services.ratelimit.limiter import RateLimiter, storage_for
-from tests.conftest import bearer
-from tests.voice.conftest import Backend, StartApp, llm_answer
-from tests.voice.responder import Responder, ok
+from tests.support.ai_server import Responder, ok
+from tests.support.bus_backends import Backend
+from tests.support.tokens import bearer
+from tests.support.voice_api import ANALYZE, StartApp, llm_answer
 
-ANALYZE = "/api/voice/analyze"
 TURN = {"transcript": "hello", "user_id": None, "session_id": None}
 
 

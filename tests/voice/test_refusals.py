@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 from quart.testing import QuartClient
 
-from tests.voice.conftest import llm_answer
-from tests.voice.responder import Responder, ok
-from tests.voice.test_analyze import say
+from tests.support.ai_server import Responder, ok
+from tests.support.voice_api import llm_answer, say
 
 FRENCH_GRAND = {"menu_code": "french", "style_code": "grand", "quantity": 2}
 FEAST_GRAND = {"menu_code": "champagne_feast", "style_code": "grand", "quantity": 2}

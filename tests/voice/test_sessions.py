@@ -13,11 +13,10 @@ from quart.testing import QuartClient
 from bus.base import Bus
 from bus.keys import voice_session, voice_session_lock
 from bus.memory import MemoryBus
-from tests.bus.conftest import FakeClock
-from tests.conftest import bearer
-from tests.voice.conftest import Backend, FakeVoiceData, StartApp, llm_answer
-from tests.voice.responder import Responder, gated, ok
-from tests.voice.test_analyze import say
+from tests.support.ai_server import Responder, gated, ok
+from tests.support.bus_backends import Backend, FakeClock
+from tests.support.tokens import bearer
+from tests.support.voice_api import FakeVoiceData, StartApp, llm_answer, say
 
 MEMBER = bearer("42", "customer")
 

@@ -16,10 +16,11 @@ from quart_app.models import MediaImage
 from quart_app.services.media.blobs import Blobs, DatabaseBlobs, DirectoryBlobs
 from quart_app.services.media.retention import sweep_forever
 from quart_app.services.media.store import ImageTooLarge, MediaStore
-from tests.conftest import empty_database
-from tests.voice.conftest import Backend, StartApp
-from tests.voice.responder import Responder, ok
-from tests.voice.test_media import GENERATE, image_bytes, image_result
+from tests.support.ai_server import Responder, ok
+from tests.support.bus_backends import Backend
+from tests.support.databases import empty_database
+from tests.support.images import image_bytes, image_result
+from tests.support.voice_api import GENERATE, StartApp
 
 PNG = image_bytes("PNG")
 

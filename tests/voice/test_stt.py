@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import pytest
-from quart.datastructures import FileStorage
 from quart.testing import QuartClient, connections
-from werkzeug.datastructures import Headers
 
 from config.settings import MIB
 from quart_app.services.voice.audio import AUDIO_TYPES
-from tests.voice.conftest import Backend, StartApp
-from tests.voice.responder import Responder, error, ok
+from tests.support.ai_server import Responder, error, ok
+from tests.support.bus_backends import Backend
+from tests.support.voice_api import AUDIO, STT, StartApp, post_stt, upload
 
-STT = "/api/voice/stt"
 CHUNK = 64 * 1024
-AUDIO = b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(256)) * 8
 
 
 @pytest.fixture
@@ -34,25 +30,10 @@ async def stt_client(
     await responder.stop()
 
 
-def upload(data: bytes, content_type: str = "audio/wav", filename: str = "clip.wav") -> FileStorage:
-    return FileStorage(
-        stream=io.BytesIO(data),
-        filename=filename,
-        headers=Headers({"Content-Type": content_type}),
-    )
-
-
-async def post(client: QuartClient, **fields: Any) -> tuple[int, dict[str, Any]]:
-    files = {name: value for name, value in fields.items() if isinstance(value, FileStorage)}
-    form = {name: value for name, value in fields.items() if name not in files}
-    response = await client.post(STT, files=files, form=form)
-    return response.status_code, await response.get_json()
-
-
 async def test_audio_is_transcribed(stt_client: tuple[QuartClient, Responder]) -> None:
     client, responder = stt_client
 
-    status, body = await post(
+    status, body = await post_stt(
         client, audio=upload(AUDIO, "audio/webm;codecs=opus", "../my clip.webm"), language="en"
     )
 
@@ -66,7 +47,7 @@ async def test_audio_is_transcribed(stt_client: tuple[QuartClient, Responder]) -
 async def test_language_is_optional(stt_client: tuple[QuartClient, Responder]) -> None:
     client, responder = stt_client
 
-    status, _ = await post(client, audio=upload(AUDIO))
+    status, _ = await post_stt(client, audio=upload(AUDIO))
 
     assert status == 200
     assert responder.seen["stt"][0]["payload"]["language"] is None
@@ -100,7 +81,7 @@ async def test_bad_uploads_are_refused(
 ) -> None:
     client, responder = stt_client
 
-    got, body = await post(client, **fields)
+    got, body = await post_stt(client, **fields)
 
     assert (got, body["error"]["code"]) == (status, code)
     assert responder.seen["stt"] == []
@@ -127,7 +108,7 @@ async def test_audio_the_ai_server_cannot_decode_is_422(
     responder.scripts["stt"].clear()
     responder.script("stt", error("bad_audio", "the file has no audio stream"))
 
-    status, body = await post(client, audio=upload(b"\x89PNG not audio", "audio/mpeg"))
+    status, body = await post_stt(client, audio=upload(b"\x89PNG not audio", "audio/mpeg"))
 
     assert (status, body["error"]["code"]) == (422, "bad_audio")
     assert body["error"]["details"] == [
@@ -144,8 +125,8 @@ async def test_the_default_limit_takes_25_mib_not_30(
     responder.start()
     try:
         client = await start_app(memory_backend.bus)
-        accepted, _ = await post(client, audio=upload(b"a" * (25 * MIB - 1024)))
-        refused, body = await post(client, audio=upload(b"a" * (30 * MIB)))
+        accepted, _ = await post_stt(client, audio=upload(b"a" * (25 * MIB - 1024)))
+        refused, body = await post_stt(client, audio=upload(b"a" * (30 * MIB)))
     finally:
         await responder.stop()
 

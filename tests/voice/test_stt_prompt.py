@@ -11,18 +11,16 @@ from typing import Any
 
 from quart.testing import QuartClient
 
-from tests.conftest import bearer
-from tests.voice.conftest import llm_answer
-from tests.voice.responder import Responder, ok
-from tests.voice.test_analyze import say
-from tests.voice.test_stt import AUDIO, post, upload
+from tests.support.ai_server import Responder, ok
+from tests.support.tokens import bearer
+from tests.support.voice_api import AUDIO, llm_answer, post_stt, say, upload
 
 FRENCH = {"menu_code": "french", "style_code": None, "quantity": 1}
 
 
 async def _prompt(client: QuartClient, responder: Responder, **form: Any) -> str:
     responder.script("stt", ok({"text": "two french dinners", "language": "en"}))
-    status, body = await post(client, audio=upload(AUDIO), **form)
+    status, body = await post_stt(client, audio=upload(AUDIO), **form)
     assert status == 200, body
     return str(responder.seen["stt"][-1]["payload"]["prompt"])
 
@@ -86,7 +84,7 @@ async def test_someone_elses_conversation_is_403_and_an_unknown_one_404(
 
     other_status, other = await stt(bearer("8", "customer"))
     guest_status, guest = await stt(None)
-    unknown_status, unknown = await post(client, audio=upload(AUDIO), session_id="nope")
+    unknown_status, unknown = await post_stt(client, audio=upload(AUDIO), session_id="nope")
     assert responder.seen["stt"] == []
     responder.script("stt", ok({"text": "grand", "language": "en"}))
     own_status, _ = await stt(member)

@@ -18,11 +18,11 @@ from quart.testing import QuartClient
 from redis.asyncio import Redis
 
 from bus.redis import RedisBus
-from tests.conftest import empty_database
-from tests.ops.test_docs import _References
-from tests.voice.conftest import StartApp, llm_answer
-from tests.voice.responder import Responder, ok
-from tests.voice.test_media import GENERATE, image_bytes, image_result
+from tests.support.ai_server import Responder, ok
+from tests.support.databases import empty_database
+from tests.support.html_links import LinkedUrls
+from tests.support.images import image_bytes, image_result
+from tests.support.voice_api import GENERATE, StartApp, llm_answer
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -113,7 +113,7 @@ async def test_docs_render_from_the_service_alone(
     pair: tuple[QuartClient, QuartClient, Responder],
 ) -> None:
     _, other, _ = pair
-    parser = _References()
+    parser = LinkedUrls()
     parser.feed(await (await other.get("/docs")).get_data(as_text=True))
     assert parser.urls and all(url.startswith("/docs/assets/") for url in parser.urls)
     for url in parser.urls:

@@ -24,8 +24,8 @@ from typing import Any
 from quart.datastructures import FileStorage
 from quart.testing import QuartClient
 
-from bench.dialogue_corpus import FOLLOW_UP, Dialogue, Goal
 from domain.catalog import Catalog
+from tests.support.dialogue_corpus import FOLLOW_UP, Dialogue, Goal
 
 FOLLOW_UPS = 2
 ASKED_BACK = 3
@@ -187,3 +187,51 @@ async def _read_order(client: QuartClient, order_id: str, headers: dict[str, str
 def completion_rate(outcomes: Sequence[Outcome]) -> float:
     """The share of ``outcomes`` that completed (0.0 for none)."""
     return sum(o.completed for o in outcomes) / len(outcomes) if outcomes else 0.0
+
+
+async def catalog_and_recommendation(client: QuartClient) -> tuple[Catalog, str]:
+    """The service's catalog (``GET /api/menus``) and the menu it recommends to a guest."""
+    menus = await (await client.get("/api/menus")).get_json()
+    catalog = Catalog.from_ai_context(_as_ai_context(menus))
+    answer = await client.post(
+        "/api/voice/analyze",
+        json={"transcript": "What do you recommend?", "user_id": None, "session_id": None},
+    )
+    recommended = (await answer.get_json())["recommended_menu"]["code"]
+    return catalog, str(recommended)
+
+
+def _as_ai_context(menus: dict[str, Any]) -> dict[str, Any]:
+    """``GET /api/menus`` as ``context.catalog`` (the same menus, styles and ingredients)."""
+    return {
+        "currency": menus.get("currency", "KRW"),
+        "menus": [
+            {
+                "code": menu["code"],
+                "name": menu["name"],
+                "name_en": menu["name_en"],
+                "description": menu.get("description", ""),
+                "price": menu["price"],
+                "ingredients": [
+                    {
+                        "code": item["code"],
+                        "name": item["name"],
+                        "name_en": item["name_en"],
+                        "quantity": item["quantity"],
+                        "unit_price": item["unit_price"],
+                    }
+                    for item in menu["ingredients"]
+                ],
+                "styles": [
+                    {
+                        "code": style["code"],
+                        "name": style["name"],
+                        "name_en": style["name_en"],
+                        "price_delta": style["price_delta"],
+                    }
+                    for style in menu["styles"]
+                ],
+            }
+            for menu in menus["menus"]
+        ],
+    }

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
+from tests.support.ports import free_port
+
 # A server that persists nothing, unless a test asks otherwise.
 NO_PERSISTENCE = ("--save", "", "--appendonly", "no")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 class RedisServer:

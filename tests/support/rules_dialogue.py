@@ -1,4 +1,4 @@
-"""Driving a conversation with the rules engine the way the service does.
+"""Talking to the rules engine: one line, or a conversation the way the service drives it.
 
 Each turn sends the session's ``messages``, ``stage`` and ``order_state``;
 the engine's result is read and turned into a proposal by the voice service's
@@ -17,7 +17,10 @@ from domain.conversation import ConversationSession
 from domain.turns import apply_turn
 from quart_app.schemas.voice import LlmResult
 from quart_app.services.voice.reply import proposal_from
-from tests.ai_worker.catalog import CATALOG, llm_payload
+from tests.support.ai_catalog import CATALOG, llm_payload
+
+ENGLISH_GRAND = {"menu_code": "english", "style_code": "grand", "quantity": 1, "customizations": {}}
+"""A draft for one English dinner in grand style, as ``context.order_state``."""
 
 
 @dataclass
@@ -64,3 +67,8 @@ async def converse(
             talk.placed = True
         talk.cancelled = talk.cancelled or outcome.cancelled
     return talk
+
+
+async def ask_rules(transcript: str, **context: Any) -> dict[str, Any]:
+    """The rules engine's result for ``transcript`` said in ``context`` (see ``llm_payload``)."""
+    return await RulesLLMEngine().run(llm_payload(transcript, **context))

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.bus.redis_server import free_port
-from tests.conftest import SECRET
+from tests.support.ports import free_port
+from tests.support.tokens import SECRET
 
 STOP_WITHIN = 30.0
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from bus.urls import SENTINEL_SCHEME
-from tests.bus.redis_server import RedisServer
-from tests.realtime.conftest import eventually
+from tests.support.redis_server import RedisServer
+from tests.support.waiting import eventually
 
 SERVICE = "ha"
 QUORUM = 2

@@ -1,0 +1,51 @@
+"""Browser pages a test opened, with their console errors, and speech for the fake microphone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page
+
+TABLET = {"width": 1180, "height": 820}
+
+
+@dataclass
+class Speech:
+    """A WAV for the fake microphone, and how long it plays."""
+
+    path: Path
+    seconds: float
+
+
+@dataclass
+class Pages:
+    """The pages a test opened, every console error or uncaught exception they had, and
+    the uncaught exceptions (unhandled rejections among them) alone."""
+
+    browser: Browser
+    base_url: str
+    opened: dict[str, Page] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    uncaught: list[str] = field(default_factory=list)
+
+    def open(self, name: str, path: str) -> Page:
+        """A page in a context of its own (its own storage), as in a second window."""
+        context = self.browser.new_context(
+            base_url=self.base_url, viewport=TABLET, permissions=["microphone"]
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("console", lambda message: self._console(name, message))
+        page.on("pageerror", lambda error: self._uncaught(name, error))
+        page.goto(path)
+        self.opened[name] = page
+        return page
+
+    def _uncaught(self, name: str, error: Error) -> None:
+        self.errors.append(f"{name}: {error}")
+        self.uncaught.append(f"{name}: {error}")
+
+    def _console(self, name: str, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(f"{name}: {message.text}")

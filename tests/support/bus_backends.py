@@ -1,0 +1,140 @@
+"""Every bus implementation as a ``Backend``: memory, fakeredis and the real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+
+from bus.base import Bus
+from bus.memory import MemoryBus
+
+START = 1_764_000_000.0
+
+
+class FakeClock:
+    """Unix seconds that move only when a test says so."""
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Backend:
+    """A bus under test, and what the contract tests need around it."""
+
+    name: str
+    bus: Bus
+    # Another app instance on the same backend (the same object for memory).
+    peer: Callable[[], Awaitable[Bus]]
+    # Let ``seconds`` pass for expiry: the fake clock on memory, real time on Redis.
+    advance: Callable[[float], Awaitable[None]]
+    # PUBLISH raw bytes as another client; ``None`` where channels are ``str`` (memory).
+    publish_raw: Callable[[bytes, bytes], Awaitable[None]] | None = None
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @property
+    def subscriptions(self) -> int:
+        count: int = getattr(self.bus, "subscription_count")  # noqa: B009 - not on Bus
+        return count
+
+
+async def _memory_backend() -> Backend:
+    clock = FakeClock()
+    bus = MemoryBus(clock=clock)
+
+    async def same_bus() -> Bus:
+        return bus
+
+    async def advance(seconds: float) -> None:
+        clock.advance(seconds)
+
+    return Backend("memory", bus, same_bus, advance, closers=[bus.close])
+
+
+async def _sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+async def _fakeredis_backend() -> Backend:
+    from fakeredis import FakeAsyncRedis, FakeServer
+    from redis.asyncio import BlockingConnectionPool
+
+    from bus.redis import RedisBus
+
+    server = FakeServer()
+    raw = FakeAsyncRedis(server=server)
+    closers: list[Callable[[], Awaitable[None]]] = [raw.aclose]
+
+    async def publish_raw(channel: bytes, data: bytes) -> None:
+        await raw.publish(channel, data)
+
+    async def new_bus() -> Bus:
+        # A blocking pool, as RedisBus makes for itself (redis-py's default
+        # one raises past 100 commands in flight).
+        client = FakeAsyncRedis(
+            server=server, connection_pool_class=BlockingConnectionPool, max_connections=8
+        )
+        bus = RedisBus.from_client(client)
+        closers.append(bus.close)
+        await bus.connect()
+        return bus
+
+    return Backend("fakeredis", await new_bus(), new_bus, _sleep, publish_raw, closers)
+
+
+def _admin_client(url: str) -> Redis:
+    """A plain client on the server behind ``url``: for a Sentinel URL, its master."""
+    from bus.sentinel import sentinel_pool
+    from bus.urls import SENTINEL_SCHEME, scheme_of
+
+    if scheme_of(url) == SENTINEL_SCHEME:
+        return Redis.from_pool(sentinel_pool(url, socket_connect_timeout=2))
+    return Redis.from_url(url)
+
+
+async def _redis_backend(url: str) -> Backend:
+    """The real Redis at ``url`` (``TEST_REDIS_URL``; a ``redis+sentinel://`` URL too)."""
+    from bus import make_bus
+
+    # Only this suite's own database is ever flushed (``TEST_REDIS_URL``).
+    async with _admin_client(url) as client:
+        await client.flushdb()
+    raw = _admin_client(url)
+    closers: list[Callable[[], Awaitable[None]]] = [raw.aclose]
+
+    async def publish_raw(channel: bytes, data: bytes) -> None:
+        await raw.publish(channel, data)
+
+    async def new_bus() -> Bus:
+        bus = make_bus(url)
+        closers.append(bus.close)
+        await bus.connect()
+        return bus
+
+    return Backend("redis", await new_bus(), new_bus, _sleep, publish_raw, closers)
+
+
+@asynccontextmanager
+async def open_backend(name: str, redis_url: str) -> AsyncIterator[Backend]:
+    """The ``name`` backend ("memory", "fakeredis" or "redis"), closed on exit."""
+    if name == "memory":
+        made = await _memory_backend()
+    elif name == "fakeredis":
+        made = await _fakeredis_backend()
+    else:
+        made = await _redis_backend(redis_url)
+    try:
+        yield made
+    finally:
+        for close in reversed(made.closers):
+            await close()
