@@ -29,7 +29,7 @@ import json
 import logging
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -147,17 +147,21 @@ class ScriptedEngine:
 
 
 class ScriptedAIServer:
-    """Serves ``ai:queue:stt``, ``ai:queue:llm`` and ``ai:queue:image`` of ``bus``.
+    """Serves ``ai:queue:stt``, ``ai:queue:llm`` and ``ai:queue:image`` of ``bus``
+    (only those of ``kinds``, if given, as a worker configured for fewer kinds does).
 
     Use it as an async context manager (or :meth:`start` and :meth:`stop`). The
     bus is the app's: pass the same one to ``create_app(bus=...)``.
     """
 
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, *, kinds: Iterable[str] = AI_KINDS) -> None:
         self.bus = bus
+        self.kinds = tuple(kinds)
         self.stt = ScriptedEngine("stt")
         self.llm = ScriptedEngine("llm")
         self.image = ScriptedEngine("image")
+        for kind in self.kinds:
+            self.engine(kind)  # refuses an unknown kind now, not in the serving task
         self._processing = ai_processing(f"scripted-{uuid.uuid4().hex}")
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -173,7 +177,7 @@ class ScriptedAIServer:
         if not self._tasks:
             self._tasks = {
                 asyncio.create_task(self._serve(self.engine(kind)), name=f"scripted-ai-{kind}")
-                for kind in AI_KINDS
+                for kind in self.kinds
             }
 
     async def stop(self) -> None:

@@ -11,10 +11,10 @@ import pytest
 
 from bus.ai import AIRequester, AIResultError, MalformedAIResult
 from bus.base import BusTimeout
-from bus.keys import AI_WORKERS_PATTERN, ai_result
+from bus.keys import AI_WORKERS_PATTERN, ai_queue, ai_result
 from bus.memory import MemoryBus
 from quart_app.testing import ScriptedAIServer, error, gated, never, raw
-from tests.bus.conftest import FakeClock
+from tests.support.bus_backends import FakeClock
 
 Request = dict[str, Any]
 
@@ -184,8 +184,22 @@ async def test_waiting_for_requests_that_never_come_fails(ai_server: ScriptedAIS
         await ai_server.stt.wait_for_requests(1, within=0.2)
 
 
+async def test_a_server_for_some_kinds_leaves_the_other_queues_alone(
+    bus: MemoryBus, requester: AIRequester
+) -> None:
+    async with ScriptedAIServer(bus, kinds=["llm"]) as llm_only:
+        llm_only.llm.always({"response": "yes"})
+        assert await ask(requester, "llm") == {"response": "yes"}
+        with pytest.raises(BusTimeout):
+            await ask(requester, "stt", within=0.5)
+
+    assert await bus.length(ai_queue("stt")) == 1
+
+
 def test_engines_are_found_by_kind(bus: MemoryBus) -> None:
     server = ScriptedAIServer(bus)
     assert server.engine("llm") is server.llm
     with pytest.raises(ValueError, match="unknown AI request kind"):
         server.engine("tts")
+    with pytest.raises(ValueError, match="unknown AI request kind"):
+        ScriptedAIServer(bus, kinds=["tts"])
