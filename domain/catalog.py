@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from domain.errors import (
     InvalidQuantity,
@@ -170,20 +170,35 @@ class OrderLine:
         }
 
 
+def quantity_allowed(quantity: object) -> TypeGuard[int]:
+    """Whether ``quantity`` is a whole number of dinners in ``1..MAX_QUANTITY``."""
+    return _whole(quantity) and 1 <= quantity <= MAX_QUANTITY
+
+
 def check_quantity(quantity: int) -> int:
-    """``quantity`` if it is a whole number of dinners in ``1..MAX_QUANTITY``."""
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
+    """``quantity`` if :func:`quantity_allowed`, else :class:`InvalidQuantity`."""
+    if not _whole(quantity):
         raise InvalidQuantity("quantity must be a whole number", field="quantity")
-    if not 1 <= quantity <= MAX_QUANTITY:
+    if not quantity_allowed(quantity):
         raise InvalidQuantity(f"quantity must be between 1 and {MAX_QUANTITY}", field="quantity")
     return quantity
 
 
+def _whole(number: object) -> TypeGuard[int]:
+    return isinstance(number, int) and not isinstance(number, bool)
+
+
+def ingredient_quantity_allowed(quantity: object) -> TypeGuard[int]:
+    """Whether ``quantity`` is a whole number of units per dinner in
+    ``0..MAX_INGREDIENT_QUANTITY``."""
+    return _whole(quantity) and 0 <= quantity <= MAX_INGREDIENT_QUANTITY
+
+
 def check_ingredient_quantity(ingredient_code: str, quantity: int) -> int:
-    """``quantity`` if it is a whole number of units per dinner in range."""
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
+    """``quantity`` if :func:`ingredient_quantity_allowed`, else :class:`InvalidQuantity`."""
+    if not _whole(quantity):
         raise InvalidQuantity(f"{ingredient_code} must be a whole number", field="customizations")
-    if not 0 <= quantity <= MAX_INGREDIENT_QUANTITY:
+    if not ingredient_quantity_allowed(quantity):
         raise InvalidQuantity(
             f"{ingredient_code} must be between 0 and {MAX_INGREDIENT_QUANTITY} per dinner",
             field="customizations",
@@ -229,11 +244,10 @@ class Catalog:
         style = menu.allowed_style(style_code)
         if style is not None:
             return style
-        if any(other.allowed_style(style_code) for other in self.menus):
-            raise StyleNotAllowed(
-                f"{menu.name_en} is not served in style {style_code!r}", field="style_code"
-            )
-        raise UnknownStyle(f"there is no style {style_code!r}", field="style_code")
+        self.offered_style(style_code)
+        raise StyleNotAllowed(
+            f"{menu.name_en} is not served in style {style_code!r}", field="style_code"
+        )
 
     def style_at(self, menu_code: str, index: int) -> Style:
         """The style at 0-based ``index`` among those menu ``menu_code`` allows."""
@@ -287,6 +301,13 @@ class Catalog:
             for style in menu.styles:
                 seen.setdefault(style.code, style)
         return tuple(seen.values())
+
+    def offered_style(self, code: str) -> Style:
+        """The style with ``code`` that some menu offers, or :class:`UnknownStyle`."""
+        style = next((style for style in self.all_styles() if style.code == code), None)
+        if style is None:
+            raise UnknownStyle(f"there is no style {code!r}", field="style_code")
+        return style
 
     def to_ai_context(self) -> dict[str, Any]:
         """The ``context.catalog`` object of an ``llm`` request (``docs/ai-messages.md``)."""

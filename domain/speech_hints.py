@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from domain.catalog import Catalog, Menu
 from domain.draft import OrderDraft
+from domain.number_words import english_number, korean_native
 from domain.stages import Stage
 
 MAX_PROMPT_CHARS = 1000
 """The contract's limit on ``prompt``."""
 
-# "Forty-two" among them: without a tens word in sight, whisper hears "forty
-# two" as "four two" and the order as 4 instead of a quantity to refuse.
-_EN_NUMBERS = ("One", "Two", "Three", "Forty-two", "Four", "Five", "Six")
-_KO_NUMBERS = ("한", "두", "세", "마흔두", "네", "다섯", "여섯")
+# 42 among them: without a tens word in sight, whisper hears "forty two" as
+# "four two" and the order as 4 instead of a quantity to refuse.
+_SAMPLE_COUNTS = (1, 2, 3, 42, 4, 5, 6)
 
 
 def recognition_prompt(
@@ -57,11 +57,11 @@ def _orders(catalog: Catalog, korean: bool) -> list[str]:
     for index, menu in enumerate(catalog.menus):
         style = menu.styles[index % len(menu.styles)] if menu.styles else None
         if korean:
-            number = _KO_NUMBERS[index % len(_KO_NUMBERS)]
+            number = korean_native(_SAMPLE_COUNTS[index % len(_SAMPLE_COUNTS)])
             tail = f" {style.name} 스타일로" if style else ""
             sentences.append(f"{menu.name} {number} 개{tail} 주세요.")
         else:
-            number = _EN_NUMBERS[(index + 1) % len(_EN_NUMBERS)]
+            number = english_number(_SAMPLE_COUNTS[(index + 1) % len(_SAMPLE_COUNTS)]).capitalize()
             tail = f", {style.name_en} style" if style else ""
             sentences.append(f"{number} {menu.name_en}s{tail}.")
     return sentences

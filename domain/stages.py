@@ -88,3 +88,9 @@ def furthest_supported(stage: Stage, draft: OrderDraft) -> Stage:
     while not stage_supported(STAGE_ORDER[index], draft):
         index -= 1
     return STAGE_ORDER[index]
+
+
+def movement(before: Stage, after: Stage) -> Decision:
+    """How going from ``before`` to ``after`` moved the conversation."""
+    step = STAGE_ORDER.index(after) - STAGE_ORDER.index(before)
+    return Decision.ADVANCE if step > 0 else Decision.BACK if step < 0 else Decision.STAY

@@ -15,7 +15,7 @@ from domain.catalog import Catalog, Menu, Style, check_quantity
 from domain.conversation import ConversationSession
 from domain.draft import OrderDraft
 from domain.errors import CatalogError, InvalidStageTransition
-from domain.stages import STAGE_ORDER, Decision, Stage, next_stage, previous_stage
+from domain.stages import STAGE_ORDER, Decision, Stage, movement, next_stage, previous_stage
 
 IgnoredField = tuple[str, str]
 """A proposed field that was not applied, and why: ``("style_code", "...")``."""
@@ -93,7 +93,7 @@ def apply_turn(
         ignored.append(("state_decision", refusal))
     ceiling = Stage.CUSTOMIZATION if quantity_refused else Stage.COMPLETED
     _move_stage(session, proposal.state, decision, ignored, ceiling)
-    return TurnOutcome(session.stage, _movement(before, session.stage), ignored)
+    return TurnOutcome(session.stage, movement(before, session.stage), ignored)
 
 
 # the order ---------------------------------------------------------------------------
@@ -243,14 +243,6 @@ def _move_stage(
     except InvalidStageTransition as error:
         field_name = "state" if proposed_state is not None else "state_decision"
         ignored.append((field_name, error.message))
-
-
-def _movement(before: Stage, after: Stage) -> Decision:
-    if STAGE_ORDER.index(after) > STAGE_ORDER.index(before):
-        return Decision.ADVANCE
-    if STAGE_ORDER.index(after) < STAGE_ORDER.index(before):
-        return Decision.BACK
-    return Decision.STAY
 
 
 _Enum = TypeVar("_Enum", Stage, Decision)

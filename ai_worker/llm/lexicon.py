@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+from domain.number_words import EN_NUMBERS as EN_NUMBER_WORDS
+from domain.number_words import KO_NATIVE_NUMBERS, KO_SINO_NUMBERS
+
 MENU_SYNONYMS: dict[str, tuple[str, ...]] = {
     "valentine": ("valentine's", "valentines", "밸런타인", "발렌타인"),
     "french": ("france", "프랑스", "프랑스식", "프렌치"),
@@ -31,65 +34,20 @@ INGREDIENT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "bacon": ("베이컨",),
 }
 
-EN_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "a couple of": 2, "a couple": 2, "couple of": 2,
-    "a pair of": 2, "a single": 1, "single": 1, "just one": 1, "only one": 1,
+# Number words themselves are the domain's; these add what people say for a count.
+EN_NUMBERS = EN_NUMBER_WORDS | {
+    "a couple of": 2, "a couple": 2, "couple of": 2, "a pair of": 2, "a single": 1,
+    "single": 1, "just one": 1, "only one": 1,
 }  # fmt: skip
-# Bigger numbers are read too, so that "forty two dinners" is refused, not misread.
-_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-            "eighty": 80, "ninety": 90}  # fmt: skip
-EN_NUMBERS |= _EN_TENS | {
-    f"{ten} {unit}": tens + EN_NUMBERS[unit]
-    for ten, tens in _EN_TENS.items()
-    for unit in ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-}
 # What speech recognition writes for a number word; read as a number only
 # right before a menu's name ("to French dinners", "free Valentine dinners").
 EN_NUMBER_HOMOPHONES = {"to": 2, "too": 2, "free": 3, "tree": 3, "for": 4, "fore": 4}
-_KO_NATIVE_UNITS = {
-    "하나": 1, "한": 1, "둘": 2, "두": 2, "셋": 3, "세": 3, "석": 3, "넷": 4, "네": 4,
-    "넉": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9,
-}  # fmt: skip
-_KO_NATIVE_TENS = {"열": 10, "스물": 20, "서른": 30, "마흔": 40, "쉰": 50, "예순": 60,
-                   "일흔": 70, "여든": 80, "아흔": 90}  # fmt: skip
-KO_NUMBERS = {
-    **_KO_NATIVE_UNITS,
-    **_KO_NATIVE_TENS,
-    "스무": 20,
-    **{
-        f"{ten}{word}": tens + value
-        for ten, tens in _KO_NATIVE_TENS.items()
-        for word, value in _KO_NATIVE_UNITS.items()
-    },
-}
-_KO_SINO_UNITS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
-_KO_SINO_TENS = {"십": 10, **{f"{word}십": 10 * value for word, value in _KO_SINO_UNITS.items()}}
-KO_SINO_NUMBERS = {
-    **_KO_SINO_UNITS,
-    **_KO_SINO_TENS,
-    **{
-        f"{ten}{word}": tens + value
-        for ten, tens in _KO_SINO_TENS.items()
-        for word, value in _KO_SINO_UNITS.items()
-    },
-}
-# Native numerals a Korean speaker says alone; the short forms (한, 두, 세, 네)
-# need a counter, since 네 alone means "yes" and 세 starts 세트.
-_KO_ALONE_UNITS = ("하나", "둘", "셋", "넷", "다섯", "여섯", "일곱", "여덟", "아홉")
-KO_STANDALONE_NUMBERS = (
-    *_KO_ALONE_UNITS,
-    *_KO_NATIVE_TENS,
-    *(f"{ten}{word}" for ten in _KO_NATIVE_TENS for word in _KO_ALONE_UNITS),
-)
 KO_COUNTERS = r"(?:개|인분|세트|명|분|그릇|접시|잔|병|조각|장|set)"
 # Sino-Korean numerals count servings ("삼 인분"); "이 세트" is "this set", not two.
 KO_SINO_COUNTERS = r"(?:인분)"
 
 _EN_NUM = "|".join(sorted(map(re.escape, EN_NUMBERS), key=len, reverse=True))
-_KO_NUM = "|".join(sorted(KO_NUMBERS, key=len, reverse=True))
+_KO_NUM = "|".join(sorted(KO_NATIVE_NUMBERS, key=len, reverse=True))
 _KO_SINO = "|".join(sorted(KO_SINO_NUMBERS, key=len, reverse=True))
 EN_NUMBER = rf"(?:\d{{1,3}}|{_EN_NUM})"
 KO_NUMBER = rf"(?:\d{{1,3}}|{_KO_NUM})"
@@ -104,7 +62,7 @@ def number_value(word: str) -> int:
     return (
         EN_NUMBERS.get(word)
         or EN_NUMBER_HOMOPHONES.get(word)
-        or KO_NUMBERS.get(word)
+        or KO_NATIVE_NUMBERS.get(word)
         or KO_SINO_NUMBERS[word]
     )
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ai_worker.llm.recommend import Recommendation
 from domain.catalog import Catalog, Menu, Style
 from domain.draft import OrderDraft
 
@@ -158,6 +159,25 @@ class Replies:
         """A promotion's title in this language (``title_en`` in English, if it has one)."""
         title = event.get("title_en") if self.language == "en" else None
         return str(title or event.get("title", ""))
+
+    def recommend(self, item: Recommendation) -> str:
+        """Offering ``item``: "I'd recommend the French Dinner (48,000 won): ..."."""
+        return self.say(
+            "recommend",
+            menu=self.name(item.menu),
+            price=f"{item.menu.price:,}",
+            reason=self.reason(item),
+        )
+
+    def reason(self, item: Recommendation) -> str:
+        """Why ``item`` is recommended."""
+        if item.why == "event" and item.event is not None:
+            return self.say(
+                "reason_event",
+                event=self.event_title(item.event),
+                discount=item.event.get("discount_percent", 0),
+            )
+        return self.say(f"reason_{item.why}")
 
     def ask_quantity(self, menu: Menu) -> str:
         first, last = menu.ingredients[0], menu.ingredients[-1]

@@ -11,6 +11,7 @@ from ai_worker.llm import lexicon as lx
 from ai_worker.llm.matching import Guess, nearest
 from ai_worker.llm.text import Found, Utterance, normalize
 from domain.catalog import Catalog
+from domain.number_words import KO_NATIVE_ALONE
 
 ChangeOp = Literal["set", "add", "less", "remove", "double"]
 FLAGS = {
@@ -254,7 +255,7 @@ _EN_NOT_QUANTITY = re.compile(r"\b(?:that|this|the|which|other|first|second|last
 _KO_QUANTITY = re.compile(
     rf"(?:{lx.KO_NUMBER})\s*{lx.KO_COUNTERS}"
     rf"|(?<![가-힣])(?:{lx.KO_SINO_NUMBER})\s*{lx.KO_SINO_COUNTERS}"
-    rf"|(?<![가-힣])(?:{'|'.join(lx.KO_STANDALONE_NUMBERS)})(?=(?:만|요|만요)?(?![가-힣]))"
+    rf"|(?<![가-힣])(?:{'|'.join(KO_NATIVE_ALONE)})(?=(?:만|요|만요)?(?![가-힣]))"
     r"|(?<![0-9])\d{1,3}(?![0-9])"
 )
 _COUNTER_SUFFIX = re.compile(rf"\s*(?:{lx.KO_COUNTERS}|{lx.KO_SINO_COUNTERS})$")

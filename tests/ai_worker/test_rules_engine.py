@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ai_worker.engines.llm_rules import RulesLLMEngine
 from ai_worker.errors import EngineError
+from ai_worker.llm import turn
+from ai_worker.llm.understanding import understand
 from tests.support.ai_catalog import CATALOG, llm_payload
 from tests.support.rules_dialogue import ENGLISH_GRAND, ask_rules
 
@@ -140,3 +144,47 @@ async def test_a_payload_without_a_catalog_is_a_bad_request() -> None:
     with pytest.raises(EngineError) as caught:
         await RulesLLMEngine().run({"transcript": "hi", "context": {"stage": "greeting"}})
     assert caught.value.code == "bad_request"
+
+
+FRENCH_GRAND = {"menu_code": "french", "style_code": "grand", "quantity": 1, "customizations": {}}
+EARLIER = [
+    {"role": "user", "content": "Hello"},
+    {"role": "assistant", "content": "Which dinner would you like?"},
+]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "asks_how_many"),
+    [
+        ([], True),
+        ([{"role": "user", "content": "One French dinner"}], False),
+        ([{"role": "user", "content": "Forty-two French dinners"}], True),
+    ],
+)
+async def test_a_draft_of_one_asks_how_many_unless_a_number_was_said(
+    earlier: list[dict[str, str]], asks_how_many: bool
+) -> None:
+    result = await ask_rules(
+        "hmm", stage="customization", order_state=FRENCH_GRAND, messages=[*EARLIER, *earlier]
+    )
+    assert ("How many French Dinner" in result["response"]) is asks_how_many
+
+
+async def test_a_quantity_in_the_draft_is_not_looked_for_in_the_history(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read: list[str] = []
+
+    def counting(text: str, *args: Any) -> Any:
+        read.append(text)
+        return understand(text, *args)
+
+    monkeypatch.setattr(turn, "understand", counting)
+    result = await ask_rules(
+        "hmm",
+        stage="customization",
+        order_state={**FRENCH_GRAND, "quantity": 3},
+        messages=EARLIER * 20,
+    )
+    assert "How many" not in result["response"]
+    assert read == []

@@ -15,6 +15,7 @@ from domain import (
     UnknownMenu,
     UnknownStyle,
 )
+from domain.catalog import check_quantity, ingredient_quantity_allowed, quantity_allowed
 from tests.support.domain_samples import GRAND, SIMPLE, build_catalog
 from tests.support.strategies import catalogs
 
@@ -55,6 +56,13 @@ def test_style_nobody_offers_is_unknown(catalog: Catalog) -> None:
 def test_style_another_menu_offers_is_not_allowed(catalog: Catalog) -> None:
     with pytest.raises(StyleNotAllowed) as raised:
         catalog.style("champagne", "simple")
+    assert raised.value.field == "style_code"
+
+
+def test_a_style_by_its_code_whichever_menu_offers_it(catalog: Catalog) -> None:
+    assert catalog.offered_style("simple").code == "simple"
+    with pytest.raises(UnknownStyle) as raised:
+        catalog.offered_style("royal")
     assert raised.value.field == "style_code"
 
 
@@ -124,6 +132,36 @@ def test_quantity_out_of_range(catalog: Catalog, quantity: int) -> None:
     with pytest.raises(InvalidQuantity) as raised:
         catalog.validate_item("french", "simple", quantity)
     assert raised.value.field == "quantity"
+
+
+@pytest.mark.parametrize(("quantity", "allowed"), [(1, True), (20, True), (0, False), (21, False)])
+def test_quantity_allowed_is_the_range_check_quantity_enforces(
+    quantity: int, allowed: bool
+) -> None:
+    assert quantity_allowed(quantity) is allowed
+    if allowed:
+        assert check_quantity(quantity) == quantity
+    else:
+        with pytest.raises(InvalidQuantity):
+            check_quantity(quantity)
+
+
+@pytest.mark.parametrize("value", [True, 2.0, "2", None])
+def test_only_a_whole_number_is_an_allowed_quantity(value: object) -> None:
+    assert not quantity_allowed(value)
+    assert not ingredient_quantity_allowed(value)
+
+
+@pytest.mark.parametrize(("amount", "allowed"), [(0, True), (10, True), (-1, False), (11, False)])
+def test_ingredient_quantity_allowed_is_the_range_of_a_customization(
+    catalog: Catalog, amount: int, allowed: bool
+) -> None:
+    assert ingredient_quantity_allowed(amount) is allowed
+    if allowed:
+        assert catalog.check_customization("french", "wine", amount).code == "wine"
+    else:
+        with pytest.raises(InvalidQuantity):
+            catalog.check_customization("french", "wine", amount)
 
 
 def test_validate_item_refuses_a_style_the_menu_does_not_allow(catalog: Catalog) -> None:

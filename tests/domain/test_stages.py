@@ -8,13 +8,20 @@ from hypothesis import strategies as st
 
 from domain import (
     STAGE_ORDER,
+    Decision,
     DomainError,
     InvalidStageTransition,
     OrderDraft,
     Stage,
     check_stage_move,
 )
-from domain.stages import furthest_supported, next_stage, previous_stage, stage_supported
+from domain.stages import (
+    furthest_supported,
+    movement,
+    next_stage,
+    previous_stage,
+    stage_supported,
+)
 from tests.support.domain_samples import session_at
 from tests.support.strategies import stages
 
@@ -38,6 +45,12 @@ def test_stage_order() -> None:
     assert next_stage(Stage.COMPLETED) is None
     assert previous_stage(Stage.MENU_SELECTION) is Stage.GREETING
     assert previous_stage(Stage.GREETING) is None
+
+
+def test_movement_between_stages() -> None:
+    assert movement(Stage.MENU_SELECTION, Stage.CONFIRMATION) is Decision.ADVANCE
+    assert movement(Stage.CONFIRMATION, Stage.CUSTOMIZATION) is Decision.BACK
+    assert movement(Stage.STYLE_SELECTION, Stage.STYLE_SELECTION) is Decision.STAY
 
 
 @pytest.mark.parametrize("stage", list(Stage))

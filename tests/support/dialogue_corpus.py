@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from domain.catalog import MAX_INGREDIENT_QUANTITY, Catalog, Ingredient, Menu, Style
+from domain.number_words import english_number, korean_native, korean_sino
 
 KINDS = ("one_shot", "multi_turn", "correction", "cancel", "recommendation", "out_of_range")
 VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb+f2")
@@ -54,8 +55,6 @@ class Dialogue:
 
 
 # English -----------------------------------------------------------------------------
-_EN_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-             "ten", "eleven", "twelve")  # fmt: skip
 _EN_GREETINGS = ("Hi", "Hello", "Good evening", "Hey there", "Hello, I'd like to order")
 _EN_ONE_SHOT = (
     "I'd like {qty} {menu}, {style} style please",
@@ -107,8 +106,6 @@ _EN_NO = ("no {ing}", "without {ing} please", "hold the {ing}")
 _EN_FOLLOW_UP = "Yes, please place the order"
 
 # Korean ------------------------------------------------------------------------------
-_KO_NATIVE = ("", "한", "두", "세", "네", "다섯", "여섯", "일곱", "여덟", "아홉", "열")
-_KO_SINO = ("", "일", "이", "삼", "사", "오", "육", "칠", "팔", "구", "십")
 _KO_GREETINGS = ("안녕하세요", "안녕", "주문할게요", "저기요")
 _KO_ONE_SHOT = (
     "{menu} {qty} {style} 스타일로 주세요",
@@ -166,13 +163,13 @@ class _Speaker:
         """How many, the way people say it (before a menu name in an order sentence)."""
         if self.language == "ko":
             forms = [
-                f"{_KO_NATIVE[quantity]} 개",
+                f"{korean_native(quantity)} 개",
                 f"{quantity}인분",
-                f"{_KO_NATIVE[quantity]} 세트",
+                f"{korean_native(quantity)} 세트",
             ]
-            forms += [f"{_KO_SINO[quantity]} 인분", f"{quantity}개"]
+            forms += [f"{korean_sino(quantity)} 인분", f"{quantity}개"]
             return self.rng.choice(forms)
-        forms = [_EN_WORDS[quantity]]
+        forms = [english_number(quantity)]
         if not self.spoken:
             forms.append(str(quantity))
         if quantity == 1:

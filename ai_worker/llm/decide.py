@@ -1,0 +1,127 @@
+"""Deciding a turn: what the customer's words mean for the conversation.
+
+A cancel, a step back, a question, a "yes", a recommendation asked for, or
+part of an order. The engine proposes; the service's domain
+(``domain.turns.apply_turn``) decides. So every stage proposed here is one
+the stage rules allow for the draft (:mod:`domain.stages`): a menu before
+``style_selection``, menu and style before ``customization`` and
+``confirmation``, ``confirm`` only at ``confirmation``.
+"""
+
+from __future__ import annotations
+
+from ai_worker.llm.draft_update import updated_draft
+from ai_worker.llm.recommend import recommendations
+from ai_worker.llm.turn import Talk, Turn
+from domain.catalog import quantity_allowed
+from domain.draft import OrderDraft
+from domain.stages import Stage, furthest_supported, previous_stage
+
+GREETING, MENU, STYLE, CUSTOM, CONFIRM, COMPLETED = Stage
+
+
+def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
+    """The draft after this turn, and the move the engine proposes."""
+    heard, stage, say = talk.heard, talk.stage, talk.replies.say
+    if stage == COMPLETED:
+        return talk.draft, Turn("completed", COMPLETED, [say("completed")])
+    if "cancel" in heard.flags:
+        return talk.draft, Turn("cancel", stage, [say("cancelled")], 0.95, "cancel")
+    if "back" in heard.flags and not heard.has_order_details:
+        return talk.draft, Turn("back", previous_stage(stage) or stage, [say("back")])
+    if "detail_inquiry" in heard.flags:
+        return talk.draft, _inquiry(talk)
+
+    draft = updated_draft(talk)
+    if heard.menu_guess or (heard.style_guess and draft.menu_code):
+        return draft, _ask_back(talk, draft)
+    if draft != talk.draft:
+        return draft, Turn("order", _stage_after_update(talk, draft), _noted(talk, draft))
+    if heard.flags & {"confirm", "done", "no"} or (heard.quantity is not None and stage == CUSTOM):
+        # "just one" when asked how many, "yes" to the order read back: agreement.
+        return draft, _agreement(talk)
+    if "recommend" in heard.flags:
+        context = talk.context
+        ranked = recommendations(talk.catalog, context.order_history, context.active_events)
+        lines = [talk.replies.recommend(ranked[0]), say("recommend_accept")]
+        return draft, Turn("recommendation", _past_greeting(stage), lines, recommended=ranked)
+    if "inquiry" in heard.flags:
+        return draft, _inquiry(talk)
+    if "change_menu" in heard.flags and stage != GREETING:
+        return draft, Turn("change", MENU, [say("change")])
+    if "change_style" in heard.flags and draft.menu_code and stage not in (GREETING, MENU):
+        return draft, Turn("change", STYLE, [say("change")])
+    if "greeting" in heard.flags:
+        return draft, Turn("greeting", _past_greeting(stage), [say("welcome")])
+    lines = [] if talk.notes else [say("not_understood")]
+    return draft, Turn("unknown", _past_greeting(stage), lines, 0.3)
+
+
+def _past_greeting(stage: Stage) -> Stage:
+    """Any answer to the greeting moves on to choosing a dinner."""
+    return MENU if stage == GREETING else stage
+
+
+def _noted(talk: Talk, draft: OrderDraft) -> list[str]:
+    """Reading back the ingredient changes this turn made."""
+    before = talk.draft.customizations
+    changed = {code: n for code, n in draft.customizations.items() if before.get(code) != n}
+    if not changed:
+        return []
+    menu = talk.catalog.menu(draft.menu_code or "")
+    names = [f"{talk.replies.name(menu.ingredient(code))} {n}" for code, n in changed.items()]
+    return [talk.replies.say("noted", changes=", ".join(names))]
+
+
+def _agreement(talk: Talk) -> Turn:
+    """A "yes", "no" or "that's all" with nothing else in it."""
+    stage, say, draft = talk.stage, talk.replies.say, talk.draft
+    flags = talk.heard.flags
+    # "that's all" to the order read back agrees to it; a bare "no" does not.
+    agreed = "confirm" in flags or ("done" in flags and "no" not in flags)
+    if stage == CONFIRM and draft.is_complete:
+        if agreed:
+            order = talk.replies.order(draft)
+            return Turn("confirm", CONFIRM, [say("confirmed", order=order)], 0.95, "confirm")
+        return Turn("change", CUSTOM, [say("change")])
+    refused = talk.heard.quantity is not None and not quantity_allowed(talk.heard.quantity)
+    if stage == CUSTOM and draft.is_complete and not refused:
+        return Turn("confirm" if agreed else "order", CONFIRM)
+    if stage == GREETING:
+        return Turn("greeting", MENU)
+    return Turn("unknown", stage, [say("not_understood")], 0.4)
+
+
+def _ask_back(talk: Talk, draft: OrderDraft) -> Turn:
+    """A name nearly heard: "Did you mean the French Dinner?", and not taken."""
+    heard, replies = talk.heard, talk.replies
+    if heard.menu_guess:
+        line = replies.did_you_mean(talk.catalog.menu(heard.menu_guess))
+    else:
+        line = replies.did_you_mean(talk.catalog.offered_style(heard.style_guess or ""))
+    return Turn("unknown", _stage_after_update(talk, draft), [line], 0.5, asks=True)
+
+
+def _inquiry(talk: Talk) -> Turn:
+    target = _past_greeting(talk.stage)
+    menu = talk.catalog.find_menu(talk.heard.menu_code or talk.draft.menu_code or "")
+    if "detail_inquiry" in talk.heard.flags and menu is not None:
+        return Turn("inquiry", target, [talk.replies.describe(menu)])
+    return Turn("inquiry", target, [] if target == MENU else [talk.replies.ask_menu()])
+
+
+def _stage_after_update(talk: Talk, draft: OrderDraft) -> Stage:
+    """Where the conversation goes once ``draft`` holds what was said."""
+    if not draft.is_complete:
+        # The first stage whose answer is still missing: the menu, else the style.
+        return furthest_supported(CONFIRM, draft)
+    heard = talk.heard
+    if heard.quantity is not None and not talk.quantity_said(draft):
+        return CUSTOM  # a refused "42", and no number before it: ask how many
+    if talk.stage in (CUSTOM, CONFIRM):
+        # A change is read back at once, and a "yes" to that places the order.
+        return CONFIRM
+    # The whole order in one sentence ("two French dinners, grand style") goes
+    # straight to confirmation; a style given on its own leaves room to customize.
+    in_one_go = bool(heard.menu_code and heard.style_code) or bool(heard.changes)
+    return CONFIRM if in_one_go or "usual" in heard.flags else CUSTOM

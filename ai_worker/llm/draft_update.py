@@ -1,0 +1,147 @@
+"""The draft order after a turn: the service's draft plus what the customer just said.
+
+Whatever the catalog refuses (a style the menu doesn't have, an ingredient it
+doesn't come with, a quantity out of range) is left out of the draft and
+becomes a note to the customer on the :class:`~ai_worker.llm.turn.Talk`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ai_worker.llm.recommend import recommendations, usual_order
+from ai_worker.llm.replies import Replies
+from ai_worker.llm.turn import Talk
+from ai_worker.llm.understanding import Change
+from domain.catalog import (
+    MAX_INGREDIENT_QUANTITY,
+    MAX_QUANTITY,
+    Catalog,
+    Menu,
+    ingredient_quantity_allowed,
+    quantity_allowed,
+)
+from domain.draft import OrderDraft
+from domain.stages import Stage
+
+
+def read_draft(state: dict[str, Any], catalog: Catalog) -> OrderDraft:
+    """The service's ``order_state``, keeping only what the catalog knows (the
+    context may be stale)."""
+    menu = catalog.find_menu(str(state.get("menu_code") or ""))
+    style = state.get("style_code")
+    quantity = state.get("quantity")
+    customizations = state.get("customizations") or {}
+    ingredients = {i.code for i in menu.ingredients} if menu else set()
+    return OrderDraft(
+        menu.code if menu else None,
+        style if menu and isinstance(style, str) and menu.allowed_style(style) else None,
+        quantity if quantity_allowed(quantity) else 1,
+        {
+            code: amount
+            for code, amount in customizations.items()
+            if code in ingredients and ingredient_quantity_allowed(amount)
+        },
+    )
+
+
+def updated_draft(talk: Talk) -> OrderDraft:
+    """The draft with what was said in this turn applied, as far as the catalog allows."""
+    heard, say, catalog = talk.heard, talk.replies.say, talk.catalog
+    draft = replace(talk.draft, customizations=dict(talk.draft.customizations))
+    if "usual" in heard.flags:
+        draft = usual_order(catalog, talk.context.order_history) or draft
+    offer = accepted_offer(talk)
+    menu_code = heard.menu_code or offer.menu_code
+    if menu_code is not None and menu_code != draft.menu_code:
+        draft.menu_code, draft.customizations = menu_code, {}
+        if not catalog.menu(menu_code).allowed_style(draft.style_code or ""):
+            draft.style_code = None
+    style_code = heard.style_code or offer.style_code
+    menu = catalog.find_menu(draft.menu_code or "")
+    if menu is None and (style_code is not None or heard.changes):
+        talk.notes.append(say("choose_menu_first"))
+        return draft
+    if style_code is not None and menu is not None:
+        if menu.allowed_style(style_code):
+            draft.style_code = style_code
+        else:
+            talk.notes.append(
+                say(
+                    "style_not_allowed",
+                    menu=talk.replies.name(menu),
+                    style=talk.replies.name(catalog.offered_style(style_code)),
+                    styles=talk.replies.style_names(menu),
+                )
+            )
+    if heard.quantity is not None:
+        if quantity_allowed(heard.quantity):
+            draft.quantity = heard.quantity
+        else:
+            talk.notes.append(say("quantity_range", maximum=MAX_QUANTITY))
+    if menu is not None:
+        for change in heard.changes:
+            _apply_change(talk, menu, draft, change)
+    return draft
+
+
+def _apply_change(talk: Talk, menu: Menu, draft: OrderDraft, change: Change) -> None:
+    item = next((i for i in menu.ingredients if i.code == change.code), None)
+    if item is None:
+        ingredient = next(
+            i for m in talk.catalog.menus for i in m.ingredients if i.code == change.code
+        )
+        talk.notes.append(
+            talk.replies.say(
+                "no_ingredient",
+                menu=talk.replies.name(menu),
+                ingredient=talk.replies.name(ingredient),
+            )
+        )
+        return
+    current = draft.customizations.get(item.code, item.quantity)
+    wanted = {
+        "set": change.amount,
+        "add": current + change.amount,
+        "less": current - change.amount,
+        "remove": 0,
+        "double": current * 2,
+    }[change.op]
+    draft.customizations[item.code] = min(max(wanted, 0), MAX_INGREDIENT_QUANTITY)
+
+
+def accepted_offer(talk: Talk) -> OrderDraft:
+    """What the last reply offered (a recommendation, a "did you mean"), if the
+    customer just said yes to it; else an empty draft. A "yes" to the menu list
+    chooses nothing.
+
+    The offer is in no field of the context, only in the engine's own last
+    reply: that one message is read, in every language the engine speaks.
+    """
+    if "confirm" not in talk.heard.flags:
+        return OrderDraft()
+    last = next(
+        (
+            message.get("content")
+            for message in reversed(talk.context.messages)
+            if message.get("role") == "assistant"
+        ),
+        None,
+    )
+    if not isinstance(last, str):
+        return OrderDraft()
+    catalog = talk.catalog
+    for replies in Replies.every_language(catalog):
+        for menu in catalog.menus:
+            if replies.did_you_mean(menu) in last:
+                return OrderDraft(menu.code)
+        for style in catalog.all_styles():
+            if talk.draft.menu_code and replies.did_you_mean(style) in last:
+                return OrderDraft(style_code=style.code)
+        if talk.stage in (Stage.GREETING, Stage.MENU_SELECTION):
+            context = talk.context
+            item = recommendations(catalog, context.order_history, context.active_events)[0]
+            if replies.recommend(item) in last:
+                return OrderDraft(item.menu.code, item.style_code)
+    return OrderDraft()
