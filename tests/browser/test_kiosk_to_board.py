@@ -112,7 +112,9 @@ def test_a_cake_picture_goes_with_the_order_to_the_board(pages: Pages) -> None:
     kiosk.get_by_label("Describe the cake").fill("A red heart with roses")
     kiosk.get_by_role("button", name="Draw it").click()
     picture = kiosk.get_by_test_id("order-summary").locator("img")
-    expect(picture).to_have_attribute("src", re.compile(r"^/media/[\w-]+\.png$"))
+    expect(picture).to_have_attribute(  # drawn by the AI Server
+        "src", re.compile(r"^/media/[\w-]+\.png$"), timeout=AI_ROUND_TRIP_MS
+    )
     path = picture.get_attribute("src")
     kiosk.get_by_role("button", name="Yes, place the order").click()
     order_id = placed_order_id(kiosk)
