@@ -8,10 +8,10 @@ from typing import Any
 
 from playwright.sync_api import Page, Route, expect
 
+from quart_app.pages.fonts.rebuild import SYLLABLE
 from tests.support.browser_pages import Pages
 
 AI_ROUND_TRIP_MS = 30_000
-SYLLABLE = re.compile("[\uac00-\ud7a3]")
 WEB_FONT = "Noto Sans KR"
 
 
