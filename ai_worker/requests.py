@@ -1,16 +1,22 @@
-"""Reading request messages off the AI bus (docs/contract.md §1.2)."""
+"""Reading request messages and their payloads off the AI bus (docs/contract.md §1.2)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from ai_worker.errors import BadRequest
+from bus.ai_messages import REQUEST_ID_PATTERN, RequestEnvelope, SttPayload
 from bus.keys import AI_KINDS
 
-_REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_Model = TypeVar("_Model", bound=BaseModel)
+_REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
 # json.loads raises RecursionError, not ValueError, on input nested deeper than
 # the interpreter's recursion limit, such as ``b"[" * 60000``.
 _UNREADABLE = (UnicodeDecodeError, ValueError, RecursionError)
@@ -35,19 +41,36 @@ def parse_request(raw: bytes) -> AIRequest:
         raise BadRequest(f"not JSON: {exc}") from None
     if not isinstance(message, dict):
         raise BadRequest("a request must be a JSON object")
-    request_id = message.get("request_id")
-    if not isinstance(request_id, str) or not _REQUEST_ID.fullmatch(request_id):
-        raise BadRequest("request_id must be 1..64 URL-safe characters")
-    kind = message.get("type")
-    if kind not in AI_KINDS:
-        raise BadRequest(f"type must be one of {', '.join(AI_KINDS)}", request_id=request_id)
-    deadline = message.get("deadline")
-    if isinstance(deadline, bool) or not isinstance(deadline, int | float):
-        raise BadRequest("deadline must be a number of Unix seconds", request_id=request_id)
-    payload = message.get("payload")
-    if not isinstance(payload, dict):
-        raise BadRequest("payload must be an object", request_id=request_id)
-    return AIRequest(request_id, kind, float(deadline), payload, raw)
+    try:
+        envelope = RequestEnvelope.model_validate(message)
+    except ValidationError as exc:
+        request_id = message.get("request_id")
+        readable = isinstance(request_id, str) and _REQUEST_ID.fullmatch(request_id)
+        raise BadRequest(
+            f"bad request fields: {_fields(exc)}", request_id=request_id if readable else None
+        ) from None
+    return AIRequest(envelope.request_id, envelope.type, envelope.deadline, envelope.payload, raw)
+
+
+def read_payload(model: type[_Model], payload: dict[str, Any]) -> _Model:
+    """``payload`` as ``model``, or :class:`BadRequest` naming the bad fields."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise BadRequest(f"bad payload fields: {_fields(exc)}") from None
+
+
+def read_stt_payload(payload: dict[str, Any]) -> tuple[SttPayload, bytes]:
+    """The ``stt`` payload and its decoded audio, or :class:`BadRequest`."""
+    request = read_payload(SttPayload, payload)
+    try:
+        return request, base64.b64decode(request.audio_b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest("audio_b64 is not standard base64") from None
+
+
+def _fields(error: ValidationError) -> str:
+    return ", ".join(".".join(map(str, e["loc"])) or "payload" for e in error.errors())
 
 
 def request_kind(raw: bytes) -> str | None:

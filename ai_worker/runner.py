@@ -14,7 +14,6 @@ import logging
 import signal
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from ai_worker.config import WorkerConfig
 from ai_worker.engines import Engine, build_engine
@@ -23,6 +22,7 @@ from ai_worker.recovery import requeue_list, requeue_orphans
 from ai_worker.requests import AIRequest, parse_request
 from bus import make_bus
 from bus.ai import publish_result
+from bus.ai_messages import ErrorBody, ErrorReply, OkReply
 from bus.base import Bus, BusError
 from bus.keys import ai_processing, ai_queue, ai_worker_alive
 from bus.tasks import stop_tasks
@@ -30,10 +30,8 @@ from bus.tasks import stop_tasks
 logger = logging.getLogger(__name__)
 
 _RETRY_AFTER_BUS_ERROR = 1.0
-_ENGINE_FAILED: dict[str, Any] = {
-    "status": "error",
-    "error": {"code": "engine_error", "message": "the engine failed"},
-}
+_ENGINE_FAILED = EngineError("engine_error", "the engine failed")
+Reply = OkReply | ErrorReply
 
 
 class Worker:
@@ -130,34 +128,34 @@ class Worker:
 
     async def _handle(self, kind: str, raw: bytes) -> None:
         request_id: str | None = None
-        body: dict[str, Any] | None
+        reply: Reply | None
         try:
             try:
                 request = _parse(kind, raw)
             except BadRequest as exc:
                 logger.warning("malformed %s request: %s", kind, exc.message)
                 request_id = exc.request_id
-                body = _error(exc)
+                reply = None if request_id is None else _error(request_id, exc)
             else:
                 request_id = request.request_id
-                body = await self._run(request)
-            await self._finish(request_id, body, raw)
+                reply = await self._run(request)
+            await self._finish(reply, raw)
         except Exception:
             # Left in the processing list, the request would be requeued and
             # fail the same way in every worker; one bug costs one request.
             logger.exception("unexpected failure on a %s request", kind)
-            await self._finish(request_id, _ENGINE_FAILED, raw)
+            await self._finish(
+                None if request_id is None else _error(request_id, _ENGINE_FAILED), raw
+            )
 
-    async def _finish(
-        self, request_id: str | None, body: dict[str, Any] | None, raw: bytes
-    ) -> None:
-        """Answer ``body`` if there is one and someone to send it to, then let go."""
-        if request_id is None or body is None:
+    async def _finish(self, reply: Reply | None, raw: bytes) -> None:
+        """Answer ``reply`` if there is one (someone waits for it), then let go."""
+        if reply is None:
             await self._release(raw)
         else:
-            await self._answer_and_release(request_id, body, raw)
+            await self._answer_and_release(reply, raw)
 
-    async def _run(self, request: AIRequest) -> dict[str, Any] | None:
+    async def _run(self, request: AIRequest) -> Reply | None:
         """The reply to send, or ``None`` if the requester stopped waiting."""
         remaining = request.deadline - self._clock()
         if remaining <= 0:
@@ -172,19 +170,19 @@ class Worker:
             return None
         except EngineError as exc:
             logger.warning("%s failed: %s: %s", request.request_id, exc.code, exc.message)
-            return _error(exc)
+            return _error(request.request_id, exc)
         except Exception:
             logger.exception("engine failure on %s", request.request_id)
-            return _ENGINE_FAILED
-        return {"status": "ok", "result": result}
+            return _error(request.request_id, _ENGINE_FAILED)
+        return OkReply(request_id=request.request_id, result=result)
 
-    async def _answer_and_release(self, request_id: str, body: dict[str, Any], raw: bytes) -> None:
+    async def _answer_and_release(self, reply: Reply, raw: bytes) -> None:
         try:
-            await publish_result(self._bus, request_id, {"request_id": request_id, **body})
+            await publish_result(self._bus, reply.request_id, reply.model_dump(mode="json"))
         except BusError:
             # Left in the processing list: requeued when this worker stops or is
             # found dead, so the request is answered later rather than lost.
-            logger.exception("could not answer %s", request_id)
+            logger.exception("could not answer %s", reply.request_id)
             return
         await self._release(raw)
 
@@ -227,8 +225,8 @@ def _parse(kind: str, raw: bytes) -> AIRequest:
     return request
 
 
-def _error(exc: EngineError) -> dict[str, Any]:
-    return {"status": "error", "error": {"code": exc.code, "message": exc.message}}
+def _error(request_id: str, exc: EngineError) -> ErrorReply:
+    return ErrorReply(request_id=request_id, error=ErrorBody(code=exc.code, message=exc.message))
 
 
 async def run_worker(bus_url: str, config: WorkerConfig) -> None:

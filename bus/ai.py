@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 import orjson
+from pydantic import TypeAdapter, ValidationError
 
+from bus.ai_messages import ErrorReply, OkReply, Reply
 from bus.base import (
     Bus,
     BusError,
@@ -136,6 +138,9 @@ async def publish_result(bus: Bus, request_id: str, body: dict[str, Any]) -> Non
     await bus.publish(ai_result(request_id), data)
 
 
+_REPLY: TypeAdapter[OkReply | ErrorReply] = TypeAdapter(Reply)
+
+
 def parse_result(request_id: str, raw: bytes) -> dict[str, Any]:
     """The ``result`` of an ``ok`` reply; :class:`AIResultError` for an ``error`` reply,
     :class:`MalformedAIResult` for anything else."""
@@ -147,14 +152,15 @@ def parse_result(request_id: str, raw: bytes) -> dict[str, Any]:
         raise MalformedAIResult("the AI result is not a JSON object")
     if reply.get("request_id") != request_id:
         raise MalformedAIResult("the AI result answers another request")
-    status = reply.get("status")
-    if status == "ok" and isinstance(reply.get("result"), dict):
-        result: dict[str, Any] = reply["result"]
-        return result
-    error = reply.get("error")
-    if status == "error" and isinstance(error, dict):
-        raise AIResultError(str(error.get("code", "ai_error")), str(error.get("message", "")))
-    raise MalformedAIResult(f"the AI result has no valid {status!r} body")
+    try:
+        envelope = _REPLY.validate_python(reply)
+    except ValidationError:
+        raise MalformedAIResult(
+            f"the AI result has no valid {reply.get('status')!r} body"
+        ) from None
+    if isinstance(envelope, ErrorReply):
+        raise AIResultError(envelope.error.code, envelope.error.message)
+    return envelope.result
 
 
 class AIRequester:

@@ -9,12 +9,16 @@ from typing import Any
 from ai_worker.config import WorkerConfig
 from ai_worker.engines.openai_http import OpenAIClient
 from ai_worker.errors import UpstreamError
-from ai_worker.schemas import ImagePayload, read_payload
+from ai_worker.requests import read_payload
+from bus.ai_messages import ImagePayload, ImageResult, ImageType
 
-_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+_SIGNATURES: dict[bytes, ImageType] = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
 
 
-def image_type(data: bytes) -> str:
+def image_type(data: bytes) -> ImageType:
     """``image/png``, ``image/jpeg`` or ``image/webp`` from the bytes, or :class:`UpstreamError`."""
     for signature, mime_type in _SIGNATURES.items():
         if data.startswith(signature):
@@ -45,7 +49,9 @@ class OpenAIImageEngine:
             body["model"] = self._model
         reply = await self._client.post("/images/generations", body)
         image = await self._image(reply)
-        return {"image_b64": base64.b64encode(image).decode(), "mime_type": image_type(image)}
+        return ImageResult(
+            image_b64=base64.b64encode(image).decode(), mime_type=image_type(image)
+        ).model_dump()
 
     async def _image(self, reply: dict[str, Any]) -> bytes:
         try:

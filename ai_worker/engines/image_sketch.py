@@ -11,7 +11,8 @@ from typing import Any
 from ai_worker.config import WorkerConfig
 from ai_worker.engines.cake_drawing import draw_cake
 from ai_worker.engines.cake_prompt import read_prompt
-from ai_worker.schemas import ImagePayload, read_payload
+from ai_worker.requests import read_payload
+from bus.ai_messages import ImagePayload, ImageResult
 
 
 def render_png(prompt: str, font_path: str | None = None) -> bytes:
@@ -32,7 +33,9 @@ class SketchImageEngine:
     async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
         request = read_payload(ImagePayload, payload)
         png = await asyncio.to_thread(render_png, request.prompt, self._font)
-        return {"image_b64": base64.b64encode(png).decode(), "mime_type": "image/png"}
+        return ImageResult(
+            image_b64=base64.b64encode(png).decode(), mime_type="image/png"
+        ).model_dump()
 
     async def close(self) -> None:
         return None

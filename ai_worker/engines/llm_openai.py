@@ -17,7 +17,7 @@ from ai_worker.config import WorkerConfig
 from ai_worker.engines.llm_rules import read_llm_request
 from ai_worker.engines.openai_http import OpenAIClient
 from ai_worker.errors import UpstreamError
-from ai_worker.schemas import LlmPayload, LlmResult
+from bus.ai_messages import LlmPayload, LlmResult
 from domain.catalog import Catalog
 
 SYSTEM_PROMPT = """\
@@ -66,19 +66,18 @@ class OpenAILLMEngine:
 
 def _messages(request: LlmPayload) -> list[dict[str, str]]:
     context = request.context
-    facts = {
-        "catalog": context.catalog,
-        "stage": context.stage,
-        "order_state": context.order_state,
-        "order_history": context.order_history,
-        "active_events": context.active_events,
-        "context_summary": context.context_summary,
-    }
-    history = [
-        {"role": str(m.get("role")), "content": str(m.get("content"))}
-        for m in context.messages
-        if m.get("role") in ("user", "assistant")
-    ]
+    facts = context.model_dump(
+        mode="json",
+        include={
+            "catalog",
+            "stage",
+            "order_state",
+            "order_history",
+            "active_events",
+            "context_summary",
+        },
+    )
+    history = [message.model_dump() for message in context.messages]
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "system", "content": "Context: " + json.dumps(facts, ensure_ascii=False)},
@@ -110,7 +109,7 @@ def _checked(answer: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
         raise UpstreamError(f"the model's answer has bad fields: {fields}") from None
     order = result.order_state
     menu = catalog.find_menu(order.menu_code or "")
-    result.customization_overrides = dict(order.customizations)
+    result.customization_overrides = dict(order.customizations or {})
     result.menu_selection = catalog.menus.index(menu) if menu else None
     styles = [s.code for s in menu.styles] if menu else []
     result.style_selection = styles.index(order.style_code) if order.style_code in styles else None

@@ -6,7 +6,8 @@ from typing import Any
 
 from ai_worker.errors import BadRequest
 from ai_worker.llm.dialogue import respond
-from ai_worker.schemas import LlmPayload, LlmResult, read_payload
+from ai_worker.requests import read_payload
+from bus.ai_messages import LlmPayload, LlmResult
 from domain.catalog import Catalog
 from domain.errors import DomainError
 
@@ -15,7 +16,7 @@ def read_llm_request(payload: dict[str, Any]) -> tuple[LlmPayload, Catalog]:
     """The validated payload and its catalog, or :class:`BadRequest`."""
     request = read_payload(LlmPayload, payload)
     try:
-        catalog = Catalog.from_ai_context(request.context.catalog)
+        catalog = Catalog.from_ai_context(request.context.catalog.model_dump())
     except DomainError as exc:
         raise BadRequest(f"context.catalog: {exc.message}") from None
     return request, catalog
@@ -30,7 +31,6 @@ class RulesLLMEngine:
     async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
         request, catalog = read_llm_request(payload)
         result = respond(request, catalog)
-        # The same schema the openai engine's answers must pass.
         return LlmResult.model_validate(result).model_dump(mode="json")
 
     async def close(self) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 from ai_worker.config import WorkerConfig
 from ai_worker.engines.openai_http import OpenAIClient
 from ai_worker.errors import UpstreamError
-from ai_worker.schemas import read_stt_payload
+from ai_worker.requests import read_stt_payload
+from bus.ai_messages import SttResult
 
 DEFAULT_MODEL = "whisper-1"
 
@@ -42,10 +43,11 @@ class OpenAISttEngine:
         if not isinstance(text, str):
             raise UpstreamError("the transcription endpoint answered no text")
         language = reply.get("language")
-        return {
-            "text": text.strip(),
-            "language": language if isinstance(language, str) else request.language,
-        }
+        result = SttResult(
+            text=text.strip(),
+            language=language if isinstance(language, str) else request.language,
+        )
+        return result.model_dump(exclude_unset=True)  # the duration is not known
 
     async def close(self) -> None:
         await self._client.close()

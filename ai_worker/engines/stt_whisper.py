@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from ai_worker.config import WorkerConfig
 from ai_worker.engines.audio import SAMPLE_RATE, decode_audio
-from ai_worker.schemas import read_stt_payload
+from ai_worker.requests import read_stt_payload
+from bus.ai_messages import SttResult
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -77,7 +78,7 @@ class WhisperEngine:
         if not model.model.is_multilingual:
             language = "en"
         if samples.size == 0:
-            return {"text": "", "language": language, "duration_s": duration}
+            return SttResult(text="", language=language, duration_s=duration).model_dump()
         segments, info = model.transcribe(
             samples,
             language=language,
@@ -92,11 +93,8 @@ class WhisperEngine:
             for segment in segments
             if segment.no_speech_prob < _NO_SPEECH or segment.avg_logprob > _LOW_LOGPROB
         ]
-        return {
-            "text": " ".join(w for w in words if w),
-            "language": info.language,
-            "duration_s": duration,
-        }
+        text = " ".join(w for w in words if w)
+        return SttResult(text=text, language=info.language, duration_s=duration).model_dump()
 
     async def close(self) -> None:
         self._model = None

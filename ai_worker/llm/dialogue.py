@@ -15,7 +15,7 @@ from ai_worker.llm.render import render
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.turn import Talk
 from ai_worker.llm.understanding import understand
-from ai_worker.schemas import LlmPayload
+from bus.ai_messages import LlmPayload
 from domain.catalog import Catalog
 
 

@@ -8,12 +8,12 @@ becomes a note to the customer on the :class:`~ai_worker.llm.turn.Talk`.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from ai_worker.llm.recommend import recommendations, usual_order
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.turn import Talk
 from ai_worker.llm.understanding import Change
+from bus.ai_messages import CurrentOrder
 from domain.catalog import (
     MAX_INGREDIENT_QUANTITY,
     MAX_QUANTITY,
@@ -26,21 +26,19 @@ from domain.draft import OrderDraft
 from domain.stages import Stage
 
 
-def read_draft(state: dict[str, Any], catalog: Catalog) -> OrderDraft:
+def read_draft(state: CurrentOrder, catalog: Catalog) -> OrderDraft:
     """The service's ``order_state``, keeping only what the catalog knows (the
     context may be stale)."""
-    menu = catalog.find_menu(str(state.get("menu_code") or ""))
-    style = state.get("style_code")
-    quantity = state.get("quantity")
-    customizations = state.get("customizations") or {}
+    menu = catalog.find_menu(state.menu_code or "")
+    style = state.style_code
     ingredients = {i.code for i in menu.ingredients} if menu else set()
     return OrderDraft(
         menu.code if menu else None,
-        style if menu and isinstance(style, str) and menu.allowed_style(style) else None,
-        quantity if quantity_allowed(quantity) else 1,
+        style if menu and style and menu.allowed_style(style) else None,
+        state.quantity if quantity_allowed(state.quantity) else 1,
         {
             code: amount
-            for code, amount in customizations.items()
+            for code, amount in state.customizations.items()
             if code in ingredients and ingredient_quantity_allowed(amount)
         },
     )
@@ -123,13 +121,13 @@ def accepted_offer(talk: Talk) -> OrderDraft:
         return OrderDraft()
     last = next(
         (
-            message.get("content")
+            message.content
             for message in reversed(talk.context.messages)
-            if message.get("role") == "assistant"
+            if message.role == "assistant"
         ),
         None,
     )
-    if not isinstance(last, str):
+    if last is None:
         return OrderDraft()
     catalog = talk.catalog
     for replies in Replies.every_language(catalog):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ai_worker.llm.recommend import Recommendation
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.understanding import Understanding, understand
-from ai_worker.schemas import LlmContext
+from bus.ai_messages import LlmContext
 from domain.catalog import Catalog, quantity_allowed
 from domain.draft import OrderDraft
 from domain.stages import Stage
@@ -45,9 +45,9 @@ class Talk:
         if quantity_allowed(self.heard.quantity) or draft.quantity != 1:
             return True
         return any(
-            quantity_allowed(understand(text, self.catalog, None).quantity)
+            quantity_allowed(understand(message.content, self.catalog, None).quantity)
             for message in reversed(self.context.messages)
-            if message.get("role") == "user" and isinstance(text := message.get("content"), str)
+            if message.role == "user"
         )
 
 

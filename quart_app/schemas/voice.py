@@ -1,21 +1,16 @@
-"""Models of the voice API (docs/contract.md §2.1 to §2.3) and of the AI Server's results.
+"""Models of the voice API (docs/contract.md §2.1 to §2.3).
 
-Request models validate what clients send. The ``*Result`` models read what the
-AI Server answers: untrusted input, so unknown members are ignored, strings and
-lists are bounded, and an unknown ``intent`` falls back to ``unknown`` rather
-than failing the turn.
+Request models validate what clients send. What the AI Server answers is read
+with the models of :mod:`bus.ai_messages`.
 """
 
 from __future__ import annotations
 
-import json
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -25,45 +20,17 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from quart_schema.pydantic import File
 
+from bus.ai_messages import MenuSuggestion
 from config import Settings
 from domain.stages import Decision, Stage
 
 MAX_PROMPT_CHARS = 500
-MAX_REPLY_CHARS = 4000
-MAX_LIST_ITEMS = 10
-MAX_SHORT_CHARS = 500
-MAX_ANALYSIS_BYTES = 8192
 MAX_TRANSCRIPT_CHARS = "max_transcript_chars"
 """The validation context's key for the longest ``transcript`` accepted."""
 DEFAULT_MAX_TRANSCRIPT_CHARS: int = Settings.model_fields["max_transcript_chars"].default
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$"
 NOT_BLANK_PATTERN = r"\S"
 """Schema pattern of a text trimmed before ``min_length`` counts: only whitespace is too short."""
-
-
-class Intent(StrEnum):
-    """What the customer meant, as far as the AI Server could tell."""
-
-    ORDER = "order"
-    INQUIRY = "inquiry"
-    RECOMMENDATION = "recommendation"
-    GREETING = "greeting"
-    CONFIRM = "confirm"
-    CANCEL = "cancel"
-    MODIFY = "modify"
-    UNKNOWN = "unknown"
-
-
-def _known_intent(value: object) -> object:
-    if isinstance(value, str) and value not in Intent.__members__.values():
-        return Intent.UNKNOWN
-    return value
-
-
-def _small_json(value: dict[str, Any]) -> dict[str, Any]:
-    if len(json.dumps(value, ensure_ascii=False, default=str)) > MAX_ANALYSIS_BYTES:
-        raise ValueError(f"must be at most {MAX_ANALYSIS_BYTES} bytes of JSON")
-    return value
 
 
 def _within_transcript_limit(value: str, info: ValidationInfo) -> str:
@@ -76,21 +43,6 @@ def _within_transcript_limit(value: str, info: ValidationInfo) -> str:
             {"max_length": limit},
         )
     return value
-
-
-ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_CHARS)]
-Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-# Any whole number is a well-formed proposal: whether the catalog allows it
-# (1..MAX_QUANTITY dinners, 0..MAX_INGREDIENT_QUANTITY units) is the domain's
-# to decide, and a refused value becomes a question, not a malformed answer.
-# So is any menu or style position: one the catalog lacks is refused there.
-Quantity = Annotated[int, Field(strict=True)]
-IngredientAmounts = Annotated[dict[Code, Annotated[int, Field(strict=True)]], Field(max_length=32)]
-Position = Quantity
-
-
-class _Untrusted(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 # requests ------------------------------------------------------------------------------
@@ -156,60 +108,6 @@ class ImageGenerationRequest(BaseModel):
     aspect_ratio: Literal["1:1"] = "1:1"
     session_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     """A conversation of the caller's: the picture becomes its order's cake picture."""
-
-
-# the AI Server's results (untrusted) ---------------------------------------------------
-class MenuSuggestion(_Untrusted):
-    """A menu the assistant suggests, with why."""
-
-    code: Code
-    name: ShortText
-    description: ShortText = ""
-    price: Annotated[int, Field(ge=0, le=100_000_000)] = 0
-    reason: ShortText = ""
-
-
-class ProposedOrder(_Untrusted):
-    """``order_state`` as the AI understood it; codes are checked against the catalog later."""
-
-    menu_code: Code | None = None
-    style_code: Code | None = None
-    quantity: Quantity | None = None
-    customizations: IngredientAmounts | None = None
-
-
-class LlmResult(_Untrusted):
-    """An ``llm`` result: the fields of ``VoiceAnalysisResponse`` but ``session_id``."""
-
-    intent: Annotated[Intent, BeforeValidator(_known_intent)] = Intent.UNKNOWN
-    confidence: float = Field(0.0, ge=0.0, le=1.0, strict=True)
-    response: str = Field(min_length=1, max_length=MAX_REPLY_CHARS)
-    analysis: Annotated[dict[str, Any], AfterValidator(_small_json)] = Field(default_factory=dict)
-    recommended_menu: MenuSuggestion | None = None
-    alternatives: list[MenuSuggestion] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
-    additional_questions: list[ShortText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
-    order_state: ProposedOrder = Field(default_factory=ProposedOrder)
-    state: Stage | None = None
-    state_decision: Decision | None = None
-    menu_selection: Position | None = None
-    style_selection: Position | None = None
-    quantity: Quantity | None = None
-    customization_overrides: IngredientAmounts | None = None
-
-
-class SttResult(_Untrusted):
-    """An ``stt`` result."""
-
-    text: str = Field(max_length=20_000)
-    language: Annotated[str, StringConstraints(max_length=35)] | None = None
-    duration_s: float | None = Field(None, ge=0)
-
-
-class ImageResult(_Untrusted):
-    """An ``image`` result; the bytes are checked separately (``media_store``)."""
-
-    image_b64: str = Field(min_length=1)
-    mime_type: Literal["image/png", "image/jpeg", "image/webp"]
 
 
 # responses -------------------------------------------------------------------------------

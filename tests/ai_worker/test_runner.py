@@ -128,7 +128,7 @@ class _UnserializableEngine(FakeEngine):
 
     async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
         await super().run(payload)
-        return {"not json": {1, 2}}
+        return {"not json": object()}
 
 
 async def test_an_unexpected_failure_answers_an_error_and_releases_the_request(

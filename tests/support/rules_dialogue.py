@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ai_worker.engines.llm_rules import RulesLLMEngine
+from bus.ai_messages import LlmResult
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
 from domain.turns import apply_turn
-from quart_app.schemas.voice import LlmResult
 from quart_app.services.voice.reply import proposal_from
 from tests.support.ai_catalog import CATALOG, llm_payload
 

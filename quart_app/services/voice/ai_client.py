@@ -2,7 +2,7 @@
 
 :class:`AIClient` builds each request's payload (docs/contract.md §1.2), sends it
 through the process's one :class:`bus.ai.AIRequester` and reads the result
-with the models of :mod:`quart_app.schemas.voice`; the ``llm`` request's
+with the models of :mod:`bus.ai_messages` (:func:`read_result`); the ``llm`` request's
 context comes from the caller (:mod:`quart_app.services.voice.context`). Bus failures propagate as
 the bus raises them (``BusTimeout``, ``BusUnavailable``, ``BusOverloaded``,
 ``AIResultError``); a result of the wrong shape raises :class:`BadAIResult`.
@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bus.ai import AIRequester, Base64File
+from bus.ai_messages import ImageResult, LlmResult, SttResult
 from domain.conversation import ConversationSession
 from quart_app.errors import validation_details
 from quart_app.observability.metrics import ai_round_trip
-from quart_app.schemas.voice import ImageResult, LlmResult, SttResult
 from quart_app.services.voice.audio import Audio
 
 _Result = TypeVar("_Result", bound=BaseModel)
@@ -46,7 +46,7 @@ class AIClient:
 
     async def _ask(self, kind: str, model: type[_Result], payload: dict[str, Any]) -> _Result:
         with ai_round_trip(kind):  # metrics: in flight, outcome, latency
-            return _read(kind, model, await self.wait_for_response(kind, payload))
+            return read_result(kind, model, await self.wait_for_response(kind, payload))
 
     async def send_stt_request(
         self, audio: Audio, *, language: str | None, prompt: str | None = None
@@ -81,7 +81,8 @@ class AIClient:
         return await self._ask("image", ImageResult, payload)
 
 
-def _read(kind: str, model: type[_Result], raw: dict[str, Any]) -> _Result:
+def read_result(kind: str, model: type[_Result], raw: dict[str, Any]) -> _Result:
+    """The ``result`` of an ``ok`` reply as ``model``, or :class:`BadAIResult`."""
     try:
         return model.model_validate(raw)
     except ValidationError as error:

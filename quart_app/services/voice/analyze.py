@@ -21,7 +21,7 @@ from quart_app.auth import Principal
 from quart_app.schemas.voice import VoiceAnalysisResponse, VoiceInputRequest
 from quart_app.services.orders.service import ChosenLine
 from quart_app.services.voice.ai_client import AIClient
-from quart_app.services.voice.context import LlmContext
+from quart_app.services.voice.context import LlmContextBuilder
 from quart_app.services.voice.data_source import VoiceData
 from quart_app.services.voice.errors import (
     IncompleteDraft,
@@ -47,7 +47,7 @@ class VoiceService:
         self._store = store
         self._data = data
         self._clock = clock
-        self._context = LlmContext(data, clock=clock)
+        self._context = LlmContextBuilder(data, clock=clock)
 
     async def analyze(
         self, request: VoiceInputRequest, user_id: str | None

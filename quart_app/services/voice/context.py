@@ -13,7 +13,7 @@ from domain.conversation import ConversationSession
 from quart_app.services.voice.data_source import EMPTY_HISTORY, VoiceData
 
 
-class LlmContext:
+class LlmContextBuilder:
     """Builds each turn's context: session state, member history, promotions, catalog."""
 
     def __init__(self, data: VoiceData, *, clock: Callable[[], float] = time.time) -> None:

@@ -8,12 +8,13 @@ catalog so that a made-up name or price never reaches the customer.
 
 from __future__ import annotations
 
+from bus.ai_messages import LlmResult, MenuSuggestion
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
 from domain.errors import CatalogError
 from domain.refusals import refusal_questions
 from domain.turns import TurnOutcome, TurnProposal
-from quart_app.schemas.voice import LlmResult, MenuSuggestion, OrderState, VoiceAnalysisResponse
+from quart_app.schemas.voice import OrderState, VoiceAnalysisResponse
 
 MAX_QUESTIONS = 10
 

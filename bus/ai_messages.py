@@ -1,0 +1,264 @@
+"""The messages of the AI bus (``docs/ai-messages.md``), one definition for both ends.
+
+This service sends the requests and validates every result with these models;
+the reference AI Server (``ai_worker/``) reads the requests and builds its
+results with them. Both sides ignore members they do not know.
+
+A result is untrusted input: text and lists are bounded and an unknown
+``intent`` reads as ``unknown``. Whether a code, a position or a quantity is
+allowed is the domain's to decide, not the wire's: any whole number is a
+well-formed proposal, and one the catalog refuses becomes a question to the
+customer rather than a malformed answer.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+from domain.stages import Decision, Stage
+
+MAX_REPLY_CHARS = 4000
+MAX_LIST_ITEMS = 10
+MAX_SHORT_CHARS = 500
+MAX_ANALYSIS_BYTES = 8192
+MAX_TEXT_CHARS = 20_000
+MAX_STT_PROMPT_CHARS = 1000
+MAX_IMAGE_PROMPT_CHARS = 2000
+REQUEST_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+AIKind = Literal["stt", "llm", "image"]
+ImageType = Literal["image/png", "image/jpeg", "image/webp"]
+ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_CHARS)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+WholeNumber = Annotated[int, Field(strict=True)]
+"""A quantity or a 0-based position: any whole number is well formed (see above)."""
+IngredientAmounts = Annotated[dict[Code, WholeNumber], Field(max_length=32)]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+# the envelopes ------------------------------------------------------------------------
+class RequestEnvelope(_Message):
+    """A request as pushed on ``ai:queue:<type>``."""
+
+    request_id: Annotated[str, StringConstraints(pattern=REQUEST_ID_PATTERN)]
+    type: AIKind
+    reply_to: str | None = None
+    created_at: float | None = None
+    deadline: Annotated[float, Field(strict=True)]
+    """Unix seconds after which the requester no longer waits."""
+    payload: dict[str, Any]
+
+
+class ErrorBody(_Message):
+    code: str = "ai_error"
+    message: str = ""
+
+
+class OkReply(_Message):
+    """An answered request; ``result`` is read with the model of the request's kind."""
+
+    request_id: str
+    status: Literal["ok"] = "ok"
+    result: dict[str, Any]
+
+
+class ErrorReply(_Message):
+    """A request the AI Server could not answer."""
+
+    request_id: str
+    status: Literal["error"] = "error"
+    error: ErrorBody
+
+
+Reply = Annotated[OkReply | ErrorReply, Field(discriminator="status")]
+
+
+# stt ----------------------------------------------------------------------------------
+class SttPayload(_Message):
+    audio_b64: str
+    """Standard base64 of the audio file."""
+    filename: str | None = None
+    mime_type: str | None = None
+    language: str | None = None
+    """``ko``, ``en``, ... or ``None``: detect it."""
+    prompt: str | None = Field(default=None, max_length=MAX_STT_PROMPT_CHARS)
+    """Words the audio is likely to contain, to bias recognition with."""
+
+
+class SttResult(_Message):
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+    language: Annotated[str, StringConstraints(max_length=35)] | None = None
+    duration_s: float | None = Field(default=None, ge=0)
+
+
+# image --------------------------------------------------------------------------------
+class ImagePayload(_Message):
+    prompt: str = Field(min_length=1, max_length=MAX_IMAGE_PROMPT_CHARS)
+    aspect_ratio: Literal["1:1"] = "1:1"
+
+
+class ImageResult(_Message):
+    """The bytes are checked separately, by the service's image check."""
+
+    image_b64: str = Field(min_length=1)
+    mime_type: ImageType
+
+
+# llm: the context ---------------------------------------------------------------------
+class AIIngredient(_Message):
+    code: str
+    name: str
+    name_en: str
+    quantity: int
+    """Units per dinner by default."""
+    unit_price: int
+    """The price of a unit above the default."""
+
+
+class AIStyle(_Message):
+    code: str
+    name: str
+    name_en: str
+    price_delta: int
+
+
+class AIMenu(_Message):
+    code: str
+    name: str
+    name_en: str
+    description: str
+    """English."""
+    description_ko: str = ""
+    price: int
+    ingredients: list[AIIngredient]
+    styles: list[AIStyle]
+    """Only the styles this menu allows, in a fixed order (``style_selection`` indexes it)."""
+
+
+class AICatalog(_Message):
+    """``context.catalog``: every menu on offer (``menu_selection`` indexes ``menus``)."""
+
+    currency: Literal["KRW"]
+    menus: list[AIMenu]
+
+
+class ChatMessage(_Message):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class CurrentOrder(_Message):
+    """``context.order_state``: the conversation's draft order before this turn."""
+
+    menu_code: str | None = None
+    style_code: str | None = None
+    quantity: int | None = None
+    customizations: dict[str, int] = Field(default_factory=dict)
+    """Ingredient code -> units per dinner (replacing the default)."""
+    image_id: str | None = None
+
+
+class LlmContext(_Message):
+    messages: list[ChatMessage] = Field(default_factory=list)
+    stage: Stage = Stage.GREETING
+    order_state: CurrentOrder = Field(default_factory=CurrentOrder)
+    order_history: dict[str, Any] = Field(default_factory=dict)
+    active_events: list[dict[str, Any]] = Field(default_factory=list)
+    catalog: AICatalog
+    language: str | None = None
+    """``ko``, ``en`` or ``None``: a hint."""
+    context_summary: str | None = None
+    order_state_summary: str | None = None
+
+
+class LlmPayload(_Message):
+    transcript: str
+    user_id: str | None = None
+    """``None`` for a guest."""
+    session_id: str | None = None
+    context: LlmContext
+
+
+# llm: the result ----------------------------------------------------------------------
+class Intent(StrEnum):
+    """What the customer meant, as far as the AI Server could tell."""
+
+    ORDER = "order"
+    INQUIRY = "inquiry"
+    RECOMMENDATION = "recommendation"
+    GREETING = "greeting"
+    CONFIRM = "confirm"
+    CANCEL = "cancel"
+    MODIFY = "modify"
+    UNKNOWN = "unknown"
+
+
+def _known_intent(value: object) -> object:
+    if isinstance(value, str) and value not in Intent.__members__.values():
+        return Intent.UNKNOWN
+    return value
+
+
+def _small_json(value: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(value, ensure_ascii=False, default=str)) > MAX_ANALYSIS_BYTES:
+        raise ValueError(f"must be at most {MAX_ANALYSIS_BYTES} bytes of JSON")
+    return value
+
+
+class MenuSuggestion(_Message):
+    """A menu the assistant suggests, with why."""
+
+    code: Code
+    name: ShortText
+    description: ShortText = ""
+    price: Annotated[int, Field(ge=0, le=100_000_000)] = 0
+    reason: ShortText = ""
+
+
+class ProposedOrder(_Message):
+    """``order_state`` as the AI understood it; the catalog judges its codes and numbers."""
+
+    menu_code: Code | None = None
+    style_code: Code | None = None
+    quantity: WholeNumber | None = None
+    customizations: IngredientAmounts | None = None
+
+
+class LlmResult(_Message):
+    """The fields of the service's ``VoiceAnalysisResponse`` but ``session_id``."""
+
+    intent: Annotated[Intent, BeforeValidator(_known_intent)] = Intent.UNKNOWN
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0, strict=True)
+    response: str = Field(min_length=1, max_length=MAX_REPLY_CHARS)
+    analysis: Annotated[dict[str, Any], AfterValidator(_small_json)] = Field(default_factory=dict)
+    recommended_menu: MenuSuggestion | None = None
+    alternatives: list[MenuSuggestion] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    additional_questions: list[ShortText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    order_state: ProposedOrder = Field(default_factory=ProposedOrder)
+    state: Stage | None = None
+    """The stage proposed next; the conversation's stage machine decides."""
+    state_decision: Decision | None = None
+    menu_selection: WholeNumber | None = None
+    """0-based position in ``context.catalog.menus``."""
+    style_selection: WholeNumber | None = None
+    """0-based position in the chosen menu's ``styles``."""
+    quantity: WholeNumber | None = None
+    customization_overrides: IngredientAmounts | None = None
+
+
+AIResult = SttResult | LlmResult | ImageResult
+"""What an engine of the reference AI Server answers."""
