@@ -22,8 +22,8 @@ from bus.ai_messages import ImageResult, LlmResult, SttResult
 from bus.memory import MemoryBus
 from domain.stages import Stage
 from quart_app.services.voice.ai_client import AIClient, read_result
-from tests.ai_worker.catalog import llm_payload
-from tests.ai_worker.fake_openai import FakeOpenAI, chat_reply
+from tests.support.ai_catalog import llm_payload
+from tests.support.fake_openai import FakeOpenAI, chat_reply
 
 FIXTURES = Path(__file__).parent / "fixtures"
 Ask = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
