@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY, Catalog
+from domain.catalog import (
+    MAX_INGREDIENT_QUANTITY,
+    MAX_QUANTITY,
+    Catalog,
+    ingredient_quantity_allowed,
+    quantity_allowed,
+)
 from domain.json_reader import Reader
 
 
@@ -53,6 +60,29 @@ class OrderDraft:
             ),
             # Sessions saved before pictures existed have no image_id.
             image_id=reader.optional_text("image_id") if reader.has("image_id") else None,
+        )
+
+    @classmethod
+    def known_to(cls, catalog: Catalog, state: Mapping[str, Any]) -> OrderDraft:
+        """An ``order_state``-shaped mapping as ``catalog`` knows it now: a menu it
+        no longer has, a style or ingredient the menu lacks, a number out of
+        range or of the wrong type are left out (quantity 1 in place of a bad one)."""
+        menu = catalog.find_menu(str(state.get("menu_code") or ""))
+        style = state.get("style_code")
+        quantity = state.get("quantity")
+        customizations = state.get("customizations")
+        if not isinstance(customizations, Mapping):
+            customizations = {}
+        ingredients = {i.code for i in menu.ingredients} if menu else set()
+        return cls(
+            menu.code if menu else None,
+            style if menu and isinstance(style, str) and menu.allowed_style(style) else None,
+            quantity if quantity_allowed(quantity) else 1,
+            {
+                code: amount
+                for code, amount in customizations.items()
+                if code in ingredients and ingredient_quantity_allowed(amount)
+            },
         )
 
     def summary(self, catalog: Catalog | None = None) -> str:

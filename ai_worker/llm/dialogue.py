@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from ai_worker.llm.decide import decide
-from ai_worker.llm.draft_update import read_draft
 from ai_worker.llm.render import render
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.turn import Talk
 from ai_worker.llm.understanding import understand
 from bus.ai_messages import LlmPayload
 from domain.catalog import Catalog
+from domain.draft import OrderDraft
 
 
 def respond(payload: LlmPayload, catalog: Catalog) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def respond(payload: LlmPayload, catalog: Catalog) -> dict[str, Any]:
     heard = understand(payload.transcript, catalog, context.language)
     talk = Talk(
         stage=context.stage,
-        draft=read_draft(context.order_state, catalog),
+        draft=OrderDraft.known_to(catalog, context.order_state.model_dump()),
         heard=heard,
         catalog=catalog,
         replies=Replies(heard.language, catalog),

@@ -13,35 +13,9 @@ from ai_worker.llm.recommend import recommendations, usual_order
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.turn import Talk
 from ai_worker.llm.understanding import Change
-from bus.ai_messages import CurrentOrder
-from domain.catalog import (
-    MAX_INGREDIENT_QUANTITY,
-    MAX_QUANTITY,
-    Catalog,
-    Menu,
-    ingredient_quantity_allowed,
-    quantity_allowed,
-)
+from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY, Menu, quantity_allowed
 from domain.draft import OrderDraft
 from domain.stages import Stage
-
-
-def read_draft(state: CurrentOrder, catalog: Catalog) -> OrderDraft:
-    """The service's ``order_state``, keeping only what the catalog knows (the
-    context may be stale)."""
-    menu = catalog.find_menu(state.menu_code or "")
-    style = state.style_code
-    ingredients = {i.code for i in menu.ingredients} if menu else set()
-    return OrderDraft(
-        menu.code if menu else None,
-        style if menu and style and menu.allowed_style(style) else None,
-        state.quantity if quantity_allowed(state.quantity) else 1,
-        {
-            code: amount
-            for code, amount in state.customizations.items()
-            if code in ingredients and ingredient_quantity_allowed(amount)
-        },
-    )
 
 
 def updated_draft(talk: Talk) -> OrderDraft:

@@ -50,22 +50,9 @@ def usual_order(catalog: Catalog, history: Mapping[str, Any]) -> OrderDraft | No
     for order in history.get("recent_orders") or ():
         items = order.get("items") if isinstance(order, Mapping) else None
         for item in items or ():
-            menu = catalog.find_menu(str(item.get("menu_code")))
-            if menu is None:
-                continue
-            style = item.get("style_code")
-            quantity = item.get("quantity")
-            customizations = item.get("customizations") or {}
-            return OrderDraft(
-                menu.code,
-                style if isinstance(style, str) and menu.allowed_style(style) else None,
-                quantity if isinstance(quantity, int) and quantity > 0 else 1,
-                {
-                    k: v
-                    for k, v in customizations.items()
-                    if any(i.code == k for i in menu.ingredients)
-                },
-            )
+            draft = OrderDraft.known_to(catalog, item) if isinstance(item, Mapping) else None
+            if draft is not None and draft.menu_code is not None:
+                return draft
     favourites = [r for r in recommendations(catalog, history, ()) if r.why == "favorite"]
     if favourites:
         return OrderDraft(favourites[0].menu.code, favourites[0].style_code)
