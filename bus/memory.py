@@ -160,11 +160,15 @@ class MemoryBus(Bus):
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(queue, deque()).append(_Waiter(future, processing))
         # As on Redis, a pop cancelled the instant it is served loses its item;
-        # pop_into is the way not to lose work.
+        # pop_into is the way not to lose work. Running out of time is not such a
+        # cancellation: Redis times a BRPOP out on the server, which never drops an
+        # item it served, so an item handed over as the deadline passed is returned.
         try:
             async with asyncio.timeout(timeout):
                 return await future
         except TimeoutError:
+            if future.done() and not future.cancelled():
+                return future.result()
             return None
 
     async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
