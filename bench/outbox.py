@@ -22,16 +22,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from quart import Quart
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bus.redis import RedisBus
 from domain.orders import OrderStatus, Role
-from quart_app.auth import Principal
 from quart_app.database import Database
 from quart_app.models import Base, OutboxEvent
 from quart_app.schemas.orders import OrderItemRequest
+from quart_app.services.auth.tokens import Principal
 from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.outbox import Outbox, OutboxRelay
 from quart_app.services.orders.service import OrderService
@@ -73,10 +72,9 @@ async def write_cost(url: str, orders: int, rounds: int) -> tuple[float, float]:
     """Median seconds per write without and with the outbox."""
     database = await fresh_database(url)
     catalog = CatalogService(database)
-    app = Quart(__name__)
     services = {
-        "without": OrderService(app, database, catalog, outbox=NoOutbox()),
-        "with": OrderService(app, database, catalog, outbox=Outbox()),
+        "without": OrderService(database, catalog, outbox=NoOutbox()),
+        "with": OrderService(database, catalog, outbox=Outbox()),
     }
     await write_orders(services["with"], 20)  # warm-up: caches, pool, JIT of the statements
     timings: dict[str, list[float]] = {name: [] for name in services}
@@ -105,7 +103,7 @@ async def drain_time(url: str, backlog: int, relays: int, folder: Path) -> float
     for relay, bus in zip(running, relay_buses, strict=True):
         await bus.subscribe("bench:keepalive")  # the reconnect listener needs a subscription
         relay.start(bus)
-    service = OrderService(Quart(__name__), database, CatalogService(database), outbox=outbox)
+    service = OrderService(database, CatalogService(database), outbox=outbox)
     try:
         await server.stop()
         for n in range(backlog):

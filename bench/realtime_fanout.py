@@ -34,7 +34,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.common import SECRET, wait_until_listening
-from quart_app.auth import mint_token
+from quart_app.services.auth.tokens import mint_token
 from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -49,7 +49,7 @@ import httpx
 import websockets
 
 from bench.common import SECRET, wait_until_listening
-from quart_app.auth import mint_token
+from quart_app.services.auth.tokens import mint_token
 from tests.support.ports import free_port
 
 HOST = "127.0.0.1"

@@ -119,6 +119,13 @@ class Settings(BaseSettings):
     image_api_key: str | None = None
     ai_worker_concurrency: int = Field(4, ge=1, le=256)
 
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_is_unset_or_not_empty(cls, value: str | None) -> str | None:
+        if value == "":
+            raise ValueError("empty; set a secret, or unset it for the development key")
+        return value
+
     @field_validator("bus_url")
     @classmethod
     def _usable_bus_url(cls, value: str) -> str:

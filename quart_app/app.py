@@ -9,7 +9,7 @@ from quart import Blueprint, Quart
 from quart_schema import Info, QuartSchema
 
 from bus import Bus
-from config import ConfigError, Environment, Settings, load_settings, with_secret_key
+from config import ConfigError, Environment, Settings, load_settings, secret_key_of, with_secret_key
 from config.logs import configure_logging
 from quart_app.blueprints import (
     dev,
@@ -26,7 +26,7 @@ from quart_app.blueprints import (
 )
 from quart_app.cross_origin import allow_origins
 from quart_app.error_handlers import register_error_handlers
-from quart_app.extensions import SETTINGS
+from quart_app.extensions import SETTINGS, SIGNING_KEY
 from quart_app.hosts import refuse_bad_hosts
 from quart_app.hypercorn_ws_buffer import bound_websocket_messages
 from quart_app.lifecycle import open_resources
@@ -36,6 +36,7 @@ from quart_app.observability.request_ids import RequestIdMiddleware
 from quart_app.openapi import ContractOpenAPIProvider
 from quart_app.rate_limit_hook import budgets, install_rate_limits
 from quart_app.request import ApiRequest
+from quart_app.services.auth.tokens import SigningKey
 from quart_app.services.ratelimit.callers import TrustedProxies
 from quart_app.services.voice.audio import MULTIPART_OVERHEAD
 from quart_app.services.voice.data_source import ServiceVoiceData, VoiceDataFactory
@@ -87,6 +88,8 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["QUART_SCHEMA_CONVERSION_PREFERENCE"] = "pydantic"
     app.extensions[SETTINGS] = settings
+    signing_key = SigningKey(secret_key_of(settings))
+    app.extensions[SIGNING_KEY] = signing_key
 
     QuartSchema(
         app,
@@ -100,7 +103,7 @@ def create_app(
     )
     register_error_handlers(app)
 
-    open_resources(app, settings, shared_bus=bus, voice_data=voice_data)
+    open_resources(app, settings, signing_key, shared_bus=bus, voice_data=voice_data)
     if settings.rate_limits_enabled:
         install_rate_limits(app, budgets(settings), TrustedProxies(settings.trusted_proxies))
     record_http_metrics(app)

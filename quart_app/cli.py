@@ -116,7 +116,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _token(args: argparse.Namespace, settings: Settings) -> int:
-    from quart_app.auth import mint_token
+    from quart_app.services.auth.tokens import mint_token
 
     print(mint_token(secret_key_of(settings), args.user, args.role, ttl=args.ttl))
     return 0

@@ -3,7 +3,7 @@
 The statuses and codes are docs/contract.md §3.
 
 Views and services raise; :func:`register_error_handlers` turns what they
-raise into the contract's body (:func:`quart_app.errors.error_response`):
+raise into the contract's body (:func:`error_response`):
 
 - :class:`~quart_app.errors.ApiError`: its own status, code and headers;
 - the domain's and the services' refusals: :data:`REFUSALS`, or 422
@@ -29,7 +29,15 @@ from http import HTTPStatus
 from typing import Any
 
 from pydantic import ValidationError
-from quart import Quart, Response, has_request_context, has_websocket_context, request, websocket
+from quart import (
+    Quart,
+    Response,
+    has_request_context,
+    has_websocket_context,
+    jsonify,
+    request,
+    websocket,
+)
 from quart_schema import RequestSchemaValidationError, ResponseSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -40,7 +48,7 @@ from quart_app.errors import (
     INVALID_REQUEST,
     ApiError,
     as_sentence,
-    error_response,
+    error_body,
     validation_details,
 )
 from quart_app.services.orders.errors import (
@@ -104,6 +112,13 @@ FIELD_ERRORS: dict[type[DomainError], Callable[[Any], tuple[str, str]]] = {
     UnknownStaff: lambda e: ("staff_id", "unknown_staff"),
 }
 """Refusals answered 422 ``validation_error``: the field at fault and the error's type."""
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
+    """The contract's error body as a response."""
+    response = jsonify(error_body(code, message, details))
+    response.status_code = status
+    return response
 
 
 def register_error_handlers(app: Quart) -> None:

@@ -2,7 +2,8 @@
 
 ``{"error": {"code": "<snake_case>", "message": "<human text>", "details": ...}}``
 with the fitting status, and never a stack trace (docs/contract.md §3). Which
-exception gets which status and code: :mod:`quart_app.error_handlers`.
+exception gets which status and code: :mod:`quart_app.error_handlers`. This module
+imports no web framework, so services may use its helpers.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
-from quart import Response, jsonify
 
 
 class ApiError(Exception):
@@ -40,13 +40,6 @@ INVALID_REQUEST = "The request is not valid."
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     """The contract's error body."""
     return {"error": {"code": code, "message": message, "details": details}}
-
-
-def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
-    """The contract's error body as a response."""
-    response = jsonify(error_body(code, message, details))
-    response.status_code = status
-    return response
 
 
 def as_sentence(message: str) -> str:

@@ -1,6 +1,6 @@
 """Everything the app keeps on ``app.extensions``: each key, and its typed getter.
 
-``create_app`` puts the settings there; :mod:`quart_app.lifecycle` puts the
+``create_app`` puts the settings and the signing key there; :mod:`quart_app.lifecycle` puts the
 rest there while the app serves and takes it away after. Views reach them
 through the getters below; services are handed what they need instead.
 """
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bus import Bus
     from config import Settings
     from quart_app.database import Database
+    from quart_app.services.auth.tokens import SigningKey
     from quart_app.services.media.store import MediaStore
     from quart_app.services.orders.catalog import CatalogService
     from quart_app.services.orders.service import OrderService
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from quart_app.services.voice.runtime import VoiceRuntime
 
 SETTINGS = "settings"
+SIGNING_KEY = "signing_key"
 BUS = "bus"
 DATABASE = "database"
 CATALOG_SERVICE = "catalog_service"
@@ -51,12 +53,9 @@ def get_settings() -> Settings:
     return cast("Settings", get_extension(SETTINGS))
 
 
-def get_secret_key() -> str:
-    """The JWT key (``create_app`` always sets one, generating it in development)."""
-    secret = get_settings().secret_key
-    if secret is None:
-        raise RuntimeError("SECRET_KEY is missing: build the app with create_app()")
-    return secret
+def get_signing_key() -> SigningKey:
+    """The key tokens are signed and checked with (``create_app`` always sets one)."""
+    return cast("SigningKey", get_extension(SIGNING_KEY))
 
 
 def get_bus() -> Bus:

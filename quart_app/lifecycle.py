@@ -40,6 +40,7 @@ from quart_app.extensions import (
 )
 from quart_app.models import OrderItem
 from quart_app.rate_limit_hook import budgets
+from quart_app.services.auth.tokens import SigningKey
 from quart_app.services.media.blobs import Blobs, DatabaseBlobs, DirectoryBlobs
 from quart_app.services.media.retention import sweep_forever
 from quart_app.services.media.store import MediaStore
@@ -63,7 +64,12 @@ timeout) and this much more, then gets 409 ``session_busy``."""
 
 
 def open_resources(
-    app: Quart, settings: Settings, *, shared_bus: Bus | None, voice_data: VoiceDataFactory
+    app: Quart,
+    settings: Settings,
+    signing_key: SigningKey,
+    *,
+    shared_bus: Bus | None,
+    voice_data: VoiceDataFactory,
 ) -> None:
     """Open every resource for as long as ``app`` serves (see the module's docstring).
 
@@ -86,13 +92,13 @@ def open_resources(
             database = await stack.enter_async_context(_database(settings))
             catalog = CatalogService(database)
             outbox = Outbox()
-            orders = OrderService(app, database, catalog, outbox=outbox)
+            orders = OrderService(database, catalog, outbox=outbox)
             keep(DATABASE, database)
             keep(CATALOG_SERVICE, catalog)
             keep(ORDER_SERVICE, orders)
             keep(KNOWN_STAFF, KnownStaff(database))
             keep(MEDIA_STORE, await stack.enter_async_context(_media(database, settings)))
-            realtime = _realtime(bus, database, outbox, settings)
+            realtime = _realtime(bus, database, outbox, settings, signing_key)
             keep(WEBSOCKET_MANAGER, await stack.enter_async_context(realtime))
             data = voice_data(database, catalog, orders)
             keep(VOICE, await stack.enter_async_context(_voice(bus, data, settings)))
@@ -164,10 +170,10 @@ async def _media(database: Database, settings: Settings) -> AsyncIterator[MediaS
 
 @asynccontextmanager
 async def _realtime(
-    bus: Bus, database: Database, outbox: Outbox, settings: Settings
+    bus: Bus, database: Database, outbox: Outbox, settings: Settings, signing_key: SigningKey
 ) -> AsyncIterator[WebSocketManager]:
     """The WebSocket manager on ``bus``, and the outbox relay publishing order events."""
-    manager = WebSocketManager(bus, settings)
+    manager = WebSocketManager(bus, settings, signing_key)
     await manager.start()
     relay = OutboxRelay(
         database, outbox, manager.publisher, poll_interval=settings.outbox_poll_interval

@@ -183,16 +183,17 @@ def order_service(data_app: Quart) -> OrderService:
 
 
 @pytest.fixture
-def record(data_app: Quart) -> Iterator[Callable[[NamedSignal], Recorder]]:
-    """Connect a :class:`Recorder` to a signal for the app, disconnected after the test."""
+def record(order_service: OrderService) -> Iterator[Callable[[NamedSignal], Recorder]]:
+    """Connect a :class:`Recorder` to a signal of the app's order service, disconnected after
+    the test."""
     connected: list[tuple[NamedSignal, Recorder]] = []
 
     def connect(signal: NamedSignal) -> Recorder:
         recorder = Recorder()
-        signal.connect(recorder, sender=data_app, weak=False)
+        signal.connect(recorder, sender=order_service, weak=False)
         connected.append((signal, recorder))
         return recorder
 
     yield connect
     for signal, recorder in connected:
-        signal.disconnect(recorder, sender=data_app)
+        signal.disconnect(recorder, sender=order_service)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.orders import OrderStatus
-from quart_app.auth import Principal
+from quart_app.services.auth.tokens import Principal
 from quart_app.services.orders.service import OrderService
 from quart_app.services.realtime.notifications import NotificationPublisher
 

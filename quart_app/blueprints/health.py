@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from quart import Blueprint, Response, jsonify
 from quart_schema import hide
 
-from quart_app.errors import error_response
+from quart_app.error_handlers import error_response
 from quart_app.extensions import get_bus, get_database
 
 log = logging.getLogger(__name__)

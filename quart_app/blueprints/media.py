@@ -10,7 +10,7 @@ import asyncio
 from quart import Blueprint, Response, request
 from quart_schema import validate_request, validate_response
 
-from quart_app.auth import optional_principal
+from quart_app.auth import optional_user_id
 from quart_app.errors import ApiError
 from quart_app.extensions import get_media_store, get_voice
 from quart_app.openapi import document_binary_response
@@ -38,11 +38,10 @@ async def generate_image(data: ImageGenerationRequest) -> tuple[GeneratedImage, 
     """
     store = get_media_store()
     voice = get_voice()
-    principal = optional_principal()
-    owner = None if principal is None else principal.user_id
+    owner = caller = optional_user_id()
     speaker = None
     if data.session_id is not None:
-        speaker = await voice.conversations.speaker(data.session_id, principal)
+        speaker = await voice.conversations.speaker(data.session_id, caller)
         owner = speaker or conversation_owner(data.session_id)
     result = await voice.ai.send_image_request(data.prompt, aspect_ratio=data.aspect_ratio)
     # Decoding and encoding every pixel takes a while: off the event loop.

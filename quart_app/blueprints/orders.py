@@ -29,15 +29,13 @@ from quart_schema import validate_querystring, validate_request, validate_respon
 from domain.orders import Role
 from quart_app.auth import (
     accepts_order_tokens,
-    mint_order_token,
-    order_follower_id,
     require_manager,
     require_principal,
     require_roles,
     require_staff,
 )
 from quart_app.errors import ApiError
-from quart_app.extensions import get_order_service, get_secret_key, get_voice
+from quart_app.extensions import get_order_service, get_signing_key, get_voice
 from quart_app.models.orders import IDEMPOTENCY_KEY_LENGTH
 from quart_app.schemas.orders import (
     AssignRequest,
@@ -49,6 +47,7 @@ from quart_app.schemas.orders import (
     PlaceOrderRequest,
     StatusRequest,
 )
+from quart_app.services.auth.tokens import mint_order_token, order_follower_id
 
 bp = Blueprint("orders", __name__, url_prefix="/api/orders")
 
@@ -70,7 +69,9 @@ async def place_order(data: PlaceOrderRequest) -> tuple[OrderResponse, int]:
         )
         return order, 201
     session_id = cast("str", data.session_id)  # the model requires items or session_id
-    order_id = await get_voice().conversations.place_order_from_session(session_id, principal)
+    order_id = await get_voice().conversations.place_order_from_session(
+        session_id, principal.user_id
+    )
     return await service.get_order(order_id, principal), 201
 
 
@@ -99,7 +100,7 @@ async def follow_token(order_id: str, data: FollowTokenRequest) -> FollowToken:
     """An order token for the guest whose conversation placed the order (404 otherwise)."""
     await get_order_service().check_follower(order_id, data.session_id)
     return FollowToken(
-        token=mint_order_token(get_secret_key(), order_id, ttl=ORDER_TOKEN_TTL),
+        token=mint_order_token(get_signing_key().secret, order_id, ttl=ORDER_TOKEN_TTL),
         user_id=order_follower_id(order_id),
         expires_in=ORDER_TOKEN_TTL,
     )

@@ -17,14 +17,14 @@ from quart_schema import (
     validate_response,
 )
 
-from quart_app.auth import caller_id, optional_principal
+from quart_app.auth import caller_id, optional_principal, optional_user_id
 from quart_app.errors import ApiError
 from quart_app.extensions import get_settings, get_voice
 from quart_app.openapi import MULTIPART, document_part_types
+from quart_app.schemas.speech_upload import SpeechUpload
 from quart_app.schemas.voice import (
     MAX_TRANSCRIPT_CHARS,
     SpeechText,
-    SpeechUpload,
     VoiceAnalysisResponse,
     VoiceInputRequest,
 )
@@ -89,7 +89,7 @@ async def speech_to_text(data: SpeechUpload) -> SpeechText:
     audio = read_audio(data.audio, max_bytes=get_settings().max_audio_bytes)
     voice = get_voice()
     prompt = await voice.conversations.recognition_prompt(
-        data.language, data.session_id, optional_principal()
+        data.language, data.session_id, optional_user_id()
     )
     result = await voice.ai.send_stt_request(audio, language=data.language, prompt=prompt)
     return SpeechText(text=result.text, language=result.language or data.language)

@@ -19,16 +19,17 @@ from quart_cors import cors_exempt
 from quart_schema import validate_response
 
 from bus import BusError
-from quart_app.auth import Principal, require_manager
+from quart_app.auth import require_manager
 from quart_app.errors import as_sentence
 from quart_app.extensions import (
     get_bus,
     get_known_staff,
-    get_secret_key,
     get_settings,
+    get_signing_key,
     get_websocket_manager,
 )
 from quart_app.schemas.ws import AuthFrame, WsStats
+from quart_app.services.auth.tokens import Principal
 from quart_app.services.realtime import server_frames
 from quart_app.services.realtime.client_frames import AuthRejected, authenticate
 from quart_app.services.realtime.local_socket import (
@@ -88,10 +89,10 @@ async def notifications() -> None:
 
 async def _authenticate() -> tuple[AuthFrame, Principal] | None:
     settings = get_settings()
-    secret = get_secret_key()
+    key = get_signing_key()
     try:
         raw = await asyncio.wait_for(websocket.receive(), settings.ws_auth_timeout)
-        return authenticate(raw, secret, settings.ws_max_message_bytes)
+        return authenticate(raw, key, settings.ws_max_message_bytes)
     except TimeoutError:
         message = f"No auth frame within {settings.ws_auth_timeout:g} s."
     except AuthRejected as rejection:

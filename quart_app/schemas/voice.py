@@ -15,10 +15,8 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
-    WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
-from quart_schema.pydantic import File
 
 from bus.ai_messages import MenuSuggestion
 from config import Settings
@@ -69,32 +67,6 @@ class VoiceInputRequest(BaseModel):
     ]
     user_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     session_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
-
-
-class SpeechUpload(BaseModel):
-    """``POST /api/voice/stt`` form: the ``audio`` file, an optional BCP-47 ``language``
-    and the ``session_id`` of the conversation the speech belongs to.
-
-    ``audio`` is optional here so that a missing file is a 400 with a clear
-    message rather than a generic validation error.
-    """
-
-    model_config = ConfigDict(
-        arbitrary_types_allowed=True, json_schema_extra={"required": ["audio"]}
-    )
-
-    # The schemas say what a client sends: a form has no null, and the file is needed.
-    audio: Annotated[File | None, WithJsonSchema({"type": "string", "format": "binary"})] = None
-    language: Annotated[
-        str | None,
-        StringConstraints(pattern=LANGUAGE_PATTERN),
-        WithJsonSchema({"type": "string", "pattern": LANGUAGE_PATTERN}),
-    ] = None
-    session_id: Annotated[
-        str | None,
-        StringConstraints(min_length=1, max_length=128),
-        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 128}),
-    ] = None
 
 
 class ImageGenerationRequest(BaseModel):

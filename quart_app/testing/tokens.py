@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.orders import Role
-from quart_app.auth import mint_token
+from quart_app.services.auth.tokens import mint_token
 
 TTL = 3600.0
 """Seconds a token made here stays valid, unless a test asks for another lifetime."""

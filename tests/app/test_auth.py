@@ -9,18 +9,23 @@ from quart import Blueprint, Quart, g
 from quart.testing import QuartClient
 
 from domain.orders import Role
-from quart_app.auth import (
+from quart_app.auth import optional_principal, require_manager, require_staff
+from quart_app.models.base import USER_ID_LENGTH
+from quart_app.services.auth.tokens import (
     InvalidToken,
     Principal,
+    SigningKey,
     decode_token,
     is_self_or_staff,
     mint_token,
-    optional_principal,
-    require_manager,
-    require_staff,
 )
-from quart_app.models.base import USER_ID_LENGTH
 from tests.support.tokens import SECRET, bearer
+
+
+def test_a_signing_key_is_never_empty_nor_shown() -> None:
+    with pytest.raises(ValueError, match="non-empty"):
+        SigningKey("")
+    assert "top-secret" not in repr(SigningKey("top-secret"))
 
 
 def test_a_minted_token_decodes_to_its_principal() -> None:

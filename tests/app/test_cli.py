@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from quart_app.auth import decode_token
 from quart_app.cli import main
+from quart_app.services.auth.tokens import decode_token
 from tests.support.served import local_env, serving
 
 SECRET = "cli-secret-key-long-enough-for-the-test-0123"

@@ -74,6 +74,11 @@ def test_production_refuses_a_missing_or_short_secret() -> None:
     assert load_settings(app_env="production", secret_key="s" * 32).secret_key == "s" * 32
 
 
+def test_an_empty_secret_is_refused_not_used() -> None:
+    with pytest.raises(ConfigError, match="SECRET_KEY: empty"):
+        load_settings(secret_key="")
+
+
 def test_development_keeps_one_generated_secret_and_says_so(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -17,7 +17,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from bus.keys import ai_queue
-from quart_app.auth import mint_token
+from quart_app.services.auth.tokens import mint_token
 from tests.support.ports import free_port
 from tests.support.redis_server import RedisServer
 

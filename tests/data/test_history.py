@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from quart import Quart
 
 from domain.orders import OrderStatus, Role
-from quart_app.auth import Principal
 from quart_app.database import Database
 from quart_app.extensions import DATABASE
 from quart_app.models import Promotion
 from quart_app.schemas.orders import OrderItemRequest
+from quart_app.services.auth.tokens import Principal
 from quart_app.services.orders.service import OrderService
 from quart_app.services.voice.history import get_active_events, get_user_order_history
 

@@ -15,11 +15,11 @@ from sqlalchemy import delete, func, select
 
 from domain.errors import IllegalOrderTransition
 from domain.orders import OrderStatus, Role
-from quart_app.auth import Principal
 from quart_app.database import Database
 from quart_app.extensions import DATABASE
 from quart_app.models import Menu, Order, User
 from quart_app.schemas.orders import OrderItemRequest
+from quart_app.services.auth.tokens import Principal
 from quart_app.services.orders.errors import (
     IdempotencyConflict,
     InvalidOrderItem,
@@ -27,7 +27,7 @@ from quart_app.services.orders.errors import (
     UnknownStaff,
 )
 from quart_app.services.orders.service import OrderService
-from quart_app.signals import order_assigned, order_created, order_status_changed
+from quart_app.services.signals import order_assigned, order_created, order_status_changed
 from tests.support.databases import reads_order, rendezvous
 from tests.support.signals import Recorder
 
@@ -176,12 +176,12 @@ async def test_events_carry_what_a_notification_needs(
     order = await order_service.place_order("c-1", [FRENCH_GRAND])
     await order_service.assign(order.order_id, "cook-1", Role.COOK)
     accepted = await order_service.change_status(order.order_id, OrderStatus.ACCEPTED, COOK)
-    assert created.calls == [(data_app, {"order": order.model_dump(mode="json")})]
+    assert created.calls == [(order_service, {"order": order.model_dump(mode="json")})]
     sender, kwargs = assigned.calls[0]
-    assert (sender, kwargs["staff_id"], kwargs["role"]) == (data_app, "cook-1", "cook")
+    assert (sender, kwargs["staff_id"], kwargs["role"]) == (order_service, "cook-1", "cook")
     assert kwargs["order"]["assigned_cook"] == "cook-1"
     assert changed.calls == [
-        (data_app, {"order": accepted.model_dump(mode="json"), "previous_status": "pending"})
+        (order_service, {"order": accepted.model_dump(mode="json"), "previous_status": "pending"})
     ]
 
 
@@ -210,7 +210,7 @@ async def test_every_event_is_sent_after_its_commit(
 
     with ExitStack() as stack:
         for signal in (order_created, order_assigned, order_status_changed):
-            stack.enter_context(signal.connected_to(reader(signal.name), sender=data_app))
+            stack.enter_context(signal.connected_to(reader(signal.name), sender=order_service))
         order = await order_service.place_order("c-1", [FRENCH_GRAND])
         assert committed == {"order-created": ("pending", 1, None)}
         await order_service.assign(order.order_id, "cook-1", Role.COOK)
@@ -243,12 +243,12 @@ async def test_a_failing_receiver_does_not_fail_the_change(
     async def broken(sender: Any, **kwargs: Any) -> None:
         raise RuntimeError("notifier down")
 
-    order_created.connect(broken, sender=data_app)
+    order_created.connect(broken, sender=order_service)
     try:
-        with caplog.at_level(logging.ERROR, logger="quart_app.signals"):
+        with caplog.at_level(logging.ERROR, logger="quart_app.services.signals"):
             order = await order_service.place_order("c-1", [FRENCH_GRAND])
     finally:
-        order_created.disconnect(broken, sender=data_app)
+        order_created.disconnect(broken, sender=order_service)
     assert order.status == OrderStatus.PENDING
     assert "a receiver of order-created failed" in caplog.text
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from quart import Quart
 from sqlalchemy import func, select
 
 from bus import BusUnavailable, Subscription
@@ -18,10 +17,10 @@ from bus.keys import WS_NOTIFY_CHANNEL
 from bus.memory import MemoryBus
 from domain.errors import IllegalOrderTransition
 from domain.orders import OrderStatus, Role
-from quart_app.auth import Principal
 from quart_app.database import Database
 from quart_app.models import OutboxEvent, utc_now
 from quart_app.schemas.orders import OrderItemRequest
+from quart_app.services.auth.tokens import Principal
 from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.outbox import Outbox, OutboxRelay
 from quart_app.services.orders.service import OrderService
@@ -74,7 +73,7 @@ def outbox() -> Outbox:
 
 @pytest.fixture
 async def orders(database: Database, outbox: Outbox) -> OrderService:
-    return OrderService(Quart(__name__), database, CatalogService(database), outbox=outbox)
+    return OrderService(database, CatalogService(database), outbox=outbox)
 
 
 def relay_for(

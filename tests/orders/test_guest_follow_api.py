@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from quart.testing import QuartClient
 
-from quart_app.auth import decode_token, mint_order_token, mint_token
 from quart_app.schemas.orders import OrderItemRequest
+from quart_app.services.auth.tokens import decode_token, mint_order_token, mint_token
 from quart_app.services.orders.service import OrderService
 from tests.support.tokens import SECRET, bearer
 

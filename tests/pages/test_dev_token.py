@@ -8,7 +8,7 @@ from quart.testing import QuartClient
 
 from config import Settings
 from quart_app import create_app
-from quart_app.auth import decode_token
+from quart_app.services.auth.tokens import decode_token
 from tests.support.tokens import SECRET
 
 

@@ -11,17 +11,21 @@ from bus.memory import MemoryBus
 from config import Settings
 from domain.connections import Connection
 from domain.orders import Role
-from quart_app.auth import Principal
+from quart_app.services.auth.tokens import Principal, SigningKey
 from quart_app.services.realtime.local_socket import LocalSocket
 from quart_app.services.realtime.manager import WebSocketManager
 from tests.support.cancellation import losing_first_cancellation, never_answers
 from tests.support.waiting import WAIT
 
+KEY = SigningKey("these-tests-send-no-token")
+
 
 async def test_sockets_are_closed_1013_when_the_fan_out_drops_notifications(
     make_settings: Callable[..., Settings],
 ) -> None:
-    manager = WebSocketManager(MemoryBus(), make_settings(heartbeat_interval=60), fan_out_buffer=2)
+    manager = WebSocketManager(
+        MemoryBus(), make_settings(heartbeat_interval=60), KEY, fan_out_buffer=2
+    )
     await manager.start()
     socket = manager.connect(Principal("k", Role.COOK))
     sent: list[str] = []
@@ -67,7 +71,7 @@ async def test_stop_ends_a_stats_write_that_lost_its_cancellation(
     bus = MemoryBus()
     # Redis took the SET and never answers; the first cancellation is lost.
     monkeypatch.setattr(bus, "set", losing_first_cancellation(never_answers))
-    manager = WebSocketManager(bus, make_settings())
+    manager = WebSocketManager(bus, make_settings(), KEY)
     before = asyncio.all_tasks()
     await manager.start()
     await asyncio.sleep(0.01)
@@ -85,7 +89,7 @@ async def test_stop_ends_a_stats_write_that_lost_its_cancellation(
 async def test_a_socket_that_connects_once_sockets_were_closed_is_closed_1001(
     make_settings: Callable[..., Settings],
 ) -> None:
-    manager = WebSocketManager(MemoryBus(), make_settings(heartbeat_interval=60))
+    manager = WebSocketManager(MemoryBus(), make_settings(heartbeat_interval=60), KEY)
     await manager.start()
     try:
         open_before = manager.connect(Principal("k", Role.COOK))

@@ -8,8 +8,8 @@ from typing import Any
 from quart import Quart
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
-from quart_app.auth import mint_order_token, order_follower_id
 from quart_app.schemas.orders import OrderItemRequest
+from quart_app.services.auth.tokens import mint_order_token, order_follower_id
 from quart_app.services.realtime.order_events import status_change_recipients
 from tests.support.tokens import SECRET, bearer
 from tests.support.websockets import Connect, auth_frame, receive, receive_type

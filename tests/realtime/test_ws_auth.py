@@ -8,7 +8,7 @@ import pytest
 from quart import Quart
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
-from quart_app.auth import mint_token
+from quart_app.services.auth.tokens import mint_token
 from tests.support.websockets import Serve, auth_frame, close_code, manager_of, receive
 
 

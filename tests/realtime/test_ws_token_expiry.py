@@ -8,7 +8,7 @@ import time
 import pytest
 from quart import Quart
 
-from quart_app.auth import CLOCK_LEEWAY_SECONDS, mint_token
+from quart_app.services.auth.tokens import CLOCK_LEEWAY_SECONDS, mint_token
 from tests.support.tokens import SECRET
 from tests.support.websockets import auth_frame, close_code, manager_of, receive, receive_type
 

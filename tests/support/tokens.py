@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart_app.auth import mint_token
+from quart_app.services.auth.tokens import mint_token
 
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 

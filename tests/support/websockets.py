@@ -13,8 +13,8 @@ from quart.testing.connections import WebsocketDisconnectError
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
 from domain.orders import Role
-from quart_app.auth import mint_token
 from quart_app.extensions import WEBSOCKET_MANAGER
+from quart_app.services.auth.tokens import mint_token
 from quart_app.services.realtime.manager import WebSocketManager
 from tests.support.tokens import SECRET
 from tests.support.waiting import WAIT, eventually

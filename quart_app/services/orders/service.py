@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any, NoReturn, Protocol, cast
 
 from blinker import NamedSignal
-from quart import Quart
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,11 +19,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from domain.catalog import Catalog, OrderLine
 from domain.errors import CatalogError, IllegalOrderTransition
 from domain.orders import ALLOWED_STEPS, OrderStatus, Role, transition
-from quart_app.auth import Principal, is_self_or_staff
 from quart_app.database import Database
 from quart_app.models import Order, OrderItem, User, utc_now
 from quart_app.models.orders import is_order_id, new_order_id
 from quart_app.schemas.orders import OrderItemResponse, OrderResponse
+from quart_app.services.auth.tokens import Principal, is_self_or_staff
 from quart_app.services.media.store import StoredImage
 from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.errors import (
@@ -42,7 +41,12 @@ from quart_app.services.realtime.order_events import (
     created_notice,
     status_changed_notice,
 )
-from quart_app.signals import announce, order_assigned, order_created, order_status_changed
+from quart_app.services.signals import (
+    announce,
+    order_assigned,
+    order_created,
+    order_status_changed,
+)
 
 
 class ChosenItem(Protocol):
@@ -76,7 +80,8 @@ class OrderService:
 
     The transaction also writes the change's notifications to the outbox, so
     they are published even if the bus is down at that moment; the blinker
-    signal (:mod:`quart_app.signals`) follows the commit, in this process.
+    signal (:mod:`quart_app.services.signals`, sent by this service) follows
+    the commit, in this process.
 
     Status changes and assignments are optimistic: the ``version`` column makes
     the second of two concurrent writers fail, and it gets :class:`OrderConflict`
@@ -85,14 +90,12 @@ class OrderService:
 
     def __init__(
         self,
-        app: Quart,
         database: Database,
         catalog: CatalogService,
         *,
         outbox: Outbox,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._app = app
         self._outbox = outbox
         self._database = database
         self._catalog = catalog
@@ -250,7 +253,7 @@ class OrderService:
 
     async def _announce(self, signal: NamedSignal, order: OrderResponse, **kwargs: Any) -> None:
         self._outbox.wake()
-        await announce(signal, self._app, order=_json(order), **kwargs)
+        await announce(signal, self, order=_json(order), **kwargs)
 
 
 def price_items(catalog: Catalog, items: Sequence[ChosenItem]) -> list[OrderLine]:

@@ -11,9 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.orders import ASSIGNABLE_ROLES, Role
-from quart_app.auth import Principal
 from quart_app.database import Database
 from quart_app.models import User, utc_now
+from quart_app.services.auth.tokens import Principal
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pydantic import ValidationError
 
 from domain.orders import Role
-from quart_app.auth import InvalidToken, Principal, decode_token
 from quart_app.errors import as_sentence
 from quart_app.schemas.ws import AuthFrame
+from quart_app.services.auth.tokens import InvalidToken, Principal, SigningKey, decode_token
 from quart_app.services.realtime import server_frames
 
 QUIET_TYPES = frozenset({"pong", "heartbeat"})
@@ -20,7 +20,7 @@ class AuthRejected(Exception):
     """The first frame did not authenticate the socket; the message says why."""
 
 
-def authenticate(raw: str | bytes, secret: str, max_bytes: int) -> tuple[AuthFrame, Principal]:
+def authenticate(raw: str | bytes, key: SigningKey, max_bytes: int) -> tuple[AuthFrame, Principal]:
     """The auth frame and the token's principal, or :class:`AuthRejected`.
 
     ``user_id`` and ``user_type`` must be the token's ``sub`` and ``role``:
@@ -36,7 +36,7 @@ def authenticate(raw: str | bytes, secret: str, max_bytes: int) -> tuple[AuthFra
             f"The first frame must be a valid auth frame ({', '.join(fields)})."
         ) from None
     try:
-        principal = decode_token(secret, auth.token)
+        principal = decode_token(key.secret, auth.token)
     except InvalidToken as error:
         raise AuthRejected(as_sentence(str(error))) from None
     if (principal.user_id, principal.role) != (auth.user_id, auth.user_type):
@@ -45,11 +45,11 @@ def authenticate(raw: str | bytes, secret: str, max_bytes: int) -> tuple[AuthFra
 
 
 def refreshed_expiry(
-    raw: str, secret: str, max_bytes: int, user_id: str, role: Role
+    raw: str, key: SigningKey, max_bytes: int, user_id: str, role: Role
 ) -> float | None:
     """The expiry of the new token in an auth frame sent on an open socket, or
     :class:`AuthRejected`: it must be valid and name the socket's own user and role."""
-    _, principal = authenticate(raw, secret, max_bytes)
+    _, principal = authenticate(raw, key, max_bytes)
     if (principal.user_id, principal.role) != (user_id, role):
         raise AuthRejected("A new token must be for this socket's user_id and user_type.")
     return principal.expires_at

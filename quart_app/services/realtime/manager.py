@@ -18,12 +18,12 @@ from bus import Bus, Subscription, keys
 from bus.tasks import stop_tasks
 from config import Settings
 from domain.connections import ConnectionRegistry, ConnectionStats
-from quart_app.auth import Principal
 from quart_app.observability.metrics import (
     NOTIFICATIONS_DELIVERED,
     NOTIFICATIONS_DROPPED,
     WEBSOCKET_CONNECTIONS,
 )
+from quart_app.services.auth.tokens import Principal, SigningKey
 from quart_app.services.realtime import server_frames
 from quart_app.services.realtime.client_frames import AuthRejected, refreshed_expiry, reply_to
 from quart_app.services.realtime.local_socket import (
@@ -60,6 +60,7 @@ class WebSocketManager:
         self,
         bus: Bus,
         settings: Settings,
+        signing_key: SigningKey,
         *,
         instance_id: str | None = None,
         clock: Callable[[], float] = time.time,
@@ -68,6 +69,7 @@ class WebSocketManager:
         self.instance_id = instance_id or uuid.uuid4().hex
         self._bus = bus
         self._settings = settings
+        self._signing_key = signing_key
         self._clock = clock
         self._registry = ConnectionRegistry()
         self._sockets: dict[str, LocalSocket] = {}
@@ -183,7 +185,7 @@ class WebSocketManager:
         try:
             socket.expires_at = refreshed_expiry(
                 raw,
-                self._settings.secret_key or "",
+                self._signing_key,
                 self._settings.ws_max_message_bytes,
                 socket.user_id,
                 socket.connection.role,

@@ -3,7 +3,7 @@
 - ``order.created``: every staff socket (cook, delivery, manager);
 - ``order.assigned``: the staff member assigned (``staff_id``);
 - ``order.status_changed``: the order's customer (a guest's order: its order
-  token's pseudo user, see ``quart_app.auth.order_follower_id``) and its
+  token's pseudo user, see ``quart_app.services.auth.tokens.order_follower_id``) and its
   assigned cook and courier.
 
 The frame's ``data`` is the order as ``GET /api/orders/{id}`` shows it;
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from domain.orders import STAFF_ROLES
-from quart_app.auth import order_follower_id
+from quart_app.services.auth.tokens import order_follower_id
 from quart_app.services.realtime.notifications import Notice
 
 ORDER_CREATED = "order.created"

@@ -17,9 +17,9 @@ from domain.refusals import text_language
 from domain.speech_hints import recognition_prompt
 from domain.stages import Stage
 from domain.turns import apply_turn
-from quart_app.auth import Principal
 from quart_app.schemas.voice import VoiceAnalysisResponse, VoiceInputRequest
 from quart_app.services.orders.service import ChosenLine
+from quart_app.services.signals import announce, turn_analyzed
 from quart_app.services.voice.ai_client import AIClient
 from quart_app.services.voice.context import LlmContextBuilder
 from quart_app.services.voice.data_source import VoiceData
@@ -60,27 +60,27 @@ class VoiceService:
             return await self._turn(session, request.transcript)
 
     async def recognition_prompt(
-        self, language: str | None, session_id: str | None, principal: Principal | None
+        self, language: str | None, session_id: str | None, user_id: str | None
     ) -> str:
         """The ``stt`` request's ``prompt``: the catalog's names and numbers in ``language``
-        (else the conversation's), sharpened by the stage of ``session_id`` if given."""
+        (else the conversation's), sharpened by the stage of ``session_id`` if given
+        (a conversation of ``user_id``, ``None`` for a guest)."""
         catalog = await self._data.catalog()
         if session_id is None:
             return recognition_prompt(catalog, language)
-        user_id = principal.user_id if principal is not None else None
         session = await self._store.read(session_id, user_id)
         spoken = language or session.context.get("language")
         return recognition_prompt(catalog, spoken, session.stage, session.order_state)
 
-    async def place_order_from_session(self, session_id: str, principal: Principal | None) -> str:
+    async def place_order_from_session(self, session_id: str, user_id: str | None) -> str:
         """Place the order a conversation has reached ``confirmation`` with; return its id.
 
-        For ``POST /api/orders {"session_id"}``: the caller is the member the
-        token names, or a guest without a token. :class:`SessionNotConfirmed`
-        unless the conversation is at ``confirmation`` with a complete order;
-        a conversation that already placed its order returns that order's id.
+        For ``POST /api/orders {"session_id"}``: the caller ``user_id`` is the
+        member the token names, or ``None`` for a guest without a token.
+        :class:`SessionNotConfirmed` unless the conversation is at
+        ``confirmation`` with a complete order; a conversation that already
+        placed its order returns that order's id.
         """
-        user_id = principal.user_id if principal is not None else None
         async with self._store.turn(session_id, user_id) as session:
             if session.order_id is not None:
                 return session.order_id
@@ -90,15 +90,15 @@ class VoiceService:
             await self._store.save(session)
             return order_id
 
-    async def speaker(self, session_id: str, principal: Principal | None) -> str | None:
-        """Whom ``principal`` speaks as in conversation ``session_id``: ``None`` in a guest's
-        (holding the id is enough), its member in a member's (the token must be theirs).
+    async def speaker(self, session_id: str, user_id: str | None) -> str | None:
+        """Whom caller ``user_id`` (``None``: a guest) speaks as in conversation ``session_id``:
+        ``None`` in a guest's (holding the id is enough), its member in a member's (the
+        caller must be that member).
 
         404 ``session_not_found`` or 403 ``session_forbidden`` as for a turn;
         409 ``session_completed`` once it has placed its order.
         """
-        caller = principal.user_id if principal is not None else None
-        return _open(await self._store.read(session_id, caller)).user_id
+        return _open(await self._store.read(session_id, user_id)).user_id
 
     async def attach_image(self, session_id: str, user_id: str | None, image_id: str) -> None:
         """Make ``image_id`` the cake picture of the conversation's order (``speaker`` first)."""
@@ -119,6 +119,14 @@ class VoiceService:
         answer = build_response(session, result, outcome, catalog)
         session.add_message("assistant", answer.response, now)
         await self._store.save(session)
+        await announce(
+            turn_analyzed,
+            self,
+            session_id=session.session_id,
+            user_id=session.user_id,
+            transcript=transcript,
+            answer=answer.model_dump(mode="json"),
+        )
         return answer
 
     async def _place(self, session: ConversationSession, catalog: Catalog) -> str:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import IO
-
-from quart.datastructures import FileStorage
+from typing import IO, Protocol
 
 from quart_app.services.voice.errors import AudioTooLarge, EmptyAudio, UnsupportedAudio
 
@@ -28,6 +26,19 @@ MULTIPART_OVERHEAD = 64 * 1024
 """Room for the multipart boundaries, part headers and the ``language`` field."""
 
 
+class Upload(Protocol):
+    """An uploaded file as the web framework hands it over (Quart's ``FileStorage`` fits)."""
+
+    @property
+    def stream(self) -> IO[bytes]: ...
+    @property
+    def filename(self) -> str | None: ...
+    @property
+    def content_type(self) -> str | None: ...
+    @property
+    def mimetype(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Audio:
     """An accepted upload: the file holding it (spooled to disk past 500 KB) and its
@@ -39,7 +50,7 @@ class Audio:
     mime_type: str
 
 
-def read_audio(upload: FileStorage, *, max_bytes: int) -> Audio:
+def read_audio(upload: Upload, *, max_bytes: int) -> Audio:
     """The upload's bytes if it is non-empty audio of a whitelisted type.
 
     :class:`UnsupportedAudio` for another type (parameters such as
