@@ -26,6 +26,7 @@ CUSTOMER = bearer("c-1", "customer")
 COOK = bearer("cook-1", "cook")
 MANAGER = bearer("manager-1", "manager")
 TWO_FRENCH_GRAND = {"menu_code": "french", "style_code": "grand", "quantity": 2}
+ORDER_SPOKEN = "Two French dinners in grand style please"
 
 Heard = dict[str, list[tuple[Any, dict[str, Any]]]]
 
@@ -94,33 +95,22 @@ async def test_assignment_and_status_changes_carry_the_order_as_it_became(
     )
 
 
+async def _say(client: QuartClient, transcript: str, session_id: str | None) -> dict[str, Any]:
+    body = {"transcript": transcript, "session_id": session_id, "user_id": "c-1"}
+    return await _post(client, "/api/voice/analyze", body, CUSTOMER)
+
+
 async def test_a_confirmed_conversation_announces_its_turns_and_its_order(
     served: Quart, client: QuartClient, heard: Heard
 ) -> None:
-    first = await _post(
-        client,
-        "/api/voice/analyze",
-        {"transcript": "Two French dinners in grand style please", "user_id": "c-1"},
-        CUSTOMER,
-    )
-    body = {"transcript": "yes", "session_id": first["session_id"], "user_id": "c-1"}
-    confirmed = await _post(client, "/api/voice/analyze", body, CUSTOMER)
+    first = await _say(client, ORDER_SPOKEN, None)
+    confirmed = await _say(client, "yes", first["session_id"])
 
     voice = served.extensions[VOICE].conversations
+    turn = {"session_id": first["session_id"], "user_id": "c-1"}
     assert heard["turn-analyzed"] == [
-        (
-            voice,
-            {
-                "session_id": first["session_id"],
-                "user_id": "c-1",
-                "transcript": said,
-                "answer": answer,
-            },
-        )
-        for said, answer in (
-            ("Two French dinners in grand style please", first),
-            ("yes", confirmed),
-        )
+        (voice, {**turn, "transcript": ORDER_SPOKEN, "answer": first}),
+        (voice, {**turn, "transcript": "yes", "answer": confirmed}),
     ]
     ((sender, placed),) = heard["order-created"]
     assert sender is served.extensions[ORDER_SERVICE]
@@ -133,12 +123,7 @@ async def test_a_confirmed_conversation_announces_its_turns_and_its_order(
 async def test_post_orders_with_a_conversation_announces_its_order_once(
     client: QuartClient, heard: Heard
 ) -> None:
-    first = await _post(
-        client,
-        "/api/voice/analyze",
-        {"transcript": "Two French dinners in grand style please", "user_id": "c-1"},
-        CUSTOMER,
-    )
+    first = await _say(client, ORDER_SPOKEN, None)
     order = await _post(client, "/api/orders", {"session_id": first["session_id"]}, CUSTOMER)
     await _post(client, "/api/orders", {"session_id": first["session_id"]}, CUSTOMER)
     assert [data["order"]["order_id"] for _, data in heard["order-created"]] == [order["order_id"]]
