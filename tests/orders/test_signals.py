@@ -20,7 +20,7 @@ from quart_app.services.signals import (
     order_status_changed,
     turn_analyzed,
 )
-from tests.conftest import bearer
+from tests.support.tokens import bearer
 
 CUSTOMER = bearer("c-1", "customer")
 COOK = bearer("cook-1", "cook")
