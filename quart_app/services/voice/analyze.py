@@ -119,14 +119,15 @@ class VoiceService:
         answer = build_response(session, result, outcome, catalog)
         session.add_message("assistant", answer.response, now)
         await self._store.save(session)
-        await announce(
-            turn_analyzed,
-            self,
-            session_id=session.session_id,
-            user_id=session.user_id,
-            transcript=transcript,
-            answer=answer.model_dump(mode="json"),
-        )
+        if turn_analyzed.receivers:  # the answer is dumped again only for a listener
+            await announce(
+                turn_analyzed,
+                self,
+                session_id=session.session_id,
+                user_id=session.user_id,
+                transcript=transcript,
+                answer=answer.model_dump(mode="json"),
+            )
         return answer
 
     async def _place(self, session: ConversationSession, catalog: Catalog) -> str:
