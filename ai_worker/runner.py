@@ -15,7 +15,6 @@ import signal
 import time
 from collections.abc import Callable, Mapping
 
-from ai_worker.config import WorkerConfig
 from ai_worker.engines import Engine, build_engine
 from ai_worker.errors import BadRequest, EngineError
 from ai_worker.recovery import requeue_list, requeue_orphans
@@ -26,6 +25,7 @@ from bus.ai_messages import ErrorBody, ErrorReply, OkReply
 from bus.base import Bus, BusError
 from bus.keys import ai_processing, ai_queue, ai_worker_alive
 from bus.tasks import stop_tasks
+from config.worker import WorkerSettings
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ Reply = OkReply | ErrorReply
 
 
 class Worker:
-    """Serves the AI queues of ``config.kinds`` on ``bus``, at most
-    ``config.concurrency`` requests in hand at once.
+    """Serves the AI queues of ``config.ai_worker_kinds`` on ``bus``, at most
+    ``config.ai_worker_concurrency`` requests in hand at once.
 
     ``engines`` replaces the configured engines (tests); ``clock`` gives Unix
     seconds for deadlines.
@@ -45,7 +45,7 @@ class Worker:
     def __init__(
         self,
         bus: Bus,
-        config: WorkerConfig,
+        config: WorkerSettings,
         *,
         engines: Mapping[str, Engine] | None = None,
         clock: Callable[[], float] = time.time,
@@ -53,11 +53,13 @@ class Worker:
         self._bus = bus
         self._config = config
         self._clock = clock
-        self._engines = dict(engines or {k: build_engine(k, config) for k in config.kinds})
-        self._slots = asyncio.Semaphore(config.concurrency)
+        self._engines = dict(
+            engines or {k: build_engine(k, config) for k in config.ai_worker_kinds}
+        )
+        self._slots = asyncio.Semaphore(config.ai_worker_concurrency)
         self._loops: list[asyncio.Task[None]] = []
         self._in_hand: set[asyncio.Task[None]] = set()
-        self.processing = ai_processing(config.worker_id)
+        self.processing = ai_processing(config.ai_worker_id)
         """This worker's processing list."""
 
     @property
@@ -70,14 +72,16 @@ class Worker:
         if self._loops:
             return
         await self._beat()
-        await requeue_orphans(self._bus, self._config.worker_id, include_own=True)
+        await requeue_orphans(self._bus, self._config.ai_worker_id, include_own=True)
         self._loops = [
             asyncio.create_task(self._consume(kind), name=f"ai-worker-{kind}")
-            for kind in self._config.kinds
+            for kind in self._config.ai_worker_kinds
         ]
         self._loops.append(asyncio.create_task(self._heartbeat(), name="ai-worker-heartbeat"))
         logger.info(
-            "AI worker %s serving %s", self._config.worker_id, ", ".join(self._config.kinds)
+            "AI worker %s serving %s",
+            self._config.ai_worker_id,
+            ", ".join(self._config.ai_worker_kinds),
         )
 
     async def stop(self, grace: float = 5.0) -> None:
@@ -90,7 +94,7 @@ class Worker:
         await stop_tasks(self._in_hand)
         try:
             requeued = await requeue_list(self._bus, self.processing)
-            await self._bus.delete(ai_worker_alive(self._config.worker_id))
+            await self._bus.delete(ai_worker_alive(self._config.ai_worker_id))
         except BusError:
             logger.exception("could not requeue; the next worker to start will")
         else:
@@ -108,7 +112,9 @@ class Worker:
             async with self._slots:
                 pass
             try:
-                raw = await self._bus.pop_into(queue, self.processing, self._config.poll_timeout)
+                raw = await self._bus.pop_into(
+                    queue, self.processing, self._config.ai_worker_poll_timeout
+                )
             except BusError:
                 logger.exception("popping %s failed; retrying", queue)
                 await asyncio.sleep(_RETRY_AFTER_BUS_ERROR)
@@ -194,26 +200,26 @@ class Worker:
 
     async def _beat(self) -> None:
         await self._bus.set(
-            ai_worker_alive(self._config.worker_id),
-            self._config.worker_id,
-            ttl=self._config.heartbeat_ttl,
+            ai_worker_alive(self._config.ai_worker_id),
+            self._config.ai_worker_id,
+            ttl=self._config.ai_worker_heartbeat_ttl,
         )
 
     async def _heartbeat(self) -> None:
-        interval = self._config.heartbeat_ttl / 3
+        interval = self._config.ai_worker_heartbeat_ttl / 3
         while True:
             await asyncio.sleep(interval)
             try:
                 await self._beat()
-                await requeue_orphans(self._bus, self._config.worker_id, include_own=False)
+                await requeue_orphans(self._bus, self._config.ai_worker_id, include_own=False)
             except Exception:
                 # Whatever failed, the next beat must still happen: once the key
                 # expires, other workers requeue the requests this one is serving.
                 logger.exception("heartbeat failed")
 
 
-def _connections(config: WorkerConfig) -> int:
-    return len(config.kinds) + config.concurrency + 2
+def _connections(config: WorkerSettings) -> int:
+    return len(config.ai_worker_kinds) + config.ai_worker_concurrency + 2
 
 
 def _parse(kind: str, raw: bytes) -> AIRequest:
@@ -229,7 +235,7 @@ def _error(request_id: str, exc: EngineError) -> ErrorReply:
     return ErrorReply(request_id=request_id, error=ErrorBody(code=exc.code, message=exc.message))
 
 
-async def run_worker(bus_url: str, config: WorkerConfig) -> None:
+async def run_worker(bus_url: str, config: WorkerSettings) -> None:
     """Run one worker on the bus at ``bus_url`` until SIGINT or SIGTERM."""
     # Each kind's blocking pop holds a Redis connection; answers need more.
     options = {} if bus_url.startswith("memory") else {"max_connections": _connections(config)}

@@ -31,9 +31,9 @@ from tests.support.ai_catalog import llm_payload  # noqa: E402
 
 WORKER = """
 import asyncio, sys
-from ai_worker.config import WorkerConfig
+from config.worker import WorkerSettings
 from ai_worker.runner import run_worker
-asyncio.run(run_worker(sys.argv[1], WorkerConfig(concurrency=int(sys.argv[2]))))
+asyncio.run(run_worker(sys.argv[1], WorkerSettings(ai_worker_concurrency=int(sys.argv[2]))))
 """
 
 

@@ -26,10 +26,10 @@ from typing import Any
 
 from quart.testing import QuartClient
 
-from ai_worker.config import WorkerConfig
 from ai_worker.engines.stt_whisper import WhisperEngine
 from ai_worker.llm.text import normalize
 from bench.common import SECRET, bench_settings
+from config.worker import WorkerSettings
 from domain.catalog import Catalog
 from domain.speech_hints import recognition_prompt
 from quart_app import create_app
@@ -84,7 +84,7 @@ def _percentile(values: Sequence[float], share: float) -> float:
 async def engine_baseline(catalog: Catalog, runs: int = 10) -> tuple[float, float]:
     """p50 seconds of the whisper engine alone on a 3-second clip, without and with the
     service's prompt: the floor under a spoken turn on this machine, now."""
-    engine = WhisperEngine(WorkerConfig())
+    engine = WhisperEngine(WorkerSettings())
     prompt = recognition_prompt(catalog, "en")
     with tempfile.TemporaryDirectory(prefix="dialogue-baseline-") as folder:
         audio, _ = speak(BASELINE_SENTENCE, "en-us", 150, Path(folder))

@@ -16,12 +16,13 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from bus.urls import check_bus_url
 from config.dev_secret import development_secret
 from config.errors import ConfigError
 from config.rate_limit_syntax import RateLimit, parse_rate_limit
+from config.worker import WorkerSettings, comma_separated
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,9 @@ class MediaStoreKind(StrEnum):
     DIRECTORY = "directory"
 
 
-class Settings(BaseSettings):
-    """All settings of one service instance (and of a ``voice-realtime worker``)."""
+class Settings(WorkerSettings):
+    """All settings of one service instance; the reference AI worker's are inherited
+    (:class:`config.worker.WorkerSettings`), so ``voice-realtime worker`` reads the same."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
 
@@ -104,21 +106,6 @@ class Settings(BaseSettings):
     # stopping
     shutdown_grace: float = Field(30.0, ge=0, le=3600)
 
-    # reference AI worker engines (ai_worker/)
-    llm_engine: Literal["rules", "openai"] = "rules"
-    llm_base_url: str | None = None
-    llm_model: str | None = None
-    llm_api_key: str | None = None
-    stt_engine: Literal["whisper", "openai"] = "whisper"
-    stt_model: str | None = None
-    stt_base_url: str | None = None
-    stt_api_key: str | None = None
-    image_engine: Literal["sketch", "openai"] = "sketch"
-    image_base_url: str | None = None
-    image_model: str | None = None
-    image_api_key: str | None = None
-    ai_worker_concurrency: int = Field(4, ge=1, le=256)
-
     @field_validator("secret_key")
     @classmethod
     def _secret_is_unset_or_not_empty(cls, value: str | None) -> str | None:
@@ -144,9 +131,7 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
+        return comma_separated(value)
 
     @field_validator("cors_origins")
     @classmethod

@@ -104,14 +104,13 @@ def _share_metrics_between_workers() -> None:
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from ai_worker.runner import run_worker
-    from quart_app.worker_config import worker_config
 
     if settings.memory_bus:
         raise ConfigError(
             "BUS_URL: a separate worker needs a shared bus (redis://); "
             "with memory:// the app runs the worker itself (AI_WORKER=embedded)"
         )
-    asyncio.run(run_worker(settings.bus_url, worker_config(settings)))
+    asyncio.run(run_worker(settings.bus_url, settings))
     return 0
 
 

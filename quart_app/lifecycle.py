@@ -209,9 +209,8 @@ async def _voice(bus: Bus, data: VoiceData, settings: Settings) -> AsyncIterator
     try:
         if settings.ai_worker_mode is AIWorkerMode.EMBEDDED:
             from ai_worker.runner import Worker
-            from quart_app.worker_config import worker_config
 
-            worker = Worker(bus, worker_config(settings))
+            worker = Worker(bus, settings)
             await worker.start()
             log.info("embedded AI worker started")
         yield runtime

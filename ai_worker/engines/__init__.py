@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from ai_worker.config import WorkerConfig
+from config.worker import WorkerSettings
 
 
 class Engine(Protocol):
@@ -20,7 +20,7 @@ class Engine(Protocol):
     async def close(self) -> None: ...
 
 
-def build_engine(kind: str, config: WorkerConfig) -> Engine:
+def build_engine(kind: str, config: WorkerSettings) -> Engine:
     """The engine ``config`` chooses for requests of ``kind`` (not loaded yet)."""
     if kind == "llm" and config.llm_engine == "rules":
         from ai_worker.engines.llm_rules import RulesLLMEngine

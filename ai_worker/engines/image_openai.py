@@ -6,11 +6,11 @@ import base64
 import binascii
 from typing import Any
 
-from ai_worker.config import WorkerConfig
 from ai_worker.engines.openai_http import OpenAIClient
 from ai_worker.errors import UpstreamError
 from ai_worker.requests import read_payload
 from bus.ai_messages import ImagePayload, ImageResult, ImageType
+from config.worker import WorkerSettings
 
 _SIGNATURES: dict[bytes, ImageType] = {
     b"\x89PNG\r\n\x1a\n": "image/png",
@@ -31,10 +31,11 @@ def image_type(data: bytes) -> ImageType:
 class OpenAIImageEngine:
     """Generates a 1:1 image through ``config.image_base_url``."""
 
-    def __init__(self, config: WorkerConfig) -> None:
+    def __init__(self, config: WorkerSettings) -> None:
         self._model = config.image_model
+        self._size = config.image_size
         self._client = OpenAIClient(
-            config.image_base_url or "", config.image_api_key, config.http_timeout
+            config.image_base_url or "", config.image_api_key, config.ai_worker_http_timeout
         )
 
     async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -42,7 +43,7 @@ class OpenAIImageEngine:
         body: dict[str, Any] = {
             "prompt": request.prompt,
             "n": 1,
-            "size": "1024x1024",
+            "size": self._size,
             "response_format": "b64_json",
         }
         if self._model:

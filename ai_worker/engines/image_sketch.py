@@ -8,11 +8,11 @@ import hashlib
 import io
 from typing import Any
 
-from ai_worker.config import WorkerConfig
 from ai_worker.engines.cake_drawing import draw_cake
 from ai_worker.engines.cake_prompt import read_prompt
 from ai_worker.requests import read_payload
 from bus.ai_messages import ImagePayload, ImageResult
+from config.worker import WorkerSettings
 
 
 def render_png(prompt: str, font_path: str | None = None) -> bytes:
@@ -27,7 +27,7 @@ def render_png(prompt: str, font_path: str | None = None) -> bytes:
 class SketchImageEngine:
     """Answers ``image`` requests with a 1:1 PNG, drawn in a thread."""
 
-    def __init__(self, config: WorkerConfig) -> None:
+    def __init__(self, config: WorkerSettings) -> None:
         self._font = config.image_font
 
     async def run(self, payload: dict[str, Any]) -> dict[str, Any]:

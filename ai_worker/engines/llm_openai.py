@@ -13,11 +13,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ai_worker.config import WorkerConfig
 from ai_worker.engines.llm_rules import read_llm_request
 from ai_worker.engines.openai_http import OpenAIClient
 from ai_worker.errors import UpstreamError
 from bus.ai_messages import LlmPayload, LlmResult
+from config.worker import WorkerSettings
 from domain.catalog import Catalog
 
 SYSTEM_PROMPT = """\
@@ -41,10 +41,11 @@ customer agrees to place the order; "cancel" when they give up ordering."""
 class OpenAILLMEngine:
     """Answers ``llm`` requests through ``config.llm_base_url``/chat/completions."""
 
-    def __init__(self, config: WorkerConfig) -> None:
+    def __init__(self, config: WorkerSettings) -> None:
         self._model = config.llm_model
+        self._temperature = config.llm_temperature
         self._client = OpenAIClient(
-            config.llm_base_url or "", config.llm_api_key, config.http_timeout
+            config.llm_base_url or "", config.llm_api_key, config.ai_worker_http_timeout
         )
 
     async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +56,7 @@ class OpenAILLMEngine:
                 "model": self._model,
                 "messages": _messages(request),
                 "response_format": {"type": "json_object"},
-                "temperature": 0,
+                "temperature": self._temperature,
             },
         )
         return _checked(_content(reply), catalog)

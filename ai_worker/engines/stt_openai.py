@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ai_worker.config import WorkerConfig
 from ai_worker.engines.openai_http import OpenAIClient
 from ai_worker.errors import UpstreamError
 from ai_worker.requests import read_stt_payload
 from bus.ai_messages import SttResult
+from config.worker import WorkerSettings
 
 DEFAULT_MODEL = "whisper-1"
 
@@ -20,10 +20,10 @@ DEFAULT_MODEL = "whisper-1"
 class OpenAISttEngine:
     """Transcribes through ``config.stt_base_url`` (``STT_MODEL`` names the model)."""
 
-    def __init__(self, config: WorkerConfig) -> None:
+    def __init__(self, config: WorkerSettings) -> None:
         self._model = config.stt_model or DEFAULT_MODEL
         self._client = OpenAIClient(
-            config.stt_base_url or "", config.stt_api_key, config.http_timeout
+            config.stt_base_url or "", config.stt_api_key, config.ai_worker_http_timeout
         )
 
     async def run(self, payload: dict[str, Any]) -> dict[str, Any]:

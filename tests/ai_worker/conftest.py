@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from ai_worker.config import WorkerConfig
 from ai_worker.engines import Engine
 from ai_worker.runner import Worker
 from bus.base import Bus
 from bus.memory import MemoryBus
 from bus.redis import RedisBus
+from config.worker import WorkerSettings
 from tests.support.fake_engine import WorkerFactory
 from tests.support.fake_openai import FakeOpenAI
 
@@ -42,10 +42,10 @@ async def make_worker(bus: Bus) -> AsyncIterator[WorkerFactory]:
     async def make(
         engines: Mapping[str, Engine] | None = None, *, start: bool = True, **options: Any
     ) -> Worker:
-        settings: dict[str, Any] = {"poll_timeout": 0.1, "heartbeat_ttl": 3.0}
+        settings: dict[str, Any] = {"ai_worker_poll_timeout": 0.1, "ai_worker_heartbeat_ttl": 3.0}
         if engines is not None:
-            settings["kinds"] = tuple(engines)
-        worker = Worker(bus, WorkerConfig(**{**settings, **options}), engines=engines)
+            settings["ai_worker_kinds"] = tuple(engines)
+        worker = Worker(bus, WorkerSettings(**{**settings, **options}), engines=engines)
         if start:
             await worker.start()
         started.append(worker)

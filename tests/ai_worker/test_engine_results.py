@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from ai_worker.config import WorkerConfig
 from ai_worker.runner import Worker
 from bus.ai import AIRequester
 from bus.ai_messages import ImageResult, LlmResult, SttResult
 from bus.memory import MemoryBus
+from config.worker import WorkerSettings
 from domain.stages import Stage
 from quart_app.services.voice.ai_client import AIClient, read_result
 from tests.support.ai_catalog import llm_payload
@@ -39,7 +39,9 @@ async def serve() -> AsyncIterator[Serve]:
     workers: list[Worker] = []
 
     async def start(**settings: Any) -> Ask:
-        worker = Worker(bus, WorkerConfig(poll_timeout=0.1, heartbeat_ttl=3.0, **settings))
+        worker = Worker(
+            bus, WorkerSettings(ai_worker_poll_timeout=0.1, ai_worker_heartbeat_ttl=3.0, **settings)
+        )
         await worker.start()
         workers.append(worker)
         return AIClient(requester, timeout=60.0).wait_for_response
@@ -63,7 +65,7 @@ def _audio(name: str) -> dict[str, Any]:
 
 
 async def test_the_rules_engine(serve: Serve) -> None:
-    ask = await serve(kinds=("llm",), llm_engine="rules")
+    ask = await serve(ai_worker_kinds=("llm",), llm_engine="rules")
     reply = await ask("llm", llm_payload("two french dinners, grand style"))
     result = read_result("llm", LlmResult, reply)
     assert result.order_state.menu_code == "french"
@@ -80,7 +82,7 @@ async def test_the_openai_llm_engine(serve: Serve, fake_openai: FakeOpenAI) -> N
     }
     fake_openai.reply = chat_reply(json.dumps(answer))
     ask = await serve(
-        kinds=("llm",), llm_engine="openai", llm_base_url=fake_openai.url, llm_model="m"
+        ai_worker_kinds=("llm",), llm_engine="openai", llm_base_url=fake_openai.url, llm_model="m"
     )
     result = read_result("llm", LlmResult, await ask("llm", llm_payload("two french grand")))
     assert (result.menu_selection, result.style_selection) == (1, 1)
@@ -88,7 +90,7 @@ async def test_the_openai_llm_engine(serve: Serve, fake_openai: FakeOpenAI) -> N
 
 
 async def test_the_sketch_image_engine(serve: Serve) -> None:
-    ask = await serve(kinds=("image",), image_engine="sketch")
+    ask = await serve(ai_worker_kinds=("image",), image_engine="sketch")
     reply = await ask("image", {"prompt": "a red cake", "aspect_ratio": "1:1"})
     result = read_result("image", ImageResult, reply)
     assert result.mime_type == "image/png"
@@ -98,7 +100,9 @@ async def test_the_sketch_image_engine(serve: Serve) -> None:
 async def test_the_openai_image_engine(serve: Serve, fake_openai: FakeOpenAI) -> None:
     png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 32).decode()
     fake_openai.reply = {"data": [{"b64_json": png}]}
-    ask = await serve(kinds=("image",), image_engine="openai", image_base_url=fake_openai.url)
+    ask = await serve(
+        ai_worker_kinds=("image",), image_engine="openai", image_base_url=fake_openai.url
+    )
     reply = await ask("image", {"prompt": "a red cake", "aspect_ratio": "1:1"})
     result = read_result("image", ImageResult, reply)
     assert (result.image_b64, result.mime_type) == (png, "image/png")
@@ -106,7 +110,7 @@ async def test_the_openai_image_engine(serve: Serve, fake_openai: FakeOpenAI) ->
 
 @pytest.mark.slow
 async def test_the_whisper_engine(serve: Serve) -> None:
-    ask = await serve(kinds=("stt",), stt_engine="whisper")
+    ask = await serve(ai_worker_kinds=("stt",), stt_engine="whisper")
     result = read_result("stt", SttResult, await ask("stt", _audio("order_en.wav")))
     assert "french" in result.text.lower()
     assert result.duration_s is not None and result.duration_s > 0
@@ -114,6 +118,6 @@ async def test_the_whisper_engine(serve: Serve) -> None:
 
 async def test_the_openai_stt_engine(serve: Serve, fake_openai: FakeOpenAI) -> None:
     fake_openai.reply = {"text": "Two French Dinners, Grand style.", "language": "en"}
-    ask = await serve(kinds=("stt",), stt_engine="openai", stt_base_url=fake_openai.url)
+    ask = await serve(ai_worker_kinds=("stt",), stt_engine="openai", stt_base_url=fake_openai.url)
     result = read_result("stt", SttResult, await ask("stt", _audio("order_en.wav")))
     assert (result.text, result.language) == ("Two French Dinners, Grand style.", "en")

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ai_worker.config import WorkerConfig
 from ai_worker.engines.cake_prompt import COLOURS, read_prompt
 from ai_worker.engines.image_sketch import SketchImageEngine, render_png
 from ai_worker.errors import EngineError
+from config.worker import WorkerSettings
 
 STRAWBERRY = (220, 30, 50)
 
@@ -26,7 +26,7 @@ def _count(image: Image.Image, colour: tuple[int, int, int]) -> int:
 
 
 async def test_the_engine_answers_a_square_png() -> None:
-    result = await SketchImageEngine(WorkerConfig()).run(
+    result = await SketchImageEngine(WorkerSettings()).run(
         {"prompt": "a pink cake", "aspect_ratio": "1:1"}
     )
     assert result["mime_type"] == "image/png"
@@ -37,7 +37,7 @@ async def test_the_engine_answers_a_square_png() -> None:
 
 async def test_only_square_images_are_drawn() -> None:
     with pytest.raises(EngineError) as caught:
-        await SketchImageEngine(WorkerConfig()).run({"prompt": "cake", "aspect_ratio": "16:9"})
+        await SketchImageEngine(WorkerSettings()).run({"prompt": "cake", "aspect_ratio": "16:9"})
     assert caught.value.code == "bad_request"
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from ai_worker.config import WorkerConfig
 from ai_worker.engines import build_engine
 from ai_worker.engines.image_openai import OpenAIImageEngine
 from ai_worker.engines.image_sketch import SketchImageEngine, render_png
@@ -17,6 +16,7 @@ from ai_worker.engines.llm_openai import OpenAILLMEngine
 from ai_worker.engines.llm_rules import RulesLLMEngine
 from ai_worker.engines.stt_openai import OpenAISttEngine
 from ai_worker.errors import EngineError
+from config.worker import WorkerSettings
 from tests.support.ai_catalog import llm_payload
 from tests.support.fake_openai import FakeOpenAI, chat_reply
 
@@ -36,7 +36,7 @@ ANSWER: dict[str, Any] = {
 
 
 def _llm(server: FakeOpenAI) -> OpenAILLMEngine:
-    config = WorkerConfig(
+    config = WorkerSettings(
         llm_engine="openai", llm_base_url=server.url, llm_model="qwen2.5:7b", llm_api_key="k-1"
     )
     return OpenAILLMEngine(config)
@@ -120,7 +120,7 @@ async def test_llm_refuses_unusable_answers(
 async def test_llm_unreachable_endpoint_is_an_upstream_error(fake_openai: FakeOpenAI) -> None:
     url = fake_openai.url
     await fake_openai.stop()
-    engine = OpenAILLMEngine(WorkerConfig(llm_engine="openai", llm_base_url=url, llm_model="m"))
+    engine = OpenAILLMEngine(WorkerSettings(llm_engine="openai", llm_base_url=url, llm_model="m"))
     with pytest.raises(EngineError) as caught:
         await engine.run(llm_payload("hello"))
     await engine.close()
@@ -131,7 +131,7 @@ async def test_image_returns_the_generated_picture(fake_openai: FakeOpenAI) -> N
     png = render_png("a cake")
     fake_openai.reply = {"data": [{"b64_json": base64.b64encode(png).decode()}]}
     engine = OpenAIImageEngine(
-        WorkerConfig(image_engine="openai", image_base_url=fake_openai.url, image_model="sd")
+        WorkerSettings(image_engine="openai", image_base_url=fake_openai.url, image_model="sd")
     )
     result = await engine.run({"prompt": "a cake", "aspect_ratio": "1:1"})
     await engine.close()
@@ -147,7 +147,9 @@ async def test_image_by_link_is_fetched(fake_openai: FakeOpenAI) -> None:
     jpeg = b"\xff\xd8\xff\xe0" + b"0" * 100
     fake_openai.raw["/files/cake.jpg"] = jpeg
     fake_openai.reply = {"data": [{"url": fake_openai.url.removesuffix("/v1") + "/files/cake.jpg"}]}
-    engine = OpenAIImageEngine(WorkerConfig(image_engine="openai", image_base_url=fake_openai.url))
+    engine = OpenAIImageEngine(
+        WorkerSettings(image_engine="openai", image_base_url=fake_openai.url)
+    )
     result = await engine.run({"prompt": "a cake"})
     await engine.close()
     assert result["mime_type"] == "image/jpeg"
@@ -156,7 +158,9 @@ async def test_image_by_link_is_fetched(fake_openai: FakeOpenAI) -> None:
 
 async def test_image_that_is_not_an_image_is_refused(fake_openai: FakeOpenAI) -> None:
     fake_openai.reply = {"data": [{"b64_json": base64.b64encode(b"<html>").decode()}]}
-    engine = OpenAIImageEngine(WorkerConfig(image_engine="openai", image_base_url=fake_openai.url))
+    engine = OpenAIImageEngine(
+        WorkerSettings(image_engine="openai", image_base_url=fake_openai.url)
+    )
     with pytest.raises(EngineError) as caught:
         await engine.run({"prompt": "a cake"})
     await engine.close()
@@ -164,18 +168,18 @@ async def test_image_that_is_not_an_image_is_refused(fake_openai: FakeOpenAI) ->
 
 
 def test_engines_are_chosen_by_configuration() -> None:
-    openai = WorkerConfig(
+    openai = WorkerSettings(
         llm_engine="openai", llm_base_url="http://h/v1", llm_model="m",
         image_engine="openai", image_base_url="http://h/v1",
     )  # fmt: skip
-    assert isinstance(build_engine("llm", WorkerConfig()), RulesLLMEngine)
-    assert isinstance(build_engine("image", WorkerConfig()), SketchImageEngine)
+    assert isinstance(build_engine("llm", WorkerSettings()), RulesLLMEngine)
+    assert isinstance(build_engine("image", WorkerSettings()), SketchImageEngine)
     assert isinstance(build_engine("llm", openai), OpenAILLMEngine)
     assert isinstance(build_engine("image", openai), OpenAIImageEngine)
 
 
 def _stt(server: FakeOpenAI) -> OpenAISttEngine:
-    config = WorkerConfig(stt_engine="openai", stt_base_url=server.url, stt_api_key="k-2")
+    config = WorkerSettings(stt_engine="openai", stt_base_url=server.url, stt_api_key="k-2")
     return OpenAISttEngine(config)
 
 
@@ -228,7 +232,7 @@ async def test_stt_without_text_is_an_upstream_error(fake_openai: FakeOpenAI) ->
 
 
 def test_the_openai_stt_engine_is_chosen_by_configuration() -> None:
-    config = WorkerConfig(stt_engine="openai", stt_base_url="http://127.0.0.1:9/v1")
+    config = WorkerSettings(stt_engine="openai", stt_base_url="http://127.0.0.1:9/v1")
     assert isinstance(build_engine("stt", config), OpenAISttEngine)
-    with pytest.raises(ValueError, match="stt_base_url is required"):
-        WorkerConfig(stt_engine="openai")
+    with pytest.raises(ValueError, match="STT_BASE_URL: required with STT_ENGINE=openai"):
+        WorkerSettings(stt_engine="openai")

@@ -22,9 +22,10 @@ from tests.support.ai_catalog import llm_payload
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = """
 import asyncio, sys
-from ai_worker.config import WorkerConfig
+from config.worker import WorkerSettings
 from ai_worker.runner import run_worker
-asyncio.run(run_worker(sys.argv[1], WorkerConfig(kinds=("llm",), worker_id=sys.argv[2])))
+settings = WorkerSettings(ai_worker_kinds=("llm",), ai_worker_id=sys.argv[2])
+asyncio.run(run_worker(sys.argv[1], settings))
 """
 
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from ai_worker.config import WorkerConfig
 from ai_worker.errors import EngineError
 from ai_worker.runner import Worker
 from bus.ai import AIRequester, AIResultError, make_request_message
 from bus.base import Bus
 from bus.keys import ai_processing, ai_queue, ai_result, ai_worker_alive
+from config.worker import WorkerSettings
 from tests.support.ai_catalog import llm_payload
 from tests.support.cancellation import losing_first_cancellation, never_answers
 from tests.support.fake_engine import FakeEngine, WorkerFactory
@@ -55,7 +55,7 @@ async def _until(condition: Any) -> None:
 async def test_answers_an_llm_request_with_the_rules_engine(
     bus: Bus, make_worker: WorkerFactory
 ) -> None:
-    worker = await make_worker(kinds=("llm",))
+    worker = await make_worker(ai_worker_kinds=("llm",))
     requester = AIRequester(bus)
     try:
         result = await asyncio.wait_for(
@@ -118,7 +118,7 @@ async def test_deeply_nested_requests_are_dropped_and_the_worker_goes_on(
 
     # Left by a dead worker, such a request must not stop the next one starting.
     await bus.push(ai_processing("dead-1"), TOO_DEEP)
-    await make_worker({"llm": FakeEngine()}, worker_id="fresh")
+    await make_worker({"llm": FakeEngine()}, ai_worker_id="fresh")
     assert await bus.length(ai_processing("dead-1")) == 0
     assert (await _reply(bus, await _send(bus, "llm", {})))["status"] == "ok"
 
@@ -146,7 +146,9 @@ async def test_an_idle_queue_does_not_delay_another_kind(
 ) -> None:
     engines = {kind: FakeEngine() for kind in ("llm", "stt", "image")}
     # Fewer slots than kinds, and pops that wait long on empty queues.
-    await make_worker(engines, concurrency=1, poll_timeout=2.0, heartbeat_ttl=6.0)
+    await make_worker(
+        engines, ai_worker_concurrency=1, ai_worker_poll_timeout=2.0, ai_worker_heartbeat_ttl=6.0
+    )
     for kind in ("image", "stt", "llm"):
         reply = await asyncio.wait_for(_reply(bus, await _send(bus, kind, {})), 1.0)
         assert reply["status"] == "ok"
@@ -204,7 +206,7 @@ async def test_a_request_whose_deadline_passes_while_running_is_dropped(
 async def test_concurrency_is_bounded(bus: Bus, make_worker: WorkerFactory) -> None:
     gate = asyncio.Event()
     engine = FakeEngine(gate=gate)
-    worker = await make_worker({"llm": engine}, concurrency=2)
+    worker = await make_worker({"llm": engine}, ai_worker_concurrency=2)
     ids = [await _send(bus, "llm", {"n": n}) for n in range(5)]
     await _until(lambda: _equals(worker.in_hand, 2))
     assert await bus.length(ai_queue("llm")) == 3
@@ -223,7 +225,7 @@ async def test_stop_requeues_what_it_could_not_finish(bus: Bus, make_worker: Wor
     assert await bus.length(worker.processing) == 0
     queued = await bus.items(ai_queue("llm"))
     assert [json.loads(raw)["request_id"] for raw in queued] == [request_id]
-    assert await bus.get(ai_worker_alive(worker._config.worker_id)) is None
+    assert await bus.get(ai_worker_alive(worker._config.ai_worker_id)) is None
     assert engine.closed
 
 
@@ -255,7 +257,7 @@ async def test_start_requeues_the_list_of_a_crashed_worker(
 
     engine = FakeEngine()
     # The first heartbeat sweep is 20 s away: only start() can requeue in time.
-    await make_worker({"llm": engine}, heartbeat_ttl=60.0)
+    await make_worker({"llm": engine}, ai_worker_heartbeat_ttl=60.0)
     assert await bus.length(ai_processing("crashed-1")) == 0
     assert (await _reply(bus, crashed["request_id"]))["status"] == "ok"
     assert await bus.length(ai_processing("alive-1")) == 1
@@ -266,25 +268,27 @@ async def test_a_worker_that_dies_mid_request_loses_nothing(
     bus: Bus, make_worker: WorkerFactory
 ) -> None:
     stuck = FakeEngine(gate=asyncio.Event())
-    first = await make_worker({"llm": stuck}, worker_id="first")
+    first = await make_worker({"llm": stuck}, ai_worker_id="first")
     request_id = await _send(bus, "llm", {"n": 1})
     await asyncio.wait_for(stuck.started.wait(), WAIT)
     _crash(first)
     await bus.delete(ai_worker_alive("first"))  # its heartbeat expires
     assert await bus.length(first.processing) == 1
 
-    await make_worker({"llm": FakeEngine()}, worker_id="second")
+    await make_worker({"llm": FakeEngine()}, ai_worker_id="second")
     assert (await _reply(bus, request_id))["status"] == "ok"
 
 
 async def test_the_heartbeat_sweep_requeues_orphans_while_serving(
     bus: Bus, make_worker: WorkerFactory
 ) -> None:
-    worker = await make_worker({"llm": FakeEngine()}, poll_timeout=0.05, heartbeat_ttl=0.3)
+    worker = await make_worker(
+        {"llm": FakeEngine()}, ai_worker_poll_timeout=0.05, ai_worker_heartbeat_ttl=0.3
+    )
     orphan = make_request_message("llm", {}, timeout=30)
     await bus.push(ai_processing("gone"), json.dumps(orphan))
     assert (await _reply(bus, orphan["request_id"]))["status"] == "ok"
-    assert await bus.get(ai_worker_alive(worker._config.worker_id)) is not None
+    assert await bus.get(ai_worker_alive(worker._config.ai_worker_id)) is not None
 
 
 async def test_stop_ends_a_pop_that_lost_its_cancellation(
@@ -319,12 +323,12 @@ async def _equals(value: int, expected: int) -> bool:
 
 
 def test_config_refuses_unknown_engines() -> None:
-    with pytest.raises(ValueError, match="rules, openai"):
-        WorkerConfig(llm_engine="gpt")
-    with pytest.raises(ValueError, match="llm_base_url"):
-        WorkerConfig(llm_engine="openai")
-    with pytest.raises(ValueError, match="concurrency"):
-        WorkerConfig(concurrency=0)
+    with pytest.raises(ValueError, match="'rules' or 'openai'"):
+        WorkerSettings(llm_engine="gpt")
+    with pytest.raises(ValueError, match="LLM_BASE_URL: required with LLM_ENGINE=openai"):
+        WorkerSettings(llm_engine="openai")
+    with pytest.raises(ValueError, match="ai_worker_concurrency"):
+        WorkerSettings(ai_worker_concurrency=0)
 
 
 async def test_an_error_reply_reaches_the_requester(bus: Bus, make_worker: WorkerFactory) -> None:

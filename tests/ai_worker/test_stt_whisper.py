@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ai_worker.config import WorkerConfig
 from ai_worker.engines.audio import decode_audio
 from ai_worker.engines.stt_whisper import WhisperEngine, _prompt_end
 from ai_worker.errors import EngineError
+from config.worker import WorkerSettings
 from domain.catalog import Catalog
 from domain.speech_hints import recognition_prompt
 from tests.support.ai_catalog import CATALOG
@@ -22,7 +22,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture(scope="module")
 def engine() -> WhisperEngine:
-    return WhisperEngine(WorkerConfig())
+    return WhisperEngine(WorkerSettings())
 
 
 def _payload(name: str, language: str | None = None) -> dict[str, object]:
