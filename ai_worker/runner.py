@@ -15,7 +15,7 @@ import signal
 import time
 from collections.abc import Callable, Mapping
 
-from ai_worker.engines import Engine, build_engine
+from ai_worker.engines import Engine, build_engine, check_installed
 from ai_worker.errors import BadRequest, EngineError
 from ai_worker.recovery import requeue_list, requeue_orphans
 from ai_worker.requests import AIRequest, parse_request
@@ -39,7 +39,8 @@ class Worker:
     ``config.ai_worker_concurrency`` requests in hand at once.
 
     ``engines`` replaces the configured engines (tests); ``clock`` gives Unix
-    seconds for deadlines.
+    seconds for deadlines. Raises :class:`config.ConfigError` if a configured
+    engine's packages are not installed.
     """
 
     def __init__(
@@ -53,9 +54,10 @@ class Worker:
         self._bus = bus
         self._config = config
         self._clock = clock
-        self._engines = dict(
-            engines or {k: build_engine(k, config) for k in config.ai_worker_kinds}
-        )
+        if engines is None:
+            check_installed(config)
+            engines = {kind: build_engine(kind, config) for kind in config.ai_worker_kinds}
+        self._engines = dict(engines)
         self._slots = asyncio.Semaphore(config.ai_worker_concurrency)
         self._loops: list[asyncio.Task[None]] = []
         self._in_hand: set[asyncio.Task[None]] = set()
@@ -240,8 +242,8 @@ async def run_worker(bus_url: str, config: WorkerSettings) -> None:
     # Each kind's blocking pop holds a Redis connection; answers need more.
     options = {} if bus_url.startswith("memory") else {"max_connections": _connections(config)}
     bus = make_bus(bus_url, **options)
+    worker = Worker(bus, config)  # refuses engines that aren't installed before connecting
     await bus.connect()
-    worker = Worker(bus, config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

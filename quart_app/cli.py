@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from config import ConfigError, Settings, load_settings, secret_key_of
+from config import AIWorkerMode, ConfigError, Settings, load_settings, secret_key_of
 from config.logs import configure_logging
 
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus request_id=%({x-request-id}o)s'
@@ -62,6 +62,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from quart_app.serving import serve
 
+    if settings.ai_worker_mode is AIWorkerMode.EMBEDDED:
+        from ai_worker.engines import check_installed
+
+        check_installed(settings)  # here, in one line, not as a failed start-up
     if args.workers > 1 and settings.memory_bus:
         raise ConfigError(
             "BUS_URL: memory:// lives inside one process; use redis:// for --workers > 1"
