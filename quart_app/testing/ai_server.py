@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from bus import ai_messages
 from bus.ai import RESULT_TTL, publish_result
 from bus.base import Bus, BusError
 from bus.keys import AI_KINDS, ai_processing, ai_queue, ai_result
@@ -224,7 +225,11 @@ class ScriptedAIServer:
 
 
 def _envelope(request_id: str, reply: Mapping[str, Any] | ErrorReply) -> dict[str, Any]:
+    """The reply envelope, built with the models the reference AI Server uses."""
+    envelope: ai_messages.OkReply | ai_messages.ErrorReply
     if isinstance(reply, ErrorReply):
-        failure = {"code": reply.code, "message": reply.message}
-        return {"request_id": request_id, "status": "error", "error": failure}
-    return {"request_id": request_id, "status": "ok", "result": dict(reply)}
+        failure = ai_messages.ErrorBody(code=reply.code, message=reply.message)
+        envelope = ai_messages.ErrorReply(request_id=request_id, error=failure)
+    else:
+        envelope = ai_messages.OkReply(request_id=request_id, result=dict(reply))
+    return envelope.model_dump(mode="json")
