@@ -112,7 +112,12 @@ class OrderItemResponse(BaseModel):
 
 
 class OrderResponse(BaseModel):
-    """An order as every endpoint, and every order signal, shows it."""
+    """An order as every endpoint, and every order signal, shows it.
+
+    It never carries the conversation that placed it: a guest's ``session_id``
+    is their only credential (it continues the conversation and mints their
+    order token), and staff read every order.
+    """
 
     order_id: str
     customer_id: str | None
@@ -124,8 +129,6 @@ class OrderResponse(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
-    session_id: str | None
-    """The conversation that placed it, if a conversation did."""
 
 
 class OrderList(BaseModel):

@@ -192,3 +192,27 @@ async def test_empty_customizations_before_a_menu_propose_nothing(
 
     # Not "I couldn't take all of that": the AI proposed no customization.
     assert (status, body["additional_questions"]) == (200, [])
+
+
+async def test_a_conversation_that_placed_its_order_takes_no_more_turns(
+    client: QuartClient, responder: Responder
+) -> None:
+    # Its id is the guest's only credential: whoever learnt it (a cook, say) must
+    # not go on speaking in it, and neither does anyone else.
+    placing = {"order_state": {"menu_code": "french", "style_code": "grand"}}
+    responder.script(
+        "llm",
+        ok(llm_answer("Confirm?", state="confirmation", **placing)),
+        ok(llm_answer("Ordered!", intent="confirm", state_decision="confirm")),
+        ok(llm_answer("Anything else?")),
+    )
+    _, first = await say(client, "french grand", user_id=None)
+    status, placed = await say(client, "yes", first["session_id"], user_id=None)
+    assert (status, placed["state"]) == (200, "completed")
+
+    for headers in (bearer("cook-1", "cook"), None):
+        status, refused = await say(
+            client, "cancel it", first["session_id"], user_id=None, headers=headers
+        )
+        assert (status, refused["error"]["code"]) == (409, "session_completed")
+    assert len(responder.seen["llm"]) == 2

@@ -296,7 +296,6 @@ def order_response(order: Order) -> OrderResponse:
         created_at=order.created_at,
         updated_at=order.updated_at,
         version=order.version,
-        session_id=order.session_id,
     )
 
 

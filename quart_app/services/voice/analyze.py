@@ -53,11 +53,16 @@ class VoiceService:
         self, request: VoiceInputRequest, user_id: str | None
     ) -> VoiceAnalysisResponse:
         """Answer one utterance of ``user_id`` (``None``: a guest), starting a
-        conversation when ``session_id`` is null."""
+        conversation when ``session_id`` is null.
+
+        A conversation that has placed its order takes no more turns (409
+        ``session_completed``): whoever still holds its id can no longer speak
+        in it, nor read the order back through it.
+        """
         if request.session_id is None:
             return await self._turn(self._store.start(user_id), request.transcript)
         async with self._store.turn(request.session_id, user_id) as session:
-            return await self._turn(session, request.transcript)
+            return await self._turn(_open(session), request.transcript)
 
     async def recognition_prompt(
         self, language: str | None, session_id: str | None, user_id: str | None

@@ -45,7 +45,7 @@ def build_response(
     menu = catalog.find_menu(draft.menu_code) if draft.menu_code else None
     styles = [style.code for style in menu.styles] if menu else []
     language = session.context.get("language")
-    refused = [] if outcome.closed else refusal_questions(outcome.ignored, draft, catalog, language)
+    refused = refusal_questions(outcome.ignored, draft, catalog, language)
     return VoiceAnalysisResponse(
         session_id=session.session_id,
         intent=result.intent.value,
@@ -58,7 +58,7 @@ def build_response(
             for suggestion in result.alternatives
             if (known := _from_catalog(suggestion, catalog, language)) is not None
         ],
-        additional_questions=_questions(result.additional_questions, refused, outcome),
+        additional_questions=_questions(result.additional_questions, refused),
         order_state=order_state(session, catalog),
         state=session.stage,
         state_decision=outcome.decision,
@@ -110,8 +110,5 @@ def _from_catalog(
     )
 
 
-def _questions(asked: list[str], refused: list[str], outcome: TurnOutcome) -> list[str]:
-    questions = [*asked, *refused]
-    if outcome.closed:
-        questions.append("This order has been placed. Would you like to start a new one?")
-    return list(dict.fromkeys(questions))[:MAX_QUESTIONS]
+def _questions(asked: list[str], refused: list[str]) -> list[str]:
+    return list(dict.fromkeys([*asked, *refused]))[:MAX_QUESTIONS]
