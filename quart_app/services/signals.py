@@ -8,7 +8,8 @@ or its :class:`~quart_app.services.voice.analyze.VoiceService`), never the web a
 so these signals work the same in a test without one. What each carries:
 
 - ``order_created(orders, order=...)``: an order was placed, from ``POST /api/orders``
-  or by a conversation the customer confirmed (``order["session_id"]`` is then set);
+  or by a conversation the customer confirmed (whose ``turn_analyzed`` answer then
+  carries the ``order_id``);
 - ``order_assigned(orders, order=..., staff_id=..., role="cook"|"delivery")``;
 - ``order_status_changed(orders, order=..., previous_status=...)``;
 - ``turn_analyzed(voice, session_id=..., user_id=..., transcript=..., answer=...)``:

@@ -114,10 +114,7 @@ async def test_a_confirmed_conversation_announces_its_turns_and_its_order(
     ]
     ((sender, placed),) = heard["order-created"]
     assert sender is served.extensions[ORDER_SERVICE]
-    assert (placed["order"]["order_id"], placed["order"]["session_id"]) == (
-        confirmed["order_id"],
-        first["session_id"],
-    )
+    assert placed["order"]["order_id"] == confirmed["order_id"]
 
 
 async def test_post_orders_with_a_conversation_announces_its_order_once(
