@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bus import BusError, make_bus
 from bus.ai import AIRequester
 from bus.base import Bus, Subscription
-from tests.support.ai_server import responder
+from tests.support.ai_server import answering
 from tests.support.sentinel_cluster import SentinelCluster
 
 CHANNEL = "bench:failover"
@@ -95,7 +95,7 @@ async def main(failovers: int, down_after_ms: int, failover_timeout_ms: int) -> 
             await requester.start()
             subscription = await bus.subscribe(CHANNEL)
             rounds = []
-            async with responder(worker_bus):
+            async with answering(worker_bus):
                 for number in range(1, failovers + 1):
                     measured = await _one_failover(cluster, bus, requester, subscription)
                     rounds.append(measured)

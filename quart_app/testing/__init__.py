@@ -28,6 +28,7 @@ With the package installed, pytest gets the same as fixtures
 
 from quart_app.testing.ai_server import (
     Answer,
+    Reply,
     ScriptedAIServer,
     ScriptedEngine,
     error,
@@ -50,6 +51,7 @@ __all__ = [
     "Answer",
     "AppUnderTest",
     "Client",
+    "Reply",
     "ScriptedAIServer",
     "ScriptedEngine",
     "Socket",

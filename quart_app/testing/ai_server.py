@@ -41,8 +41,10 @@ from bus.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
-POLL_TIMEOUT = 1.0
-"""Seconds one blocking pop waits before it looks again (a stop cancels it sooner)."""
+POLL_TIMEOUT = 0.1
+"""Seconds one blocking pop waits before its loop looks whether to stop."""
+STOP_WAIT = 5.0
+"""Longest :meth:`ScriptedAIServer.stop` waits for a pop in progress before cancelling it."""
 RETRY_AFTER_BUS_ERROR = 0.05
 WAIT = 10.0
 """Default seconds :meth:`ScriptedEngine.wait_for_requests` waits before failing."""
@@ -164,7 +166,9 @@ class ScriptedAIServer:
         for kind in self.kinds:
             self.engine(kind)  # refuses an unknown kind now, not in the serving task
         self._processing = ai_processing(f"scripted-{uuid.uuid4().hex}")
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._serving: list[asyncio.Task[None]] = []
+        self._answering: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
 
     def engine(self, kind: str) -> ScriptedEngine:
         """The engine serving ``kind`` requests."""
@@ -174,17 +178,24 @@ class ScriptedAIServer:
         return engine
 
     async def start(self) -> None:
-        """Start taking requests of every kind."""
-        if not self._tasks:
-            self._tasks = {
+        """Start taking requests of every kind served."""
+        if not self._serving:
+            self._stopping.clear()
+            self._serving = [
                 asyncio.create_task(self._serve(self.engine(kind)), name=f"scripted-ai-{kind}")
                 for kind in self.kinds
-            }
+            ]
 
     async def stop(self) -> None:
         """Stop taking requests; answers still in progress (gated ones) are dropped."""
-        await stop_tasks(self._tasks)
-        self._tasks.clear()
+        self._stopping.set()
+        # The pops end by themselves: a blocking pop cancelled on fakeredis still
+        # takes the next request, which then no server answers.
+        if self._serving:
+            await asyncio.wait(self._serving, timeout=STOP_WAIT)
+        await stop_tasks([*self._serving, *self._answering])
+        self._serving = []
+        self._answering.clear()
 
     async def __aenter__(self) -> ScriptedAIServer:
         await self.start()
@@ -195,7 +206,7 @@ class ScriptedAIServer:
 
     async def _serve(self, engine: ScriptedEngine) -> None:
         queue = ai_queue(engine.kind)
-        while True:
+        while not self._stopping.is_set():
             try:
                 message = await self.bus.pop_into(queue, self._processing, POLL_TIMEOUT)
             except BusError:  # the bus is down (a fault test): try again, as a worker does
@@ -207,8 +218,8 @@ class ScriptedAIServer:
             answer = await engine._take(request)
             # Each answer in its own task: a gated one holds up no other request.
             task = asyncio.create_task(self._answer(request, answer, message))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
 
     async def _answer(self, request: Request, answer: Answer, message: bytes) -> None:
         reply = await _resolve(answer, request)

@@ -22,7 +22,8 @@ from bus.ai import (
 )
 from bus.base import Bus, BusOverloaded, BusTimeout, BusUnavailable, Pieces
 from bus.keys import ai_queue, ai_result
-from tests.support.ai_server import echo, responder
+from quart_app.testing import Answer, error, raw
+from tests.support.ai_server import answering, echo_reply
 from tests.support.bus_backends import START, Backend, FakeClock
 from tests.support.waiting import eventually
 
@@ -44,7 +45,7 @@ async def _worker_bus(backend: Backend) -> Bus:
 async def test_a_request_returns_the_result_of_an_ok_reply(
     backend: Backend, requester: AIRequester
 ) -> None:
-    async with responder(await _worker_bus(backend)):
+    async with answering(await _worker_bus(backend)):
         result = await asyncio.wait_for(
             requester.request("llm", {"transcript": "hi"}, timeout=WAIT), WAIT
         )
@@ -54,11 +55,11 @@ async def test_a_request_returns_the_result_of_an_ok_reply(
 
 async def test_the_queued_message_follows_the_contract(backend: Backend) -> None:
     requester = AIRequester(backend.bus, clock=FakeClock())
-    async with responder(await _worker_bus(backend), kind="stt") as seen:
+    async with answering(await _worker_bus(backend), kind="stt") as stt:
         await asyncio.wait_for(requester.request("stt", {"audio_b64": ""}, timeout=30), WAIT)
     await requester.close()
 
-    (message,) = seen
+    (message,) = stt.requests
     assert set(message) == {"request_id", "type", "reply_to", "created_at", "deadline", "payload"}
     assert message["type"] == "stt"
     assert message["reply_to"] == ai_result(message["request_id"])
@@ -82,50 +83,42 @@ async def test_an_unknown_kind_is_refused(requester: AIRequester) -> None:
 async def test_an_error_reply_raises_its_code_and_message(
     backend: Backend, requester: AIRequester
 ) -> None:
-    def refuse(request: dict[str, Any]) -> dict[str, Any]:
-        error = {"code": "bad_audio", "message": "can't decode"}
-        return {"request_id": request["request_id"], "status": "error", "error": error}
-
-    async with responder(await _worker_bus(backend), refuse):
+    async with answering(await _worker_bus(backend), error("bad_audio", "can't decode")):
         with pytest.raises(AIResultError) as raised:
             await asyncio.wait_for(requester.request("llm", {}, timeout=WAIT), WAIT)
 
     assert (raised.value.code, raised.value.message) == ("bad_audio", "can't decode")
 
 
+def reply_of(**fields: Any) -> Answer:
+    """A reply to the request with ``fields`` besides its ``request_id``, as it is."""
+    return lambda request: raw(orjson.dumps({"request_id": request["request_id"], **fields}))
+
+
 @pytest.mark.parametrize(
     "reply",
     [
-        pytest.param(lambda request: b"{not json", id="not-json"),
-        pytest.param(lambda request: b"\xff\xfe", id="not-utf8"),
-        pytest.param(lambda request: b"[1, 2]", id="not-an-object"),
+        pytest.param(raw(b"{not json"), id="not-json"),
+        pytest.param(raw(b"\xff\xfe"), id="not-utf8"),
+        pytest.param(raw(b"[1, 2]"), id="not-an-object"),
         pytest.param(
-            lambda request: {"request_id": "someone-else", "status": "ok", "result": {}},
+            raw(b'{"request_id": "someone-else", "status": "ok", "result": {}}'),
             id="other-request",
         ),
-        pytest.param(
-            lambda request: {"request_id": request["request_id"], "status": "maybe"},
-            id="unknown-status",
-        ),
-        pytest.param(
-            lambda request: {"request_id": request["request_id"], "status": "ok", "result": 3},
-            id="result-not-an-object",
-        ),
-        pytest.param(
-            lambda request: {"request_id": request["request_id"], "status": "error"},
-            id="error-without-body",
-        ),
+        pytest.param(reply_of(status="maybe"), id="unknown-status"),
+        pytest.param(reply_of(status="ok", result=3), id="result-not-an-object"),
+        pytest.param(reply_of(status="error"), id="error-without-body"),
     ],
 )
 async def test_a_malformed_reply_is_a_bad_result(
     backend: Backend, requester: AIRequester, reply: Any
 ) -> None:
-    async with responder(await _worker_bus(backend), reply):
+    async with answering(await _worker_bus(backend), reply):
         with pytest.raises(AIResultError) as raised:
             await asyncio.wait_for(requester.request("llm", {}, timeout=WAIT), WAIT)
         assert raised.value.code == "bad_result"
         # Nothing broke: the next request is answered normally by a good worker.
-    async with responder(await _worker_bus(backend)):
+    async with answering(await _worker_bus(backend)):
         assert await asyncio.wait_for(requester.request("llm", {"n": 1}, timeout=WAIT), WAIT) == {
             "n": 1
         }
@@ -146,7 +139,7 @@ async def test_past_max_in_flight_a_request_is_refused_at_once(backend: Backend)
     with pytest.raises(BusOverloaded):
         await asyncio.wait_for(requester.request("llm", {}, timeout=WAIT), 0.5)
 
-    async with responder(await _worker_bus(backend)):
+    async with answering(await _worker_bus(backend)):
         await asyncio.wait_for(asyncio.gather(*waiting), WAIT)
     await requester.close()
 
@@ -170,9 +163,9 @@ async def test_a_late_result_is_dropped(backend: Backend, requester: AIRequester
     late = json.loads(await backend.bus.pop(ai_queue("llm"), timeout=1) or b"{}")
 
     worker = await _worker_bus(backend)
-    async with responder(worker):
-        await worker.set(ai_result(late["request_id"]), json.dumps(echo(late)))
-        await worker.publish(ai_result(late["request_id"]), json.dumps(echo(late)))
+    async with answering(worker):
+        await worker.set(ai_result(late["request_id"]), json.dumps(echo_reply(late)))
+        await worker.publish(ai_result(late["request_id"]), json.dumps(echo_reply(late)))
         assert await asyncio.wait_for(requester.request("llm", {"n": 2}, timeout=WAIT), WAIT) == {
             "n": 2
         }
@@ -193,7 +186,9 @@ class _AnswersBeforeTheSubscriptionSeesIt:
     async def push(self, queue: str, data: bytes | str, **options: Any) -> int:
         length = await self._bus.push(queue, data, **options)
         request = json.loads(await self._bus.pop(queue, timeout=1) or b"{}")
-        await self._bus.set(ai_result(request["request_id"]), json.dumps(echo(request)), ttl=300)
+        await self._bus.set(
+            ai_result(request["request_id"]), json.dumps(echo_reply(request)), ttl=300
+        )
         return length
 
 
@@ -209,7 +204,7 @@ async def test_a_result_stored_before_the_subscription_saw_it_is_found(backend: 
 async def test_each_instance_gets_its_own_results(backend: Backend) -> None:
     other = AIRequester(await backend.peer())
     mine = AIRequester(backend.bus)
-    async with responder(await _worker_bus(backend)):
+    async with answering(await _worker_bus(backend)):
         results = await asyncio.wait_for(
             asyncio.gather(
                 *(
@@ -229,7 +224,7 @@ async def test_each_instance_gets_its_own_results(backend: Backend) -> None:
 async def test_many_requests_in_flight_all_get_their_answers(
     backend: Backend, requester: AIRequester
 ) -> None:
-    async with responder(await _worker_bus(backend)):
+    async with answering(await _worker_bus(backend)):
         results = await asyncio.wait_for(
             asyncio.gather(*(requester.request("llm", {"n": n}, timeout=WAIT) for n in range(300))),
             WAIT * 2,
@@ -259,7 +254,7 @@ async def test_thousands_of_timeouts_leak_nothing(backend: Backend, requester: A
     assert requester.in_flight == 0
     assert backend.subscriptions == subscriptions
     assert len(asyncio.all_tasks()) == tasks
-    async with responder(await _worker_bus(backend)):
+    async with answering(await _worker_bus(backend)):
         assert await asyncio.wait_for(requester.request("llm", {}, timeout=WAIT), WAIT) == {}
 
 
@@ -281,7 +276,7 @@ async def test_results_lost_to_a_full_buffer_are_read_from_the_store(backend: Ba
     request = json.loads(await asyncio.wait_for(worker.pop(ai_queue("llm"), timeout=2), 3) or b"{}")
 
     await asyncio.sleep(0.1)  # past the requester's own check of the stored result
-    await publish_result(worker, request["request_id"], echo(request))
+    await publish_result(worker, request["request_id"], echo_reply(request))
     for n in range(1100):  # pushes the result out of the buffer before it is routed
         await worker.publish(ai_result(f"someone-else-{n}"), "{}")
 

@@ -14,7 +14,7 @@ from bus.ai import AIRequester
 from bus.base import BusUnavailable, Message
 from bus.keys import ai_queue, ai_result
 from bus.redis import RedisBus
-from tests.support.ai_server import echo, responder
+from tests.support.ai_server import answering, echo_reply
 from tests.support.ports import free_port
 from tests.support.redis_server import RedisServer
 from tests.support.waiting import eventually
@@ -90,7 +90,7 @@ async def test_requests_work_again_soon_after_redis_returns(
     await asyncio.sleep(0.3)
     await server.start()
 
-    async with responder(worker_bus):
+    async with answering(worker_bus):
         result = await asyncio.wait_for(_first_success(requester), BACK_WITHIN)
 
     assert result == {"back": True}
@@ -137,7 +137,7 @@ async def test_a_result_stored_while_the_subscriber_reconnected_is_read_again(
     raw = await asyncio.wait_for(worker_bus.pop(ai_queue("llm"), timeout=5), 6)
     request = json.loads(raw or b"{}")
     # Stored but never published: only the re-read after the reconnect can find it.
-    await worker_bus.set(ai_result(request["request_id"]), json.dumps(echo(request)), ttl=300)
+    await worker_bus.set(ai_result(request["request_id"]), json.dumps(echo_reply(request)), ttl=300)
 
     async with Redis.from_url(server.url) as admin:
         assert await admin.client_kill_filter(_type="pubsub") == 1

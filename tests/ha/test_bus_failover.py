@@ -13,7 +13,7 @@ import pytest
 from bus import BusError, BusTimeout, BusUnavailable, make_bus
 from bus.ai import AIRequester
 from bus.redis import RedisBus
-from tests.support.ai_server import responder
+from tests.support.ai_server import answering
 from tests.support.sentinel_cluster import SentinelCluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
@@ -92,7 +92,7 @@ async def test_ai_requests_in_flight_end_within_their_timeout_and_new_ones_are_a
         assert all(isinstance(o, BusUnavailable | BusTimeout) for o in outcomes), outcomes
         assert time.monotonic() - started <= timeout + 1
 
-        async with responder(worker_bus):
+        async with answering(worker_bus):
             answered = await _until_it_works(
                 lambda: requester.request("llm", {"n": "after"}, timeout=2)
             )

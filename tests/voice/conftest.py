@@ -13,7 +13,7 @@ from quart.testing import QuartClient
 from bus.base import Bus
 from config import Settings
 from quart_app import create_app
-from tests.support.ai_server import Responder
+from quart_app.testing import ScriptedAIServer
 from tests.support.bus_backends import Backend, open_backend
 from tests.support.voice_api import FakeVoiceData, StartApp
 
@@ -31,9 +31,9 @@ def data() -> FakeVoiceData:
 
 
 @pytest.fixture
-async def responder(backend: Backend) -> AsyncIterator[Responder]:
-    scripted = Responder(backend.bus)
-    scripted.start()
+async def ai_server(backend: Backend) -> AsyncIterator[ScriptedAIServer]:
+    scripted = ScriptedAIServer(backend.bus)
+    await scripted.start()
     yield scripted
     await scripted.stop()
 
@@ -56,6 +56,6 @@ async def start_app(
 
 
 @pytest.fixture
-async def client(backend: Backend, responder: Responder, start_app: StartApp) -> QuartClient:
+async def client(backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp) -> QuartClient:
     """One app instance on ``backend``, with the scripted AI Server running."""
     return await start_app(backend.bus)

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
 from bus.base import BusUnavailable, Data
 from bus.keys import ai_queue
 from bus.memory import MemoryBus
-from tests.support.ai_server import Answer, Responder, error, never, ok, raw
+from quart_app.testing import Answer, Reply, ScriptedAIServer, error, never, raw
 from tests.support.bus_backends import Backend
 from tests.support.voice_api import StartApp, llm_answer, say
 
 
 async def test_no_answer_in_time_is_504(
-    backend: Backend, responder: Responder, start_app: StartApp
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
 ) -> None:
     client = await start_app(backend.bus, ai_timeout=0.2)
-    responder.script("llm", never())
+    ai_server.llm.queue(never())
 
     status, body = await say(client, "hello")
 
@@ -26,10 +27,10 @@ async def test_no_answer_in_time_is_504(
 
 
 async def test_an_error_result_is_502_with_the_ai_code(
-    backend: Backend, responder: Responder, start_app: StartApp
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
 ) -> None:
     client = await start_app(backend.bus)
-    responder.script("llm", error("model_down", "the model is loading"))
+    ai_server.llm.queue(error("model_down", "the model is loading"))
 
     status, body = await say(client, "hello")
 
@@ -40,9 +41,14 @@ async def test_an_error_result_is_502_with_the_ai_code(
 
 def envelope(result_json: str) -> Answer:
     """An ``ok`` reply whose ``result`` is ``result_json``, as it is (it may be invalid JSON)."""
-    return lambda request: (
-        f'{{"request_id": "{request["request_id"]}", "status": "ok", "result": {result_json}}}'
-    ).encode()
+
+    def answer(request: dict[str, Any]) -> Reply:
+        request_id = request["request_id"]
+        return raw(
+            f'{{"request_id": "{request_id}", "status": "ok", "result": {result_json}}}'.encode()
+        )
+
+    return answer
 
 
 @pytest.mark.parametrize(
@@ -56,10 +62,10 @@ def envelope(result_json: str) -> Answer:
     ],
 )
 async def test_a_reply_that_is_no_valid_result_is_502_bad_ai_result(
-    backend: Backend, responder: Responder, start_app: StartApp, answer: Answer
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp, answer: Answer
 ) -> None:
     client = await start_app(backend.bus)
-    responder.script("llm", answer)
+    ai_server.llm.queue(answer)
 
     status, body = await say(client, "hello")
 
@@ -88,23 +94,23 @@ async def test_a_reply_that_is_no_valid_result_is_502_bad_ai_result(
 async def test_a_malformed_llm_result_is_502_and_changes_nothing(
     memory_backend: Backend, start_app: StartApp, result: dict[str, object]
 ) -> None:
-    responder = Responder(memory_backend.bus)
-    responder.start()
+    ai_server = ScriptedAIServer(memory_backend.bus)
+    await ai_server.start()
     try:
         client = await start_app(memory_backend.bus)
-        responder.script("llm", ok(llm_answer("French?", order_state={"menu_code": "french"})))
+        ai_server.llm.queue(llm_answer("French?", order_state={"menu_code": "french"}))
         _, started = await say(client, "french")
-        responder.script("llm", ok(result), ok(llm_answer("Still here.")))
+        ai_server.llm.queue(result, llm_answer("Still here."))
 
         status, body = await say(client, "grand", started["session_id"])
         after_status, after = await say(client, "again", started["session_id"])
     finally:
-        await responder.stop()
+        await ai_server.stop()
 
     assert (status, body["error"]["code"]) == (502, "bad_ai_result")
     assert body["error"]["details"]  # which fields were wrong
     assert after_status == 200
-    messages = responder.seen["llm"][-1]["payload"]["context"]["messages"]
+    messages = ai_server.llm.payloads[-1]["context"]["messages"]
     assert [m["content"] for m in messages] == ["french", "French?"]
     assert after["order_state"]["menu_code"] == "french"
 
@@ -126,12 +132,12 @@ async def test_a_bus_that_is_down_is_503(start_app: StartApp) -> None:
 
 
 async def test_too_many_requests_in_flight_is_503_with_retry_after(
-    backend: Backend, responder: Responder, start_app: StartApp
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
 ) -> None:
     client = await start_app(backend.bus, ai_max_in_flight=1, ai_timeout=1.0)
-    responder.script("llm", never())
+    ai_server.llm.queue(never())
     waiting = asyncio.create_task(say(client, "first"))
-    await asyncio.wait_for(responder.wait_for_requests("llm", 1), 5)
+    await asyncio.wait_for(ai_server.llm.wait_for_requests(1), 5)
 
     response = await client.post("/api/voice/analyze", json={"transcript": "second"})
     body = await response.get_json()

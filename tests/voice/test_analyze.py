@@ -7,17 +7,17 @@ from typing import Any
 import pytest
 from quart.testing import QuartClient
 
-from tests.support.ai_server import Responder, ok
+from quart_app.testing import ScriptedAIServer
 from tests.support.bus_backends import Backend
 from tests.support.tokens import bearer
 from tests.support.voice_api import ANALYZE, FakeVoiceData, StartApp, llm_answer, say
 
 
 async def test_a_new_conversation_starts_and_sends_the_context(
-    client: QuartClient, responder: Responder, data: FakeVoiceData
+    client: QuartClient, ai_server: ScriptedAIServer, data: FakeVoiceData
 ) -> None:
     data.events.append({"id": "ev-1", "title": "Valentine Week"})
-    responder.script("llm", ok(llm_answer("Hello! What would you like?", intent="greeting")))
+    ai_server.llm.queue(llm_answer("Hello! What would you like?", intent="greeting"))
 
     status, body = await say(client, "  hello  ")
 
@@ -25,7 +25,7 @@ async def test_a_new_conversation_starts_and_sends_the_context(
     assert body["state"] == "greeting"
     assert body["response"] == "Hello! What would you like?"
     assert len(body["session_id"]) >= 32
-    payload = responder.seen["llm"][0]["payload"]
+    payload = ai_server.llm.payloads[0]
     assert payload["transcript"] == "hello"
     assert payload["user_id"] is None
     assert payload["session_id"] == body["session_id"]
@@ -39,22 +39,19 @@ async def test_a_new_conversation_starts_and_sends_the_context(
 
 
 async def test_a_full_conversation_places_the_order(
-    client: QuartClient, responder: Responder, data: FakeVoiceData
+    client: QuartClient, ai_server: ScriptedAIServer, data: FakeVoiceData
 ) -> None:
     data.histories["42"] = {"favorite_menus": ["french"], "recent_orders": []}
     member = bearer("42", "customer")
-    responder.script(
-        "llm",
-        ok(
-            llm_answer(
-                "Two French dinners?",
-                order_state={"menu_code": "french", "quantity": 2},
-                state="style_selection",
-                state_decision="advance",
-            )
+    ai_server.llm.queue(
+        llm_answer(
+            "Two French dinners?",
+            order_state={"menu_code": "french", "quantity": 2},
+            state="style_selection",
+            state_decision="advance",
         ),
-        ok(llm_answer("Grand style, confirm?", style_selection=1, state="confirmation")),
-        ok(llm_answer("Ordered!", intent="confirm", state_decision="confirm")),
+        llm_answer("Grand style, confirm?", style_selection=1, state="confirmation"),
+        llm_answer("Ordered!", intent="confirm", state_decision="confirm"),
     )
 
     status, first = await say(client, "two french dinners", user_id="42", headers=member)
@@ -81,25 +78,22 @@ async def test_a_full_conversation_places_the_order(
     assert [(line.menu_code, line.style_code, line.quantity) for line in lines] == [
         ("french", "grand", 2)
     ]
-    context = responder.seen["llm"][2]["payload"]["context"]
+    context = ai_server.llm.payloads[2]["context"]
     assert context["order_history"] == {"favorite_menus": ["french"], "recent_orders": []}
     assert [m["role"] for m in context["messages"]] == ["user", "assistant"] * 2
     assert context["stage"] == "confirmation"
 
 
 async def test_the_domain_not_the_ai_decides_the_state(
-    client: QuartClient, responder: Responder, data: FakeVoiceData
+    client: QuartClient, ai_server: ScriptedAIServer, data: FakeVoiceData
 ) -> None:
-    responder.script(
-        "llm",
-        ok(
-            llm_answer(
-                "Confirmed!",
-                order_state={"menu_code": "sushi", "style_code": "grand"},
-                state="confirmation",
-                state_decision="confirm",
-                recommended_menu={"code": "french", "name": "Cheap", "price": 1},
-            )
+    ai_server.llm.queue(
+        llm_answer(
+            "Confirmed!",
+            order_state={"menu_code": "sushi", "style_code": "grand"},
+            state="confirmation",
+            state_decision="confirm",
+            recommended_menu={"code": "french", "name": "Cheap", "price": 1},
         ),
     )
 
@@ -115,9 +109,9 @@ async def test_the_domain_not_the_ai_decides_the_state(
 
 
 async def test_an_unknown_intent_falls_back_to_unknown(
-    client: QuartClient, responder: Responder
+    client: QuartClient, ai_server: ScriptedAIServer
 ) -> None:
-    responder.script("llm", ok(llm_answer("Hmm?", intent="small_talk")))
+    ai_server.llm.queue(llm_answer("Hmm?", intent="small_talk"))
 
     status, body = await say(client, "nice weather")
 
@@ -125,7 +119,7 @@ async def test_an_unknown_intent_falls_back_to_unknown(
 
 
 async def test_bad_bodies_are_refused_before_the_ai_is_asked(
-    client: QuartClient, responder: Responder
+    client: QuartClient, ai_server: ScriptedAIServer
 ) -> None:
     bodies: list[Any] = [
         {"transcript": "   "},
@@ -141,7 +135,7 @@ async def test_bad_bodies_are_refused_before_the_ai_is_asked(
         assert (await response.get_json())["error"]["code"] == "validation_error"
     broken = await client.post(ANALYZE, data=b"{", headers={"Content-Type": "application/json"})
     assert broken.status_code == 400
-    assert responder.seen["llm"] == []
+    assert ai_server.llm.requests == []
 
 
 @pytest.mark.parametrize(
@@ -162,30 +156,29 @@ async def test_the_openapi_schema_refuses_blank_text(
 async def test_max_transcript_chars_bounds_the_transcript(
     memory_backend: Backend, start_app: StartApp, limit: int
 ) -> None:
-    responder = Responder(memory_backend.bus)
-    responder.default["llm"] = ok(llm_answer("Hello!"))
-    responder.start()
+    ai_server = ScriptedAIServer(memory_backend.bus)
+    ai_server.llm.always(llm_answer("Hello!"))
+    await ai_server.start()
     try:
         client = await start_app(memory_backend.bus, max_transcript_chars=limit)
         # Trimmed first: the spaces don't count.
         ok_status, _ = await say(client, f"  {'x' * limit}  ")
         status, body = await say(client, "x" * (limit + 1))
     finally:
-        await responder.stop()
+        await ai_server.stop()
 
     assert ok_status == 200
     assert (status, body["error"]["code"]) == (422, "validation_error")
     assert [detail["field"] for detail in body["error"]["details"]] == ["transcript"]
     assert str(limit) in body["error"]["details"][0]["message"]
-    assert len(responder.seen["llm"]) == 1
+    assert len(ai_server.llm.requests) == 1
 
 
 async def test_empty_customizations_before_a_menu_propose_nothing(
-    client: QuartClient, responder: Responder
+    client: QuartClient, ai_server: ScriptedAIServer
 ) -> None:
-    responder.script(
-        "llm",
-        ok(llm_answer("Hello!", order_state={"customizations": {}}, customization_overrides={})),
+    ai_server.llm.queue(
+        llm_answer("Hello!", order_state={"customizations": {}}, customization_overrides={}),
     )
 
     status, body = await say(client, "hello")

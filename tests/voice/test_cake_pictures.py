@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from quart.testing import QuartClient
 
-from tests.support.ai_server import Responder, ok
+from quart_app.testing import ScriptedAIServer
 from tests.support.bus_backends import Backend
 from tests.support.images import image_bytes, image_result
 from tests.support.tokens import bearer
@@ -20,20 +20,19 @@ CAKE = {"menu_code": "french", "style_code": "grand", "quantity": 1}
 @pytest.fixture
 async def scripted(
     memory_backend: Backend, start_app: StartApp
-) -> AsyncIterator[tuple[QuartClient, Responder]]:
-    responder = Responder(memory_backend.bus)
-    responder.start()
-    yield await start_app(memory_backend.bus), responder
-    await responder.stop()
+) -> AsyncIterator[tuple[QuartClient, ScriptedAIServer]]:
+    ai_server = ScriptedAIServer(memory_backend.bus)
+    await ai_server.start()
+    yield await start_app(memory_backend.bus), ai_server
+    await ai_server.stop()
 
 
-def script_a_confirmed_order_and_a_picture(responder: Responder) -> None:
-    responder.script(
-        "llm",
-        ok(llm_answer("A cake?", order_state=CAKE, state="confirmation")),
-        ok(llm_answer("Ordered!", intent="confirm", state_decision="confirm")),
+def script_a_confirmed_order_and_a_picture(ai_server: ScriptedAIServer) -> None:
+    ai_server.llm.queue(
+        llm_answer("A cake?", order_state=CAKE, state="confirmation"),
+        llm_answer("Ordered!", intent="confirm", state_decision="confirm"),
     )
-    responder.script("image", ok(image_result(image_bytes("PNG"))))
+    ai_server.image.queue(image_result(image_bytes("PNG")))
 
 
 async def draw(client: QuartClient, session_id: str | None, **headers: str) -> tuple[int, dict]:
@@ -43,10 +42,10 @@ async def draw(client: QuartClient, session_id: str | None, **headers: str) -> t
 
 
 async def test_the_picture_goes_with_the_order_the_conversation_places(
-    scripted: tuple[QuartClient, Responder], data: FakeVoiceData
+    scripted: tuple[QuartClient, ScriptedAIServer], data: FakeVoiceData
 ) -> None:
-    client, responder = scripted
-    script_a_confirmed_order_and_a_picture(responder)
+    client, ai_server = scripted
+    script_a_confirmed_order_and_a_picture(ai_server)
     status, first = await say(client, "a custom cake")
     assert (status, first["state"], first["order_state"]["image_id"]) == (200, "confirmation", None)
     session_id = first["session_id"]
@@ -62,24 +61,24 @@ async def test_the_picture_goes_with_the_order_the_conversation_places(
 
 
 async def test_a_conversation_that_is_not_the_callers_gets_no_picture(
-    scripted: tuple[QuartClient, Responder],
+    scripted: tuple[QuartClient, ScriptedAIServer],
 ) -> None:
-    client, responder = scripted
-    responder.script("llm", ok(llm_answer("Hello member.")))
+    client, ai_server = scripted
+    ai_server.llm.queue(llm_answer("Hello member."))
     _, member_turn = await say(client, "hi", user_id="m-1", headers=bearer("m-1", "customer"))
     member_session = member_turn["session_id"]
 
     assert (await draw(client, "x" * 32))[0] == 404
     assert (await draw(client, member_session))[0] == 403
     assert (await draw(client, member_session, **bearer("m-2", "customer")))[0] == 403
-    assert responder.seen.get("image", []) == []  # refused before any picture was made
+    assert ai_server.image.requests == []  # refused before any picture was made
 
 
 async def test_a_conversation_that_placed_its_order_takes_no_more_pictures(
-    scripted: tuple[QuartClient, Responder],
+    scripted: tuple[QuartClient, ScriptedAIServer],
 ) -> None:
-    client, responder = scripted
-    script_a_confirmed_order_and_a_picture(responder)
+    client, ai_server = scripted
+    script_a_confirmed_order_and_a_picture(ai_server)
     _, first = await say(client, "a custom cake")
     await say(client, "yes", first["session_id"])
     status, refused = await draw(client, first["session_id"])

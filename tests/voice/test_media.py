@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from quart.testing import QuartClient
 
-from tests.support.ai_server import Responder, ok
+from quart_app.testing import ScriptedAIServer
 from tests.support.bus_backends import Backend
 from tests.support.images import image_bytes, image_result
 from tests.support.voice_api import GENERATE, StartApp
@@ -22,11 +22,11 @@ from tests.support.voice_api import GENERATE, StartApp
 @pytest.fixture
 async def media_client(
     memory_backend: Backend, start_app: StartApp, tmp_path: Path
-) -> AsyncIterator[tuple[QuartClient, Responder]]:
-    responder = Responder(memory_backend.bus)
-    responder.start()
-    yield await start_app(memory_backend.bus, max_image_bytes=64 * 1024), responder
-    await responder.stop()
+) -> AsyncIterator[tuple[QuartClient, ScriptedAIServer]]:
+    ai_server = ScriptedAIServer(memory_backend.bus)
+    await ai_server.start()
+    yield await start_app(memory_backend.bus, max_image_bytes=64 * 1024), ai_server
+    await ai_server.stop()
 
 
 @pytest.mark.parametrize(
@@ -34,18 +34,18 @@ async def media_client(
     [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("WEBP", "image/webp")],
 )
 async def test_an_image_is_stored_and_served(
-    media_client: tuple[QuartClient, Responder], image_format: str, content_type: str
+    media_client: tuple[QuartClient, ScriptedAIServer], image_format: str, content_type: str
 ) -> None:
-    client, responder = media_client
+    client, ai_server = media_client
     data = image_bytes(image_format)
     # The declared type is not trusted: the bytes decide.
-    responder.script("image", ok(image_result(data, "image/png")))
+    ai_server.image.queue(image_result(data, "image/png"))
 
     response = await client.post(GENERATE, json={"prompt": "a red cake", "aspect_ratio": "1:1"})
     body = await response.get_json()
 
     assert response.status_code == 201, body
-    assert responder.seen["image"][0]["payload"] == {"prompt": "a red cake", "aspect_ratio": "1:1"}
+    assert ai_server.image.payloads[0] == {"prompt": "a red cake", "aspect_ratio": "1:1"}
     assert body["image_path"] == f"/media/{body['image_id']}.{body['image_path'].rsplit('.')[-1]}"
     served = await client.get(body["image_path"])
     assert served.status_code == 200
@@ -95,10 +95,10 @@ def inflated_size(png: bytes) -> int:
     ],
 )
 async def test_what_is_served_is_exactly_the_checked_pixels(
-    media_client: tuple[QuartClient, Responder], data: bytes
+    media_client: tuple[QuartClient, ScriptedAIServer], data: bytes
 ) -> None:
-    client, responder = media_client
-    responder.script("image", ok(image_result(data)))
+    client, ai_server = media_client
+    ai_server.image.queue(image_result(data))
 
     response = await client.post(GENERATE, json={"prompt": "a cake", "aspect_ratio": "1:1"})
     body = await response.get_json()
@@ -125,10 +125,10 @@ async def test_what_is_served_is_exactly_the_checked_pixels(
     ],
 )
 async def test_a_bad_image_is_502_and_nothing_is_stored(
-    media_client: tuple[QuartClient, Responder], result: dict[str, Any], tmp_path: Path
+    media_client: tuple[QuartClient, ScriptedAIServer], result: dict[str, Any], tmp_path: Path
 ) -> None:
-    client, responder = media_client
-    responder.script("image", ok(result))
+    client, ai_server = media_client
+    ai_server.image.queue(result)
 
     response = await client.post(GENERATE, json={"prompt": "a cake"})
     body = await response.get_json()
@@ -149,14 +149,14 @@ async def test_a_bad_image_is_502_and_nothing_is_stored(
     ],
 )
 async def test_a_bad_image_request_is_422(
-    media_client: tuple[QuartClient, Responder], body: dict[str, Any]
+    media_client: tuple[QuartClient, ScriptedAIServer], body: dict[str, Any]
 ) -> None:
-    client, responder = media_client
+    client, ai_server = media_client
 
     response = await client.post(GENERATE, json=body)
 
     assert response.status_code == 422
-    assert responder.seen["image"] == []
+    assert ai_server.image.requests == []
 
 
 @pytest.mark.parametrize(
@@ -172,7 +172,7 @@ async def test_a_bad_image_request_is_422(
     ],
 )
 async def test_only_stored_images_are_served(
-    media_client: tuple[QuartClient, Responder], path: str, tmp_path: Path
+    media_client: tuple[QuartClient, ScriptedAIServer], path: str, tmp_path: Path
 ) -> None:
     client, _ = media_client
     (tmp_path / "media").mkdir(exist_ok=True)

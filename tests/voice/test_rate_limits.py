@@ -14,7 +14,7 @@ from bus.redis import RedisBus
 from config.rate_limit_syntax import parse_rate_limit
 from quart_app.services.ratelimit.callers import TrustedProxies
 from quart_app.services.ratelimit.limiter import RateLimiter, storage_for
-from tests.support.ai_server import Responder, ok
+from quart_app.testing import ScriptedAIServer
 from tests.support.bus_backends import Backend
 from tests.support.tokens import bearer
 from tests.support.voice_api import ANALYZE, StartApp, llm_answer
@@ -37,13 +37,13 @@ def refusals(endpoint: str) -> float:
 
 
 @pytest.fixture
-def answering(responder: Responder) -> Responder:
-    responder.default["llm"] = ok(llm_answer())
-    return responder
+def answering(ai_server: ScriptedAIServer) -> ScriptedAIServer:
+    ai_server.llm.always(llm_answer())
+    return ai_server
 
 
 async def test_a_flood_is_refused_while_another_caller_is_served(
-    backend: Backend, answering: Responder, start_app: StartApp
+    backend: Backend, answering: ScriptedAIServer, start_app: StartApp
 ) -> None:
     client = await start_app(backend.bus, rate_limit_analyze="3/minute")
     before = refusals("analyze")
@@ -69,7 +69,7 @@ async def test_a_flood_is_refused_while_another_caller_is_served(
 
 
 async def test_the_budget_is_shared_by_every_instance_on_the_bus(
-    backend: Backend, answering: Responder, start_app: StartApp
+    backend: Backend, answering: ScriptedAIServer, start_app: StartApp
 ) -> None:
     first = await start_app(backend.bus, rate_limit_analyze="2/minute")
     second = await start_app(await backend.peer(), rate_limit_analyze="2/minute")
@@ -82,8 +82,9 @@ async def test_the_budget_is_shared_by_every_instance_on_the_bus(
 async def test_members_are_counted_by_their_token_not_their_address(
     memory_backend: Backend, start_app: StartApp
 ) -> None:
-    responder = Responder(memory_backend.bus, default={"llm": ok(llm_answer())})
-    responder.start()
+    ai_server = ScriptedAIServer(memory_backend.bus)
+    ai_server.llm.always(llm_answer())
+    await ai_server.start()
     try:
         client = await start_app(memory_backend.bus, rate_limit_analyze="1/minute")
         alice, bob = bearer("alice", "customer"), bearer("bob", "customer")
@@ -93,7 +94,7 @@ async def test_members_are_counted_by_their_token_not_their_address(
         again = await analyze(client, headers=alice, **guest_at("10.9.9.9"))
         assert again.status_code == 429
     finally:
-        await responder.stop()
+        await ai_server.stop()
 
 
 async def test_each_endpoint_has_its_own_budget(

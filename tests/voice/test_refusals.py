@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from quart.testing import QuartClient
 
-from tests.support.ai_server import Responder, ok
+from quart_app.testing import ScriptedAIServer
 from tests.support.voice_api import llm_answer, say
 
 FRENCH_GRAND = {"menu_code": "french", "style_code": "grand", "quantity": 2}
@@ -22,11 +22,13 @@ FEAST_GRAND = {"menu_code": "champagne_feast", "style_code": "grand", "quantity"
 
 
 async def _refused(
-    client: QuartClient, responder: Responder, start: dict[str, Any], words: str, **proposal: Any
+    client: QuartClient,
+    ai_server: ScriptedAIServer,
+    start: dict[str, Any],
+    words: str,
+    **proposal: Any,
 ) -> tuple[int, dict[str, Any]]:
-    responder.script(
-        "llm", ok(llm_answer("Sure.", order_state=start)), ok(llm_answer("Sure.", **proposal))
-    )
+    ai_server.llm.queue(llm_answer("Sure.", order_state=start), llm_answer("Sure.", **proposal))
     _, first = await say(client, words)
     return await say(client, words, first["session_id"])
 
@@ -68,12 +70,12 @@ async def _refused(
 )
 async def test_a_refused_value_is_a_question_not_a_5xx(
     client: QuartClient,
-    responder: Responder,
+    ai_server: ScriptedAIServer,
     start: dict[str, Any],
     proposal: dict[str, Any],
     asks: str,
 ) -> None:
-    status, body = await _refused(client, responder, start, "that one please", **proposal)
+    status, body = await _refused(client, ai_server, start, "that one please", **proposal)
 
     assert status == 200, body
     assert asks in body["response"]
@@ -88,9 +90,9 @@ async def test_a_refused_value_is_a_question_not_a_5xx(
 
 
 async def test_the_question_is_in_the_conversations_language(
-    client: QuartClient, responder: Responder
+    client: QuartClient, ai_server: ScriptedAIServer
 ) -> None:
-    status, body = await _refused(client, responder, FRENCH_GRAND, "마흔두 개 주세요", quantity=42)
+    status, body = await _refused(client, ai_server, FRENCH_GRAND, "마흔두 개 주세요", quantity=42)
 
     assert status == 200, body
     assert "1개부터 20개까지" in body["response"]
@@ -98,10 +100,10 @@ async def test_the_question_is_in_the_conversations_language(
 
 
 async def test_mechanics_the_customer_cannot_answer_ask_nothing(
-    client: QuartClient, responder: Responder
+    client: QuartClient, ai_server: ScriptedAIServer
 ) -> None:
     # The AI's stage move is refused (no menu yet), but that is not the customer's to fix.
-    responder.script("llm", ok(llm_answer("Hello!", state="confirmation")))
+    ai_server.llm.queue(llm_answer("Hello!", state="confirmation"))
 
     status, body = await say(client, "hello")
 
@@ -113,10 +115,10 @@ async def test_mechanics_the_customer_cannot_answer_ask_nothing(
     [("what do you recommend?", "French Dinner", False), ("추천해 주세요", "프렌치 디너", True)],
 )
 async def test_a_suggestion_is_named_in_the_conversations_language(
-    client: QuartClient, responder: Responder, words: str, name: str, hangul: bool
+    client: QuartClient, ai_server: ScriptedAIServer, words: str, name: str, hangul: bool
 ) -> None:
     suggestion = {"code": "french", "name": "Whatever", "price": 1, "reason": "chef's pick"}
-    responder.script("llm", ok(llm_answer("Try this.", recommended_menu=suggestion)))
+    ai_server.llm.queue(llm_answer("Try this.", recommended_menu=suggestion))
 
     status, body = await say(client, words)
 

@@ -13,7 +13,7 @@ from quart.testing import QuartClient
 from bus.base import Bus
 from bus.keys import voice_session, voice_session_lock
 from bus.memory import MemoryBus
-from tests.support.ai_server import Responder, gated, ok
+from quart_app.testing import ScriptedAIServer, gated
 from tests.support.bus_backends import Backend, FakeClock
 from tests.support.tokens import bearer
 from tests.support.voice_api import FakeVoiceData, StartApp, llm_answer, say
@@ -22,15 +22,14 @@ MEMBER = bearer("42", "customer")
 
 
 async def test_a_second_instance_continues_the_conversation(
-    backend: Backend, responder: Responder, start_app: StartApp
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
 ) -> None:
     first = await start_app(backend.bus)
     second = await start_app(await backend.peer())
-    responder.script(
-        "llm",
-        ok(llm_answer("French, which style?", order_state={"menu_code": "french"})),
-        ok(llm_answer("Grand it is.", style_selection=1, state="confirmation")),
-        ok(llm_answer("Three, then.", quantity=3)),
+    ai_server.llm.queue(
+        llm_answer("French, which style?", order_state={"menu_code": "french"}),
+        llm_answer("Grand it is.", style_selection=1, state="confirmation"),
+        llm_answer("Three, then.", quantity=3),
     )
 
     _, started = await say(first, "french dinner")
@@ -43,11 +42,11 @@ async def test_a_second_instance_continues_the_conversation(
         "french",
         "grand",
     )
-    context = responder.seen["llm"][1]["payload"]["context"]
+    context = ai_server.llm.payloads[1]["context"]
     assert context["messages"][0] == {"role": "user", "content": "french dinner"}
     assert context["order_state"]["menu_code"] == "french"
     # The first instance reads the turn the second one took, not its own older copy.
-    assert responder.seen["llm"][2]["payload"]["context"]["stage"] == "confirmation"
+    assert ai_server.llm.payloads[2]["context"]["stage"] == "confirmation"
     assert (back["state"], back["quantity"], back["order_state"]["style_code"]) == (
         "confirmation",
         3,
@@ -56,20 +55,17 @@ async def test_a_second_instance_continues_the_conversation(
 
 
 async def test_a_turn_that_fails_after_applying_changes_nothing(
-    backend: Backend, responder: Responder, start_app: StartApp, data: FakeVoiceData
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp, data: FakeVoiceData
 ) -> None:
     client = await start_app(backend.bus)
-    responder.script(
-        "llm",
-        ok(
-            llm_answer(
-                "Confirm?",
-                order_state={"menu_code": "french", "style_code": "grand"},
-                state="confirmation",
-            )
+    ai_server.llm.queue(
+        llm_answer(
+            "Confirm?",
+            order_state={"menu_code": "french", "style_code": "grand"},
+            state="confirmation",
         ),
-        ok(llm_answer("Placed!", state_decision="confirm")),
-        ok(llm_answer("Placed!", state_decision="confirm")),
+        llm_answer("Placed!", state_decision="confirm"),
+        llm_answer("Placed!", state_decision="confirm"),
     )
     _, started = await say(client, "french grand")
     data.refuse_orders = True
@@ -79,7 +75,7 @@ async def test_a_turn_that_fails_after_applying_changes_nothing(
     status, placed = await say(client, "yes", started["session_id"])
 
     assert (failed, status, placed["state"]) == (500, 200, "completed")
-    context = responder.seen["llm"][2]["payload"]["context"]
+    context = ai_server.llm.payloads[2]["context"]
     assert (context["stage"], len(context["messages"])) == ("confirmation", 2)
 
 
@@ -100,39 +96,41 @@ def _spy_on_locks(bus: Bus, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
 
 
 async def test_concurrent_turns_on_one_session_both_land(
-    backend: Backend, responder: Responder, start_app: StartApp, monkeypatch: pytest.MonkeyPatch
+    backend: Backend,
+    ai_server: ScriptedAIServer,
+    start_app: StartApp,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     client = await start_app(backend.bus)
     gate = asyncio.Event()
-    responder.script(
-        "llm",
-        ok(llm_answer("Hi!")),
-        gated(gate, ok(llm_answer("One."))),
-        ok(llm_answer("Two.")),
+    ai_server.llm.queue(
+        llm_answer("Hi!"),
+        gated(gate, llm_answer("One.")),
+        llm_answer("Two."),
     )
     _, started = await say(client, "hello")
     session_id = started["session_id"]
     asked = _spy_on_locks(backend.bus, monkeypatch)
 
     first = asyncio.create_task(say(client, "first", session_id))
-    await asyncio.wait_for(responder.wait_for_requests("llm", 2), 5)
+    await asyncio.wait_for(ai_server.llm.wait_for_requests(2), 5)
     second = asyncio.create_task(say(client, "second", session_id))
     await asyncio.wait_for(asked.wait(), 5)  # the second turn is waiting for the first
     gate.set()
     results = await asyncio.wait_for(asyncio.gather(first, second), 10)
 
     assert [status for status, _ in results] == [200, 200]
-    responder.script("llm", ok(llm_answer("Three.")))
+    ai_server.llm.queue(llm_answer("Three."))
     await say(client, "third", session_id)
-    messages = responder.seen["llm"][-1]["payload"]["context"]["messages"]
+    messages = ai_server.llm.payloads[-1]["context"]["messages"]
     assert [m["content"] for m in messages] == ["hello", "Hi!", "first", "One.", "second", "Two."]
 
 
 async def test_a_session_held_too_long_is_busy(
-    backend: Backend, responder: Responder, start_app: StartApp
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
 ) -> None:
     client = await start_app(backend.bus, ai_timeout=0.2)
-    responder.script("llm", ok(llm_answer("Hi!")))
+    ai_server.llm.queue(llm_answer("Hi!"))
     _, started = await say(client, "hello")
 
     # Another instance is stuck in a turn (or died holding the lock).
@@ -147,8 +145,9 @@ async def test_the_session_expires_after_ttl_without_activity(
 ) -> None:
     clock = FakeClock()
     bus = MemoryBus(clock=clock)
-    responder = Responder(bus, default={"llm": ok(llm_answer("Yes?"))})
-    responder.start()
+    ai_server = ScriptedAIServer(bus)
+    ai_server.llm.always(llm_answer("Yes?"))
+    await ai_server.start()
     try:
         client = await start_app(bus, session_ttl=100)
         _, started = await say(client, "hello")
@@ -160,7 +159,7 @@ async def test_the_session_expires_after_ttl_without_activity(
         clock.advance(101)
         status, body = await say(client, "hello?", session_id)
     finally:
-        await responder.stop()
+        await ai_server.stop()
         await bus.close()
 
     assert (status, body["error"]["code"]) == (404, "session_not_found")
@@ -176,8 +175,9 @@ async def test_redis_holds_the_session_json_with_its_ttl(
 
     bus = RedisBus(redis_url)
     await bus.connect()
-    responder = Responder(bus, default={"llm": ok(llm_answer("Yes?"))})
-    responder.start()
+    ai_server = ScriptedAIServer(bus)
+    ai_server.llm.always(llm_answer("Yes?"))
+    await ai_server.start()
     try:
         client = await start_app(bus, session_ttl=600)
         _, started = await say(client, "hello")
@@ -185,7 +185,7 @@ async def test_redis_holds_the_session_json_with_its_ttl(
             ttl = await redis.pttl(voice_session(started["session_id"]))
             stored = await redis.get(voice_session(started["session_id"]))
     finally:
-        await responder.stop()
+        await ai_server.stop()
         await bus.close()
 
     assert 590_000 < ttl <= 600_000
@@ -194,10 +194,10 @@ async def test_redis_holds_the_session_json_with_its_ttl(
 
 @pytest.fixture
 async def conversation(
-    backend: Backend, responder: Responder, start_app: StartApp
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
 ) -> AsyncIterator[tuple[QuartClient, str, str]]:
     """A client, a member's session id and a guest's session id."""
-    responder.default["llm"] = ok(llm_answer("Yes?"))
+    ai_server.llm.always(llm_answer("Yes?"))
     client = await start_app(backend.bus)
     _, member = await say(client, "hi", user_id="42", headers=MEMBER)
     _, guest = await say(client, "hi")

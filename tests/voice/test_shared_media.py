@@ -16,7 +16,7 @@ from quart_app.models import MediaImage
 from quart_app.services.media.blobs import Blobs, DatabaseBlobs, DirectoryBlobs
 from quart_app.services.media.retention import sweep_forever
 from quart_app.services.media.store import ImageTooLarge, MediaStore
-from tests.support.ai_server import Responder, ok
+from quart_app.testing import ScriptedAIServer
 from tests.support.bus_backends import Backend
 from tests.support.databases import empty_database
 from tests.support.images import image_bytes, image_result
@@ -33,8 +33,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_
     return postgres_url
 
 
-async def _generate(client: QuartClient, responder: Responder) -> dict[str, str]:
-    responder.script("image", ok(image_result(PNG)))
+async def _generate(client: QuartClient, ai_server: ScriptedAIServer) -> dict[str, str]:
+    ai_server.image.queue(image_result(PNG))
     response = await client.post(GENERATE, json={"prompt": "a red cake"})
     assert response.status_code == 201
     body: dict[str, str] = await response.get_json()
@@ -44,8 +44,8 @@ async def _generate(client: QuartClient, responder: Responder) -> dict[str, str]
 async def test_an_image_made_through_one_instance_is_served_by_another(
     memory_backend: Backend, start_app: StartApp, database_url: str, tmp_path: Path
 ) -> None:
-    responder = Responder(memory_backend.bus)
-    responder.start()
+    ai_server = ScriptedAIServer(memory_backend.bus)
+    await ai_server.start()
     try:
         one, other = [
             await start_app(
@@ -56,10 +56,10 @@ async def test_an_image_made_through_one_instance_is_served_by_another(
             )
             for name in ("one", "other")
         ]
-        made = await _generate(one, responder)
+        made = await _generate(one, ai_server)
         served = await other.get(made["image_path"])
     finally:
-        await responder.stop()
+        await ai_server.stop()
     assert served.status_code == 200
     assert served.headers["Content-Type"] == "image/png"
     assert await served.get_data() == PNG
@@ -69,13 +69,13 @@ async def test_an_image_made_through_one_instance_is_served_by_another(
 async def test_images_are_served_with_an_etag_and_long_caching(
     memory_backend: Backend, start_app: StartApp
 ) -> None:
-    responder = Responder(memory_backend.bus)
-    responder.start()
+    ai_server = ScriptedAIServer(memory_backend.bus)
+    await ai_server.start()
     try:
         client = await start_app(memory_backend.bus)
-        made = await _generate(client, responder)
+        made = await _generate(client, ai_server)
     finally:
-        await responder.stop()
+        await ai_server.stop()
     first = await client.get(made["image_path"])
     etag = first.headers["ETag"]
     again = await client.get(made["image_path"], headers={"If-None-Match": etag})

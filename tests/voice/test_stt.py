@@ -12,7 +12,7 @@ from quart.testing import QuartClient, connections
 
 from config.settings import MIB
 from quart_app.services.voice.audio import AUDIO_TYPES
-from tests.support.ai_server import Responder, error, ok
+from quart_app.testing import ScriptedAIServer, error
 from tests.support.bus_backends import Backend
 from tests.support.voice_api import AUDIO, STT, StartApp, post_stt, upload
 
@@ -22,35 +22,35 @@ CHUNK = 64 * 1024
 @pytest.fixture
 async def stt_client(
     memory_backend: Backend, start_app: StartApp
-) -> AsyncIterator[tuple[QuartClient, Responder]]:
-    responder = Responder(memory_backend.bus)
-    responder.script("stt", ok({"text": "two french dinners", "language": "en"}))
-    responder.start()
-    yield await start_app(memory_backend.bus, max_audio_bytes=MIB), responder
-    await responder.stop()
+) -> AsyncIterator[tuple[QuartClient, ScriptedAIServer]]:
+    ai_server = ScriptedAIServer(memory_backend.bus)
+    ai_server.stt.always({"text": "two french dinners", "language": "en"})
+    await ai_server.start()
+    yield await start_app(memory_backend.bus, max_audio_bytes=MIB), ai_server
+    await ai_server.stop()
 
 
-async def test_audio_is_transcribed(stt_client: tuple[QuartClient, Responder]) -> None:
-    client, responder = stt_client
+async def test_audio_is_transcribed(stt_client: tuple[QuartClient, ScriptedAIServer]) -> None:
+    client, ai_server = stt_client
 
     status, body = await post_stt(
         client, audio=upload(AUDIO, "audio/webm;codecs=opus", "../my clip.webm"), language="en"
     )
 
     assert (status, body) == (200, {"text": "two french dinners", "language": "en"})
-    payload = responder.seen["stt"][0]["payload"]
+    payload = ai_server.stt.payloads[0]
     assert base64.b64decode(payload["audio_b64"]) == AUDIO
     assert (payload["mime_type"], payload["language"]) == ("audio/webm", "en")
     assert payload["filename"] == "my_clip.webm"
 
 
-async def test_language_is_optional(stt_client: tuple[QuartClient, Responder]) -> None:
-    client, responder = stt_client
+async def test_language_is_optional(stt_client: tuple[QuartClient, ScriptedAIServer]) -> None:
+    client, ai_server = stt_client
 
     status, _ = await post_stt(client, audio=upload(AUDIO))
 
     assert status == 200
-    assert responder.seen["stt"][0]["payload"]["language"] is None
+    assert ai_server.stt.payloads[0]["language"] is None
 
 
 @pytest.mark.parametrize(
@@ -77,18 +77,18 @@ async def test_language_is_optional(stt_client: tuple[QuartClient, Responder]) -
     ],
 )
 async def test_bad_uploads_are_refused(
-    stt_client: tuple[QuartClient, Responder], fields: dict[str, Any], status: int, code: str
+    stt_client: tuple[QuartClient, ScriptedAIServer], fields: dict[str, Any], status: int, code: str
 ) -> None:
-    client, responder = stt_client
+    client, ai_server = stt_client
 
     got, body = await post_stt(client, **fields)
 
     assert (got, body["error"]["code"]) == (status, code)
-    assert responder.seen["stt"] == []
+    assert ai_server.stt.requests == []
 
 
 async def test_the_openapi_schema_asks_for_an_audio_file_of_an_accepted_type(
-    stt_client: tuple[QuartClient, Responder],
+    stt_client: tuple[QuartClient, ScriptedAIServer],
 ) -> None:
     client, _ = stt_client
     spec = await (await client.get("/openapi.json")).get_json()
@@ -102,11 +102,10 @@ async def test_the_openapi_schema_asks_for_an_audio_file_of_an_accepted_type(
 
 
 async def test_audio_the_ai_server_cannot_decode_is_422(
-    stt_client: tuple[QuartClient, Responder],
+    stt_client: tuple[QuartClient, ScriptedAIServer],
 ) -> None:
-    client, responder = stt_client
-    responder.scripts["stt"].clear()
-    responder.script("stt", error("bad_audio", "the file has no audio stream"))
+    client, ai_server = stt_client
+    ai_server.stt.queue(error("bad_audio", "the file has no audio stream"))
 
     status, body = await post_stt(client, audio=upload(b"\x89PNG not audio", "audio/mpeg"))
 
@@ -120,15 +119,15 @@ async def test_audio_the_ai_server_cannot_decode_is_422(
 async def test_the_default_limit_takes_25_mib_not_30(
     memory_backend: Backend, start_app: StartApp
 ) -> None:
-    responder = Responder(memory_backend.bus)
-    responder.default["stt"] = ok({"text": "ok", "language": "en"})
-    responder.start()
+    ai_server = ScriptedAIServer(memory_backend.bus)
+    ai_server.stt.always({"text": "ok", "language": "en"})
+    await ai_server.start()
     try:
         client = await start_app(memory_backend.bus)
         accepted, _ = await post_stt(client, audio=upload(b"a" * (25 * MIB - 1024)))
         refused, body = await post_stt(client, audio=upload(b"a" * (30 * MIB)))
     finally:
-        await responder.stop()
+        await ai_server.stop()
 
     assert (accepted, refused, body["error"]["code"]) == (200, 413, "request_entity_too_large")
 
@@ -161,25 +160,25 @@ async def post_chunked(client: QuartClient, audio: bytes) -> tuple[int, dict[str
 
 
 async def test_a_chunked_upload_within_the_limit_is_transcribed(
-    stt_client: tuple[QuartClient, Responder],
+    stt_client: tuple[QuartClient, ScriptedAIServer],
 ) -> None:
-    client, responder = stt_client
+    client, ai_server = stt_client
 
     status, body = await post_chunked(client, AUDIO * 100)
 
     assert (status, body["text"]) == (200, "two french dinners")
-    assert base64.b64decode(responder.seen["stt"][0]["payload"]["audio_b64"]) == AUDIO * 100
+    assert base64.b64decode(ai_server.stt.payloads[0]["audio_b64"]) == AUDIO * 100
 
 
 async def test_a_chunked_upload_over_the_limit_is_413(
-    stt_client: tuple[QuartClient, Responder],
+    stt_client: tuple[QuartClient, ScriptedAIServer],
 ) -> None:
-    client, responder = stt_client
+    client, ai_server = stt_client
 
     status, body = await post_chunked(client, b"x" * (2 * MIB))
 
     assert (status, body["error"]["code"]) == (413, "request_entity_too_large")
-    assert responder.seen["stt"] == []
+    assert ai_server.stt.requests == []
 
 
 @pytest.mark.parametrize(
@@ -191,12 +190,12 @@ async def test_a_chunked_upload_over_the_limit_is_413(
     ],
 )
 async def test_a_body_that_is_not_multipart_is_415(
-    stt_client: tuple[QuartClient, Responder], request_body: dict[str, Any]
+    stt_client: tuple[QuartClient, ScriptedAIServer], request_body: dict[str, Any]
 ) -> None:
-    client, responder = stt_client
+    client, ai_server = stt_client
 
     response = await client.post(STT, **request_body)
     body = await response.get_json()
 
     assert (response.status_code, body["error"]["code"]) == (415, "unsupported_media_type")
-    assert responder.seen["stt"] == []
+    assert ai_server.stt.requests == []

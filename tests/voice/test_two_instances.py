@@ -18,7 +18,7 @@ from quart.testing import QuartClient
 from redis.asyncio import Redis
 
 from bus.redis import RedisBus
-from tests.support.ai_server import Responder, ok
+from quart_app.testing import ScriptedAIServer
 from tests.support.databases import empty_database
 from tests.support.html_links import LinkedUrls
 from tests.support.images import image_bytes, image_result
@@ -33,7 +33,7 @@ PNG = image_bytes("PNG")
 @pytest.fixture
 async def pair(
     start_app: StartApp, redis_url: str, postgres_url: str, tmp_path: Path
-) -> AsyncIterator[tuple[QuartClient, QuartClient, Responder]]:
+) -> AsyncIterator[tuple[QuartClient, QuartClient, ScriptedAIServer]]:
     """Two instances, each with its own Redis connection and media dir, and an AI Server."""
     async with Redis.from_url(redis_url) as client:
         await client.flushdb()  # only this suite's own database
@@ -41,8 +41,9 @@ async def pair(
     buses = [RedisBus(redis_url) for _ in range(3)]
     for bus in buses:
         await bus.connect()
-    responder = Responder(buses[2], default={"llm": ok(llm_answer())})
-    responder.start()
+    ai_server = ScriptedAIServer(buses[2])
+    ai_server.llm.always(llm_answer())
+    await ai_server.start()
     try:
         clients = [
             await start_app(
@@ -55,18 +56,18 @@ async def pair(
             )
             for number, bus in enumerate(buses[:2])
         ]
-        yield clients[0], clients[1], responder
+        yield clients[0], clients[1], ai_server
     finally:
-        await responder.stop()
+        await ai_server.stop()
         for bus in buses:
             await bus.close()
 
 
 async def test_an_image_made_through_one_is_served_by_the_other(
-    pair: tuple[QuartClient, QuartClient, Responder], tmp_path: Path
+    pair: tuple[QuartClient, QuartClient, ScriptedAIServer], tmp_path: Path
 ) -> None:
-    one, other, responder = pair
-    responder.script("image", ok(image_result(PNG)))
+    one, other, ai_server = pair
+    ai_server.image.queue(image_result(PNG))
     made = await one.post(GENERATE, json={"prompt": "a cake"})
     assert made.status_code == 201
     served = await other.get((await made.get_json())["image_path"])
@@ -76,7 +77,7 @@ async def test_an_image_made_through_one_is_served_by_the_other(
 
 
 async def test_a_flood_is_refused_on_both_while_another_caller_is_served(
-    pair: tuple[QuartClient, QuartClient, Responder],
+    pair: tuple[QuartClient, QuartClient, ScriptedAIServer],
 ) -> None:
     one, other, _ = pair
     flooder, calm = (
@@ -110,7 +111,7 @@ async def test_a_flood_is_refused_on_both_while_another_caller_is_served(
 
 
 async def test_docs_render_from_the_service_alone(
-    pair: tuple[QuartClient, QuartClient, Responder],
+    pair: tuple[QuartClient, QuartClient, ScriptedAIServer],
 ) -> None:
     _, other, _ = pair
     parser = LinkedUrls()
@@ -121,7 +122,7 @@ async def test_docs_render_from_the_service_alone(
 
 
 async def test_a_browser_on_an_allowed_origin_can_call_the_api(
-    pair: tuple[QuartClient, QuartClient, Responder],
+    pair: tuple[QuartClient, QuartClient, ScriptedAIServer],
 ) -> None:
     one, other, _ = pair
     preflight = await one.options(
