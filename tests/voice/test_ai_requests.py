@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from bus.ai_messages import ImagePayload, LlmPayload, RequestEnvelope, SttPayload
-from tests.support.ai_server import Responder, ok
+from quart_app.testing import ScriptedAIServer
 from tests.support.bus_backends import Backend
 from tests.support.images import image_bytes, image_result
 from tests.support.voice_api import (
@@ -29,12 +29,12 @@ PAYLOADS: dict[str, type[BaseModel]] = {
 async def test_every_request_is_a_message_of_the_contract(
     memory_backend: Backend, start_app: StartApp
 ) -> None:
-    responder = Responder(memory_backend.bus)
+    ai_server = ScriptedAIServer(memory_backend.bus)
     french = {"menu_code": "french", "quantity": 2, "customizations": {"wine": 2}}
-    responder.script("llm", ok(llm_answer(order_state=french)), ok(llm_answer("Which style?")))
-    responder.script("stt", ok({"text": "two french dinners", "language": "en"}))
-    responder.script("image", ok(image_result(image_bytes("PNG"))))
-    responder.start()
+    ai_server.llm.queue(llm_answer(order_state=french), llm_answer("Which style?"))
+    ai_server.stt.queue({"text": "two french dinners", "language": "en"})
+    ai_server.image.queue(image_result(image_bytes("PNG")))
+    await ai_server.start()
     try:
         client = await start_app(memory_backend.bus)
         status, first = await say(client, "two french dinners with two wines")
@@ -44,15 +44,15 @@ async def test_every_request_is_a_message_of_the_contract(
         image = await client.post(GENERATE, json={"prompt": "a red cake", "aspect_ratio": "1:1"})
         assert (stt_status, image.status_code) == (200, 201)
     finally:
-        await responder.stop()
+        await ai_server.stop()
 
     for kind, model in PAYLOADS.items():
-        assert responder.seen[kind], kind
-        for request in responder.seen[kind]:
+        assert ai_server.engine(kind).requests, kind
+        for request in ai_server.engine(kind).requests:
             envelope = RequestEnvelope.model_validate(request)
             assert envelope.type == kind
             model.model_validate(envelope.payload)
-    context = LlmPayload.model_validate(responder.seen["llm"][1]["payload"]).context
+    context = LlmPayload.model_validate(ai_server.llm.payloads[1]).context
     assert [message.role for message in context.messages] == ["user", "assistant"]
     assert (context.order_state.menu_code, context.order_state.customizations) == (
         "french",

@@ -188,16 +188,15 @@ async def test_empty_customizations_before_a_menu_propose_nothing(
 
 
 async def test_a_conversation_that_placed_its_order_takes_no_more_turns(
-    client: QuartClient, responder: Responder
+    client: QuartClient, ai_server: ScriptedAIServer
 ) -> None:
     # Its id is the guest's only credential: whoever learnt it (a cook, say) must
     # not go on speaking in it, and neither does anyone else.
     placing = {"order_state": {"menu_code": "french", "style_code": "grand"}}
-    responder.script(
-        "llm",
-        ok(llm_answer("Confirm?", state="confirmation", **placing)),
-        ok(llm_answer("Ordered!", intent="confirm", state_decision="confirm")),
-        ok(llm_answer("Anything else?")),
+    ai_server.llm.queue(
+        llm_answer("Confirm?", state="confirmation", **placing),
+        llm_answer("Ordered!", intent="confirm", state_decision="confirm"),
+        llm_answer("Anything else?"),
     )
     _, first = await say(client, "french grand", user_id=None)
     status, placed = await say(client, "yes", first["session_id"], user_id=None)
@@ -208,4 +207,4 @@ async def test_a_conversation_that_placed_its_order_takes_no_more_turns(
             client, "cancel it", first["session_id"], user_id=None, headers=headers
         )
         assert (status, refused["error"]["code"]) == (409, "session_completed")
-    assert len(responder.seen["llm"]) == 2
+    assert len(ai_server.llm.requests) == 2
