@@ -172,12 +172,54 @@ class CurrentOrder(_Message):
     image_id: str | None = None
 
 
+class OrderedItem(_Message):
+    """A line of one of a member's recent orders."""
+
+    menu_code: str
+    style_code: str | None = None
+    quantity: int = 1
+    customizations: dict[str, int] = Field(default_factory=dict)
+
+
+class RecentOrder(_Message):
+    order_id: str | None = None
+    status: str | None = None
+    items: list[OrderedItem] = Field(default_factory=list)
+    total: int = 0
+    created_at: str | None = None
+
+
+class OrderHistory(_Message):
+    """``context.order_history``: a member's habits; empty for a guest."""
+
+    favorite_menus: list[str] = Field(default_factory=list)
+    """Menu codes, most ordered first."""
+    preferred_style: str | None = None
+    average_order_amount: int = 0
+    recent_orders: list[RecentOrder] = Field(default_factory=list)
+    """Newest first."""
+
+
+class ActiveEvent(_Message):
+    """One of ``context.active_events``: a promotion running now."""
+
+    id: int | str | None = None
+    title: str = ""
+    title_en: str = ""
+    description: str = ""
+    discount_percent: int = 0
+    menu_codes: list[str] = Field(default_factory=list)
+    """Empty: every menu."""
+    starts_at: str | None = None
+    ends_at: str | None = None
+
+
 class LlmContext(_Message):
     messages: list[ChatMessage] = Field(default_factory=list)
     stage: Stage = Stage.GREETING
     order_state: CurrentOrder = Field(default_factory=CurrentOrder)
-    order_history: dict[str, Any] = Field(default_factory=dict)
-    active_events: list[dict[str, Any]] = Field(default_factory=list)
+    order_history: OrderHistory = Field(default_factory=OrderHistory)
+    active_events: list[ActiveEvent] = Field(default_factory=list)
     catalog: AICatalog
     language: str | None = None
     """``ko``, ``en`` or ``None``: a hint."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from bus.ai_messages import ActiveEvent, OrderHistory
 from domain.catalog import Catalog, Menu
 from domain.draft import OrderDraft
 
@@ -17,25 +17,23 @@ class Recommendation:
     menu: Menu
     why: str
     style_code: str | None = None
-    event: Mapping[str, Any] | None = None
+    event: ActiveEvent | None = None
 
 
 def recommendations(
-    catalog: Catalog, history: Mapping[str, Any], events: Sequence[Mapping[str, Any]]
+    catalog: Catalog, history: OrderHistory, events: Sequence[ActiveEvent]
 ) -> list[Recommendation]:
     """Every menu in the order it is worth suggesting; the first is the recommendation."""
     ranked: list[Recommendation] = []
-    preferred = history.get("preferred_style")
-    for code in history.get("favorite_menus") or ():
-        menu = catalog.find_menu(str(code))
+    preferred = history.preferred_style
+    for code in history.favorite_menus:
+        menu = catalog.find_menu(code)
         if menu is not None:
-            style = (
-                preferred if isinstance(preferred, str) and menu.allowed_style(preferred) else None
-            )
+            style = preferred if preferred and menu.allowed_style(preferred) else None
             ranked.append(Recommendation(menu, "favorite", style))
-    for event in sorted(events, key=lambda e: -_number(e.get("discount_percent"))):
-        for code in event.get("menu_codes") or ():
-            menu = catalog.find_menu(str(code))
+    for event in sorted(events, key=lambda e: -e.discount_percent):
+        for code in event.menu_codes:
+            menu = catalog.find_menu(code)
             if menu is not None:
                 ranked.append(Recommendation(menu, "event", event=event))
     ranked.extend(Recommendation(menu, "default") for menu in catalog.menus)
@@ -45,19 +43,14 @@ def recommendations(
     return list(unique.values())
 
 
-def usual_order(catalog: Catalog, history: Mapping[str, Any]) -> OrderDraft | None:
+def usual_order(catalog: Catalog, history: OrderHistory) -> OrderDraft | None:
     """The member's last order line (or favourite menu and style), if the catalog still has it."""
-    for order in history.get("recent_orders") or ():
-        items = order.get("items") if isinstance(order, Mapping) else None
-        for item in items or ():
-            draft = OrderDraft.known_to(catalog, item) if isinstance(item, Mapping) else None
-            if draft is not None and draft.menu_code is not None:
+    for order in history.recent_orders:
+        for item in order.items:
+            draft = OrderDraft.known_to(catalog, item.model_dump())
+            if draft.menu_code is not None:
                 return draft
     favourites = [r for r in recommendations(catalog, history, ()) if r.why == "favorite"]
     if favourites:
         return OrderDraft(favourites[0].menu.code, favourites[0].style_code)
     return None
-
-
-def _number(value: object) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
 from ai_worker.llm.recommend import Recommendation
+from bus.ai_messages import ActiveEvent
 from domain.catalog import Catalog, Menu, Style
 from domain.draft import OrderDraft
 
@@ -155,10 +154,9 @@ class Replies:
         key = "did_you_mean" if isinstance(item, Menu) else "did_you_mean_style"
         return self.say(key, name=self.name(item))
 
-    def event_title(self, event: Mapping[str, Any]) -> str:
+    def event_title(self, event: ActiveEvent) -> str:
         """A promotion's title in this language (``title_en`` in English, if it has one)."""
-        title = event.get("title_en") if self.language == "en" else None
-        return str(title or event.get("title", ""))
+        return (event.title_en if self.language == "en" else "") or event.title
 
     def recommend(self, item: Recommendation) -> str:
         """Offering ``item``: "I'd recommend the French Dinner (48,000 won): ..."."""
@@ -175,7 +173,7 @@ class Replies:
             return self.say(
                 "reason_event",
                 event=self.event_title(item.event),
-                discount=item.event.get("discount_percent", 0),
+                discount=item.event.discount_percent,
             )
         return self.say(f"reason_{item.why}")
 
