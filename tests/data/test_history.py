@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from quart import Quart
 
+from bus.ai_messages import ActiveEvent, OrderHistory
 from domain.orders import OrderStatus, Role
 from quart_app.database import Database
 from quart_app.extensions import DATABASE
@@ -44,6 +45,8 @@ async def test_a_members_history_counts_dinners_of_orders_not_cancelled(
     assert recent[0]["items"] == [
         {"menu_code": "valentine", "style_code": "deluxe", "quantity": 5, "customizations": {}}
     ]
+    # What the AI Server reads it as (the model both ends share) loses nothing.
+    assert OrderHistory.model_validate(history).model_dump() == history
 
 
 async def test_someone_without_orders_has_an_empty_history(database: Database) -> None:
@@ -79,4 +82,5 @@ async def test_an_event_runs_from_its_start_until_just_before_its_end(
     assert titles(running) == ["New Year"]
     assert running[0]["menu_codes"] == []
     assert running[0]["ends_at"] == "2030-01-02T00:00:00+00:00"
+    assert ActiveEvent.model_validate(running[0]).model_dump() == running[0]
     assert titles(await get_active_events(database, start + timedelta(days=1))) == []
