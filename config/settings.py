@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
 MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_SYMBOLS = 10
+"""Distinct characters a production key needs: 32 random hex digits hold 16 (fewer than
+10 is vanishingly rare), forty spaces or ``aaaa…`` hold one."""
 TURN_MARGIN_SECONDS = 5.0
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
@@ -159,12 +162,18 @@ class Settings(WorkerSettings):
 
     @model_validator(mode="after")
     def _production_needs_a_real_secret(self) -> Settings:
-        if self.app_env is Environment.PRODUCTION and (
-            self.secret_key is None or len(self.secret_key) < MIN_SECRET_KEY_LENGTH
-        ):
+        # The messages never quote the key: they end up in logs.
+        if self.app_env is not Environment.PRODUCTION:
+            return self
+        if self.secret_key is None or len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
             raise ValueError(
                 f"SECRET_KEY: production needs a secret of at least {MIN_SECRET_KEY_LENGTH} "
                 "characters, shared with the platform's auth service"
+            )
+        if len(set(self.secret_key)) < MIN_SECRET_KEY_SYMBOLS:
+            raise ValueError(
+                f"SECRET_KEY: too little variety (fewer than {MIN_SECRET_KEY_SYMBOLS} distinct "
+                "characters); production needs a random secret"
             )
         return self
 

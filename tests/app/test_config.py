@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 import stat
 from pathlib import Path
 
@@ -71,7 +72,17 @@ def test_production_refuses_a_missing_or_short_secret() -> None:
         load_settings(app_env="production")
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_settings(app_env="production", secret_key="short")
-    assert load_settings(app_env="production", secret_key="s" * 32).secret_key == "s" * 32
+    random = secrets.token_hex(16)
+    assert load_settings(app_env="production", secret_key=random).secret_key == random
+
+
+@pytest.mark.parametrize("key", [" " * 40, "a" * 64, "abcdefgh" * 8])
+def test_production_refuses_a_secret_of_too_little_variety_without_quoting_it(key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(app_env="production", secret_key=key)
+    message = str(caught.value)
+    assert "SECRET_KEY: too little variety" in message
+    assert "\n" not in message and key not in message
 
 
 def test_an_empty_secret_is_refused_not_used() -> None:
