@@ -54,7 +54,7 @@ async def fresh_database(url: str) -> Database:
     async with database.engine.begin() as connection:
         await connection.run_sync(Base.metadata.drop_all)
         await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    await database.prepare()
+    await database.prepare(demo_users=True)
     return database
 
 

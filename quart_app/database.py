@@ -51,8 +51,9 @@ class Database:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
-    async def prepare(self) -> bool:
-        """Migrate the schema to the newest revision, then seed the demo data if empty.
+    async def prepare(self, *, demo_users: bool) -> bool:
+        """Migrate the schema to the newest revision, then seed the demo data if empty
+        (its users only with ``demo_users``).
 
         Returns whether it seeded. Several instances may start at once: a
         PostgreSQL advisory lock (a file lock beside a SQLite database) lets
@@ -65,13 +66,14 @@ class Database:
                 )
             await connection.run_sync(upgrade_to_head)
             async with AsyncSession(bind=connection, expire_on_commit=False) as session:
-                seeded = await seed_if_empty(session, utc_now())
+                seeded = await seed_if_empty(session, utc_now(), demo_users=demo_users)
                 # Commits on SQLite; on PostgreSQL the session only joined the transaction
                 # that holds the lock, and the connection's commit below ends it.
                 await session.commit()
             await connection.commit()
         if seeded:
-            log.info("seeded the demo catalog, promotions and users")
+            users = ", users" if demo_users else ""
+            log.info("seeded the demo catalog, promotions%s", users)
         return seeded
 
     def _startup_lock(self) -> AbstractAsyncContextManager[None]:

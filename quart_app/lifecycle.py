@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from bus import Bus, make_bus
 from bus.ai import AIRequester
-from config import AIWorkerMode, Settings
+from config import AIWorkerMode, Environment, Settings
 from config.settings import MediaStoreKind
 from quart_app.database import Database
 from quart_app.extensions import (
@@ -130,11 +130,12 @@ def _bus_options(settings: Settings) -> dict[str, Any]:
 
 @asynccontextmanager
 async def _database(settings: Settings) -> AsyncIterator[Database]:
-    """The database, its schema migrated to the newest revision and an empty catalog seeded."""
+    """The database, its schema migrated to the newest revision and an empty catalog seeded
+    (with the demo users in development only)."""
     database = Database(settings.database_url)
     log.info("database: %s", _without_password(settings.database_url))
     try:
-        await database.prepare()
+        await database.prepare(demo_users=settings.app_env is Environment.DEVELOPMENT)
         yield database
     finally:
         await database.close()

@@ -160,10 +160,12 @@ PROMOTIONS: tuple[tuple[str, str, str, int, tuple[str, ...], int, int], ...] = (
 )
 
 
-async def seed_if_empty(session: AsyncSession, now: datetime) -> bool:
+async def seed_if_empty(session: AsyncSession, now: datetime, *, demo_users: bool) -> bool:
     """Write the demo data unless a menu exists; ``True`` if it wrote them.
 
-    The caller commits (and serialises concurrent starts).
+    The demo users only with ``demo_users`` (development): in production the
+    staff are the platform's, and a seeded manager would be assignable. The
+    caller commits (and serialises concurrent starts).
     """
     if await session.scalar(select(func.count()).select_from(Menu)):
         return False
@@ -200,7 +202,10 @@ async def seed_if_empty(session: AsyncSession, now: datetime) -> bool:
             styles=[styles[style] for style in allowed],
         )
     session.add_all(menus.values())
-    session.add_all(User(id=uid, display_name=name, role=role.value) for uid, name, role in USERS)
+    if demo_users:
+        session.add_all(
+            User(id=uid, display_name=name, role=role.value) for uid, name, role in USERS
+        )
     session.add_all(
         Promotion(
             title=title,

@@ -152,7 +152,7 @@ def connect() -> Connect:
 async def database(database_url: str) -> AsyncIterator[Database]:
     """The database, migrated and seeded as the app does at start."""
     database = Database(database_url)
-    await database.prepare()
+    await database.prepare(demo_users=True)
     yield database
     await database.close()
 

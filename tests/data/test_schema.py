@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, func, inspect, select
 
+from config import Settings
+from quart_app import create_app
 from quart_app.database import Database
 from quart_app.migrations import alembic_config
 from quart_app.models import Base, Menu, Promotion, User
@@ -18,7 +22,7 @@ from quart_app.models import Base, Menu, Promotion, User
 async def test_prepare_creates_the_schema_the_models_describe(database_url: str) -> None:
     database = Database(database_url)
     try:
-        assert await database.prepare() is True
+        assert await database.prepare(demo_users=True) is True
         async with database.engine.connect() as connection:
             tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
             differences = await connection.run_sync(_differences)
@@ -31,7 +35,7 @@ async def test_prepare_creates_the_schema_the_models_describe(database_url: str)
 
 
 async def test_a_second_start_migrates_and_seeds_nothing(database: Database) -> None:
-    assert await database.prepare() is False
+    assert await database.prepare(demo_users=True) is False
     assert await _count(database, Menu) == 5
 
 
@@ -40,7 +44,7 @@ async def test_a_schema_behind_is_brought_to_head(database: Database) -> None:
         await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "base"))
         await connection.commit()
         assert await connection.run_sync(_current_revision) is None
-    assert await database.prepare() is True
+    assert await database.prepare(demo_users=True) is True
     assert await _count(database, Menu) == 5
 
 
@@ -48,7 +52,7 @@ async def test_instances_starting_together_migrate_and_seed_once(database_url: s
     instances = [Database(database_url) for _ in range(3)]
     try:
         seeded = await asyncio.wait_for(
-            asyncio.gather(*(instance.prepare() for instance in instances)), 60
+            asyncio.gather(*(instance.prepare(demo_users=True) for instance in instances)), 60
         )
         assert sorted(seeded) == [False, False, True]
         assert await _count(instances[0], Menu) == 5
@@ -61,7 +65,7 @@ async def test_instances_starting_together_migrate_and_seed_once(database_url: s
 async def test_seeding_leaves_a_non_empty_catalog_alone(database: Database) -> None:
     async with database.session() as session, session.begin():
         await session.delete(await session.get(User, "customer-1"))
-    assert await database.prepare() is False
+    assert await database.prepare(demo_users=True) is False
     assert await _count(database, User) == 7
 
 
@@ -77,3 +81,17 @@ def _current_revision(connection: Connection) -> str | None:
 async def _count(database: Database, model: type[Base]) -> int:
     async with database.session() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@pytest.mark.parametrize(("app_env", "users"), [("development", 8), ("production", 0)])
+async def test_demo_users_are_seeded_in_development_only(
+    make_settings: Callable[..., Settings], app_env: str, users: int
+) -> None:
+    settings = make_settings(app_env=app_env)
+    async with create_app(settings).test_app():
+        pass
+    database = Database(settings.database_url)
+    try:
+        assert (await _count(database, Menu), await _count(database, User)) == (5, users)
+    finally:
+        await database.close()

@@ -99,7 +99,7 @@ async def store(
 ) -> AsyncIterator[tuple[MediaStore, list[datetime]]]:
     """A store on each kind of blobs, with a clock the test moves (``now[0]``)."""
     database = Database(database_url)
-    await database.prepare()
+    await database.prepare(demo_users=True)
     blobs: Blobs = (
         DatabaseBlobs(database) if request.param == "database" else DirectoryBlobs(tmp_path / "m")
     )
