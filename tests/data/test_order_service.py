@@ -72,7 +72,7 @@ async def test_a_guest_conversation_places_an_order_without_a_customer(
     order_service: OrderService,
 ) -> None:
     order = await order_service.place_order(None, [FRENCH_GRAND], session_id="s-1")
-    assert (order.customer_id, order.session_id) == (None, "s-1")
+    assert order.customer_id is None
     again = await order_service.place_order(None, [FRENCH_GRAND], session_id="s-1")
     assert again.order_id == order.order_id
     with pytest.raises(ValueError, match="idempotency key needs a customer"):
