@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Any
 
 Data = bytes | str
 
@@ -100,6 +101,45 @@ class Subscription(ABC):
         await self.close()
 
 
+class Batch:
+    """Commands queued to run in the order given, in one round trip where the
+    backend can (a Redis pipeline). Not atomic: :meth:`execute` raises the first
+    failure, and the commands before it, and possibly some after it, took effect.
+    """
+
+    def __init__(self, bus: Bus) -> None:
+        self._bus = bus
+        self.commands: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def __len__(self) -> int:
+        return len(self.commands)
+
+    def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> None:
+        """:meth:`Bus.log_append`; its result is the entry's id."""
+        self.commands.append(
+            ("log_append", (log, data), {"maxlen": maxlen, "retention": retention})
+        )
+
+    def expire(self, key: str, ttl: float) -> None:
+        """:meth:`Bus.expire`."""
+        self.commands.append(("expire", (key, ttl), {}))
+
+    def publish(self, channel: str, data: Data) -> None:
+        """:meth:`Bus.publish`."""
+        self.commands.append(("publish", (channel, data), {}))
+
+    def set(self, key: str, data: Data, *, only_if_missing: bool = False) -> None:
+        """:meth:`Bus.set` without expiry."""
+        self.commands.append(("set", (key, data), {"only_if_missing": only_if_missing}))
+
+    async def execute(self) -> list[Any]:
+        """Run the commands, in order; their results, in the same order."""
+        return [
+            await getattr(self._bus, name)(*args, **options)
+            for name, args, options in self.commands
+        ]
+
+
 def _nothing_to_remove() -> None:
     return None
 
@@ -128,6 +168,10 @@ class Bus(ABC):
         live (messages published meanwhile were missed); return a function that removes
         the listener. A backend that can't lose its connection never calls it."""
         return _nothing_to_remove
+
+    def batch(self) -> Batch:
+        """An empty :class:`Batch` of commands for this bus."""
+        return Batch(self)
 
     # queues (LPUSH / BRPOP: FIFO) ----------------------------------------
     @abstractmethod

@@ -12,7 +12,7 @@ from redis.asyncio.connection import AbstractConnection, ConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from bus.base import Bus, BusOverloaded, Data, LogEntry, Pieces, Subscription
+from bus.base import Batch, Bus, BusOverloaded, Data, LogEntry, Pieces, Subscription
 from bus.encoding import to_bytes
 from bus.lock import hold_lock
 from bus.redis_errors import translated
@@ -154,6 +154,9 @@ class RedisBus(Bus):
     def add_connection_listener(self, listener: Callable[[bool], None]) -> Callable[[], None]:
         return self._subscriber.add_listener(listener)
 
+    def batch(self) -> Batch:
+        return _RedisBatch(self, self._client, self._clock)
+
     # queues ---------------------------------------------------------------
     async def push(self, queue: str, data: Data | Pieces, *, max_length: int | None = None) -> int:
         with translated():
@@ -264,13 +267,10 @@ class RedisBus(Bus):
 
     # per-user logs ------------------------------------------------------------------
     async def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> str:
-        oldest_kept = f"{int((self._clock() - retention) * 1000)}-0"
-        with translated():
-            async with self._client.pipeline(transaction=True) as pipe:
-                pipe.xadd(log, {_LOG_FIELD: to_bytes(data)}, maxlen=maxlen, approximate=True)
-                pipe.xtrim(log, minid=oldest_kept, approximate=True)
-                entry_id, _ = await pipe.execute()
-        return cast(bytes, entry_id).decode()
+        batch = self.batch()
+        batch.log_append(log, data, maxlen=maxlen, retention=retention)
+        [entry_id] = await batch.execute()
+        return cast(str, entry_id)
 
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
         with translated():
@@ -283,3 +283,51 @@ class RedisBus(Bus):
         return [
             LogEntry(entry_id.decode(), fields.get(_LOG_FIELD, b"")) for entry_id, fields in entries
         ]
+
+
+class _RedisBatch(Batch):
+    """A :class:`Batch` sent as one pipeline (no ``MULTI``): one round trip."""
+
+    def __init__(self, bus: Bus, client: Redis, clock: Callable[[], float]) -> None:
+        super().__init__(bus)
+        self._client = client
+        self._clock = clock
+
+    async def execute(self) -> list[Any]:
+        now = self._clock()
+        with translated():
+            async with self._client.pipeline(transaction=False) as pipe:
+                for name, args, options in self.commands:
+                    self._queue(pipe, now, name, args, options)
+                replies = await pipe.execute()
+        results: list[Any] = []
+        replies_left = iter(replies)
+        for name, _, _ in self.commands:
+            reply = next(replies_left)
+            if name == "log_append":
+                next(replies_left)  # the XTRIM's count
+                results.append(cast(bytes, reply).decode())
+            elif name == "publish":
+                results.append(int(reply))
+            else:
+                results.append(bool(reply))
+        return results
+
+    @staticmethod
+    def _queue(
+        pipe: Any, now: float, name: str, args: tuple[Any, ...], options: dict[str, Any]
+    ) -> None:
+        if name == "log_append":
+            log, data = args
+            oldest_kept = f"{int((now - options['retention']) * 1000)}-0"
+            pipe.xadd(log, {_LOG_FIELD: to_bytes(data)}, maxlen=options["maxlen"], approximate=True)
+            pipe.xtrim(log, minid=oldest_kept, approximate=True)
+        elif name == "expire":
+            key, ttl = args
+            pipe.pexpire(key, _milliseconds(ttl))
+        elif name == "publish":
+            channel, data = args
+            pipe.publish(channel, to_bytes(data))
+        else:
+            key, data = args
+            pipe.set(key, to_bytes(data), nx=options["only_if_missing"])

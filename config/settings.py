@@ -105,6 +105,7 @@ class Settings(WorkerSettings):
     notification_log_maxlen: int = Field(1000, ge=1, le=1_000_000)
     stats_ttl: float = Field(30.0, gt=0, le=3600)
     outbox_poll_interval: float = Field(1.0, gt=0, le=60)
+    outbox_batch: int = Field(500, ge=1, le=10_000)
 
     # stopping
     shutdown_grace: float = Field(30.0, ge=0, le=3600)

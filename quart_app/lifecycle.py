@@ -177,7 +177,11 @@ async def _realtime(
     manager = WebSocketManager(bus, settings, signing_key)
     await manager.start()
     relay = OutboxRelay(
-        database, outbox, manager.publisher, poll_interval=settings.outbox_poll_interval
+        database,
+        outbox,
+        manager.publisher,
+        poll_interval=settings.outbox_poll_interval,
+        batch=settings.outbox_batch,
     )
     relay.start(bus)
     log.info("realtime fan-out started (instance %s)", manager.instance_id)

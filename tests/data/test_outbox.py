@@ -6,13 +6,13 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from bus import BusUnavailable, Subscription
-from bus.base import Data
+from bus import Bus, BusUnavailable, Subscription
+from bus.base import Batch, Data
 from bus.keys import WS_NOTIFY_CHANNEL
 from bus.memory import MemoryBus
 from domain.errors import IllegalOrderTransition
@@ -24,7 +24,8 @@ from quart_app.services.auth.tokens import Principal
 from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.outbox import Outbox, OutboxRelay
 from quart_app.services.orders.service import OrderService
-from quart_app.services.realtime.notifications import NotificationPublisher
+from quart_app.services.realtime.notifications import Notice, NotificationPublisher
+from tests.support.bus_backends import open_backend
 from tests.support.waiting import eventually
 
 ITEM = OrderItemRequest(menu_code="french", style_code="grand", quantity=1)
@@ -33,9 +34,15 @@ WAIT = 20.0
 
 
 class FlakyBus(MemoryBus):
-    """A memory bus whose log and publish calls fail while ``down`` is set."""
+    """A memory bus whose log and publish calls fail while ``down`` is set, and which
+    counts round trips as Redis would have them: one per call, one per batch."""
 
     down = False
+    round_trips = 0
+    _batching = False
+
+    def batch(self) -> Batch:
+        return _CountedBatch(self)
 
     async def publish(self, channel: str, data: Data) -> int:
         self._check()
@@ -45,9 +52,35 @@ class FlakyBus(MemoryBus):
         self._check()
         return await super().log_append(log, data, maxlen=maxlen, retention=retention)
 
+    async def set(
+        self, key: str, data: Data, *, ttl: float | None = None, only_if_missing: bool = False
+    ) -> bool:
+        self._trip()
+        return await super().set(key, data, ttl=ttl, only_if_missing=only_if_missing)
+
+    async def expire(self, key: str, ttl: float) -> bool:
+        self._trip()
+        return await super().expire(key, ttl)
+
     def _check(self) -> None:
+        self._trip()
         if self.down:
             raise BusUnavailable("the test took the bus down")
+
+    def _trip(self) -> None:
+        if not self._batching:
+            self.round_trips += 1
+
+
+class _CountedBatch(Batch):
+    async def execute(self) -> list[Any]:
+        bus = cast(FlakyBus, self._bus)
+        bus.round_trips += 1
+        bus._batching = True
+        try:
+            return await super().execute()
+        finally:
+            bus._batching = False
 
 
 class Clock:
@@ -76,12 +109,36 @@ async def orders(database: Database, outbox: Outbox) -> OrderService:
     return OrderService(database, CatalogService(database), outbox=outbox)
 
 
+@pytest.fixture
+async def redis_bus(redis_url: str) -> AsyncIterator[Bus]:
+    """The real Redis of the suite (``TEST_REDIS_URL``), emptied."""
+    async with open_backend("redis", redis_url) as backend:
+        yield backend.bus
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def either_bus(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[Bus]:
+    """The memory bus, then the real Redis."""
+    async with open_backend(request.param, redis_url) as backend:
+        yield backend.bus
+
+
 def relay_for(
-    database: Database, outbox: Outbox, bus: FlakyBus, clock: Clock | None = None
+    database: Database,
+    outbox: Outbox,
+    bus: Bus,
+    clock: Clock | None = None,
+    *,
+    batch: int = 500,
 ) -> OutboxRelay:
     publisher = NotificationPublisher(bus, log_maxlen=1000, retention=3600)
     return OutboxRelay(
-        database, outbox, publisher, poll_interval=0.05, **({"clock": clock} if clock else {})
+        database,
+        outbox,
+        publisher,
+        poll_interval=0.05,
+        batch=batch,
+        **({"clock": clock} if clock else {}),
     )
 
 
@@ -143,33 +200,6 @@ async def test_what_was_accepted_while_the_bus_was_down_is_published_in_order_on
     assert await subscription.get(timeout=0.1) is None
 
 
-async def test_two_relays_publish_every_event_once_and_each_order_in_order(
-    database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
-) -> None:
-    subscription = await flaky_bus.subscribe(WS_NOTIFY_CHANNEL, buffer=10_000)
-    placed = [await orders.place_order(f"c-{n}", [ITEM]) for n in range(10)]
-    for step in (OrderStatus.ACCEPTED, OrderStatus.COOKING, OrderStatus.READY):
-        for order in placed:
-            await orders.change_status(order.order_id, step, COOK)
-    relays = [relay_for(database, outbox, flaky_bus) for _ in range(2)]
-    for relay in relays:
-        relay.start(flaky_bus)
-    try:
-        await until_empty(database)
-    finally:
-        for relay in relays:
-            await relay.stop()
-
-    frames = []
-    while (message := await subscription.get(timeout=0.1)) is not None:
-        frames.append(json.loads(json.loads(message.data)["frame"]))
-    ids = [frame["id"] for frame in frames]
-    assert len(ids) == len(set(ids)) == 40
-    for order in placed:
-        statuses = [f["data"]["status"] for f in frames if f["data"]["order_id"] == order.order_id]
-        assert statuses == ["pending", "accepted", "cooking", "ready"]
-
-
 async def test_a_relay_that_died_leaves_its_events_to_another_with_the_same_ids(
     database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
 ) -> None:
@@ -185,6 +215,107 @@ async def test_a_relay_that_died_leaves_its_events_to_another_with_the_same_ids(
     assert await survivor.drain() == 1
     assert (await _frame(subscription))["id"] == claimed.event_id
     assert await pending(database) == 0
+
+
+async def test_a_batch_costs_a_few_round_trips_and_statements_not_a_few_per_event(
+    database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
+) -> None:
+    subscription = await flaky_bus.subscribe(WS_NOTIFY_CHANNEL, buffer=10_000)
+    for n in range(60):
+        await orders.place_order(f"c-{n}", [ITEM])
+    relay = relay_for(database, outbox, flaky_bus)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        assert await relay.relay() == 60
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+
+    # Ids in one batch and the epoch check, then every log entry and publish in one.
+    assert flaky_bus.round_trips == 3
+    # The claim, the ids written back (one executemany), the delete.
+    assert len(statements) == 3, statements
+    assert statements[-1].lstrip().upper().startswith("DELETE")
+    assert len(await _frames(subscription, 60)) == 60
+    assert await pending(database) == 0
+
+
+async def test_two_relays_publish_batches_each_event_once_each_order_in_order(
+    database: Database, orders: OrderService, outbox: Outbox, either_bus: Bus
+) -> None:
+    subscription = await either_bus.subscribe(WS_NOTIFY_CHANNEL, buffer=10_000)
+    placed = [await orders.place_order(f"c-{n}", [ITEM]) for n in range(30)]
+    for step in (OrderStatus.ACCEPTED, OrderStatus.COOKING, OrderStatus.READY):
+        for order in placed:
+            await orders.change_status(order.order_id, step, COOK)
+    relays = [relay_for(database, outbox, either_bus, batch=7) for _ in range(2)]
+    for relay in relays:
+        relay.start(either_bus)
+    try:
+        await until_empty(database)
+    finally:
+        for relay in relays:
+            await relay.stop()
+
+    frames = await _frames(subscription, 120)
+    ids = [frame["id"] for frame in frames]
+    assert len(ids) == len(set(ids)) == 120
+    for order in placed:
+        statuses = [f["data"]["status"] for f in frames if f["data"]["order_id"] == order.order_id]
+        assert statuses == ["pending", "accepted", "cooking", "ready"]
+    log = relays[0]._publisher.log
+    replayed = await log.replay("c-0", Role.CUSTOMER, "0-0")
+    assert [frame_id for frame_id, _ in replayed.frames] == [
+        f["id"]
+        for f in frames
+        if f["data"]["order_id"] == placed[0].order_id and f["type"] != "order.created"
+    ]
+
+
+@pytest.mark.redis
+async def test_a_relay_killed_mid_batch_leaves_nothing_lost_and_nothing_doubled(
+    database: Database, orders: OrderService, outbox: Outbox, redis_bus: Bus
+) -> None:
+    clock = Clock()
+    placed = [await orders.place_order(f"c-{n}", [ITEM]) for n in range(30)]
+    subscription = await redis_bus.subscribe(WS_NOTIFY_CHANNEL, buffer=10_000)
+    dead = relay_for(database, outbox, redis_bus, clock)
+    claimed = await dead._claim()
+    notices = [
+        (Notice.from_target(row.target, row.event_type, row.data), str(row.event_id))
+        for row in claimed
+    ]
+    # Killed while its pipeline went out: half the batch reached Redis, nothing was deleted.
+    await dead._publisher.publish_many(notices[:15])
+
+    survivor = relay_for(database, outbox, redis_bus, clock)
+    assert await survivor.drain() == 0  # leased to the dead relay
+    clock.now += timedelta(seconds=31)
+    assert await survivor.drain() == 30
+    assert await pending(database) == 0
+
+    frames = await _frames(subscription, 45)
+    ids_by_order: dict[str, set[str]] = {}
+    for frame in frames:
+        ids_by_order.setdefault(frame["data"]["order_id"], set()).add(frame["id"])
+    # Each order's event went out under the one id it was claimed with, at most twice.
+    assert ids_by_order == {row.order_id: {row.event_id} for row in claimed}
+    assert {order.order_id for order in placed} == set(ids_by_order)
+    replayed = await survivor._publisher.log.replay("cook-1", Role.COOK, "0-0")
+    assert sorted(frame_id for frame_id, _ in replayed.frames) == sorted(
+        str(row.event_id) for row in claimed
+    )
+
+
+async def _frames(subscription: Subscription, expected: int) -> list[dict[str, Any]]:
+    """The ``expected`` frames published, once they arrived; and no more."""
+    frames = [await _frame(subscription) for _ in range(expected)]
+    assert await subscription.get(timeout=0.1) is None
+    return frames
 
 
 async def _frame(subscription: Subscription) -> dict[str, Any]:

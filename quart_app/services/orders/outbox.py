@@ -4,16 +4,20 @@ A change and its notifications commit together (:meth:`Outbox.add` inside the
 change's transaction); :class:`OutboxRelay`, running in every instance,
 publishes them afterwards, at least once:
 
-1. claim: in one transaction, pick pending rows whose order has no earlier
-   row pending (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two relays never
-   pick one row), give each a notification id unless it has one, and lease
-   them to this relay for ``lease`` seconds;
-2. publish each, in id order, through :class:`NotificationPublisher`;
-3. delete the published rows and release the rest.
+1. claim: in one transaction, pick up to ``batch`` pending rows whose order
+   has no earlier row pending (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+   two relays never pick one row), give those without a notification id one
+   (all in one bus round trip), and lease them to this relay for ``lease``
+   seconds;
+2. publish the whole batch, in row id order, in one bus round trip
+   (:meth:`NotificationPublisher.publish_many`);
+3. delete the batch in one statement, or, if step 2 failed, release it.
 
-A relay that dies between 2 and 3 leaves its rows leased; once the lease ends
-another relay publishes them again *with the same ids*, and sockets drop a
-frame id they already delivered. While the bus is down, step 1 or 2 fails and
+At most one row of an order is ever claimed and unpublished, so the events of
+one order reach each addressee in the order they were written. A relay that
+dies between 1 and 3 leaves its rows leased; once the lease ends another relay
+publishes them again *with the same ids*, and sockets drop a frame id they
+already delivered. While the bus is down, step 1 or 2 fails and
 the relay tries again every ``poll_interval`` seconds, and at once when the
 bus says it is back.
 """
@@ -83,7 +87,7 @@ class OutboxRelay:
         *,
         poll_interval: float = 1.0,
         lease: float = 30.0,
-        batch: int = 100,
+        batch: int = 500,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.name = uuid.uuid4().hex
@@ -122,16 +126,20 @@ class OutboxRelay:
     async def relay(self) -> int:
         """Publish one batch of pending notifications; return how many were published."""
         claimed = await self._claim()
-        published: list[int] = []
+        if not claimed:
+            return 0
+        row_ids = [row.id for row in claimed]
+        notices = [
+            (Notice.from_target(row.target, row.event_type, row.data), str(row.event_id))
+            for row in claimed
+        ]
         try:
-            for row in claimed:
-                notice = Notice.from_target(row.target, row.event_type, row.data)
-                await self._publisher.publish(notice, event_id=row.event_id)
-                published.append(row.id)
-        finally:
-            if claimed:
-                await self._settle(published, [row.id for row in claimed[len(published) :]])
-        return len(published)
+            await self._publisher.publish_many(notices)
+        except BaseException:
+            await self._settle(row_ids, published=False)
+            raise
+        await self._settle(row_ids, published=True)
+        return len(claimed)
 
     async def drain(self) -> int:
         """Publish until nothing is pending; return how many were published."""
@@ -165,24 +173,22 @@ class OutboxRelay:
         )
         async with self._database.session() as session, session.begin():
             rows = sorted((await session.scalars(claim)).all(), key=lambda row: row.id)
-            for row in rows:
-                if row.event_id is None:
-                    row.event_id = await self._publisher.log.next_id()
+            fresh = [row for row in rows if row.event_id is None]
+            event_ids = await self._publisher.log.next_ids(len(fresh))
+            for row, event_id in zip(fresh, event_ids, strict=True):
+                row.event_id = event_id
         return rows
 
-    async def _settle(self, published: list[int], unpublished: list[int]) -> None:
-        mine = OutboxEvent.claimed_by == self.name
+    async def _settle(self, row_ids: list[int], *, published: bool) -> None:
+        """Delete the published batch, or release it to be claimed again, in one statement."""
+        mine = (OutboxEvent.id.in_(row_ids), OutboxEvent.claimed_by == self.name)
+        settle = (
+            delete(OutboxEvent).where(*mine)
+            if published
+            else update(OutboxEvent).where(*mine).values(claimed_by=None, claimed_until=None)
+        )
         async with self._database.session() as session, session.begin():
-            if published:
-                await session.execute(
-                    delete(OutboxEvent).where(OutboxEvent.id.in_(published), mine)
-                )
-            if unpublished:
-                await session.execute(
-                    update(OutboxEvent)
-                    .where(OutboxEvent.id.in_(unpublished), mine)
-                    .values(claimed_by=None, claimed_until=None)
-                )
+            await session.execute(settle)
 
     async def _run(self) -> None:
         failing = False

@@ -9,7 +9,7 @@ the same steps for services written in other languages.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,9 +69,10 @@ class Notice:
 class NotificationPublisher:
     """Sends notification frames ``{"type", "id", "ts", "data"}`` to users or roles.
 
-    Each call takes one id (unless given one), serializes the frame once, keeps
-    it in the replay log of each addressee, and publishes one :class:`Envelope`
-    on ``ws:notify``.
+    Each notification takes one id (unless given one), is serialized once, kept
+    in the replay log of each addressee, and published as one :class:`Envelope`
+    on ``ws:notify``. :meth:`publish_many` sends a whole batch of them in one
+    round trip, in the order given.
     """
 
     def __init__(
@@ -95,15 +96,30 @@ class NotificationPublisher:
         """
         if event_id is None:
             event_id = await self.log.next_id()
-        frame = notification(notice.event_type, event_id, self._clock(), notice.data)
-        if notice.user_ids:
-            for user_id in notice.user_ids:
-                await self.log.keep_for_user(user_id, event_id, frame)
-        else:
-            await self.log.keep_broadcast(notice.roles, event_id, frame)
-        envelope = Envelope(frame, event_id, user_ids=notice.user_ids, roles=notice.roles)
-        await self._bus.publish(keys.WS_NOTIFY_CHANNEL, envelope.encode())
+        await self.publish_many([(notice, event_id)])
         return event_id
+
+    async def publish_many(self, notices: Sequence[tuple[Notice, str]]) -> None:
+        """Keep and publish each ``(notice, event_id)``, in this order, in one round trip.
+
+        Every log entry and publish is queued in one :class:`bus.base.Batch`,
+        so each addressee's log and ``ws:notify`` see them in the order given.
+        A failure may leave some of them published: publish them again with
+        the same ids.
+        """
+        batch = self._bus.batch()
+        now = self._clock()
+        for notice, event_id in notices:
+            frame = notification(notice.event_type, event_id, now, notice.data)
+            if notice.user_ids:
+                for user_id in notice.user_ids:
+                    self.log.keep_for_user(batch, user_id, event_id, frame)
+            else:
+                self.log.keep_broadcast(batch, notice.roles, event_id, frame)
+            envelope = Envelope(frame, event_id, user_ids=notice.user_ids, roles=notice.roles)
+            batch.publish(keys.WS_NOTIFY_CHANNEL, envelope.encode())
+        if len(batch):
+            await batch.execute()
 
     async def send_to_users(
         self, user_ids: Iterable[str], event_type: str, data: Mapping[str, Any]

@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from bus import Bus, LogEntry, keys
+from bus.base import Batch
 from domain.orders import Role
 from quart_app.services.realtime import server_frames as frame_text
 
@@ -89,16 +90,25 @@ class NotificationLog:
         self._clock = clock
 
     async def next_id(self) -> str:
-        """A new notification id, greater than every earlier one on this bus.
+        """A new notification id, greater than every earlier one on this bus."""
+        [event_id] = await self.next_ids(1)
+        return event_id
+
+    async def next_ids(self, count: int) -> list[str]:
+        """``count`` new notification ids in increasing order, in one round trip
+        (two when they are the first of their storage).
 
         The first id issued into empty storage becomes its epoch, so no id
         the logs may hold is older than their epoch.
         """
-        event_id = await self._bus.log_append(
-            keys.WS_EVENT_IDS, b"", maxlen=1, retention=self._retention
-        )
-        await self._bus.set(keys.WS_EPOCH, event_id, only_if_missing=True)
-        return event_id
+        if count <= 0:
+            return []
+        batch = self._bus.batch()
+        for _ in range(count):
+            batch.log_append(keys.WS_EVENT_IDS, b"", maxlen=1, retention=self._retention)
+        event_ids: list[str] = await batch.execute()
+        await self._bus.set(keys.WS_EPOCH, event_ids[0], only_if_missing=True)
+        return event_ids
 
     async def epoch(self) -> str:
         """The logs' epoch (module docstring), created if missing or unreadable."""
@@ -127,21 +137,24 @@ class NotificationLog:
         notice = (None, frame_text.replay_incomplete(last_event_id))
         return Resume(await self.position(), epoch, [notice, *missed.frames])
 
-    async def keep_for_user(self, user_id: str, event_id: str, frame: str) -> None:
-        """Keep ``frame`` in ``user_id``'s log, which expires once nothing is left to replay."""
+    def keep_for_user(self, batch: Batch, user_id: str, event_id: str, frame: str) -> None:
+        """Queue keeping ``frame`` in ``user_id``'s log, which expires once nothing is
+        left to replay."""
         key = keys.ws_user_log(user_id)
-        await self._append(key, f"{event_id}\n{frame}")
+        self._append(batch, key, f"{event_id}\n{frame}")
         # Trimming happens only on append: without this, the log of a user who
         # gets nothing more would be kept forever.
-        await self._bus.expire(key, self._retention)
+        batch.expire(key, self._retention)
 
-    async def keep_broadcast(self, roles: Iterable[Role], event_id: str, frame: str) -> None:
-        """Keep ``frame`` in the broadcast log for ``roles``."""
+    def keep_broadcast(
+        self, batch: Batch, roles: Iterable[Role], event_id: str, frame: str
+    ) -> None:
+        """Queue keeping ``frame`` in the broadcast log for ``roles``."""
         names = ",".join(sorted(Role(role).value for role in roles))
-        await self._append(keys.WS_BROADCAST_LOG, f"{event_id}\n{names}\n{frame}")
+        self._append(batch, keys.WS_BROADCAST_LOG, f"{event_id}\n{names}\n{frame}")
 
-    async def _append(self, key: str, entry: str) -> None:
-        await self._bus.log_append(key, entry, maxlen=self._maxlen, retention=self._retention)
+    def _append(self, batch: Batch, key: str, entry: str) -> None:
+        batch.log_append(key, entry, maxlen=self._maxlen, retention=self._retention)
 
     async def replay(self, user_id: str, role: Role, after_id: str) -> Replay:
         """What ``user_id`` in ``role`` was sent after ``after_id``, oldest first."""
