@@ -1,4 +1,10 @@
-"""The rules engine turn by turn: numbers, languages, changes, and what it may propose."""
+"""The rules engine turn by turn: numbers, languages, changes, and what it may propose.
+
+Besides plain orders, what spoken and typed orders are known to throw at it:
+numbers and counters in both languages, number homophones from speech
+recognition, near names asked back, the quantity step, agreement without
+"that's all", corrections, refusals as questions, one language per turn.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,12 @@ from ai_worker.engines.llm_rules import RulesLLMEngine
 from ai_worker.errors import EngineError
 from ai_worker.llm import turn
 from ai_worker.llm.understanding import understand
-from tests.support.ai_catalog import CATALOG, llm_payload
-from tests.support.rules_dialogue import ENGLISH_GRAND, ask_rules
+from tests.support.ai_catalog import CATALOG, VALENTINE_EVENT, llm_payload
+from tests.support.rules_dialogue import ENGLISH_GRAND, ask_rules, converse
+
+FRENCH_GRAND = {**ENGLISH_GRAND, "menu_code": "french"}
+_EN_WORDS = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+_EN_WORDS += "fifteen sixteen seventeen eighteen nineteen twenty"
 
 
 @pytest.mark.parametrize(
@@ -146,7 +156,6 @@ async def test_a_payload_without_a_catalog_is_a_bad_request() -> None:
     assert caught.value.code == "bad_request"
 
 
-FRENCH_GRAND = {"menu_code": "french", "style_code": "grand", "quantity": 1, "customizations": {}}
 EARLIER = [
     {"role": "user", "content": "Hello"},
     {"role": "assistant", "content": "Which dinner would you like?"},
@@ -188,3 +197,213 @@ async def test_a_quantity_in_the_draft_is_not_looked_for_in_the_history(
     )
     assert "How many" not in result["response"]
     assert read == []
+
+
+async def test_a_number_before_a_long_menu_name_is_its_quantity() -> None:
+    result = await ask_rules("three Champagne Feast Dinner, grand style", stage="menu_selection")
+
+    order = result["order_state"]
+    assert (order["menu_code"], order["style_code"], order["quantity"]) == (
+        "champagne_feast",
+        "grand",
+        3,
+    )
+    assert order["customizations"] == {}
+
+
+@pytest.mark.parametrize(("number", "word"), list(enumerate(_EN_WORDS.split(), start=1)))
+async def test_english_number_words_one_to_twenty(number: int, word: str) -> None:
+    result = await ask_rules(f"{word} French dinners, grand style", stage="menu_selection")
+    assert result["quantity"] == number
+
+
+@pytest.mark.parametrize(
+    ("transcript", "quantity"),
+    [
+        ("a couple of English dinners", 2),
+        ("to French dinners", 2),
+        ("too French Dinners", 2),
+        ("free Valentine dinners", 3),
+        ("tree valentine dinners", 3),
+        ("for English dinners", 4),
+        ("I'll go for the English dinner", 1),
+        ("I'd like to order the English dinner", 1),
+    ],
+)
+async def test_couples_and_homophones_before_a_menu(transcript: str, quantity: int) -> None:
+    result = await ask_rules(transcript, stage="menu_selection")
+    assert result["order_state"]["menu_code"] is not None
+    assert result["quantity"] == quantity
+
+
+@pytest.mark.parametrize(
+    ("transcript", "quantity"),
+    [
+        ("프렌치 디너 두 개", 2),
+        ("프렌치 디너 열두 개", 12),
+        ("프렌치 디너 스무 개", 20),
+        ("프렌치 디너 세 세트", 3),
+        ("프렌치 디너 다섯 명이요", 5),
+        ("프렌치 디너 이 인분", 2),
+        ("프렌치 디너 삼 인분", 3),
+        ("프렌치 디너 십 인분", 10),
+        ("프렌치 디너 이 세트로 할게요", 1),
+    ],
+)
+async def test_korean_native_and_sino_numerals_with_counters(
+    transcript: str, quantity: int
+) -> None:
+    result = await ask_rules(transcript, stage="menu_selection")
+    assert result["quantity"] == quantity
+
+
+async def test_without_a_quantity_the_kiosk_asks_how_many() -> None:
+    talk = await converse(["French dinner", "grand"])
+    assert talk.session.stage == "customization"
+    assert "How many French Dinner" in talk.replies[-1]["response"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "quantity"),
+    [
+        (["French dinner", "grand", "just one", "yes"], 1),
+        (["프렌치 디너", "그랜드", "두 개요", "네"], 2),
+        (["French dinner", "grand", "yes", "yes"], 1),
+        (["프렌치 디너", "그랜드", "네", "네"], 1),
+        (["French dinner", "grand", "more wine", "yes"], 1),
+    ],
+)
+async def test_customization_takes_an_answer_or_a_yes_as_agreement(
+    lines: list[str], quantity: int
+) -> None:
+    talk = await converse(lines)
+    assert talk.placed, [r["response"] for r in talk.replies]
+    assert talk.session.order_state.quantity == quantity
+
+
+async def test_a_yes_to_the_menu_list_selects_nothing() -> None:
+    talk = await converse(["hello", "yes"])
+    assert talk.session.order_state.menu_code is None
+
+
+@pytest.mark.parametrize(
+    ("said", "asked", "code"),
+    [
+        ("French dinner, brand style", "Did you mean Grand style?", "grand"),
+        ("the frensh dinner", "Did you mean the French Dinner?", "french"),
+    ],
+)
+async def test_a_near_name_is_asked_back_then_taken_on_yes(
+    said: str, asked: str, code: str
+) -> None:
+    talk = await converse([said])
+    order = talk.session.order_state
+    assert talk.replies[-1]["response"] == asked
+    assert code not in (order.menu_code, order.style_code)
+
+    talk = await converse([said, "yes"])
+    order = talk.session.order_state
+    assert code in (order.menu_code, order.style_code)
+
+
+@pytest.mark.parametrize("accept", ["that's good", "that is good", "that was good", "sounds great"])
+async def test_a_good_to_a_recommendation_accepts_it(accept: str) -> None:
+    # tiny.en hears espeak's "sounds good" as "that was good" or "that is good".
+    talk = await converse(["what do you recommend?", accept])
+    recommended = talk.replies[0]["recommended_menu"]["code"]
+    assert talk.session.order_state.menu_code == recommended
+
+
+async def test_unknown_words_select_no_menu() -> None:
+    talk = await converse(["the sushi platter, simple style please"])
+    assert talk.session.order_state.menu_code is None
+
+
+@pytest.mark.parametrize(
+    ("correction", "field", "value"),
+    [
+        ("actually make it three", "quantity", 3),
+        ("sorry, I meant 4", "quantity", 4),
+        ("아니 그랜드로", "style_code", "grand"),
+        ("actually, deluxe instead", "style_code", "deluxe"),
+        ("no wait, the English dinner instead", "menu_code", "english"),
+    ],
+)
+async def test_corrections_at_confirmation(correction: str, field: str, value: Any) -> None:
+    talk = await converse(["two French dinners, simple style", correction])
+    assert talk.session.stage == "confirmation"
+    assert getattr(talk.session.order_state, field) == value
+    talk = await converse(["two French dinners, simple style", correction, "yes"])
+    assert talk.placed
+
+
+@pytest.mark.parametrize(
+    ("said", "asked"),
+    [
+        ("42 dinners", "1 to 20 dinners"),
+        ("마흔두 개요", "1개부터 20개까지"),
+        ("0 dinners", "1 to 20 dinners"),
+    ],
+)
+async def test_a_quantity_out_of_range_is_refused_with_what_is_allowed(
+    said: str, asked: str
+) -> None:
+    result = await ask_rules(
+        said, stage="confirmation", order_state={**FRENCH_GRAND, "quantity": 2}
+    )
+    assert asked in result["response"]
+    assert result["quantity"] == 2
+
+
+@pytest.mark.parametrize(("answer", "quantity"), [("Five, three, please.", 3), ("two three", 3)])
+async def test_a_number_said_again_at_once_corrects_it(answer: str, quantity: int) -> None:
+    # "Fine, three" comes back from tiny.en as "Five, three": the customer meant three.
+    result = await ask_rules(answer, stage="customization", order_state=FRENCH_GRAND)
+    assert result["quantity"] == quantity
+
+
+@pytest.mark.parametrize(("answer", "quantity"), [("free", 3), ("Too, please.", 2), ("for", 4)])
+async def test_a_homophone_alone_answers_how_many(answer: str, quantity: int) -> None:
+    talk = await converse(["French dinner", "grand", answer, "yes"])
+    assert talk.placed, [r["response"] for r in talk.replies]
+    assert talk.session.order_state.quantity == quantity
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["42 French dinners, grand style", "yes"],
+        ["French dinner", "grand", "42", "yes"],
+        ["프렌치 디너 그랜드로 마흔두 개", "네"],
+    ],
+)
+async def test_a_refused_quantity_is_asked_again_not_placed_as_one(lines: list[str]) -> None:
+    refused = await converse(lines[:-1])
+    asked = refused.replies[-1]["response"]
+    assert refused.session.stage == "customization"
+    assert "How many" in asked or "몇 개" in asked
+
+    assert not (await converse(lines)).placed
+
+
+@pytest.mark.parametrize(
+    ("asked", "description"),
+    [
+        ("프렌치 디너 구성이 어떻게 돼요?", "커피, 와인, 샐러드와 스테이크"),
+        ("what comes with the French dinner?", "Coffee, wine, salad and steak"),
+    ],
+)
+async def test_a_menu_is_described_in_the_conversations_language(
+    asked: str, description: str
+) -> None:
+    result = await ask_rules(asked)
+    assert description in result["response"]
+
+
+async def test_an_english_conversation_names_the_event_in_english() -> None:
+    event = {**VALENTINE_EVENT, "title": "발렌타인 위크", "title_en": "Valentine Week"}
+    result = await ask_rules("what do you recommend?", events=[event])
+    assert "Valentine Week" in result["response"]
+    assert "Valentine Week" in result["recommended_menu"]["reason"]
+    assert not any("가" <= c <= "힣" for c in result["response"])
+    assert result["recommended_menu"]["name"] == "Valentine Dinner"
