@@ -17,6 +17,7 @@ from bus.base import (
     LockNotAcquired,
     LogEntry,
     Message,
+    StreamEntry,
     Subscription,
 )
 from bus.urls import SCHEMES, check_bus_url, scheme_of
@@ -31,6 +32,7 @@ __all__ = [
     "LockNotAcquired",
     "LogEntry",
     "Message",
+    "StreamEntry",
     "Subscription",
     "make_bus",
 ]

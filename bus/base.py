@@ -11,7 +11,7 @@ scopes, because Redis itself takes them (``BRPOP ... timeout``).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +63,14 @@ class LogEntry:
 
     id: str
     data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEntry:
+    """One entry of a stream: its id and its fields."""
+
+    id: str
+    fields: dict[str, bytes]
 
 
 class Subscription(ABC):
@@ -257,3 +265,24 @@ class Bus(ABC):
     @abstractmethod
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
         """Entries with an id greater than ``after_id``, oldest first, at most ``count``."""
+
+    # streams (XADD / XREAD BLOCK) ------------------------------------------------
+    @abstractmethod
+    async def stream_add(
+        self, stream: str, fields: Mapping[str, Data], *, maxlen: int, ttl: float
+    ) -> str:
+        """Append an entry (``XADD MAXLEN ~ maxlen``), make the stream expire ``ttl`` s
+        after it, and return the entry's id."""
+
+    @abstractmethod
+    async def stream_read(
+        self,
+        stream: str,
+        after_id: str,
+        *,
+        count: int,
+        block: float,
+    ) -> list[StreamEntry]:
+        """Up to ``count`` entries with an id greater than ``after_id`` (``"0"``: from the
+        start), waiting up to ``block`` s for one when there are none (``XREAD BLOCK``);
+        an empty list if none came."""

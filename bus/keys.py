@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 
 AI_KINDS = ("stt", "llm", "image")
+"""The kinds of one request, one result (docs/contract.md §1.1)."""
+STT_STREAM = "stt_stream"
+"""Streaming speech: one request, audio on a stream, many events (docs/contract.md §1.5)."""
+AI_REQUEST_KINDS = (*AI_KINDS, STT_STREAM)
 
 
 def ai_queue(kind: str) -> str:
@@ -15,6 +19,16 @@ def ai_queue(kind: str) -> str:
 def ai_result(request_id: str) -> str:
     """Key *and* channel an AI result for ``request_id`` is stored under and published on."""
     return f"ai:result:{request_id}"
+
+
+def ai_audio(request_id: str) -> str:
+    """The Redis stream a ``stt_stream`` request's audio is appended to."""
+    return f"ai:audio:{request_id}"
+
+
+def ai_stream_final(reply_to: str, utterance: int) -> str:
+    """Where the AI Server also stores the ``final`` of a stream's ``utterance``."""
+    return f"{reply_to}:{utterance}"
 
 
 def ai_processing(worker_id: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, cast
 
@@ -12,7 +12,7 @@ from redis.asyncio.connection import AbstractConnection, ConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from bus.base import Batch, Bus, BusOverloaded, Data, LogEntry, Pieces, Subscription
+from bus.base import Batch, Bus, BusOverloaded, Data, LogEntry, Pieces, StreamEntry, Subscription
 from bus.encoding import to_bytes
 from bus.lock import hold_lock
 from bus.redis_errors import translated
@@ -282,6 +282,39 @@ class RedisBus(Bus):
         # rather than failing the whole read.
         return [
             LogEntry(entry_id.decode(), fields.get(_LOG_FIELD, b"")) for entry_id, fields in entries
+        ]
+
+    # streams ------------------------------------------------------------------------
+    async def stream_add(
+        self, stream: str, fields: Mapping[str, Data], *, maxlen: int, ttl: float
+    ) -> str:
+        values = {name: to_bytes(value) for name, value in fields.items()}
+        with translated():
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.xadd(stream, values, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]  # stubs want str
+                pipe.pexpire(stream, _milliseconds(ttl))
+                entry_id, _ = await pipe.execute()
+        return cast(bytes, entry_id).decode()
+
+    async def stream_read(
+        self,
+        stream: str,
+        after_id: str,
+        *,
+        count: int,
+        block: float,
+    ) -> list[StreamEntry]:
+        # XREAD BLOCK 0 waits forever; a wait of zero or less does not block at all.
+        wait = _milliseconds(block) if block > 0 else None
+        with translated():
+            read = cast(
+                "list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] | None",
+                await self._client.xread({stream: after_id}, count=count, block=wait),
+            )
+        return [
+            StreamEntry(entry_id.decode(), {name.decode(): value for name, value in fields.items()})
+            for _, entries in read or []
+            for entry_id, fields in entries
         ]
 
 
