@@ -28,7 +28,7 @@ from quart_app.errors import as_sentence
 from quart_app.extensions import (
     get_optional_rate_limiter,
     get_settings,
-    get_signing_key,
+    get_token_keys,
     get_voice,
 )
 from quart_app.rate_limit_hook import budgets, caller_key, refusal_message, spend
@@ -82,6 +82,8 @@ async def stream() -> None:
 async def _serve() -> None:
     settings = get_settings()
     start = await _start_frame(settings.ws_auth_timeout, settings.ws_max_message_bytes)
+    if start.token is not None:
+        await get_token_keys().fetch_key_of(start.token)
     user_id, caller = _caller(start)
     hands_free = get_voice().hands_free
     try:
@@ -129,7 +131,7 @@ def _caller(start: StartFrame) -> tuple[str | None, str]:
     principal = None
     if start.token is not None:
         try:
-            principal = decode_token(get_signing_key().secret, start.token)
+            principal = decode_token(get_token_keys(), start.token)
         except InvalidToken as error:
             raise _Close(CLOSE_UNAUTHORIZED, "unauthorized", as_sentence(str(error))) from None
     proxies = TrustedProxies(get_settings().trusted_proxies)
