@@ -5,7 +5,7 @@ the ``tests/bus/test_*.py`` suites run over each of them through the
 ``backend`` fixture of ``tests/conftest.py``.
 Messages are ``bytes`` on the way out; ``str`` is accepted on the way in and
 encoded as UTF-8. Waits are arguments (``timeout``), not ``asyncio.timeout``
-scopes, because Redis itself takes them (``BRPOP ... timeout``).
+scopes, because Redis itself takes them (``BRPOPLPUSH ... timeout``).
 """
 
 from __future__ import annotations
@@ -181,17 +181,13 @@ class Bus(ABC):
         """An empty :class:`Batch` of commands for this bus."""
         return Batch(self)
 
-    # queues (LPUSH / BRPOP: FIFO) ----------------------------------------
+    # queues (LPUSH / BRPOPLPUSH: FIFO) -------------------------------------
     @abstractmethod
     async def push(self, queue: str, data: Data | Pieces, *, max_length: int | None = None) -> int:
         """Append to the queue's head (``LPUSH``); return the new length. With
         ``max_length``, a queue already that long refuses it: :class:`BusOverloaded`.
         :class:`Pieces` are sent as they are produced, never joined in memory where
         the backend stores them elsewhere."""
-
-    @abstractmethod
-    async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
-        """Take the oldest item (``BRPOP``), waiting up to ``timeout`` s; ``None`` if none came."""
 
     @abstractmethod
     async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
@@ -204,10 +200,6 @@ class Bus(ABC):
     @abstractmethod
     async def items(self, queue: str) -> list[bytes]:
         """Every item of a list, oldest first."""
-
-    @abstractmethod
-    async def length(self, queue: str) -> int:
-        """How many items a list holds."""
 
     # keys ------------------------------------------------------------------
     @abstractmethod

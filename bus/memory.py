@@ -31,10 +31,10 @@ Value = bytes | deque[bytes] | MemoryLog[bytes] | MemoryLog[dict[str, bytes]]
 
 @dataclass(eq=False)
 class _Waiter:
-    """A blocked pop: served in arrival order, like Redis serves blocked clients."""
+    """A blocked ``pop_into``: served in arrival order, like Redis serves blocked clients."""
 
     future: asyncio.Future[bytes]
-    processing: str | None
+    processing: str
 
 
 def _glob_match(pattern: str, name: str) -> bool:
@@ -142,35 +142,29 @@ class MemoryBus(Bus):
         if not waiters:
             self._waiters.pop(queue, None)
 
-    def _take(self, queue: str, processing: str | None) -> bytes | None:
+    def _take(self, queue: str, processing: str) -> bytes | None:
         items = self._list(queue)
         if not items:
             return None
-        if processing is not None:
-            # Checked before taking, so a wrong type leaves the queue untouched.
-            self._list(processing)
+        # Checked before taking, so a wrong type leaves the queue untouched.
+        self._list(processing)
         item = items.pop()
         if not items:
             self._drop(queue)
-        if processing is not None:
-            self._list_to_fill(processing).appendleft(item)
+        self._list_to_fill(processing).appendleft(item)
         return item
 
-    async def _blocking_take(
-        self,
-        queue: str,
-        processing: str | None,
-        timeout: float,  # noqa: ASYNC109
-    ) -> bytes | None:
+    async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
+        """``BRPOPLPUSH``; a ``timeout`` of zero or less does not wait (``RPOPLPUSH``)."""
         item = self._take(queue, processing)
         if item is not None or timeout <= 0:
             return item
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(queue, deque()).append(_Waiter(future, processing))
-        # As on Redis, a pop cancelled the instant it is served loses its item;
-        # pop_into is the way not to lose work. Running out of time is not such a
-        # cancellation: Redis times a BRPOP out on the server, which never drops an
-        # item it served, so an item handed over as the deadline passed is returned.
+        # As on Redis, a wait cancelled the instant it is served leaves its item in
+        # ``processing`` only. Running out of time is not such a cancellation: Redis
+        # times a BRPOPLPUSH out on the server, which never drops an item it served,
+        # so an item handed over as the deadline passed is returned.
         try:
             async with asyncio.timeout(timeout):
                 return await future
@@ -178,14 +172,6 @@ class MemoryBus(Bus):
             if future.done() and not future.cancelled():
                 return future.result()
             return None
-
-    async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
-        """``BRPOP``; a ``timeout`` of zero or less does not wait (``RPOP``)."""
-        return await self._blocking_take(queue, None, timeout)
-
-    async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
-        """``BRPOPLPUSH``; a ``timeout`` of zero or less does not wait (``RPOPLPUSH``)."""
-        return await self._blocking_take(queue, processing, timeout)
 
     async def remove(self, queue: str, data: Data) -> int:
         items = self._list(queue)
@@ -201,10 +187,6 @@ class MemoryBus(Bus):
     async def items(self, queue: str) -> list[bytes]:
         items = self._list(queue)
         return list(reversed(items)) if items else []
-
-    async def length(self, queue: str) -> int:
-        items = self._list(queue)
-        return len(items) if items else 0
 
     # keys -------------------------------------------------------------------
     async def get(self, key: str) -> bytes | None:

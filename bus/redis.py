@@ -179,14 +179,6 @@ class RedisBus(Bus):
         script = [b"EVAL", _PUSH_BOUNDED.encode(), b"1", name]
         return await execute_streamed(self._client, script, data, [b"%d" % max_length])
 
-    async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
-        """``BRPOP``; a ``timeout`` of zero or less does not wait (``RPOP``)."""
-        with translated():
-            if timeout <= 0:
-                return cast("bytes | None", await self._client.rpop(queue))
-            popped = cast("list[bytes] | None", await self._client.brpop([queue], timeout=timeout))
-        return None if popped is None else popped[1]
-
     async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
         """``BRPOPLPUSH`` (fakeredis's ``BLMOVE`` does not block); zero or less: ``RPOPLPUSH``."""
         with translated():
@@ -204,10 +196,6 @@ class RedisBus(Bus):
         with translated():
             items = cast("list[bytes]", await self._client.lrange(queue, 0, -1))
         return items[::-1]
-
-    async def length(self, queue: str) -> int:
-        with translated():
-            return int(await self._client.llen(queue))
 
     # keys -------------------------------------------------------------------
     async def get(self, key: str) -> bytes | None:
