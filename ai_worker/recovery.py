@@ -6,11 +6,15 @@ import logging
 
 from ai_worker.requests import request_kind
 from bus.base import Bus, LockNotAcquired
-from bus.keys import AI_REQUEUE_LOCK, AI_WORKERS_PATTERN, ai_processing, ai_queue, ai_worker_alive
+from bus.keys import (
+    AI_REQUEUE_LOCK,
+    AI_WORKERS_PATTERN,
+    ai_processing_worker,
+    ai_queue,
+    ai_worker_alive,
+)
 
 logger = logging.getLogger(__name__)
-
-_PROCESSING_PREFIX = ai_processing("")
 
 
 async def requeue_list(bus: Bus, processing: str) -> int:
@@ -43,7 +47,7 @@ async def requeue_orphans(bus: Bus, own_worker_id: str, *, include_own: bool) ->
     try:
         async with bus.lock(AI_REQUEUE_LOCK, ttl=30.0, wait=0.5):
             for processing in await bus.scan(AI_WORKERS_PATTERN):
-                worker_id = processing.removeprefix(_PROCESSING_PREFIX)
+                worker_id = ai_processing_worker(processing)
                 if worker_id == own_worker_id:
                     if not include_own:
                         continue

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from ai_worker.errors import BadRequest
 from bus.ai_messages import REQUEST_ID_PATTERN, RequestEnvelope, SttPayload
-from bus.keys import AI_KINDS
+from bus.keys import AI_KINDS, ai_result
 
 _Model = TypeVar("_Model", bound=BaseModel)
 _REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
@@ -31,6 +31,8 @@ class AIRequest:
     deadline: float
     payload: dict[str, Any]
     raw: bytes
+    reply_to: str
+    """Where the answer goes: the request's own name for it (hash-tagged in a cluster)."""
 
 
 def parse_request(raw: bytes) -> AIRequest:
@@ -49,7 +51,10 @@ def parse_request(raw: bytes) -> AIRequest:
         raise BadRequest(
             f"bad request fields: {_fields(exc)}", request_id=request_id if readable else None
         ) from None
-    return AIRequest(envelope.request_id, envelope.type, envelope.deadline, envelope.payload, raw)
+    reply_to = envelope.reply_to or ai_result(envelope.request_id)
+    return AIRequest(
+        envelope.request_id, envelope.type, envelope.deadline, envelope.payload, raw, reply_to
+    )
 
 
 def read_payload(model: type[_Model], payload: dict[str, Any]) -> _Model:

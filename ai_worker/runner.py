@@ -23,7 +23,7 @@ from bus import make_bus
 from bus.ai import publish_result
 from bus.ai_messages import ErrorBody, ErrorReply, OkReply
 from bus.base import Bus, BusError
-from bus.keys import ai_processing, ai_queue, ai_worker_alive
+from bus.keys import ai_processing, ai_queue, ai_result, ai_worker_alive
 from bus.tasks import stop_tasks
 from config.worker import WorkerSettings
 
@@ -61,8 +61,10 @@ class Worker:
         self._slots = asyncio.Semaphore(config.ai_worker_concurrency)
         self._loops: list[asyncio.Task[None]] = []
         self._in_hand: set[asyncio.Task[None]] = set()
-        self.processing = ai_processing(config.ai_worker_id)
-        """This worker's processing list."""
+        self.processing = {
+            kind: ai_processing(config.ai_worker_id, kind) for kind in config.ai_worker_kinds
+        }
+        """This worker's processing list of each kind it serves."""
 
     @property
     def in_hand(self) -> int:
@@ -95,7 +97,9 @@ class Worker:
             await asyncio.wait(self._in_hand, timeout=grace)
         await stop_tasks(self._in_hand)
         try:
-            requeued = await requeue_list(self._bus, self.processing)
+            requeued = 0
+            for processing in self.processing.values():
+                requeued += await requeue_list(self._bus, processing)
             await self._bus.delete(ai_worker_alive(self._config.ai_worker_id))
         except BusError:
             logger.exception("could not requeue; the next worker to start will")
@@ -115,7 +119,7 @@ class Worker:
                 pass
             try:
                 raw = await self._bus.pop_into(
-                    queue, self.processing, self._config.ai_worker_poll_timeout
+                    queue, self.processing[kind], self._config.ai_worker_poll_timeout
                 )
             except BusError:
                 logger.exception("popping %s failed; retrying", queue)
@@ -136,6 +140,7 @@ class Worker:
 
     async def _handle(self, kind: str, raw: bytes) -> None:
         request_id: str | None = None
+        reply_to = ""
         reply: Reply | None
         try:
             try:
@@ -144,24 +149,26 @@ class Worker:
                 logger.warning("malformed %s request: %s", kind, exc.message)
                 request_id = exc.request_id
                 reply = None if request_id is None else _error(request_id, exc)
+                reply_to = ai_result(request_id or "")
             else:
                 request_id = request.request_id
+                reply_to = request.reply_to
                 reply = await self._run(request)
-            await self._finish(reply, raw)
+            await self._finish(reply, reply_to, kind, raw)
         except Exception:
             # Left in the processing list, the request would be requeued and
             # fail the same way in every worker; one bug costs one request.
             logger.exception("unexpected failure on a %s request", kind)
-            await self._finish(
-                None if request_id is None else _error(request_id, _ENGINE_FAILED), raw
-            )
+            failed = None if request_id is None else _error(request_id, _ENGINE_FAILED)
+            await self._finish(failed, reply_to, kind, raw)
 
-    async def _finish(self, reply: Reply | None, raw: bytes) -> None:
-        """Answer ``reply`` if there is one (someone waits for it), then let go."""
+    async def _finish(self, reply: Reply | None, reply_to: str, kind: str, raw: bytes) -> None:
+        """Answer ``reply`` on ``reply_to`` if there is one (someone waits for it), then
+        let go of the ``kind`` request ``raw``."""
         if reply is None:
-            await self._release(raw)
+            await self._release(kind, raw)
         else:
-            await self._answer_and_release(reply, raw)
+            await self._answer_and_release(reply, reply_to, kind, raw)
 
     async def _run(self, request: AIRequest) -> Reply | None:
         """The reply to send, or ``None`` if the requester stopped waiting."""
@@ -184,21 +191,22 @@ class Worker:
             return _error(request.request_id, _ENGINE_FAILED)
         return OkReply(request_id=request.request_id, result=result)
 
-    async def _answer_and_release(self, reply: Reply, raw: bytes) -> None:
+    async def _answer_and_release(self, reply: Reply, reply_to: str, kind: str, raw: bytes) -> None:
         try:
-            await publish_result(self._bus, reply.request_id, reply.model_dump(mode="json"))
+            await publish_result(self._bus, reply_to, reply.model_dump(mode="json"))
         except BusError:
             # Left in the processing list: requeued when this worker stops or is
             # found dead, so the request is answered later rather than lost.
             logger.exception("could not answer %s", reply.request_id)
             return
-        await self._release(raw)
+        await self._release(kind, raw)
 
-    async def _release(self, raw: bytes) -> None:
+    async def _release(self, kind: str, raw: bytes) -> None:
+        processing = self.processing[kind]
         try:
-            await self._bus.remove(self.processing, raw)
+            await self._bus.remove(processing, raw)
         except BusError:
-            logger.exception("could not remove a finished request from %s", self.processing)
+            logger.exception("could not remove a finished request from %s", processing)
 
     async def _beat(self) -> None:
         await self._bus.set(

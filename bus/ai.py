@@ -7,6 +7,10 @@ and an ``UNSUBSCRIBE`` round trip per request and a confirmation to wait for
 before the push; the pattern costs nothing per request. Its price is that every
 instance sees every instance's results, which is cheap for the handful of
 instances this service runs (see ``bench/README.md``, "## Bus").
+
+A sharded bus (a Redis Cluster) has no pattern subscriptions, and there a
+result crosses only its own shard: each request subscribes to its own
+``reply_to``, hash-tagged ``ai:result:{<id>}``, before it is pushed.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
@@ -33,7 +37,7 @@ from bus.base import (
     Pieces,
     Subscription,
 )
-from bus.keys import AI_REQUEST_KINDS, ai_queue, ai_result
+from bus.keys import AI_KINDS, ai_queue, ai_result
 from bus.tasks import stop_tasks
 
 logger = logging.getLogger(__name__)
@@ -109,33 +113,40 @@ def encode_request(message: dict[str, Any]) -> bytes | Pieces:
 
 
 def make_request_message(
-    kind: str, payload: dict[str, Any], *, timeout: float, clock: Callable[[], float] = time.time
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    timeout: float,
+    clock: Callable[[], float] = time.time,
+    tagged: bool = False,
 ) -> dict[str, Any]:
-    """The request envelope of docs/contract.md §1.2, with a fresh ``request_id``.
+    """The request envelope of docs/contract.md §1.2, with a fresh ``request_id``;
+    ``tagged`` (a Redis Cluster) names ``reply_to`` with the id as its hash tag.
 
     ``payload`` may hold :class:`orjson.Fragment` values: JSON the caller
     serialized once (the catalog), spliced in as it is when the request is sent;
     and one :class:`Base64File` (an upload), read as the request is sent.
     """
-    if kind not in AI_REQUEST_KINDS:
-        raise ValueError(f"unknown AI request kind {kind!r}; expected one of {AI_REQUEST_KINDS}")
+    if kind not in AI_KINDS:
+        raise ValueError(f"unknown AI request kind {kind!r}; expected one of {AI_KINDS}")
     request_id = uuid.uuid4().hex
     now = clock()
     return {
         "request_id": request_id,
         "type": kind,
-        "reply_to": ai_result(request_id),
+        "reply_to": ai_result(request_id, tagged=tagged),
         "created_at": now,
         "deadline": now + timeout,
         "payload": payload,
     }
 
 
-async def publish_result(bus: Bus, request_id: str, body: dict[str, Any]) -> None:
-    """Answer a request as the AI Server does: store the result (300 s), then publish it."""
+async def publish_result(bus: Bus, reply_to: str, body: dict[str, Any]) -> None:
+    """Answer a request as the AI Server does: store the result under the request's
+    ``reply_to`` (300 s), then publish it there."""
     data = json.dumps(body, ensure_ascii=False)
-    await bus.set(ai_result(request_id), data, ttl=RESULT_TTL)
-    await bus.publish(ai_result(request_id), data)
+    await bus.set(reply_to, data, ttl=RESULT_TTL)
+    await bus.publish(reply_to, data)
 
 
 _REPLY: TypeAdapter[OkReply | ErrorReply] = TypeAdapter(Reply)
@@ -163,16 +174,6 @@ def parse_result(request_id: str, raw: bytes) -> dict[str, Any]:
     return envelope.result
 
 
-class ResultListener(Protocol):
-    """Takes every reply published on one request's ``reply_to`` (a streaming request)."""
-
-    def deliver(self, raw: bytes) -> None:
-        """One reply, as published."""
-
-    def fail(self, error: BusError) -> None:
-        """The replies can no longer arrive (the bus connection was lost, the requester closed)."""
-
-
 class AIRequester:
     """Sends AI requests and waits for their results; at most ``max_in_flight`` at once,
     and never onto a queue already ``max_queue_length`` long (an AI Server that is
@@ -191,7 +192,6 @@ class AIRequester:
         self._max_queue_length = max_queue_length
         self._clock = clock
         self._waiting: dict[str, asyncio.Future[bytes]] = {}
-        self._listeners: dict[str, ResultListener] = {}
         self._subscription: Subscription | None = None
         self._router: asyncio.Task[None] | None = None
         self._remove_listener: Callable[[], None] | None = None
@@ -203,8 +203,8 @@ class AIRequester:
 
     @property
     def in_flight(self) -> int:
-        """Requests waiting for a result now, streaming ones included."""
-        return len(self._waiting) + len(self._listeners)
+        """Requests waiting for a result now."""
+        return len(self._waiting)
 
     async def start(self) -> None:
         """Subscribe to results; :meth:`request` calls it if nobody did."""
@@ -214,7 +214,8 @@ class AIRequester:
             # Room for every request in flight twice over; if it overflows anyway,
             # the router re-reads the stored results (see _route).
             buffer = max(1024, 2 * self._max_in_flight)
-            self._subscription = await self._bus.psubscribe(ai_result("*"), buffer=buffer)
+            if not self._bus.sharded:
+                self._subscription = await self._bus.psubscribe(ai_result("*"), buffer=buffer)
             self._remove_listener = self._bus.add_connection_listener(self._connection_changed)
             self._router = asyncio.create_task(self._route(self._subscription), name="ai-results")
             self._checker = asyncio.create_task(self._check_stored(), name="ai-stored-results")
@@ -250,15 +251,28 @@ class AIRequester:
         while the bus is down, :class:`BusOverloaded` past ``max_in_flight`` or
         onto a full queue.
         """
-        message = make_request_message(kind, payload, timeout=timeout, clock=self._clock)
-        await self._ready_to_send()
+        sharded = self._bus.sharded
+        message = make_request_message(
+            kind, payload, timeout=timeout, clock=self._clock, tagged=sharded
+        )
+        if self._router is None:
+            await self.start()
+        if self._bus_down:
+            raise BusUnavailable("the bus is down")
+        if len(self._waiting) >= self._max_in_flight:
+            raise BusOverloaded(f"{self._max_in_flight} AI requests already in flight")
         request_id: str = message["request_id"]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         future: asyncio.Future[bytes] = loop.create_future()
         self._waiting[request_id] = future
+        own: Subscription | None = None
+        arrival: asyncio.Task[None] | None = None
         try:
             async with asyncio.timeout_at(deadline):
+                if sharded:
+                    own = await self._bus.subscribe(message["reply_to"], buffer=1)
+                    arrival = asyncio.create_task(self._route(own))
                 # orjson, with the catalog spliced in already encoded: the llm
                 # context is encoded on every turn (bench/README.md, "Voice API").
                 await self._bus.push(
@@ -281,42 +295,13 @@ class AIRequester:
         finally:
             del self._waiting[request_id]
             future.cancel()
+            if arrival is not None:
+                await stop_tasks([arrival])
+            if own is not None:
+                await own.close()
         return parse_result(request_id, raw)
 
-    async def send_listened(self, message: dict[str, Any], listener: ResultListener) -> None:
-        """Push ``message`` (made by :func:`make_request_message`) and hand every reply
-        published for it to ``listener`` until :meth:`stop_listening`. Raises as
-        :meth:`request` does before its wait."""
-        await self._ready_to_send()
-        request_id: str = message["request_id"]
-        self._listeners[request_id] = listener
-        try:
-            await self._bus.push(
-                ai_queue(message["type"]),
-                encode_request(message),
-                max_length=self._max_queue_length,
-            )
-        except BaseException:
-            self.stop_listening(request_id)
-            raise
-
-    def stop_listening(self, request_id: str) -> None:
-        """Replies to ``request_id`` are dropped from now on; idempotent."""
-        self._listeners.pop(request_id, None)
-
-    async def _ready_to_send(self) -> None:
-        if self._router is None:
-            await self.start()
-        if self._bus_down:
-            raise BusUnavailable("the bus is down")
-        if self.in_flight >= self._max_in_flight:
-            raise BusOverloaded(f"{self._max_in_flight} AI requests already in flight")
-
     def _resolve(self, request_id: str, raw: bytes) -> None:
-        listener = self._listeners.get(request_id)
-        if listener is not None:
-            listener.deliver(raw)
-            return
         future = self._waiting.get(request_id)
         # No waiter: a late result (the request timed out) or another instance's.
         if future is not None and not future.done():
@@ -326,13 +311,14 @@ class AIRequester:
         for future in self._waiting.values():
             if not future.done():
                 future.set_exception(error)
-        for listener in list(self._listeners.values()):
-            listener.fail(error)
 
-    async def _route(self, subscription: Subscription) -> None:
+    async def _route(self, subscription: Subscription | None) -> None:
+        if subscription is None:  # sharded: each request routes its own
+            return
         dropped = subscription.dropped
         async for message in subscription:
-            self._resolve(message.channel.removeprefix(_RESULT_PREFIX), message.data)
+            request_id = message.channel.removeprefix(_RESULT_PREFIX)
+            self._resolve(request_id.removeprefix("{").removesuffix("}"), message.data)
             if subscription.dropped != dropped:
                 dropped = subscription.dropped
                 logger.warning("AI result buffer overflowed; re-reading stored results")
@@ -368,7 +354,9 @@ class AIRequester:
             if not request_ids:
                 continue
             try:
-                stored = await self._bus.get_many(*map(ai_result, request_ids))
+                stored = await self._bus.get_many(
+                    *(ai_result(request_id, tagged=self._bus.sharded) for request_id in request_ids)
+                )
             except BusError as error:
                 # Nothing lost: a reconnect makes every waiting request checked again.
                 logger.warning("could not read stored AI results: %s", error)

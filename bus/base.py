@@ -1,17 +1,18 @@
 """The bus interface: Redis queues, pub/sub, keys, locks and per-user logs.
 
-Every implementation (``memory://``, ``redis://``) honours the same contract:
+Every implementation (``memory://``, ``redis://``, ``redis+cluster://``) honours
+the same contract:
 the ``tests/bus/test_*.py`` suites run over each of them through the
 ``backend`` fixture of ``tests/conftest.py``.
 Messages are ``bytes`` on the way out; ``str`` is accepted on the way in and
 encoded as UTF-8. Waits are arguments (``timeout``), not ``asyncio.timeout``
-scopes, because Redis itself takes them (``BRPOPLPUSH ... timeout``).
+scopes, because Redis itself takes them (``BRPOP ... timeout``).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,10 @@ class BusOverloaded(BusError):
     """Too much in flight in this process, or a queue is full; the caller should shed load."""
 
 
+class BusMisconfigured(BusError):
+    """The bus URL names a server that can't serve as that bus (a Redis that isn't a cluster)."""
+
+
 class LockNotAcquired(BusError):
     """A lock could not be acquired within its wait time."""
 
@@ -63,14 +68,6 @@ class LogEntry:
 
     id: str
     data: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class StreamEntry:
-    """One entry of a stream: its id and its fields."""
-
-    id: str
-    fields: dict[str, bytes]
 
 
 class Subscription(ABC):
@@ -156,6 +153,9 @@ class Bus(ABC):
     """One interface over queues, pub/sub, keys, locks and logs."""
 
     url: str
+    sharded: bool = False
+    """Whether a message reaches only the subscribers of its exact channel (a Redis
+    Cluster's sharded pub/sub): :meth:`psubscribe` is then refused."""
 
     # lifecycle -----------------------------------------------------------
     @abstractmethod
@@ -181,7 +181,7 @@ class Bus(ABC):
         """An empty :class:`Batch` of commands for this bus."""
         return Batch(self)
 
-    # queues (LPUSH / BRPOPLPUSH: FIFO) -------------------------------------
+    # queues (LPUSH / BRPOP: FIFO) ----------------------------------------
     @abstractmethod
     async def push(self, queue: str, data: Data | Pieces, *, max_length: int | None = None) -> int:
         """Append to the queue's head (``LPUSH``); return the new length. With
@@ -190,8 +190,13 @@ class Bus(ABC):
         the backend stores them elsewhere."""
 
     @abstractmethod
+    async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
+        """Take the oldest item (``BRPOP``), waiting up to ``timeout`` s; ``None`` if none came."""
+
+    @abstractmethod
     async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
-        """Atomically move the oldest item into ``processing`` (``BRPOPLPUSH``) and return it."""
+        """Atomically move the oldest item into ``processing`` (``BRPOPLPUSH``) and return it.
+        In a Redis Cluster both names must share a hash slot (one hash tag)."""
 
     @abstractmethod
     async def remove(self, queue: str, data: Data) -> int:
@@ -200,6 +205,10 @@ class Bus(ABC):
     @abstractmethod
     async def items(self, queue: str) -> list[bytes]:
         """Every item of a list, oldest first."""
+
+    @abstractmethod
+    async def length(self, queue: str) -> int:
+        """How many items a list holds."""
 
     # keys ------------------------------------------------------------------
     @abstractmethod
@@ -240,7 +249,8 @@ class Bus(ABC):
 
     @abstractmethod
     async def psubscribe(self, *patterns: str, buffer: int = 1000) -> Subscription:
-        """Subscribe to glob patterns; returns once the subscription is live."""
+        """Subscribe to glob patterns; returns once the subscription is live.
+        :class:`BusError` on a :attr:`sharded` bus."""
 
     # locks ------------------------------------------------------------------
     @abstractmethod
@@ -257,24 +267,3 @@ class Bus(ABC):
     @abstractmethod
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
         """Entries with an id greater than ``after_id``, oldest first, at most ``count``."""
-
-    # streams (XADD / XREAD BLOCK) ------------------------------------------------
-    @abstractmethod
-    async def stream_add(
-        self, stream: str, fields: Mapping[str, Data], *, maxlen: int, ttl: float
-    ) -> str:
-        """Append an entry (``XADD MAXLEN ~ maxlen``), make the stream expire ``ttl`` s
-        after it, and return the entry's id."""
-
-    @abstractmethod
-    async def stream_read(
-        self,
-        stream: str,
-        after_id: str,
-        *,
-        count: int,
-        block: float,
-    ) -> list[StreamEntry]:
-        """Up to ``count`` entries with an id greater than ``after_id`` (``"0"``: from the
-        start), waiting up to ``block`` s for one when there are none (``XREAD BLOCK``);
-        an empty list if none came."""

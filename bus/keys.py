@@ -5,10 +5,6 @@ from __future__ import annotations
 import re
 
 AI_KINDS = ("stt", "llm", "image")
-"""The kinds of one request, one result (docs/contract.md §1.1)."""
-STT_STREAM = "stt_stream"
-"""Streaming speech: one request, audio on a stream, many events (docs/contract.md §1.5)."""
-AI_REQUEST_KINDS = (*AI_KINDS, STT_STREAM)
 
 
 def ai_queue(kind: str) -> str:
@@ -16,27 +12,32 @@ def ai_queue(kind: str) -> str:
     return f"ai:queue:{kind}"
 
 
-def ai_result(request_id: str) -> str:
-    """Key *and* channel an AI result for ``request_id`` is stored under and published on."""
-    return f"ai:result:{request_id}"
+def ai_result(request_id: str, *, tagged: bool = False) -> str:
+    """Key *and* channel an AI result for ``request_id`` is stored under and published on.
+
+    ``tagged`` (in a Redis Cluster) wraps the id in a hash tag, ``ai:result:{<id>}``,
+    so that the key, the channel and every name built on them share one slot.
+    """
+    return f"ai:result:{{{request_id}}}" if tagged else f"ai:result:{request_id}"
 
 
-def ai_audio(request_id: str) -> str:
-    """The Redis stream a ``stt_stream`` request's audio is appended to."""
-    return f"ai:audio:{request_id}"
+def ai_processing(worker_id: str, kind: str) -> str:
+    """A worker's processing list of ``kind``: requests taken but not yet answered.
+
+    Hash-tagged with its queue's name, ``ai:processing:{ai:queue:<kind>}:<worker>``,
+    so that both share a slot in a Redis Cluster (the atomic move between them
+    is a two-key command).
+    """
+    return f"{_PROCESSING_PREFIX}{{{ai_queue(kind)}}}:{worker_id}"
 
 
-def ai_stream_final(reply_to: str, utterance: int) -> str:
-    """Where the AI Server also stores the ``final`` of a stream's ``utterance``."""
-    return f"{reply_to}:{utterance}"
+def ai_processing_worker(processing: str) -> str:
+    """The worker id in a name made by :func:`ai_processing`."""
+    return processing.removeprefix(_PROCESSING_PREFIX).partition("}:")[2]
 
 
-def ai_processing(worker_id: str) -> str:
-    """A worker's processing list: requests taken but not yet answered."""
-    return f"ai:processing:{worker_id}"
-
-
-AI_WORKERS_PATTERN = "ai:processing:*"
+_PROCESSING_PREFIX = "ai:processing:"
+AI_WORKERS_PATTERN = f"{_PROCESSING_PREFIX}*"
 
 
 def ai_worker_alive(worker_id: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, cast
 
@@ -12,11 +12,11 @@ from redis.asyncio.connection import AbstractConnection, ConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from bus.base import Batch, Bus, BusOverloaded, Data, LogEntry, Pieces, StreamEntry, Subscription
+from bus.base import Batch, Bus, BusOverloaded, Data, LogEntry, Pieces, Subscription
 from bus.encoding import to_bytes
 from bus.lock import hold_lock
 from bus.redis_errors import translated
-from bus.redis_stream import execute_streamed
+from bus.redis_stream import ConnectionSource, execute_streamed
 from bus.redis_subscriber import SharedSubscriber
 from bus.sentinel import sentinel_pool
 from bus.urls import SENTINEL_SCHEME, scheme_of
@@ -86,7 +86,10 @@ class RedisBus(Bus):
             pool = sentinel_pool(url, **options)
         else:
             pool = BlockingConnectionPool.from_url(url, **options)
-        self._setup(url, Redis.from_pool(pool), health_check_interval, clock)
+        self._setup(url, Redis.from_pool(pool), clock)
+        self._subscriber = SharedSubscriber(
+            self._pubsub_connection, health_check_interval=health_check_interval
+        )
 
     @classmethod
     def from_client(
@@ -99,18 +102,16 @@ class RedisBus(Bus):
     ) -> RedisBus:
         """A bus over an existing client (fakeredis's ``FakeAsyncRedis`` in tests); it closes it."""
         bus = cls.__new__(cls)
-        bus._setup(url, client, health_check_interval, clock)
+        bus._setup(url, client, clock)
+        bus._subscriber = SharedSubscriber(
+            bus._pubsub_connection, health_check_interval=health_check_interval
+        )
         return bus
 
-    def _setup(
-        self, url: str, client: Redis, health_check_interval: float, clock: Callable[[], float]
-    ) -> None:
+    def _setup(self, url: str, client: Redis, clock: Callable[[], float]) -> None:
         self.url = url
         self._client = client
         self._clock = clock
-        self._subscriber = SharedSubscriber(
-            self._pubsub_connection, health_check_interval=health_check_interval
-        )
         self._release_script = client.register_script(_RELEASE)
         self._push_bounded_script = client.register_script(_PUSH_BOUNDED)
 
@@ -175,9 +176,21 @@ class RedisBus(Bus):
     async def _push_pieces(self, queue: str, data: Pieces, max_length: int | None) -> Any:
         name = queue.encode()
         if max_length is None:
-            return await execute_streamed(self._client, [b"LPUSH", name], data)
+            return await execute_streamed(self._pool_of(queue), [b"LPUSH", name], data)
         script = [b"EVAL", _PUSH_BOUNDED.encode(), b"1", name]
-        return await execute_streamed(self._client, script, data, [b"%d" % max_length])
+        return await execute_streamed(self._pool_of(queue), script, data, [b"%d" % max_length])
+
+    def _pool_of(self, key: str) -> ConnectionSource:
+        """Where a connection that serves ``key`` comes from."""
+        return self._client.connection_pool
+
+    async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
+        """``BRPOP``; a ``timeout`` of zero or less does not wait (``RPOP``)."""
+        with translated():
+            if timeout <= 0:
+                return cast("bytes | None", await self._client.rpop(queue))
+            popped = cast("list[bytes] | None", await self._client.brpop([queue], timeout=timeout))
+        return None if popped is None else popped[1]
 
     async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
         """``BRPOPLPUSH`` (fakeredis's ``BLMOVE`` does not block); zero or less: ``RPOPLPUSH``."""
@@ -196,6 +209,10 @@ class RedisBus(Bus):
         with translated():
             items = cast("list[bytes]", await self._client.lrange(queue, 0, -1))
         return items[::-1]
+
+    async def length(self, queue: str) -> int:
+        with translated():
+            return int(await self._client.llen(queue))
 
     # keys -------------------------------------------------------------------
     async def get(self, key: str) -> bytes | None:
@@ -272,39 +289,6 @@ class RedisBus(Bus):
             LogEntry(entry_id.decode(), fields.get(_LOG_FIELD, b"")) for entry_id, fields in entries
         ]
 
-    # streams ------------------------------------------------------------------------
-    async def stream_add(
-        self, stream: str, fields: Mapping[str, Data], *, maxlen: int, ttl: float
-    ) -> str:
-        values = {name: to_bytes(value) for name, value in fields.items()}
-        with translated():
-            async with self._client.pipeline(transaction=True) as pipe:
-                pipe.xadd(stream, values, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]  # stubs want str
-                pipe.pexpire(stream, _milliseconds(ttl))
-                entry_id, _ = await pipe.execute()
-        return cast(bytes, entry_id).decode()
-
-    async def stream_read(
-        self,
-        stream: str,
-        after_id: str,
-        *,
-        count: int,
-        block: float,
-    ) -> list[StreamEntry]:
-        # XREAD BLOCK 0 waits forever; a wait of zero or less does not block at all.
-        wait = _milliseconds(block) if block > 0 else None
-        with translated():
-            read = cast(
-                "list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] | None",
-                await self._client.xread({stream: after_id}, count=count, block=wait),
-            )
-        return [
-            StreamEntry(entry_id.decode(), {name.decode(): value for name, value in fields.items()})
-            for _, entries in read or []
-            for entry_id, fields in entries
-        ]
-
 
 class _RedisBatch(Batch):
     """A :class:`Batch` sent as one pipeline (no ``MULTI``): one round trip."""
@@ -334,9 +318,8 @@ class _RedisBatch(Batch):
                 results.append(bool(reply))
         return results
 
-    @staticmethod
     def _queue(
-        pipe: Any, now: float, name: str, args: tuple[Any, ...], options: dict[str, Any]
+        self, pipe: Any, now: float, name: str, args: tuple[Any, ...], options: dict[str, Any]
     ) -> None:
         if name == "log_append":
             log, data = args
@@ -348,7 +331,8 @@ class _RedisBatch(Batch):
             pipe.pexpire(key, _milliseconds(ttl))
         elif name == "publish":
             channel, data = args
-            pipe.publish(channel, to_bytes(data))
+            publish = pipe.spublish if self._bus.sharded else pipe.publish
+            publish(channel, to_bytes(data))
         else:
             key, data = args
             pipe.set(key, to_bytes(data), nx=options["only_if_missing"])

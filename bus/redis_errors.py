@@ -6,20 +6,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import (
+    MaxConnectionsError,
+    RedisClusterException,
+    RedisError,
+)
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bus.base import BusError, BusUnavailable
+from bus.base import BusError, BusOverloaded, BusUnavailable
 
-# What a dead or unreachable server looks like from redis-py.
-CONNECTION_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+# What a dead or unreachable server looks like from redis-py; in a cluster, also
+# a slot map that no reachable node can give (RedisClusterException).
+CONNECTION_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError, RedisClusterException)
 
 
 @contextmanager
 def translated() -> Iterator[None]:
-    """Raise :class:`BusUnavailable` for connection trouble, :class:`BusError` for the rest."""
+    """Raise :class:`BusUnavailable` for connection trouble, :class:`BusOverloaded` when
+    every connection a cluster node may have is busy, :class:`BusError` for the rest."""
     try:
         yield
+    except MaxConnectionsError as error:
+        raise BusOverloaded(f"too many Redis commands in flight: {error}") from error
     except CONNECTION_ERRORS as error:
         raise BusUnavailable(f"Redis is unavailable: {error}") from error
     except RedisError as error:

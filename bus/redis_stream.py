@@ -10,9 +10,9 @@ costs its pieces, not its size.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
 
 from bus.base import Pieces
 
@@ -21,12 +21,19 @@ def _bulk(argument: bytes) -> bytes:
     return b"$%d\r\n%b\r\n" % (len(argument), argument)
 
 
+class ConnectionSource(Protocol):
+    """A pool (a Redis client's, or a cluster node's) that lends connections."""
+
+    async def get_connection(self) -> AbstractConnection: ...
+
+    async def release(self, connection: AbstractConnection) -> None: ...
+
+
 async def execute_streamed(
-    client: Redis, before: Sequence[bytes], data: Pieces, after: Sequence[bytes] = ()
+    pool: ConnectionSource, before: Sequence[bytes], data: Pieces, after: Sequence[bytes] = ()
 ) -> Any:
-    """The reply to the command ``[*before, data, *after]``, sent on one pooled connection."""
-    pool = client.connection_pool
-    connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+    """The reply to the command ``[*before, data, *after]``, sent on one connection of ``pool``."""
+    connection = await pool.get_connection()
     try:
         count = len(before) + 1 + len(after)
         head = b"*%d\r\n" % count + b"".join(map(_bulk, before)) + b"$%d\r\n" % data.size

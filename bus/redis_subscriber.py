@@ -6,6 +6,11 @@ routes each message to the subscriptions of its channel or pattern. When the
 connection drops it reconnects (at once, then with backoff), subscribes every
 name again, and tells the connection listeners, so that waiters can re-read
 what they may have missed.
+
+Sharded (a Redis Cluster's ``SSUBSCRIBE``, :mod:`bus.cluster_subscriber`): one
+such subscriber per master, channels only; each command names the channels of
+one hash slot, and a channel the server unsubscribes by itself (its slot moved
+to another master) is handed to ``on_moved``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from redis.asyncio.connection import AbstractConnection
+from redis.crc import key_slot
+from redis.exceptions import ResponseError
 
 from bus.base import BusUnavailable, Message
 from bus.redis_errors import CONNECTION_ERRORS
@@ -52,6 +59,7 @@ class _Kind:
         self.subscribe = subscribe
         self.unsubscribe = unsubscribe
         self.confirmation = subscribe.lower().encode()
+        self.unsubscribed = unsubscribe.lower().encode()
         self.subscribers = SubscriberTable()
 
 
@@ -59,11 +67,21 @@ class SharedSubscriber:
     """Multiplexes every channel and pattern subscription of a process on one connection."""
 
     def __init__(
-        self, make_connection: Callable[[], AbstractConnection], *, health_check_interval: float
+        self,
+        make_connection: Callable[[], AbstractConnection],
+        *,
+        health_check_interval: float,
+        sharded: bool = False,
+        on_moved: Callable[[str], None] | None = None,
     ) -> None:
         self._make_connection = make_connection
         self._health_check_interval = health_check_interval
-        self._channels = _Kind("SUBSCRIBE", "UNSUBSCRIBE")
+        self._sharded = sharded
+        self._on_moved = on_moved
+        self._message = b"smessage" if sharded else b"message"
+        self._channels = (
+            _Kind("SSUBSCRIBE", "SUNSUBSCRIBE") if sharded else _Kind("SUBSCRIBE", "UNSUBSCRIBE")
+        )
         self._patterns = _Kind("PSUBSCRIBE", "PUNSUBSCRIBE")
         self._confirmations: dict[tuple[bytes, str], asyncio.Future[None]] = {}
         self._listeners: list[Listener] = []
@@ -86,19 +104,67 @@ class SharedSubscriber:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
+    @property
+    def up(self) -> bool:
+        """Whether the connection is up with every subscription live."""
+        return self._state is _State.UP
+
+    def channels(self) -> list[str]:
+        """Every channel subscribed here."""
+        return self._channels.subscribers.names()
+
+    def subscriptions(self) -> set[BufferedSubscription]:
+        """Every subscription listening on a channel here."""
+        return self._channels.subscribers.subscriptions()
+
+    async def take(self, name: str) -> set[BufferedSubscription]:
+        """Stop listening on channel ``name`` here; return its subscriptions, still open."""
+        taken = self._channels.subscribers.pop(name)
+        if taken:
+            await self._unsubscribe(self._channels, [name])
+        return taken
+
+    async def adopt(self, name: str, subscriptions: set[BufferedSubscription]) -> None:
+        """Listen on channel ``name`` here for ``subscriptions``: at once while the
+        connection is up (waiting for the confirmation), else when it next opens."""
+        for subscription in subscriptions:
+            self._channels.subscribers.add(name, subscription)
+        if self._state is _State.UP:
+            confirmation = self._expect(self._channels, name)
+            try:
+                await self._send(self._channels.subscribe, name)
+                async with asyncio.timeout(_CONFIRM_TIMEOUT):
+                    await asyncio.shield(confirmation)
+            except _LOST as error:
+                raise BusUnavailable(f"could not subscribe to {name}: {error}") from error
+
+    async def start(self) -> None:
+        """Open the connection (subscribing every name) unless it is open;
+        :class:`BusUnavailable` if it can't be."""
+        await self._ready()
+
     async def subscribe(
-        self, names: tuple[str, ...], buffer: int, *, patterns: bool
+        self,
+        names: tuple[str, ...],
+        buffer: int,
+        *,
+        patterns: bool,
+        subscription: BufferedSubscription | None = None,
     ) -> BufferedSubscription:
-        """A subscription to ``names``, live (confirmed by Redis) when this returns."""
+        """A subscription to ``names``, live (confirmed by Redis) when this returns;
+        ``subscription`` (made by the caller, who unregisters it) listens on them instead
+        of a new one."""
         kind = self._patterns if patterns else self._channels
         await self._ready()
 
         async def unregister(subscription: BufferedSubscription) -> None:
-            await self._unregister(kind, names, subscription)
+            await self.unregister(names, subscription, patterns=patterns)
 
-        subscription = BufferedSubscription(
-            () if patterns else names, names if patterns else (), buffer, unregister
-        )
+        own = subscription is None
+        if subscription is None:
+            subscription = BufferedSubscription(
+                () if patterns else names, names if patterns else (), buffer, unregister
+            )
         waits: list[asyncio.Future[None]] = []
         new: list[str] = []
         for name in names:
@@ -109,12 +175,13 @@ class SharedSubscriber:
             if confirmation is not None:
                 waits.append(confirmation)
         try:
-            if new:
-                await self._send(kind.subscribe, *new)
+            await self._send_all(kind.subscribe, new)
             async with asyncio.timeout(_CONFIRM_TIMEOUT):
                 await asyncio.gather(*(asyncio.shield(wait) for wait in waits))
         except _LOST as error:
-            await subscription.close()
+            await self.unregister(names, subscription, patterns=patterns)
+            if own:
+                subscription.end()
             raise BusUnavailable(f"could not subscribe to {names}: {error}") from error
         return subscription
 
@@ -165,9 +232,8 @@ class SharedSubscriber:
             waits: list[asyncio.Future[None]] = []
             for kind in (self._channels, self._patterns):
                 names = kind.subscribers.names()
-                if names:
-                    waits.extend(self._expect(kind, name) for name in names)
-                    await self._send(kind.subscribe, *names)
+                waits.extend(self._expect(kind, name) for name in names)
+                await self._send_all(kind.subscribe, names)
             while not all(wait.done() for wait in waits):
                 self._handle(await connection.read_response())
 
@@ -176,6 +242,14 @@ class SharedSubscriber:
         if connection is not None:
             with contextlib.suppress(*CONNECTION_ERRORS):
                 await connection.disconnect(nowait=True)
+
+    async def _send_all(self, command: str, names: list[str]) -> None:
+        # A sharded command must keep to one slot (CROSSSLOT otherwise).
+        batches: dict[int, list[str]] = {}
+        for name in names:
+            batches.setdefault(key_slot(name.encode()) if self._sharded else 0, []).append(name)
+        for batch in batches.values():
+            await self._send(command, *batch)
 
     async def _send(self, *command: str) -> None:
         if self._connection is None:
@@ -190,6 +264,11 @@ class SharedSubscriber:
                 response = await self._connection.read_response()
             except _LOST as error:
                 await self._reconnect(error)
+                continue
+            except ResponseError as error:
+                # A refused (S)SUBSCRIBE (MOVED while a slot changes hands): its
+                # confirmation never comes, and its subscriber gives up in time.
+                logger.warning("Redis refused a pub/sub command: %s", error)
                 continue
             # Every subscription in the process hangs on this task: a reply it
             # can't handle costs that reply, never the reader.
@@ -269,22 +348,27 @@ class SharedSubscriber:
                 future.exception()
         self._confirmations.clear()
 
-    async def _unregister(
-        self, kind: _Kind, names: tuple[str, ...], subscription: BufferedSubscription
+    async def unregister(
+        self, names: tuple[str, ...], subscription: BufferedSubscription, *, patterns: bool
     ) -> None:
+        """Stop ``subscription`` listening on ``names`` here (it stays open)."""
+        kind = self._patterns if patterns else self._channels
         gone = [name for name in names if kind.subscribers.discard(name, subscription)]
-        if gone and self._state is _State.UP:
+        await self._unsubscribe(kind, gone)
+
+    async def _unsubscribe(self, kind: _Kind, names: list[str]) -> None:
+        if names and self._state is _State.UP:
             # Not confirmed: nothing waits for it, and a new SUBSCRIBE sent after
             # it is confirmed after it, in order.
             with contextlib.suppress(*_LOST):
-                await self._send(kind.unsubscribe, *gone)
+                await self._send_all(kind.unsubscribe, names)
 
     def _handle(self, response: Any) -> None:
         if not isinstance(response, list) or not response:
             self._unanswered_pings = 0  # +PONG outside subscribed mode
             return
         kind_of_reply = response[0]
-        if kind_of_reply == b"message":
+        if kind_of_reply == self._message:
             channel = _text(response[1])
             self._channels.subscribers.deliver(channel, Message(channel, response[2]))
         elif kind_of_reply == b"pmessage":
@@ -297,6 +381,12 @@ class SharedSubscriber:
             future = self._confirmations.pop((kind_of_reply, _text(response[1])), None)
             if future is not None and not future.done():
                 future.set_result(None)
+        elif kind_of_reply == self._channels.unsubscribed and self._on_moved is not None:
+            # Our own SUNSUBSCRIBE is answered too; only a channel still listened
+            # on was dropped by the server: its slot moved.
+            channel = _text(response[1])
+            if channel in self._channels.subscribers:
+                self._on_moved(channel)
 
 
 def _text(name: bytes) -> str:

@@ -115,6 +115,10 @@ class SubscriberTable:
         del self._by_name[name]
         return True
 
+    def pop(self, name: str) -> set[BufferedSubscription]:
+        """Stop listening on ``name``; return the subscriptions that did."""
+        return self._by_name.pop(name, set())
+
     def deliver(self, name: str, message: Message) -> None:
         """Buffer ``message`` in every subscription listening on ``name``."""
         for subscription in list(self._by_name.get(name, ())):

@@ -68,8 +68,6 @@ from quart_app.services.voice.errors import (
     SessionForbidden,
     SessionNotConfirmed,
     SessionNotFound,
-    StreamRefused,
-    TooManyStreams,
     UnsupportedAudio,
 )
 
@@ -106,8 +104,6 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     ),
     EmptyAudio: Refusal(400, "empty_audio"),
     AudioTooLarge: Refusal(413, "audio_too_large"),
-    TooManyStreams: Refusal(429, "too_many_streams", lambda e: {"limit": e.limit}),
-    StreamRefused: Refusal(503, "ai_unavailable"),
 }
 
 FIELD_ERRORS: dict[type[DomainError], Callable[[Any], tuple[str, str]]] = {
@@ -116,26 +112,6 @@ FIELD_ERRORS: dict[type[DomainError], Callable[[Any], tuple[str, str]]] = {
     UnknownStaff: lambda e: ("staff_id", "unknown_staff"),
 }
 """Refusals answered 422 ``validation_error``: the field at fault and the error's type."""
-
-
-FAILURES: dict[type[Exception], tuple[str, str]] = {
-    BusTimeout: ("ai_timeout", "The AI Server did not answer in time."),
-    MalformedAIResult: ("bad_ai_result", "The AI Server's answer was malformed."),
-    BadAIResult: ("bad_ai_result", "The AI Server's answer was malformed."),
-    AIResultError: ("ai_error", "The AI Server could not handle the request."),
-    BusUnavailable: ("bus_unavailable", "The AI Server can't be reached now."),
-    BusOverloaded: ("overloaded", "Too many AI requests are in progress; retry shortly."),
-}
-"""AI Server and bus failures: their code and message (most specific class first)."""
-
-
-def describe(error: Exception) -> tuple[str, str] | None:
-    """The code and message an error frame gives ``error`` (a refusal, or an AI Server or
-    bus failure), as its HTTP answer would; ``None`` for anything else."""
-    if isinstance(error, DomainError):
-        refusal = next((r for kind, r in REFUSALS.items() if isinstance(error, kind)), None)
-        return None if refusal is None else (refusal.code, as_sentence(error.message))
-    return next((found for kind, found in FAILURES.items() if isinstance(error, kind)), None)
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
@@ -189,7 +165,7 @@ def _register_ai_and_bus_handlers(app: Quart) -> None:
     @app.errorhandler(BusTimeout)
     async def _timeout(error: BusTimeout) -> Response:
         log.warning("AI Server timeout: %s", error)
-        return error_response(504, *FAILURES[BusTimeout])
+        return error_response(504, "ai_timeout", "The AI Server did not answer in time.")
 
     @app.errorhandler(AIResultError)
     async def _ai_error(error: AIResultError) -> Response:
@@ -223,11 +199,13 @@ def _register_ai_and_bus_handlers(app: Quart) -> None:
     @app.errorhandler(BusUnavailable)
     async def _unavailable(error: BusUnavailable) -> Response:
         log.warning("bus unavailable: %s", error)
-        return error_response(503, *FAILURES[BusUnavailable])
+        return error_response(503, "bus_unavailable", "The AI Server can't be reached now.")
 
     @app.errorhandler(BusOverloaded)
     async def _overloaded(error: BusOverloaded) -> Response:
-        response = error_response(503, *FAILURES[BusOverloaded])
+        response = error_response(
+            503, "overloaded", "Too many AI requests are in progress; retry shortly."
+        )
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 

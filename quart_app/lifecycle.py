@@ -22,9 +22,9 @@ from quart import Quart
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bus import Bus, make_bus
+from bus import Bus, BusMisconfigured, make_bus
 from bus.ai import AIRequester
-from config import AIWorkerMode, Environment, Settings
+from config import AIWorkerMode, ConfigError, Environment, Settings
 from config.settings import MediaStoreKind
 from quart_app.database import Database
 from quart_app.extensions import (
@@ -40,7 +40,7 @@ from quart_app.extensions import (
 )
 from quart_app.models import OrderItem
 from quart_app.rate_limit_hook import budgets
-from quart_app.services.auth.tokens import TokenKeys
+from quart_app.services.auth.tokens import SigningKey
 from quart_app.services.media.blobs import Blobs, DatabaseBlobs, DirectoryBlobs
 from quart_app.services.media.retention import sweep_forever
 from quart_app.services.media.store import MediaStore
@@ -53,7 +53,6 @@ from quart_app.services.realtime.manager import WebSocketManager
 from quart_app.services.voice.ai_client import AIClient
 from quart_app.services.voice.analyze import VoiceService
 from quart_app.services.voice.data_source import VoiceData, VoiceDataFactory
-from quart_app.services.voice.hands_free import HandsFree, StreamLimits
 from quart_app.services.voice.runtime import VoiceRuntime
 from quart_app.services.voice.sessions import SessionStore
 
@@ -67,7 +66,7 @@ timeout) and this much more, then gets 409 ``session_busy``."""
 def open_resources(
     app: Quart,
     settings: Settings,
-    token_keys: TokenKeys,
+    signing_key: SigningKey,
     *,
     shared_bus: Bus | None,
     voice_data: VoiceDataFactory,
@@ -99,7 +98,7 @@ def open_resources(
             keep(ORDER_SERVICE, orders)
             keep(KNOWN_STAFF, KnownStaff(database))
             keep(MEDIA_STORE, await stack.enter_async_context(_media(database, settings)))
-            realtime = _realtime(bus, database, outbox, settings, token_keys)
+            realtime = _realtime(bus, database, outbox, settings, signing_key)
             keep(WEBSOCKET_MANAGER, await stack.enter_async_context(realtime))
             data = voice_data(database, catalog, orders)
             keep(VOICE, await stack.enter_async_context(_voice(bus, data, settings)))
@@ -112,7 +111,11 @@ def open_resources(
 @asynccontextmanager
 async def _bus(settings: Settings) -> AsyncIterator[Bus]:
     bus = make_bus(settings.bus_url, **_bus_options(settings))
-    await bus.connect()
+    try:
+        await bus.connect()
+    except BusMisconfigured as error:
+        await bus.close()
+        raise ConfigError(f"BUS_URL: {error}") from None
     log.info("bus connected: %s", _without_password(settings.bus_url))
     try:
         yield bus
@@ -172,10 +175,10 @@ async def _media(database: Database, settings: Settings) -> AsyncIterator[MediaS
 
 @asynccontextmanager
 async def _realtime(
-    bus: Bus, database: Database, outbox: Outbox, settings: Settings, token_keys: TokenKeys
+    bus: Bus, database: Database, outbox: Outbox, settings: Settings, signing_key: SigningKey
 ) -> AsyncIterator[WebSocketManager]:
     """The WebSocket manager on ``bus``, and the outbox relay publishing order events."""
-    manager = WebSocketManager(bus, settings, token_keys)
+    manager = WebSocketManager(bus, settings, signing_key)
     await manager.start()
     relay = OutboxRelay(
         database,
@@ -210,15 +213,7 @@ async def _voice(bus: Bus, data: VoiceData, settings: Settings) -> AsyncIterator
         lock_ttl=settings.session_lock_timeout,
         lock_wait=min(settings.session_lock_timeout, settings.ai_timeout + LOCK_WAIT_MARGIN),
     )
-    conversations = VoiceService(ai, store, data)
-    limits = StreamLimits(
-        ai_timeout=settings.ai_timeout,
-        endpoint_ms=settings.stream_endpoint_ms,
-        max_utterance_s=settings.stream_max_utterance_s,
-        max_per_caller=settings.stream_max_per_caller,
-    )
-    hands_free = HandsFree(bus, requester, conversations, limits)
-    runtime = VoiceRuntime(ai=ai, conversations=conversations, hands_free=hands_free)
+    runtime = VoiceRuntime(ai=ai, conversations=VoiceService(ai, store, data))
     worker = None
     try:
         if settings.ai_worker_mode is AIWorkerMode.EMBEDDED:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from blinker import NamedSignal
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -27,6 +28,7 @@ from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.service import OrderService
 from tests.support.bus_backends import Backend, open_backend
 from tests.support.databases import empty_database
+from tests.support.redis_cluster import RedisClusterProcesses
 from tests.support.redis_server import RedisServer
 from tests.support.signals import Recorder
 from tests.support.tokens import SECRET
@@ -75,10 +77,42 @@ async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
     await server.stop()
 
 
-@pytest.fixture(params=["memory", "fakeredis", pytest.param("redis", marks=pytest.mark.redis)])
-async def backend(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[Backend]:
-    """Each test that takes it runs on the memory bus, fakeredis and the real Redis."""
-    async with open_backend(request.param, redis_url) as made:
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def redis_cluster(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[RedisClusterProcesses]:
+    """A Redis Cluster (3 masters, 3 replicas) for the session; tests that kill or
+    reshard nodes start their own."""
+    cluster = RedisClusterProcesses(tmp_path_factory.mktemp("redis-cluster"))
+    try:
+        await cluster.start()
+        yield cluster
+    finally:
+        await cluster.stop()
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        "fakeredis",
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("cluster", marks=pytest.mark.redis_cluster),
+    ]
+)
+def backend_choice(request: pytest.FixtureRequest, redis_url: str) -> tuple[str, str]:
+    """Which backend ``backend`` opens, and the URL of its Redis; the session's cluster
+    starts only for a test that runs on it."""
+    if request.param == "cluster":
+        cluster: RedisClusterProcesses = request.getfixturevalue("redis_cluster")
+        return "cluster", cluster.url
+    return request.param, redis_url
+
+
+@pytest.fixture
+async def backend(backend_choice: tuple[str, str]) -> AsyncIterator[Backend]:
+    """Each test that takes it runs on the memory bus, fakeredis, the real Redis and a
+    Redis Cluster."""
+    async with open_backend(*backend_choice) as made:
         yield made
 
 

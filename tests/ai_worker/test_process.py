@@ -15,7 +15,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bus.ai import AIRequester, make_request_message
-from bus.keys import ai_processing, ai_queue, ai_result, ai_worker_alive
+from bus.keys import AI_KINDS, ai_processing, ai_queue, ai_result, ai_worker_alive
 from bus.redis import RedisBus
 from tests.support.ai_catalog import llm_payload
 
@@ -127,6 +127,7 @@ async def test_two_worker_processes_answer_each_request_exactly_once(redis_url: 
         assert set(published) == {1}
         assert await client.llen(ai_queue("llm")) == 0
         for worker_id in worker_ids:
-            assert not await client.exists(ai_processing(worker_id), ai_worker_alive(worker_id))
+            processing = [ai_processing(worker_id, kind) for kind in AI_KINDS]
+            assert not await client.exists(*processing, ai_worker_alive(worker_id))
     finally:
         await client.aclose()

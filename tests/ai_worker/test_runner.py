@@ -66,7 +66,7 @@ async def test_answers_an_llm_request_with_the_rules_engine(
         await requester.close()
     assert result["order_state"]["menu_code"] == "french"
     assert result["state"] == "confirmation"
-    assert await bus.items(worker.processing) == []
+    assert await bus.length(worker.processing["llm"]) == 0
 
 
 async def test_answers_each_kind_from_its_own_queue(bus: Bus, make_worker: WorkerFactory) -> None:
@@ -95,7 +95,7 @@ async def test_malformed_request_with_an_id_gets_an_error_and_the_worker_goes_on
     assert bad["status"] == "error"
     assert bad["error"]["code"] == "bad_request"
     assert (await _reply(bus, good))["status"] == "ok"
-    await _until(lambda: _is_empty(bus, worker.processing))
+    await _until(lambda: _is_empty(bus, worker.processing["llm"]))
     assert engine.payloads == [{"n": 1}]
 
 
@@ -111,15 +111,15 @@ async def test_deeply_nested_requests_are_dropped_and_the_worker_goes_on(
     await bus.push(ai_queue("llm"), deep_payload)
     good = await _send(bus, "llm", {"n": 1})
     assert (await _reply(bus, good))["status"] == "ok"
-    await _until(lambda: _is_empty(bus, worker.processing))
+    await _until(lambda: _is_empty(bus, worker.processing["llm"]))
     await asyncio.wait_for(worker.stop(grace=0), WAIT)
     assert engine.closed
     assert engine.payloads == [{"n": 1}]
 
     # Left by a dead worker, such a request must not stop the next one starting.
-    await bus.push(ai_processing("dead-1"), TOO_DEEP)
+    await bus.push(ai_processing("dead-1", "llm"), TOO_DEEP)
     await make_worker({"llm": FakeEngine()}, ai_worker_id="fresh")
-    assert await bus.items(ai_processing("dead-1")) == []
+    assert await bus.length(ai_processing("dead-1", "llm")) == 0
     assert (await _reply(bus, await _send(bus, "llm", {})))["status"] == "ok"
 
 
@@ -137,7 +137,7 @@ async def test_an_unexpected_failure_answers_an_error_and_releases_the_request(
     worker = await make_worker({"llm": _UnserializableEngine()})
     reply = await _reply(bus, await _send(bus, "llm", {}))
     assert reply["error"]["code"] == "engine_error"
-    await _until(lambda: _is_empty(bus, worker.processing))
+    await _until(lambda: _is_empty(bus, worker.processing["llm"]))
     await asyncio.wait_for(worker.stop(grace=0), WAIT)
 
 
@@ -187,7 +187,7 @@ async def test_a_request_past_its_deadline_is_dropped(bus: Bus, make_worker: Wor
     await bus.push(ai_queue("llm"), json.dumps(stale))
     fresh = await _send(bus, "llm", {"fresh": True})
     assert (await _reply(bus, fresh))["status"] == "ok"
-    await _until(lambda: _is_empty(bus, worker.processing))
+    await _until(lambda: _is_empty(bus, worker.processing["llm"]))
     assert await bus.get(ai_result(stale["request_id"])) is None
     assert engine.payloads == [{"fresh": True}]
 
@@ -199,7 +199,7 @@ async def test_a_request_whose_deadline_passes_while_running_is_dropped(
     worker = await make_worker({"llm": engine})
     request_id = await _send(bus, "llm", {}, lifetime=0.3)
     await asyncio.wait_for(engine.started.wait(), WAIT)
-    await _until(lambda: _is_empty(bus, worker.processing))
+    await _until(lambda: _is_empty(bus, worker.processing["llm"]))
     assert await bus.get(ai_result(request_id)) is None
 
 
@@ -209,8 +209,8 @@ async def test_concurrency_is_bounded(bus: Bus, make_worker: WorkerFactory) -> N
     worker = await make_worker({"llm": engine}, ai_worker_concurrency=2)
     ids = [await _send(bus, "llm", {"n": n}) for n in range(5)]
     await _until(lambda: _equals(worker.in_hand, 2))
-    assert len(await bus.items(ai_queue("llm"))) == 3
-    assert len(await bus.items(worker.processing)) == 2
+    assert await bus.length(ai_queue("llm")) == 3
+    assert await bus.length(worker.processing["llm"]) == 2
     gate.set()
     for request_id in ids:
         assert (await _reply(bus, request_id))["status"] == "ok"
@@ -222,7 +222,7 @@ async def test_stop_requeues_what_it_could_not_finish(bus: Bus, make_worker: Wor
     request_id = await _send(bus, "llm", {"slow": True})
     await asyncio.wait_for(engine.started.wait(), WAIT)
     await asyncio.wait_for(worker.stop(grace=0.05), WAIT)
-    assert await bus.items(worker.processing) == []
+    assert await bus.length(worker.processing["llm"]) == 0
     queued = await bus.items(ai_queue("llm"))
     assert [json.loads(raw)["request_id"] for raw in queued] == [request_id]
     assert await bus.get(ai_worker_alive(worker._config.ai_worker_id)) is None
@@ -241,26 +241,26 @@ async def test_stop_finishes_work_in_hand_within_the_grace(
     gate.set()
     await asyncio.wait_for(stopping, WAIT)
     assert (await _reply(bus, request_id))["status"] == "ok"
-    assert await bus.items(ai_queue("llm")) == []
+    assert await bus.length(ai_queue("llm")) == 0
 
 
 async def test_start_requeues_the_list_of_a_crashed_worker(
     bus: Bus, make_worker: WorkerFactory
 ) -> None:
     crashed = make_request_message("llm", {"orphan": True}, timeout=30)
-    await bus.push(ai_processing("crashed-1"), json.dumps(crashed))
-    await bus.push(ai_processing("crashed-1"), b"garbage")
-    await bus.push(ai_processing("crashed-1"), TOO_DEEP)
+    await bus.push(ai_processing("crashed-1", "llm"), json.dumps(crashed))
+    await bus.push(ai_processing("crashed-1", "llm"), b"garbage")
+    await bus.push(ai_processing("crashed-1", "llm"), TOO_DEEP)
     live = make_request_message("llm", {"live": True}, timeout=30)
-    await bus.push(ai_processing("alive-1"), json.dumps(live))
+    await bus.push(ai_processing("alive-1", "llm"), json.dumps(live))
     await bus.set(ai_worker_alive("alive-1"), "alive-1", ttl=60)
 
     engine = FakeEngine()
     # The first heartbeat sweep is 20 s away: only start() can requeue in time.
     await make_worker({"llm": engine}, ai_worker_heartbeat_ttl=60.0)
-    assert await bus.items(ai_processing("crashed-1")) == []
+    assert await bus.length(ai_processing("crashed-1", "llm")) == 0
     assert (await _reply(bus, crashed["request_id"]))["status"] == "ok"
-    assert len(await bus.items(ai_processing("alive-1"))) == 1
+    assert await bus.length(ai_processing("alive-1", "llm")) == 1
     assert engine.payloads == [{"orphan": True}]
 
 
@@ -273,7 +273,7 @@ async def test_a_worker_that_dies_mid_request_loses_nothing(
     await asyncio.wait_for(stuck.started.wait(), WAIT)
     _crash(first)
     await bus.delete(ai_worker_alive("first"))  # its heartbeat expires
-    assert len(await bus.items(first.processing)) == 1
+    assert await bus.length(first.processing["llm"]) == 1
 
     await make_worker({"llm": FakeEngine()}, ai_worker_id="second")
     assert (await _reply(bus, request_id))["status"] == "ok"
@@ -286,7 +286,7 @@ async def test_the_heartbeat_sweep_requeues_orphans_while_serving(
         {"llm": FakeEngine()}, ai_worker_poll_timeout=0.05, ai_worker_heartbeat_ttl=0.3
     )
     orphan = make_request_message("llm", {}, timeout=30)
-    await bus.push(ai_processing("gone"), json.dumps(orphan))
+    await bus.push(ai_processing("gone", "llm"), json.dumps(orphan))
     assert (await _reply(bus, orphan["request_id"]))["status"] == "ok"
     assert await bus.get(ai_worker_alive(worker._config.ai_worker_id)) is not None
 
@@ -315,7 +315,7 @@ def _crash(worker: Worker) -> None:
 
 
 async def _is_empty(bus: Bus, key: str) -> bool:
-    return await bus.items(key) == []
+    return await bus.length(key) == 0
 
 
 async def _equals(value: int, expected: int) -> bool:

@@ -46,10 +46,15 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
             "BUS_URL",
             "kafka://broker",
             "BUS_URL: unsupported bus URL scheme 'kafka'; use one of memory://, redis://, "
-            "rediss://, redis+sentinel://",
+            "rediss://, redis+sentinel://, redis+cluster://",
         ),
         ("BUS_URL", "redis+sentinel://s1:26379", "BUS_URL: a Sentinel URL needs the master's"),
         ("BUS_URL", "redis+sentinel://s1:port/mymaster", "BUS_URL: bad sentinel address 's1:port'"),
+        (
+            "BUS_URL",
+            "redis+cluster://n1:7000/2",
+            "BUS_URL: a Redis Cluster has no database numbers",
+        ),
         ("DATABASE_URL", "sqlite:///x.db", "DATABASE_URL: must be an SQLAlchemy async URL"),
         ("AI_WORKER", "sometimes", "AI_WORKER: Input should be 'embedded' or 'external'"),
         ("APP_ENV", "prod", "APP_ENV: Input should be 'development' or 'production'"),

@@ -12,11 +12,10 @@ from redis.asyncio import Redis
 
 from bus.ai import AIRequester
 from bus.base import BusUnavailable, Message
-from bus.keys import ai_queue, ai_result
+from bus.keys import ai_queue
 from bus.redis import RedisBus
 from tests.support.ai_server import answering, echo_reply
 from tests.support.ports import free_port
-from tests.support.queues import take
 from tests.support.redis_server import RedisServer
 from tests.support.waiting import eventually
 
@@ -135,10 +134,10 @@ async def test_a_result_stored_while_the_subscriber_reconnected_is_read_again(
     server: RedisServer, requester: AIRequester, worker_bus: RedisBus
 ) -> None:
     waiting = asyncio.create_task(requester.request("llm", {"n": 1}, timeout=10))
-    raw = await asyncio.wait_for(take(worker_bus, ai_queue("llm"), timeout=5), 6)
+    raw = await asyncio.wait_for(worker_bus.pop(ai_queue("llm"), timeout=5), 6)
     request = json.loads(raw or b"{}")
     # Stored but never published: only the re-read after the reconnect can find it.
-    await worker_bus.set(ai_result(request["request_id"]), json.dumps(echo_reply(request)), ttl=300)
+    await worker_bus.set(request["reply_to"], json.dumps(echo_reply(request)), ttl=300)
 
     async with Redis.from_url(server.url) as admin:
         assert await admin.client_kill_filter(_type="pubsub") == 1

@@ -1,4 +1,5 @@
-"""Every bus implementation as a ``Backend``: memory, fakeredis and the real Redis."""
+"""Every bus implementation as a ``Backend``: memory, fakeredis, the real Redis and a
+Redis Cluster."""
 
 from __future__ import annotations
 
@@ -104,16 +105,43 @@ def _admin_client(url: str) -> Redis:
 
 async def _redis_backend(url: str) -> Backend:
     """The real Redis at ``url`` (``TEST_REDIS_URL``; a ``redis+sentinel://`` URL too)."""
-    from bus import make_bus
-
     # Only this suite's own database is ever flushed (``TEST_REDIS_URL``).
     async with _admin_client(url) as client:
         await client.flushdb()
     raw = _admin_client(url)
-    closers: list[Callable[[], Awaitable[None]]] = [raw.aclose]
 
     async def publish_raw(channel: bytes, data: bytes) -> None:
         await raw.publish(channel, data)
+
+    return await _real_backend("redis", url, publish_raw, raw.aclose)
+
+
+async def _cluster_backend(url: str) -> Backend:
+    """The Redis Cluster at ``url``, emptied: sharded pub/sub."""
+    from redis.asyncio.cluster import RedisCluster
+
+    from bus.urls import parse_cluster_url
+
+    host, port = parse_cluster_url(url).nodes[0]
+    raw = RedisCluster(host=host, port=port)
+    # Only a cluster that the tests started is ever flushed.
+    await raw.flushall(target_nodes=RedisCluster.PRIMARIES)
+
+    async def publish_raw(channel: bytes, data: bytes) -> None:
+        await raw.spublish(channel, data)
+
+    return await _real_backend("cluster", url, publish_raw, raw.aclose)
+
+
+async def _real_backend(
+    name: str,
+    url: str,
+    publish_raw: Callable[[bytes, bytes], Awaitable[None]],
+    close_raw: Callable[[], Awaitable[None]],
+) -> Backend:
+    from bus import make_bus
+
+    closers: list[Callable[[], Awaitable[None]]] = [close_raw]
 
     async def new_bus() -> Bus:
         bus = make_bus(url)
@@ -121,16 +149,19 @@ async def _redis_backend(url: str) -> Backend:
         await bus.connect()
         return bus
 
-    return Backend("redis", await new_bus(), new_bus, _sleep, publish_raw, closers)
+    return Backend(name, await new_bus(), new_bus, _sleep, publish_raw, closers)
 
 
 @asynccontextmanager
 async def open_backend(name: str, redis_url: str) -> AsyncIterator[Backend]:
-    """The ``name`` backend ("memory", "fakeredis" or "redis"), closed on exit."""
+    """The ``name`` backend ("memory", "fakeredis", "redis", or "cluster" with
+    ``redis_url`` a cluster's), closed on exit."""
     if name == "memory":
         made = await _memory_backend()
     elif name == "fakeredis":
         made = await _fakeredis_backend()
+    elif name == "cluster":
+        made = await _cluster_backend(redis_url)
     else:
         made = await _redis_backend(redis_url)
     try:

@@ -1,7 +1,9 @@
 """Rate limiting with the ``limits`` library, counted on the bus.
 
 On Redis the counters live in the bus's own Redis (its connection pool), so
-every instance shares them; on the memory bus they live in one
+every instance shares them; on a Redis Cluster, in the same cluster (through
+the library's own cluster client: one counter is one key, so one slot); on the
+memory bus they live in one
 ``MemoryStorage`` per bus object, shared by the app instances of one process
 that share that bus. A fixed window per caller and endpoint: one atomic
 ``INCR``/``EXPIRE`` script per request; a refusal reads the window's expiry
@@ -16,7 +18,7 @@ import weakref
 from dataclasses import dataclass
 
 from limits import RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisClusterStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
 
@@ -39,8 +41,16 @@ class Refusal:
 
 def storage_for(bus: Bus) -> Storage:
     """Where the counters of ``bus``'s app instances live."""
+    from bus.cluster import ClusterBus
     from bus.redis import RedisBus
 
+    if isinstance(bus, ClusterBus):
+        return RedisClusterStorage(
+            f"async+redis+cluster://{bus.url.partition('://')[2]}",
+            implementation="redispy",
+            key_prefix=KEY_PREFIX,
+            wrap_exceptions=True,
+        )
     if isinstance(bus, RedisBus):
         return RedisStorage(
             "async+redis://",
@@ -65,22 +75,14 @@ class RateLimiter:
             for endpoint, limit in limits.items()
         }
 
-    async def allows(self, endpoint: str, caller: str) -> Refusal | None:
-        """The :class:`Refusal` that :meth:`hit` would give now, spending nothing."""
-        return await self._count(endpoint, caller, spend=False)
-
     async def hit(self, endpoint: str, caller: str) -> Refusal | None:
         """Count one request of ``caller`` on ``endpoint``; a :class:`Refusal` past the budget.
 
         :class:`BusUnavailable` when the counters can't be reached.
         """
-        return await self._count(endpoint, caller, spend=True)
-
-    async def _count(self, endpoint: str, caller: str, *, spend: bool) -> Refusal | None:
         limit, item = self._items[endpoint]
-        check = self._strategy.hit if spend else self._strategy.test
         try:
-            if await check(item, endpoint, caller):
+            if await self._strategy.hit(item, endpoint, caller):
                 return None
             stats = await self._strategy.get_window_stats(item, endpoint, caller)
         except StorageError as error:

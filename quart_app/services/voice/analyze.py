@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
-from domain.language import text_language
+from domain.refusals import text_language
 from domain.speech_hints import recognition_prompt
 from domain.stages import Stage
 from domain.turns import apply_turn
@@ -63,12 +63,6 @@ class VoiceService:
             return await self._turn(self._store.start(user_id), request.transcript)
         async with self._store.turn(request.session_id, user_id) as session:
             return await self._turn(_open(session), request.transcript)
-
-    async def start(self, user_id: str | None) -> str:
-        """Start and store a conversation of ``user_id`` (``None``: a guest); its id."""
-        session = self._store.start(user_id)
-        await self._store.save(session)
-        return session.session_id
 
     async def recognition_prompt(
         self, language: str | None, session_id: str | None, user_id: str | None

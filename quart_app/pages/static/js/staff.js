@@ -1,20 +1,19 @@
 // The staff board: sign in with a development token, then follow and move orders live.
 import { get, post } from "./api.js";
-import { DEFAULT_LANGUAGE, t } from "./i18n.js";
+import { t } from "./i18n.js";
 import { LiveConnection } from "./live.js";
 import { renderCard } from "./order-card.js";
 import { $, languagePicker, showError } from "./page.js";
 
 const STATS_EVERY_MS = 5000;
 const board = {
-  lang: DEFAULT_LANGUAGE, // the picker's (set in main)
+  lang: "ko", // the picker's (set in main)
   steps: JSON.parse(document.body.dataset.steps),
   catalog: null,
   user: null, // {user_id, role, token}
   role: null,
   staff: [],
   orders: new Map(),
-  listed: false, // whether the orders were listed since the socket of this sign-in connected
   onStep: step,
   onAssign: assign,
 };
@@ -32,27 +31,15 @@ const live = new LiveConnection({
   onState: (state) => {
     $("ws-state").value = state;
   },
-  // The list is read once the socket is registered: an order placed before `connected` is in
-  // the list, one placed after it comes as a notification (docs/contract.md §6.4).
-  onConnected: () => {
-    if (!board.listed) loadOrders().catch(showError);
-  },
   // Runs outside any caller that could catch: a failed reload is shown, never left unhandled.
   onReplayIncomplete: () => loadOrders().catch(showError),
   onError: showError,
 });
 
-// Keeps order unless the board holds a newer version of it (a late copy of an older state);
-// whether it was kept.
-function keep(order) {
-  const known = board.orders.get(order.order_id);
-  if (known && known.version > order.version) return false;
-  board.orders.set(order.order_id, order);
-  return true;
-}
-
 function upsert(order) {
-  if (!keep(order)) return;
+  const known = board.orders.get(order.order_id);
+  if (known && known.version > order.version) return; // a late copy of an older state
+  board.orders.set(order.order_id, order);
   let card = document.querySelector(`[data-order-id="${order.order_id}"]`);
   if (!card) {
     card = document.createElement("li");
@@ -110,12 +97,9 @@ async function reloadOrder(orderId) {
   }
 }
 
-// Merges the listed orders into the board: a notification that arrived while the list was on
-// its way may be newer than the list's copy.
 async function loadOrders() {
   const { orders } = await get("/api/orders", auth());
-  for (const order of orders) keep(order);
-  board.listed = true;
+  board.orders = new Map(orders.map((order) => [order.order_id, order]));
   renderAll();
 }
 
@@ -159,10 +143,8 @@ async function signIn(userId, role) {
   const { token } = await post("/api/dev/token", { user_id: userId, role });
   board.user = { user_id: userId, role, token };
   board.role = role;
-  board.orders = new Map();
-  board.listed = false;
   sessionStorage.setItem("staff.user", JSON.stringify(board.user));
-  live.start();
+  await loadOrders(); // also makes this user known (assignable) to the service
   $("stats").hidden = role !== "manager";
   if (role === "manager") {
     board.staff = (await get("/api/staff", auth())).staff;
@@ -170,6 +152,7 @@ async function signIn(userId, role) {
     refreshStats();
     statsTimer = setInterval(refreshStats, STATS_EVERY_MS);
   }
+  live.start();
 }
 
 async function main() {

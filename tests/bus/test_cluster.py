@@ -1,0 +1,71 @@
+"""What only a Redis Cluster bus does: refusing a plain Redis, one pub/sub connection per
+master, keys of several slots in one call. The contract suite runs on it too."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from quart.testing.app import LifespanError
+
+from bus import make_bus
+from bus.cluster import ClusterBus
+from config import ConfigError, Settings
+from quart_app import create_app
+from tests.support.redis_cluster import MASTERS, RedisClusterProcesses
+from tests.support.redis_server import RedisServer
+
+pytestmark = pytest.mark.redis_cluster
+
+
+@pytest.fixture
+async def cluster_bus(redis_cluster: RedisClusterProcesses) -> AsyncIterator[ClusterBus]:
+    await redis_cluster.flush()
+    bus = make_bus(redis_cluster.url)
+    assert isinstance(bus, ClusterBus)
+    await bus.connect()
+    yield bus
+    await bus.close()
+
+
+async def test_a_cluster_url_naming_a_plain_redis_stops_start_up_in_one_line(
+    redis_server: RedisServer, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings(bus_url=f"redis+cluster://127.0.0.1:{redis_server.port}")
+
+    with pytest.raises(LifespanError) as refused:
+        async with create_app(settings).test_app():
+            pass
+
+    cause = refused.value.__context__
+    assert isinstance(cause, ConfigError)
+    assert str(cause).startswith("BUS_URL: redis+cluster:// names a Redis that is not a cluster")
+    assert "\n" not in str(cause)
+
+
+async def test_channels_on_every_master_share_one_connection_per_master(
+    cluster_bus: ClusterBus, redis_cluster: RedisClusterProcesses
+) -> None:
+    channels = [f"channel-{n}" for n in range(200)]
+    owners = {(await redis_cluster.master_of(channel)).port for channel in channels}
+    assert len(owners) == MASTERS  # 200 names hash onto every master
+
+    subscription = await cluster_bus.subscribe(*channels)
+    for channel in channels:
+        await cluster_bus.publish(channel, channel)
+    received = {(await asyncio.wait_for(subscription.get(), 5)).channel for _ in channels}  # type: ignore[union-attr]
+
+    assert received == set(channels)
+    assert cluster_bus.pubsub_connections == MASTERS
+    await subscription.close()
+
+
+async def test_keys_of_many_slots_are_read_and_deleted_in_one_call(cluster_bus: ClusterBus) -> None:
+    keys = [f"key-{n}" for n in range(50)]
+    for key in keys:
+        await cluster_bus.set(key, key)
+
+    assert await cluster_bus.get_many(*keys, "missing") == [key.encode() for key in keys] + [None]
+    assert sorted(await cluster_bus.scan("key-*")) == sorted(keys)
+    assert await cluster_bus.delete(*keys) == len(keys)

@@ -1,0 +1,132 @@
+"""A Redis Cluster of real ``redis-server`` processes: 3 masters, each with a replica.
+
+Tests and ``bench/cluster.py`` start one, kill a master, and watch its replica
+take over. Every process is started here and stopped by its own handle, never
+by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+from bus.urls import CLUSTER_SCHEME
+from tests.support.ports import free_cluster_port
+from tests.support.redis_server import RedisServer
+from tests.support.waiting import eventually
+
+MASTERS = 3
+
+
+class RedisClusterProcesses:
+    """``nodes``: ``MASTERS`` masters then one replica each, once :meth:`start` returns.
+
+    ``node_timeout_ms`` is short so that a killed master's replica is promoted
+    within a few seconds.
+    """
+
+    def __init__(self, directory: Path, *, replicas: int = 1, node_timeout_ms: int = 1000) -> None:
+        options = (
+            "--cluster-enabled", "yes",
+            "--cluster-node-timeout", str(node_timeout_ms),
+            "--repl-diskless-sync-delay", "0",
+        )  # fmt: skip
+        self._replicas = replicas
+        self.nodes = [
+            RedisServer(
+                directory / f"node-{n}",
+                *options,
+                "--cluster-config-file",
+                str(directory / f"node-{n}" / "nodes.conf"),
+                port=free_cluster_port(),
+            )
+            for n in range(MASTERS * (1 + replicas))
+        ]
+
+    @property
+    def url(self) -> str:
+        """The ``BUS_URL`` of this cluster: its first two nodes (the rest are discovered)."""
+        hosts = ",".join(f"127.0.0.1:{node.port}" for node in self.nodes[:2])
+        return f"{CLUSTER_SCHEME}://{hosts}"
+
+    async def start(self) -> None:
+        """Start every node and join them; returns once every node sees the cluster ok."""
+        for node in self.nodes:
+            await node.start()
+        create = await asyncio.create_subprocess_exec(
+            "redis-cli", "--cluster", "create",
+            *(f"127.0.0.1:{node.port}" for node in self.nodes),
+            "--cluster-replicas", str(self._replicas), "--cluster-yes",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output, _ = await create.communicate()
+        if create.returncode != 0:
+            raise RuntimeError(f"redis-cli --cluster create failed: {output.decode()[-500:]}")
+        await self.wait_healthy()
+
+    async def stop(self) -> None:
+        for node in self.nodes:
+            await node.stop()
+
+    async def wait_healthy(self, within: float = 60.0) -> None:
+        """Until every running node reports ``cluster_state:ok`` and ``MASTERS`` masters,
+        each with a replica whose link is up."""
+
+        async def healthy() -> bool:
+            for node in self.running:
+                async with Redis(port=node.port, socket_timeout=1) as client:
+                    info = await client.execute_command("CLUSTER", "INFO")
+                    if b"cluster_state:ok" not in info:
+                        return False
+            masters = await self.masters()
+            if len(masters) != MASTERS:
+                return False
+            if self._replicas:
+                for master in masters:
+                    async with Redis(port=master.port, socket_timeout=1) as client:
+                        replication = await client.info("replication")
+                    if replication.get("connected_slaves", 0) < 1:
+                        return False
+            return True
+
+        await eventually(healthy, within)
+
+    @property
+    def running(self) -> list[RedisServer]:
+        return [node for node in self.nodes if node.running]
+
+    async def masters(self) -> list[RedisServer]:
+        """The running nodes that are masters owning slots now."""
+        found = []
+        for node in self.running:
+            async with Redis(port=node.port, socket_timeout=1) as client:
+                replication = await client.info("replication")
+            if replication.get("role") == "master" and await self._owns_slots(node):
+                found.append(node)
+        return found
+
+    async def _owns_slots(self, node: RedisServer) -> bool:
+        async with Redis(port=node.port, socket_timeout=1) as client:
+            myself = await client.execute_command("CLUSTER", "MYID")
+            shards = await client.execute_command("CLUSTER", "SLOTS")
+        return any(entry[2][2] == myself for entry in shards)
+
+    async def master_of(self, key: str) -> RedisServer:
+        """The running master that owns ``key``'s slot."""
+        node = self.running[0]
+        async with Redis(port=node.port, socket_timeout=1) as client:
+            slot = await client.execute_command("CLUSTER", "KEYSLOT", key)
+            shards = await client.execute_command("CLUSTER", "SLOTS")
+        for start, end, master, *_ in shards:
+            if start <= slot <= end:
+                return next(n for n in self.nodes if n.port == int(master[1]))
+        raise RuntimeError(f"no master owns the slot of {key!r}")
+
+    async def flush(self) -> None:
+        """Empty every master (a cluster has one database)."""
+        for master in await self.masters():
+            async with Redis(port=master.port, socket_timeout=5) as client:
+                await client.flushall()
