@@ -45,7 +45,7 @@ def make_bus(url: str, **options: Any) -> Bus:
     Every call returns an independent bus; two app instances simulated in one
     process share a memory bus by being handed the same object. ``options`` go to
     the backend: ``clock`` for :class:`bus.memory.MemoryBus`; ``max_connections``,
-    ``pool_timeout``, ``connect_timeout``, ``health_check_interval``,
+    ``pool_timeout``, ``connect_timeout``, ``socket_timeout``, ``health_check_interval``,
     ``client_name`` and ``clock`` for :class:`bus.redis.RedisBus` and
     :class:`bus.cluster.ClusterBus`. An unknown scheme or a malformed Sentinel or
     Cluster URL raises :class:`ValueError`.

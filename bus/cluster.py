@@ -68,6 +68,7 @@ class ClusterBus(RedisBus):
         max_connections: int = 64,
         pool_timeout: float = 5.0,
         connect_timeout: float = 2.0,
+        socket_timeout: float = 5.0,
         health_check_interval: float = 5.0,
         client_name: str | None = None,
         clock: Callable[[], float] = time.time,
@@ -78,13 +79,13 @@ class ClusterBus(RedisBus):
             username=parts.username,
             password=parts.password,
             max_connections=max_connections,
-            socket_timeout=None,
+            socket_timeout=socket_timeout,
             socket_connect_timeout=connect_timeout,
             health_check_interval=health_check_interval,
             client_name=client_name,
         )
         # RedisCluster answers every command RedisBus sends, routed by key.
-        self._setup(url, cast(Redis, self._cluster), clock)
+        self._setup(url, cast(Redis, self._cluster), clock, socket_timeout)
         self._sharded = ShardedSubscriber(
             self._cluster, self._node_pubsub_connection, health_check_interval=health_check_interval
         )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.connection import AbstractConnection, ConnectionPool
@@ -36,6 +37,11 @@ end
 return redis.call('lpush', KEYS[1], ARGV[1])
 """
 _LOG_FIELD = b"d"
+_BLOCK_MARGIN = 1.0
+"""How much sooner than the socket timeout a blocking step ends on the server."""
+_SHORTEST_BLOCK = 0.01
+_UNBOUNDED_BLOCK = math.inf
+T = TypeVar("T")
 # The casts below: decode_responses is off, so replies are bytes, whatever the
 # union redis-py's annotations allow.
 
@@ -51,8 +57,11 @@ class RedisBus(Bus):
     Commands share one :class:`BlockingConnectionPool` of ``max_connections``
     (a caller waits up to ``pool_timeout`` s for a free one instead of failing);
     every subscription shares one pub/sub connection, checked every
-    ``health_check_interval`` s. There is no socket timeout: blocking pops wait as
-    long as they are told to, and callers bound their waits themselves. ``clock``
+    ``health_check_interval`` s. Every command's reply must come within
+    ``socket_timeout`` s, or it fails with :class:`~bus.base.BusUnavailable`: a
+    server that stops answering without closing its sockets (frozen, or cut off
+    by a partition that sends no reset) costs each command that long, never a
+    hang. A blocking pop longer than that is a series of shorter ones. ``clock``
     (Unix seconds) dates the retention cut-off of logs. With a
     ``redis+sentinel://`` URL every connection, the subscriber's too, asks the
     sentinels for the master as it connects, so all of them follow a failover.
@@ -65,6 +74,7 @@ class RedisBus(Bus):
         max_connections: int = 8,
         pool_timeout: float = 5.0,
         connect_timeout: float = 2.0,
+        socket_timeout: float = 5.0,
         health_check_interval: float = 5.0,
         client_name: str | None = None,
         clock: Callable[[], float] = time.time,
@@ -72,7 +82,7 @@ class RedisBus(Bus):
         options: dict[str, Any] = {
             "max_connections": max_connections,
             "timeout": pool_timeout,
-            "socket_timeout": None,
+            "socket_timeout": socket_timeout,
             "socket_connect_timeout": connect_timeout,
             "health_check_interval": health_check_interval,
             "client_name": client_name,
@@ -86,7 +96,7 @@ class RedisBus(Bus):
             pool = sentinel_pool(url, **options)
         else:
             pool = BlockingConnectionPool.from_url(url, **options)
-        self._setup(url, Redis.from_pool(pool), clock)
+        self._setup(url, Redis.from_pool(pool), clock, socket_timeout)
         self._subscriber = SharedSubscriber(
             self._pubsub_connection, health_check_interval=health_check_interval
         )
@@ -102,14 +112,21 @@ class RedisBus(Bus):
     ) -> RedisBus:
         """A bus over an existing client (fakeredis's ``FakeAsyncRedis`` in tests); it closes it."""
         bus = cls.__new__(cls)
-        bus._setup(url, client, clock)
+        bus._setup(url, client, clock, None)
         bus._subscriber = SharedSubscriber(
             bus._pubsub_connection, health_check_interval=health_check_interval
         )
         return bus
 
-    def _setup(self, url: str, client: Redis, clock: Callable[[], float]) -> None:
+    def _setup(
+        self, url: str, client: Redis, clock: Callable[[], float], socket_timeout: float | None
+    ) -> None:
         self.url = url
+        self._longest_block = (
+            _UNBOUNDED_BLOCK
+            if socket_timeout is None
+            else socket_timeout - min(_BLOCK_MARGIN, socket_timeout / 2)
+        )
         self._client = client
         self._clock = clock
         self._release_script = client.register_script(_RELEASE)
@@ -186,20 +203,41 @@ class RedisBus(Bus):
 
     async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
         """``BRPOP``; a ``timeout`` of zero or less does not wait (``RPOP``)."""
-        with translated():
-            if timeout <= 0:
+
+        async def popped(wait: float) -> bytes | None:
+            if wait <= 0:
                 return cast("bytes | None", await self._client.rpop(queue))
-            popped = cast("list[bytes] | None", await self._client.brpop([queue], timeout=timeout))
-        return None if popped is None else popped[1]
+            reply = cast("list[bytes] | None", await self._client.brpop([queue], timeout=wait))
+            return None if reply is None else reply[1]
+
+        return await self._blocking(popped, timeout)
 
     async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
         """``BRPOPLPUSH`` (fakeredis's ``BLMOVE`` does not block); zero or less: ``RPOPLPUSH``."""
+
+        async def moved(wait: float) -> bytes | None:
+            if wait <= 0:
+                return cast("bytes | None", await self._client.rpoplpush(queue, processing))
+            reply = await self._client.brpoplpush(queue, processing, timeout=wait)
+            return cast("bytes | None", reply)
+
+        return await self._blocking(moved, timeout)
+
+    async def _blocking(
+        self,
+        step: Callable[[float], Awaitable[T | None]],
+        timeout: float,  # noqa: ASYNC109
+    ) -> T | None:
+        # Each step is answered within the socket timeout, found or not; a wait too
+        # short for Redis (which reads a zero timeout as forever) does not block.
+        deadline = time.monotonic() + timeout
         with translated():
-            if timeout <= 0:
-                moved = await self._client.rpoplpush(queue, processing)
-            else:
-                moved = await self._client.brpoplpush(queue, processing, timeout=timeout)
-        return cast("bytes | None", moved)
+            while True:
+                left = deadline - time.monotonic()
+                wait = min(left, self._longest_block)
+                found = await step(wait if wait >= _SHORTEST_BLOCK else 0)
+                if found is not None or left <= self._longest_block:
+                    return found
 
     async def remove(self, queue: str, data: Data) -> int:
         with translated():

@@ -90,6 +90,7 @@ class Settings(WorkerSettings):
     ai_queue_max_length: int = Field(100, ge=1, le=1_000_000)
     redis_max_connections: int = Field(32, ge=2, le=10_000)
     redis_pool_timeout: float = Field(5.0, gt=0, le=120)
+    redis_socket_timeout: float = Field(5.0, gt=0, le=120)
 
     # voice sessions
     session_ttl: float = Field(1800.0, gt=0, le=7 * 86400)

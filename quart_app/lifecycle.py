@@ -129,6 +129,7 @@ def _bus_options(settings: Settings) -> dict[str, Any]:
     return {
         "max_connections": settings.redis_max_connections,
         "pool_timeout": settings.redis_pool_timeout,
+        "socket_timeout": settings.redis_socket_timeout,
     }
 
 

@@ -5,8 +5,6 @@ which stops answering (without closing sockets) is noticed."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 
 import pytest
 from redis.asyncio import Redis
@@ -99,13 +97,41 @@ async def test_a_server_that_hangs_is_noticed_by_the_health_check(server: RedisS
 
     await until_true(pushed)
 
-    os.kill(server.pid, signal.SIGSTOP)
-    try:
+    with server.frozen():
         with pytest.raises(BusUnavailable):
             await asyncio.wait_for(waiting, 15)
         assert changes == [False]
-    finally:
-        os.kill(server.pid, signal.SIGCONT)
     await eventually(lambda: changes == [False, True], within=10)
     await requester.close()
+    await bus.close()
+
+
+async def test_a_command_to_a_frozen_server_fails_instead_of_hanging(server: RedisServer) -> None:
+    bus = RedisBus(server.url, socket_timeout=0.5)
+    await bus.set("k", "before")
+    with server.frozen():
+        # The outer limit only ends the test if the command hangs; the bus must fail first.
+        with pytest.raises(BusUnavailable):
+            await asyncio.wait_for(bus.get("k"), 30)
+        with pytest.raises(BusUnavailable):
+            await asyncio.wait_for(bus.push("q", b"x"), 30)
+
+    async def answers() -> bool:
+        try:
+            return await bus.get("k") == b"before"
+        except BusUnavailable:
+            return False
+
+    await eventually(answers, within=10)
+    await bus.close()
+
+
+async def test_a_blocking_pop_longer_than_the_socket_timeout_waits_it_out(
+    server: RedisServer,
+) -> None:
+    bus = RedisBus(server.url, socket_timeout=0.5)
+    assert await bus.pop("empty", 2.0) is None
+    assert await bus.pop_into("empty", "processing", 2.0) is None
+    await bus.push("q", b"x")
+    assert await bus.pop("q", 2.0) == b"x"
     await bus.close()

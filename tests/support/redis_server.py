@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.support.ports import free_port
@@ -69,6 +72,16 @@ class RedisServer:
         writer.close()
         await writer.wait_closed()
         return answer == b"+PONG\r\n"
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """SIGSTOP for the block, SIGCONT after: the server keeps its sockets open and
+        answers nothing, as a hung host or a partition that sends no reset."""
+        os.kill(self.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(self.pid, signal.SIGCONT)
 
     async def kill(self) -> None:
         """SIGKILL: the server dies at once, as in a crash, writing nothing."""
