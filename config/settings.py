@@ -31,6 +31,10 @@ MIN_SECRET_KEY_LENGTH = 32
 MIN_SECRET_KEY_SYMBOLS = 10
 """Distinct characters a production key needs: 32 random hex digits hold 16 (fewer than
 10 is vanishingly rare), forty spaces or ``aaaa…`` hold one."""
+_SHORT_KEY = (
+    f"{{name}}: production needs a secret of at least {MIN_SECRET_KEY_LENGTH} characters, "
+    "shared with the platform's auth service"
+)
 TURN_MARGIN_SECONDS = 5.0
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
@@ -64,6 +68,10 @@ class Settings(WorkerSettings):
     bus_url: str = "memory://"
     database_url: str = "sqlite+aiosqlite:///var/voice-realtime.db"
     secret_key: str | None = None
+    secret_key_previous: str | None = None  # still accepted while keys change
+    jwt_jwks: str | None = None  # a JWKS file path or https:// URL
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
     secret_key_file: Path = Path("var/secret-key")  # development: the generated key
     ai_worker: AIWorkerMode | None = None  # None: embedded on memory://, external on Redis
     ai_timeout: float = Field(30.0, gt=0, le=600)
@@ -111,11 +119,24 @@ class Settings(WorkerSettings):
     # stopping
     shutdown_grace: float = Field(30.0, ge=0, le=3600)
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "secret_key_previous", "jwt_issuer", "jwt_audience")
     @classmethod
-    def _secret_is_unset_or_not_empty(cls, value: str | None) -> str | None:
+    def _unset_or_not_empty(cls, value: str | None) -> str | None:
         if value == "":
-            raise ValueError("empty; set a secret, or unset it for the development key")
+            raise ValueError("empty; set a value, or unset it")
+        return value
+
+    @field_validator("jwt_jwks")
+    @classmethod
+    def _jwks_source(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if "://" in value:
+            parts = urlsplit(value)
+            if parts.scheme != "https" or not parts.hostname:
+                raise ValueError("must be a JWKS file path or an https:// URL")
+        elif not Path(value).is_file():
+            raise ValueError("no such file; give a JWKS file path or an https:// URL")
         return value
 
     @field_validator("bus_url")
@@ -167,16 +188,19 @@ class Settings(WorkerSettings):
         # The messages never quote the key: they end up in logs.
         if self.app_env is not Environment.PRODUCTION:
             return self
-        if self.secret_key is None or len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
-            raise ValueError(
-                f"SECRET_KEY: production needs a secret of at least {MIN_SECRET_KEY_LENGTH} "
-                "characters, shared with the platform's auth service"
-            )
-        if len(set(self.secret_key)) < MIN_SECRET_KEY_SYMBOLS:
-            raise ValueError(
-                f"SECRET_KEY: too little variety (fewer than {MIN_SECRET_KEY_SYMBOLS} distinct "
-                "characters); production needs a random secret"
-            )
+        if self.secret_key is None:
+            raise ValueError(_SHORT_KEY.format(name="SECRET_KEY"))
+        for name, key in (
+            ("SECRET_KEY", self.secret_key),
+            ("SECRET_KEY_PREVIOUS", self.secret_key_previous),
+        ):
+            if key is not None and len(key) < MIN_SECRET_KEY_LENGTH:
+                raise ValueError(_SHORT_KEY.format(name=name))
+            if key is not None and len(set(key)) < MIN_SECRET_KEY_SYMBOLS:
+                raise ValueError(
+                    f"{name}: too little variety (fewer than {MIN_SECRET_KEY_SYMBOLS} distinct "
+                    "characters); production needs a random secret"
+                )
         return self
 
     @model_validator(mode="after")
@@ -250,7 +274,9 @@ def _one_line(error: ValidationError) -> str:
 
 
 # Start-up errors go to logs: never echo a key, nor the password inside a URL.
-_SECRET_FIELDS = frozenset({"secret_key", "llm_api_key", "stt_api_key", "image_api_key"})
+_SECRET_FIELDS = frozenset(
+    {"secret_key", "secret_key_previous", "llm_api_key", "stt_api_key", "image_api_key"}
+)
 _URL_PASSWORD = re.compile(r"(://[^/@:]*:)[^/@]*@")
 
 

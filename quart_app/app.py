@@ -9,8 +9,9 @@ from quart import Blueprint, Quart
 from quart_schema import Info, QuartSchema
 
 from bus import Bus
-from config import ConfigError, Environment, Settings, load_settings, secret_key_of, with_secret_key
+from config import ConfigError, Environment, Settings, load_settings, with_secret_key
 from config.logs import configure_logging
+from quart_app.auth import fetch_token_key
 from quart_app.blueprints import (
     dev,
     docs,
@@ -26,7 +27,7 @@ from quart_app.blueprints import (
 )
 from quart_app.cross_origin import allow_origins
 from quart_app.error_handlers import register_error_handlers
-from quart_app.extensions import SETTINGS, SIGNING_KEY
+from quart_app.extensions import SETTINGS, TOKEN_KEYS
 from quart_app.hosts import refuse_bad_hosts
 from quart_app.hypercorn_ws_buffer import bound_websocket_messages
 from quart_app.lifecycle import open_resources
@@ -36,7 +37,7 @@ from quart_app.observability.request_ids import RequestIdMiddleware
 from quart_app.openapi import ContractOpenAPIProvider
 from quart_app.rate_limit_hook import budgets, install_rate_limits
 from quart_app.request import ApiRequest
-from quart_app.services.auth.tokens import SigningKey
+from quart_app.services.auth.tokens import token_keys
 from quart_app.services.ratelimit.callers import TrustedProxies
 from quart_app.services.voice.audio import MULTIPART_OVERHEAD
 from quart_app.services.voice.data_source import ServiceVoiceData, VoiceDataFactory
@@ -70,14 +71,17 @@ def create_app(
     ``voice_realtime.blueprints`` (``docs/extending.md``), so ``voice-realtime
     serve`` serves them; a list registers exactly those (tests, a factory of your own).
     """
-    if settings is None:
-        try:
-            settings = load_settings()
-        except ConfigError as error:
-            # Under `hypercorn "quart_app:create_app()"`: one line, not a traceback.
-            raise SystemExit(f"voice-realtime: {error}") from None
-    configure_logging(settings.log_level, settings.log_format)
-    settings = with_secret_key(settings)
+    from_environment = settings is None
+    try:
+        settings = load_settings() if settings is None else settings
+        configure_logging(settings.log_level, settings.log_format)
+        settings = with_secret_key(settings)
+        keys = token_keys(settings)
+    except ConfigError as error:
+        if not from_environment:
+            raise
+        # Under `hypercorn "quart_app:create_app()"`: one line, not a traceback.
+        raise SystemExit(f"voice-realtime: {error}") from None
     bound_websocket_messages()  # the hypercorn serving this app, if any
 
     app = Quart(__name__, static_folder=None)  # the pages blueprint serves /static
@@ -88,8 +92,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.config["QUART_SCHEMA_CONVERSION_PREFERENCE"] = "pydantic"
     app.extensions[SETTINGS] = settings
-    signing_key = SigningKey(secret_key_of(settings))
-    app.extensions[SIGNING_KEY] = signing_key
+    app.extensions[TOKEN_KEYS] = keys
 
     QuartSchema(
         app,
@@ -103,10 +106,12 @@ def create_app(
     )
     register_error_handlers(app)
 
-    open_resources(app, settings, signing_key, shared_bus=bus, voice_data=voice_data)
+    open_resources(app, settings, keys, shared_bus=bus, voice_data=voice_data)
     if settings.rate_limits_enabled:
         install_rate_limits(app, budgets(settings), TrustedProxies(settings.trusted_proxies))
     record_http_metrics(app)
+    if keys.jwks is not None:
+        app.before_request(fetch_token_key)
     app.after_serving(forget_this_process)
 
     app.register_blueprint(voice.bp)

@@ -18,7 +18,7 @@ from quart import current_app, g, request
 
 from domain.orders import STAFF_ROLES, Role
 from quart_app.errors import ApiError, as_sentence
-from quart_app.extensions import get_signing_key
+from quart_app.extensions import get_token_keys
 from quart_app.services.auth.tokens import InvalidToken, Principal, decode_token
 
 P = ParamSpec("P")
@@ -51,7 +51,7 @@ def optional_principal() -> Principal | None:
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized("Use 'Authorization: Bearer <token>'.")
         try:
-            principal = decode_token(get_signing_key().secret, token.strip())
+            principal = decode_token(get_token_keys(), token.strip())
         except InvalidToken as error:
             raise _unauthorized(as_sentence(str(error))) from None
         if principal.order_id is not None and not _accepts_order_tokens():
@@ -60,6 +60,14 @@ def optional_principal() -> Principal | None:
             )
     g.principal = principal
     return principal
+
+
+async def fetch_token_key() -> None:
+    """Before a request: have the platform's JWKS read again if the bearer token names a
+    key not seen yet, so the synchronous check below finds it (a no-op without JWKS)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        await get_token_keys().fetch_key_of(token.strip())
 
 
 def optional_user_id() -> str | None:

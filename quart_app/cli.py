@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from config import AIWorkerMode, ConfigError, Settings, load_settings, secret_key_of
+from config import AIWorkerMode, ConfigError, Settings, load_settings
 from config.logs import configure_logging
 
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus request_id=%({x-request-id}o)s'
@@ -119,7 +119,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _token(args: argparse.Namespace, settings: Settings) -> int:
-    from quart_app.services.auth.tokens import mint_token
+    from quart_app.services.auth.tokens import token_keys
 
-    print(mint_token(secret_key_of(settings), args.user, args.role, ttl=args.ttl))
+    print(token_keys(settings).mint(args.user, args.role, ttl=args.ttl))
     return 0

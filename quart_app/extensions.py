@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from bus import Bus
     from config import Settings
     from quart_app.database import Database
-    from quart_app.services.auth.tokens import SigningKey
+    from quart_app.services.auth.tokens import TokenKeys
     from quart_app.services.media.store import MediaStore
     from quart_app.services.orders.catalog import CatalogService
     from quart_app.services.orders.service import OrderService
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from quart_app.services.voice.runtime import VoiceRuntime
 
 SETTINGS = "settings"
-SIGNING_KEY = "signing_key"
+TOKEN_KEYS = "token_keys"
 BUS = "bus"
 DATABASE = "database"
 CATALOG_SERVICE = "catalog_service"
@@ -53,9 +53,9 @@ def get_settings() -> Settings:
     return cast("Settings", get_extension(SETTINGS))
 
 
-def get_signing_key() -> SigningKey:
+def get_token_keys() -> TokenKeys:
     """The key tokens are signed and checked with (``create_app`` always sets one)."""
-    return cast("SigningKey", get_extension(SIGNING_KEY))
+    return cast("TokenKeys", get_extension(TOKEN_KEYS))
 
 
 def get_bus() -> Bus:

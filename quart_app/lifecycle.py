@@ -40,7 +40,7 @@ from quart_app.extensions import (
 )
 from quart_app.models import OrderItem
 from quart_app.rate_limit_hook import budgets
-from quart_app.services.auth.tokens import SigningKey
+from quart_app.services.auth.tokens import TokenKeys
 from quart_app.services.media.blobs import Blobs, DatabaseBlobs, DirectoryBlobs
 from quart_app.services.media.retention import sweep_forever
 from quart_app.services.media.store import MediaStore
@@ -66,7 +66,7 @@ timeout) and this much more, then gets 409 ``session_busy``."""
 def open_resources(
     app: Quart,
     settings: Settings,
-    signing_key: SigningKey,
+    token_keys: TokenKeys,
     *,
     shared_bus: Bus | None,
     voice_data: VoiceDataFactory,
@@ -98,7 +98,7 @@ def open_resources(
             keep(ORDER_SERVICE, orders)
             keep(KNOWN_STAFF, KnownStaff(database))
             keep(MEDIA_STORE, await stack.enter_async_context(_media(database, settings)))
-            realtime = _realtime(bus, database, outbox, settings, signing_key)
+            realtime = _realtime(bus, database, outbox, settings, token_keys)
             keep(WEBSOCKET_MANAGER, await stack.enter_async_context(realtime))
             data = voice_data(database, catalog, orders)
             keep(VOICE, await stack.enter_async_context(_voice(bus, data, settings)))
@@ -176,10 +176,10 @@ async def _media(database: Database, settings: Settings) -> AsyncIterator[MediaS
 
 @asynccontextmanager
 async def _realtime(
-    bus: Bus, database: Database, outbox: Outbox, settings: Settings, signing_key: SigningKey
+    bus: Bus, database: Database, outbox: Outbox, settings: Settings, token_keys: TokenKeys
 ) -> AsyncIterator[WebSocketManager]:
     """The WebSocket manager on ``bus``, and the outbox relay publishing order events."""
-    manager = WebSocketManager(bus, settings, signing_key)
+    manager = WebSocketManager(bus, settings, token_keys)
     await manager.start()
     relay = OutboxRelay(
         database,

@@ -9,9 +9,8 @@ from __future__ import annotations
 from quart import Blueprint
 from quart_schema import validate_request, validate_response
 
-from quart_app.extensions import get_signing_key
+from quart_app.extensions import get_token_keys
 from quart_app.schemas.dev import DevToken, DevTokenRequest
-from quart_app.services.auth.tokens import mint_token
 
 bp = Blueprint("dev", __name__, url_prefix="/api/dev")
 
@@ -24,5 +23,5 @@ DEV_TOKEN_TTL = 8 * 3600
 @validate_response(DevToken)
 async def token(data: DevTokenRequest) -> DevToken:
     """A token for ``user_id`` in ``role``, signed with ``SECRET_KEY``."""
-    signed = mint_token(get_signing_key().secret, data.user_id, data.role, ttl=DEV_TOKEN_TTL)
+    signed = get_token_keys().mint(data.user_id, data.role, ttl=DEV_TOKEN_TTL)
     return DevToken(token=signed, expires_in=DEV_TOKEN_TTL)

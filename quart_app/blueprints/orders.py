@@ -35,7 +35,7 @@ from quart_app.auth import (
     require_staff,
 )
 from quart_app.errors import ApiError
-from quart_app.extensions import get_order_service, get_signing_key, get_voice
+from quart_app.extensions import get_order_service, get_token_keys, get_voice
 from quart_app.models.orders import IDEMPOTENCY_KEY_LENGTH
 from quart_app.schemas.orders import (
     AssignRequest,
@@ -47,7 +47,7 @@ from quart_app.schemas.orders import (
     PlaceOrderRequest,
     StatusRequest,
 )
-from quart_app.services.auth.tokens import mint_order_token, order_follower_id
+from quart_app.services.auth.tokens import order_follower_id
 
 bp = Blueprint("orders", __name__, url_prefix="/api/orders")
 
@@ -100,7 +100,7 @@ async def follow_token(order_id: str, data: FollowTokenRequest) -> FollowToken:
     """An order token for the guest whose conversation placed the order (404 otherwise)."""
     await get_order_service().check_follower(order_id, data.session_id)
     return FollowToken(
-        token=mint_order_token(get_signing_key().secret, order_id, ttl=ORDER_TOKEN_TTL),
+        token=get_token_keys().mint_order(order_id, ttl=ORDER_TOKEN_TTL),
         user_id=order_follower_id(order_id),
         expires_in=ORDER_TOKEN_TTL,
     )

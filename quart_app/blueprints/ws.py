@@ -25,13 +25,13 @@ from quart_app.extensions import (
     get_bus,
     get_known_staff,
     get_settings,
-    get_signing_key,
+    get_token_keys,
     get_websocket_manager,
 )
 from quart_app.schemas.ws import AuthFrame, WsStats
 from quart_app.services.auth.tokens import Principal
 from quart_app.services.realtime import server_frames
-from quart_app.services.realtime.client_frames import AuthRejected, authenticate
+from quart_app.services.realtime.client_frames import AuthRejected, auth_frame, principal_of
 from quart_app.services.realtime.local_socket import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL_ERROR,
@@ -89,10 +89,12 @@ async def notifications() -> None:
 
 async def _authenticate() -> tuple[AuthFrame, Principal] | None:
     settings = get_settings()
-    key = get_signing_key()
+    key = get_token_keys()
     try:
         raw = await asyncio.wait_for(websocket.receive(), settings.ws_auth_timeout)
-        return authenticate(raw, key, settings.ws_max_message_bytes)
+        auth = auth_frame(raw, settings.ws_max_message_bytes)
+        await key.fetch_key_of(auth.token)
+        return auth, principal_of(auth, key)
     except TimeoutError:
         message = f"No auth frame within {settings.ws_auth_timeout:g} s."
     except AuthRejected as rejection:

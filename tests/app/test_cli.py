@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from quart_app.cli import main
-from quart_app.services.auth.tokens import decode_token
+from quart_app.services.auth.tokens import TokenKeys, decode_token
 from tests.support.served import local_env, serving
 
 SECRET = "cli-secret-key-long-enough-for-the-test-0123"
@@ -22,7 +22,7 @@ def test_token_mints_a_jwt_for_the_shared_secret(
 ) -> None:
     monkeypatch.setenv("SECRET_KEY", SECRET)
     assert main(["token", "--user", "7", "--role", "manager"]) == 0
-    principal = decode_token(SECRET, capsys.readouterr().out.strip())
+    principal = decode_token(TokenKeys(SECRET), capsys.readouterr().out.strip())
     assert (principal.user_id, principal.role.value) == ("7", "manager")
 
 
@@ -33,7 +33,7 @@ def test_token_without_a_secret_uses_the_development_key(
     monkeypatch.setenv("SECRET_KEY_FILE", str(tmp_path / "secret-key"))
     assert main(["token", "--user", "7", "--role", "cook"]) == 0
     token = capsys.readouterr().out.strip()
-    assert decode_token((tmp_path / "secret-key").read_text(), token).user_id == "7"
+    assert decode_token(TokenKeys((tmp_path / "secret-key").read_text()), token).user_id == "7"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from quart.testing import QuartClient
 from quart_app.schemas.orders import OrderItemRequest
 from quart_app.services.auth.tokens import decode_token, mint_order_token, mint_token
 from quart_app.services.orders.service import OrderService
-from tests.support.tokens import SECRET, bearer
+from tests.support.tokens import KEYS, SECRET, bearer
 
 SESSION = "s" * 32
 ITEM = OrderItemRequest(menu_code="valentine", style_code="grand", quantity=1)
@@ -34,7 +34,7 @@ async def test_the_conversation_that_placed_an_order_gets_a_token_for_it(
     assert status == 200
     assert body["user_id"] == f"order:{guest_order}"
     assert body["user_type"] == "customer"
-    principal = decode_token(SECRET, body["token"])
+    principal = decode_token(KEYS, body["token"])
     assert (principal.user_id, principal.order_id) == (body["user_id"], guest_order)
     token = {"Authorization": f"Bearer {body['token']}"}
     response = await data_client.get(f"/api/orders/{guest_order}", headers=token)

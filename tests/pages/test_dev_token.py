@@ -9,14 +9,14 @@ from quart.testing import QuartClient
 from config import Settings
 from quart_app import create_app
 from quart_app.services.auth.tokens import decode_token
-from tests.support.tokens import SECRET
+from tests.support.tokens import KEYS
 
 
 async def test_development_mints_a_token_for_the_user_and_role(client: QuartClient) -> None:
     response = await client.post("/api/dev/token", json={"user_id": "cook-7", "role": "cook"})
     assert response.status_code == 200
     body = await response.get_json()
-    principal = decode_token(SECRET, body["token"])
+    principal = decode_token(KEYS, body["token"])
     assert (principal.user_id, principal.role) == ("cook-7", "cook")
     assert body["expires_in"] > 0
     orders = await client.get("/api/ws/stats", headers={"Authorization": f"Bearer {body['token']}"})

@@ -11,13 +11,13 @@ from bus.memory import MemoryBus
 from config import Settings
 from domain.connections import Connection
 from domain.orders import Role
-from quart_app.services.auth.tokens import Principal, SigningKey
+from quart_app.services.auth.tokens import Principal, TokenKeys
 from quart_app.services.realtime.local_socket import LocalSocket
 from quart_app.services.realtime.manager import WebSocketManager
 from tests.support.cancellation import losing_first_cancellation, never_answers
 from tests.support.waiting import WAIT
 
-KEY = SigningKey("these-tests-send-no-token")
+KEY = TokenKeys("these-tests-send-no-token")
 
 
 async def test_sockets_are_closed_1013_when_the_fan_out_drops_notifications(

@@ -31,7 +31,7 @@ async def test_valid_auth_is_answered_with_connected(app: Quart) -> None:
 @pytest.mark.parametrize(
     ("frame", "reason"),
     [
-        (auth_frame("7", "cook", token=mint_token("another-key" * 4, "7", "cook")), "not valid"),
+        (auth_frame("7", "cook", token=mint_token("another-key" * 4, "7", "cook")), "signature"),
         (
             auth_frame(
                 "7",
@@ -58,7 +58,7 @@ async def test_valid_auth_is_answered_with_connected(app: Quart) -> None:
             ),
             "match",
         ),
-        (auth_frame("7", "cook", token="not-a-jwt"), "not valid"),
+        (auth_frame("7", "cook", token="not-a-jwt"), "not a well-formed JWT"),
         (json.dumps({"type": "ping"}), "auth frame"),
         ("not json", "auth frame"),
         (

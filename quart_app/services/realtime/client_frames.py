@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from domain.orders import Role
 from quart_app.errors import as_sentence
 from quart_app.schemas.ws import AuthFrame
-from quart_app.services.auth.tokens import InvalidToken, Principal, SigningKey, decode_token
+from quart_app.services.auth.tokens import InvalidToken, Principal, TokenKeys, decode_token
 from quart_app.services.realtime import server_frames
 
 QUIET_TYPES = frozenset({"pong", "heartbeat"})
@@ -20,36 +20,40 @@ class AuthRejected(Exception):
     """The first frame did not authenticate the socket; the message says why."""
 
 
-def authenticate(raw: str | bytes, key: SigningKey, max_bytes: int) -> tuple[AuthFrame, Principal]:
-    """The auth frame and the token's principal, or :class:`AuthRejected`.
-
-    ``user_id`` and ``user_type`` must be the token's ``sub`` and ``role``:
-    a valid token does not let its holder listen as someone else.
-    """
+def auth_frame(raw: str | bytes, max_bytes: int) -> AuthFrame:
+    """The auth frame ``raw`` is, or :class:`AuthRejected` (its token not checked yet)."""
     if _too_large(raw, max_bytes):
         raise AuthRejected("The auth frame is too large.")
     try:
-        auth = AuthFrame.model_validate_json(raw)
+        return AuthFrame.model_validate_json(raw)
     except ValidationError as error:
         fields = sorted({".".join(map(str, item["loc"])) or "frame" for item in error.errors()})
         raise AuthRejected(
             f"The first frame must be a valid auth frame ({', '.join(fields)})."
         ) from None
+
+
+def principal_of(auth: AuthFrame, key: TokenKeys) -> Principal:
+    """The principal of an auth frame's token, or :class:`AuthRejected`.
+
+    ``user_id`` and ``user_type`` must be the token's ``sub`` and ``role``:
+    a valid token does not let its holder listen as someone else.
+    """
     try:
-        principal = decode_token(key.secret, auth.token)
+        principal = decode_token(key, auth.token)
     except InvalidToken as error:
         raise AuthRejected(as_sentence(str(error))) from None
     if (principal.user_id, principal.role) != (auth.user_id, auth.user_type):
         raise AuthRejected("user_id and user_type must match the token.")
-    return auth, principal
+    return principal
 
 
 def refreshed_expiry(
-    raw: str, key: SigningKey, max_bytes: int, user_id: str, role: Role
+    raw: str, key: TokenKeys, max_bytes: int, user_id: str, role: Role
 ) -> float | None:
     """The expiry of the new token in an auth frame sent on an open socket, or
     :class:`AuthRejected`: it must be valid and name the socket's own user and role."""
-    _, principal = authenticate(raw, key, max_bytes)
+    principal = principal_of(auth_frame(raw, max_bytes), key)
     if (principal.user_id, principal.role) != (user_id, role):
         raise AuthRejected("A new token must be for this socket's user_id and user_type.")
     return principal.expires_at

@@ -23,7 +23,7 @@ from quart_app.observability.metrics import (
     NOTIFICATIONS_DROPPED,
     WEBSOCKET_CONNECTIONS,
 )
-from quart_app.services.auth.tokens import Principal, SigningKey
+from quart_app.services.auth.tokens import Principal, TokenKeys
 from quart_app.services.realtime import server_frames
 from quart_app.services.realtime.client_frames import AuthRejected, refreshed_expiry, reply_to
 from quart_app.services.realtime.local_socket import (
@@ -60,7 +60,7 @@ class WebSocketManager:
         self,
         bus: Bus,
         settings: Settings,
-        signing_key: SigningKey,
+        token_keys: TokenKeys,
         *,
         instance_id: str | None = None,
         clock: Callable[[], float] = time.time,
@@ -69,7 +69,7 @@ class WebSocketManager:
         self.instance_id = instance_id or uuid.uuid4().hex
         self._bus = bus
         self._settings = settings
-        self._signing_key = signing_key
+        self._token_keys = token_keys
         self._clock = clock
         self._registry = ConnectionRegistry()
         self._sockets: dict[str, LocalSocket] = {}
@@ -185,7 +185,7 @@ class WebSocketManager:
         try:
             socket.expires_at = refreshed_expiry(
                 raw,
-                self._signing_key,
+                self._token_keys,
                 self._settings.ws_max_message_bytes,
                 socket.user_id,
                 socket.connection.role,
