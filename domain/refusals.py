@@ -9,16 +9,13 @@ answer and give no question.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY, Catalog
 from domain.draft import OrderDraft
+from domain.language import Language, supported
 
-_HANGUL = re.compile("[가-힣]")
-_LATIN = re.compile("[A-Za-z]{2,}")
-
-_QUESTIONS = {
+_QUESTIONS: dict[Language, dict[str, str]] = {
     "en": {
         "quantity": "How many would you like? One order takes 1 to {maximum} dinners.",
         "menu": "Which dinner would you like: {menus}?",
@@ -40,21 +37,12 @@ _QUESTIONS = {
 }
 
 
-def text_language(text: str, fallback: str | None = None) -> str | None:
-    """``ko`` for Hangul, ``en`` for Latin words, else ``fallback``."""
-    if _HANGUL.search(text):
-        return "ko"
-    if _LATIN.search(text):
-        return "en"
-    return fallback
-
-
 def refusal_questions(
     ignored: Sequence[tuple[str, str]], draft: OrderDraft, catalog: Catalog, language: str | None
 ) -> list[str]:
     """One question per kind of refused value in ``ignored`` (``(field, reason)`` pairs)."""
-    korean = language == "ko"
-    text = _QUESTIONS["ko" if korean else "en"]
+    korean = supported(language) == "ko"
+    text = _QUESTIONS[supported(language)]
     menu = catalog.find_menu(draft.menu_code) if draft.menu_code else None
     joiner = ", " if korean else " or "
     kinds = dict.fromkeys(_kind(name) for name, _ in ignored)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from domain.catalog import Catalog, Menu
 from domain.draft import OrderDraft
+from domain.language import supported
 from domain.number_words import english_number, korean_native
 from domain.stages import Stage
 
@@ -29,9 +30,9 @@ def recognition_prompt(
     stage: Stage | None = None,
     draft: OrderDraft | None = None,
 ) -> str:
-    """The prompt for speech in ``language`` (English unless ``"ko"``), at most
+    """The prompt for speech in ``language`` (:func:`~domain.language.supported`), at most
     :data:`MAX_PROMPT_CHARS` characters; ``stage`` and ``draft`` sharpen it."""
-    korean = (language or "").lower().startswith("ko")
+    korean = supported(language) == "ko"
     menu = catalog.find_menu(draft.menu_code) if draft and draft.menu_code else None
     # Whisper reads the prompt as the text just before the audio: what this stage
     # expects goes last, nearest to the speech, and the sample orders before it.

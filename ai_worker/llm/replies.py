@@ -8,8 +8,9 @@ from ai_worker.llm.recommend import Recommendation
 from bus.ai_messages import ActiveEvent
 from domain.catalog import Catalog, Menu, Style
 from domain.draft import OrderDraft
+from domain.language import LANGUAGES, Language, supported
 
-_TEXT: dict[str, dict[str, str]] = {
+_TEXT: dict[Language, dict[str, str]] = {
     "en": {
         "welcome": "Good evening, welcome!",
         "ask_menu": "Which dinner would you like? We have {menus}.",
@@ -122,7 +123,7 @@ class Replies:
     """Sentences in one language, filled from the catalog."""
 
     def __init__(self, language: str, catalog: Catalog) -> None:
-        self.language = language if language in _TEXT else "en"
+        self.language = supported(language)
         self.catalog = catalog
         self._text = _TEXT[self.language]
 
@@ -147,7 +148,7 @@ class Replies:
     @classmethod
     def every_language(cls, catalog: Catalog) -> list[Replies]:
         """The same sentences in each language the engine speaks."""
-        return [cls(language, catalog) for language in _TEXT]
+        return [cls(language, catalog) for language in LANGUAGES]
 
     def did_you_mean(self, item: Menu | Style) -> str:
         """Asking back a name that was nearly heard."""

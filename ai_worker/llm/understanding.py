@@ -11,6 +11,7 @@ from ai_worker.llm import lexicon as lx
 from ai_worker.llm.matching import Guess, nearest
 from ai_worker.llm.text import Found, Utterance, normalize
 from domain.catalog import Catalog
+from domain.language import Language, text_language
 from domain.number_words import KO_NATIVE_ALONE
 
 ChangeOp = Literal["set", "add", "less", "remove", "double"]
@@ -41,7 +42,7 @@ class Change:
 class Understanding:
     """Everything the rules engine read from one utterance."""
 
-    language: str
+    language: Language
     menu_code: str | None = None
     style_code: str | None = None
     quantity: int | None = None
@@ -57,19 +58,10 @@ class Understanding:
         return bool(self.menu_code or self.style_code or self.quantity or self.changes)
 
 
-def detect_language(transcript: str, hint: str | None) -> str:
-    """``ko`` for Hangul, ``en`` for Latin letters, else the hint (default ``en``)."""
-    if re.search(r"[가-힣]", transcript):
-        return "ko"
-    if re.search(r"[A-Za-z]{2,}", transcript):
-        return "en"
-    return "ko" if hint == "ko" else "en"
-
-
 def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> Understanding:
     """Read ``transcript`` against ``catalog``; pure and deterministic."""
     said = Utterance(transcript)
-    result = Understanding(language=detect_language(transcript, language_hint))
+    result = Understanding(language=text_language(transcript, language_hint))
     menu_phrases = _menu_phrases(catalog)
     # "three Champagne Feast Dinners": the champagne there is the menu's name,
     # not an ingredient to set to three.

@@ -13,6 +13,7 @@ from pathlib import Path
 from quart import Blueprint, Response, render_template, send_from_directory
 from quart_schema import hide
 
+from domain.language import DEFAULT_LANGUAGE
 from domain.orders import ALLOWED_STEPS, ROLES_FOR_TARGET, STAFF_ROLES, OrderStatus
 
 PAGES = Path(__file__).parent.parent / "pages"
@@ -38,6 +39,12 @@ def steps_by_role() -> dict[str, dict[str, list[str]]]:
         }
         for role in sorted(STAFF_ROLES)
     }
+
+
+@bp.context_processor
+def _default_language() -> dict[str, str]:
+    # The pages start in the service's default language (``<html lang>``, read by i18n.js).
+    return {"default_language": DEFAULT_LANGUAGE}
 
 
 @bp.get("/")

@@ -16,6 +16,7 @@ from ai_worker.engines.llm_rules import RulesLLMEngine
 from ai_worker.errors import EngineError
 from ai_worker.llm import turn
 from ai_worker.llm.understanding import understand
+from domain.language import DEFAULT_LANGUAGE
 from tests.support.ai_catalog import CATALOG, VALENTINE_EVENT, llm_payload
 from tests.support.rules_dialogue import ENGLISH_GRAND, ask_rules, converse
 
@@ -100,6 +101,12 @@ async def test_answers_in_the_language_it_was_spoken_to() -> None:
     assert "Which dinner" in english["response"]
     assert "어떤 디너" in korean["response"]
     assert korean["analysis"]["language"] == "ko"
+
+
+async def test_words_of_no_language_are_answered_in_the_default_one() -> None:
+    neither = await ask_rules("2")
+    assert neither["analysis"]["language"] == DEFAULT_LANGUAGE
+    assert {"ko": "어떤 디너", "en": "Which dinner"}[DEFAULT_LANGUAGE] in neither["response"]
 
 
 async def test_korean_particles_follow_the_word() -> None:

@@ -6,7 +6,8 @@ import pytest
 
 from domain.catalog import Catalog
 from domain.draft import OrderDraft
-from domain.refusals import refusal_questions, text_language
+from domain.language import DEFAULT_LANGUAGE
+from domain.refusals import refusal_questions
 from tests.support.ai_catalog import CATALOG
 
 MENUS = Catalog.from_ai_context(CATALOG)
@@ -38,13 +39,11 @@ def test_one_question_per_kind_and_none_for_mechanics() -> None:
 
 
 def test_a_style_without_a_menu_asks_for_the_menu() -> None:
-    (asked,) = refusal_questions([("style_code", "x")], OrderDraft(), MENUS, None)
+    (asked,) = refusal_questions([("style_code", "x")], OrderDraft(), MENUS, "en")
     assert asked.startswith("Which dinner would you like")
 
 
-@pytest.mark.parametrize(
-    ("text", "fallback", "language"),
-    [("두 개요", None, "ko"), ("two please", "ko", "en"), ("42", "ko", "ko"), ("42", None, None)],
-)
-def test_text_language(text: str, fallback: str | None, language: str | None) -> None:
-    assert text_language(text, fallback) == language
+def test_a_conversation_of_no_known_language_is_asked_in_the_default_one() -> None:
+    (asked,) = refusal_questions([("quantity", "x")], FEAST, MENUS, None)
+    assert asked == refusal_questions([("quantity", "x")], FEAST, MENUS, DEFAULT_LANGUAGE)[0]
+    assert asked != refusal_questions([("quantity", "x")], FEAST, MENUS, "en")[0]

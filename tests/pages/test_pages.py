@@ -10,6 +10,7 @@ from collections.abc import Callable
 from quart.testing import QuartClient
 
 from config import Settings
+from domain.language import DEFAULT_LANGUAGE
 from quart_app import create_app
 from quart_app.blueprints.pages import steps_by_role
 
@@ -39,6 +40,14 @@ async def test_the_board_is_served_with_its_hooks_and_the_roles_steps(client: Qu
     steps = re.search(r'data-steps="([^"]*)"', page)
     assert steps is not None
     assert json.loads(html.unescape(steps.group(1))) == steps_by_role()
+
+
+async def test_the_pages_start_in_the_services_default_language(client: QuartClient) -> None:
+    for path in ("/", "/staff"):
+        page = await (await client.get(path)).get_data(as_text=True)
+        assert f'<html lang="{DEFAULT_LANGUAGE}">' in page
+    i18n = await (await client.get("/static/js/i18n.js")).get_data(as_text=True)
+    assert "DEFAULT_LANGUAGE = document.documentElement.lang;" in i18n
 
 
 async def test_pages_load_nothing_from_another_origin(client: QuartClient) -> None:

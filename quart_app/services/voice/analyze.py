@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
-from domain.refusals import text_language
+from domain.language import text_language
 from domain.speech_hints import recognition_prompt
 from domain.stages import Stage
 from domain.turns import apply_turn

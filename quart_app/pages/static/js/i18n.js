@@ -216,14 +216,17 @@ const ERRORS = {
 
 export const LANGUAGES = Object.keys(STRINGS);
 
+// The service's one default language (domain/language.py), written into <html lang> by the server.
+export const DEFAULT_LANGUAGE = document.documentElement.lang;
+
 export function pickLanguage(stored) {
   if (LANGUAGES.includes(stored)) return stored;
-  const browser = (navigator.language || "ko").slice(0, 2);
-  return LANGUAGES.includes(browser) ? browser : "ko";
+  const browser = (navigator.language || "").slice(0, 2);
+  return LANGUAGES.includes(browser) ? browser : DEFAULT_LANGUAGE;
 }
 
 export function t(lang, key) {
-  return STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
+  return STRINGS[lang][key] ?? STRINGS[DEFAULT_LANGUAGE][key] ?? key;
 }
 
 // failure ({code, message}) in lang: the page's words for a known code, else the server's message.

@@ -1,6 +1,6 @@
 // The kiosk: a guest's conversation by voice or text, ending in a placed order followed live.
 import { call, get, post } from "./api.js";
-import { t } from "./i18n.js";
+import { DEFAULT_LANGUAGE, t } from "./i18n.js";
 import { LiveConnection } from "./live.js";
 import { phrases, renderMenu } from "./menu.js";
 import { renderDraft, showStatus } from "./order-view.js";
@@ -8,7 +8,7 @@ import { $, languagePicker, showError } from "./page.js";
 import { extensionOf, TalkButton } from "./recorder.js";
 
 const state = {
-  lang: "ko", // the picker's (set in main)
+  lang: DEFAULT_LANGUAGE, // the picker's (set in main)
   catalog: null,
   sessionId: null,
   last: null, // the latest analyze answer

@@ -1,5 +1,5 @@
 // What both pages share: element lookup, the error line, the language picker, localized fields.
-import { errorText, pickLanguage, translate } from "./i18n.js";
+import { DEFAULT_LANGUAGE, errorText, pickLanguage, translate } from "./i18n.js";
 
 export const $ = (id) => document.getElementById(id);
 
@@ -8,7 +8,7 @@ export function localized(item, field, lang) {
   return item[`${field}_${lang}`] ?? item[field];
 }
 
-let language = "ko";
+let language = DEFAULT_LANGUAGE;
 let shownError = null;
 
 // The page's language: the one stored under storageKey, else the browser's. Picking another

@@ -1,13 +1,13 @@
 // The staff board: sign in with a development token, then follow and move orders live.
 import { get, post } from "./api.js";
-import { t } from "./i18n.js";
+import { DEFAULT_LANGUAGE, t } from "./i18n.js";
 import { LiveConnection } from "./live.js";
 import { renderCard } from "./order-card.js";
 import { $, languagePicker, showError } from "./page.js";
 
 const STATS_EVERY_MS = 5000;
 const board = {
-  lang: "ko", // the picker's (set in main)
+  lang: DEFAULT_LANGUAGE, // the picker's (set in main)
   steps: JSON.parse(document.body.dataset.steps),
   catalog: null,
   user: null, // {user_id, role, token}
