@@ -14,6 +14,7 @@ customer rather than a malformed answer.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -24,8 +25,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    computed_field,
 )
 
+from domain.catalog import CURRENCY, MAX_INGREDIENT_QUANTITY, Catalog, Ingredient, Menu, Style
+from domain.language import DEFAULT_LANGUAGE
 from domain.stages import Decision, Stage
 
 MAX_REPLY_CHARS = 4000
@@ -119,41 +123,91 @@ class ImageResult(_Message):
 
 
 # llm: the context ---------------------------------------------------------------------
-class AIIngredient(_Message):
-    code: str
-    name: str
+Count = Annotated[int, Field(strict=True, ge=0)]
+
+
+class _Named(_Message):
+    """Named in each language. The bare ``name`` the wire contract fixes is the
+    :data:`~domain.language.DEFAULT_LANGUAGE` one: written out, never read."""
+
+    name_ko: str
     name_en: str
-    quantity: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name(self) -> str:
+        return str(getattr(self, f"name_{DEFAULT_LANGUAGE}"))
+
+
+class AIIngredient(_Named):
+    code: str
+    quantity: Annotated[int, Field(strict=True, ge=0, le=MAX_INGREDIENT_QUANTITY)]
     """Units per dinner by default."""
-    unit_price: int
+    unit_price: Count
     """The price of a unit above the default."""
 
 
-class AIStyle(_Message):
+class AIStyle(_Named):
     code: str
-    name: str
-    name_en: str
-    price_delta: int
+    price_delta: Annotated[int, Field(strict=True)]
 
 
-class AIMenu(_Message):
-    code: str
-    name: str
-    name_en: str
-    description: str
-    """English."""
+class Described(_Named):
+    """Named and described in each language (empty: no description in that language);
+    the bare ``description`` is the default language's, as ``name`` is."""
+
     description_ko: str = ""
-    price: int
+    description_en: str = ""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def description(self) -> str:
+        return str(getattr(self, f"description_{DEFAULT_LANGUAGE}"))
+
+
+class AIMenu(Described):
+    code: str
+    price: Count
     ingredients: list[AIIngredient]
     styles: list[AIStyle]
     """Only the styles this menu allows, in a fixed order (``style_selection`` indexes it)."""
 
 
 class AICatalog(_Message):
-    """``context.catalog``: every menu on offer (``menu_selection`` indexes ``menus``)."""
+    """``context.catalog``: every menu on offer (``menu_selection`` indexes ``menus``).
+
+    The one definition of the catalog on the wire: the service writes it from
+    the domain's :class:`~domain.catalog.Catalog` (:meth:`of`), and an AI
+    Server reads it back (:meth:`to_catalog`).
+    """
 
     currency: Literal["KRW"]
     menus: list[AIMenu]
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> AICatalog:
+        """``catalog`` as ``context.catalog``."""
+        return cls(
+            currency=CURRENCY, menus=[AIMenu.model_validate(asdict(m)) for m in catalog.menus]
+        )
+
+    def to_catalog(self) -> Catalog:
+        """The domain's catalog; :class:`~domain.errors.MalformedData` if two menus share a code."""
+        return Catalog(
+            menus=tuple(
+                Menu(
+                    **menu.model_dump(include=_MENU_SCALARS),
+                    ingredients=tuple(
+                        Ingredient(**i.model_dump(exclude={"name"})) for i in menu.ingredients
+                    ),
+                    styles=tuple(Style(**s.model_dump(exclude={"name"})) for s in menu.styles),
+                )
+                for menu in self.menus
+            )
+        )
+
+
+_MENU_SCALARS = {"code", "name_ko", "name_en", "description_ko", "description_en", "price"}
 
 
 class ChatMessage(_Message):
@@ -204,9 +258,10 @@ class ActiveEvent(_Message):
     """One of ``context.active_events``: a promotion running now."""
 
     id: int | str | None = None
-    title: str = ""
+    title_ko: str = ""
     title_en: str = ""
-    description: str = ""
+    description_ko: str = ""
+    description_en: str = ""
     discount_percent: int = 0
     menu_codes: list[str] = Field(default_factory=list)
     """Empty: every menu."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any, Literal, TypeGuard
 
 from domain.errors import (
     InvalidQuantity,
@@ -20,87 +20,62 @@ from domain.errors import (
     UnknownMenu,
     UnknownStyle,
 )
-from domain.json_reader import Reader
+from domain.language import Language
 
-CURRENCY = "KRW"
+CURRENCY: Literal["KRW"] = "KRW"
 MAX_QUANTITY = 20
 """Most dinners of one kind in one order line."""
 MAX_INGREDIENT_QUANTITY = 10
 """Most units of one ingredient per dinner."""
 
 
+class _Named:
+    """Something the catalog names in each language: ``name_ko`` and ``name_en``."""
+
+    __slots__ = ()
+    name_ko: str
+    name_en: str
+
+    def name_in(self, language: Language) -> str:
+        """The name in ``language``."""
+        return self.name_ko if language == "ko" else self.name_en
+
+
 @dataclass(frozen=True, slots=True)
-class Ingredient:
+class Ingredient(_Named):
     """A default ingredient of a menu: ``quantity`` units per dinner."""
 
     code: str
-    name: str
+    name_ko: str
     name_en: str
     quantity: int
     unit_price: int
 
-    def to_ai_context(self) -> dict[str, Any]:
-        """This ingredient as in ``context.catalog``."""
-        return {
-            "code": self.code,
-            "name": self.name,
-            "name_en": self.name_en,
-            "quantity": self.quantity,
-            "unit_price": self.unit_price,
-        }
-
-    @classmethod
-    def from_ai_context(cls, data: Reader) -> Ingredient:
-        return cls(
-            code=data.text("code"),
-            name=data.text("name"),
-            name_en=data.text("name_en"),
-            quantity=data.integer("quantity", minimum=0, maximum=MAX_INGREDIENT_QUANTITY),
-            unit_price=data.integer("unit_price", minimum=0),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Style:
+class Style(_Named):
     """A serving style; ``price_delta`` is added to the menu's price per dinner."""
 
     code: str
-    name: str
+    name_ko: str
     name_en: str
     price_delta: int
 
-    def to_ai_context(self) -> dict[str, Any]:
-        """This style as in ``context.catalog``."""
-        return {
-            "code": self.code,
-            "name": self.name,
-            "name_en": self.name_en,
-            "price_delta": self.price_delta,
-        }
-
-    @classmethod
-    def from_ai_context(cls, data: Reader) -> Style:
-        return cls(
-            code=data.text("code"),
-            name=data.text("name"),
-            name_en=data.text("name_en"),
-            price_delta=data.integer("price_delta"),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Menu:
+class Menu(_Named):
     """A dinner; ``styles`` holds only the styles it allows, in their fixed order."""
 
     code: str
-    name: str
+    name_ko: str
     name_en: str
-    description: str
+    description_ko: str
+    """Empty if the menu has no Korean description (the English one never stands in)."""
+    description_en: str
+    """Empty if the menu has no English description."""
     price: int
     ingredients: tuple[Ingredient, ...]
     styles: tuple[Style, ...]
-    description_ko: str = ""
-    """The Korean description (``description`` is English); empty if there is none."""
 
     def ingredient(self, code: str) -> Ingredient:
         """The ingredient with ``code``, or :class:`UnknownIngredient`."""
@@ -111,39 +86,13 @@ class Menu:
             f"{self.name_en} has no ingredient {code!r}", field="customizations"
         )
 
-    def described(self, korean: bool) -> str:
-        """The Korean description if ``korean`` and there is one, else the English one."""
-        return self.description_ko if korean and self.description_ko else self.description
+    def description_in(self, language: Language) -> str:
+        """The description in ``language``: empty if there is none in it."""
+        return self.description_ko if language == "ko" else self.description_en
 
     def allowed_style(self, code: str) -> Style | None:
         """The style with ``code`` if this menu allows it."""
         return next((style for style in self.styles if style.code == code), None)
-
-    def to_ai_context(self) -> dict[str, Any]:
-        """This menu as in ``context.catalog.menus``."""
-        return {
-            "code": self.code,
-            "name": self.name,
-            "name_en": self.name_en,
-            "description": self.description,
-            "description_ko": self.description_ko,
-            "price": self.price,
-            "ingredients": [ingredient.to_ai_context() for ingredient in self.ingredients],
-            "styles": [style.to_ai_context() for style in self.styles],
-        }
-
-    @classmethod
-    def from_ai_context(cls, data: Reader) -> Menu:
-        return cls(
-            code=data.text("code"),
-            name=data.text("name"),
-            name_en=data.text("name_en"),
-            description=data.text("description"),
-            price=data.integer("price", minimum=0),
-            ingredients=tuple(Ingredient.from_ai_context(i) for i in data.items_of("ingredients")),
-            styles=tuple(Style.from_ai_context(s) for s in data.items_of("styles")),
-            description_ko=data.text("description_ko") if data.has("description_ko") else "",
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,15 +257,3 @@ class Catalog:
         if style is None:
             raise UnknownStyle(f"there is no style {code!r}", field="style_code")
         return style
-
-    def to_ai_context(self) -> dict[str, Any]:
-        """The ``context.catalog`` object of an ``llm`` request (``docs/ai-messages.md``)."""
-        return {"currency": CURRENCY, "menus": [menu.to_ai_context() for menu in self.menus]}
-
-    @classmethod
-    def from_ai_context(cls, data: object) -> Catalog:
-        """Read a ``context.catalog`` object back; :class:`MalformedData` if it is not one."""
-        reader = Reader(data, "catalog")
-        if reader.text("currency") != CURRENCY:
-            raise MalformedData(f"catalog.currency must be {CURRENCY}", field="catalog.currency")
-        return cls(menus=tuple(Menu.from_ai_context(m) for m in reader.items_of("menus")))

@@ -41,8 +41,9 @@ def refusal_questions(
     ignored: Sequence[tuple[str, str]], draft: OrderDraft, catalog: Catalog, language: str | None
 ) -> list[str]:
     """One question per kind of refused value in ``ignored`` (``(field, reason)`` pairs)."""
-    korean = supported(language) == "ko"
-    text = _QUESTIONS[supported(language)]
+    spoken = supported(language)
+    korean = spoken == "ko"
+    text = _QUESTIONS[spoken]
     menu = catalog.find_menu(draft.menu_code) if draft.menu_code else None
     joiner = ", " if korean else " or "
     kinds = dict.fromkeys(_kind(name) for name, _ in ignored)
@@ -51,17 +52,17 @@ def refusal_questions(
         if kind == "quantity":
             questions.append(text["quantity"].format(maximum=MAX_QUANTITY))
         elif kind == "menu" or (kind in ("style", "customization") and menu is None):
-            names = [m.name if korean else m.name_en for m in catalog.menus]
+            names = [m.name_in(spoken) for m in catalog.menus]
             questions.append(text["menu"].format(menus=joiner.join(names)))
         elif kind == "style" and menu is not None:
-            styles = [s.name if korean else s.name_en for s in menu.styles]
-            name = menu.name if korean else menu.name_en
+            styles = [s.name_in(spoken) for s in menu.styles]
+            name = menu.name_in(spoken)
             questions.append(text["style"].format(menu=name, styles=joiner.join(styles)))
         elif kind == "customization" and menu is not None:
-            items = [i.name if korean else i.name_en for i in menu.ingredients]
+            items = [i.name_in(spoken) for i in menu.ingredients]
             questions.append(
                 text["customization"].format(
-                    menu=menu.name if korean else menu.name_en,
+                    menu=menu.name_in(spoken),
                     ingredients=", ".join(items),
                     maximum=MAX_INGREDIENT_QUANTITY,
                 )

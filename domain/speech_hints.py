@@ -59,8 +59,8 @@ def _orders(catalog: Catalog, korean: bool) -> list[str]:
         style = menu.styles[index % len(menu.styles)] if menu.styles else None
         if korean:
             number = korean_native(_SAMPLE_COUNTS[index % len(_SAMPLE_COUNTS)])
-            tail = f" {style.name} 스타일로" if style else ""
-            sentences.append(f"{menu.name} {number} 개{tail} 주세요.")
+            tail = f" {style.name_ko} 스타일로" if style else ""
+            sentences.append(f"{menu.name_ko} {number} 개{tail} 주세요.")
         else:
             number = english_number(_SAMPLE_COUNTS[(index + 1) % len(_SAMPLE_COUNTS)]).capitalize()
             tail = f", {style.name_en} style" if style else ""
@@ -80,10 +80,10 @@ def _expected(menu: Menu | None, stage: Stage | None, korean: bool) -> list[str]
     if stage == Stage.STYLE_SELECTION:
         if korean:
             forms = ("{} 스타일로 할게요.", "{}로 해 주세요.", "{}요.")
-            return [form.format(s.name) for form in forms for s in menu.styles]
+            return [form.format(s.name_ko) for form in forms for s in menu.styles]
         forms = ("{} style, please.", "Make it {}.", "The {} one.")
         return [form.format(s.name_en) for form in forms for s in menu.styles]
-    names = [i.name if korean else i.name_en for i in menu.ingredients]
+    names = [i.name_ko if korean else i.name_en for i in menu.ingredients]
     if korean:
         changes = [f"{n} 추가해 주세요. {n} 빼 주세요." for n in names]
         cancel = "취소해 주세요."
@@ -102,7 +102,7 @@ def _expected(menu: Menu | None, stage: Stage | None, korean: bool) -> list[str]
         return [*how_many, cancel, *changes]
     # Confirmation: the order is read back; a yes, a correction, or a change.
     if korean:
-        styles = [f"아니 {s.name}로 해 주세요." for s in menu.styles]
+        styles = [f"아니 {s.name_ko}로 해 주세요." for s in menu.styles]
         corrections = ["네, 주문해 주세요.", "아니 세 개로 해 주세요.", "네 개로 바꿔 주세요."]
         return [*corrections, cancel, *styles, *changes]
     styles = [f"Actually, {s.name_en} style instead." for s in menu.styles]

@@ -118,13 +118,14 @@ USERS: tuple[tuple[str, str, Role], ...] = (
     ("manager-1", "한지민", Role.MANAGER),
 )
 
-PROMOTIONS: tuple[tuple[str, str, str, int, tuple[str, ...], int, int], ...] = (
-    # title, English title, description, discount %, menus (none: all), start and end
-    # in days from the seeding day
+PROMOTIONS: tuple[tuple[str, str, str, str, int, tuple[str, ...], int, int], ...] = (
+    # Korean and English title, Korean and English description, discount %, menus (none:
+    # all), start and end in days from the seeding day
     (
         "발렌타인 위크",
         "Valentine Week",
-        "발렌타인 디너 10% 할인 / 10% off the Valentine Dinner",
+        "발렌타인 디너 10% 할인",
+        "10% off the Valentine Dinner",
         10,
         ("valentine",),
         -3,
@@ -133,7 +134,8 @@ PROMOTIONS: tuple[tuple[str, str, str, int, tuple[str, ...], int, int], ...] = (
     (
         "샴페인 주말",
         "Champagne Weekend",
-        "샴페인 축제 디너 15% 할인 / 15% off the Champagne Feast Dinner",
+        "샴페인 축제 디너 15% 할인",
+        "15% off the Champagne Feast Dinner",
         15,
         ("champagne_feast",),
         -1,
@@ -142,7 +144,8 @@ PROMOTIONS: tuple[tuple[str, str, str, int, tuple[str, ...], int, int], ...] = (
     (
         "신년 특별전",
         "New Year Special",
-        "모든 디너 5% 할인 / 5% off every dinner",
+        "모든 디너 5% 할인",
+        "5% off every dinner",
         5,
         (),
         -60,
@@ -151,7 +154,8 @@ PROMOTIONS: tuple[tuple[str, str, str, int, tuple[str, ...], int, int], ...] = (
     (
         "프렌치 위크",
         "French Week",
-        "프렌치 디너 20% 할인 / 20% off the French Dinner",
+        "프렌치 디너 20% 할인",
+        "20% off the French Dinner",
         20,
         ("french",),
         -20,
@@ -170,16 +174,16 @@ async def seed_if_empty(session: AsyncSession, now: datetime, *, demo_users: boo
     if await session.scalar(select(func.count()).select_from(Menu)):
         return False
     ingredients = {
-        code: Ingredient(code=code, name=ko, name_en=en, unit_price=price)
+        code: Ingredient(code=code, name_ko=ko, name_en=en, unit_price=price)
         for code, ko, en, price in INGREDIENTS
     }
     styles = {
         code: Style(
             code=code,
-            name=ko,
+            name_ko=ko,
             name_en=en,
             price_delta=delta,
-            description=about_ko,
+            description_ko=about_ko,
             description_en=about_en,
             position=position,
         )
@@ -189,9 +193,9 @@ async def seed_if_empty(session: AsyncSession, now: datetime, *, demo_users: boo
     for position, (code, ko, en, about_ko, about_en, price, contents, allowed) in enumerate(MENUS):
         menus[code] = Menu(
             code=code,
-            name=ko,
+            name_ko=ko,
             name_en=en,
-            description=about_ko,
+            description_ko=about_ko,
             description_en=about_en,
             price=price,
             position=position,
@@ -208,15 +212,16 @@ async def seed_if_empty(session: AsyncSession, now: datetime, *, demo_users: boo
         )
     session.add_all(
         Promotion(
-            title=title,
+            title_ko=title_ko,
             title_en=title_en,
-            description=about,
+            description_ko=about_ko,
+            description_en=about_en,
             discount_percent=percent,
             menus=[menus[code] for code in codes],
             starts_at=now + timedelta(days=start),
             ends_at=now + timedelta(days=end),
         )
-        for title, title_en, about, percent, codes, start, end in PROMOTIONS
+        for title_ko, title_en, about_ko, about_en, percent, codes, start, end in PROMOTIONS
     )
     await session.flush()
     return True

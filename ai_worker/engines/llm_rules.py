@@ -16,7 +16,7 @@ def read_llm_request(payload: dict[str, Any]) -> tuple[LlmPayload, Catalog]:
     """The validated payload and its catalog, or :class:`BadRequest`."""
     request = read_payload(LlmPayload, payload)
     try:
-        catalog = Catalog.from_ai_context(request.context.catalog.model_dump())
+        catalog = request.context.catalog.to_catalog()
     except DomainError as exc:
         raise BadRequest(f"context.catalog: {exc.message}") from None
     return request, catalog

@@ -6,7 +6,7 @@ import re
 
 from ai_worker.llm.recommend import Recommendation
 from bus.ai_messages import ActiveEvent
-from domain.catalog import Catalog, Menu, Style
+from domain.catalog import Catalog, Ingredient, Menu, Style
 from domain.draft import OrderDraft
 from domain.language import LANGUAGES, Language, supported
 
@@ -45,6 +45,7 @@ _TEXT: dict[Language, dict[str, str]] = {
         "reason_default": "it's our chef's pick",
         "menu_line": "{menu} ({price} won)",
         "menu_detail": "The {menu} is {price} won: {description}. It comes with {ingredients}.",
+        "menu_detail_plain": "The {menu} is {price} won. It comes with {ingredients}.",
         "style_list": "{styles}",
         "or": " or ",
         "and": " and ",
@@ -87,6 +88,7 @@ _TEXT: dict[Language, dict[str, str]] = {
         "reason_default": "셰프 추천 메뉴예요",
         "menu_line": "{menu}({price}원)",
         "menu_detail": "{menu}(은)는 {price}원이고, {description}. 구성: {ingredients}.",
+        "menu_detail_plain": "{menu}(은)는 {price}원이에요. 구성: {ingredients}.",
         "style_list": "{styles}",
         "or": ", ",
         "and": ", ",
@@ -131,13 +133,13 @@ class Replies:
         """The sentence ``key`` with ``values`` filled in."""
         return _attach_particles(self._text[key].format(**values))
 
-    def name(self, item: object) -> str:
+    def name(self, item: Menu | Style | Ingredient) -> str:
         """A menu's, style's or ingredient's name in this language."""
-        return str(getattr(item, "name" if self.language == "ko" else "name_en"))
+        return item.name_in(self.language)
 
     def description(self, menu: Menu) -> str:
-        """The menu's description in this language, English if it has no Korean one."""
-        return menu.described(self.language == "ko")
+        """The menu's description in this language; empty if it has none in it."""
+        return menu.description_in(self.language)
 
     def listing(self, names: list[str], joiner: str = "and") -> str:
         """``a, b and c`` (or ``a, b, c`` in Korean)."""
@@ -156,8 +158,8 @@ class Replies:
         return self.say(key, name=self.name(item))
 
     def event_title(self, event: ActiveEvent) -> str:
-        """A promotion's title in this language (``title_en`` in English, if it has one)."""
-        return (event.title_en if self.language == "en" else "") or event.title
+        """A promotion's title in this language; empty if it has none in it."""
+        return event.title_ko if self.language == "ko" else event.title_en
 
     def recommend(self, item: Recommendation) -> str:
         """Offering ``item``: "I'd recommend the French Dinner (48,000 won): ..."."""
@@ -171,11 +173,10 @@ class Replies:
     def reason(self, item: Recommendation) -> str:
         """Why ``item`` is recommended."""
         if item.why == "event" and item.event is not None:
-            return self.say(
-                "reason_event",
-                event=self.event_title(item.event),
-                discount=item.event.discount_percent,
-            )
+            title = self.event_title(item.event)
+            if not title:
+                return self.say("reason_default")
+            return self.say("reason_event", event=title, discount=item.event.discount_percent)
         return self.say(f"reason_{item.why}")
 
     def ask_quantity(self, menu: Menu) -> str:
@@ -223,10 +224,11 @@ class Replies:
 
     def describe(self, menu: Menu) -> str:
         ingredients = ", ".join(f"{self.name(i)} {i.quantity}" for i in menu.ingredients)
+        description = self.description(menu)
         return self.say(
-            "menu_detail",
+            "menu_detail" if description else "menu_detail_plain",
             menu=self.name(menu),
             price=f"{menu.price:,}",
-            description=self.description(menu),
+            description=description,
             ingredients=ingredients,
         )

@@ -127,7 +127,7 @@ def _menu_phrases(catalog: Catalog) -> list[tuple[str, str]]:
     return [
         (menu.code, phrase)
         for menu in catalog.menus
-        for phrase in _names(menu.code, menu.name, menu.name_en, synonyms=lx.MENU_SYNONYMS)
+        for phrase in _names(menu.code, menu.name_ko, menu.name_en, synonyms=lx.MENU_SYNONYMS)
     ]
 
 
@@ -135,7 +135,7 @@ def _style_phrases(catalog: Catalog) -> list[tuple[str, str]]:
     return [
         (style.code, phrase)
         for style in catalog.all_styles()
-        for phrase in _names(style.code, style.name, style.name_en, synonyms=lx.STYLE_SYNONYMS)
+        for phrase in _names(style.code, style.name_ko, style.name_en, synonyms=lx.STYLE_SYNONYMS)
     ]
 
 
@@ -143,7 +143,7 @@ def _ingredient_phrases(catalog: Catalog) -> list[tuple[str, str]]:
     seen: dict[str, tuple[str, str]] = {}
     for menu in catalog.menus:
         for item in menu.ingredients:
-            seen.setdefault(item.code, (item.name, item.name_en))
+            seen.setdefault(item.code, (item.name_ko, item.name_en))
     return [
         (code, phrase)
         for code, (name, name_en) in seen.items()

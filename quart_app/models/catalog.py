@@ -22,7 +22,7 @@ class Ingredient(Base):
     __tablename__ = "ingredients"
 
     code: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
+    name_ko: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
     unit_price: Mapped[int] = mapped_column(Integer)
 
@@ -48,9 +48,9 @@ class Style(Base):
     __tablename__ = "styles"
 
     code: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
+    name_ko: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(Text, default="")
+    description_ko: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     price_delta: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -62,9 +62,9 @@ class Menu(Base):
     __tablename__ = "menus"
 
     code: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
+    name_ko: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(Text, default="")
+    description_ko: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     price: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)

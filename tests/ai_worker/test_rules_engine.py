@@ -408,7 +408,7 @@ async def test_a_menu_is_described_in_the_conversations_language(
 
 
 async def test_an_english_conversation_names_the_event_in_english() -> None:
-    event = {**VALENTINE_EVENT, "title": "발렌타인 위크", "title_en": "Valentine Week"}
+    event = {**VALENTINE_EVENT, "title_ko": "발렌타인 위크", "title_en": "Valentine Week"}
     result = await ask_rules("what do you recommend?", events=[event])
     assert "Valentine Week" in result["response"]
     assert "Valentine Week" in result["recommended_menu"]["reason"]

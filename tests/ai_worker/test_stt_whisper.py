@@ -12,9 +12,8 @@ from ai_worker.engines.audio import decode_audio
 from ai_worker.engines.stt_whisper import WhisperEngine, _prompt_end
 from ai_worker.errors import EngineError
 from config.worker import WorkerSettings
-from domain.catalog import Catalog
 from domain.speech_hints import recognition_prompt
-from tests.support.ai_catalog import CATALOG
+from tests.support.ai_catalog import CATALOG, as_catalog
 from tests.support.dialogue_run import speak
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -40,7 +39,7 @@ def _words(text: str) -> set[str]:
 async def test_transcribes_every_container(engine: WhisperEngine, name: str) -> None:
     # With the prompt the service sends: unprompted, beam search heard this MP3's
     # "dinner" as "didn't" (bench/README.md, "Dialogue").
-    prompt = recognition_prompt(Catalog.from_ai_context(CATALOG), "en")
+    prompt = recognition_prompt(as_catalog(CATALOG), "en")
     result = await engine.run({**_payload(name), "prompt": prompt})
     words = _words(result["text"])
     # espeak's "two" comes back as "to" or, prompted, "two French dinners".
@@ -91,7 +90,7 @@ async def test_a_prompt_makes_a_misheard_name_heard(engine: WhisperEngine, tmp_p
     """tiny.en hears espeak's "deluxe please" as "Relax, please" unless prompted."""
     audio, _ = speak("deluxe please", "en-us", 150, tmp_path)
     payload = {"audio_b64": base64.b64encode(audio).decode(), "language": "en"}
-    prompt = recognition_prompt(Catalog.from_ai_context(CATALOG), "en")
+    prompt = recognition_prompt(as_catalog(CATALOG), "en")
 
     unprompted = await engine.run(payload)
     prompted = await engine.run({**payload, "prompt": prompt})

@@ -66,16 +66,13 @@ def test_every_hangul_syllable_of_the_korean_kiosk_is_drawn_with_the_served_font
     assert pages.errors == []
 
 
-def test_catalog_fields_follow_the_page_language_and_fall_back_to_the_plain_field(
-    pages: Pages,
-) -> None:
+def test_catalog_fields_follow_the_page_language_and_never_show_another(pages: Pages) -> None:
     def catalog_with_language_fields(route: Route) -> None:
         catalog = route.fetch().json()
         menu = catalog["menus"][0]
-        menu["name_ko"] = f"{menu['name']} 특선"
+        menu["name_ko"] = f"{menu['name_ko']} 특선"
+        menu["description_ko"] = ""  # no Korean description: a Korean page shows none
         menu["description_en"] = "In English, from description_en."
-        for style in menu["styles"]:
-            style.pop("name_en", None)  # a field without an English variant: the plain one
         route.fulfill(json=catalog)
 
     kiosk = pages.open("kiosk", "/")
@@ -84,8 +81,10 @@ def test_catalog_fields_follow_the_page_language_and_fall_back_to_the_plain_fiel
     kiosk.get_by_test_id("lang").select_option("ko")
     card = kiosk.locator(".menu-card").first
     expect(card.locator("strong")).to_have_text(re.compile(r" 특선$"))
+    expect(card.locator(".description")).to_have_text("")
+    style = kiosk.request.get("/api/menus").json()["menus"][0]["styles"][0]
+    expect(card.locator(".style").first).to_contain_text(style["name_ko"])
 
     kiosk.get_by_test_id("lang").select_option("en")
     expect(card.locator(".description")).to_have_text("In English, from description_en.")
-    korean_style = kiosk.request.get("/api/menus").json()["menus"][0]["styles"][0]["name"]
-    expect(card.locator(".style").first).to_contain_text(korean_style)
+    expect(card.locator(".style").first).to_contain_text(style["name_en"])

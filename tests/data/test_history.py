@@ -65,9 +65,9 @@ async def test_an_event_runs_from_its_start_until_just_before_its_end(
     async with database.session() as session, session.begin():
         session.add(
             Promotion(
-                title="새해",
+                title_ko="새해",
                 title_en="New Year",
-                description="5%",
+                description_ko="5%",
                 discount_percent=5,
                 starts_at=start,
                 ends_at=start + timedelta(days=1),

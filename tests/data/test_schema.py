@@ -10,7 +10,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, func, inspect, select
+from sqlalchemy import Connection, func, inspect, select, text
 
 from config import Settings
 from quart_app import create_app
@@ -46,6 +46,28 @@ async def test_a_schema_behind_is_brought_to_head(database: Database) -> None:
         assert await connection.run_sync(_current_revision) is None
     assert await database.prepare(demo_users=True) is True
     assert await _count(database, Menu) == 5
+
+
+async def test_the_korean_columns_keep_their_text_when_they_get_their_names(
+    database: Database,
+) -> None:
+    async with database.engine.connect() as connection:
+        await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "0004"))
+        await connection.commit()
+        before = (
+            await connection.execute(
+                text("SELECT name, description, description_en FROM menus WHERE code = 'french'")
+            )
+        ).one()
+    french_text = ("프렌치 디너", "커피, 와인, 샐러드와 스테이크", "Coffee, wine, salad and steak")
+    assert before == french_text
+    await database.prepare(demo_users=True)
+    async with database.session() as session:
+        french = await session.get(Menu, "french")
+        valentine_week = await session.scalar(select(Promotion).order_by(Promotion.id))
+    assert french is not None and valentine_week is not None
+    assert (french.name_ko, french.description_ko, french.description_en) == french_text
+    assert (valentine_week.title_ko, valentine_week.description_en) == ("발렌타인 위크", "")
 
 
 async def test_instances_starting_together_migrate_and_seed_once(database_url: str) -> None:

@@ -17,7 +17,7 @@ async def test_the_four_dinners_and_the_cake_come_in_korean_and_english(
     catalog_service: CatalogService,
 ) -> None:
     catalog = await catalog_service.get_catalog()
-    names = {menu.code: (menu.name, menu.name_en) for menu in catalog.menus}
+    names = {menu.code: (menu.name_ko, menu.name_en) for menu in catalog.menus}
     assert names == {
         "valentine": ("발렌타인 디너", "Valentine Dinner"),
         "french": ("프렌치 디너", "French Dinner"),
@@ -25,7 +25,7 @@ async def test_the_four_dinners_and_the_cake_come_in_korean_and_english(
         "champagne_feast": ("샴페인 축제 디너", "Champagne Feast Dinner"),
         "custom_cake": ("커스텀 케이크", "Custom Cake"),
     }
-    styles = {style.code: style.name for style in catalog.all_styles()}
+    styles = {style.code: style.name_ko for style in catalog.all_styles()}
     assert styles == {"simple": "심플", "grand": "그랜드", "deluxe": "디럭스"}
     french = catalog.menu("french")
     assert [i.code for i in french.ingredients] == ["coffee", "wine", "salad", "steak"]

@@ -1,10 +1,6 @@
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
-from hypothesis import given
 
 from domain import (
     Catalog,
@@ -17,7 +13,6 @@ from domain import (
 )
 from domain.catalog import check_quantity, ingredient_quantity_allowed, quantity_allowed
 from tests.support.domain_samples import GRAND, SIMPLE, build_catalog
-from tests.support.strategies import catalogs
 
 
 def test_menu_by_code(catalog: Catalog) -> None:
@@ -185,73 +180,3 @@ def test_customization_amount_out_of_range(catalog: Catalog, amount: int) -> Non
 def test_customization_limits_are_inclusive(catalog: Catalog) -> None:
     line = catalog.validate_item("french", "simple", 1, {"wine": 10, "coffee": 0})
     assert line.customizations == {"wine": 10, "coffee": 0}
-
-
-# the AI context ---------------------------------------------------------------------
-def test_ai_context_has_the_documented_shape(catalog: Catalog) -> None:
-    context = catalog.to_ai_context()
-    assert context["currency"] == "KRW"
-    assert [menu["code"] for menu in context["menus"]] == ["french", "english", "champagne"]
-    assert context["menus"][2] == {
-        "code": "champagne",
-        "name": "샴페인 축제 디너",
-        "name_en": "Champagne Feast",
-        "description": "Champagne for two, baguettes, coffee",
-        "description_ko": "",
-        "price": 90_000,
-        "ingredients": [
-            {"code": "champagne", "name": "샴페인", "name_en": "champagne",
-             "quantity": 1, "unit_price": 40_000},
-            {"code": "baguette", "name": "바게트빵", "name_en": "baguette",
-             "quantity": 4, "unit_price": 2_000},
-            {"code": "coffee", "name": "커피", "name_en": "coffee",
-             "quantity": 1, "unit_price": 3_000},
-        ],
-        "styles": [
-            {"code": "grand", "name": "그랜드", "name_en": "Grand", "price_delta": 5_000},
-            {"code": "deluxe", "name": "디럭스", "name_en": "Deluxe", "price_delta": 10_000},
-        ],
-    }  # fmt: skip
-
-
-def test_ai_context_round_trips(catalog: Catalog) -> None:
-    assert Catalog.from_ai_context(catalog.to_ai_context()) == catalog
-
-
-@given(catalogs)
-def test_any_catalog_round_trips_through_json(generated: Catalog) -> None:
-    wire = json.loads(json.dumps(generated.to_ai_context(), ensure_ascii=False))
-    assert Catalog.from_ai_context(wire) == generated
-
-
-def _broken(change: Any) -> dict[str, Any]:
-    context = build_catalog().to_ai_context()
-    change(context)
-    return context
-
-
-@pytest.mark.parametrize(
-    ("context", "field"),
-    [
-        ([], "catalog"),
-        (_broken(lambda c: c.pop("currency")), "catalog.currency"),
-        (_broken(lambda c: c.update(currency="USD")), "catalog.currency"),
-        (_broken(lambda c: c.update(menus={})), "catalog.menus"),
-        (_broken(lambda c: c["menus"][1].update(price="42000")), "catalog.menus[1].price"),
-        (_broken(lambda c: c["menus"][0].update(price=True)), "catalog.menus[0].price"),
-        (_broken(lambda c: c["menus"][0].update(price=-1)), "catalog.menus[0].price"),
-        (
-            _broken(lambda c: c["menus"][0]["styles"][1].pop("price_delta")),
-            "catalog.menus[0].styles[1].price_delta",
-        ),
-        (
-            _broken(lambda c: c["menus"][2]["ingredients"][0].update(name=None)),
-            "catalog.menus[2].ingredients[0].name",
-        ),
-        (_broken(lambda c: c["menus"].append("french")), "catalog.menus[3]"),
-    ],
-)
-def test_malformed_ai_context_names_the_bad_member(context: Any, field: str) -> None:
-    with pytest.raises(MalformedData) as raised:
-        Catalog.from_ai_context(context)
-    assert raised.value.field == field

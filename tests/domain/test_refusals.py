@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from domain.catalog import Catalog
 from domain.draft import OrderDraft
 from domain.language import DEFAULT_LANGUAGE
 from domain.refusals import refusal_questions
-from tests.support.ai_catalog import CATALOG
+from tests.support.ai_catalog import CATALOG, as_catalog
 
-MENUS = Catalog.from_ai_context(CATALOG)
+MENUS = as_catalog(CATALOG)
 FEAST = OrderDraft("champagne_feast", "grand", 2)
 
 

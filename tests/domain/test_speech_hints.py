@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from domain.catalog import Catalog
 from domain.draft import OrderDraft
 from domain.speech_hints import MAX_PROMPT_CHARS, recognition_prompt
 from domain.stages import Stage
-from tests.support.ai_catalog import CATALOG
+from tests.support.ai_catalog import CATALOG, as_catalog
 
-MENUS = Catalog.from_ai_context(CATALOG)
+MENUS = as_catalog(CATALOG)
 FRENCH = OrderDraft("french", "grand")
 
 
@@ -75,7 +74,7 @@ def test_the_prompt_stays_within_the_contracts_limit() -> None:
         for n in range(40)
         for menu in CATALOG["menus"]
     ]
-    big = Catalog.from_ai_context({**CATALOG, "menus": menus})
+    big = as_catalog({**CATALOG, "menus": menus})
 
     prompt = recognition_prompt(big, "en", Stage.CUSTOMIZATION, FRENCH)
 

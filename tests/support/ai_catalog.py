@@ -1,25 +1,32 @@
-"""The test catalog: the four dinners of the Mr. Daebak demo, as ``context.catalog``."""
+"""The test catalog: the four dinners of the Mr. Daebak demo, as ``context.catalog``.
+
+Only the French Dinner has a Korean description: a Korean reply about another
+menu has none to give.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bus.ai_messages import AICatalog
+from domain.catalog import Catalog
+
 
 def _ingredient(
-    code: str, name: str, name_en: str, quantity: int, unit_price: int
+    code: str, name_ko: str, name_en: str, quantity: int, unit_price: int
 ) -> dict[str, Any]:
     return {
         "code": code,
-        "name": name,
+        "name_ko": name_ko,
         "name_en": name_en,
         "quantity": quantity,
         "unit_price": unit_price,
     }
 
 
-SIMPLE = {"code": "simple", "name": "심플", "name_en": "Simple", "price_delta": 0}
-GRAND = {"code": "grand", "name": "그랜드", "name_en": "Grand", "price_delta": 10000}
-DELUXE = {"code": "deluxe", "name": "디럭스", "name_en": "Deluxe", "price_delta": 20000}
+SIMPLE = {"code": "simple", "name_ko": "심플", "name_en": "Simple", "price_delta": 0}
+GRAND = {"code": "grand", "name_ko": "그랜드", "name_en": "Grand", "price_delta": 10000}
+DELUXE = {"code": "deluxe", "name_ko": "디럭스", "name_en": "Deluxe", "price_delta": 20000}
 
 WINE = _ingredient("wine", "와인", "wine", 1, 8000)
 STEAK = _ingredient("steak", "스테이크", "steak", 1, 15000)
@@ -29,18 +36,18 @@ CATALOG: dict[str, Any] = {
     "menus": [
         {
             "code": "valentine",
-            "name": "발렌타인 디너",
+            "name_ko": "발렌타인 디너",
             "name_en": "Valentine Dinner",
-            "description": "Wine and steak served with a heart-shaped plate and cupid decorations",
+            "description_en": "Wine and steak on a heart-shaped plate with cupid decorations",
             "price": 52000,
             "ingredients": [WINE, STEAK],
             "styles": [SIMPLE, GRAND, DELUXE],
         },
         {
             "code": "french",
-            "name": "프렌치 디너",
+            "name_ko": "프렌치 디너",
             "name_en": "French Dinner",
-            "description": "Coffee, wine, salad and steak",
+            "description_en": "Coffee, wine, salad and steak",
             "description_ko": "커피, 와인, 샐러드와 스테이크",
             "price": 48000,
             "ingredients": [
@@ -53,9 +60,9 @@ CATALOG: dict[str, Any] = {
         },
         {
             "code": "english",
-            "name": "잉글리시 디너",
+            "name_ko": "잉글리시 디너",
             "name_en": "English Dinner",
-            "description": "Scrambled eggs, bacon, bread and steak",
+            "description_en": "Scrambled eggs, bacon, bread and steak",
             "price": 45000,
             "ingredients": [
                 _ingredient("eggs", "에그 스크램블", "scrambled eggs", 1, 4000),
@@ -67,9 +74,9 @@ CATALOG: dict[str, Any] = {
         },
         {
             "code": "champagne_feast",
-            "name": "샴페인 축제 디너",
+            "name_ko": "샴페인 축제 디너",
             "name_en": "Champagne Feast Dinner",
-            "description": "For two: champagne, four baguettes, a pot of coffee, wine and steak",
+            "description_en": "For two: champagne, four baguettes, a pot of coffee, wine and steak",
             "price": 120000,
             "ingredients": [
                 _ingredient("champagne", "샴페인", "champagne", 1, 40000),
@@ -82,6 +89,12 @@ CATALOG: dict[str, Any] = {
         },
     ],
 }
+
+
+def as_catalog(context: dict[str, Any]) -> Catalog:
+    """The domain's catalog of a ``context.catalog`` object (or ``GET /api/menus`` body)."""
+    return AICatalog.model_validate(context).to_catalog()
+
 
 MEMBER_HISTORY: dict[str, Any] = {
     "favorite_menus": ["french"],
@@ -106,8 +119,10 @@ MEMBER_HISTORY: dict[str, Any] = {
 
 VALENTINE_EVENT: dict[str, Any] = {
     "id": "ev-1",
-    "title": "Valentine Week",
-    "description": "15% off the Valentine dinner",
+    "title_ko": "발렌타인 위크",
+    "title_en": "Valentine Week",
+    "description_ko": "발렌타인 디너 15% 할인",
+    "description_en": "15% off the Valentine dinner",
     "discount_percent": 15,
     "menu_codes": ["valentine"],
     "ends_at": "2026-02-15T00:00:00+09:00",

@@ -150,13 +150,13 @@ class _Speaker:
 
     def menu(self, menu: Menu, quantity: int = 1) -> str:
         if self.language == "ko":
-            return self.rng.choice((menu.name, menu.name.removesuffix(" 디너")))
+            return self.rng.choice((menu.name_ko, menu.name_ko.removesuffix(" 디너")))
         name = self.rng.choice((menu.name_en, menu.name_en.lower()))
         return f"{name}s" if quantity > 1 else name
 
     def style(self, style: Style) -> str:
         if self.language == "ko":
-            return style.name
+            return style.name_ko
         return self.rng.choice((style.name_en, style.name_en.lower()))
 
     def quantity(self, quantity: int, before_menu: bool) -> str:
@@ -179,7 +179,7 @@ class _Speaker:
         return self.rng.choice(forms)
 
     def ingredient(self, item: Ingredient) -> str:
-        return item.name if self.language == "ko" else item.name_en
+        return item.name_ko if self.language == "ko" else item.name_en
 
 
 @dataclass(slots=True)

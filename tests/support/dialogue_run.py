@@ -25,6 +25,7 @@ from quart.datastructures import FileStorage
 from quart.testing import QuartClient
 
 from domain.catalog import Catalog
+from tests.support.ai_catalog import as_catalog
 from tests.support.dialogue_corpus import FOLLOW_UP, Dialogue, Goal
 
 FOLLOW_UPS = 2
@@ -152,7 +153,7 @@ def _reply_to_asking_back(response: str, dialogue: Dialogue, catalog: Catalog) -
     asked = question.group(1) or question.group(2)
     menu = catalog.menu(dialogue.goal.menu)
     style = menu.allowed_style(dialogue.goal.style)
-    meant = {menu.name, menu.name_en} | ({style.name, style.name_en} if style else set())
+    meant = {menu.name_ko, menu.name_en} | ({style.name_ko, style.name_en} if style else set())
     yes, no = _YES_NO[dialogue.language]
     return yes if any(name in asked for name in meant) else no
 
@@ -192,46 +193,10 @@ def completion_rate(outcomes: Sequence[Outcome]) -> float:
 async def catalog_and_recommendation(client: QuartClient) -> tuple[Catalog, str]:
     """The service's catalog (``GET /api/menus``) and the menu it recommends to a guest."""
     menus = await (await client.get("/api/menus")).get_json()
-    catalog = Catalog.from_ai_context(_as_ai_context(menus))
+    catalog = as_catalog(menus)
     answer = await client.post(
         "/api/voice/analyze",
         json={"transcript": "What do you recommend?", "user_id": None, "session_id": None},
     )
     recommended = (await answer.get_json())["recommended_menu"]["code"]
     return catalog, str(recommended)
-
-
-def _as_ai_context(menus: dict[str, Any]) -> dict[str, Any]:
-    """``GET /api/menus`` as ``context.catalog`` (the same menus, styles and ingredients)."""
-    return {
-        "currency": menus.get("currency", "KRW"),
-        "menus": [
-            {
-                "code": menu["code"],
-                "name": menu["name"],
-                "name_en": menu["name_en"],
-                "description": menu.get("description", ""),
-                "price": menu["price"],
-                "ingredients": [
-                    {
-                        "code": item["code"],
-                        "name": item["name"],
-                        "name_en": item["name_en"],
-                        "quantity": item["quantity"],
-                        "unit_price": item["unit_price"],
-                    }
-                    for item in menu["ingredients"]
-                ],
-                "styles": [
-                    {
-                        "code": style["code"],
-                        "name": style["name"],
-                        "name_en": style["name_en"],
-                        "price_delta": style["price_delta"],
-                    }
-                    for style in menu["styles"]
-                ],
-            }
-            for menu in menus["menus"]
-        ],
-    }

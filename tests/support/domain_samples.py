@@ -15,9 +15,10 @@ def build_catalog() -> Catalog:
         menus=(
             Menu(
                 code="french",
-                name="프렌치 디너",
+                name_ko="프렌치 디너",
                 name_en="French Dinner",
-                description="Coffee, wine, salad and steak",
+                description_ko="커피, 와인, 샐러드와 스테이크",
+                description_en="Coffee, wine, salad and steak",
                 price=48_000,
                 ingredients=(
                     Ingredient("coffee", "커피", "coffee", 1, 3_000),
@@ -29,9 +30,10 @@ def build_catalog() -> Catalog:
             ),
             Menu(
                 code="english",
-                name="잉글리시 디너",
+                name_ko="잉글리시 디너",
                 name_en="English Dinner",
-                description="Scrambled eggs, bacon, bread and steak",
+                description_ko="",
+                description_en="Scrambled eggs, bacon, bread and steak",
                 price=42_000,
                 ingredients=(
                     Ingredient("eggs", "에그 스크램블", "scrambled eggs", 2, 1_000),
@@ -43,9 +45,10 @@ def build_catalog() -> Catalog:
             ),
             Menu(
                 code="champagne",
-                name="샴페인 축제 디너",
+                name_ko="샴페인 축제 디너",
                 name_en="Champagne Feast",
-                description="Champagne for two, baguettes, coffee",
+                description_ko="",
+                description_en="Champagne for two, baguettes, coffee",
                 price=90_000,
                 ingredients=(
                     Ingredient("champagne", "샴페인", "champagne", 1, 40_000),

@@ -13,11 +13,10 @@ from typing import Any
 
 from ai_worker.engines.llm_rules import RulesLLMEngine
 from bus.ai_messages import LlmResult
-from domain.catalog import Catalog
 from domain.conversation import ConversationSession
 from domain.turns import apply_turn
 from quart_app.services.voice.reply import proposal_from
-from tests.support.ai_catalog import CATALOG, llm_payload
+from tests.support.ai_catalog import CATALOG, as_catalog, llm_payload
 
 ENGLISH_GRAND = {"menu_code": "english", "style_code": "grand", "quantity": 1, "customizations": {}}
 """A draft for one English dinner in grand style, as ``context.order_state``."""
@@ -41,7 +40,7 @@ async def converse(
     events: list[dict[str, Any]] | None = None,
 ) -> Conversation:
     """Say ``lines`` one by one; return the session and what happened."""
-    catalog = Catalog.from_ai_context(CATALOG)
+    catalog = as_catalog(CATALOG)
     user_id = "42" if history else None
     talk = Conversation(ConversationSession.start("s-1", user_id, owner="owner", now=0.0))
     engine = RulesLLMEngine()

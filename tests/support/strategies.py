@@ -37,20 +37,21 @@ won = st.integers(min_value=0, max_value=500_000)
 ingredients = st.builds(
     Ingredient,
     code=codes,
-    name=text,
+    name_ko=text,
     name_en=text,
     quantity=st.integers(0, MAX_INGREDIENT_QUANTITY),
     unit_price=won,
 )
 styles = st.builds(
-    Style, code=codes, name=text, name_en=text, price_delta=st.integers(-10_000, 50_000)
+    Style, code=codes, name_ko=text, name_en=text, price_delta=st.integers(-10_000, 50_000)
 )
 menus = st.builds(
     Menu,
     code=codes,
-    name=text,
+    name_ko=text,
     name_en=text,
-    description=text,
+    description_ko=text,
+    description_en=text,
     price=won,
     ingredients=st.lists(ingredients, max_size=5, unique_by=lambda i: i.code).map(tuple),
     styles=st.lists(styles, max_size=4, unique_by=lambda s: s.code).map(tuple),

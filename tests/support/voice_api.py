@@ -14,7 +14,7 @@ from werkzeug.datastructures import Headers
 from domain.catalog import Catalog
 from quart_app.services.orders.service import ChosenItem
 from quart_app.services.voice.data_source import EMPTY_HISTORY
-from tests.support.ai_catalog import CATALOG
+from tests.support.ai_catalog import CATALOG, as_catalog
 
 ANALYZE = "/api/voice/analyze"
 STT = "/api/voice/stt"
@@ -31,7 +31,7 @@ StartApp = Callable[..., Awaitable[QuartClient]]
 class FakeVoiceData:
     """The data layer's part in a turn, in memory: the demo catalog and placed orders."""
 
-    catalog_value: Catalog = field(default_factory=lambda: Catalog.from_ai_context(CATALOG))
+    catalog_value: Catalog = field(default_factory=lambda: as_catalog(CATALOG))
     histories: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     orders: dict[str, tuple[str | None, list[ChosenItem], str]] = field(default_factory=dict)

@@ -16,7 +16,7 @@ from tests.support.voice_api import ANALYZE, FakeVoiceData, StartApp, llm_answer
 async def test_a_new_conversation_starts_and_sends_the_context(
     client: QuartClient, ai_server: ScriptedAIServer, data: FakeVoiceData
 ) -> None:
-    data.events.append({"id": "ev-1", "title": "Valentine Week"})
+    data.events.append({"id": "ev-1", "title_en": "Valentine Week"})
     ai_server.llm.queue(llm_answer("Hello! What would you like?", intent="greeting"))
 
     status, body = await say(client, "  hello  ")
@@ -32,7 +32,7 @@ async def test_a_new_conversation_starts_and_sends_the_context(
     context = payload["context"]
     assert context["stage"] == "greeting"
     assert context["messages"] == []
-    assert context["active_events"] == [{"id": "ev-1", "title": "Valentine Week"}]
+    assert context["active_events"] == [{"id": "ev-1", "title_en": "Valentine Week"}]
     assert context["order_history"]["recent_orders"] == []
     assert [menu["code"] for menu in context["catalog"]["menus"]][:2] == ["valentine", "french"]
     assert {"context_summary", "order_state_summary", "order_state"} <= context.keys()

@@ -22,14 +22,14 @@ from quart_app.database import Database
 from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.service import OrderService
 from quart_app.services.voice.data_source import ServiceVoiceData
-from tests.support.ai_catalog import CATALOG
+from tests.support.ai_catalog import CATALOG, as_catalog
 from tests.support.dialogue_scripts import CANCELLED, SCRIPTS, Script
 from tests.support.tokens import bearer
 from tests.support.voice_api import ANALYZE
 
 MEMBER = "42"
 STAFF = bearer("manager-1", "manager")
-CORPUS_CATALOG = Catalog.from_ai_context(CATALOG)
+CORPUS_CATALOG = as_catalog(CATALOG)
 
 
 class CorpusVoiceData(ServiceVoiceData):

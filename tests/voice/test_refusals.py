@@ -125,3 +125,16 @@ async def test_a_suggestion_is_named_in_the_conversations_language(
     assert status == 200, body
     assert body["recommended_menu"]["name"] == name
     assert bool(re.search("[가-힣]", body["recommended_menu"]["description"])) == hangul
+
+
+async def test_a_korean_suggestion_has_no_english_description_to_stand_in(
+    client: QuartClient, ai_server: ScriptedAIServer
+) -> None:
+    suggestion = {"code": "valentine", "name": "Whatever", "price": 1, "reason": "지금 인기예요"}
+    ai_server.llm.queue(llm_answer("이건 어떠세요?", recommended_menu=suggestion))
+
+    status, body = await say(client, "추천해 주세요")
+
+    assert status == 200, body
+    assert body["recommended_menu"]["name"] == "발렌타인 디너"
+    assert body["recommended_menu"]["description"] == ""  # the catalog has no Korean one

@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from domain.catalog import CURRENCY, Catalog
-from domain.catalog import Ingredient as CatalogIngredient
-from domain.catalog import Menu as CatalogMenu
-from domain.catalog import Style as CatalogStyle
+from bus.ai_messages import AICatalog
+from domain.catalog import Catalog
+from domain.catalog import Ingredient as DomainIngredient
+from domain.catalog import Menu as DomainMenu
+from domain.catalog import Style as DomainStyle
 from quart_app.database import Database
 from quart_app.models import Menu, MenuIngredient, Style
+from quart_app.schemas.catalog import CatalogStyle
 
 DEFAULT_TTL = 60.0
 """Seconds a loaded catalog is served before the next call reloads it."""
@@ -92,49 +94,38 @@ class CatalogService:
         return build_snapshot(menus, styles)
 
 
+_NAMED = ("code", "name_ko", "name_en")
+_DESCRIBED = (*_NAMED, "description_ko", "description_en")
+
+
 def build_snapshot(menus: Sequence[Menu], styles: Sequence[Style]) -> CatalogSnapshot:
     """The snapshot of these rows (menus in catalog order, with ingredients and styles loaded)."""
     catalog = Catalog(menus=tuple(_catalog_menu(menu) for menu in menus))
-    document = {
-        "currency": CURRENCY,
-        "menus": [entry.to_ai_context() for entry in catalog.menus],
+    document = AICatalog.of(catalog).model_dump() | {
         "styles": [
-            {
-                "code": style.code,
-                "name": style.name,
-                "name_en": style.name_en,
-                "description": style.description_en,
-                "description_ko": style.description,
-                "price_delta": style.price_delta,
-                "menu_codes": [menu.code for menu in menus if style in menu.styles],
-            }
+            CatalogStyle(
+                **_columns(style, *_DESCRIBED, "price_delta"),
+                menu_codes=[menu.code for menu in menus if style in menu.styles],
+            ).model_dump()
             for style in styles
         ],
     }
     return CatalogSnapshot(catalog=catalog, menus_document=document)
 
 
-def _catalog_menu(menu: Menu) -> CatalogMenu:
-    # ``description`` is English, as the AI context documents it (docs/ai-messages.md).
-    return CatalogMenu(
-        code=menu.code,
-        name=menu.name,
-        name_en=menu.name_en,
-        description=menu.description_en,
-        description_ko=menu.description,
-        price=menu.price,
+def _catalog_menu(menu: Menu) -> DomainMenu:
+    return DomainMenu(
+        **_columns(menu, *_DESCRIBED, "price"),
         ingredients=tuple(
-            CatalogIngredient(
-                code=item.ingredient.code,
-                name=item.ingredient.name,
-                name_en=item.ingredient.name_en,
-                quantity=item.quantity,
-                unit_price=item.ingredient.unit_price,
+            DomainIngredient(
+                **_columns(item.ingredient, *_NAMED, "unit_price"), quantity=item.quantity
             )
             for item in menu.ingredients
         ),
-        styles=tuple(
-            CatalogStyle(code=s.code, name=s.name, name_en=s.name_en, price_delta=s.price_delta)
-            for s in menu.styles
-        ),
+        styles=tuple(DomainStyle(**_columns(s, *_NAMED, "price_delta")) for s in menu.styles),
     )
+
+
+def _columns(row: object, *names: str) -> dict[str, Any]:
+    # The tables' columns and the domain's fields have the same names.
+    return {name: getattr(row, name) for name in names}

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from bus.ai_messages import AICatalog
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
 from quart_app.services.voice.data_source import EMPTY_HISTORY, VoiceData
@@ -52,6 +53,6 @@ class LlmContextBuilder:
         # version rather than with every request.
         cached = self._catalog_context
         if cached is None or cached[0] is not catalog:
-            cached = (catalog, orjson.Fragment(orjson.dumps(catalog.to_ai_context())))
+            cached = (catalog, orjson.Fragment(orjson.dumps(AICatalog.of(catalog).model_dump())))
             self._catalog_context = cached
         return cached[1]

@@ -67,9 +67,10 @@ async def get_active_events(database: Database, now: datetime) -> list[dict[str,
         return [
             {
                 "id": promotion.id,
-                "title": promotion.title,
+                "title_ko": promotion.title_ko,
                 "title_en": promotion.title_en,
-                "description": promotion.description,
+                "description_ko": promotion.description_ko,
+                "description_en": promotion.description_en,
                 "discount_percent": promotion.discount_percent,
                 "menu_codes": [menu.code for menu in promotion.menus],
                 "starts_at": promotion.starts_at.isoformat(),

@@ -12,6 +12,7 @@ from bus.ai_messages import LlmResult, MenuSuggestion
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
 from domain.errors import CatalogError
+from domain.language import supported
 from domain.refusals import refusal_questions
 from domain.turns import TurnOutcome, TurnProposal
 from quart_app.schemas.voice import OrderState, VoiceAnalysisResponse
@@ -101,10 +102,11 @@ def _from_catalog(
     menu = catalog.find_menu(suggestion.code) if suggestion else None
     if suggestion is None or menu is None:
         return None
+    spoken = supported(language)
     return MenuSuggestion(
         code=menu.code,
-        name=menu.name_en if language == "en" else menu.name,
-        description=menu.described(language != "en"),
+        name=menu.name_in(spoken),
+        description=menu.description_in(spoken),
         price=menu.price,
         reason=suggestion.reason,
     )

@@ -3,9 +3,10 @@ import { DEFAULT_LANGUAGE, errorText, pickLanguage, translate } from "./i18n.js"
 
 export const $ = (id) => document.getElementById(id);
 
-// item[`${field}_${lang}`] (e.g. name_en), else item[field]: the catalog's fields per language.
+// item[`${field}_${lang}`] (e.g. name_en): every catalog text says its language, and a page
+// in one language never shows another's (an empty description stays empty).
 export function localized(item, field, lang) {
-  return item[`${field}_${lang}`] ?? item[field];
+  return item[`${field}_${lang}`] ?? "";
 }
 
 let language = DEFAULT_LANGUAGE;
