@@ -1,24 +1,22 @@
 """The two apps ``bench/voice_analyze.py`` serves with hypercorn, one at a time.
 
 - ``analyze_app()``: the service as deployed on one node (memory bus, SQLite
-  with the demo catalog) with an instant in-process AI responder;
+  with the demo catalog), its ``llm`` requests answered at once by the testing
+  kit's scripted AI Server in the same process;
 - ``plain_app()``: a bare Quart endpoint that validates the same body with pydantic.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncGenerator
 
 from quart import Quart, Response, jsonify, request
 
 from bench.common import bench_settings
-from bus.ai import publish_result
-from bus.keys import ai_queue
 from quart_app import create_app
 from quart_app.extensions import get_bus
 from quart_app.schemas.voice import VoiceInputRequest
+from quart_app.testing import ScriptedAIServer
 
 ANSWER = {
     "intent": "greeting",
@@ -35,26 +33,12 @@ def analyze_app() -> Quart:
     app = create_app(settings)
 
     @app.while_serving
-    async def _responder() -> AsyncGenerator[None, None]:
-        task = asyncio.create_task(_answer_forever())
-        yield
-        task.cancel()
+    async def _ai_server() -> AsyncGenerator[None, None]:
+        async with ScriptedAIServer(get_bus(), kinds=["llm"]) as server:
+            server.llm.always(ANSWER)
+            yield
 
     return app
-
-
-async def _answer_forever() -> None:
-    bus = get_bus()
-    while True:
-        raw = await bus.pop(ai_queue("llm"), timeout=1.0)
-        if raw is not None:
-            request = json.loads(raw)
-            request_id = request["request_id"]
-            await publish_result(
-                bus,
-                request["reply_to"],
-                {"request_id": request_id, "status": "ok", "result": ANSWER},
-            )
 
 
 def plain_app() -> Quart:

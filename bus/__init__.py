@@ -18,6 +18,7 @@ from bus.base import (
     LockNotAcquired,
     LogEntry,
     Message,
+    StreamEntry,
     Subscription,
 )
 from bus.urls import CLUSTER_SCHEME, SCHEMES, check_bus_url, scheme_of
@@ -33,6 +34,7 @@ __all__ = [
     "LockNotAcquired",
     "LogEntry",
     "Message",
+    "StreamEntry",
     "Subscription",
     "make_bus",
 ]

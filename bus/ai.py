@@ -22,7 +22,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import orjson
 from pydantic import TypeAdapter, ValidationError
@@ -37,7 +37,7 @@ from bus.base import (
     Pieces,
     Subscription,
 )
-from bus.keys import AI_KINDS, ai_queue, ai_result
+from bus.keys import AI_REQUEST_KINDS, ai_queue, ai_result
 from bus.tasks import stop_tasks
 
 logger = logging.getLogger(__name__)
@@ -127,8 +127,8 @@ def make_request_message(
     serialized once (the catalog), spliced in as it is when the request is sent;
     and one :class:`Base64File` (an upload), read as the request is sent.
     """
-    if kind not in AI_KINDS:
-        raise ValueError(f"unknown AI request kind {kind!r}; expected one of {AI_KINDS}")
+    if kind not in AI_REQUEST_KINDS:
+        raise ValueError(f"unknown AI request kind {kind!r}; expected one of {AI_REQUEST_KINDS}")
     request_id = uuid.uuid4().hex
     now = clock()
     return {
@@ -174,6 +174,16 @@ def parse_result(request_id: str, raw: bytes) -> dict[str, Any]:
     return envelope.result
 
 
+class ResultListener(Protocol):
+    """Takes every reply published on one request's ``reply_to`` (a streaming request)."""
+
+    def deliver(self, raw: bytes) -> None:
+        """One reply, as published."""
+
+    def fail(self, error: BusError) -> None:
+        """The replies can no longer arrive (the bus connection was lost, the requester closed)."""
+
+
 class AIRequester:
     """Sends AI requests and waits for their results; at most ``max_in_flight`` at once,
     and never onto a queue already ``max_queue_length`` long (an AI Server that is
@@ -192,6 +202,7 @@ class AIRequester:
         self._max_queue_length = max_queue_length
         self._clock = clock
         self._waiting: dict[str, asyncio.Future[bytes]] = {}
+        self._listeners: dict[str, ResultListener] = {}
         self._subscription: Subscription | None = None
         self._router: asyncio.Task[None] | None = None
         self._remove_listener: Callable[[], None] | None = None
@@ -203,8 +214,8 @@ class AIRequester:
 
     @property
     def in_flight(self) -> int:
-        """Requests waiting for a result now."""
-        return len(self._waiting)
+        """Requests waiting for a result now, streaming ones included."""
+        return len(self._waiting) + len(self._listeners)
 
     async def start(self) -> None:
         """Subscribe to results; :meth:`request` calls it if nobody did."""
@@ -255,12 +266,7 @@ class AIRequester:
         message = make_request_message(
             kind, payload, timeout=timeout, clock=self._clock, tagged=sharded
         )
-        if self._router is None:
-            await self.start()
-        if self._bus_down:
-            raise BusUnavailable("the bus is down")
-        if len(self._waiting) >= self._max_in_flight:
-            raise BusOverloaded(f"{self._max_in_flight} AI requests already in flight")
+        await self._ready_to_send()
         request_id: str = message["request_id"]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -301,7 +307,40 @@ class AIRequester:
                 await own.close()
         return parse_result(request_id, raw)
 
+    async def send_listened(self, message: dict[str, Any], listener: ResultListener) -> None:
+        """Push ``message`` (made by :func:`make_request_message`) and hand every reply
+        published for it to ``listener`` until :meth:`stop_listening`. Raises as
+        :meth:`request` does before its wait."""
+        await self._ready_to_send()
+        request_id: str = message["request_id"]
+        self._listeners[request_id] = listener
+        try:
+            await self._bus.push(
+                ai_queue(message["type"]),
+                encode_request(message),
+                max_length=self._max_queue_length,
+            )
+        except BaseException:
+            self.stop_listening(request_id)
+            raise
+
+    def stop_listening(self, request_id: str) -> None:
+        """Replies to ``request_id`` are dropped from now on; idempotent."""
+        self._listeners.pop(request_id, None)
+
+    async def _ready_to_send(self) -> None:
+        if self._router is None:
+            await self.start()
+        if self._bus_down:
+            raise BusUnavailable("the bus is down")
+        if self.in_flight >= self._max_in_flight:
+            raise BusOverloaded(f"{self._max_in_flight} AI requests already in flight")
+
     def _resolve(self, request_id: str, raw: bytes) -> None:
+        listener = self._listeners.get(request_id)
+        if listener is not None:
+            listener.deliver(raw)
+            return
         future = self._waiting.get(request_id)
         # No waiter: a late result (the request timed out) or another instance's.
         if future is not None and not future.done():
@@ -311,6 +350,8 @@ class AIRequester:
         for future in self._waiting.values():
             if not future.done():
                 future.set_exception(error)
+        for listener in list(self._listeners.values()):
+            listener.fail(error)
 
     async def _route(self, subscription: Subscription | None) -> None:
         if subscription is None:  # sharded: each request routes its own

@@ -41,7 +41,7 @@ MAX_STT_PROMPT_CHARS = 1000
 MAX_IMAGE_PROMPT_CHARS = 2000
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
-AIKind = Literal["stt", "llm", "image"]
+AIKind = Literal["stt", "llm", "image", "stt_stream"]
 ImageType = Literal["image/png", "image/jpeg", "image/webp"]
 ShortText = Annotated[str, StringConstraints(max_length=MAX_SHORT_CHARS)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -107,6 +107,68 @@ class SttResult(_Message):
     text: str = Field(max_length=MAX_TEXT_CHARS)
     language: Annotated[str, StringConstraints(max_length=35)] | None = None
     duration_s: float | None = Field(default=None, ge=0)
+
+
+# stt_stream ---------------------------------------------------------------------------
+PCM_FIELD = "pcm"
+"""An audio stream entry's field: raw PCM, signed 16-bit little-endian, mono."""
+PROMPT_FIELD = "prompt"
+"""An audio stream entry's field: a new recognition prompt for the utterances that follow."""
+END_FIELD = "end"
+"""An audio stream entry's field: the audio is over; finish the utterance, then close."""
+SAMPLE_RATE: Literal[16000] = 16_000
+MAX_UTTERANCE_MS = 3_600_000
+Offset = Annotated[int, Field(ge=0, le=10 * MAX_UTTERANCE_MS)]
+"""Milliseconds into a stream's audio."""
+Utterance = Annotated[int, Field(ge=0, le=100_000)]
+
+
+class SttStreamPayload(_Message):
+    audio_key: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    """The Redis stream the audio is appended to."""
+    sample_rate: Literal[16000] = SAMPLE_RATE
+    encoding: Literal["pcm_s16le"] = "pcm_s16le"
+    language: str | None = None
+    prompt: str | None = Field(default=None, max_length=MAX_STT_PROMPT_CHARS)
+    endpoint_ms: int = Field(ge=0, le=10_000)
+    """The silence that ends an utterance."""
+    max_utterance_s: float = Field(gt=0, le=MAX_UTTERANCE_MS / 1000)
+
+
+class StreamAccepted(_Message):
+    event: Literal["accepted"]
+
+
+class SpeechStarted(_Message):
+    event: Literal["speech_started"]
+    utterance: Utterance
+    start_ms: Offset
+
+
+class PartialText(_Message):
+    event: Literal["partial"]
+    utterance: Utterance
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+
+
+class FinalText(_Message):
+    event: Literal["final"]
+    utterance: Utterance
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+    language: Annotated[str, StringConstraints(max_length=35)] | None = None
+    start_ms: Offset
+    end_ms: Offset
+
+
+class StreamClosed(_Message):
+    event: Literal["closed"]
+
+
+StreamEvent = Annotated[
+    StreamAccepted | SpeechStarted | PartialText | FinalText | StreamClosed,
+    Field(discriminator="event"),
+]
+"""The ``result`` of each ``ok`` reply on a ``stt_stream`` request's ``reply_to``."""
 
 
 # image --------------------------------------------------------------------------------

@@ -6,13 +6,13 @@ the ``tests/bus/test_*.py`` suites run over each of them through the
 ``backend`` fixture of ``tests/conftest.py``.
 Messages are ``bytes`` on the way out; ``str`` is accepted on the way in and
 encoded as UTF-8. Waits are arguments (``timeout``), not ``asyncio.timeout``
-scopes, because Redis itself takes them (``BRPOP ... timeout``).
+scopes, because Redis itself takes them (``BRPOPLPUSH ... timeout``).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +68,14 @@ class LogEntry:
 
     id: str
     data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEntry:
+    """One entry of a stream: its id and its fields."""
+
+    id: str
+    fields: dict[str, bytes]
 
 
 class Subscription(ABC):
@@ -181,17 +189,13 @@ class Bus(ABC):
         """An empty :class:`Batch` of commands for this bus."""
         return Batch(self)
 
-    # queues (LPUSH / BRPOP: FIFO) ----------------------------------------
+    # queues (LPUSH / BRPOPLPUSH: FIFO) -------------------------------------
     @abstractmethod
     async def push(self, queue: str, data: Data | Pieces, *, max_length: int | None = None) -> int:
         """Append to the queue's head (``LPUSH``); return the new length. With
         ``max_length``, a queue already that long refuses it: :class:`BusOverloaded`.
         :class:`Pieces` are sent as they are produced, never joined in memory where
         the backend stores them elsewhere."""
-
-    @abstractmethod
-    async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
-        """Take the oldest item (``BRPOP``), waiting up to ``timeout`` s; ``None`` if none came."""
 
     @abstractmethod
     async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
@@ -205,10 +209,6 @@ class Bus(ABC):
     @abstractmethod
     async def items(self, queue: str) -> list[bytes]:
         """Every item of a list, oldest first."""
-
-    @abstractmethod
-    async def length(self, queue: str) -> int:
-        """How many items a list holds."""
 
     # keys ------------------------------------------------------------------
     @abstractmethod
@@ -265,10 +265,26 @@ class Bus(ABC):
         none older than ``retention`` s (approximately, as ``XADD MAXLEN/MINID``)."""
 
     @abstractmethod
-    async def log_ids(self, log: str, count: int) -> list[str]:
-        """Append ``count`` empty entries to ``log``, keep only the newest, and return
-        their ids, increasing, in one round trip: ``log`` as a sequence of ids."""
-
-    @abstractmethod
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
         """Entries with an id greater than ``after_id``, oldest first, at most ``count``."""
+
+    # streams (XADD / XREAD BLOCK) ------------------------------------------------
+    @abstractmethod
+    async def stream_add(
+        self, stream: str, fields: Mapping[str, Data], *, maxlen: int, ttl: float
+    ) -> str:
+        """Append an entry (``XADD MAXLEN ~ maxlen``), make the stream expire ``ttl`` s
+        after it, and return the entry's id."""
+
+    @abstractmethod
+    async def stream_read(
+        self,
+        stream: str,
+        after_id: str,
+        *,
+        count: int,
+        block: float,
+    ) -> list[StreamEntry]:
+        """Up to ``count`` entries with an id greater than ``after_id`` (``"0"``: from the
+        start), waiting up to ``block`` s for one when there are none (``XREAD BLOCK``);
+        an empty list if none came."""

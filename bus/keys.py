@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 
 AI_KINDS = ("stt", "llm", "image")
+"""The kinds of one request, one result (docs/contract.md §1.1)."""
+STT_STREAM = "stt_stream"
+"""Streaming speech: one request, audio on a stream, many events (docs/contract.md §1.5)."""
+AI_REQUEST_KINDS = (*AI_KINDS, STT_STREAM)
 
 
 def ai_queue(kind: str) -> str:
@@ -19,6 +23,16 @@ def ai_result(request_id: str, *, tagged: bool = False) -> str:
     so that the key, the channel and every name built on them share one slot.
     """
     return f"ai:result:{{{request_id}}}" if tagged else f"ai:result:{request_id}"
+
+
+def ai_audio(request_id: str) -> str:
+    """The Redis stream a ``stt_stream`` request's audio is appended to."""
+    return f"ai:audio:{request_id}"
+
+
+def ai_stream_final(reply_to: str, utterance: int) -> str:
+    """Where the AI Server also stores the ``final`` of a stream's ``utterance``."""
+    return f"{reply_to}:{utterance}"
 
 
 def ai_processing(worker_id: str, kind: str) -> str:

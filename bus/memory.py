@@ -6,7 +6,7 @@ import asyncio
 import fnmatch
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
@@ -18,6 +18,7 @@ from bus.base import (
     LogEntry,
     Message,
     Pieces,
+    StreamEntry,
     Subscription,
 )
 from bus.encoding import joined, to_bytes
@@ -25,15 +26,15 @@ from bus.lock import hold_lock
 from bus.memory_log import MemoryLog, format_id, parse_id
 from bus.subscription import BufferedSubscription, SubscriberTable
 
-Value = bytes | deque[bytes] | MemoryLog
+Value = bytes | deque[bytes] | MemoryLog[bytes] | MemoryLog[dict[str, bytes]]
 
 
 @dataclass(eq=False)
 class _Waiter:
-    """A blocked pop: served in arrival order, like Redis serves blocked clients."""
+    """A blocked ``pop_into``: served in arrival order, like Redis serves blocked clients."""
 
     future: asyncio.Future[bytes]
-    processing: str | None
+    processing: str
 
 
 def _glob_match(pattern: str, name: str) -> bool:
@@ -58,6 +59,7 @@ class MemoryBus(Bus):
         self._waiters: dict[str, deque[_Waiter]] = {}
         self._channels = SubscriberTable()
         self._patterns = SubscriberTable()
+        self._stream_readers: dict[str, set[asyncio.Future[None]]] = {}
 
     # lifecycle -----------------------------------------------------------
     async def connect(self) -> None:
@@ -104,11 +106,17 @@ class MemoryBus(Bus):
             return value
         raise BusError(f"WRONGTYPE {key!r} does not hold a string")
 
-    def _log(self, key: str) -> MemoryLog | None:
+    def _log(self, key: str) -> MemoryLog[bytes] | None:
+        return self._stream_of(key)  # type: ignore[return-value]  # log_append adds bytes only
+
+    def _stream(self, key: str) -> MemoryLog[dict[str, bytes]] | None:
+        return self._stream_of(key)  # type: ignore[return-value]  # stream_add adds fields only
+
+    def _stream_of(self, key: str) -> MemoryLog[bytes] | MemoryLog[dict[str, bytes]] | None:
         value = self._live(key)
         if value is None or isinstance(value, MemoryLog):
             return value
-        raise BusError(f"WRONGTYPE {key!r} does not hold a log")
+        raise BusError(f"WRONGTYPE {key!r} does not hold a stream")
 
     # queues ---------------------------------------------------------------
     async def push(self, queue: str, data: Data | Pieces, *, max_length: int | None = None) -> int:
@@ -134,35 +142,29 @@ class MemoryBus(Bus):
         if not waiters:
             self._waiters.pop(queue, None)
 
-    def _take(self, queue: str, processing: str | None) -> bytes | None:
+    def _take(self, queue: str, processing: str) -> bytes | None:
         items = self._list(queue)
         if not items:
             return None
-        if processing is not None:
-            # Checked before taking, so a wrong type leaves the queue untouched.
-            self._list(processing)
+        # Checked before taking, so a wrong type leaves the queue untouched.
+        self._list(processing)
         item = items.pop()
         if not items:
             self._drop(queue)
-        if processing is not None:
-            self._list_to_fill(processing).appendleft(item)
+        self._list_to_fill(processing).appendleft(item)
         return item
 
-    async def _blocking_take(
-        self,
-        queue: str,
-        processing: str | None,
-        timeout: float,  # noqa: ASYNC109
-    ) -> bytes | None:
+    async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
+        """``BRPOPLPUSH``; a ``timeout`` of zero or less does not wait (``RPOPLPUSH``)."""
         item = self._take(queue, processing)
         if item is not None or timeout <= 0:
             return item
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(queue, deque()).append(_Waiter(future, processing))
-        # As on Redis, a pop cancelled the instant it is served loses its item;
-        # pop_into is the way not to lose work. Running out of time is not such a
-        # cancellation: Redis times a BRPOP out on the server, which never drops an
-        # item it served, so an item handed over as the deadline passed is returned.
+        # As on Redis, a wait cancelled the instant it is served leaves its item in
+        # ``processing`` only. Running out of time is not such a cancellation: Redis
+        # times a BRPOPLPUSH out on the server, which never drops an item it served,
+        # so an item handed over as the deadline passed is returned.
         try:
             async with asyncio.timeout(timeout):
                 return await future
@@ -170,14 +172,6 @@ class MemoryBus(Bus):
             if future.done() and not future.cancelled():
                 return future.result()
             return None
-
-    async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
-        """``BRPOP``; a ``timeout`` of zero or less does not wait (``RPOP``)."""
-        return await self._blocking_take(queue, None, timeout)
-
-    async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
-        """``BRPOPLPUSH``; a ``timeout`` of zero or less does not wait (``RPOPLPUSH``)."""
-        return await self._blocking_take(queue, processing, timeout)
 
     async def remove(self, queue: str, data: Data) -> int:
         items = self._list(queue)
@@ -193,10 +187,6 @@ class MemoryBus(Bus):
     async def items(self, queue: str) -> list[bytes]:
         items = self._list(queue)
         return list(reversed(items)) if items else []
-
-    async def length(self, queue: str) -> int:
-        items = self._list(queue)
-        return len(items) if items else 0
 
     # keys -------------------------------------------------------------------
     async def get(self, key: str) -> bytes | None:
@@ -284,22 +274,55 @@ class MemoryBus(Bus):
     async def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> str:
         entries = self._log(log)
         if entries is None:
-            entries = self._values[log] = MemoryLog()
+            entries = self._values[log] = MemoryLog[bytes]()
         now = self._clock()
         entry_id = entries.append(int(now * 1000), to_bytes(data))
         entries.trim(maxlen=maxlen, min_ms=int((now - retention) * 1000))
         return format_id(entry_id)
 
-    async def log_ids(self, log: str, count: int) -> list[str]:
-        entries = self._log(log)
-        if entries is None:
-            entries = self._values[log] = MemoryLog()
-        now_ms = int(self._clock() * 1000)
-        ids = [format_id(entries.append(now_ms, b"")) for _ in range(count)]
-        entries.trim(maxlen=1, min_ms=0)
-        return ids
-
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
         start = parse_id(after_id)
         entries = self._log(log)
-        return entries.after(start, count) if entries else []
+        return [LogEntry(*entry) for entry in entries.after(start, count)] if entries else []
+
+    # streams ------------------------------------------------------------------------
+    async def stream_add(
+        self, stream: str, fields: Mapping[str, Data], *, maxlen: int, ttl: float
+    ) -> str:
+        entries = self._stream(stream)
+        if entries is None:
+            entries = self._values[stream] = MemoryLog[dict[str, bytes]]()
+        now = self._clock()
+        entry_id = entries.append(int(now * 1000), {k: to_bytes(v) for k, v in fields.items()})
+        entries.trim(maxlen=maxlen, min_ms=0)
+        self._expires[stream] = now + ttl
+        for reader in self._stream_readers.pop(stream, set()):
+            if not reader.done():
+                reader.set_result(None)
+        return format_id(entry_id)
+
+    async def stream_read(
+        self,
+        stream: str,
+        after_id: str,
+        *,
+        count: int,
+        block: float,
+    ) -> list[StreamEntry]:
+        start = parse_id(after_id)
+        entries = self._stream(stream)
+        if (entries is None or entries.last_id <= start) and block > 0:
+            added: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            readers = self._stream_readers.setdefault(stream, set())
+            readers.add(added)
+            try:
+                await asyncio.wait((added,), timeout=block)
+            finally:
+                readers.discard(added)
+                if not readers:
+                    self._stream_readers.pop(stream, None)
+                added.cancel()
+            entries = self._stream(stream)
+        if entries is None:
+            return []
+        return [StreamEntry(entry_id, dict(data)) for entry_id, data in entries.after(start, count)]

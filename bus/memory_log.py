@@ -1,13 +1,15 @@
-"""The memory twin of a Redis Stream used as a per-user log: ids ``<ms>-<seq>``."""
+"""The memory twin of a Redis Stream (a per-user log, an audio stream): ids ``<ms>-<seq>``."""
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-from bus.base import BusError, LogEntry
+from bus.base import BusError
 
 StreamId = tuple[int, int]
+_Data = TypeVar("_Data")
 
 
 def parse_id(text: str) -> StreamId:
@@ -28,14 +30,14 @@ def format_id(stream_id: StreamId) -> str:
 
 
 @dataclass
-class MemoryLog:
+class MemoryLog(Generic[_Data]):
     """Entries in id order; ids never go back, even if the clock does (as in Redis)."""
 
     ids: list[StreamId] = field(default_factory=list)
-    data: list[bytes] = field(default_factory=list)
+    data: list[_Data] = field(default_factory=list)
     last_id: StreamId = (0, 0)
 
-    def append(self, now_ms: int, data: bytes) -> StreamId:
+    def append(self, now_ms: int, data: _Data) -> StreamId:
         """Add an entry stamped ``now_ms`` and return its id."""
         ms, seq = self.last_id
         new_id = (now_ms, 0) if now_ms > ms else (ms, seq + 1)
@@ -50,11 +52,11 @@ class MemoryLog:
         del self.ids[:drop]
         del self.data[:drop]
 
-    def after(self, after_id: StreamId, count: int) -> list[LogEntry]:
-        """At most ``count`` entries whose id is greater than ``after_id``."""
+    def after(self, after_id: StreamId, count: int) -> list[tuple[str, _Data]]:
+        """At most ``count`` entries (id, data) whose id is greater than ``after_id``."""
         start = bisect_right(self.ids, after_id)
         return [
-            LogEntry(format_id(entry_id), data)
+            (format_id(entry_id), data)
             for entry_id, data in zip(
                 self.ids[start : start + count], self.data[start : start + count], strict=True
             )

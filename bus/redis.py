@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar, cast
 
@@ -13,7 +13,7 @@ from redis.asyncio.connection import AbstractConnection, ConnectionPool
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from bus.base import Batch, Bus, BusOverloaded, Data, LogEntry, Pieces, Subscription
+from bus.base import Batch, Bus, BusOverloaded, Data, LogEntry, Pieces, StreamEntry, Subscription
 from bus.encoding import to_bytes
 from bus.lock import hold_lock
 from bus.redis_errors import translated
@@ -42,14 +42,6 @@ _BLOCK_MARGIN = 1.0
 _SHORTEST_BLOCK = 0.01
 _UNBOUNDED_BLOCK = math.inf
 T = TypeVar("T")
-# ARGV[1] empty entries appended to KEYS[1], kept at length 1: their ids.
-_LOG_IDS = """
-local ids = {}
-for i = 1, tonumber(ARGV[1]) do
-    ids[i] = redis.call('xadd', KEYS[1], 'MAXLEN', '1', '*', 'd', '')
-end
-return ids
-"""
 # The casts below: decode_responses is off, so replies are bytes, whatever the
 # union redis-py's annotations allow.
 
@@ -139,7 +131,6 @@ class RedisBus(Bus):
         self._clock = clock
         self._release_script = client.register_script(_RELEASE)
         self._push_bounded_script = client.register_script(_PUSH_BOUNDED)
-        self._log_ids_script = client.register_script(_LOG_IDS)
 
     @property
     def connection_pool(self) -> ConnectionPool:
@@ -210,17 +201,6 @@ class RedisBus(Bus):
         """Where a connection that serves ``key`` comes from."""
         return self._client.connection_pool
 
-    async def pop(self, queue: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
-        """``BRPOP``; a ``timeout`` of zero or less does not wait (``RPOP``)."""
-
-        async def popped(wait: float) -> bytes | None:
-            if wait <= 0:
-                return cast("bytes | None", await self._client.rpop(queue))
-            reply = cast("list[bytes] | None", await self._client.brpop([queue], timeout=wait))
-            return None if reply is None else reply[1]
-
-        return await self._blocking(popped, timeout)
-
     async def pop_into(self, queue: str, processing: str, timeout: float) -> bytes | None:  # noqa: ASYNC109
         """``BRPOPLPUSH`` (fakeredis's ``BLMOVE`` does not block); zero or less: ``RPOPLPUSH``."""
 
@@ -256,10 +236,6 @@ class RedisBus(Bus):
         with translated():
             items = cast("list[bytes]", await self._client.lrange(queue, 0, -1))
         return items[::-1]
-
-    async def length(self, queue: str) -> int:
-        with translated():
-            return int(await self._client.llen(queue))
 
     # keys -------------------------------------------------------------------
     async def get(self, key: str) -> bytes | None:
@@ -319,17 +295,10 @@ class RedisBus(Bus):
 
     # per-user logs ------------------------------------------------------------------
     async def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> str:
-        batch = _RedisBatch(self, self._client, self._clock)
+        batch = self.batch()
         batch.log_append(log, data, maxlen=maxlen, retention=retention)
         [entry_id] = await batch.execute()
         return cast(str, entry_id)
-
-    async def log_ids(self, log: str, count: int) -> list[str]:
-        if count <= 0:
-            return []
-        with translated():
-            ids = cast("list[bytes]", await self._log_ids_script(keys=[log], args=[count]))
-        return [entry_id.decode() for entry_id in ids]
 
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
         with translated():
@@ -343,6 +312,39 @@ class RedisBus(Bus):
             LogEntry(entry_id.decode(), fields.get(_LOG_FIELD, b"")) for entry_id, fields in entries
         ]
 
+    # streams ------------------------------------------------------------------------
+    async def stream_add(
+        self, stream: str, fields: Mapping[str, Data], *, maxlen: int, ttl: float
+    ) -> str:
+        values = {name: to_bytes(value) for name, value in fields.items()}
+        with translated():
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.xadd(stream, values, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]  # stubs want str
+                pipe.pexpire(stream, _milliseconds(ttl))
+                entry_id, _ = await pipe.execute()
+        return cast(bytes, entry_id).decode()
+
+    async def stream_read(
+        self,
+        stream: str,
+        after_id: str,
+        *,
+        count: int,
+        block: float,
+    ) -> list[StreamEntry]:
+        # XREAD BLOCK 0 waits forever; a wait of zero or less does not block at all.
+        wait = _milliseconds(block) if block > 0 else None
+        with translated():
+            read = cast(
+                "list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] | None",
+                await self._client.xread({stream: after_id}, count=count, block=wait),
+            )
+        return [
+            StreamEntry(entry_id.decode(), {name.decode(): value for name, value in fields.items()})
+            for _, entries in read or []
+            for entry_id, fields in entries
+        ]
+
 
 class _RedisBatch(Batch):
     """A :class:`Batch` sent as one pipeline (no ``MULTI``): one round trip."""
@@ -354,25 +356,17 @@ class _RedisBatch(Batch):
 
     async def execute(self) -> list[Any]:
         now = self._clock()
-        # A log is trimmed by age once, after the batch's last entry to it.
-        last_append = {
-            args[0]: index
-            for index, (name, args, _) in enumerate(self.commands)
-            if name == "log_append"
-        }
-        trims = {index for index in last_append.values()}
         with translated():
             async with self._client.pipeline(transaction=False) as pipe:
-                for index, (name, args, options) in enumerate(self.commands):
-                    self._queue(pipe, now, name, args, options, trim=index in trims)
+                for name, args, options in self.commands:
+                    self._queue(pipe, now, name, args, options)
                 replies = await pipe.execute()
         results: list[Any] = []
         replies_left = iter(replies)
-        for index, (name, _, _) in enumerate(self.commands):
+        for name, _, _ in self.commands:
             reply = next(replies_left)
             if name == "log_append":
-                if index in trims:
-                    next(replies_left)  # the XTRIM's count
+                next(replies_left)  # the XTRIM's count
                 results.append(cast(bytes, reply).decode())
             elif name == "publish":
                 results.append(int(reply))
@@ -381,21 +375,13 @@ class _RedisBatch(Batch):
         return results
 
     def _queue(
-        self,
-        pipe: Any,
-        now: float,
-        name: str,
-        args: tuple[Any, ...],
-        options: dict[str, Any],
-        *,
-        trim: bool,
+        self, pipe: Any, now: float, name: str, args: tuple[Any, ...], options: dict[str, Any]
     ) -> None:
         if name == "log_append":
             log, data = args
+            oldest_kept = f"{int((now - options['retention']) * 1000)}-0"
             pipe.xadd(log, {_LOG_FIELD: to_bytes(data)}, maxlen=options["maxlen"], approximate=True)
-            if trim:
-                oldest_kept = f"{int((now - options['retention']) * 1000)}-0"
-                pipe.xtrim(log, minid=oldest_kept, approximate=True)
+            pipe.xtrim(log, minid=oldest_kept, approximate=True)
         elif name == "expire":
             key, ttl = args
             pipe.pexpire(key, _milliseconds(ttl))

@@ -104,6 +104,12 @@ class Settings(WorkerSettings):
     session_ttl: float = Field(1800.0, gt=0, le=7 * 86400)
     session_lock_timeout: float = Field(60.0, gt=0, le=900)
 
+    # hands-free talk (docs/contract.md §7)
+    stream_endpoint_ms: int = Field(500, ge=100, le=5000)
+    stream_max_utterance_s: float = Field(30.0, gt=0, le=600)
+    stream_idle_timeout: float = Field(60.0, gt=0, le=3600)
+    stream_max_per_caller: int = Field(2, ge=1, le=1000)
+
     # realtime
     heartbeat_interval: float = Field(25.0, gt=0, le=3600)
     heartbeat_misses: int = Field(3, ge=1, le=100)

@@ -23,6 +23,7 @@ from quart_app.blueprints import (
     pages,
     staff,
     voice,
+    voice_stream,
     ws,
 )
 from quart_app.cross_origin import allow_origins
@@ -115,6 +116,7 @@ def create_app(
     app.after_serving(forget_this_process)
 
     app.register_blueprint(voice.bp)
+    app.register_blueprint(voice_stream.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(ws.bp)

@@ -68,6 +68,8 @@ from quart_app.services.voice.errors import (
     SessionForbidden,
     SessionNotConfirmed,
     SessionNotFound,
+    StreamRefused,
+    TooManyStreams,
     UnsupportedAudio,
 )
 
@@ -104,6 +106,8 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     ),
     EmptyAudio: Refusal(400, "empty_audio"),
     AudioTooLarge: Refusal(413, "audio_too_large"),
+    TooManyStreams: Refusal(429, "too_many_streams", lambda e: {"limit": e.limit}),
+    StreamRefused: Refusal(503, "ai_unavailable"),
 }
 
 FIELD_ERRORS: dict[type[DomainError], Callable[[Any], tuple[str, str]]] = {
@@ -112,6 +116,26 @@ FIELD_ERRORS: dict[type[DomainError], Callable[[Any], tuple[str, str]]] = {
     UnknownStaff: lambda e: ("staff_id", "unknown_staff"),
 }
 """Refusals answered 422 ``validation_error``: the field at fault and the error's type."""
+
+
+FAILURES: dict[type[Exception], tuple[str, str]] = {
+    BusTimeout: ("ai_timeout", "The AI Server did not answer in time."),
+    MalformedAIResult: ("bad_ai_result", "The AI Server's answer was malformed."),
+    BadAIResult: ("bad_ai_result", "The AI Server's answer was malformed."),
+    AIResultError: ("ai_error", "The AI Server could not handle the request."),
+    BusUnavailable: ("bus_unavailable", "The AI Server can't be reached now."),
+    BusOverloaded: ("overloaded", "Too many AI requests are in progress; retry shortly."),
+}
+"""AI Server and bus failures: their code and message (most specific class first)."""
+
+
+def describe(error: Exception) -> tuple[str, str] | None:
+    """The code and message an error frame gives ``error`` (a refusal, or an AI Server or
+    bus failure), as its HTTP answer would; ``None`` for anything else."""
+    if isinstance(error, DomainError):
+        refusal = next((r for kind, r in REFUSALS.items() if isinstance(error, kind)), None)
+        return None if refusal is None else (refusal.code, as_sentence(error.message))
+    return next((found for kind, found in FAILURES.items() if isinstance(error, kind)), None)
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
@@ -165,7 +189,7 @@ def _register_ai_and_bus_handlers(app: Quart) -> None:
     @app.errorhandler(BusTimeout)
     async def _timeout(error: BusTimeout) -> Response:
         log.warning("AI Server timeout: %s", error)
-        return error_response(504, "ai_timeout", "The AI Server did not answer in time.")
+        return error_response(504, *FAILURES[BusTimeout])
 
     @app.errorhandler(AIResultError)
     async def _ai_error(error: AIResultError) -> Response:
@@ -199,13 +223,11 @@ def _register_ai_and_bus_handlers(app: Quart) -> None:
     @app.errorhandler(BusUnavailable)
     async def _unavailable(error: BusUnavailable) -> Response:
         log.warning("bus unavailable: %s", error)
-        return error_response(503, "bus_unavailable", "The AI Server can't be reached now.")
+        return error_response(503, *FAILURES[BusUnavailable])
 
     @app.errorhandler(BusOverloaded)
     async def _overloaded(error: BusOverloaded) -> Response:
-        response = error_response(
-            503, "overloaded", "Too many AI requests are in progress; retry shortly."
-        )
+        response = error_response(503, *FAILURES[BusOverloaded])
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 

@@ -101,3 +101,8 @@ def get_voice() -> VoiceRuntime:
 def get_rate_limiter() -> RateLimiter:
     """The limiter of the AI endpoints (with ``RATE_LIMITS_ENABLED``)."""
     return cast("RateLimiter", get_extension(RATE_LIMITER))
+
+
+def get_optional_rate_limiter() -> RateLimiter | None:
+    """The limiter of the AI endpoints, ``None`` without ``RATE_LIMITS_ENABLED``."""
+    return cast("RateLimiter | None", current_app.extensions.get(RATE_LIMITER))

@@ -53,6 +53,7 @@ from quart_app.services.realtime.manager import WebSocketManager
 from quart_app.services.voice.ai_client import AIClient
 from quart_app.services.voice.analyze import VoiceService
 from quart_app.services.voice.data_source import VoiceData, VoiceDataFactory
+from quart_app.services.voice.hands_free import HandsFree, StreamLimits
 from quart_app.services.voice.runtime import VoiceRuntime
 from quart_app.services.voice.sessions import SessionStore
 
@@ -214,7 +215,15 @@ async def _voice(bus: Bus, data: VoiceData, settings: Settings) -> AsyncIterator
         lock_ttl=settings.session_lock_timeout,
         lock_wait=min(settings.session_lock_timeout, settings.ai_timeout + LOCK_WAIT_MARGIN),
     )
-    runtime = VoiceRuntime(ai=ai, conversations=VoiceService(ai, store, data))
+    conversations = VoiceService(ai, store, data)
+    limits = StreamLimits(
+        ai_timeout=settings.ai_timeout,
+        endpoint_ms=settings.stream_endpoint_ms,
+        max_utterance_s=settings.stream_max_utterance_s,
+        max_per_caller=settings.stream_max_per_caller,
+    )
+    hands_free = HandsFree(bus, requester, conversations, limits)
+    runtime = VoiceRuntime(ai=ai, conversations=conversations, hands_free=hands_free)
     worker = None
     try:
         if settings.ai_worker_mode is AIWorkerMode.EMBEDDED:

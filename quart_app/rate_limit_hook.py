@@ -22,6 +22,7 @@ from quart_app.auth import optional_principal
 from quart_app.errors import ApiError
 from quart_app.extensions import get_rate_limiter
 from quart_app.observability.metrics import RATE_LIMITED
+from quart_app.services.auth.tokens import Principal
 from quart_app.services.ratelimit.callers import TrustedProxies, guest_key, member_key
 from quart_app.services.ratelimit.limiter import Refusal
 
@@ -55,28 +56,50 @@ def install_rate_limits(
         budget = budgets.get(request.endpoint or "")
         if budget is None:
             return
-        refusal = await get_rate_limiter().hit(budget.name, _caller(trusted_proxies))
+        caller = caller_key(
+            optional_principal(),
+            trusted_proxies,
+            request.remote_addr,
+            request.headers.get("X-Forwarded-For"),
+        )
+        refusal = await spend(budget.name, caller)
         if refusal is not None:
-            RATE_LIMITED.labels(budget.name).inc()
             raise _too_many(refusal)
 
 
-def _caller(trusted_proxies: TrustedProxies) -> str:
-    principal = optional_principal()
+def caller_key(
+    principal: Principal | None,
+    trusted_proxies: TrustedProxies,
+    peer: str | None,
+    forwarded_for: str | None,
+) -> str:
+    """Whose budget a request spends: a member's by the token, a guest's by address."""
     if principal is not None:
         return member_key(principal.user_id)
-    address = trusted_proxies.client_address(
-        request.remote_addr, request.headers.get("X-Forwarded-For")
+    return guest_key(trusted_proxies.client_address(peer, forwarded_for))
+
+
+async def spend(name: str, caller: str) -> Refusal | None:
+    """Spend one unit of ``caller``'s budget ``name`` (counted in the metrics when refused)."""
+    refusal = await get_rate_limiter().hit(name, caller)
+    if refusal is not None:
+        RATE_LIMITED.labels(name).inc()
+    return refusal
+
+
+def refusal_message(refusal: Refusal) -> str:
+    """What a client is told of ``refusal``."""
+    return (
+        f"Too many {refusal.endpoint} requests: at most {refusal.limit.amount} every "
+        f"{refusal.limit.seconds} s. Retry in {refusal.retry_after} s."
     )
-    return guest_key(address)
 
 
 def _too_many(refusal: Refusal) -> ApiError:
     return ApiError(
         429,
         "rate_limited",
-        f"Too many {refusal.endpoint} requests: at most {refusal.limit.amount} every "
-        f"{refusal.limit.seconds} s. Retry in {refusal.retry_after} s.",
+        refusal_message(refusal),
         {
             "limit": refusal.endpoint,
             "amount": refusal.limit.amount,

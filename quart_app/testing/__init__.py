@@ -13,9 +13,10 @@ Public API (``docs/extending.md`` walks through it)::
 
 - :func:`serve_for_tests` / :class:`AppUnderTest`: the app serving on the memory
   bus, with a temporary SQLite database holding the demo catalog and users;
-- :class:`ScriptedAIServer` (``stt``, ``llm``, ``image``: each a
+- :class:`ScriptedAIServer` (``stt``, ``llm``, ``image``, ``stt_stream``: each a
   :class:`ScriptedEngine`) with the answers :func:`error`, :func:`raw`,
-  :func:`never` and :func:`gated`: what the AI answers, and what it was asked;
+  :func:`never`, :func:`gated` and, for streams, :func:`speaks`: what the AI
+  answers, and what it was asked;
 - :class:`Tokens`: bearer tokens for any user and role; :data:`Client`, the type of a test client;
 - :func:`settings_for_tests`: the settings all of the above use, to build an app
   yourself (``create_app(settings_for_tests(tmp_path), bus=bus)``).
@@ -31,10 +32,12 @@ from quart_app.testing.ai_server import (
     Reply,
     ScriptedAIServer,
     ScriptedEngine,
+    Speech,
     error,
     gated,
     never,
     raw,
+    speaks,
 )
 from quart_app.testing.app_under_test import (
     SECRET_KEY,
@@ -55,6 +58,7 @@ __all__ = [
     "ScriptedAIServer",
     "ScriptedEngine",
     "Socket",
+    "Speech",
     "Tokens",
     "error",
     "gated",
@@ -62,4 +66,5 @@ __all__ = [
     "raw",
     "serve_for_tests",
     "settings_for_tests",
+    "speaks",
 ]

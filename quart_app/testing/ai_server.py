@@ -17,6 +17,13 @@ than at the AI timeout. An answer is one of:
 - a mapping: the ``result`` of an ``ok`` reply;
 - :func:`error`, :func:`raw` or :func:`never`: an ``error`` reply, bytes that are
   not a valid envelope, or no reply at all (the app then times out);
+- for ``stt_stream`` (:attr:`ScriptedAIServer.stt_stream`), :func:`speaks`: the
+  stream is accepted and its audio read as it grows (§1.5). A chunk with any
+  non-zero sample is speech, an all-zero chunk silence: the first speech chunk
+  starts an utterance (``speech_started``), each further one publishes a
+  ``partial`` (the utterance's scripted words, one more per chunk), and the first
+  silent chunk after speech ends it with a ``final`` carrying the next scripted
+  text; ``end`` finishes the utterance in progress and publishes ``closed``;
 - a callable taking the request message and returning any of the above, or an
   awaitable of it (a coroutine function): the answer computed from what was asked.
 """
@@ -30,13 +37,14 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from bus import ai_messages
 from bus.ai import RESULT_TTL, publish_result
+from bus.ai_messages import END_FIELD, PCM_FIELD, PROMPT_FIELD, SAMPLE_RATE
 from bus.base import Bus, BusError
-from bus.keys import AI_KINDS, ai_processing, ai_queue
+from bus.keys import AI_REQUEST_KINDS, ai_processing, ai_queue, ai_stream_final
 from bus.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
@@ -72,7 +80,19 @@ class NoReply:
     """The request is taken and never answered (made by :func:`never`)."""
 
 
-Reply: TypeAlias = Mapping[str, Any] | ErrorReply | RawReply | NoReply
+@dataclass(frozen=True, slots=True)
+class Speech:
+    """A scripted ``stt_stream``: the texts of its utterances, in order (made by
+    :func:`speaks`). ``fall_silent`` stops every event after the first
+    ``speech_started``, as an AI Server that died mid-utterance."""
+
+    texts: tuple[str, ...]
+    fall_silent: bool = False
+    prompts: list[str] = field(default_factory=list)
+    """The ``prompt`` entries read from the stream, in order."""
+
+
+Reply: TypeAlias = Mapping[str, Any] | ErrorReply | RawReply | NoReply | Speech
 Answer: TypeAlias = Reply | Callable[[Request], Reply | Awaitable[Reply]]
 
 
@@ -89,6 +109,11 @@ def raw(data: bytes) -> RawReply:
 def never() -> NoReply:
     """Take the request and never answer it: the app waits until its AI timeout."""
     return NoReply()
+
+
+def speaks(*texts: str, fall_silent: bool = False) -> Speech:
+    """Accept a ``stt_stream`` and hear ``texts`` in turn, one per utterance (see above)."""
+    return Speech(texts, fall_silent)
 
 
 def gated(gate: asyncio.Event, answer: Answer) -> Answer:
@@ -109,7 +134,7 @@ async def _resolve(answer: Answer, request: Request) -> Reply:
 
 
 class ScriptedEngine:
-    """One engine of the scripted AI Server (``stt``, ``llm`` or ``image``)."""
+    """One engine of the scripted AI Server (``stt``, ``llm``, ``image`` or ``stt_stream``)."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -150,31 +175,35 @@ class ScriptedEngine:
 
 
 class ScriptedAIServer:
-    """Serves ``ai:queue:stt``, ``ai:queue:llm`` and ``ai:queue:image`` of ``bus``
-    (only those of ``kinds``, if given, as a worker configured for fewer kinds does).
+    """Serves ``ai:queue:stt``, ``ai:queue:llm``, ``ai:queue:image`` and
+    ``ai:queue:stt_stream`` of ``bus`` (only those of ``kinds``, if given, as a
+    worker configured for fewer kinds does).
 
     Use it as an async context manager (or :meth:`start` and :meth:`stop`). The
     bus is the app's: pass the same one to ``create_app(bus=...)``.
     """
 
-    def __init__(self, bus: Bus, *, kinds: Iterable[str] = AI_KINDS) -> None:
+    def __init__(self, bus: Bus, *, kinds: Iterable[str] = AI_REQUEST_KINDS) -> None:
         self.bus = bus
         self.kinds = tuple(kinds)
         self.stt = ScriptedEngine("stt")
         self.llm = ScriptedEngine("llm")
         self.image = ScriptedEngine("image")
+        self.stt_stream = ScriptedEngine("stt_stream")
         for kind in self.kinds:
             self.engine(kind)  # refuses an unknown kind now, not in the serving task
         scripted = f"scripted-{uuid.uuid4().hex}"
-        self._processing = {kind: ai_processing(scripted, kind) for kind in AI_KINDS}
+        self._processing = {kind: ai_processing(scripted, kind) for kind in AI_REQUEST_KINDS}
         self._serving: list[asyncio.Task[None]] = []
         self._answering: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
 
     def engine(self, kind: str) -> ScriptedEngine:
         """The engine serving ``kind`` requests."""
-        if kind not in AI_KINDS:
-            raise ValueError(f"unknown AI request kind {kind!r}; expected one of {AI_KINDS}")
+        if kind not in AI_REQUEST_KINDS:
+            raise ValueError(
+                f"unknown AI request kind {kind!r}; expected one of {AI_REQUEST_KINDS}"
+            )
         engine: ScriptedEngine = getattr(self, kind)
         return engine
 
@@ -230,7 +259,9 @@ class ScriptedAIServer:
         request_id: str = request["request_id"]
         reply_to: str = request["reply_to"]
         try:
-            if isinstance(reply, RawReply):
+            if isinstance(reply, Speech):
+                await self._hear(request, reply)
+            elif isinstance(reply, RawReply):
                 await self.bus.set(reply_to, reply.data, ttl=RESULT_TTL)
                 await self.bus.publish(reply_to, reply.data)
             elif not isinstance(reply, NoReply):
@@ -238,6 +269,63 @@ class ScriptedAIServer:
             await self.bus.remove(processing, message)
         except BusError:
             log.warning("the scripted AI Server could not answer %s: the bus is down", request_id)
+
+    async def _hear(self, request: Request, speech: Speech) -> None:
+        request_id: str = request["request_id"]
+        reply_to: str = request["reply_to"]
+
+        async def publish(event: dict[str, Any]) -> None:
+            await publish_result(self.bus, reply_to, _envelope(request_id, event))
+
+        await publish({"event": "accepted"})
+        utterance = voiced = 0
+        start_ms = offset_ms = 0
+        silenced = False
+        last = "0"
+
+        async def finish() -> None:
+            nonlocal utterance, voiced
+            text = speech.texts[utterance] if utterance < len(speech.texts) else ""
+            final = {"event": "final", "utterance": utterance, "text": text, "language": "en"}
+            final |= {"start_ms": start_ms, "end_ms": offset_ms}
+            data = json.dumps(_envelope(request_id, final))
+            await self.bus.set(ai_stream_final(reply_to, utterance), data, ttl=RESULT_TTL)
+            await self.bus.publish(reply_to, data)
+            utterance += 1
+            voiced = 0
+
+        while not self._stopping.is_set():
+            entries = await self.bus.stream_read(
+                request["payload"]["audio_key"], last, count=100, block=POLL_TIMEOUT
+            )
+            for entry in entries:
+                last = entry.id
+                if PROMPT_FIELD in entry.fields:
+                    speech.prompts.append(entry.fields[PROMPT_FIELD].decode())
+                if silenced:
+                    continue
+                if END_FIELD in entry.fields:
+                    if voiced:
+                        await finish()
+                    await publish({"event": "closed"})
+                    return
+                pcm = entry.fields.get(PCM_FIELD, b"")
+                if any(pcm) and not voiced:
+                    start_ms = offset_ms
+                    await publish(
+                        {"event": "speech_started", "utterance": utterance, "start_ms": start_ms}
+                    )
+                    silenced = speech.fall_silent
+                elif any(pcm):
+                    words = (
+                        speech.texts[utterance] if utterance < len(speech.texts) else ""
+                    ).split()
+                    text = " ".join(words[:voiced])
+                    await publish({"event": "partial", "utterance": utterance, "text": text})
+                elif voiced:
+                    await finish()
+                voiced += any(pcm)
+                offset_ms += len(pcm) * 1000 // (2 * SAMPLE_RATE)
 
 
 def _envelope(request_id: str, reply: Mapping[str, Any] | ErrorReply) -> dict[str, Any]:

@@ -12,11 +12,14 @@ from typing import Any
 
 import pytest
 
+import domain.catalog
 from ai_worker.engines.llm_rules import RulesLLMEngine
 from ai_worker.errors import EngineError
 from ai_worker.llm import turn
 from ai_worker.llm.understanding import understand
+from domain.catalog import Catalog
 from domain.language import DEFAULT_LANGUAGE
+from domain.stages import Stage, previous_stage
 from tests.support.ai_catalog import CATALOG, VALENTINE_EVENT, llm_payload
 from tests.support.rules_dialogue import ENGLISH_GRAND, ask_rules, converse
 
@@ -414,3 +417,35 @@ async def test_an_english_conversation_names_the_event_in_english() -> None:
     assert "Valentine Week" in result["recommended_menu"]["reason"]
     assert not any("가" <= c <= "힣" for c in result["response"])
     assert result["recommended_menu"]["name"] == "Valentine Dinner"
+
+
+async def test_the_quantities_it_takes_are_the_ones_the_domain_allows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The range is the domain's, asked at each turn: narrowed there, it narrows here."""
+    monkeypatch.setattr(domain.catalog, "MAX_QUANTITY", 5)
+    taken = []
+    for said in range(8):
+        result = await ask_rules(
+            f"{said} dinners", stage="confirmation", order_state={**FRENCH_GRAND, "quantity": 2}
+        )
+        taken.append(result["quantity"])
+    assert taken == [2, 1, 2, 3, 4, 5, 2, 2]
+
+
+@pytest.mark.parametrize("stage", [stage for stage in Stage if stage is not Stage.COMPLETED])
+async def test_going_back_proposes_the_domains_previous_stage(stage: Stage) -> None:
+    result = await ask_rules("go back", stage=stage.value, order_state=FRENCH_GRAND)
+    assert result["state"] == (previous_stage(stage) or stage).value
+
+
+async def test_a_style_is_taken_for_a_menu_exactly_when_the_domain_allows_it() -> None:
+    catalog = Catalog.from_ai_context(CATALOG)
+    for menu in catalog.menus:
+        for style in catalog.all_styles():
+            draft = {**FRENCH_GRAND, "menu_code": menu.code, "style_code": None}
+            result = await ask_rules(
+                f"{style.name_en} style", stage="style_selection", order_state=draft
+            )
+            taken = result["order_state"]["style_code"] == style.code
+            assert taken == bool(menu.allowed_style(style.code)), (menu.code, style.code)

@@ -66,7 +66,7 @@ async def test_answers_an_llm_request_with_the_rules_engine(
         await requester.close()
     assert result["order_state"]["menu_code"] == "french"
     assert result["state"] == "confirmation"
-    assert await bus.length(worker.processing["llm"]) == 0
+    assert await bus.items(worker.processing["llm"]) == []
 
 
 async def test_answers_each_kind_from_its_own_queue(bus: Bus, make_worker: WorkerFactory) -> None:
@@ -119,7 +119,7 @@ async def test_deeply_nested_requests_are_dropped_and_the_worker_goes_on(
     # Left by a dead worker, such a request must not stop the next one starting.
     await bus.push(ai_processing("dead-1", "llm"), TOO_DEEP)
     await make_worker({"llm": FakeEngine()}, ai_worker_id="fresh")
-    assert await bus.length(ai_processing("dead-1", "llm")) == 0
+    assert await bus.items(ai_processing("dead-1", "llm")) == []
     assert (await _reply(bus, await _send(bus, "llm", {})))["status"] == "ok"
 
 
@@ -209,8 +209,8 @@ async def test_concurrency_is_bounded(bus: Bus, make_worker: WorkerFactory) -> N
     worker = await make_worker({"llm": engine}, ai_worker_concurrency=2)
     ids = [await _send(bus, "llm", {"n": n}) for n in range(5)]
     await _until(lambda: _equals(worker.in_hand, 2))
-    assert await bus.length(ai_queue("llm")) == 3
-    assert await bus.length(worker.processing["llm"]) == 2
+    assert len(await bus.items(ai_queue("llm"))) == 3
+    assert len(await bus.items(worker.processing["llm"])) == 2
     gate.set()
     for request_id in ids:
         assert (await _reply(bus, request_id))["status"] == "ok"
@@ -222,7 +222,7 @@ async def test_stop_requeues_what_it_could_not_finish(bus: Bus, make_worker: Wor
     request_id = await _send(bus, "llm", {"slow": True})
     await asyncio.wait_for(engine.started.wait(), WAIT)
     await asyncio.wait_for(worker.stop(grace=0.05), WAIT)
-    assert await bus.length(worker.processing["llm"]) == 0
+    assert await bus.items(worker.processing["llm"]) == []
     queued = await bus.items(ai_queue("llm"))
     assert [json.loads(raw)["request_id"] for raw in queued] == [request_id]
     assert await bus.get(ai_worker_alive(worker._config.ai_worker_id)) is None
@@ -241,7 +241,7 @@ async def test_stop_finishes_work_in_hand_within_the_grace(
     gate.set()
     await asyncio.wait_for(stopping, WAIT)
     assert (await _reply(bus, request_id))["status"] == "ok"
-    assert await bus.length(ai_queue("llm")) == 0
+    assert await bus.items(ai_queue("llm")) == []
 
 
 async def test_start_requeues_the_list_of_a_crashed_worker(
@@ -258,9 +258,9 @@ async def test_start_requeues_the_list_of_a_crashed_worker(
     engine = FakeEngine()
     # The first heartbeat sweep is 20 s away: only start() can requeue in time.
     await make_worker({"llm": engine}, ai_worker_heartbeat_ttl=60.0)
-    assert await bus.length(ai_processing("crashed-1", "llm")) == 0
+    assert await bus.items(ai_processing("crashed-1", "llm")) == []
     assert (await _reply(bus, crashed["request_id"]))["status"] == "ok"
-    assert await bus.length(ai_processing("alive-1", "llm")) == 1
+    assert len(await bus.items(ai_processing("alive-1", "llm"))) == 1
     assert engine.payloads == [{"orphan": True}]
 
 
@@ -273,7 +273,7 @@ async def test_a_worker_that_dies_mid_request_loses_nothing(
     await asyncio.wait_for(stuck.started.wait(), WAIT)
     _crash(first)
     await bus.delete(ai_worker_alive("first"))  # its heartbeat expires
-    assert await bus.length(first.processing["llm"]) == 1
+    assert len(await bus.items(first.processing["llm"])) == 1
 
     await make_worker({"llm": FakeEngine()}, ai_worker_id="second")
     assert (await _reply(bus, request_id))["status"] == "ok"
@@ -315,7 +315,7 @@ def _crash(worker: Worker) -> None:
 
 
 async def _is_empty(bus: Bus, key: str) -> bool:
-    return await bus.length(key) == 0
+    return await bus.items(key) == []
 
 
 async def _equals(value: int, expected: int) -> bool:

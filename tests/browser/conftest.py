@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from tests.support.browser_pages import Pages, Speech
+from tests.support.browser_pages import Line, Pages, Speech
 from tests.support.served import Served, serving
 from tests.support.tokens import SECRET
 
@@ -99,3 +99,9 @@ def pages(browser: Browser, server: Served, request: pytest.FixtureRequest) -> I
     for name, page in opened.opened.items():
         page.screenshot(path=ARTIFACTS / f"{test}-{name}.png", full_page=True)
         page.context.close()
+
+
+@pytest.fixture
+def line() -> Line:
+    """A relay for a page's notification socket: ``page.route_web_socket(SOCKET, line.relay)``."""
+    return Line()

@@ -1,56 +1,24 @@
-"""The staff board's socket: it resumes from the position the server gave, and what the
-server says went wrong reaches the person at the board, in the board's language.
+"""The staff board's socket: the board lists its orders once its socket is registered, it
+resumes from the position the server gave, and what the server says went wrong reaches the
+person at the board, in the board's language.
 
-Playwright stands between the page and ``/api/ws`` (``route_web_socket``): it passes frames
-through, holds the line down, or hands the page a frame of the server's kind.
+Playwright stands between the page and ``/api/ws`` (``route_web_socket``, through the
+``line`` fixture): it passes frames through, holds the line down, or hands the page a frame
+of the server's kind.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
-from playwright.sync_api import Page, Route, WebSocketRoute, expect
+from playwright.sync_api import Page, Route, expect
 
-from tests.support.browser_pages import Pages
+from tests.support.browser_pages import SOCKET, Line, Pages
 
 RECONNECT_MS = 30_000  # the board backs off between attempts while the line is down
-SOCKET = re.compile(r"/api/ws$")
-
-
-@dataclass
-class Line:
-    """The board's socket as Playwright relays it: down (every attempt refused) or up."""
-
-    down: bool = False
-    sockets: list[WebSocketRoute] = field(default_factory=list)
-
-    def relay(self, socket: WebSocketRoute) -> None:
-        if self.down:
-            socket.close(code=1013, reason="line down")
-            return
-        socket.connect_to_server()
-        self.sockets.append(socket)
-
-    def cut(self) -> None:
-        """Close the socket of the moment and refuse every new one until ``mend``."""
-        self.down = True
-        self.sockets.pop().close(code=1013, reason="line down")
-
-    def mend(self) -> None:
-        self.down = False
-
-    def tell_the_page(self, frame: dict[str, object]) -> None:
-        """Send ``frame`` to the page as if the server had sent it."""
-        self.sockets[-1].send(json.dumps(frame))
-
-
-@pytest.fixture
-def line() -> Line:
-    return Line()
+LIST = re.compile(r"/api/orders$")
 
 
 @pytest.fixture
@@ -61,7 +29,8 @@ def board(pages: Pages, line: Line) -> Iterator[Page]:
     page.locator("#lang").select_option("ko")
     page.get_by_test_id("login-user").fill("cook-live")
     page.get_by_test_id("login-role").select_option("cook")
-    page.get_by_test_id("login").click()
+    with page.expect_response(LIST):  # the board's orders, read once its socket is registered
+        page.get_by_test_id("login").click()
     expect(page.get_by_test_id("ws-state")).to_have_text("connected")
     yield page
 
@@ -132,3 +101,31 @@ def test_a_failed_reload_after_an_incomplete_replay_is_shown_not_thrown(
         "주문 기록을 잠시 쓸 수 없어요. 잠시 후 다시 해 주세요."
     )
     assert pages.uncaught == []
+
+
+def test_an_order_placed_while_the_board_loads_its_orders_still_reaches_it(
+    pages: Pages, line: Line
+) -> None:
+    """The board's list of orders is answered, then an order is placed, then the list
+    reaches the board: the order is in neither the list nor (if the socket was registered
+    only after the list came) any notification the board gets."""
+    page = pages.open("board", "/staff")
+    page.route_web_socket(SOCKET, line.relay)
+    placed: list[str] = []
+
+    def answer_then_place_an_order(route: Route) -> None:
+        listed = route.fetch()
+        if not placed:
+            placed.append(place_order(page))
+        route.fulfill(response=listed)
+
+    page.route("**/api/orders", answer_then_place_an_order)
+    page.get_by_test_id("login-user").fill("cook-loading")
+    page.get_by_test_id("login-role").select_option("cook")
+    with page.expect_response(LIST):
+        page.get_by_test_id("login").click()
+    expect(page.get_by_test_id("ws-state")).to_have_text("connected")
+
+    card = page.locator(f'[data-testid="order-card"][data-order-id="{placed[0]}"]')
+    expect(card).to_be_visible()
+    assert pages.errors == []

@@ -25,6 +25,7 @@ from bus.keys import ai_queue, ai_result
 from quart_app.testing import Answer, error, raw
 from tests.support.ai_server import answering, echo_reply
 from tests.support.bus_backends import START, Backend, FakeClock
+from tests.support.queues import take
 from tests.support.waiting import eventually
 
 WAIT = 5.0
@@ -152,7 +153,7 @@ async def test_a_full_queue_refuses_a_request_at_once(backend: Backend) -> None:
             await asyncio.wait_for(requester.request("stt", {}, timeout=0.5), WAIT)
     with pytest.raises(BusOverloaded):
         await asyncio.wait_for(requester.request("stt", {}, timeout=WAIT), 0.5)
-    assert await backend.bus.length(ai_queue("stt")) == 2
+    assert len(await backend.bus.items(ai_queue("stt"))) == 2
     assert requester.in_flight == 0
     await requester.close()
 
@@ -160,7 +161,7 @@ async def test_a_full_queue_refuses_a_request_at_once(backend: Backend) -> None:
 async def test_a_late_result_is_dropped(backend: Backend, requester: AIRequester) -> None:
     with pytest.raises(BusTimeout):
         await requester.request("llm", {}, timeout=0.05)
-    late = json.loads(await backend.bus.pop(ai_queue("llm"), timeout=1) or b"{}")
+    late = json.loads(await take(backend.bus, ai_queue("llm"), timeout=1) or b"{}")
 
     worker = await _worker_bus(backend)
     async with answering(worker):
@@ -185,7 +186,7 @@ class _AnswersBeforeTheSubscriptionSeesIt:
 
     async def push(self, queue: str, data: bytes | str, **options: Any) -> int:
         length = await self._bus.push(queue, data, **options)
-        request = json.loads(await self._bus.pop(queue, timeout=1) or b"{}")
+        request = json.loads(await take(self._bus, queue, timeout=1) or b"{}")
         await self._bus.set(request["reply_to"], json.dumps(echo_reply(request)), ttl=300)
         return length
 
@@ -272,7 +273,8 @@ async def test_results_lost_to_a_full_buffer_are_read_from_the_store(backend: Ba
     requester = AIRequester(backend.bus, max_in_flight=1)
     waiting = asyncio.create_task(requester.request("llm", {"n": 4}, timeout=WAIT))
     worker = await _worker_bus(backend)
-    request = json.loads(await asyncio.wait_for(worker.pop(ai_queue("llm"), timeout=2), 3) or b"{}")
+    taken = await asyncio.wait_for(take(worker, ai_queue("llm"), timeout=2), 3)
+    request = json.loads(taken or b"{}")
 
     await asyncio.sleep(0.1)  # past the requester's own check of the stored result
     await publish_result(worker, request["reply_to"], echo_reply(request))

@@ -16,6 +16,7 @@ from bus.keys import ai_queue
 from bus.redis import RedisBus
 from tests.support.ai_server import answering, echo_reply
 from tests.support.ports import free_port
+from tests.support.queues import take
 from tests.support.redis_server import RedisServer
 from tests.support.waiting import eventually
 
@@ -134,7 +135,7 @@ async def test_a_result_stored_while_the_subscriber_reconnected_is_read_again(
     server: RedisServer, requester: AIRequester, worker_bus: RedisBus
 ) -> None:
     waiting = asyncio.create_task(requester.request("llm", {"n": 1}, timeout=10))
-    raw = await asyncio.wait_for(worker_bus.pop(ai_queue("llm"), timeout=5), 6)
+    raw = await asyncio.wait_for(take(worker_bus, ai_queue("llm"), timeout=5), 6)
     request = json.loads(raw or b"{}")
     # Stored but never published: only the re-read after the reconnect can find it.
     await worker_bus.set(request["reply_to"], json.dumps(echo_reply(request)), ttl=300)

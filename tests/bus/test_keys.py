@@ -73,7 +73,7 @@ async def test_delete_counts_the_keys_that_existed(bus: Bus) -> None:
     assert await bus.delete("a", "b", "c") == 2
 
     assert await bus.get("a") is None
-    assert await bus.length("b") == 0
+    assert await bus.items("b") == []
 
 
 async def test_scan_lists_live_keys_matching_a_glob(backend: Backend) -> None:

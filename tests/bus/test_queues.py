@@ -1,4 +1,4 @@
-"""Queues: LPUSH / BRPOP order, blocking pops, processing lists."""
+"""Queues: LPUSH / BRPOPLPUSH order, blocking moves into processing lists, removal."""
 
 from __future__ import annotations
 
@@ -8,15 +8,21 @@ import pytest
 
 from bus.base import Bus, BusError, BusOverloaded, Pieces
 from tests.support.bus_backends import Backend
+from tests.support.queues import take
+
+# A queue and its processing list share a hash tag: one slot in a Redis Cluster.
+QUEUE = "{q}"
+PROCESSING = "processing:{q}"
 
 
 async def test_items_come_out_in_the_order_they_went_in(bus: Bus) -> None:
     for item in ("a", "b", "c"):
-        await bus.push("q", item)
+        await bus.push(QUEUE, item)
 
-    popped = [await bus.pop("q", timeout=1) for _ in range(3)]
+    moved = [await bus.pop_into(QUEUE, PROCESSING, timeout=1) for _ in range(3)]
 
-    assert popped == [b"a", b"b", b"c"]
+    assert moved == [b"a", b"b", b"c"]
+    assert await bus.items(PROCESSING) == [b"a", b"b", b"c"]
 
 
 async def test_push_returns_the_new_length(bus: Bus) -> None:
@@ -30,7 +36,7 @@ async def test_a_bounded_push_refuses_a_full_queue(bus: Bus) -> None:
     with pytest.raises(BusOverloaded):
         await bus.push("q", "c", max_length=2)
     assert await bus.items("q") == [b"a", b"b"]
-    await bus.pop("q", timeout=1)
+    await take(bus, "q", timeout=1)
     assert await bus.push("q", "c", max_length=2) == 2
 
 
@@ -55,16 +61,6 @@ async def test_pieces_that_are_not_their_size_are_refused(bus: Bus, size: int) -
     assert await bus.items("q") == [b"next"]
 
 
-async def test_a_blocked_pop_wakes_on_push(bus: Bus) -> None:
-    popping = asyncio.create_task(bus.pop("q", timeout=5))
-    await asyncio.sleep(0.05)
-    assert not popping.done()
-
-    await bus.push("q", "hello")
-
-    assert await asyncio.wait_for(popping, 2) == b"hello"
-
-
 async def test_blocked_pops_are_served_in_arrival_order(
     backend: Backend, request: pytest.FixtureRequest
 ) -> None:
@@ -73,37 +69,24 @@ async def test_blocked_pops_are_served_in_arrival_order(
         # Redis and the memory twin serve them in order.
         request.applymarker(pytest.mark.xfail(strict=False, reason="fakeredis wakes in any order"))
     # Each waiter blocks on its own connection, as separate workers would.
-    first = asyncio.create_task(backend.bus.pop("q", timeout=5))
+    first = asyncio.create_task(backend.bus.pop_into(QUEUE, "p1:{q}", timeout=5))
     await asyncio.sleep(0.05)
     other = await backend.peer()
-    second = asyncio.create_task(other.pop("q", timeout=5))
+    second = asyncio.create_task(other.pop_into(QUEUE, "p2:{q}", timeout=5))
     await asyncio.sleep(0.05)
 
-    await backend.bus.push("q", "one")
-    await backend.bus.push("q", "two")
+    await backend.bus.push(QUEUE, "one")
+    await backend.bus.push(QUEUE, "two")
 
     assert await asyncio.wait_for(first, 2) == b"one"
     assert await asyncio.wait_for(second, 2) == b"two"
 
 
-async def test_a_pop_on_an_empty_queue_times_out_with_none(bus: Bus) -> None:
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-
-    assert await asyncio.wait_for(bus.pop("q", timeout=0.1), 2) is None
-
-    assert loop.time() - started >= 0.09
-
-
-async def test_a_zero_timeout_pop_does_not_wait(bus: Bus) -> None:
-    assert await asyncio.wait_for(bus.pop("q", timeout=0), 0.5) is None
-    await bus.push("q", "x")
-    assert await asyncio.wait_for(bus.pop("q", timeout=0), 0.5) == b"x"
-
-
-# A queue and its processing list share a hash tag: one slot in a Redis Cluster.
-QUEUE = "{q}"
-PROCESSING = "processing:{q}"
+async def test_a_zero_timeout_pop_into_does_not_wait(bus: Bus) -> None:
+    assert await asyncio.wait_for(bus.pop_into(QUEUE, PROCESSING, timeout=0), 0.5) is None
+    await bus.push(QUEUE, "x")
+    assert await asyncio.wait_for(bus.pop_into(QUEUE, PROCESSING, timeout=0), 0.5) == b"x"
+    assert await bus.items(PROCESSING) == [b"x"]
 
 
 async def test_pop_into_moves_the_oldest_item_into_processing(bus: Bus) -> None:
@@ -119,17 +102,23 @@ async def test_pop_into_moves_the_oldest_item_into_processing(bus: Bus) -> None:
 async def test_a_blocked_pop_into_wakes_on_push(bus: Bus) -> None:
     moving = asyncio.create_task(bus.pop_into(QUEUE, PROCESSING, timeout=5))
     await asyncio.sleep(0.05)
+    assert not moving.done()
 
     await bus.push(QUEUE, "job")
 
     assert await asyncio.wait_for(moving, 2) == b"job"
     assert await bus.items(PROCESSING) == [b"job"]
-    assert await bus.length(QUEUE) == 0
+    assert await bus.items(QUEUE) == []
 
 
-async def test_pop_into_times_out_with_none(bus: Bus) -> None:
+async def test_pop_into_on_an_empty_queue_times_out_with_none(bus: Bus) -> None:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
     assert await asyncio.wait_for(bus.pop_into(QUEUE, PROCESSING, timeout=0.1), 2) is None
-    assert await bus.length(PROCESSING) == 0
+
+    assert loop.time() - started >= 0.09
+    assert await bus.items(PROCESSING) == []
 
 
 async def test_remove_takes_one_occurrence_out(bus: Bus) -> None:
@@ -142,16 +131,15 @@ async def test_remove_takes_one_occurrence_out(bus: Bus) -> None:
     assert await bus.items("q") == [b"a", b"b"]
 
 
-async def test_items_and_length_of_a_missing_list(bus: Bus) -> None:
+async def test_items_of_a_missing_list(bus: Bus) -> None:
     assert await bus.items("nothing") == []
-    assert await bus.length("nothing") == 0
 
 
 async def test_an_emptied_queue_no_longer_exists(bus: Bus) -> None:
-    await bus.push("q", "a")
-    await bus.pop("q", timeout=1)
+    await bus.push(QUEUE, "a")
+    await bus.pop_into(QUEUE, PROCESSING, timeout=1)
 
-    assert await bus.scan("q") == []
+    assert await bus.scan(QUEUE) == []
 
 
 async def test_a_list_operation_on_a_string_key_is_a_bus_error(bus: Bus) -> None:
@@ -163,7 +151,7 @@ async def test_a_list_operation_on_a_string_key_is_a_bus_error(bus: Bus) -> None
 
 async def test_queued_items_are_copies(bus: Bus) -> None:
     item = bytearray(b"before")
-    await bus.push("q", item)  # type: ignore[arg-type]  # a bytes-like caller
+    await bus.push(QUEUE, item)  # type: ignore[arg-type]  # a bytes-like caller
     item[:] = b"after!"
 
-    assert await bus.pop("q", timeout=1) == b"before"
+    assert await bus.pop_into(QUEUE, PROCESSING, timeout=1) == b"before"

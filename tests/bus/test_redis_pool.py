@@ -44,7 +44,7 @@ async def test_a_thousand_commands_in_flight_share_a_few_connections(redis_url: 
     pushed.set()
     await asyncio.wait_for(watching, 5)
 
-    assert await bus.length("q") == 1000
+    assert len(await bus.items("q")) == 1000
     assert 1 < most <= 4 + 1  # the pool, and the one pub/sub connection
     await subscription.close()
     await bus.close()
@@ -93,7 +93,7 @@ async def test_a_server_that_hangs_is_noticed_by_the_health_check(server: RedisS
     # Pushed, not only registered: a push still in flight when the server stops
     # would wait for its deadline rather than for the health check.
     async def pushed() -> bool:
-        return await bus.length(ai_queue("llm")) == 1
+        return len(await bus.items(ai_queue("llm"))) == 1
 
     await until_true(pushed)
 

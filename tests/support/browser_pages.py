@@ -1,13 +1,17 @@
-"""Browser pages a test opened, with their console errors, and speech for the fake microphone."""
+"""Browser pages a test opened, with their console errors; a page's notification socket as
+Playwright relays it; speech for the fake microphone."""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, WebSocketRoute
 
 TABLET = {"width": 1180, "height": 820}
+SOCKET = re.compile(r"/api/ws$")
 
 
 @dataclass
@@ -49,3 +53,32 @@ class Pages:
     def _console(self, name: str, message: ConsoleMessage) -> None:
         if message.type == "error":
             self.errors.append(f"{name}: {message.text}")
+
+
+@dataclass
+class Line:
+    """A page's notification socket as Playwright relays it (``page.route_web_socket(SOCKET,
+    line.relay)``): it passes frames through, holds the line down (every attempt refused), or
+    hands the page a frame of the server's kind."""
+
+    down: bool = False
+    sockets: list[WebSocketRoute] = field(default_factory=list)
+
+    def relay(self, socket: WebSocketRoute) -> None:
+        if self.down:
+            socket.close(code=1013, reason="line down")
+            return
+        socket.connect_to_server()
+        self.sockets.append(socket)
+
+    def cut(self) -> None:
+        """Close the socket of the moment and refuse every new one until ``mend``."""
+        self.down = True
+        self.sockets.pop().close(code=1013, reason="line down")
+
+    def mend(self) -> None:
+        self.down = False
+
+    def tell_the_page(self, frame: dict[str, object]) -> None:
+        """Send ``frame`` to the page as if the server had sent it."""
+        self.sockets[-1].send(json.dumps(frame))

@@ -193,7 +193,7 @@ async def test_a_server_for_some_kinds_leaves_the_other_queues_alone(
         with pytest.raises(BusTimeout):
             await ask(requester, "stt", within=0.5)
 
-    assert await bus.length(ai_queue("stt")) == 1
+    assert len(await bus.items(ai_queue("stt"))) == 1
 
 
 def test_engines_are_found_by_kind(bus: MemoryBus) -> None:

@@ -159,4 +159,4 @@ async def test_a_full_ai_queue_is_503_overloaded(backend: Backend, start_app: St
     assert first_status == 504
     assert (response.status_code, body["error"]["code"]) == (503, "overloaded")
     assert response.headers["Retry-After"]
-    assert await backend.bus.length(ai_queue("llm")) == 1
+    assert len(await backend.bus.items(ai_queue("llm"))) == 1

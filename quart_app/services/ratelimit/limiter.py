@@ -75,14 +75,22 @@ class RateLimiter:
             for endpoint, limit in limits.items()
         }
 
+    async def allows(self, endpoint: str, caller: str) -> Refusal | None:
+        """The :class:`Refusal` that :meth:`hit` would give now, spending nothing."""
+        return await self._count(endpoint, caller, spend=False)
+
     async def hit(self, endpoint: str, caller: str) -> Refusal | None:
         """Count one request of ``caller`` on ``endpoint``; a :class:`Refusal` past the budget.
 
         :class:`BusUnavailable` when the counters can't be reached.
         """
+        return await self._count(endpoint, caller, spend=True)
+
+    async def _count(self, endpoint: str, caller: str, *, spend: bool) -> Refusal | None:
         limit, item = self._items[endpoint]
+        check = self._strategy.hit if spend else self._strategy.test
         try:
-            if await self._strategy.hit(item, endpoint, caller):
+            if await check(item, endpoint, caller):
                 return None
             stats = await self._strategy.get_window_stats(item, endpoint, caller)
         except StorageError as error:

@@ -64,6 +64,12 @@ class VoiceService:
         async with self._store.turn(request.session_id, user_id) as session:
             return await self._turn(_open(session), request.transcript)
 
+    async def start(self, user_id: str | None) -> str:
+        """Start and store a conversation of ``user_id`` (``None``: a guest); its id."""
+        session = self._store.start(user_id)
+        await self._store.save(session)
+        return session.session_id
+
     async def recognition_prompt(
         self, language: str | None, session_id: str | None, user_id: str | None
     ) -> str:

@@ -74,3 +74,19 @@ class AudioTooLarge(DomainError):
 
     def __init__(self, max_bytes: int) -> None:
         super().__init__(f"the audio may be {max_bytes} bytes at most")
+
+
+class TooManyStreams(DomainError):
+    """The caller already holds as many hands-free streams as allowed (close 4429)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} hands-free streams at once; close one first")
+        self.limit = limit
+
+
+class StreamRefused(DomainError):
+    """No AI Server took the hands-free stream in time, or it refused it (close 1013)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("no AI Server can take the stream now; use push-to-talk or retry")
+        self.reason = reason

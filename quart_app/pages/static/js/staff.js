@@ -14,6 +14,7 @@ const board = {
   role: null,
   staff: [],
   orders: new Map(),
+  listed: false, // whether the orders were listed since the socket of this sign-in connected
   onStep: step,
   onAssign: assign,
 };
@@ -31,15 +32,27 @@ const live = new LiveConnection({
   onState: (state) => {
     $("ws-state").value = state;
   },
+  // The list is read once the socket is registered: an order placed before `connected` is in
+  // the list, one placed after it comes as a notification (docs/contract.md §6.4).
+  onConnected: () => {
+    if (!board.listed) loadOrders().catch(showError);
+  },
   // Runs outside any caller that could catch: a failed reload is shown, never left unhandled.
   onReplayIncomplete: () => loadOrders().catch(showError),
   onError: showError,
 });
 
-function upsert(order) {
+// Keeps order unless the board holds a newer version of it (a late copy of an older state);
+// whether it was kept.
+function keep(order) {
   const known = board.orders.get(order.order_id);
-  if (known && known.version > order.version) return; // a late copy of an older state
+  if (known && known.version > order.version) return false;
   board.orders.set(order.order_id, order);
+  return true;
+}
+
+function upsert(order) {
+  if (!keep(order)) return;
   let card = document.querySelector(`[data-order-id="${order.order_id}"]`);
   if (!card) {
     card = document.createElement("li");
@@ -97,9 +110,12 @@ async function reloadOrder(orderId) {
   }
 }
 
+// Merges the listed orders into the board: a notification that arrived while the list was on
+// its way may be newer than the list's copy.
 async function loadOrders() {
   const { orders } = await get("/api/orders", auth());
-  board.orders = new Map(orders.map((order) => [order.order_id, order]));
+  for (const order of orders) keep(order);
+  board.listed = true;
   renderAll();
 }
 
@@ -143,8 +159,10 @@ async function signIn(userId, role) {
   const { token } = await post("/api/dev/token", { user_id: userId, role });
   board.user = { user_id: userId, role, token };
   board.role = role;
+  board.orders = new Map();
+  board.listed = false;
   sessionStorage.setItem("staff.user", JSON.stringify(board.user));
-  await loadOrders(); // also makes this user known (assignable) to the service
+  live.start();
   $("stats").hidden = role !== "manager";
   if (role === "manager") {
     board.staff = (await get("/api/staff", auth())).staff;
@@ -152,7 +170,6 @@ async function signIn(userId, role) {
     refreshStats();
     statsTimer = setInterval(refreshStats, STATS_EVERY_MS);
   }
-  live.start();
 }
 
 async function main() {

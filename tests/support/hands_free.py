@@ -1,0 +1,77 @@
+"""Hands-free tests' helpers: PCM frames and a client of ``WS /api/voice/stream``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from quart.testing import QuartClient
+from quart.testing.connections import WebsocketDisconnectError
+from quart.typing import TestWebsocketConnectionProtocol as WsConnection
+
+from tests.support.waiting import WAIT
+
+STREAM = "/api/voice/stream"
+FRAME_BYTES = 640
+"""20 ms of 16 kHz 16-bit mono."""
+VOICED = b"\x10\x00" * (FRAME_BYTES // 2)
+SILENT = bytes(FRAME_BYTES)
+
+
+def start_frame(**fields: Any) -> str:
+    """A start frame; a guest's new conversation in English unless ``fields`` say otherwise."""
+    frame = {"type": "start", "token": None, "session_id": None, "language": "en"}
+    frame["sample_rate"] = 16000
+    return json.dumps(frame | fields)
+
+
+async def receive(ws: WsConnection, within: float = WAIT) -> dict[str, Any]:
+    """The next text frame, decoded; ``TimeoutError`` after ``within`` s."""
+    frame = await asyncio.wait_for(ws.receive(), within)
+    assert isinstance(frame, str), frame
+    decoded: dict[str, Any] = json.loads(frame)
+    return decoded
+
+
+async def frames_until(ws: WsConnection, kind: str, within: float = WAIT) -> list[dict[str, Any]]:
+    """Every frame up to and including the first of type ``kind``."""
+    seen: list[dict[str, Any]] = []
+    async with asyncio.timeout(within):
+        while not seen or seen[-1]["type"] != kind:
+            seen.append(await receive(ws, within))
+    return seen
+
+
+async def closed_with(ws: WsConnection, within: float = WAIT) -> tuple[int, list[dict[str, Any]]]:
+    """The close code, and the frames sent before it."""
+    seen: list[dict[str, Any]] = []
+    async with asyncio.timeout(within):
+        while True:
+            try:
+                frame = await ws.receive()
+            except WebsocketDisconnectError as closed:
+                code: int = closed.args[0]
+                return code, seen
+            assert isinstance(frame, str), frame
+            seen.append(json.loads(frame))
+
+
+@asynccontextmanager
+async def streaming(client: QuartClient, **start: Any) -> AsyncIterator[WsConnection]:
+    """A socket past its ``ready`` frame (kept as ``ws.ready``)."""
+    async with client.websocket(STREAM) as ws:
+        await ws.send(start_frame(**start))
+        ready = await receive(ws)
+        assert ready["type"] == "ready", ready
+        ws.ready = ready  # type: ignore[attr-defined]
+        yield ws
+
+
+async def say_words(ws: WsConnection, voiced_frames: int = 3) -> None:
+    """One utterance as the scripted AI Server hears it: voiced frames, then silence."""
+    for _ in range(voiced_frames):
+        await ws.send(VOICED)
+    await ws.send(SILENT)

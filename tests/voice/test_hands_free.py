@@ -1,0 +1,334 @@
+"""WS /api/voice/stream with a scripted streaming AI Server, on every bus."""
+
+from __future__ import annotations
+
+import json
+
+from quart.testing import QuartClient
+
+from bus.ai_messages import END_FIELD, PCM_FIELD
+from bus.keys import ai_audio
+from quart_app.services.auth.tokens import mint_token
+from quart_app.testing import ScriptedAIServer, error, never, speaks
+from tests.support.bus_backends import Backend
+from tests.support.hands_free import (
+    STREAM,
+    VOICED,
+    closed_with,
+    frames_until,
+    receive,
+    say_words,
+    start_frame,
+    streaming,
+)
+from tests.support.tokens import SECRET
+from tests.support.voice_api import FakeVoiceData, StartApp, llm_answer
+from tests.support.waiting import eventually
+
+
+async def test_an_utterance_is_heard_transcribed_and_answered(
+    client: QuartClient, ai_server: ScriptedAIServer
+) -> None:
+    ai_server.stt_stream.queue(speaks("two french dinners"))
+    ai_server.llm.queue(llm_answer("Which style?", order_state={"menu_code": "french"}))
+
+    async with streaming(client) as ws:
+        await say_words(ws, voiced_frames=3)
+        frames = await frames_until(ws, "reply")
+
+    assert [frame["type"] for frame in frames] == [
+        "speech_started",
+        "partial",
+        "partial",
+        "final",
+        "reply",
+    ]
+    assert frames[2]["text"] == "two french"
+    assert frames[3] == {"type": "final", "utterance": 0, "text": "two french dinners"}
+    reply = frames[4]
+    assert reply["utterance"] == 0
+    assert reply["analysis"]["response"] == "Which style?"
+    assert reply["analysis"]["session_id"] == ws.ready["session_id"]  # type: ignore[attr-defined]
+    assert ai_server.llm.payloads[0]["transcript"] == "two french dinners"
+    assert ai_server.llm.payloads[0]["session_id"] == ws.ready["session_id"]  # type: ignore[attr-defined]
+
+
+async def test_the_request_names_its_audio_stream_and_the_settings(
+    client: QuartClient, ai_server: ScriptedAIServer
+) -> None:
+    ai_server.stt_stream.queue(speaks())
+
+    async with streaming(client) as ws:
+        stream_id = ws.ready["stream_id"]  # type: ignore[attr-defined]
+
+    (request,) = ai_server.stt_stream.requests
+    assert request["type"] == "stt_stream"
+    assert request["request_id"] == stream_id
+    payload = request["payload"]
+    assert payload["audio_key"] == ai_audio(stream_id)
+    assert (payload["sample_rate"], payload["encoding"], payload["language"]) == (
+        16000,
+        "pcm_s16le",
+        "en",
+    )
+    assert payload["endpoint_ms"] == 500
+    assert "French" in payload["prompt"]
+
+
+async def test_each_reply_sends_the_new_stage_s_prompt(
+    client: QuartClient, ai_server: ScriptedAIServer
+) -> None:
+    speech = speaks("two french dinners", "grand style")
+    ai_server.stt_stream.queue(speech)
+    ai_server.llm.queue(
+        llm_answer("Which style?", order_state={"menu_code": "french"}, state="style_selection"),
+        llm_answer("Grand, confirm?", style_selection=1, state="confirmation"),
+    )
+
+    async with streaming(client) as ws:
+        await say_words(ws)
+        await frames_until(ws, "reply")
+        await say_words(ws)
+        second = await frames_until(ws, "reply")
+
+    assert second[-1]["utterance"] == 1
+    assert second[-1]["analysis"]["state"] == "confirmation"
+    assert ai_server.llm.payloads[1]["context"]["stage"] == "style_selection"
+    assert len(speech.prompts) >= 1
+
+
+async def test_stop_finishes_the_utterance_then_closes_normally(
+    client: QuartClient, ai_server: ScriptedAIServer, backend: Backend
+) -> None:
+    ai_server.stt_stream.queue(speaks("hello there"))
+    ai_server.llm.queue(llm_answer("Hello!", intent="greeting"))
+
+    async with streaming(client) as ws:
+        await ws.send(VOICED)
+        await ws.send(VOICED)
+        await ws.send(json.dumps({"type": "stop"}))
+        code, frames = await closed_with(ws)
+        stream_id = ws.ready["stream_id"]  # type: ignore[attr-defined]
+
+    assert code == 1000
+    assert [f["type"] for f in frames][-2:] == ["final", "reply"]
+    entries = await backend.bus.stream_read(ai_audio(stream_id), "0", count=100, block=0)
+    assert [next(iter(entry.fields)) for entry in entries] == [PCM_FIELD, PCM_FIELD, END_FIELD]
+
+
+async def test_ping_is_answered_and_a_bad_text_frame_does_not_end_the_stream(
+    client: QuartClient, ai_server: ScriptedAIServer
+) -> None:
+    ai_server.stt_stream.queue(speaks("hi"))
+    ai_server.llm.queue(llm_answer("Hello!", intent="greeting"))
+
+    async with streaming(client) as ws:
+        await ws.send(json.dumps({"type": "ping"}))
+        assert await receive(ws) == {"type": "pong"}
+        for bad, code in (
+            ("not json", "invalid_json"),
+            ("[1]", "invalid_frame"),
+            (json.dumps({"type": "dance"}), "unknown_type"),
+        ):
+            await ws.send(bad)
+            frame = await receive(ws)
+            assert (frame["type"], frame["code"]) == ("error", code)
+        await say_words(ws, voiced_frames=1)
+        frames = await frames_until(ws, "reply")
+
+    assert frames[-1]["analysis"]["response"] == "Hello!"
+
+
+async def test_a_bad_audio_frame_ends_only_that_stream(
+    client: QuartClient, ai_server: ScriptedAIServer
+) -> None:
+    ai_server.stt_stream.always(speaks("hi", "hi"))
+    ai_server.llm.always(llm_answer("Hello!", intent="greeting"))
+
+    async with streaming(client) as other:
+        for bad in (VOICED[:-1], VOICED[:100], VOICED * 13):  # odd, 3 ms, 260 ms
+            async with streaming(client) as ws:
+                await ws.send(bad)
+                code, frames = await closed_with(ws)
+                assert code == 1003
+                assert frames[-1]["code"] == "bad_audio", frames
+        await say_words(other, voiced_frames=1)
+        assert (await frames_until(other, "reply"))[-1]["type"] == "reply"
+
+
+async def test_bad_start_frames_are_refused_with_4400(client: QuartClient) -> None:
+    for bad in (
+        "nope",
+        json.dumps({"type": "auth"}),
+        start_frame(sample_rate=8000),
+        start_frame(language="fr"),
+    ):
+        async with client.websocket(STREAM) as ws:
+            await ws.send(bad)
+            code, frames = await closed_with(ws)
+        assert code == 4400
+        assert frames == [frames[0]] and frames[0]["code"] == "invalid_start"
+
+
+async def test_a_bad_token_is_refused_with_4401(client: QuartClient) -> None:
+    async with client.websocket(STREAM) as ws:
+        await ws.send(start_frame(token="not-a-jwt"))
+        code, frames = await closed_with(ws)
+
+    assert code == 4401
+    assert frames[0]["code"] == "unauthorized"
+
+
+async def test_someone_else_s_conversation_is_refused_with_4403(
+    client: QuartClient, ai_server: ScriptedAIServer
+) -> None:
+    ai_server.stt_stream.always(speaks())
+    alice = mint_token(SECRET, "alice", "customer")
+    async with streaming(client, token=alice) as ws:
+        session_id = ws.ready["session_id"]  # type: ignore[attr-defined]
+
+    async with client.websocket(STREAM) as ws:
+        await ws.send(
+            start_frame(token=mint_token(SECRET, "bob", "customer"), session_id=session_id)
+        )
+        code, frames = await closed_with(ws)
+
+    assert code == 4403
+    assert frames[0]["code"] == "session_forbidden"
+
+
+async def test_a_member_continues_their_own_conversation(
+    client: QuartClient, ai_server: ScriptedAIServer
+) -> None:
+    ai_server.stt_stream.always(speaks("hi"))
+    ai_server.llm.always(llm_answer("Hello!", intent="greeting"))
+    alice = mint_token(SECRET, "alice", "customer")
+    async with streaming(client, token=alice) as ws:
+        session_id = ws.ready["session_id"]  # type: ignore[attr-defined]
+
+    async with streaming(client, token=alice, session_id=session_id) as ws:
+        assert ws.ready["session_id"] == session_id  # type: ignore[attr-defined]
+        await say_words(ws, voiced_frames=1)
+        await frames_until(ws, "reply")
+
+    assert ai_server.llm.payloads[0]["user_id"] == "alice"
+
+
+async def test_no_ai_server_taking_the_stream_closes_1013(
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
+) -> None:
+    client = await start_app(backend.bus, ai_timeout=0.5)
+    ai_server.stt_stream.queue(never(), error("overloaded", "every slot is taken"))
+
+    for _ in range(2):
+        async with client.websocket(STREAM) as ws:
+            await ws.send(start_frame())
+            code, frames = await closed_with(ws)
+        assert code == 1013
+        assert frames[0]["code"] == "ai_unavailable"
+
+
+async def test_an_ai_server_that_falls_silent_mid_utterance_gives_an_error_frame(
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
+) -> None:
+    client = await start_app(backend.bus, ai_timeout=1.0)
+    ai_server.stt_stream.queue(speaks("hello", fall_silent=True))
+
+    async with streaming(client) as ws:
+        await ws.send(VOICED)
+        await ws.send(VOICED)
+        code, frames = await closed_with(ws)
+
+    assert code == 1011
+    assert frames[-1] == {
+        "type": "error",
+        "code": "ai_timeout",
+        "message": "The AI Server did not answer in time.",
+    }
+
+
+async def test_an_error_published_mid_stream_ends_it(
+    client: QuartClient, ai_server: ScriptedAIServer, backend: Backend
+) -> None:
+    ai_server.stt_stream.queue(speaks())
+
+    async with streaming(client) as ws:
+        stream_id = ws.ready["stream_id"]  # type: ignore[attr-defined]
+        envelope = {"request_id": stream_id, "status": "error"}
+        envelope["error"] = {"code": "bad_audio", "message": "could not decode"}
+        await backend.bus.publish(f"ai:result:{stream_id}", json.dumps(envelope))
+        code, frames = await closed_with(ws)
+
+    assert code == 1011
+    assert frames[-1]["code"] == "ai_error"
+
+
+async def test_no_audio_for_the_idle_timeout_closes_1000(
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
+) -> None:
+    client = await start_app(backend.bus, stream_idle_timeout=0.5)
+    ai_server.stt_stream.queue(speaks())
+
+    async with streaming(client) as ws:
+        code, frames = await closed_with(ws)
+
+    assert code == 1000
+    assert frames[-1]["code"] == "idle"
+
+
+async def test_a_dropped_socket_ends_the_stream_for_the_ai_server(
+    client: QuartClient, ai_server: ScriptedAIServer, backend: Backend
+) -> None:
+    ai_server.stt_stream.queue(speaks("hello there"))
+
+    async with streaming(client) as ws:
+        await ws.send(VOICED)
+        await ws.send(VOICED)
+        stream_id = ws.ready["stream_id"]  # type: ignore[attr-defined]
+        await frames_until(ws, "partial")
+
+    async def ended() -> bool:
+        entries = await backend.bus.stream_read(ai_audio(stream_id), "0", count=100, block=0)
+        return bool(entries) and END_FIELD in entries[-1].fields
+
+    await eventually(ended)
+
+
+async def test_a_caller_may_hold_only_so_many_streams(
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
+) -> None:
+    client = await start_app(backend.bus, stream_max_per_caller=1)
+    ai_server.stt_stream.always(speaks())
+    alice = mint_token(SECRET, "alice", "customer")
+
+    async with streaming(client, token=alice):
+        async with client.websocket(STREAM) as ws:
+            await ws.send(start_frame(token=alice))
+            code, frames = await closed_with(ws)
+        # Another caller is not affected.
+        async with streaming(client, token=mint_token(SECRET, "bob", "customer")):
+            pass
+
+    assert code == 4429
+    assert frames[0]["code"] == "too_many_streams"
+
+
+async def test_each_utterance_spends_an_analyze_call(
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp, data: FakeVoiceData
+) -> None:
+    client = await start_app(backend.bus, rate_limit_analyze="1/hour")
+    ai_server.stt_stream.always(speaks("hi", "hi again"))
+    ai_server.llm.always(llm_answer("Hello!", intent="greeting"))
+
+    async with streaming(client) as ws:
+        await say_words(ws, voiced_frames=1)
+        assert (await frames_until(ws, "reply"))[-1]["type"] == "reply"
+        await say_words(ws, voiced_frames=1)
+        refused = await frames_until(ws, "error")
+
+    assert refused[-1]["code"] == "rate_limited"
+    async with client.websocket(STREAM) as ws:
+        await ws.send(start_frame())
+        code, frames = await closed_with(ws)
+    assert code == 4429
+    assert frames[0]["code"] == "rate_limited"
