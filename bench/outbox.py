@@ -4,10 +4,14 @@
    changes per order, timed with the outbox writing its rows and, in the same
    run, with an outbox whose ``add`` writes nothing (the change alone), taking
    turns so that load on the machine falls on both alike.
-2. Drain: a private ``redis-server`` is stopped, ``--backlog`` orders are
-   placed (each with its ``order.created`` row), the server is started again;
-   the time from it answering ``PING`` to the last row published and deleted,
-   with ``--relays`` relays (one on SQLite).
+2. Drain: a private ``redis-server`` is stopped, ``--backlog`` ``order.created``
+   rows are queued (one per order, written in bulk), the server is started
+   again and the relays are woken (as the bus's reconnect or their poll
+   would); the time from then to the last row published and deleted, with
+   ``--relays`` relays (one on SQLite). The same run drains the same backlog
+   the way the relay did before it pipelined, as the baseline: claims of
+   ``--baseline-batch`` rows, and every Redis command its own round trip
+   (about five per event).
 
     python -m bench.outbox --database sqlite --database postgresql+asyncpg://postgres@127.0.0.1:5432/bench
 """
@@ -22,19 +26,21 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bus.base import Batch
 from bus.redis import RedisBus
 from domain.orders import OrderStatus, Role
 from quart_app.database import Database
-from quart_app.models import Base, OutboxEvent
+from quart_app.models import Base, OutboxEvent, utc_now
 from quart_app.schemas.orders import OrderItemRequest
 from quart_app.services.auth.tokens import Principal
 from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.outbox import Outbox, OutboxRelay
 from quart_app.services.orders.service import OrderService
 from quart_app.services.realtime.notifications import Notice, NotificationPublisher
+from quart_app.services.realtime.order_events import created_notice
 from tests.support.redis_server import RedisServer
 
 ITEM = OrderItemRequest(menu_code="french", style_code="grand", quantity=1)
@@ -87,32 +93,46 @@ async def write_cost(url: str, orders: int, rounds: int) -> tuple[float, float]:
     return statistics.median(timings["without"]), statistics.median(timings["with"])
 
 
-async def drain_time(url: str, backlog: int, relays: int, folder: Path) -> float:
-    """Seconds from Redis answering again to the whole backlog published (rows deleted)."""
+class UnpipelinedBus(RedisBus):
+    """The baseline's bus: each command of a batch is a round trip of its own."""
+
+    def batch(self) -> Batch:
+        return Batch(self)
+
+
+async def drain_time(
+    url: str, backlog: int, relays: int, batch: int, folder: Path, *, pipelined: bool
+) -> float:
+    """Queue ``backlog`` rows while Redis is down; seconds from waking the relays
+    once it answers again to the whole backlog published (rows deleted)."""
     database = await fresh_database(url)
     server = RedisServer(folder)
     await server.start()
-    relay_buses = [RedisBus(server.url, health_check_interval=1) for _ in range(relays)]
+    kind = RedisBus if pipelined else UnpipelinedBus
+    relay_buses = [kind(server.url, health_check_interval=1) for _ in range(relays)]
     for bus in relay_buses:
         await bus.connect()
     outbox = Outbox()
     running = [
-        OutboxRelay(database, outbox, NotificationPublisher(bus, log_maxlen=1000, retention=3600))
+        OutboxRelay(
+            database,
+            outbox,
+            NotificationPublisher(bus, log_maxlen=1000, retention=3600),
+            batch=batch,
+        )
         for bus in relay_buses
     ]
     for relay, bus in zip(running, relay_buses, strict=True):
         await bus.subscribe("bench:keepalive")  # the reconnect listener needs a subscription
         relay.start(bus)
-    service = OrderService(database, CatalogService(database), outbox=outbox)
     try:
         await server.stop()
-        for n in range(backlog):
-            await service.place_order(f"bench-{n}", [ITEM])
-        assert await pending(database) == backlog
+        await queue_backlog(database, backlog)
         await server.start()
-        back = time.perf_counter()
+        woken = time.perf_counter()
+        outbox.wake()
         await settled(database)
-        return time.perf_counter() - back
+        return time.perf_counter() - woken
     finally:
         for relay in running:
             await relay.stop()
@@ -122,6 +142,26 @@ async def drain_time(url: str, backlog: int, relays: int, folder: Path) -> float
         await database.close()
 
 
+async def queue_backlog(database: Database, backlog: int) -> None:
+    """``backlog`` pending ``order.created`` rows, one per order, as placing orders leaves them."""
+    notice = created_notice({"order_id": "", "status": "pending", "items": [ITEM.model_dump()]})
+    now = utc_now()
+    rows = [
+        {
+            "order_id": f"bench{n:027d}",
+            "event_type": notice.event_type,
+            "target": notice.target,
+            "data": {**notice.data, "order_id": f"bench{n:027d}"},
+            "created_at": now,
+        }
+        for n in range(backlog)
+    ]
+    async with database.session() as session, session.begin():
+        for start in range(0, backlog, 1000):
+            await session.execute(insert(OutboxEvent), rows[start : start + 1000])
+    assert await pending(database) == backlog
+
+
 async def pending(database: Database) -> int:
     async with database.session() as session:
         return int(await session.scalar(select(func.count()).select_from(OutboxEvent)) or 0)
@@ -129,11 +169,11 @@ async def pending(database: Database) -> int:
 
 async def settled(database: Database) -> None:
     """Return once every row is published and deleted."""
-    async with asyncio.timeout(300):
+    async with asyncio.timeout(600):
         while True:
             if not await pending(database):
                 return
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.005)
 
 
 def database_url(name: str, folder: Path) -> str:
@@ -145,25 +185,38 @@ async def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--database", action="append", default=None, help="sqlite or a URL")
     parser.add_argument("--orders", type=int, default=100, help="orders per timed round")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--backlog", type=int, default=1000)
+    parser.add_argument("--backlog", type=int, action="append", default=None)
     parser.add_argument("--relays", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=500, help="rows per claim")
+    parser.add_argument("--baseline-batch", type=int, default=100, help="rows per claim, baseline")
+    parser.add_argument("--skip-write-cost", action="store_true")
     args = parser.parse_args(argv)
     for name in args.database or ["sqlite"]:
         with tempfile.TemporaryDirectory(prefix="bench-outbox-") as folder:
             url = database_url(name, Path(folder))
-            without, with_outbox = await write_cost(url, args.orders, args.rounds)
-            print(
-                f"{url.split('://')[0]}: per write {without * 1000:.2f} ms without the outbox, "
-                f"{with_outbox * 1000:.2f} ms with it: {with_outbox / without:.2f}x "
-                f"(+{(with_outbox - without) * 1000:.2f} ms)"
-            )
+            scheme = url.split("://")[0]
+            if not args.skip_write_cost:
+                without, with_outbox = await write_cost(url, args.orders, args.rounds)
+                print(
+                    f"{scheme}: per write {without * 1000:.2f} ms without the outbox, "
+                    f"{with_outbox * 1000:.2f} ms with it: {with_outbox / without:.2f}x "
+                    f"(+{(with_outbox - without) * 1000:.2f} ms)"
+                )
             relays = args.relays if name != "sqlite" else 1
-            seconds = await drain_time(url, args.backlog, relays, Path(folder))
-            print(
-                f"{url.split('://')[0]}: {args.backlog} orders accepted while Redis was down "
-                f"published {seconds:.2f} s after it answered again ({relays} relay(s), "
-                f"{args.backlog / seconds:.0f}/s)"
-            )
+            for backlog in args.backlog or [1000]:
+                rates = []
+                for batch, pipelined in ((args.baseline_batch, False), (args.batch, True)):
+                    seconds = await drain_time(
+                        url, backlog, relays, batch, Path(folder), pipelined=pipelined
+                    )
+                    rates.append(backlog / seconds)
+                    print(
+                        f"{scheme}: {backlog} events queued while Redis was down, "
+                        f"{relays} relay(s), batch {batch}, "
+                        f"{'pipelined' if pipelined else 'a round trip per command'}: "
+                        f"published in {seconds:.3f} s ({rates[-1]:.0f}/s)"
+                    )
+                print(f"{scheme}: {backlog} events, pipelined / before: {rates[1] / rates[0]:.1f}x")
 
 
 if __name__ == "__main__":

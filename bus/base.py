@@ -265,6 +265,11 @@ class Bus(ABC):
         none older than ``retention`` s (approximately, as ``XADD MAXLEN/MINID``)."""
 
     @abstractmethod
+    async def log_ids(self, log: str, count: int) -> list[str]:
+        """Append ``count`` empty entries to ``log``, keep only the newest, and return
+        their ids, increasing, in one round trip: ``log`` as a sequence of ids."""
+
+    @abstractmethod
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
         """Entries with an id greater than ``after_id``, oldest first, at most ``count``."""
 

@@ -42,6 +42,14 @@ _BLOCK_MARGIN = 1.0
 _SHORTEST_BLOCK = 0.01
 _UNBOUNDED_BLOCK = math.inf
 T = TypeVar("T")
+# ARGV[1] empty entries appended to KEYS[1], kept at length 1: their ids.
+_LOG_IDS = """
+local ids = {}
+for i = 1, tonumber(ARGV[1]) do
+    ids[i] = redis.call('xadd', KEYS[1], 'MAXLEN', '1', '*', 'd', '')
+end
+return ids
+"""
 # The casts below: decode_responses is off, so replies are bytes, whatever the
 # union redis-py's annotations allow.
 
@@ -131,6 +139,7 @@ class RedisBus(Bus):
         self._clock = clock
         self._release_script = client.register_script(_RELEASE)
         self._push_bounded_script = client.register_script(_PUSH_BOUNDED)
+        self._log_ids_script = client.register_script(_LOG_IDS)
 
     @property
     def connection_pool(self) -> ConnectionPool:
@@ -295,10 +304,17 @@ class RedisBus(Bus):
 
     # per-user logs ------------------------------------------------------------------
     async def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> str:
-        batch = self.batch()
+        batch = _RedisBatch(self, self._client, self._clock)
         batch.log_append(log, data, maxlen=maxlen, retention=retention)
         [entry_id] = await batch.execute()
         return cast(str, entry_id)
+
+    async def log_ids(self, log: str, count: int) -> list[str]:
+        if count <= 0:
+            return []
+        with translated():
+            ids = cast("list[bytes]", await self._log_ids_script(keys=[log], args=[count]))
+        return [entry_id.decode() for entry_id in ids]
 
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
         with translated():
@@ -356,17 +372,25 @@ class _RedisBatch(Batch):
 
     async def execute(self) -> list[Any]:
         now = self._clock()
+        # A log is trimmed by age once, after the batch's last entry to it.
+        last_append = {
+            args[0]: index
+            for index, (name, args, _) in enumerate(self.commands)
+            if name == "log_append"
+        }
+        trims = {index for index in last_append.values()}
         with translated():
             async with self._client.pipeline(transaction=False) as pipe:
-                for name, args, options in self.commands:
-                    self._queue(pipe, now, name, args, options)
+                for index, (name, args, options) in enumerate(self.commands):
+                    self._queue(pipe, now, name, args, options, trim=index in trims)
                 replies = await pipe.execute()
         results: list[Any] = []
         replies_left = iter(replies)
-        for name, _, _ in self.commands:
+        for index, (name, _, _) in enumerate(self.commands):
             reply = next(replies_left)
             if name == "log_append":
-                next(replies_left)  # the XTRIM's count
+                if index in trims:
+                    next(replies_left)  # the XTRIM's count
                 results.append(cast(bytes, reply).decode())
             elif name == "publish":
                 results.append(int(reply))
@@ -375,13 +399,21 @@ class _RedisBatch(Batch):
         return results
 
     def _queue(
-        self, pipe: Any, now: float, name: str, args: tuple[Any, ...], options: dict[str, Any]
+        self,
+        pipe: Any,
+        now: float,
+        name: str,
+        args: tuple[Any, ...],
+        options: dict[str, Any],
+        *,
+        trim: bool,
     ) -> None:
         if name == "log_append":
             log, data = args
-            oldest_kept = f"{int((now - options['retention']) * 1000)}-0"
             pipe.xadd(log, {_LOG_FIELD: to_bytes(data)}, maxlen=options["maxlen"], approximate=True)
-            pipe.xtrim(log, minid=oldest_kept, approximate=True)
+            if trim:
+                oldest_kept = f"{int((now - options['retention']) * 1000)}-0"
+                pipe.xtrim(log, minid=oldest_kept, approximate=True)
         elif name == "expire":
             key, ttl = args
             pipe.pexpire(key, _milliseconds(ttl))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -85,6 +86,70 @@ class Database:
     async def close(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+    def listener(self, channel: str, on_notify: Callable[[], None], *, retry: float) -> Listener:
+        """A :class:`Listener` for ``NOTIFY channel`` on this PostgreSQL database."""
+        if self.is_sqlite:
+            raise ValueError("SQLite has no LISTEN/NOTIFY")
+        dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        return Listener(dsn, channel, on_notify, retry=retry)
+
+
+class Listener:
+    """``LISTEN channel`` on a connection of its own: calls ``on_notify`` for every
+    notification, and once each time it starts listening (what was sent while it
+    was not is lost). A lost connection is opened again every ``retry`` seconds."""
+
+    def __init__(
+        self, dsn: str, channel: str, on_notify: Callable[[], None], *, retry: float
+    ) -> None:
+        self._dsn = dsn
+        self._channel = channel
+        self._on_notify = on_notify
+        self._retry = retry
+        self._task: asyncio.Task[None] | None = None
+        self.listening = False
+        """Whether a notification sent now would reach ``on_notify``."""
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"listen-{self._channel}")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        failing = False
+        while True:
+            try:
+                await self._listen()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                if not failing:
+                    log.warning("LISTEN %s failed, will retry: %s", self._channel, error)
+                failing = True
+            else:
+                failing = False
+            await asyncio.sleep(self._retry)
+
+    async def _listen(self) -> None:
+        connection = await asyncpg.connect(self._dsn)
+        lost = asyncio.Event()
+        connection.add_termination_listener(lambda _connection: lost.set())
+        try:
+            await connection.add_listener(self._channel, self._notified)
+            self.listening = True
+            self._on_notify()
+            await lost.wait()
+        finally:
+            self.listening = False
+            with suppress(Exception):
+                await asyncio.shield(connection.close(timeout=self._retry))
+
+    def _notified(self, *_notification: object) -> None:
+        self._on_notify()
 
 
 @asynccontextmanager

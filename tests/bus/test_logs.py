@@ -118,3 +118,13 @@ async def test_an_entry_of_another_shape_reads_back_empty(redis_url: str) -> Non
             ]
         finally:
             await bus.close()
+
+
+async def test_an_id_log_hands_out_increasing_ids_and_keeps_only_the_newest(bus: Bus) -> None:
+    first = await bus.log_ids("ids", 300)
+    second = await bus.log_ids("ids", 2)
+
+    keys = [_key(entry_id) for entry_id in first + second]
+    assert keys == sorted(set(keys)) and len(keys) == 302
+    assert await bus.log_after("ids", "0", count=10) == [LogEntry(second[-1], b"")]
+    assert await bus.log_ids("ids", 0) == []

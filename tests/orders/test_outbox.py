@@ -24,8 +24,9 @@ from quart_app.services.auth.tokens import Principal
 from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.outbox import Outbox, OutboxRelay
 from quart_app.services.orders.service import OrderService
-from quart_app.services.realtime.notifications import Notice, NotificationPublisher
+from quart_app.services.realtime.notifications import NotificationPublisher
 from tests.support.bus_backends import open_backend
+from tests.support.databases import empty_database
 from tests.support.waiting import eventually
 
 ITEM = OrderItemRequest(menu_code="french", style_code="grand", quantity=1)
@@ -61,6 +62,10 @@ class FlakyBus(MemoryBus):
     async def expire(self, key: str, ttl: float) -> bool:
         self._trip()
         return await super().expire(key, ttl)
+
+    async def log_ids(self, log: str, count: int) -> list[str]:
+        self._check()
+        return await super().log_ids(log, count)
 
     def _check(self) -> None:
         self._trip()
@@ -285,12 +290,8 @@ async def test_a_relay_killed_mid_batch_leaves_nothing_lost_and_nothing_doubled(
     subscription = await redis_bus.subscribe(WS_NOTIFY_CHANNEL, buffer=10_000)
     dead = relay_for(database, outbox, redis_bus, clock)
     claimed = await dead._claim()
-    notices = [
-        (Notice.from_target(row.target, row.event_type, row.data), str(row.event_id))
-        for row in claimed
-    ]
     # Killed while its pipeline went out: half the batch reached Redis, nothing was deleted.
-    await dead._publisher.publish_many(notices[:15])
+    await dead._publisher.publish_many([(row.notice, row.event_id) for row in claimed[:15]])
 
     survivor = relay_for(database, outbox, redis_bus, clock)
     assert await survivor.drain() == 0  # leased to the dead relay
@@ -307,8 +308,59 @@ async def test_a_relay_killed_mid_batch_leaves_nothing_lost_and_nothing_doubled(
     assert {order.order_id for order in placed} == set(ids_by_order)
     replayed = await survivor._publisher.log.replay("cook-1", Role.COOK, "0-0")
     assert sorted(frame_id for frame_id, _ in replayed.frames) == sorted(
-        str(row.event_id) for row in claimed
+        row.event_id for row in claimed
     )
+
+
+class WatchedOutbox(Outbox):
+    """An outbox whose relay's waiting can be seen: idle is waiting, with no wake-up due."""
+
+    waiting = False
+
+    async def wait(self, timeout: float) -> None:  # noqa: ASYNC109
+        self.waiting = True
+        try:
+            await super().wait(timeout)
+        finally:
+            self.waiting = False
+
+    @property
+    def idle(self) -> bool:
+        return self.waiting and not self._bell.is_set()
+
+
+@pytest.fixture
+async def postgres_database(postgres_url: str) -> AsyncIterator[Database]:
+    await empty_database(postgres_url)
+    database = Database(postgres_url)
+    await database.prepare(demo_users=True)
+    yield database
+    await database.close()
+
+
+async def test_a_commit_on_another_instance_wakes_a_relay_long_before_its_poll(
+    postgres_database: Database, flaky_bus: FlakyBus
+) -> None:
+    subscription = await flaky_bus.subscribe(WS_NOTIFY_CHANNEL)
+    # This instance's relay polls once an hour; the order is placed by another instance,
+    # whose own outbox bell it never hears.
+    watched = WatchedOutbox()
+    relay = OutboxRelay(
+        postgres_database,
+        watched,
+        NotificationPublisher(flaky_bus, log_maxlen=1000, retention=3600),
+        poll_interval=3600,
+    )
+    elsewhere = OrderService(postgres_database, CatalogService(postgres_database), outbox=Outbox())
+    relay.start(flaky_bus)
+    try:
+        await eventually(lambda: relay.commits is not None and relay.commits.listening)
+        await eventually(lambda: watched.idle)
+        order = await elsewhere.place_order("c-1", [ITEM])
+        frame = await _frame(subscription)
+    finally:
+        await relay.stop()
+    assert (frame["type"], frame["data"]["order_id"]) == ("order.created", order.order_id)
 
 
 async def _frames(subscription: Subscription, expected: int) -> list[dict[str, Any]]:

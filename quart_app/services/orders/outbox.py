@@ -20,6 +20,12 @@ publishes them again *with the same ids*, and sockets drop a frame id they
 already delivered. While the bus is down, step 1 or 2 fails and
 the relay tries again every ``poll_interval`` seconds, and at once when the
 bus says it is back.
+
+A relay runs after its own instance's commits (:meth:`Outbox.wake`), every
+``poll_interval`` seconds, and, on PostgreSQL, at every instance's commit: a
+trigger sends ``NOTIFY outbox_events`` with each commit that adds rows, and
+every relay ``LISTEN``s. A notification lost while a listener reconnects
+costs at most one ``poll_interval``.
 """
 
 from __future__ import annotations
@@ -27,8 +33,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, or_, select, update
@@ -36,11 +43,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bus import Bus, BusError
-from quart_app.database import Database
+from quart_app.database import Database, Listener
 from quart_app.models import OutboxEvent, utc_now
 from quart_app.services.realtime.notifications import Notice, NotificationPublisher
 
 log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "outbox_events"
+"""What a commit that adds outbox rows notifies on PostgreSQL (migration 0006's trigger)."""
 
 STOP_WAIT = 5.0
 """Longest :meth:`OutboxRelay.stop` waits for a round in progress before cancelling it."""
@@ -76,6 +86,16 @@ class Outbox:
         self._bell.clear()
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row leased to a relay: its notice and the notification id it goes out with."""
+
+    row_id: int
+    order_id: str
+    notice: Notice
+    event_id: str
+
+
 class OutboxRelay:
     """Publishes the outbox's rows; one per app instance, any number per database."""
 
@@ -101,16 +121,25 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._forget_listener: Callable[[], None] | None = None
+        self.commits: Listener | None = None
+        """On PostgreSQL, the ``LISTEN`` that wakes this relay at any instance's commit."""
 
     def start(self, bus: Bus) -> None:
         """Run in the background; ``bus`` tells when it is back after an outage."""
         self._forget_listener = bus.add_connection_listener(self._bus_connection)
+        if not self._database.is_sqlite:
+            self.commits = self._database.listener(
+                NOTIFY_CHANNEL, self._outbox.wake, retry=self._poll_interval
+            )
+            self.commits.start()
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.name}")
 
     async def stop(self) -> None:
         """Finish the round in progress (up to ``STOP_WAIT`` s), then stop."""
         if self._forget_listener is not None:
             self._forget_listener()
+        if self.commits is not None:
+            await self.commits.stop()
         task, self._task = self._task, None
         if task is None:
             return
@@ -128,13 +157,9 @@ class OutboxRelay:
         claimed = await self._claim()
         if not claimed:
             return 0
-        row_ids = [row.id for row in claimed]
-        notices = [
-            (Notice.from_target(row.target, row.event_type, row.data), str(row.event_id))
-            for row in claimed
-        ]
+        row_ids = [row.row_id for row in claimed]
         try:
-            await self._publisher.publish_many(notices)
+            await self._publisher.publish_many([(row.notice, row.event_id) for row in claimed])
         except BaseException:
             await self._settle(row_ids, published=False)
             raise
@@ -148,7 +173,7 @@ class OutboxRelay:
             total += published
         return total
 
-    async def _claim(self) -> Sequence[OutboxEvent]:
+    async def _claim(self) -> list[Claimed]:
         now = self._clock()
         earlier = aliased(OutboxEvent)
         waits_for_earlier = exists().where(
@@ -168,16 +193,34 @@ class OutboxRelay:
             update(OutboxEvent)
             .where(OutboxEvent.id.in_(pending.scalar_subquery()))
             .values(claimed_by=self.name, claimed_until=now + self._lease)
-            .returning(OutboxEvent)
+            .returning(
+                OutboxEvent.id,
+                OutboxEvent.order_id,
+                OutboxEvent.event_type,
+                OutboxEvent.target,
+                OutboxEvent.data,
+                OutboxEvent.event_id,
+            )
             .execution_options(synchronize_session=False)
         )
         async with self._database.session() as session, session.begin():
-            rows = sorted((await session.scalars(claim)).all(), key=lambda row: row.id)
-            fresh = [row for row in rows if row.event_id is None]
-            event_ids = await self._publisher.log.next_ids(len(fresh))
-            for row, event_id in zip(fresh, event_ids, strict=True):
-                row.event_id = event_id
-        return rows
+            rows = sorted((await session.execute(claim)).all(), key=lambda row: row.id)
+            fresh = [row.id for row in rows if row.event_id is None]
+            given = dict(zip(fresh, await self._publisher.log.next_ids(len(fresh)), strict=True))
+            if given:
+                await session.execute(
+                    update(OutboxEvent),
+                    [{"id": row_id, "event_id": event_id} for row_id, event_id in given.items()],
+                )
+        return [
+            Claimed(
+                row.id,
+                row.order_id,
+                Notice.from_target(row.target, row.event_type, row.data),
+                given.get(row.id) or row.event_id,
+            )
+            for row in rows
+        ]
 
     async def _settle(self, row_ids: list[int], *, published: bool) -> None:
         """Delete the published batch, or release it to be claimed again, in one statement."""

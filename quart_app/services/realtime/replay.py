@@ -103,10 +103,7 @@ class NotificationLog:
         """
         if count <= 0:
             return []
-        batch = self._bus.batch()
-        for _ in range(count):
-            batch.log_append(keys.WS_EVENT_IDS, b"", maxlen=1, retention=self._retention)
-        event_ids: list[str] = await batch.execute()
+        event_ids = await self._bus.log_ids(keys.WS_EVENT_IDS, count)
         await self._bus.set(keys.WS_EPOCH, event_ids[0], only_if_missing=True)
         return event_ids
 
