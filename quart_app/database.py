@@ -8,10 +8,16 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+from asyncpg.exceptions import (
+    AdminShutdownError,
+    CannotConnectNowError,
+    PostgresConnectionError,
+)
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,6 +35,36 @@ STARTUP_LOCK_KEY = 0x766F_6963_6552_5431
 """PostgreSQL advisory lock held while an instance migrates and seeds."""
 
 
+_SERVER_ABSENT = (
+    OSError,  # refused, unreachable, reset
+    TimeoutError,
+    PostgresConnectionError,
+    CannotConnectNowError,  # starting up or shutting down
+    AdminShutdownError,
+)
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached now: a connection was refused, timed out or dropped."""
+
+
+def _unavailable(context: ExceptionContext) -> BaseException | None:
+    # A server that is away is not a bug in the statement: the caller gets
+    # this instead of the driver's error, and answers 503 rather than 500.
+    error = context.original_exception
+    if context.is_disconnect or isinstance(error, _SERVER_ABSENT):
+        return DatabaseUnavailable(f"the database is unreachable: {error}")
+    return None
+
+
+def _connect(dialect: Any, _record: object, cargs: list[Any], cparams: dict[str, Any]) -> Any:
+    # Connecting is outside what handle_error sees: its failures are translated here.
+    try:
+        return dialect.loaded_dbapi.connect(*cargs, **cparams)
+    except _SERVER_ABSENT as error:
+        raise DatabaseUnavailable(f"the database is unreachable: {error}") from error
+
+
 class Database:
     """An engine and its session factory (``expire_on_commit=False``: an attribute
     touched after a commit would otherwise reload, which async sessions cannot do)."""
@@ -40,6 +76,9 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            event.listen(self.engine.sync_engine, "do_connect", _connect)
+        event.listen(self.engine.sync_engine, "handle_error", _unavailable)
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -15,6 +15,8 @@ raise into the contract's body (:func:`error_response`):
   (``MalformedAIResult``) or a result of the wrong shape 502 ``bad_ai_result``;
   ``BusUnavailable`` 503 ``bus_unavailable``; ``BusOverloaded`` 503
   ``overloaded`` with ``Retry-After``;
+- an unreachable database (``DatabaseUnavailable``) 503 ``database_unavailable``
+  with ``Retry-After``;
 - request validation 422 ``validation_error``; other HTTP errors their status;
   anything else 500 ``internal_error``, logged, never a stack trace.
 """
@@ -44,6 +46,7 @@ from werkzeug.exceptions import HTTPException
 from bus.ai import AIResultError, MalformedAIResult
 from bus.base import BusOverloaded, BusTimeout, BusUnavailable
 from domain.errors import CatalogError, DomainError, IllegalOrderTransition, RoleNotAllowed
+from quart_app.database import DatabaseUnavailable
 from quart_app.errors import (
     INVALID_REQUEST,
     ApiError,
@@ -76,6 +79,8 @@ from quart_app.services.voice.errors import (
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 1
+DATABASE_RETRY_AFTER_SECONDS = 5
+"""A database back from a restart takes seconds, not the moment an AI slot does."""
 CLIENT_INPUT_ERRORS = {"bad_audio": "audio"}
 """AI error codes caused by the client's input, and the request field each blames."""
 
@@ -229,6 +234,15 @@ def _register_ai_and_bus_handlers(app: Quart) -> None:
     async def _overloaded(error: BusOverloaded) -> Response:
         response = error_response(503, *FAILURES[BusOverloaded])
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    @app.errorhandler(DatabaseUnavailable)
+    async def _database_unavailable(error: DatabaseUnavailable) -> Response:
+        log.warning("%s", error)
+        response = error_response(
+            503, "database_unavailable", "The database can't be reached now; nothing was changed."
+        )
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
         return response
 
 
