@@ -17,10 +17,9 @@ from ai_worker.engines.llm_rules import RulesLLMEngine
 from ai_worker.errors import EngineError
 from ai_worker.llm import turn
 from ai_worker.llm.understanding import understand
-from domain.catalog import Catalog
 from domain.language import DEFAULT_LANGUAGE
 from domain.stages import Stage, previous_stage
-from tests.support.ai_catalog import CATALOG, VALENTINE_EVENT, llm_payload
+from tests.support.ai_catalog import CATALOG, VALENTINE_EVENT, as_catalog, llm_payload
 from tests.support.rules_dialogue import ENGLISH_GRAND, ask_rules, converse
 
 FRENCH_GRAND = {**ENGLISH_GRAND, "menu_code": "french"}
@@ -440,7 +439,7 @@ async def test_going_back_proposes_the_domains_previous_stage(stage: Stage) -> N
 
 
 async def test_a_style_is_taken_for_a_menu_exactly_when_the_domain_allows_it() -> None:
-    catalog = Catalog.from_ai_context(CATALOG)
+    catalog = as_catalog(CATALOG)
     for menu in catalog.menus:
         for style in catalog.all_styles():
             draft = {**FRENCH_GRAND, "menu_code": menu.code, "style_code": None}
