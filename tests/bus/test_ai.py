@@ -223,10 +223,12 @@ async def test_each_instance_gets_its_own_results(backend: Backend) -> None:
 async def test_many_requests_in_flight_all_get_their_answers(
     backend: Backend, requester: AIRequester
 ) -> None:
+    # Each request may wait behind the other 299 on a busy machine: the answers are the
+    # point here, so the wait is a bound on a hang, not on speed.
     async with answering(await _worker_bus(backend)):
         results = await asyncio.wait_for(
-            asyncio.gather(*(requester.request("llm", {"n": n}, timeout=WAIT) for n in range(300))),
-            WAIT * 2,
+            asyncio.gather(*(requester.request("llm", {"n": n}, timeout=60) for n in range(300))),
+            120,
         )
 
     assert results == [{"n": n} for n in range(300)]
