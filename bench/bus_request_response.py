@@ -2,9 +2,9 @@
 
     python bench/bus_request_response.py [--redis URL] [--requests 3000] [--rounds 3]
 
-Instant AI Servers run in a child process (``ANSWERERS`` of the testing kit's
-scripted AI Server on one ``bus.redis.RedisBus``, answering every ``llm`` request
-at once, as ``docs/contract.md`` §1 has it). Three requesters take turns against it:
+An instant responder runs in a child process (raw redis-py: pops in batches,
+answers each with ``SET ai:result:{id} EX 300`` + ``PUBLISH``). Three requesters
+take turns against it:
 
 - ``raw``: redis-py done the best way: one pattern subscriber (``ai:result:*``)
   routing results to futures by id, ``LPUSH`` then ``GET`` pipelined in one round trip;
@@ -27,7 +27,6 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bus.ai import AIRequester, make_request_message, parse_result
 from bus.keys import ai_queue, ai_result
 from bus.redis import RedisBus
-from quart_app.testing import ScriptedAIServer
 
 Request = Callable[[], Awaitable[Any]]
 LEVELS = (1, 10, 100, 1000)
@@ -47,20 +45,23 @@ QUEUE = ai_queue("llm")
 PAYLOAD = {"transcript": "two French dinners, grand style"}
 
 
-# the AI Server (child process) ----------------------------------------------------
-ANSWERERS = 8
-"""Scripted AI Servers in the child process, each taking one request at a time, as
-that many workers would: one alone falls behind 1,000 requests in flight."""
-
-
+# the responder (child process) -------------------------------------------------
 async def respond_forever(url: str) -> None:
-    bus = RedisBus(url, max_connections=4 * ANSWERERS, client_name="bench-responder")
-    await bus.connect()
-    async with AsyncExitStack() as serving:
-        for _ in range(ANSWERERS):
-            server = await serving.enter_async_context(ScriptedAIServer(bus, kinds=["llm"]))
-            server.llm.always({"ok": True})
-        await asyncio.Event().wait()
+    client = Redis.from_url(url, client_name="bench-responder")
+    while True:
+        batch = await client.rpop(QUEUE, 200)
+        if not batch:
+            popped = await client.brpop([QUEUE], timeout=1)
+            batch = [popped[1]] if popped else []
+        async with client.pipeline(transaction=False) as pipe:
+            for raw in batch:
+                request = json.loads(raw)
+                reply = json.dumps(
+                    {"request_id": request["request_id"], "status": "ok", "result": {"ok": True}}
+                )
+                pipe.set(ai_result(request["request_id"]), reply, ex=300)
+                pipe.publish(ai_result(request["request_id"]), reply)
+            await pipe.execute()
 
 
 # the raw baseline ----------------------------------------------------------------
