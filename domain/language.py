@@ -10,6 +10,7 @@ stated language, the pages before a customer picks, the AI context's bare
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Literal
 
 Language = Literal["ko", "en"]
@@ -36,3 +37,24 @@ def text_language(text: str, so_far: str | None = None) -> Language:
     if _LATIN.search(text):
         return "en"
     return supported(so_far)
+
+
+def conversation_language(lines: Iterable[str], so_far: str | None = None) -> Language:
+    """The language of most of the words in a customer's ``lines`` (oldest first); a
+    tie goes to the newest line's :func:`text_language`.
+
+    A conversation keeps one language: a "yes" in a Korean conversation, or a Korean
+    word in an English sentence ("French 디너 two please"), does not switch it.
+    """
+    words = {"ko": 0, "en": 0}
+    latest = so_far
+    for line in lines:
+        for word in line.split():
+            if _HANGUL.search(word):
+                words["ko"] += 1
+            elif _LATIN.search(word):
+                words["en"] += 1
+        latest = text_language(line, latest)
+    if words["ko"] == words["en"]:
+        return supported(latest)
+    return "ko" if words["ko"] > words["en"] else "en"

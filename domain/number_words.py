@@ -1,4 +1,5 @@
-"""Numbers from 1 to 99 as words, in English and in Korean (native and Sino-Korean).
+"""Numbers from 1 to 99 as words, in English and in Korean (native and Sino-Korean),
+and the phrases people count with ("a dozen", "한 다스", "a few", "두어 개").
 
 The one table of number words: the rules engine reads counts with it, the
 recognition prompt writes sample counts with it (:mod:`domain.speech_hints`),
@@ -100,3 +101,29 @@ KO_NATIVE_ALONE: tuple[str, ...] = _korean_native_alone()
 short forms need one: 네 alone means "yes", and 세 starts 세트."""
 KO_SINO_NUMBERS: dict[str, int] = _korean_sino_numbers()
 """Every Sino-Korean number, 1 to 99, to its value."""
+
+
+DOZEN = 12
+EN_DOZENS: dict[str, int] = {
+    "a dozen": DOZEN,
+    "half a dozen": DOZEN // 2,
+    "half dozen": DOZEN // 2,
+    "a half dozen": DOZEN // 2,
+    **{f"{english_number(n)} dozen": n * DOZEN for n in range(1, 9)},
+}
+"""Dozens said in English, to their count."""
+KO_DOZENS: dict[str, int] = {
+    "반 다스": DOZEN // 2,
+    **{f"{korean_native(n)} 다스": n * DOZEN for n in range(1, 9)},
+}
+"""Dozens said in Korean (다스), to their count."""
+EN_HUNDREDS: dict[str, int] = {"a hundred": 100, "one hundred": 100}
+KO_HUNDREDS: dict[str, int] = {"백 개": 100, "백 인분": 100, "백 세트": 100}
+"""100 in words: more than a kiosk takes, to be refused as such and not read as 1."""
+EN_VAGUE: tuple[str, ...] = (
+    "a few", "few", "several", "some", "a bunch of", "a number of", "a couple or so",
+    "a couple or three", "lots of", "a lot of", "many", "a handful of",
+)  # fmt: skip
+"""English phrases that say there are several, not how many."""
+KO_VAGUE: tuple[str, ...] = ("두어", "두세", "서너", "너덧", "대여섯", "몇", "여러", "많이")
+"""Korean words that say there are several, not how many (두어 개, 몇 개)."""

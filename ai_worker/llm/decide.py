@@ -13,7 +13,6 @@ from __future__ import annotations
 from ai_worker.llm.draft_update import updated_draft
 from ai_worker.llm.recommend import recommendations
 from ai_worker.llm.turn import Talk, Turn
-from domain.catalog import quantity_allowed
 from domain.draft import OrderDraft
 from domain.stages import Stage, furthest_supported, previous_stage
 
@@ -84,8 +83,10 @@ def _agreement(talk: Talk) -> Turn:
             order = talk.replies.order(draft)
             return Turn("confirm", CONFIRM, [say("confirmed", order=order)], 0.95, "confirm")
         return Turn("change", CUSTOM, [say("change")])
-    refused = talk.heard.quantity is not None and not quantity_allowed(talk.heard.quantity)
-    if stage == CUSTOM and draft.is_complete and not refused:
+    if stage == CUSTOM and draft.is_complete:
+        if talk.quantity_heard(draft) == "unclear":
+            # "yes" to "how many?" after "a few" or "two dozen" says no number: ask again.
+            return Turn("unknown", CUSTOM, confidence=0.4)
         return Turn("confirm" if agreed else "order", CONFIRM)
     if stage == GREETING:
         return Turn("greeting", MENU)
@@ -116,12 +117,17 @@ def _stage_after_update(talk: Talk, draft: OrderDraft) -> Stage:
         # The first stage whose answer is still missing: the menu, else the style.
         return furthest_supported(CONFIRM, draft)
     heard = talk.heard
-    if heard.quantity is not None and not talk.quantity_said(draft):
-        return CUSTOM  # a refused "42", and no number before it: ask how many
+    if "usual" in heard.flags:
+        return CONFIRM  # the quantity is the last order's
+    quantity = talk.quantity_heard(draft)
+    if quantity == "unclear" or (quantity == "unsaid" and not talk.quantity_asked(draft)):
+        # "a few", a refused "two dozen", or no number at all: ask how many, never
+        # take 1 for it. Asked once, an answer without a number keeps the 1 read back.
+        return CUSTOM
     if talk.stage in (CUSTOM, CONFIRM):
         # A change is read back at once, and a "yes" to that places the order.
         return CONFIRM
     # The whole order in one sentence ("two French dinners, grand style") goes
     # straight to confirmation; a style given on its own leaves room to customize.
     in_one_go = bool(heard.menu_code and heard.style_code) or bool(heard.changes)
-    return CONFIRM if in_one_go or "usual" in heard.flags else CUSTOM
+    return CONFIRM if in_one_go else CUSTOM

@@ -17,12 +17,15 @@ from ai_worker.llm.understanding import understand
 from bus.ai_messages import LlmPayload
 from domain.catalog import Catalog
 from domain.draft import OrderDraft
+from domain.language import conversation_language
 
 
 def respond(payload: LlmPayload, catalog: Catalog) -> dict[str, Any]:
     """The ``llm`` result for ``payload``: pure and deterministic."""
     context = payload.context
     heard = understand(payload.transcript, catalog, context.language)
+    said = [m.content for m in context.messages if m.role == "user"]
+    heard.language = conversation_language([*said, payload.transcript], context.language)
     talk = Talk(
         stage=context.stage,
         draft=OrderDraft.known_to(catalog, context.order_state.model_dump()),

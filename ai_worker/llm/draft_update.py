@@ -52,6 +52,8 @@ def updated_draft(talk: Talk) -> OrderDraft:
             draft.quantity = heard.quantity
         else:
             talk.notes.append(say("quantity_range", maximum=MAX_QUANTITY))
+    if heard.vague_quantity:
+        talk.notes.append(say("quantity_vague"))
     if menu is not None:
         for change in heard.changes:
             _apply_change(talk, menu, draft, change)

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import re
 
+from domain.number_words import (
+    EN_DOZENS,
+    EN_HUNDREDS,
+    KO_DOZENS,
+    KO_HUNDREDS,
+    KO_NATIVE_NUMBERS,
+    KO_SINO_NUMBERS,
+)
 from domain.number_words import EN_NUMBERS as EN_NUMBER_WORDS
-from domain.number_words import KO_NATIVE_NUMBERS, KO_SINO_NUMBERS
 
 MENU_SYNONYMS: dict[str, tuple[str, ...]] = {
     "valentine": ("valentine's", "valentines", "밸런타인", "발렌타인"),
@@ -54,13 +61,20 @@ KO_NUMBER = rf"(?:\d{{1,3}}|{_KO_NUM})"
 KO_SINO_NUMBER = rf"(?:{_KO_SINO})"
 
 
+EN_COUNTS = EN_DOZENS | EN_HUNDREDS
+KO_COUNTS = KO_DOZENS | KO_HUNDREDS
+"""Counts said as a phrase (dozens, a hundred): read before any number word in them."""
+_COUNTS = {phrase.replace(" ", ""): n for phrase, n in (EN_COUNTS | KO_COUNTS).items()}
+
+
 def number_value(word: str) -> int:
     """The value of a matched numeral (digits, English or Korean words)."""
     word = " ".join(word.split())
     if word.isdigit():
         return int(word)
     return (
-        EN_NUMBERS.get(word)
+        _COUNTS.get(word.replace(" ", ""))
+        or EN_NUMBERS.get(word)
         or EN_NUMBER_HOMOPHONES.get(word)
         or KO_NATIVE_NUMBERS.get(word)
         or KO_SINO_NUMBERS[word]

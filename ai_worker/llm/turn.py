@@ -10,6 +10,7 @@ the ``llm`` result.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ai_worker.llm.recommend import Recommendation
 from ai_worker.llm.replies import Replies
@@ -18,6 +19,8 @@ from bus.ai_messages import LlmContext
 from domain.catalog import Catalog, quantity_allowed
 from domain.draft import OrderDraft
 from domain.stages import Stage
+
+QuantityHeard = Literal["said", "unclear", "unsaid"]
 
 
 @dataclass(slots=True)
@@ -35,19 +38,49 @@ class Talk:
     """Sentences about what was said and can't be taken ("We can make 1 to 20 ...")."""
 
     def quantity_said(self, draft: OrderDraft) -> bool:
-        """Whether the customer has said how many, in this turn or an earlier one.
+        """Whether the customer has said how many, exactly and in range."""
+        return self.quantity_heard(draft) == "said"
+
+    def quantity_heard(self, draft: OrderDraft) -> QuantityHeard:
+        """How the customer has said how many: ``said`` (a number the kiosk takes),
+        ``unclear`` (the latest was vague, "a few", or refused, "two dozen"), or
+        ``unsaid``.
 
         A quantity other than 1 in the draft was said. A draft's 1 is also what
         nobody said (the draft has no "not said"), so only then are the
-        customer's earlier messages read, newest first, for a number the kiosk
-        accepted: a refused "42" was not an answer, and the kiosk still asks.
+        customer's earlier messages read, newest first.
         """
-        if quantity_allowed(self.heard.quantity) or draft.quantity != 1:
+        said = [self.heard]
+        if draft.quantity == 1:
+            said += [
+                understand(message.content, self.catalog, None)
+                for message in reversed(self.context.messages)
+                if message.role == "user"
+            ]
+        for heard in said:
+            if quantity_allowed(heard.quantity):
+                return "said"
+            if heard.quantity is not None or heard.vague_quantity:
+                return "unclear"
+            if heard is self.heard and draft.quantity != 1:
+                return "said"
+        return "unsaid"
+
+    def quantity_asked(self, draft: OrderDraft) -> bool:
+        """Whether the kiosk has already asked how many of the draft's menu: the
+        customization stage asks it, the confirmation reads the number back, and a
+        step back from them keeps that said in the messages."""
+        if self.stage in (Stage.CUSTOMIZATION, Stage.CONFIRMATION):
             return True
+        menu = self.catalog.find_menu(draft.menu_code or "")
+        if menu is None:
+            return False
+        questions = [replies.ask_quantity(menu) for replies in Replies.every_language(self.catalog)]
         return any(
-            quantity_allowed(understand(message.content, self.catalog, None).quantity)
-            for message in reversed(self.context.messages)
-            if message.role == "user"
+            question in message.content
+            for message in self.context.messages
+            if message.role == "assistant"
+            for question in questions
         )
 
 

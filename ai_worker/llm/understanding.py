@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -12,7 +12,7 @@ from ai_worker.llm.matching import Guess, nearest
 from ai_worker.llm.text import Found, Utterance, normalize
 from domain.catalog import Catalog
 from domain.language import Language, text_language
-from domain.number_words import KO_NATIVE_ALONE
+from domain.number_words import EN_VAGUE, KO_NATIVE_ALONE, KO_VAGUE
 
 ChangeOp = Literal["set", "add", "less", "remove", "double"]
 FLAGS = {
@@ -46,6 +46,9 @@ class Understanding:
     menu_code: str | None = None
     style_code: str | None = None
     quantity: int | None = None
+    """How many, as said: possibly out of range (refused, then asked again)."""
+    vague_quantity: bool = False
+    """Several, but not how many ("a few", "두어 개"): asked, never guessed."""
     changes: list[Change] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
     menu_guess: str | None = None
@@ -55,7 +58,13 @@ class Understanding:
     @property
     def has_order_details(self) -> bool:
         """Whether the utterance names any part of an order."""
-        return bool(self.menu_code or self.style_code or self.quantity or self.changes)
+        return bool(
+            self.menu_code
+            or self.style_code
+            or self.quantity
+            or self.vague_quantity
+            or self.changes
+        )
 
 
 def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> Understanding:
@@ -79,7 +88,7 @@ def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> 
         result.menu_code, result.menu_guess = _guess(said, menu_phrases, common)
     if result.style_code is None:
         result.style_code, result.style_guess = _guess(said, _style_phrases(catalog), common)
-    result.quantity = _take_quantity(said, menus)
+    result.quantity, result.vague_quantity = _take_quantity(said, menus)
     for flag, phrases in FLAGS.items():
         if said.has(phrases):
             result.flags.add(flag)
@@ -261,11 +270,52 @@ _HOMOPHONE_ANSWER = re.compile(
 _ARTICLE = re.compile(r"(?<![a-z0-9'])an?\s+$")
 
 
-def _take_quantity(said: Utterance, menus: list[Found]) -> int | None:
+def _phrases(phrases: Iterable[str]) -> str:
+    """An alternation of ``phrases``, longest first; spaces in them match any space."""
+    return "|".join(
+        r"\s*".join(map(re.escape, p.split())) if not p.isascii() else r"\s+".join(p.split())
+        for p in sorted(phrases, key=len, reverse=True)
+    )
+
+
+_EN_COUNT = re.compile(rf"(?<![a-z0-9'])(?:{_phrases(lx.EN_COUNTS)})(?![a-z0-9'])")
+_KO_COUNT = re.compile(rf"(?<![가-힣])(?:{_phrases(lx.KO_COUNTS)})")
+_EN_VAGUE = re.compile(rf"(?<![a-z0-9'])(?:{_phrases(EN_VAGUE)})(?![a-z0-9'])")
+_EN_VAGUE_UNIT = re.compile(r"\s+(?:of\s+them|of\s+those|dinners?|orders?|sets?|portions?)\b")
+_KO_VAGUE = re.compile(rf"(?<![가-힣])(?:{_phrases(KO_VAGUE)})\s*{lx.KO_COUNTERS}")
+
+
+def _take_quantity(said: Utterance, menus: list[Found]) -> tuple[int | None, bool]:
+    """``(quantity, vague)``: the number said (any size: the caller checks the range),
+    or whether a vague one ("a few") was."""
     while said.take_pattern(_EN_NOT_QUANTITY):
         pass
+    for pattern in (_EN_COUNT, _KO_COUNT):
+        count = said.take_pattern(pattern)
+        if count is not None:
+            return lx.number_value(count.group(0)), False
+    if said.take_pattern(_KO_VAGUE) or _take_vague(said, menus):
+        return None, True
+    return _take_number(said, menus), False
+
+
+def _take_vague(said: Utterance, menus: list[Found]) -> bool:
+    """ "a few French dinners", "several of them", or "a few" alone."""
+    match = _EN_VAGUE.search(said.rest)
+    if match is None:
+        return False
+    after = said.rest[match.end() :]
+    if menus or _EN_VAGUE_UNIT.match(after) or not after.replace("please", "").strip():
+        said.consume(match.start(), match.end())
+        return True
+    return False
+
+
+def _take_number(said: Utterance, menus: list[Found]) -> int | None:
     korean = re.search("[가-힣]", said.text)
-    match = said.take_pattern(_KO_QUANTITY if korean else _EN_QUANTITY)
+    # "French 디너 two please": a Korean sentence may still count in English.
+    match = said.take_pattern(_KO_QUANTITY) if korean else None
+    match = match or said.take_pattern(_EN_QUANTITY)
     if match is not None:
         word = match.group(0)
         # "five, three, please": a number said again at once corrects it; the last wins.

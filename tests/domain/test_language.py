@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from domain.language import DEFAULT_LANGUAGE, LANGUAGES, supported, text_language
+from domain.language import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    conversation_language,
+    supported,
+    text_language,
+)
 
 
 def test_the_default_is_one_of_the_languages_spoken() -> None:
@@ -37,3 +43,19 @@ def test_supported(tag: str | None, language: str) -> None:
 
 def test_an_unsupported_language_is_the_default() -> None:
     assert supported("ja") == DEFAULT_LANGUAGE
+
+
+@pytest.mark.parametrize(
+    ("lines", "language"),
+    [
+        (["French 디너 two please, simple style"], "en"),
+        (["프렌치 디너 두 개 그랜드로 주세요", "ok"], "ko"),
+        (["Hello", "French dinner please", "네"], "en"),
+        (["네"], "ko"),
+        (["42"], "en"),
+    ],
+)
+def test_a_conversation_is_in_the_language_of_most_of_its_words(
+    lines: list[str], language: str
+) -> None:
+    assert conversation_language(lines, "en") == language

@@ -3,10 +3,14 @@ from __future__ import annotations
 import pytest
 
 from domain.number_words import (
+    EN_DOZENS,
     EN_NUMBERS,
+    EN_VAGUE,
+    KO_DOZENS,
     KO_NATIVE_ALONE,
     KO_NATIVE_NUMBERS,
     KO_SINO_NUMBERS,
+    KO_VAGUE,
     english_number,
     korean_native,
     korean_sino,
@@ -60,3 +64,13 @@ def test_numbers_outside_1_to_99_have_no_words(number: int) -> None:
     for spell in (english_number, korean_native, korean_sino):
         with pytest.raises(ValueError, match="1 to 99"):
             spell(number)
+
+
+def test_dozens_in_both_languages() -> None:
+    assert (EN_DOZENS["a dozen"], EN_DOZENS["half a dozen"], EN_DOZENS["two dozen"]) == (12, 6, 24)
+    assert (KO_DOZENS["한 다스"], KO_DOZENS["반 다스"], KO_DOZENS["두 다스"]) == (12, 6, 24)
+
+
+def test_vague_counts_are_not_numbers() -> None:
+    assert not set(EN_VAGUE) & set(EN_NUMBERS)
+    assert "두어" in KO_VAGUE and "몇" in KO_VAGUE

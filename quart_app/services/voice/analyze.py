@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
-from domain.language import text_language
+from domain.language import conversation_language
 from domain.speech_hints import recognition_prompt
 from domain.stages import Stage
 from domain.turns import apply_turn
@@ -122,7 +122,9 @@ class VoiceService:
         context = await self._context.build(session, catalog)
         result = await self._ai.send_llm_request(transcript, session, context)
         now = self._clock()
-        session.update_context(language=text_language(transcript, session.context.get("language")))
+        said = [m["content"] for m in session.messages if m["role"] == "user"]
+        language = conversation_language([*said, transcript], session.context.get("language"))
+        session.update_context(language=language)
         session.add_message("user", transcript, now)
         outcome = apply_turn(session, proposal_from(result), catalog)
         if outcome.place_order:
