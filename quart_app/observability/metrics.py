@@ -70,6 +70,22 @@ NOTIFICATIONS_DROPPED = Counter(
     "Notifications not delivered, by reason (slow_client, malformed).",
     ["reason"],
 )
+OUTBOX_BACKLOG = Gauge(
+    "outbox_backlog",
+    "Order notifications written and not yet published (the whole database's outbox).",
+    multiprocess_mode="livemax",
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "outbox_oldest_age_seconds",
+    "Age of the oldest order notification waiting in the outbox; 0 when none waits.",
+    multiprocess_mode="livemax",
+)
+ORDER_EVENT_DELIVERY = Histogram(
+    "order_event_delivery_seconds",
+    "Time from an order change's transaction to its notification queued to this "
+    "instance's sockets.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
 RATE_LIMITED = Counter(
     "rate_limit_refusals_total",
     "Requests refused with 429 rate_limited, by endpoint.",

@@ -61,6 +61,9 @@ async def test_every_metric_family_of_the_contract_is_there(client: QuartClient)
         "notifications_delivered",
         "notifications_dropped",
         "rate_limit_refusals",
+        "outbox_backlog",
+        "outbox_oldest_age_seconds",
+        "order_event_delivery_seconds",
     } <= families
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import event, func, select
 
 from bus import Bus, BusUnavailable, Subscription
@@ -310,6 +311,31 @@ async def test_a_relay_killed_mid_batch_leaves_nothing_lost_and_nothing_doubled(
     assert sorted(frame_id for frame_id, _ in replayed.frames) == sorted(
         row.event_id for row in claimed
     )
+
+
+async def test_the_backlog_and_its_oldest_rows_age_are_measured_while_the_bus_is_down(
+    database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
+) -> None:
+    clock = Clock()
+    clock.now += timedelta(seconds=90)  # the relay reads the rows a minute and a half later
+    relay = relay_for(database, outbox, flaky_bus, clock)
+    flaky_bus.down = True
+    for n in range(3):
+        await orders.place_order(f"c-{n}", [ITEM])
+    relay.start(flaky_bus)
+    try:
+        await eventually(lambda: _gauge("outbox_backlog") == 3, within=WAIT)
+        assert _gauge("outbox_oldest_age_seconds") > 60
+
+        flaky_bus.down = False
+        await eventually(lambda: _gauge("outbox_backlog") == 0, within=WAIT)
+        assert _gauge("outbox_oldest_age_seconds") == 0
+    finally:
+        await relay.stop()
+
+
+def _gauge(name: str) -> float:
+    return REGISTRY.get_sample_value(name) or 0.0
 
 
 class WatchedOutbox(Outbox):

@@ -7,6 +7,7 @@ from quart import Quart
 
 from bus import keys
 from quart_app.extensions import BUS
+from quart_app.schemas.orders import OrderItemRequest
 from tests.support.waiting import eventually
 from tests.support.websockets import Connect, forgotten, manager_of, receive_type
 
@@ -39,3 +40,16 @@ async def test_notifications_delivered_and_malformed_ones_dropped(
 
         await eventually(dropped)
     assert sample("notifications_delivered_total") == delivered + 2
+
+
+async def test_an_order_event_reaching_a_socket_times_its_way_from_the_transaction(
+    app: Quart, connect: Connect
+) -> None:
+    timed = sample("order_event_delivery_seconds_count")
+    item = OrderItemRequest(menu_code="french", style_code="grand", quantity=1)
+    async with connect(app, "c-1", "cook") as ws:
+        order = await app.extensions["order_service"].place_order("cust-1", [item])
+        frame = await receive_type(ws, "order.created")
+    assert frame["data"]["order_id"] == order.order_id
+    assert sample("order_event_delivery_seconds_count") == timed + 1
+    assert sample("order_event_delivery_seconds_bucket", le="+Inf") >= timed + 1

@@ -32,25 +32,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bus import Bus, BusError
 from quart_app.database import Database, Listener
 from quart_app.models import OutboxEvent, utc_now
+from quart_app.observability.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 from quart_app.services.realtime.notifications import Notice, NotificationPublisher
 
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "outbox_events"
 """What a commit that adds outbox rows notifies on PostgreSQL (migration 0006's trigger)."""
+
+BACKLOG_EVERY = 1.0
+"""Seconds between two readings of the backlog for ``/metrics`` (one query each)."""
 
 STOP_WAIT = 5.0
 """Longest :meth:`OutboxRelay.stop` waits for a round in progress before cancelling it."""
@@ -121,6 +126,7 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._forget_listener: Callable[[], None] | None = None
+        self._backlog_due = 0.0
         self.commits: Listener | None = None
         """On PostgreSQL, the ``LISTEN`` that wakes this relay at any instance's commit."""
 
@@ -200,6 +206,7 @@ class OutboxRelay:
                 OutboxEvent.target,
                 OutboxEvent.data,
                 OutboxEvent.event_id,
+                OutboxEvent.created_at,
             )
             .execution_options(synchronize_session=False)
         )
@@ -216,7 +223,9 @@ class OutboxRelay:
             Claimed(
                 row.id,
                 row.order_id,
-                Notice.from_target(row.target, row.event_type, row.data),
+                Notice.from_target(
+                    row.target, row.event_type, row.data, written_at=row.created_at.timestamp()
+                ),
                 given.get(row.id) or row.event_id,
             )
             for row in rows
@@ -252,8 +261,26 @@ class OutboxRelay:
                 if failing:
                     log.info("outbox: publishing again (%d pending published)", published)
                 failing = False
+            await self._measure_backlog()
             if not self._stopping:
                 await self._outbox.wait(self._poll_interval)
+
+    async def _measure_backlog(self) -> None:
+        """Set the backlog gauges, at most once per ``BACKLOG_EVERY`` seconds."""
+        now = time.monotonic()
+        if now < self._backlog_due:
+            return
+        self._backlog_due = now + BACKLOG_EVERY
+        try:
+            async with self._database.session() as session:
+                waiting, oldest = (
+                    await session.execute(select(func.count(), func.min(OutboxEvent.created_at)))
+                ).one()
+        except Exception:  # the database is down: the relay's own round says so
+            return
+        OUTBOX_BACKLOG.set(waiting)
+        age = 0.0 if oldest is None else (self._clock() - oldest).total_seconds()
+        OUTBOX_OLDEST_AGE.set(max(0.0, age))
 
     def _bus_connection(self, connected: bool) -> None:
         if connected:

@@ -21,6 +21,7 @@ from domain.connections import ConnectionRegistry, ConnectionStats
 from quart_app.observability.metrics import (
     NOTIFICATIONS_DELIVERED,
     NOTIFICATIONS_DROPPED,
+    ORDER_EVENT_DELIVERY,
     WEBSOCKET_CONNECTIONS,
 )
 from quart_app.services.auth.tokens import Principal, TokenKeys
@@ -203,6 +204,8 @@ class WebSocketManager:
         for connection_id in ids:
             self._sockets[connection_id].offer(envelope.frame, envelope.event_id)
         NOTIFICATIONS_DELIVERED.inc(len(ids))
+        if ids and envelope.written_at is not None:
+            ORDER_EVENT_DELIVERY.observe(max(0.0, time.time() - envelope.written_at))
         return len(ids)
 
     async def _fan_out(self, subscription: Subscription) -> None:

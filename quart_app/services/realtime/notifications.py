@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bus import Bus, keys
@@ -23,13 +23,15 @@ from quart_app.services.realtime.server_frames import Envelope, addressees, noti
 class Notice:
     """A notification before it has an id: its type, data and addressees.
 
-    Exactly one of ``user_ids`` and ``roles`` is non-empty.
+    Exactly one of ``user_ids`` and ``roles`` is non-empty. ``written_at``
+    (Unix seconds) is when the change it announces was written, if known.
     """
 
     event_type: str
     data: Mapping[str, Any]
     user_ids: tuple[str, ...] = ()
     roles: frozenset[Role] = field(default_factory=frozenset)
+    written_at: float | None = None
 
     def __post_init__(self) -> None:
         if bool(self.user_ids) == bool(self.roles):
@@ -58,12 +60,19 @@ class Notice:
 
     @classmethod
     def from_target(
-        cls, target: Mapping[str, list[str]], event_type: str, data: Mapping[str, Any]
+        cls,
+        target: Mapping[str, list[str]],
+        event_type: str,
+        data: Mapping[str, Any],
+        *,
+        written_at: float | None = None,
     ) -> Notice:
         """The inverse of :attr:`target`."""
         if "user_ids" in target:
-            return cls.to_users(target["user_ids"], event_type, data)
-        return cls.to_roles((Role(role) for role in target["roles"]), event_type, data)
+            notice = cls.to_users(target["user_ids"], event_type, data)
+        else:
+            notice = cls.to_roles((Role(role) for role in target["roles"]), event_type, data)
+        return replace(notice, written_at=written_at)
 
 
 class NotificationPublisher:
@@ -116,7 +125,13 @@ class NotificationPublisher:
                     self.log.keep_for_user(batch, user_id, event_id, frame)
             else:
                 self.log.keep_broadcast(batch, notice.roles, event_id, frame)
-            envelope = Envelope(frame, event_id, user_ids=notice.user_ids, roles=notice.roles)
+            envelope = Envelope(
+                frame,
+                event_id,
+                user_ids=notice.user_ids,
+                roles=notice.roles,
+                written_at=notice.written_at,
+            )
             batch.publish(keys.WS_NOTIFY_CHANNEL, envelope.encode())
         if len(batch):
             await batch.execute()

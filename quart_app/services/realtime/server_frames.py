@@ -86,17 +86,25 @@ class Envelope:
 
     Either ``user_ids`` or ``roles`` is non-empty. ``event_id`` repeats the
     frame's ``id`` so a socket still replaying can drop a duplicate without
-    parsing the frame.
+    parsing the frame. ``written_at`` (Unix seconds, optional) is when the
+    change it announces was written, for the delivery-time metric.
     """
 
     frame: str
     event_id: str | None = None
     user_ids: tuple[str, ...] = ()
     roles: frozenset[Role] = frozenset()
+    written_at: float | None = None
 
     def encode(self) -> str:
-        target = addressees(self.user_ids, self.roles)
-        return dumps({"target": target, "id": self.event_id, "frame": self.frame})
+        message: dict[str, Any] = {
+            "target": addressees(self.user_ids, self.roles),
+            "id": self.event_id,
+            "frame": self.frame,
+        }
+        if self.written_at is not None:
+            message["written_at"] = self.written_at
+        return dumps(message)
 
 
 def addressees(user_ids: tuple[str, ...], roles: frozenset[Role]) -> dict[str, list[str]]:
@@ -123,16 +131,22 @@ def decode_envelope(raw: bytes) -> Envelope:
         raise BadEnvelope("needs a string 'frame' and an object 'target'")
     if event_id is not None and not isinstance(event_id, str):
         raise BadEnvelope("'id' must be a string or null")
+    written_at = message.get("written_at")
+    if written_at is not None and (
+        isinstance(written_at, bool) or not isinstance(written_at, int | float)
+    ):
+        raise BadEnvelope("'written_at' must be a number or absent")
     if not _is_text(frame):
         # A \ud800 escape decodes to a lone surrogate: every socket it reached
         # would fail to encode it and close.
         raise BadEnvelope("'frame' is not valid Unicode text (a lone surrogate)")
     user_ids, roles = target.get("user_ids"), target.get("roles")
     if _strings(user_ids) and roles is None:
-        return Envelope(frame, event_id, user_ids=tuple(user_ids))
+        return Envelope(frame, event_id, user_ids=tuple(user_ids), written_at=written_at)
     if user_ids is None and _strings(roles):
         try:
-            return Envelope(frame, event_id, roles=frozenset(Role(role) for role in roles))
+            chosen = frozenset(Role(role) for role in roles)
+            return Envelope(frame, event_id, roles=chosen, written_at=written_at)
         except ValueError:
             raise BadEnvelope(f"unknown role in {roles!r}") from None
     raise BadEnvelope("'target' needs 'user_ids' or 'roles': a non-empty list of strings")
