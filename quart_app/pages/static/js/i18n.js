@@ -147,8 +147,8 @@ const STEP = {
   },
 };
 
-// Server error codes (docs/contract.md §3, and the socket's error frames, §6.5) in words. A code
-// missing here is shown with the server's own message.
+// Every error code of docs/contract.md §3 and of the socket's error frames (§6) in words, in
+// both languages; a code the page does not know is shown with the server's own message.
 const ERRORS = {
   ko: {
     network_error: "서버에 연결할 수 없어요. 네트워크를 확인해 주세요.",
@@ -156,6 +156,11 @@ const ERRORS = {
     validation_error: "입력한 내용을 확인해 주세요.",
     invalid_body: "요청 내용이 올바르지 않아요.",
     invalid_json: "요청 내용이 올바르지 않아요.",
+    invalid_encoding: "요청 내용의 글자가 올바르지 않아요.",
+    invalid_host: "이 주소로는 서비스를 쓸 수 없어요.",
+    invalid_idempotency_key: "요청을 구별하는 키가 올바르지 않아요.",
+    method_not_allowed: "이 주소에서는 할 수 없는 요청이에요.",
+    request_entity_too_large: "보낸 내용이 너무 커요.",
     invalid_frame: "실시간 연결로 잘못된 메시지가 전송됐어요.",
     unknown_type: "실시간 연결로 알 수 없는 메시지가 전송됐어요.",
     frame_too_large: "실시간 연결로 보낸 메시지가 너무 커요.",
@@ -165,13 +170,18 @@ const ERRORS = {
     session_not_found: "대화가 만료됐어요. 처음부터 다시 말씀해 주세요.",
     session_busy: "이전 말씀을 처리하고 있어요. 잠시 후 다시 해 주세요.",
     session_completed: "이미 끝난 대화예요. 처음부터 다시 시작해 주세요.",
+    session_forbidden: "다른 분의 대화예요. 처음부터 다시 시작해 주세요.",
+    session_not_confirmed: "주문을 확인한 뒤에 접수할 수 있어요.",
+    incomplete_order: "주문 내용이 아직 다 정해지지 않았어요.",
     illegal_transition: "주문이 이미 다른 상태로 바뀌었어요.",
     conflict: "주문이 동시에 바뀌었어요. 다시 해 주세요.",
+    idempotency_conflict: "같은 키로 다른 주문이 이미 접수됐어요.",
     rate_limited: "요청이 너무 많아요. 잠시 후 다시 해 주세요.",
     too_many_connections: "열린 창이 너무 많아요. 다른 창을 닫아 주세요.",
     audio_too_large: "녹음이 너무 길어요. 짧게 나눠서 말씀해 주세요.",
     empty_audio: "녹음된 소리가 없어요. 다시 해 주세요.",
     unsupported_media_type: "이 형식의 녹음은 처리할 수 없어요.",
+    bad_audio: "녹음을 읽을 수 없었어요. 다시 해 주세요.",
     overloaded: "주문이 몰려 있어요. 잠시 후 다시 해 주세요.",
     bus_unavailable: "주문 도우미에 연결할 수 없어요. 잠시 후 다시 해 주세요.",
     database_unavailable: "주문 기록을 잠시 쓸 수 없어요. 잠시 후 다시 해 주세요.",
@@ -179,6 +189,7 @@ const ERRORS = {
     ai_error: "주문 도우미에 문제가 생겼어요. 다시 해 주세요.",
     bad_ai_result: "주문 도우미의 답이 올바르지 않았어요. 다시 해 주세요.",
     shutting_down: "서버가 잠시 멈춰요. 곧 다시 연결할게요.",
+    not_ready: "서버가 아직 준비 중이에요. 잠시 후 다시 해 주세요.",
     internal_error: "서버에 문제가 생겼어요. 다시 해 주세요.",
   },
   en: {
@@ -187,6 +198,11 @@ const ERRORS = {
     validation_error: "Please check what you entered.",
     invalid_body: "The request was not valid.",
     invalid_json: "The request was not valid.",
+    invalid_encoding: "The request was not valid text.",
+    invalid_host: "The service can't be used at this address.",
+    invalid_idempotency_key: "The key that tells requests apart was not valid.",
+    method_not_allowed: "That request can't be made at this address.",
+    request_entity_too_large: "What was sent is too large.",
     invalid_frame: "An invalid message was sent over the live connection.",
     unknown_type: "An unknown message was sent over the live connection.",
     frame_too_large: "A message sent over the live connection was too large.",
@@ -196,13 +212,18 @@ const ERRORS = {
     session_not_found: "The conversation expired. Please start again.",
     session_busy: "Still working on what you said before. Please try again in a moment.",
     session_completed: "That conversation has ended. Please start again.",
+    session_forbidden: "That conversation is someone else's. Please start again.",
+    session_not_confirmed: "The order must be confirmed before it is placed.",
+    incomplete_order: "The order is not complete yet.",
     illegal_transition: "The order has already moved to another status.",
     conflict: "The order changed at the same moment. Please try again.",
+    idempotency_conflict: "Another order was already placed with the same key.",
     rate_limited: "Too many requests. Please try again in a moment.",
     too_many_connections: "Too many windows are open. Please close another one.",
     audio_too_large: "The recording is too long. Please say it in shorter parts.",
     empty_audio: "Nothing was recorded. Please try again.",
     unsupported_media_type: "That kind of recording can't be handled.",
+    bad_audio: "The recording could not be read. Please try again.",
     overloaded: "Many orders are coming in. Please try again in a moment.",
     bus_unavailable: "The order assistant can't be reached. Please try again in a moment.",
     database_unavailable: "Orders can't be saved right now. Please try again in a moment.",
@@ -210,6 +231,7 @@ const ERRORS = {
     ai_error: "The order assistant had a problem. Please try again.",
     bad_ai_result: "The order assistant gave an invalid answer. Please try again.",
     shutting_down: "The server is restarting. The page will reconnect shortly.",
+    not_ready: "The server is not ready yet. Please try again in a moment.",
     internal_error: "Something went wrong on the server. Please try again.",
   },
 };
