@@ -283,7 +283,7 @@ async def test_the_heartbeat_sweep_requeues_orphans_while_serving(
     bus: Bus, make_worker: WorkerFactory
 ) -> None:
     worker = await make_worker(
-        {"llm": FakeEngine()}, ai_worker_poll_timeout=0.05, ai_worker_heartbeat_ttl=0.3
+        {"llm": FakeEngine()}, ai_worker_poll_timeout=0.05, ai_worker_heartbeat_ttl=3.0
     )
     orphan = make_request_message("llm", {}, timeout=30)
     await bus.push(ai_processing("gone", "llm"), json.dumps(orphan))

@@ -12,6 +12,7 @@ import pytest
 from bus.base import Bus, BusError, Message
 from bus.subscription import BufferedSubscription
 from tests.support.bus_backends import Backend
+from tests.support.waiting import eventually
 
 
 async def test_a_message_reaches_every_subscriber(backend: Backend) -> None:
@@ -102,7 +103,7 @@ async def test_a_full_buffer_drops_the_oldest_and_counts_them(bus: Bus) -> None:
     for _ in range(6):
         await asyncio.wait_for(probe.get(), 2)
 
-    kept = [await subscription.get(timeout=0.5) for _ in range(3)]
+    kept = [await subscription.get(timeout=5) for _ in range(3)]
 
     assert [message.data for message in kept if message] == [b"3", b"4", b"5"]
     assert subscription.dropped == 3
@@ -140,14 +141,18 @@ async def test_iteration_ends_when_the_subscription_closes(bus: Bus) -> None:
     subscription = await bus.subscribe("c")
     await bus.publish("c", "one")
 
-    async def collect() -> list[bytes]:
-        return [message.data async for message in subscription]
+    got: list[bytes] = []
+
+    async def collect() -> None:
+        async for message in subscription:
+            got.append(message.data)
 
     collecting = asyncio.create_task(collect())
-    await asyncio.sleep(0.05)
+    await eventually(lambda: got == [b"one"])
     await subscription.close()
 
-    assert await asyncio.wait_for(collecting, 2) == [b"one"]
+    await asyncio.wait_for(collecting, 2)
+    assert got == [b"one"]
 
 
 async def test_a_subscription_works_as_a_context_manager(backend: Backend) -> None:

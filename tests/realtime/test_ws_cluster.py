@@ -112,15 +112,18 @@ async def test_a_dead_instance_drops_out_when_its_report_expires(
 ) -> None:
     a, _ = cluster
     dead = {"total": 5, "by_role": {"cook": 5}, "users": 5, "user_ids": list("vwxyz")}
-    async with Redis.from_url(redis_url) as client:
-        await client.set(keys.ws_instance_stats("dead"), json.dumps(dead), px=300)
+    report = keys.ws_instance_stats("dead")
 
     async def stats() -> dict[str, int]:
         response = await a.test_client().get("/api/ws/stats", headers=bearer("m", "manager"))
         body: dict[str, int] = await response.get_json()
         return body
 
-    assert (await stats())["total"] == 5
+    async with Redis.from_url(redis_url) as client:
+        # Counted while it lasts (no expiry yet, so no clock to race), then given a short one.
+        await client.set(report, json.dumps(dead))
+        assert (await stats())["total"] == 5
+        assert await client.pexpire(report, 300)
 
     async def gone() -> bool:
         return (await stats())["instances"] == 2 and (await stats())["total"] == 0

@@ -129,7 +129,8 @@ async def test_concurrent_turns_on_one_session_both_land(
 async def test_a_session_held_too_long_is_busy(
     backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
 ) -> None:
-    client = await start_app(backend.bus, ai_timeout=0.2)
+    # The first turn is answered within the AI timeout; the second waits the lock out.
+    client = await start_app(backend.bus, ai_timeout=2.0)
     ai_server.llm.queue(llm_answer("Hi!"))
     _, started = await say(client, "hello")
 
