@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from contextvars import ContextVar
 from typing import Any, Literal
 
@@ -19,6 +20,30 @@ NO_REQUEST = "-"
 
 CURRENT_REQUEST_ID: ContextVar[str] = ContextVar("request_id", default=NO_REQUEST)
 """The id of the request this task is serving; tasks started inside inherit it."""
+
+
+_LINE_BREAKING = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+
+
+class TextFormatter(logging.Formatter):
+    """:data:`TEXT_FORMAT`, each message on its one line: control characters in it are
+    escaped (``\\n``), so a request path carrying ``%0A`` (decoded by the server before
+    the access log sees it) cannot start a forged line. Tracebacks keep their lines."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        message = record.message
+        record.message = _LINE_BREAKING.sub(_escaped, message)
+        try:
+            return super().formatMessage(record)
+        finally:
+            record.message = message
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
 
 
 class JsonFormatter(logging.Formatter):
@@ -43,7 +68,9 @@ def configure_logging(level: str, log_format: Literal["text", "json"] = "text") 
     _stamp_records_with_request_id()
     root = logging.getLogger()
     if not root.handlers:  # leave hypercorn's or an embedding program's alone
-        logging.basicConfig(format=TEXT_FORMAT)
+        stderr = logging.StreamHandler()
+        stderr.setFormatter(TextFormatter())
+        logging.basicConfig(handlers=[stderr])
     if log_format == "json":
         for handler in root.handlers:
             handler.setFormatter(JsonFormatter())

@@ -28,6 +28,10 @@ from prometheus_client import (
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 UNMATCHED_ROUTE = "<unmatched>"
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "OTHER"
+"""The label of any other method: a client may send any token as a method, and each
+label value is a series kept for the life of the process."""
 
 HTTP_REQUESTS = Counter(
     "http_requests_total",

@@ -48,6 +48,25 @@ async def test_http_requests_are_counted_by_route_template_and_status(
     assert grew("http_request_duration_seconds_bucket", le="+Inf", **orders) == 1
 
 
+async def test_made_up_methods_share_one_label(client: QuartClient) -> None:
+    made_up = [f"BREW{n}" for n in range(50)] + ["X" * 8000]
+
+    def others(samples: dict[Any, float]) -> float:
+        return sum(
+            count
+            for (name, labels), count in samples.items()
+            if name == "http_requests_total" and dict(labels)["method"] == "OTHER"
+        )
+
+    before = await scrape(client)
+    for method in made_up:
+        await client.open("/healthz", method=method)
+    after = await scrape(client)
+
+    assert not {dict(labels).get("method") for _, labels in after} & set(made_up)
+    assert others(after) - others(before) == len(made_up)
+
+
 async def test_every_metric_family_of_the_contract_is_there(client: QuartClient) -> None:
     response = await client.get("/metrics")
     families = {f.name for f in text_string_to_metric_families(await response.get_data(True))}
