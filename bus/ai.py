@@ -203,6 +203,7 @@ class AIRequester:
         self._clock = clock
         self._waiting: dict[str, asyncio.Future[bytes]] = {}
         self._listeners: dict[str, ResultListener] = {}
+        self._own_routes: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
         self._subscription: Subscription | None = None
         self._router: asyncio.Task[None] | None = None
         self._remove_listener: Callable[[], None] | None = None
@@ -308,25 +309,32 @@ class AIRequester:
         return parse_result(request_id, raw)
 
     async def send_listened(self, message: dict[str, Any], listener: ResultListener) -> None:
-        """Push ``message`` (made by :func:`make_request_message`) and hand every reply
-        published for it to ``listener`` until :meth:`stop_listening`. Raises as
-        :meth:`request` does before its wait."""
+        """Push ``message`` (made by :func:`make_request_message`, ``tagged`` on a
+        sharded bus) and hand every reply published for it to ``listener`` until
+        :meth:`stop_listening`. Raises as :meth:`request` does before its wait."""
         await self._ready_to_send()
         request_id: str = message["request_id"]
         self._listeners[request_id] = listener
         try:
+            if self._bus.sharded:  # no pattern subscription there: one of its own
+                own = await self._bus.subscribe(message["reply_to"])
+                self._own_routes[request_id] = (own, asyncio.create_task(self._route(own)))
             await self._bus.push(
                 ai_queue(message["type"]),
                 encode_request(message),
                 max_length=self._max_queue_length,
             )
         except BaseException:
-            self.stop_listening(request_id)
+            await self.stop_listening(request_id)
             raise
 
-    def stop_listening(self, request_id: str) -> None:
+    async def stop_listening(self, request_id: str) -> None:
         """Replies to ``request_id`` are dropped from now on; idempotent."""
         self._listeners.pop(request_id, None)
+        route = self._own_routes.pop(request_id, None)
+        if route is not None:
+            await stop_tasks([route[1]])
+            await route[0].close()
 
     async def _ready_to_send(self) -> None:
         if self._router is None:

@@ -37,7 +37,7 @@ class SpeechStream:
         self._bus = bus
         self._requester = requester
         self.request_id = request_id
-        self.audio_key = ai_audio(request_id)
+        self.audio_key = ai_audio(request_id, tagged=bus.sharded)
         self._pending: deque[bytes] = deque(maxlen=MAX_PENDING_EVENTS)
         self._failure: BusError | None = None
         self._arrived = asyncio.Event()
@@ -93,7 +93,7 @@ class SpeechStream:
 
     async def close(self) -> None:
         """Stop taking events; the audio stream expires by itself."""
-        self._requester.stop_listening(self.request_id)
+        await self._requester.stop_listening(self.request_id)
 
 
 async def open_speech_stream(
@@ -107,7 +107,7 @@ async def open_speech_stream(
     """Push a ``stt_stream`` request whose audio goes on a new stream (``payload``'s
     ``audio_key`` is replaced by it); ``timeout`` is its deadline. Raises as
     :meth:`bus.ai.AIRequester.request` does before waiting."""
-    message = make_request_message(STT_STREAM, {}, timeout=timeout, clock=clock)
+    message = make_request_message(STT_STREAM, {}, timeout=timeout, clock=clock, tagged=bus.sharded)
     stream = SpeechStream(bus, requester, message["request_id"])
     message["payload"] = payload.model_copy(update={"audio_key": stream.audio_key}).model_dump(
         mode="json"

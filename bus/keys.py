@@ -25,9 +25,10 @@ def ai_result(request_id: str, *, tagged: bool = False) -> str:
     return f"ai:result:{{{request_id}}}" if tagged else f"ai:result:{request_id}"
 
 
-def ai_audio(request_id: str) -> str:
-    """The Redis stream a ``stt_stream`` request's audio is appended to."""
-    return f"ai:audio:{request_id}"
+def ai_audio(request_id: str, *, tagged: bool = False) -> str:
+    """The Redis stream a ``stt_stream`` request's audio is appended to; ``tagged`` as
+    for :func:`ai_result`, so that it shares the request's slot in a Redis Cluster."""
+    return f"ai:audio:{{{request_id}}}" if tagged else f"ai:audio:{request_id}"
 
 
 def ai_stream_final(reply_to: str, utterance: int) -> str:

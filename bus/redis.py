@@ -334,7 +334,9 @@ class RedisBus(Bus):
     ) -> str:
         values = {name: to_bytes(value) for name, value in fields.items()}
         with translated():
-            async with self._client.pipeline(transaction=True) as pipe:
+            # One round trip, not a MULTI (a cluster pipeline has none): an entry
+            # whose PEXPIRE failed is renewed by the next one.
+            async with self._client.pipeline(transaction=False) as pipe:
                 pipe.xadd(stream, values, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]  # stubs want str
                 pipe.pexpire(stream, _milliseconds(ttl))
                 entry_id, _ = await pipe.execute()
@@ -348,8 +350,9 @@ class RedisBus(Bus):
         count: int,
         block: float,
     ) -> list[StreamEntry]:
-        # XREAD BLOCK 0 waits forever; a wait of zero or less does not block at all.
-        wait = _milliseconds(block) if block > 0 else None
+        # XREAD BLOCK 0 waits forever; a wait of zero or less does not block at all,
+        # and no wait outlasts the socket timeout (an empty read returns sooner).
+        wait = _milliseconds(min(block, self._longest_block)) if block > 0 else None
         with translated():
             read = cast(
                 "list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] | None",

@@ -22,6 +22,7 @@ from quart_cors import cors_exempt
 
 from bus.ai import AIResultError
 from bus.base import BusError
+from bus.tasks import stop_tasks
 from domain.errors import DomainError
 from quart_app.error_handlers import describe
 from quart_app.errors import as_sentence
@@ -171,9 +172,7 @@ async def _talk(talk: HandsFreeStream, caller: str, idle_timeout: float) -> None
         code, message = describe(error) or ("ai_error", "The AI Server failed.")
         raise _Close(CLOSE_INTERNAL_ERROR, code, message) from None
     finally:
-        for task in (relay, listen):
-            task.cancel()
-        await asyncio.gather(relay, listen, return_exceptions=True)
+        await stop_tasks([relay, listen])
     await websocket.close(CLOSE_NORMAL, "stopped")
 
 

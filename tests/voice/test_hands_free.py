@@ -7,7 +7,7 @@ import json
 from quart.testing import QuartClient
 
 from bus.ai_messages import END_FIELD, PCM_FIELD
-from bus.keys import ai_audio
+from bus.keys import ai_audio, ai_result
 from quart_app.services.auth.tokens import mint_token
 from quart_app.testing import ScriptedAIServer, error, never, speaks
 from tests.support.bus_backends import Backend
@@ -54,7 +54,7 @@ async def test_an_utterance_is_heard_transcribed_and_answered(
 
 
 async def test_the_request_names_its_audio_stream_and_the_settings(
-    client: QuartClient, ai_server: ScriptedAIServer
+    client: QuartClient, ai_server: ScriptedAIServer, backend: Backend
 ) -> None:
     ai_server.stt_stream.queue(speaks())
 
@@ -65,7 +65,7 @@ async def test_the_request_names_its_audio_stream_and_the_settings(
     assert request["type"] == "stt_stream"
     assert request["request_id"] == stream_id
     payload = request["payload"]
-    assert payload["audio_key"] == ai_audio(stream_id)
+    assert payload["audio_key"] == ai_audio(stream_id, tagged=backend.bus.sharded)
     assert (payload["sample_rate"], payload["encoding"], payload["language"]) == (
         16000,
         "pcm_s16le",
@@ -112,7 +112,9 @@ async def test_stop_finishes_the_utterance_then_closes_normally(
 
     assert code == 1000
     assert [f["type"] for f in frames][-2:] == ["final", "reply"]
-    entries = await backend.bus.stream_read(ai_audio(stream_id), "0", count=100, block=0)
+    entries = await backend.bus.stream_read(
+        ai_audio(stream_id, tagged=backend.bus.sharded), "0", count=100, block=0
+    )
     assert [next(iter(entry.fields)) for entry in entries] == [PCM_FIELD, PCM_FIELD, END_FIELD]
 
 
@@ -256,7 +258,9 @@ async def test_an_error_published_mid_stream_ends_it(
         stream_id = ws.ready["stream_id"]  # type: ignore[attr-defined]
         envelope = {"request_id": stream_id, "status": "error"}
         envelope["error"] = {"code": "bad_audio", "message": "could not decode"}
-        await backend.bus.publish(f"ai:result:{stream_id}", json.dumps(envelope))
+        await backend.bus.publish(
+            ai_result(stream_id, tagged=backend.bus.sharded), json.dumps(envelope)
+        )
         code, frames = await closed_with(ws)
 
     assert code == 1011
@@ -288,7 +292,9 @@ async def test_a_dropped_socket_ends_the_stream_for_the_ai_server(
         await frames_until(ws, "partial")
 
     async def ended() -> bool:
-        entries = await backend.bus.stream_read(ai_audio(stream_id), "0", count=100, block=0)
+        entries = await backend.bus.stream_read(
+            ai_audio(stream_id, tagged=backend.bus.sharded), "0", count=100, block=0
+        )
         return bool(entries) and END_FIELD in entries[-1].fields
 
     await eventually(ended)
