@@ -145,12 +145,13 @@ async def test_an_idle_queue_does_not_delay_another_kind(
     bus: Bus, make_worker: WorkerFactory
 ) -> None:
     engines = {kind: FakeEngine() for kind in ("llm", "stt", "image")}
-    # Fewer slots than kinds, and pops that wait long on empty queues.
+    # Fewer slots than kinds, and pops that wait on empty queues far longer than a reply
+    # may take here.
     await make_worker(
-        engines, ai_worker_concurrency=1, ai_worker_poll_timeout=2.0, ai_worker_heartbeat_ttl=6.0
+        engines, ai_worker_concurrency=1, ai_worker_poll_timeout=30.0, ai_worker_heartbeat_ttl=90.0
     )
     for kind in ("image", "stt", "llm"):
-        reply = await asyncio.wait_for(_reply(bus, await _send(bus, kind, {})), 1.0)
+        reply = await asyncio.wait_for(_reply(bus, await _send(bus, kind, {})), WAIT)
         assert reply["status"] == "ok"
 
 

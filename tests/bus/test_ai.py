@@ -29,6 +29,8 @@ from tests.support.queues import take
 from tests.support.waiting import eventually
 
 WAIT = 5.0
+NEVER = 60.0
+"""A request timeout no test reaches: a refusal "at once" comes well within :data:`WAIT`."""
 
 
 @pytest.fixture
@@ -138,7 +140,7 @@ async def test_past_max_in_flight_a_request_is_refused_at_once(backend: Backend)
     await eventually(lambda: requester.in_flight == 2)
 
     with pytest.raises(BusOverloaded):
-        await asyncio.wait_for(requester.request("llm", {}, timeout=WAIT), 0.5)
+        await asyncio.wait_for(requester.request("llm", {}, timeout=NEVER), WAIT)
 
     async with answering(await _worker_bus(backend)):
         await asyncio.wait_for(asyncio.gather(*waiting), WAIT)
@@ -152,7 +154,7 @@ async def test_a_full_queue_refuses_a_request_at_once(backend: Backend) -> None:
         with pytest.raises(BusTimeout):
             await asyncio.wait_for(requester.request("stt", {}, timeout=0.5), WAIT)
     with pytest.raises(BusOverloaded):
-        await asyncio.wait_for(requester.request("stt", {}, timeout=WAIT), 0.5)
+        await asyncio.wait_for(requester.request("stt", {}, timeout=NEVER), WAIT)
     assert len(await backend.bus.items(ai_queue("stt"))) == 2
     assert requester.in_flight == 0
     await requester.close()
@@ -236,13 +238,13 @@ async def test_many_requests_in_flight_all_get_their_answers(
 
 async def test_closing_fails_the_requests_still_waiting(backend: Backend) -> None:
     requester = AIRequester(backend.bus)
-    waiting = asyncio.create_task(requester.request("llm", {}, timeout=WAIT))
+    waiting = asyncio.create_task(requester.request("llm", {}, timeout=NEVER))
     await eventually(lambda: requester.in_flight == 1)
 
     await requester.close()
 
     with pytest.raises(BusUnavailable):
-        await asyncio.wait_for(waiting, 1)
+        await asyncio.wait_for(waiting, WAIT)
 
 
 async def test_thousands_of_timeouts_leak_nothing(backend: Backend, requester: AIRequester) -> None:
