@@ -2,9 +2,9 @@
 
 Speech recognition hears a name better when it has seen it (docs/contract.md
 §1.2, ``prompt``). The prompt is written as short sample sentences in the
-request's language ("Two French Dinners, Grand style."): measured with
-Whisper, sentences keep numbers and the sentence shape, where a bare list of
-names made it drop numbers and split words. A known conversation's stage adds
+request's language ("Two French Dinners, Grand style."), never as a bare list
+of names: from sentences Whisper keeps numbers and the sentence shape, from a
+list it drops numbers and splits words. A known conversation's stage adds
 what that stage expects (the chosen menu's styles, its ingredients, yes/no).
 """
 
