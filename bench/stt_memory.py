@@ -1,7 +1,8 @@
 """Peak memory of the service per ``POST /api/voice/stt`` upload, as a multiple of its size.
 
-Runs ``python -m quart_app`` (hypercorn, one worker) on Redis with a stand-in AI
-Server in this process that answers every STT request at once, uploads files of
+Runs ``python -m quart_app`` (hypercorn, one worker) on Redis with the testing
+kit's scripted AI Server in this process answering every STT request at once
+(``tests/support/ai_server.py``), uploads files of
 ``--mib`` MiB, and reads the worker's peak resident memory (``VmHWM``, reset
 before each upload through ``/proc/<pid>/clear_refs``) against its resident
 memory just before. ``--code DIR`` runs the server from another checkout (an
@@ -14,7 +15,7 @@ older commit, for a before/after figure). Linux only; uses Redis db ``--redis``
 from __future__ import annotations
 
 import argparse
-import json
+import asyncio
 import os
 import signal
 import subprocess
@@ -25,9 +26,10 @@ import time
 from pathlib import Path
 
 import httpx
-import redis
 
 from bench.common import SECRET, wait_until_listening
+from bus.redis import RedisBus
+from tests.support.ai_server import answering
 from tests.support.ports import free_port
 from tests.support.served import hypercorn_worker
 
@@ -42,22 +44,16 @@ def _status(pid: int, field: str) -> int:
 
 
 def _answer_stt(redis_url: str, stop: threading.Event) -> None:
-    """A stand-in AI Server: every STT request is answered "ok" at once."""
-    client = redis.Redis.from_url(redis_url)
-    while not stop.is_set():
-        popped = client.brpop(["ai:queue:stt"], timeout=1)
-        if popped is None:
-            continue
-        request = json.loads(popped[1])
-        result = json.dumps(
-            {
-                "request_id": request["request_id"],
-                "status": "ok",
-                "result": {"text": "ok", "language": "en"},
-            }
-        )
-        client.set(request["reply_to"], result, ex=300)
-        client.publish(request["reply_to"], result)
+    """Every STT request answered "ok" at once, until ``stop`` is set."""
+    asyncio.run(_serve_stt(redis_url, stop))
+
+
+async def _serve_stt(redis_url: str, stop: threading.Event) -> None:
+    bus = RedisBus(redis_url)
+    await bus.connect()
+    async with answering(bus, {"text": "ok", "language": "en"}, kind="stt"):
+        await asyncio.to_thread(stop.wait)
+    await bus.close()
 
 
 def _upload(base: str, path: Path) -> None:
