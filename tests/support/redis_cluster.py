@@ -125,6 +125,34 @@ class RedisClusterProcesses:
                 return next(n for n in self.nodes if n.port == int(master[1]))
         raise RuntimeError(f"no master owns the slot of {key!r}")
 
+    async def wait_replicated(self) -> None:
+        """Until every write so far reached each master's replica (``WAIT``)."""
+        for master in await self.masters():
+            async with Redis(port=master.port, socket_timeout=5) as client:
+                if await client.wait(1, 5000) < 1:
+                    raise RuntimeError(f"the replica of {master.port} did not acknowledge")
+
+    async def migrate_slot_of(self, key: str, target: RedisServer) -> None:
+        """Move ``key``'s slot, with its keys, to master ``target`` while it serves:
+        the steps ``redis-cli --cluster reshard`` takes for each slot."""
+        source = await self.master_of(key)
+        async with (
+            Redis(port=source.port, socket_timeout=5) as old,
+            Redis(port=target.port, socket_timeout=5) as new,
+        ):
+            slot = await old.execute_command("CLUSTER", "KEYSLOT", key)
+            old_id = (await old.execute_command("CLUSTER", "MYID")).decode()
+            new_id = (await new.execute_command("CLUSTER", "MYID")).decode()
+            await new.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", old_id)
+            await old.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", new_id)
+            while keys := await old.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 100):
+                await old.execute_command(
+                    "MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", *keys
+                )
+            for master in await self.masters():
+                async with Redis(port=master.port, socket_timeout=5) as client:
+                    await client.execute_command("CLUSTER", "SETSLOT", slot, "NODE", new_id)
+
     async def flush(self) -> None:
         """Empty every master (a cluster has one database)."""
         for master in await self.masters():
