@@ -86,6 +86,9 @@ def create_app(
     bound_websocket_messages()  # the hypercorn serving this app, if any
 
     app = Quart(__name__, static_folder=None)  # the pages blueprint serves /static
+    # No route redirects ("/a//b" is 404, not 308 to "/a/b"): a redirect's Location
+    # would be built from the request's Host header.
+    app.url_map.merge_slashes = False
     app.asgi_app = refuse_bad_hosts(app.asgi_app)  # type: ignore[method-assign]
     app.request_class = with_upload_limits(
         ApiRequest, {voice.STT_PATH: settings.max_audio_bytes + MULTIPART_OVERHEAD}

@@ -8,6 +8,7 @@ tracebacks. This wrapper checks the header the same way first.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -32,6 +33,18 @@ def is_valid_host(host: str) -> bool:
     except UnicodeError:
         return False
     return True
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (``name[:port]``, ``[v6][:port]``) names this machine's loopback."""
+    host = host.lower()
+    name = host[1:].partition("]")[0] if host.startswith("[") else host.partition(":")[0]
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def refuse_bad_hosts(app: ASGIApp) -> ASGIApp:

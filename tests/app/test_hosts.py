@@ -10,7 +10,7 @@ import pytest
 from quart.testing import QuartClient
 from quart.testing.connections import WebsocketResponseError
 
-from quart_app.hosts import is_valid_host
+from quart_app.hosts import is_loopback, is_valid_host
 from tests.support.served import app_env, serving
 
 BAD_HOSTS = ["a..b", "x" * 64 + ".example.com", ".", "a..b:8000"]
@@ -70,3 +70,31 @@ def test_a_real_server_answers_bad_hosts_with_400_and_no_traceback(tmp_path: Pat
         assert body["error"]["code"] == "invalid_host"  # type: ignore[index]
     assert "Traceback" not in output
     assert "ERROR" not in output
+
+
+@pytest.mark.parametrize("path", ["/api//menus", "/static//css/app.css", "//healthz/"])
+async def test_no_route_redirects_to_a_url_built_from_the_host(
+    client: QuartClient, path: str
+) -> None:
+    response = await client.get(path, headers={"Host": "evil.example"})
+    assert "Location" not in response.headers
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("localhost:8000", True),
+        ("127.0.0.1:8000", True),
+        ("127.9.9.9", True),
+        ("[::1]:8000", True),
+        ("[::1]", True),
+        ("evil.example", False),
+        ("localhost.evil.example", False),
+        ("10.0.0.1:8000", False),
+        ("[2001:db8::1]:80", False),
+    ],
+)
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback

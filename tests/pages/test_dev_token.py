@@ -23,6 +23,18 @@ async def test_development_mints_a_token_for_the_user_and_role(client: QuartClie
     assert orders.status_code == 403  # a real token: a cook is not a manager
 
 
+async def test_a_host_other_than_loopback_gets_no_token(client: QuartClient) -> None:
+    # A page on evil.example whose name now resolves to 127.0.0.1 (DNS rebinding).
+    response = await client.post(
+        "/api/dev/token",
+        json={"user_id": "manager-1", "role": "manager"},
+        headers={"Host": "evil.example:8000"},
+    )
+    assert response.status_code == 403
+    body = await response.get_json()
+    assert body["error"]["code"] == "forbidden" and "token" not in body
+
+
 async def test_an_unknown_role_or_a_missing_user_is_422(client: QuartClient) -> None:
     for body in (
         {"user_id": "x", "role": "chef"},
