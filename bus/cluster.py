@@ -95,10 +95,17 @@ class ClusterBus(RedisBus):
         raise TypeError("a cluster bus has one pool per node, not one connection_pool")
 
     def _pool_of(self, key: str) -> ConnectionSource:
+        return _NodePool(self._node_of(key))
+
+    def _node_of(self, key: str) -> ClusterNode:
         node = self._cluster.get_node_from_key(key)
         if node is None:
             raise BusUnavailable(f"no master owns the slot of {key!r}")
-        return _NodePool(node)
+        return node
+
+    def master_of(self, key: str) -> str:
+        """The master (``host:port``) that owns ``key``'s slot, as this bus last heard."""
+        return self._node_of(key).name
 
     def _node_pubsub_connection(self, node: ClusterNode) -> AbstractConnection:
         options: dict[str, Any] = {
