@@ -9,6 +9,7 @@ import pytest
 from bus.base import Bus, BusError, BusOverloaded, Pieces
 from tests.support.bus_backends import Backend
 from tests.support.queues import take
+from tests.support.waiting import eventually
 
 # A queue and its processing list share a hash tag: one slot in a Redis Cluster.
 QUEUE = "{q}"
@@ -68,18 +69,31 @@ async def test_blocked_pops_are_served_in_arrival_order(
         # fakeredis 2.40 keeps blocked clients in a set, so its order is luck;
         # Redis and the memory twin serve them in order.
         request.applymarker(pytest.mark.xfail(strict=False, reason="fakeredis wakes in any order"))
-    # Each waiter blocks on its own connection, as separate workers would.
-    first = asyncio.create_task(backend.bus.pop_into(QUEUE, "p1:{q}", timeout=5))
-    await asyncio.sleep(0.05)
+    # Each waiter blocks on its own connection, as separate workers would; the second
+    # starts once the first is seen waiting, and the items come once both are.
+    first = asyncio.create_task(backend.bus.pop_into(QUEUE, "p1:{q}", timeout=30))
+    await _waiting(backend, 1)
     other = await backend.peer()
-    second = asyncio.create_task(other.pop_into(QUEUE, "p2:{q}", timeout=5))
-    await asyncio.sleep(0.05)
+    second = asyncio.create_task(other.pop_into(QUEUE, "p2:{q}", timeout=30))
+    await _waiting(backend, 2)
 
     await backend.bus.push(QUEUE, "one")
     await backend.bus.push(QUEUE, "two")
 
     assert await asyncio.wait_for(first, 2) == b"one"
     assert await asyncio.wait_for(second, 2) == b"two"
+
+
+async def _waiting(backend: Backend, count: int) -> None:
+    if backend.blocked is None:  # fakeredis shows no blocked clients; its order is luck anyway
+        await asyncio.sleep(0.05)
+        return
+    blocked = backend.blocked
+
+    async def all_waiting() -> bool:
+        return await blocked() >= count
+
+    await eventually(all_waiting)
 
 
 async def test_a_zero_timeout_pop_into_does_not_wait(bus: Bus) -> None:

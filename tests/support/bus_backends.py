@@ -42,6 +42,8 @@ class Backend:
     # PUBLISH raw bytes as another client; ``None`` where channels are ``str`` (memory).
     publish_raw: Callable[[bytes, bytes], Awaitable[None]] | None = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # How many clients wait in a blocking pop; ``None`` where that can't be seen (fakeredis).
+    blocked: Callable[[], Awaitable[int]] | None = None
 
     @property
     def subscriptions(self) -> int:
@@ -59,7 +61,11 @@ async def _memory_backend() -> Backend:
     async def advance(seconds: float) -> None:
         clock.advance(seconds)
 
-    return Backend("memory", bus, same_bus, advance, closers=[bus.close])
+    async def blocked() -> int:
+        waiters = bus._waiters.values()  # what Redis shows in CLIENT LIST
+        return sum(not waiter.future.done() for queue in waiters for waiter in queue)
+
+    return Backend("memory", bus, same_bus, advance, closers=[bus.close], blocked=blocked)
 
 
 async def _sleep(seconds: float) -> None:
@@ -113,7 +119,13 @@ async def _redis_backend(url: str) -> Backend:
     async def publish_raw(channel: bytes, data: bytes) -> None:
         await raw.publish(channel, data)
 
-    return await _real_backend("redis", url, publish_raw, raw.aclose)
+    database = str(raw.connection_pool.connection_kwargs.get("db", 0))
+
+    async def blocked() -> int:
+        clients = await raw.client_list()
+        return sum(_is_blocked(client) and client.get("db") == database for client in clients)
+
+    return await _real_backend("redis", url, publish_raw, raw.aclose, blocked)
 
 
 async def _cluster_backend(url: str) -> Backend:
@@ -130,7 +142,17 @@ async def _cluster_backend(url: str) -> Backend:
     async def publish_raw(channel: bytes, data: bytes) -> None:
         await raw.spublish(channel, data)
 
-    return await _real_backend("cluster", url, publish_raw, raw.aclose)
+    async def blocked() -> int:
+        by_node = await raw.client_list(target_nodes=RedisCluster.PRIMARIES)
+        lists = by_node.values() if isinstance(by_node, dict) else [by_node]
+        return sum(_is_blocked(client) for clients in lists for client in clients)
+
+    return await _real_backend("cluster", url, publish_raw, raw.aclose, blocked)
+
+
+def _is_blocked(client: dict[str, str]) -> bool:
+    """Whether a ``CLIENT LIST`` entry waits in a blocking command (flag ``b``)."""
+    return "b" in client.get("flags", "")
 
 
 async def _real_backend(
@@ -138,6 +160,7 @@ async def _real_backend(
     url: str,
     publish_raw: Callable[[bytes, bytes], Awaitable[None]],
     close_raw: Callable[[], Awaitable[None]],
+    blocked: Callable[[], Awaitable[int]],
 ) -> Backend:
     from bus import make_bus
 
@@ -149,7 +172,7 @@ async def _real_backend(
         await bus.connect()
         return bus
 
-    return Backend(name, await new_bus(), new_bus, _sleep, publish_raw, closers)
+    return Backend(name, await new_bus(), new_bus, _sleep, publish_raw, closers, blocked)
 
 
 @asynccontextmanager
