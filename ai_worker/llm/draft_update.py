@@ -12,15 +12,16 @@ from dataclasses import replace
 from ai_worker.llm.recommend import recommendations, usual_order
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.turn import Talk
-from ai_worker.llm.understanding import Change
-from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY, Menu, quantity_allowed
+from ai_worker.llm.understanding import Change, Understanding, understand
+from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY, Menu, Style, quantity_allowed
 from domain.draft import OrderDraft
 from domain.stages import Stage
 
 
 def updated_draft(talk: Talk) -> OrderDraft:
     """The draft with what was said in this turn applied, as far as the catalog allows."""
-    heard, say, catalog = talk.heard, talk.replies.say, talk.catalog
+    talk.heard = heard = resumed(talk)
+    say, catalog = talk.replies.say, talk.catalog
     draft = replace(talk.draft, customizations=dict(talk.draft.customizations))
     if "usual" in heard.flags:
         draft = usual_order(catalog, talk.context.order_history) or draft
@@ -33,7 +34,8 @@ def updated_draft(talk: Talk) -> OrderDraft:
     style_code = heard.style_code or offer.style_code
     menu = catalog.find_menu(draft.menu_code or "")
     if menu is None and (style_code is not None or heard.changes):
-        talk.notes.append(say("choose_menu_first"))
+        if heard.menu_guess is None:  # else held until the menu asked back is answered
+            talk.notes.append(say("choose_menu_first"))
         return draft
     if style_code is not None and menu is not None:
         if menu.allowed_style(style_code):
@@ -85,6 +87,50 @@ def _apply_change(talk: Talk, menu: Menu, draft: OrderDraft, change: Change) -> 
     draft.customizations[item.code] = min(max(wanted, 0), MAX_INGREDIENT_QUANTITY)
 
 
+def resumed(talk: Talk) -> Understanding:
+    """What was heard, with the sentence a "did you mean" held back, once it is answered yes.
+
+    "one frnech dinner, deluxe style" is asked back ("Did you mean the French
+    Dinner?"); the "yes" to it takes the French Dinner with the one and the deluxe
+    said before, and a name still unsure in that sentence is asked back next.
+    """
+    heard = talk.heard
+    last = _last_reply(talk)
+    if "confirm" not in heard.flags or last is None:
+        return heard
+    names: tuple[Menu | Style, ...] = (*talk.catalog.menus, *talk.catalog.all_styles())
+    asked = next(
+        (
+            item.code
+            for replies in Replies.every_language(talk.catalog)
+            for item in names
+            if replies.did_you_mean(item) in last
+        ),
+        None,
+    )
+    said = [m.content for m in talk.context.messages if m.role == "user"]
+    if asked is None or not said:
+        return heard
+    before = understand(said[-1], talk.catalog, heard.language)
+    menu_guess, style_guess = before.menu_guess, before.style_guess
+    return replace(
+        heard,
+        menu_code=heard.menu_code or before.menu_code or (asked if asked == menu_guess else None),
+        style_code=heard.style_code
+        or before.style_code
+        or (asked if asked == style_guess else None),
+        quantity=heard.quantity if heard.quantity is not None else before.quantity,
+        vague_quantity=heard.vague_quantity or before.vague_quantity,
+        changes=[*before.changes, *heard.changes],
+        menu_guess=None,
+        style_guess=style_guess if asked != style_guess else None,
+    )
+
+
+def _last_reply(talk: Talk) -> str | None:
+    return next((m.content for m in reversed(talk.context.messages) if m.role == "assistant"), None)
+
+
 def accepted_offer(talk: Talk) -> OrderDraft:
     """What the last reply offered (a recommendation, a "did you mean"), if the
     customer just said yes to it; else an empty draft. A "yes" to the menu list
@@ -93,17 +139,8 @@ def accepted_offer(talk: Talk) -> OrderDraft:
     The offer is in no field of the context, only in the engine's own last
     reply: that one message is read, in every language the engine speaks.
     """
-    if "confirm" not in talk.heard.flags:
-        return OrderDraft()
-    last = next(
-        (
-            message.content
-            for message in reversed(talk.context.messages)
-            if message.role == "assistant"
-        ),
-        None,
-    )
-    if last is None:
+    last = _last_reply(talk)
+    if "confirm" not in talk.heard.flags or last is None:
         return OrderDraft()
     catalog = talk.catalog
     for replies in Replies.every_language(catalog):

@@ -9,6 +9,7 @@ taken silently.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -33,24 +34,38 @@ class Guess:
         return self.score >= SURE
 
 
+def _letters(text: str) -> str:
+    """``text`` with each Hangul syllable as its letters (jamo): 프랜치 is one letter
+    from 프렌치, not one syllable in three."""
+    return text if text.isascii() else unicodedata.normalize("NFD", text)
+
+
 def nearest(text: str, phrases: list[tuple[str, str]], common: frozenset[str]) -> Guess | None:
     """The best near match of a ``(tag, phrase)`` in ``text`` scoring at least ``MAYBE``.
 
     Runs of words that start or end with a ``common`` word ("please", "dinner")
-    are not compared: they are the sentence around a name, not the name.
+    are not compared: they are the sentence around a name, not the name; but for
+    a name that ends in that word ("custom cake", where cake is an ingredient).
     """
     words = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
     best: Guess | None = None
     for first in range(len(words)):
         for last in range(first, min(first + _MAX_WORDS, len(words))):
-            if words[first][0] in common or words[last][0] in common:
+            ending = words[last][0]
+            if words[first][0] in common or (first == last and ending in common):
                 continue
             start, end = words[first][1], words[last][2]
             run = text[start:end]
             for tag, phrase in phrases:
                 if phrase.isascii() != run.isascii() or len(phrase) < 4:
                     continue
-                score = fuzz.ratio(run, phrase.lower())
+                said, name = run, phrase.lower()
+                if ending in common:
+                    # The word the name ends in is said exactly; the rest is compared.
+                    if not name.endswith(f" {ending}"):
+                        continue
+                    said, name = run[: -len(ending)], name[: -len(ending)]
+                score = fuzz.ratio(_letters(said.strip()), _letters(name.strip()))
                 if score >= MAYBE and (best is None or score > best.score):
                     best = Guess(tag, score, start, end)
     return best

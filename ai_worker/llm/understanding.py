@@ -75,6 +75,10 @@ def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> 
     # "three Champagne Feast Dinners": the champagne there is the menu's name,
     # not an ingredient to set to three.
     long_names = [f for f in said.find(menu_phrases) if " " in said.text[f.start : f.end]]
+    # So is the cake of a "custom cake" nearly said ("커텀 케이크 세 세트").
+    near = nearest(said.text, [p for p in menu_phrases if " " in p[1]], _common_words(catalog))
+    if near is not None:
+        long_names.append(Found(near.tag, near.start, near.end))
     result.changes = list(_take_changes(said, catalog, long_names))
     if said.take(lx.CHANGE_MENU):
         result.flags.add("change_menu")

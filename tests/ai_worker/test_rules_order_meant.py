@@ -90,3 +90,29 @@ async def test_a_conversation_keeps_the_language_used_most(lines: list[str], eng
     for reply in talk.replies:
         hangul = any("가" <= c <= "힣" for c in str(reply["response"]))
         assert hangul != english, _said(talk.replies)
+
+
+@pytest.mark.parametrize(
+    ("lines", "order"),
+    [
+        (["one frnech dinner, deluxe style please", "yes", "yes"], ("french", "deluxe", 1, {})),
+        (
+            ["two frnech dinners, grand, extra wine", "yes", "yes"],
+            ("french", "grand", 2, {"wine": 2}),
+        ),
+        (["프랜치 디너 두 개 디럭스로 주세요", "네", "네"], ("french", "deluxe", 2, {})),
+        (["three Valentine dinners, brand style", "yes", "yes"], ("valentine", "grand", 3, {})),
+    ],
+)
+async def test_what_was_said_with_a_name_asked_back_is_kept_for_the_answer(
+    lines: list[str], order: tuple[str, str, int, dict[str, int]]
+) -> None:
+    asked = await converse(lines[:1])
+    assert asked.replies[0]["response"].endswith("?")
+    assert "choose a dinner" not in asked.replies[0]["response"]
+    assert "디너를 골라" not in asked.replies[0]["response"]
+
+    talk = await converse(lines)
+    assert talk.placed, _said(talk.replies)
+    draft = talk.session.order_state
+    assert (draft.menu_code, draft.style_code, draft.quantity, draft.customizations) == order
