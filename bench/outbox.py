@@ -2,8 +2,9 @@
 
 1. Cost per order write: ``OrderService.place_order`` then three status
    changes per order, timed with the outbox writing its rows and, in the same
-   run, with an outbox whose ``add`` writes nothing (the change alone), taking
-   turns so that load on the machine falls on both alike.
+   run, with an outbox whose ``add`` writes nothing (the change alone), and
+   on PostgreSQL with the rows but the trigger that sends ``NOTIFY`` at commit
+   disabled, taking turns so that load on the machine falls on all alike.
 2. Drain: a private ``redis-server`` is stopped, ``--backlog`` ``order.created``
    rows are queued (one per order, written in bulk), the server is started
    again and the relays are woken (as the bus's reconnect or their poll
@@ -74,23 +75,35 @@ async def write_orders(service: OrderService, orders: int) -> float:
     return (time.perf_counter() - started) / (orders * (1 + len(STEPS)))
 
 
-async def write_cost(url: str, orders: int, rounds: int) -> tuple[float, float]:
-    """Median seconds per write without and with the outbox."""
+async def write_cost(url: str, orders: int, rounds: int) -> dict[str, float]:
+    """Median seconds per write: without the outbox, with it, and on PostgreSQL
+    with it but its commit's ``NOTIFY`` trigger disabled."""
     database = await fresh_database(url)
     catalog = CatalogService(database)
-    services = {
-        "without": OrderService(database, catalog, outbox=NoOutbox()),
-        "with": OrderService(database, catalog, outbox=Outbox()),
-    }
-    await write_orders(services["with"], 20)  # warm-up: caches, pool, JIT of the statements
-    timings: dict[str, list[float]] = {name: [] for name in services}
+    without = OrderService(database, catalog, outbox=NoOutbox())
+    with_outbox = OrderService(database, catalog, outbox=Outbox())
+    variants = [("without", without, True), ("with", with_outbox, True)]
+    if not database.is_sqlite:
+        variants.append(("with, no notify", with_outbox, False))
+    await write_orders(with_outbox, 20)  # warm-up: caches, pool, JIT of the statements
+    timings: dict[str, list[float]] = {name: [] for name, _, _ in variants}
     try:
         for _ in range(rounds):
-            for name, service in services.items():
+            for name, service, notify in variants:
+                if not database.is_sqlite:
+                    await set_notify(database, on=notify)
                 timings[name].append(await write_orders(service, orders))
     finally:
         await database.close()
-    return statistics.median(timings["without"]), statistics.median(timings["with"])
+    return {name: statistics.median(times) for name, times in timings.items()}
+
+
+async def set_notify(database: Database, *, on: bool) -> None:
+    switch = "ENABLE" if on else "DISABLE"
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(f"ALTER TABLE outbox_events {switch} TRIGGER outbox_events_notify")
+        )
 
 
 class UnpipelinedBus(RedisBus):
@@ -196,12 +209,20 @@ async def main(argv: Sequence[str] | None = None) -> None:
             url = database_url(name, Path(folder))
             scheme = url.split("://")[0]
             if not args.skip_write_cost:
-                without, with_outbox = await write_cost(url, args.orders, args.rounds)
+                cost = await write_cost(url, args.orders, args.rounds)
+                without, with_outbox = cost["without"], cost["with"]
                 print(
                     f"{scheme}: per write {without * 1000:.2f} ms without the outbox, "
                     f"{with_outbox * 1000:.2f} ms with it: {with_outbox / without:.2f}x "
                     f"(+{(with_outbox - without) * 1000:.2f} ms)"
                 )
+                if "with, no notify" in cost:
+                    quiet = cost["with, no notify"]
+                    print(
+                        f"{scheme}: per write with the outbox {with_outbox * 1000:.2f} ms "
+                        f"with its NOTIFY, {quiet * 1000:.2f} ms without: "
+                        f"{with_outbox / quiet:.2f}x"
+                    )
             relays = args.relays if name != "sqlite" else 1
             for backlog in args.backlog or [1000]:
                 rates = []
