@@ -86,6 +86,7 @@ class Settings(WorkerSettings):
     rate_limit_analyze: Annotated[RateLimit, NoDecode] = parse_rate_limit("60/minute")
     rate_limit_stt: Annotated[RateLimit, NoDecode] = parse_rate_limit("20/minute")
     rate_limit_image: Annotated[RateLimit, NoDecode] = parse_rate_limit("10/minute")
+    rate_limit_orders: Annotated[RateLimit, NoDecode] = parse_rate_limit("20/minute")
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     ws_max_connections_per_user: int = Field(20, ge=1, le=10_000)
 
@@ -184,7 +185,13 @@ class Settings(WorkerSettings):
                 raise ValueError(f"{network!r} is not an IP address or network") from None
         return value
 
-    @field_validator("rate_limit_analyze", "rate_limit_stt", "rate_limit_image", mode="before")
+    @field_validator(
+        "rate_limit_analyze",
+        "rate_limit_stt",
+        "rate_limit_image",
+        "rate_limit_orders",
+        mode="before",
+    )
     @classmethod
     def _rate_limit(cls, value: object) -> object:
         return parse_rate_limit(value) if isinstance(value, str) else value

@@ -1,4 +1,5 @@
-"""The hook that spends a caller's budget before an AI endpoint's view runs.
+"""The hook that spends a caller's budget before a limited view (the AI endpoints,
+placing an order) runs.
 
 The limiter itself (:mod:`quart_app.services.ratelimit.limiter`) opens with
 the app (:mod:`quart_app.lifecycle`); :func:`budgets` names what it limits.
@@ -43,6 +44,8 @@ def budgets(settings: Settings) -> dict[str, Budget]:
         "voice.analyze": Budget("analyze", settings.rate_limit_analyze),
         "voice.speech_to_text": Budget("stt", settings.rate_limit_stt),
         "media.generate_image": Budget("generate_image", settings.rate_limit_image),
+        # Each order placed is broadcast to every staff member.
+        "orders.place_order": Budget("place_order", settings.rate_limit_orders),
     }
 
 

@@ -86,6 +86,7 @@ async def instances(
         "ai_worker": "external",
         "ai_timeout": AI_TIMEOUT,
         "heartbeat_interval": 60,
+        "rate_limit_orders": "1000/minute",  # one customer orders four times a second
     }
     async with serve(**settings) as a, serve(**settings) as b:
         yield a, b

@@ -14,6 +14,7 @@ from quart_app.schemas.orders import OrderItemRequest
 from quart_app.services.orders.service import OrderService
 from tests.support.databases import reads_order, rendezvous
 from tests.support.tokens import bearer
+from tests.support.websockets import Serve
 
 CUSTOMER = bearer("customer-1", "customer")
 ITEM = {
@@ -166,3 +167,21 @@ async def test_a_session_order_is_placed_by_the_voice_service(
     assert status == 201
     assert order["total"] == 48_000
     assert seen == [("s-123", "customer-1")]
+
+
+async def test_placing_orders_has_a_budget_per_caller(serve: Serve) -> None:
+    # Every order placed is announced to all staff: a flood of them is refused.
+    async with serve(rate_limit_orders="3/minute") as app:
+        client = app.test_client()
+        for _ in range(3):
+            assert (await _place(client, {"items": [ITEM]}))[0] == 201
+        status, refused = await _place(client, {"items": [ITEM]})
+        assert status == 429
+        assert refused["error"]["code"] == "rate_limited"
+        assert refused["error"]["details"]["limit"] == "place_order"
+        other = await client.post(
+            "/api/orders", json={"items": [ITEM]}, headers=bearer("customer-2", "customer")
+        )
+        assert other.status_code == 201
+        listed = await client.get("/api/orders", headers=bearer("m1", "manager"))
+        assert len((await listed.get_json())["orders"]) == 4
