@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import AbstractConnection
+from redis.exceptions import RedisClusterException
 
 from bus.base import BusUnavailable
 from bus.redis_errors import CONNECTION_ERRORS
@@ -149,7 +150,7 @@ class ShardedSubscriber:
             try:
                 await self._client.nodes_manager.initialize()
                 moved = await self._move()
-            except (BusUnavailable, *CONNECTION_ERRORS) as error:
+            except (BusUnavailable, RedisClusterException, *CONNECTION_ERRORS) as error:
                 logger.warning("cluster slot map unavailable (%s); retrying", error)
                 moved = -1
             if moved >= 0 and all(link.up for link in self._links.values()):

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from quart.testing.app import LifespanError
 
-from bus import make_bus
+from bus import BusError, BusUnavailable, make_bus
 from bus.cluster import ClusterBus
 from config import ConfigError, Settings
 from quart_app import create_app
@@ -69,3 +69,12 @@ async def test_keys_of_many_slots_are_read_and_deleted_in_one_call(cluster_bus: 
     assert await cluster_bus.get_many(*keys, "missing") == [key.encode() for key in keys] + [None]
     assert sorted(await cluster_bus.scan("key-*")) == sorted(keys)
     assert await cluster_bus.delete(*keys) == len(keys)
+
+
+async def test_keys_of_two_slots_in_one_atomic_command_are_a_mistake_not_an_outage(
+    cluster_bus: ClusterBus,
+) -> None:
+    with pytest.raises(BusError, match="same key slot") as refused:
+        await cluster_bus.pop_into("queue-a", "processing-b", timeout=0.1)
+
+    assert not isinstance(refused.value, BusUnavailable)
