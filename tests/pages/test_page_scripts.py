@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "quart_app" / "pages" / "static" / "js"
-CONTRACT = ROOT / "docs" / "contract.md"
+CONTRACT_DOC = ROOT / "docs" / "contract.md"
 PAGE_HELPERS = ("$", "showError", "languagePicker", "localized")
 """What ``page.js`` holds for every page."""
 PAGE_IMPORT = re.compile(r'^import \{[^}]*\$[^}]*\} from "\./page\.js";', re.MULTILINE)
@@ -29,7 +29,7 @@ def section(text: str, heading: str) -> str:
 
 
 def contract_error_codes() -> set[str]:
-    text = CONTRACT.read_text(encoding="utf-8")
+    text = CONTRACT_DOC.read_text(encoding="utf-8")
     table = [line for line in section(text, "## 3.").splitlines() if re.match(r"\| \d{3} ", line)]
     codes = {code for line in table for code in HTTP_CODE.findall(line)}
     for chain, single in SOCKET_CODE.findall(section(text, "## 6.")):
