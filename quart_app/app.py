@@ -29,7 +29,7 @@ from quart_app.blueprints import (
 from quart_app.cross_origin import allow_origins
 from quart_app.error_handlers import register_error_handlers
 from quart_app.extensions import SETTINGS, TOKEN_KEYS
-from quart_app.hosts import refuse_bad_hosts
+from quart_app.hosts import refuse_malformed_requests
 from quart_app.hypercorn_ws_buffer import bound_websocket_messages
 from quart_app.lifecycle import open_resources
 from quart_app.observability.http_metrics import record_http_metrics
@@ -89,7 +89,7 @@ def create_app(
     # No route redirects ("/a//b" is 404, not 308 to "/a/b"): a redirect's Location
     # would be built from the request's Host header.
     app.url_map.merge_slashes = False
-    app.asgi_app = refuse_bad_hosts(app.asgi_app)  # type: ignore[method-assign]
+    app.asgi_app = refuse_malformed_requests(app.asgi_app)  # type: ignore[method-assign]
     app.request_class = with_upload_limits(
         ApiRequest, {voice.STT_PATH: settings.max_audio_bytes + MULTIPART_OVERHEAD}
     )

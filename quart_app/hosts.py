@@ -1,9 +1,15 @@
-"""A ``Host`` header that is no valid host name gets 400, for HTTP and WebSocket alike.
+"""Requests refused before the app sees them: a ``Host`` header that is no valid host
+name (400 ``invalid_host``, for HTTP and WebSocket alike), and a body framed twice
+(400 ``invalid_framing``, the connection closed).
 
 Werkzeug's routing refuses such a host (a label over 63 characters, an empty
 label as in ``a..b``) with ``BadHost`` while Quart builds the request context,
 before any error handler can answer: a 500 with an empty body and two
 tracebacks. This wrapper checks the header the same way first.
+
+A request with both ``Content-Length`` and ``Transfer-Encoding`` is how requests
+are smuggled past a proxy that reads the other header: the server reads it as
+chunked, so it is refused and its connection closed, as RFC 9112 §6.3 allows.
 """
 
 from __future__ import annotations
@@ -21,8 +27,16 @@ Receive = Callable[[], Awaitable[Any]]
 Send = Callable[[Any], Awaitable[None]]
 ASGIApp = Callable[..., Coroutine[Any, Any, None]]
 
-_BODY = orjson.dumps(error_body("invalid_host", "The Host header is not a valid host name.", None))
-_HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(_BODY)).encode())]
+_BAD_HOST = orjson.dumps(
+    error_body("invalid_host", "The Host header is not a valid host name.", None)
+)
+_TWO_FRAMINGS = orjson.dumps(
+    error_body(
+        "invalid_framing",
+        "A request may not carry both Content-Length and Transfer-Encoding.",
+        None,
+    )
+)
 
 
 def is_valid_host(host: str) -> bool:
@@ -47,13 +61,19 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def refuse_bad_hosts(app: ASGIApp) -> ASGIApp:
-    """``app``, except that a request with an invalid ``Host`` gets 400 ``invalid_host``."""
+def refuse_malformed_requests(app: ASGIApp) -> ASGIApp:
+    """``app``, except that a request with an invalid ``Host`` gets 400 ``invalid_host``,
+    and one with two framings of its body 400 ``invalid_framing``."""
 
     async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and not is_valid_host(_host(scope)):
-            await _refuse(scope, send)
-            return
+        if scope["type"] in ("http", "websocket"):
+            names = {name.lower() for name, _ in scope.get("headers", ())}
+            if not is_valid_host(_host(scope)):
+                await _refuse(scope, send, _BAD_HOST)
+                return
+            if {b"content-length", b"transfer-encoding"} <= names:
+                await _refuse(scope, send, _TWO_FRAMINGS, (b"connection", b"close"))
+                return
         await app(scope, receive, send)
 
     return guarded
@@ -66,12 +86,17 @@ def _host(scope: Scope) -> str:
     return ""
 
 
-async def _refuse(scope: Scope, send: Send) -> None:
+async def _refuse(scope: Scope, send: Send, body: bytes, *extra: tuple[bytes, bytes]) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *extra,
+    ]
     if scope["type"] == "http":
-        await send({"type": "http.response.start", "status": 400, "headers": _HEADERS})
-        await send({"type": "http.response.body", "body": _BODY, "more_body": False})
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
     elif "websocket.http.response" in (scope.get("extensions") or {}):
-        await send({"type": "websocket.http.response.start", "status": 400, "headers": _HEADERS})
-        await send({"type": "websocket.http.response.body", "body": _BODY, "more_body": False})
+        await send({"type": "websocket.http.response.start", "status": 400, "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": body, "more_body": False})
     else:  # a server without the response extension can only refuse the upgrade
         await send({"type": "websocket.close", "code": 1008})

@@ -98,3 +98,24 @@ async def test_no_route_redirects_to_a_url_built_from_the_host(
 )
 def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+@pytest.mark.slow
+def test_a_request_framed_twice_is_refused_and_its_connection_closed(tmp_path: Path) -> None:
+    smuggled = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    request = (
+        "POST /api/orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        f"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n{smuggled}"
+    )
+    with (
+        serving(app_env(tmp_path)) as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock,
+    ):
+        sock.sendall(request.encode("latin-1"))
+        received = b""
+        while chunk := sock.recv(65536):  # the server closes: recv ends, no timeout
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(body)["error"]["code"] == "invalid_framing"
+    assert received.count(b"HTTP/1.1 ") == 1  # the request behind it was not answered
