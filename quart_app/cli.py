@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from bus import BusError
 from config import AIWorkerMode, ConfigError, Settings, load_settings
 from config.logs import configure_logging
 
@@ -70,6 +71,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(
             "BUS_URL: memory:// lives inside one process; use redis:// for --workers > 1"
         )
+    _check_bus(settings)
     if args.workers > 1:
         _share_metrics_between_workers()
     config = Config()
@@ -114,8 +116,25 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
             "BUS_URL: a separate worker needs a shared bus (redis://); "
             "with memory:// the app runs the worker itself (AI_WORKER=embedded)"
         )
+    _check_bus(settings)
     asyncio.run(run_worker(settings.bus_url, settings))
     return 0
+
+
+def _check_bus(settings: Settings) -> None:
+    """A ``BUS_URL`` naming the wrong kind of server stops here, in one line; one that
+    can't be reached now is left to the start-up, which waits and says so itself."""
+    from quart_app.lifecycle import connected_bus
+
+    async def probe() -> None:
+        try:
+            bus = await connected_bus(settings)
+        except BusError:
+            return
+        await bus.close()
+
+    if not settings.memory_bus:
+        asyncio.run(probe())
 
 
 def _token(args: argparse.Namespace, settings: Settings) -> int:

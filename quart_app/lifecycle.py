@@ -111,17 +111,28 @@ def open_resources(
 
 @asynccontextmanager
 async def _bus(settings: Settings) -> AsyncIterator[Bus]:
+    bus = await connected_bus(settings)
+    log.info("bus connected: %s", _without_password(settings.bus_url))
+    try:
+        yield bus
+    finally:
+        await bus.close()
+
+
+async def connected_bus(settings: Settings) -> Bus:
+    """The bus of ``BUS_URL``, connected; :class:`ConfigError` (one line naming
+    ``BUS_URL``) when the URL names the wrong kind of server, the bus's own error
+    when it can't be reached."""
     bus = make_bus(settings.bus_url, **_bus_options(settings))
     try:
         await bus.connect()
     except BusMisconfigured as error:
         await bus.close()
         raise ConfigError(f"BUS_URL: {error}") from None
-    log.info("bus connected: %s", _without_password(settings.bus_url))
-    try:
-        yield bus
-    finally:
+    except BaseException:
         await bus.close()
+        raise
+    return bus
 
 
 def _bus_options(settings: Settings) -> dict[str, Any]:

@@ -57,6 +57,31 @@ def test_bad_configuration_stops_with_one_line(
     assert err.startswith(f"voice-realtime: invalid configuration: {says}")
 
 
+@pytest.mark.redis
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_a_cluster_url_naming_a_plain_redis_stops_with_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    redis_url: str,
+    command: str,
+) -> None:
+    # The machine's Redis runs without cluster mode; asking it for slots changes nothing.
+    host_port = redis_url.removeprefix("redis://").partition("/")[0]
+    monkeypatch.setenv("BUS_URL", f"redis+cluster://{host_port}")
+    monkeypatch.setenv("AI_WORKER", "external")
+    monkeypatch.setenv("SECRET_KEY", SECRET)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.db")
+
+    assert main([command]) == 2
+
+    err = capsys.readouterr().err
+    assert err == (
+        "voice-realtime: BUS_URL: redis+cluster:// names a Redis that is not a cluster "
+        "(cluster mode is not enabled)\n"
+    )
+
+
 def test_memory_bus_refuses_several_workers(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--workers", "2"]) == 2
     assert "BUS_URL" in capsys.readouterr().err
