@@ -134,9 +134,9 @@ async def main(messages: int, requests: int, channel_count: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
     single = RedisServer(folder / "single")
     cluster = RedisClusterProcesses(folder / "cluster")
-    await single.start()
-    await cluster.start()
     try:
+        await single.start()
+        await cluster.start()
         tags = spread_tags(channel_count)
         rows: dict[str, dict[str, float]] = {}
         for name, url in (("one Redis", single.url), ("cluster", cluster.url)):
