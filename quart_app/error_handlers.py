@@ -198,20 +198,18 @@ def _register_ai_and_bus_handlers(app: Quart) -> None:
 
     @app.errorhandler(AIResultError)
     async def _ai_error(error: AIResultError) -> Response:
+        # The AI Server's own words (a decoder's, a model's) stay in the log.
+        log.warning("AI Server error result: %s", error)
         field = CLIENT_INPUT_ERRORS.get(error.code)
         if field is not None:
-            message = error.message or error.code
+            message = f"The {field} could not be decoded."
             return error_response(
-                422,
-                error.code,
-                f"The {field} could not be used: {message}",
-                [{"field": field, "message": message, "type": error.code}],
+                422, error.code, message, [{"field": field, "message": message, "type": error.code}]
             )
-        log.warning("AI Server error result: %s", error)
         return error_response(
             502,
             "ai_error",
-            f"The AI Server could not handle the request: {error.message or error.code}",
+            "The AI Server could not handle the request.",
             {"code": error.code},
         )
 

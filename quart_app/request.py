@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
 from quart import Request
 
 from quart_app.errors import ApiError
+
+log = logging.getLogger(__name__)
 
 
 class ApiRequest(Request):
@@ -31,7 +35,10 @@ class ApiRequest(Request):
             return await super().get_json(force=force, silent=silent, cache=cache)
         except UnicodeDecodeError as error:
             failure = ApiError(
-                400, "invalid_encoding", "The request body is not valid UTF-8.", str(error)
+                400,
+                "invalid_encoding",
+                "The request body is not valid UTF-8.",
+                {"position": error.start},
             )
         except RecursionError:
             # A few KB of "[[[[..." exhausts the parser's stack; it is not a ValueError.
@@ -41,4 +48,11 @@ class ApiRequest(Request):
         raise failure
 
     def on_json_loading_failed(self, error: Exception) -> Any:
-        raise ApiError(400, "invalid_json", "The request body is not valid JSON.", str(error))
+        # Where, not the parser's own words: those stay in the log.
+        log.info("invalid JSON body: %s", error)
+        where = (
+            {"line": error.lineno, "column": error.colno}
+            if isinstance(error, json.JSONDecodeError)
+            else None
+        )
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.", where)

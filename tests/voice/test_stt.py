@@ -111,7 +111,7 @@ async def test_audio_the_ai_server_cannot_decode_is_422(
 
     assert (status, body["error"]["code"]) == (422, "bad_audio")
     assert body["error"]["details"] == [
-        {"field": "audio", "message": "the file has no audio stream", "type": "bad_audio"}
+        {"field": "audio", "message": "The audio could not be decoded.", "type": "bad_audio"}
     ]
 
 
