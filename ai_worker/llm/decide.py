@@ -41,8 +41,13 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
         return draft, _agreement(talk)
     if "recommend" in heard.flags:
         context = talk.context
-        ranked = recommendations(talk.catalog, context.order_history, context.active_events)
-        lines = [talk.replies.recommend(ranked[0]), say("recommend_accept")]
+        ranked = recommendations(
+            talk.catalog, context.order_history, context.active_events, talk.wishes()
+        )
+        lines = [talk.replies.recommend(ranked[0])]
+        if len(ranked) > 1:
+            lines.append(talk.replies.recommend_also(ranked[1:3]))
+        lines.append(say("recommend_accept"))
         return draft, Turn("recommendation", _past_greeting(stage), lines, recommended=ranked)
     if "inquiry" in heard.flags:
         return draft, _inquiry(talk)
@@ -68,7 +73,7 @@ def _noted(talk: Talk, draft: OrderDraft) -> list[str]:
     if not changed:
         return []
     menu = talk.catalog.menu(draft.menu_code or "")
-    names = [f"{talk.replies.name(menu.ingredient(code))} {n}" for code, n in changed.items()]
+    names = [talk.replies.change(menu, code, n) for code, n in changed.items()]
     return [talk.replies.say("noted", changes=", ".join(names))]
 
 

@@ -140,7 +140,7 @@ def accepted_offer(talk: Talk) -> OrderDraft:
     reply: that one message is read, in every language the engine speaks.
     """
     last = _last_reply(talk)
-    if "confirm" not in talk.heard.flags or last is None:
+    if ("confirm" not in talk.heard.flags and talk.heard.pick is None) or last is None:
         return OrderDraft()
     catalog = talk.catalog
     for replies in Replies.every_language(catalog):
@@ -152,7 +152,11 @@ def accepted_offer(talk: Talk) -> OrderDraft:
                 return OrderDraft(style_code=style.code)
         if talk.stage in (Stage.GREETING, Stage.MENU_SELECTION):
             context = talk.context
-            item = recommendations(catalog, context.order_history, context.active_events)[0]
-            if replies.recommend(item) in last:
+            ranked = recommendations(
+                catalog, context.order_history, context.active_events, talk.wishes()
+            )
+            if replies.recommend(ranked[0]) in last:
+                # "the second one": of the three offered, first the one recommended.
+                item = ranked[min(talk.heard.pick or 0, len(ranked[:3]) - 1)]
                 return OrderDraft(item.menu.code, item.style_code)
     return OrderDraft()

@@ -166,3 +166,46 @@ kind of be is are was do does did will shall should okay ok yes no not sure plea
 right one portion 디너 스타일 주세요 주문 할게요 해요 해 주세요 로 으로 요 개 인분 세트
 """
 COMMON_WORDS = tuple(_COMMON_TEXT.split())
+
+# What a customer wants a recommendation to fit. The menus each occasion calls for
+# and the ingredients each dislike rules out are the demo catalog's codes; a catalog
+# without them is ranked by the other wishes.
+OCCASIONS: dict[str, tuple[str, ...]] = {
+    "romantic": (
+        "romantic", "date", "anniversary", "girlfriend", "boyfriend", "my wife", "my husband",
+        "propose", "proposal", "로맨틱", "데이트", "기념일", "여자친구", "남자친구", "애인",
+        "연인", "프러포즈", "청혼",
+    ),
+    "celebration": (
+        "celebrate", "celebrating", "celebration", "birthday", "party", "promotion",
+        "special occasion", "축하", "생일", "파티", "승진", "특별한 날",
+    ),
+    "family": ("family", "kids", "children", "parents", "가족", "아이들", "부모님"),
+}  # fmt: skip
+OCCASION_MENUS: dict[str, tuple[str, ...]] = {
+    "romantic": ("valentine",),
+    "celebration": ("champagne_feast",),
+    "family": ("champagne_feast",),
+}
+AVOIDS: dict[str, tuple[str, ...]] = {
+    "alcohol": (
+        "no alcohol", "without alcohol", "non alcoholic", "alcohol free", "don't drink",
+        "dont drink", "do not drink", "not drinking", "술 없", "술 빼", "술은 빼", "술 못",
+        "술을 못", "술 안", "술을 안", "무알콜", "논알콜",
+    ),
+    "meat": (
+        "no meat", "without meat", "vegetarian", "don't eat meat", "dont eat meat",
+        "고기 없", "고기 빼", "고기는 빼", "고기 못", "고기를 못", "고기 안", "채식",
+    ),
+}  # fmt: skip
+AVOID_INGREDIENTS: dict[str, tuple[str, ...]] = {
+    "alcohol": ("wine", "champagne"),
+    "meat": ("steak", "bacon"),
+}
+MENU_SERVES: dict[str, int] = {"champagne_feast": 2}
+"""How many people one dinner serves, where it is not one."""
+ORDINALS: dict[str, int] = {
+    "first": 0, "second": 1, "third": 2, "첫 번째": 0, "첫번째": 0, "두 번째": 1,
+    "두번째": 1, "세 번째": 2, "세번째": 2,
+}  # fmt: skip
+"""Which of the dinners just offered: "the second one", "두 번째"."""

@@ -1,10 +1,14 @@
-"""Which dinner to recommend: the member's favourite, a running promotion, or the chef's pick."""
+"""Which dinner to recommend: the one that fits what the customer said (an occasion, the
+party, a budget, what to avoid), then the member's favourite, a running promotion, or
+the chef's pick. A promotion is one reason among these, never the answer to everything."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
+from ai_worker.llm import lexicon as lx
+from ai_worker.llm.understanding import Wishes
 from bus.ai_messages import ActiveEvent, OrderHistory
 from domain.catalog import Catalog, Menu
 from domain.draft import OrderDraft
@@ -12,18 +16,29 @@ from domain.draft import OrderDraft
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
-    """A menu to suggest and why (``favorite``, ``event`` or ``default``)."""
+    """A menu to suggest and why (``favorite``, ``event`` or ``default``), and which of
+    the customer's wishes it fits."""
 
     menu: Menu
     why: str
     style_code: str | None = None
     event: ActiveEvent | None = None
+    fits: tuple[str, ...] = ()
+    """``occasion``, ``people``, ``budget``, ``avoid``: the wishes this menu answers."""
+    wishes: Wishes = field(default_factory=Wishes)
 
 
 def recommendations(
-    catalog: Catalog, history: OrderHistory, events: Sequence[ActiveEvent]
+    catalog: Catalog,
+    history: OrderHistory,
+    events: Sequence[ActiveEvent],
+    wishes: Wishes | None = None,
 ) -> list[Recommendation]:
-    """Every menu in the order it is worth suggesting; the first is the recommendation."""
+    """Every menu in the order it is worth suggesting; the first is the recommendation.
+
+    Menus that fit more of ``wishes`` come first (one over the budget, or with what
+    the customer avoids, last); among equals, favourite, promotion, catalog order.
+    """
     ranked: list[Recommendation] = []
     preferred = history.preferred_style
     for code in history.favorite_menus:
@@ -40,7 +55,34 @@ def recommendations(
     unique: dict[str, Recommendation] = {}
     for item in ranked:
         unique.setdefault(item.menu.code, item)
-    return list(unique.values())
+    if not wishes:
+        return list(unique.values())
+    fitted = [
+        replace(item, fits=_fits(item.menu, wishes), wishes=wishes) for item in unique.values()
+    ]
+    return sorted(fitted, key=lambda item: -_score(item.menu, wishes))
+
+
+def _avoided(menu: Menu, wishes: Wishes) -> int:
+    """Units of what the customer avoids in one ``menu``."""
+    codes = {code for kind in wishes.avoid for code in lx.AVOID_INGREDIENTS.get(kind, ())}
+    return sum(item.quantity for item in menu.ingredients if item.code in codes)
+
+
+def _fits(menu: Menu, wishes: Wishes) -> tuple[str, ...]:
+    fits = {
+        "occasion": menu.code in lx.OCCASION_MENUS.get(wishes.occasion or "", ()),
+        "people": wishes.people is not None and lx.MENU_SERVES.get(menu.code, 1) == wishes.people,
+        "budget": wishes.budget is not None and menu.price <= wishes.budget,
+        "avoid": bool(wishes.avoid) and _avoided(menu, wishes) == 0,
+    }
+    return tuple(wish for wish, fit in fits.items() if fit)
+
+
+def _score(menu: Menu, wishes: Wishes) -> int:
+    over_budget = wishes.budget is not None and menu.price > wishes.budget
+    fits = _fits(menu, wishes)
+    return 3 * ("occasion" in fits) + ("people" in fits) - 10 * over_budget - _avoided(menu, wishes)
 
 
 def usual_order(catalog: Catalog, history: OrderHistory) -> OrderDraft | None:

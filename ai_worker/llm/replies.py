@@ -41,6 +41,20 @@ _TEXT: dict[Language, dict[str, str]] = {
         "choose_menu_first": "Please choose a dinner first.",
         "recommend": "I'd recommend the {menu} ({price} won): {reason}.",
         "recommend_accept": "Would you like it?",
+        "recommend_also": "Or the {menus}.",
+        "reason_occasion_romantic": "it suits a romantic evening",
+        "reason_occasion_celebration": "it's made for a celebration",
+        "reason_occasion_family": "it's made for sharing",
+        "reason_people": "it serves {people}",
+        "reason_budget": "it's within {budget} won",
+        "reason_avoid": "it comes without {avoided}",
+        "avoid_alcohol": "alcohol",
+        "avoid_meat": "meat",
+        "change_none": "no {name}",
+        "change_extra": "extra {name}",
+        "change_extras": "{extra} extra {name}",
+        "change_less": "less {name} ({amount})",
+        "change_same": "{name} as it comes",
         "reason_favorite": "it's the one you order most",
         "reason_event": "{event} ({discount}% off) is on now",
         "reason_default": "it's our chef's pick",
@@ -85,6 +99,20 @@ _TEXT: dict[Language, dict[str, str]] = {
         "choose_menu_first": "먼저 디너를 골라 주세요.",
         "recommend": "{menu}(을)를 추천드려요({price}원). {reason}.",
         "recommend_accept": "이걸로 하시겠어요?",
+        "recommend_also": "{menus}도 좋아요.",
+        "reason_occasion_romantic": "로맨틱한 저녁에 잘 어울려요",
+        "reason_occasion_celebration": "축하하는 자리에 잘 어울려요",
+        "reason_occasion_family": "함께 나눠 먹기 좋아요",
+        "reason_people": "{people}명이 드시기 좋아요",
+        "reason_budget": "{budget}원 안에 들어와요",
+        "reason_avoid": "{avoided} 없이 준비돼요",
+        "avoid_alcohol": "술",
+        "avoid_meat": "고기",
+        "change_none": "{name} 빼고",
+        "change_extra": "{name} 추가",
+        "change_extras": "{name} {extra}개 추가",
+        "change_less": "{name} {amount}개로 줄여서",
+        "change_same": "{name} 그대로",
         "reason_favorite": "가장 자주 주문하신 메뉴예요",
         "reason_event": "지금 {event} 행사로 {discount}% 할인 중이에요",
         "reason_default": "셰프 추천 메뉴예요",
@@ -173,13 +201,32 @@ class Replies:
         )
 
     def reason(self, item: Recommendation) -> str:
-        """Why ``item`` is recommended."""
+        """Why ``item`` is recommended: the customer's wishes it fits, else its own why."""
+        wishes = item.wishes
+        reasons = {
+            "occasion": lambda: self.say(f"reason_occasion_{wishes.occasion}"),
+            "people": lambda: self.say("reason_people", people=wishes.people),
+            "budget": lambda: self.say("reason_budget", budget=f"{wishes.budget:,}"),
+            "avoid": lambda: self.say(
+                "reason_avoid",
+                avoided=self.listing([self.say(f"avoid_{a}") for a in sorted(wishes.avoid)]),
+            ),
+        }
+        if item.fits:
+            return self.listing([reasons[fit]() for fit in item.fits])
         if item.why == "event" and item.event is not None:
-            title = self.event_title(item.event)
-            if not title:
-                return self.say("reason_default")
-            return self.say("reason_event", event=title, discount=item.event.discount_percent)
+            return self.say(
+                "reason_event",
+                event=self.event_title(item.event),
+                discount=item.event.discount_percent,
+            )
         return self.say(f"reason_{item.why}")
+
+    def recommend_also(self, others: list[Recommendation]) -> str:
+        """The next dinners worth suggesting: "Or the English Dinner or the French Dinner."."""
+        return self.say(
+            "recommend_also", menus=self.listing([self.name(o.menu) for o in others], "or")
+        )
 
     def ask_quantity(self, menu: Menu) -> str:
         first, last = menu.ingredients[0], menu.ingredients[-1]
@@ -216,13 +263,24 @@ class Replies:
         style = menu.allowed_style(draft.style_code or "")
         if style is not None:
             parts.append(self.say("style_word", style=self.name(style)))
-        changes = [
-            f"{self.name(menu.ingredient(code))} {amount}"
-            for code, amount in draft.customizations.items()
-        ]
+        changes = [self.change(menu, code, amount) for code, amount in draft.customizations.items()]
         if changes:
             parts.append(self.say("with", changes=", ".join(changes)))
         return ", ".join(parts)
+
+    def change(self, menu: Menu, code: str, amount: int) -> str:
+        """An ingredient's change as a person says it: "extra wine", "no steak"."""
+        item = menu.ingredient(code)
+        name, extra = self.name(item), amount - item.quantity
+        if amount == 0:
+            return self.say("change_none", name=name)
+        if extra == 1:
+            return self.say("change_extra", name=name)
+        if extra > 1:
+            return self.say("change_extras", name=name, extra=extra)
+        if extra < 0:
+            return self.say("change_less", name=name, amount=amount)
+        return self.say("change_same", name=name)
 
     def describe(self, menu: Menu) -> str:
         ingredients = ", ".join(f"{self.name(i)} {i.quantity}" for i in menu.ingredients)

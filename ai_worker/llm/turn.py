@@ -10,11 +10,12 @@ the ``llm`` result.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Literal
 
 from ai_worker.llm.recommend import Recommendation
 from ai_worker.llm.replies import Replies
-from ai_worker.llm.understanding import Understanding, understand
+from ai_worker.llm.understanding import Understanding, Wishes, understand
 from bus.ai_messages import LlmContext
 from domain.catalog import Catalog, quantity_allowed
 from domain.draft import OrderDraft
@@ -65,6 +66,15 @@ class Talk:
             if heard is self.heard and draft.quantity != 1:
                 return "said"
         return "unsaid"
+
+    def wishes(self) -> Wishes:
+        """What the customer has said a recommendation should fit, in this conversation."""
+        said = [
+            understand(message.content, self.catalog, None).wishes
+            for message in self.context.messages
+            if message.role == "user"
+        ]
+        return reduce(Wishes.joined, [*said, self.heard.wishes], Wishes())
 
     def quantity_asked(self, draft: OrderDraft) -> bool:
         """Whether the kiosk has already asked how many of the draft's menu: the

@@ -38,6 +38,29 @@ class Change:
     amount: int = 1
 
 
+@dataclass(frozen=True, slots=True)
+class Wishes:
+    """What a recommendation should fit: an occasion, how many people, a budget in
+    won, and what to avoid (``alcohol``, ``meat``)."""
+
+    occasion: str | None = None
+    people: int | None = None
+    budget: int | None = None
+    avoid: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.occasion or self.people or self.budget or self.avoid)
+
+    def joined(self, later: Wishes) -> Wishes:
+        """These wishes with ``later`` ones said after them (the later wins)."""
+        return Wishes(
+            later.occasion or self.occasion,
+            later.people or self.people,
+            later.budget or self.budget,
+            self.avoid | later.avoid,
+        )
+
+
 @dataclass(slots=True)
 class Understanding:
     """Everything the rules engine read from one utterance."""
@@ -53,6 +76,9 @@ class Understanding:
     flags: set[str] = field(default_factory=set)
     menu_guess: str | None = None
     """A menu the words nearly name: to be asked back, not taken."""
+    wishes: Wishes = field(default_factory=Wishes)
+    pick: int | None = None
+    """Which of the dinners offered ("the second one"), counting from 0."""
     style_guess: str | None = None
 
     @property
@@ -92,12 +118,16 @@ def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> 
         result.menu_code, result.menu_guess = _guess(said, menu_phrases, common)
     if result.style_code is None:
         result.style_code, result.style_guess = _guess(said, _style_phrases(catalog), common)
+    result.wishes = _take_wishes(said, menus)
+    result.pick = _take_pick(said)
     result.quantity, result.vague_quantity = _take_quantity(said, menus)
     for flag, phrases in FLAGS.items():
         if said.has(phrases):
             result.flags.add(flag)
     if re.search(rf"(?<![가-힣])(?:{'|'.join(lx.CONFIRM_WORDS)})요?(?![가-힣])", said.rest):
         result.flags.add("confirm")
+    if result.wishes and result.menu_code is None:
+        result.flags.add("recommend")  # "something for a romantic evening?"
     return result
 
 
@@ -272,6 +302,48 @@ _HOMOPHONE_ANSWER = re.compile(
     r"(?:\s+(?:please|of them|instead))?\s*$"
 )
 _ARTICLE = re.compile(r"(?<![a-z0-9'])an?\s+$")
+
+
+_NUMBER_WORD = rf"(?:{lx.EN_NUMBER}|{lx.KO_NUMBER})"
+_PEOPLE = re.compile(
+    rf"(?P<n>{_NUMBER_WORD})\s*(?:people|persons|guests|of us|명이서|명이|명|사람)"
+    r"|(?P<alone>둘|셋|넷)이서|(?P<one>혼자|just me|for one)"
+)
+_BUDGET = re.compile(
+    r"(?P<n>\d{1,3}(?:[ ,]\d{3})+|\d+)\s*(?P<unit>k|thousand|만)?\s*(?:won|krw|원)"
+)
+_PICK = re.compile(
+    "|".join(
+        rf"(?:the\s+)?{re.escape(word)}(?:\s+one)?" for word in sorted(lx.ORDINALS, key=len)[::-1]
+    )
+)
+
+
+def _take_wishes(said: Utterance, menus: list[Found]) -> Wishes:
+    """The occasion, party, budget and dislikes said; the party and budget consumed (two
+    of us is no quantity; with a menu named, "다섯 명이요" is five dinners)."""
+    occasion = next((o for o, words in lx.OCCASIONS.items() if said.has(words)), None)
+    avoid = frozenset(a for a, words in lx.AVOIDS.items() if said.has(words))
+    people = None
+    party = None if menus else said.take_pattern(_PEOPLE)
+    if party is not None and party.group("one"):
+        people = 1
+    elif party is not None:
+        people = lx.number_value(party.group("n") or party.group("alone"))
+    budget = None
+    money = said.take_pattern(_BUDGET)
+    if money is not None:
+        unit = {"k": 1000, "thousand": 1000, "만": 10000}.get(money.group("unit") or "", 1)
+        budget = int(re.sub(r"\D", "", money.group("n"))) * unit
+    return Wishes(occasion, people, budget, avoid)
+
+
+def _take_pick(said: Utterance) -> int | None:
+    match = said.take_pattern(_PICK)
+    if match is None:
+        return None
+    word = next(w for w in sorted(lx.ORDINALS, key=len)[::-1] if w in match.group(0))
+    return lx.ORDINALS[word]
 
 
 def _phrases(phrases: Iterable[str]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.ai_catalog import VALENTINE_EVENT
 from tests.support.rules_dialogue import converse
 
 
@@ -116,3 +117,69 @@ async def test_what_was_said_with_a_name_asked_back_is_kept_for_the_answer(
     assert talk.placed, _said(talk.replies)
     draft = talk.session.order_state
     assert (draft.menu_code, draft.style_code, draft.quantity, draft.customizations) == order
+
+
+@pytest.mark.parametrize(
+    ("asked", "menu", "why"),
+    [
+        ("something for a romantic evening?", "valentine", "romantic evening"),
+        ("기념일인데 뭐가 좋을까요?", "valentine", "로맨틱한 저녁"),
+        ("We're celebrating tonight, what do you recommend?", "champagne_feast", "celebration"),
+        ("What do you recommend without alcohol?", "english", "without alcohol"),
+        ("술을 못 마시는데 뭐가 좋을까요?", "english", "술 없이"),
+        ("Anything good for 46,000 won or less?", "english", "within 46,000 won"),
+        ("46,000원 안에서 뭐가 좋을까요?", "english", "46,000원 안에"),
+        ("What's good for the two of us?", "champagne_feast", "serves 2"),
+        ("두 명이서 먹을 건데 뭐가 좋을까요?", "champagne_feast", "2명이"),
+    ],
+)
+async def test_a_recommendation_fits_what_the_customer_said_not_only_the_promotion(
+    asked: str, menu: str, why: str
+) -> None:
+    # The Valentine promotion runs throughout: it is one reason among the others.
+    event = {**VALENTINE_EVENT, "menu_codes": ["french"]}
+    talk = await converse([asked], events=[event])
+    answer = talk.replies[0]
+    assert answer["intent"] == "recommendation", answer["response"]
+    assert answer["recommended_menu"]["code"] == menu
+    assert why in answer["response"]
+    assert talk.session.order_state.quantity == 1  # two people are no quantity
+
+
+@pytest.mark.parametrize(
+    ("accept", "pick"),
+    [
+        ("그걸로 주세요", 0),
+        ("sure, that one", 0),
+        ("좋아요, 그걸로 주세요", 0),
+        ("the second one", 1),
+        ("두 번째요", 1),
+    ],
+)
+async def test_a_recommendation_is_accepted_in_either_language_or_by_its_place(
+    accept: str, pick: int
+) -> None:
+    asked = "something for a romantic evening?" if accept.isascii() else "기념일인데 뭐가 좋을까요?"
+    talk = await converse([asked, accept])
+    offered = [talk.replies[0]["recommended_menu"], *talk.replies[0]["alternatives"]]
+    assert talk.session.order_state.menu_code == offered[pick]["code"]
+    assert talk.session.stage == "style_selection"
+
+
+@pytest.mark.parametrize(
+    ("lines", "read_back"),
+    [
+        (["French dinner, simple style", "one", "extra wine and no steak"], "extra wine, no steak"),
+        (
+            ["프렌치 디너 심플로 한 개", "와인 추가하고 스테이크 빼 주세요"],
+            "와인 추가, 스테이크 빼고",
+        ),
+        (["English dinner, grand, two", "two more bacon, less eggs"], "2 extra bacon"),
+    ],
+)
+async def test_changes_are_read_back_the_way_a_person_says_them(
+    lines: list[str], read_back: str
+) -> None:
+    talk = await converse(lines)
+    assert read_back in talk.replies[-1]["response"]
+    assert " 0" not in talk.replies[-1]["response"]
