@@ -102,7 +102,11 @@ def report(title: str, outcomes: Sequence[Outcome], show_failures: bool) -> None
     for half, held_out in (("development", False), ("held-out", True)):
         part = [o for o in outcomes if o.dialogue.held_out == held_out]
         done = sum(o.completed for o in part)
-        print(f"{title} {half}: {done}/{len(part)} = {completion_rate(part):.1%}")
+        wrong = sum(o.wrong_order for o in part)
+        print(
+            f"{title} {half}: {done}/{len(part)} = {completion_rate(part):.1%}, "
+            f"wrong orders placed: {wrong}"
+        )
         if show_failures and not held_out:
             for outcome in part:
                 if not outcome.completed:
@@ -116,6 +120,22 @@ def report(title: str, outcomes: Sequence[Outcome], show_failures: bool) -> None
                     print(
                         f"{outcome.dialogue.name} ({outcome.dialogue.voice}):", *misheard, sep="\n"
                     )
+    groups = sorted({(o.dialogue.kind, o.dialogue.language) for o in outcomes})
+    for kind, language in groups:
+        rates = []
+        for held_out in (False, True):
+            part = [
+                o
+                for o in outcomes
+                if (o.dialogue.kind, o.dialogue.language, o.dialogue.held_out)
+                == (kind, language, held_out)
+            ]
+            wrong = sum(o.wrong_order for o in part)
+            rates.append(
+                f"{sum(o.completed for o in part)}/{len(part)}"
+                + (f" ({wrong} wrong)" if wrong else "")
+            )
+        print(f"  {title} {kind} {language}: development {rates[0]}, held-out {rates[1]}")
     turns = [t for o in outcomes for t in o.turn_seconds]
     if turns:
         clips = [c for o in outcomes for c in o.clip_seconds]

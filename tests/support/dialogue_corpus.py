@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from domain.catalog import MAX_INGREDIENT_QUANTITY, Catalog, Ingredient, Menu, Style
 from domain.number_words import english_number, korean_native, korean_sino
 
-KINDS = ("one_shot", "multi_turn", "correction", "cancel", "recommendation", "out_of_range")
+FIRST_KINDS = ("one_shot", "multi_turn", "correction", "cancel", "recommendation", "out_of_range")
+NEW_KINDS = ("number_phrase", "customization", "recommendation_context", "mixed_language", "typo")
+"""Kinds drawn from a generator of their own, so the first kinds' conversations stay as
+they were."""
+KINDS = (*FIRST_KINDS, *NEW_KINDS)
+SPOKEN_KINDS = (*FIRST_KINDS, "number_phrase", "customization", "recommendation_context")
+"""A typo or a Korean word in an English sentence is not something espeak-ng says."""
 VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb+f2")
 SPEEDS = (135, 150, 165, 180)
 
@@ -47,6 +53,8 @@ class Dialogue:
     goal: Goal | None
     voice: str = ""
     speed: int = 0
+    how_many: str = ""
+    """What the customer says when the kiosk asks how many (only then); empty: nothing."""
 
     @property
     def held_out(self) -> bool:
@@ -131,6 +139,65 @@ _KO_THEN_STYLE = ("그럼 {style}로 할게요", "{style}로 해 주세요")
 _KO_MORE = ("{ing} 추가해 주세요", "{ing} 하나 더 주세요", "{ing} 더 주세요")
 _KO_NO = ("{ing} 빼 주세요", "{ing}는 빼고 주세요", "{ing} 없이 해 주세요")
 _KO_FOLLOW_UP = "네, 주문해 주세요"
+
+# The kinds added for number phrases, context, mixed language and typos ----------------
+# Exact number phrases and their values; vague ones ("a few") and ones over the limit
+# ("two dozen") are said, then the number meant once the kiosk asks how many.
+_EN_EXACT = {"a dozen": 12, "half a dozen": 6, "a couple of": 2, "one dozen": 12}
+_KO_EXACT = {"한 다스": 12, "반 다스": 6}
+_EN_VAGUE = ("a few", "several", "some", "a couple or so")
+_KO_VAGUE = ("두어 개", "서너 개", "몇 개", "여러 개")
+_EN_OVER = ("two dozen", "three dozen", "a hundred")
+_KO_OVER = ("두 다스", "백 개", "서른 개")
+_EN_PHRASE_ORDER = (
+    "I need {phrase} {menu} in {style} style",
+    "{phrase} {menu}, {style} please",
+    "Could we get {phrase} {menu}? {style} style.",
+)
+_KO_PHRASE_ORDER = ("{menu} {phrase} {style}로 주세요", "{style} 스타일로 {menu} {phrase} 부탁해요")
+_EN_AFTER_NAME = ("{menu}, {phrase} please, {style} style", "{menu} {phrase}, {style}")
+_EN_TWO_CHANGES = (
+    "extra {more} and no {less}",
+    "more {more}, without {less} please",
+    "add {more} and hold the {less}",
+)
+_KO_TWO_CHANGES = ("{more} 추가하고 {less} 빼 주세요", "{more} 더 주시고 {less}는 빼 주세요")
+# (what the customer asks, in English and Korean) for each wish a catalog can answer
+_EN_WISHES = {
+    "romantic": ("Something for a romantic evening?", "It's our anniversary, what do you suggest?",
+                 "I'm planning a date tonight, any recommendation?"),
+    "no_alcohol": ("What do you recommend without alcohol?", "I don't drink, what's good?"),
+    "budget": ("What do you recommend under {budget} won?",
+               "Anything good for {budget} won or less?"),
+    "for_two": ("What's good for the two of us?", "We are two people, what do you recommend?"),
+    "celebration": ("We're celebrating tonight, what do you recommend?",
+                    "Something for a celebration?"),
+}  # fmt: skip
+_KO_WISHES = {
+    "romantic": ("로맨틱한 저녁에 어울리는 거 추천해 주세요", "기념일인데 뭐가 좋을까요?",
+                 "데이트하는데 추천해 주세요"),
+    "no_alcohol": ("술 없는 걸로 추천해 주세요", "술을 못 마시는데 뭐가 좋을까요?"),
+    "budget": ("{budget}원 이하로 추천해 주세요", "{budget}원 안에서 뭐가 좋을까요?"),
+    "for_two": ("두 명이서 먹을 건데 뭐가 좋을까요?", "둘이서 먹을 거 추천해 주세요"),
+    "celebration": ("축하하는 자리인데 뭐가 좋을까요?", "파티용으로 추천해 주세요"),
+}  # fmt: skip
+_EN_TAKE = ("Sounds good", "Sure, that one", "OK, I'll take it", "Yes please")
+_KO_TAKE = ("좋아요, 그걸로 주세요", "그걸로 할게요", "네 그걸로요")
+_EN_MIXED = (
+    "{menu_mixed} {qty} please, {style} style",
+    "{menu_en} {qty_ko} {style_ko}로요",
+)
+_KO_MIXED = (
+    "{menu_en} {qty_ko} {style_ko}로 주세요",
+    "{menu_ko} {qty} please, {style_ko} 스타일로",
+    "{menu_ko} {qty_ko}, {style} style",
+)
+_EN_TYPO = (
+    "{qty} {menu}, {style} style please",
+    "I'd like {qty} {menu} in {style} style",
+    "{qty} {menu} {style}",
+)
+_KO_TYPO = ("{menu} {qty} {style}로 주세요", "{style} 스타일로 {menu} {qty} 부탁해요")
 
 FOLLOW_UP = {"en": _EN_FOLLOW_UP, "ko": _KO_FOLLOW_UP}
 """What the simulated customer says when the kiosk still asks something."""
@@ -321,6 +388,139 @@ def _out_of_range(say: _Speaker, catalog: Catalog, _: str) -> tuple[list[str], G
     ], plan.goal()
 
 
+def _number_phrase(say: _Speaker, catalog: Catalog, _: str) -> tuple[list[str], Goal | None]:
+    plan = _draw(say, catalog)
+    english = say.language == "en"
+    draw = say.rng.random()
+    if draw < 0.4:
+        exact = _EN_EXACT if english else _KO_EXACT
+        phrase = say.rng.choice(list(exact))
+        plan.quantity = exact[phrase]
+    else:
+        vague = (_EN_VAGUE if english else _KO_VAGUE) if draw < 0.7 else ()
+        phrase = say.rng.choice(vague or (_EN_OVER if english else _KO_OVER))
+    templates = _EN_PHRASE_ORDER
+    if english and draw >= 0.85:
+        templates, phrase = _EN_AFTER_NAME, say.quantity(plan.quantity, before_menu=False)
+    line = say.pick(
+        templates,
+        _KO_PHRASE_ORDER,
+        phrase=phrase,
+        menu=say.menu(plan.menu, 2),
+        style=say.style(plan.style),
+    )
+    return [*_greeting(say), line], plan.goal()
+
+
+def _customization(say: _Speaker, catalog: Catalog, _: str) -> tuple[list[str], Goal | None]:
+    menu = say.rng.choice([m for m in catalog.menus if len(m.ingredients) > 1])
+    plan = _draw(say, catalog, menu=menu)
+    more, less = say.rng.sample(menu.ingredients, 2)
+    extra = min(more.quantity + 1, MAX_INGREDIENT_QUANTITY)
+    line = say.pick(
+        _EN_TWO_CHANGES, _KO_TWO_CHANGES, more=say.ingredient(more), less=say.ingredient(less)
+    )
+    changes = tuple(sorted({more.code: extra, less.code: 0}.items()))
+    goal = Goal(menu.code, plan.style.code, plan.quantity, changes)
+    return [*_greeting(say), plan.one_shot(), line], goal
+
+
+def wished_menus(catalog: Catalog) -> dict[str, tuple[Menu, int]]:
+    """The menu a person means for each wish this catalog can answer (with the budget
+    said, for ``budget``): the Valentine dinner for a romantic evening, the first dinner
+    without wine or champagne for no alcohol, the only one within the budget, the one
+    for two, the feast for a celebration."""
+    menus = catalog.menus
+    found: dict[str, tuple[Menu, int]] = {}
+    for wish, menu in (
+        ("romantic", next((m for m in menus if "valentine" in m.name_en.lower()), None)),
+        ("celebration", next((m for m in menus if "feast" in m.name_en.lower()), None)),
+        (
+            "for_two",
+            next((m for m in menus if m.description_en.lower().startswith("for two")), None),
+        ),
+        (
+            "no_alcohol",
+            next(
+                (m for m in menus if not {"wine", "champagne"} & {i.code for i in m.ingredients}),
+                None,
+            ),
+        ),
+    ):
+        if menu is not None:
+            found[wish] = (menu, 0)
+    cheapest = sorted(menus, key=lambda m: m.price)
+    if len(cheapest) > 1 and cheapest[1].price - cheapest[0].price >= 2000:
+        budget = (cheapest[0].price + (cheapest[1].price - cheapest[0].price) // 2) // 1000
+        found["budget"] = (cheapest[0], budget * 1000)
+    return found
+
+
+def _recommendation_context(
+    say: _Speaker, catalog: Catalog, _: str
+) -> tuple[list[str], Goal | None]:
+    wishes = wished_menus(catalog)
+    wish = say.rng.choice(sorted(wishes))
+    menu, budget = wishes[wish]
+    plan = _draw(say, catalog, menu=menu)
+    asked = say.pick(_EN_WISHES[wish], _KO_WISHES[wish], budget=f"{budget:,}")
+    lines = [*_greeting(say), asked, say.pick(_EN_TAKE, _KO_TAKE)]
+    return [*lines, *plan.step_by_step()[1:]], plan.goal()
+
+
+def _mixed_language(say: _Speaker, catalog: Catalog, _: str) -> tuple[list[str], Goal | None]:
+    plan = _draw(say, catalog)
+    line = say.pick(
+        _EN_MIXED,
+        _KO_MIXED,
+        menu_en=plan.menu.name_en,
+        # "French 디너": the English name with its Korean word for dinner.
+        menu_mixed=plan.menu.name_en.replace(" Dinner", " 디너"),
+        menu_ko=plan.menu.name_ko,
+        qty=say.rng.choice((english_number(plan.quantity), str(plan.quantity))),
+        qty_ko=f"{korean_native(plan.quantity)} 개",
+        style=plan.style.name_en.lower(),
+        style_ko=plan.style.name_ko,
+    )
+    return [*_greeting(say), line], plan.goal()
+
+
+_HANGUL_BASE, _JUNG_E, _JUNG_AE = 0xAC00, 5, 1
+
+
+def misspelled(name: str, rng: random.Random) -> str:
+    """``name`` with a typo in its first word: two letters swapped, or in Korean the
+    vowels 에 and 애 confused (프렌치, 프랜치), else a syllable dropped."""
+    word, _, rest = name.partition(" ")
+    if word.isascii():
+        at = rng.randrange(1, len(word) - 2)
+        typo = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+    else:
+        vowels = [i for i, c in enumerate(word) if (ord(c) - _HANGUL_BASE) // 28 % 21 in (1, 5)]
+        if vowels:
+            at = vowels[0]
+            code = ord(word[at]) - _HANGUL_BASE
+            swap = (_JUNG_AE - _JUNG_E) * (1 if code // 28 % 21 == _JUNG_E else -1)
+            typo = word[:at] + chr(ord(word[at]) + 28 * swap) + word[at + 1 :]
+        else:
+            at = rng.randrange(1, len(word) - 1)
+            typo = word[:at] + word[at + 1 :]
+    return f"{typo} {rest}".strip()
+
+
+def _typo(say: _Speaker, catalog: Catalog, _: str) -> tuple[list[str], Goal | None]:
+    plan = _draw(say, catalog)
+    name = say.menu(plan.menu, plan.quantity)
+    line = say.pick(
+        _EN_TYPO,
+        _KO_TYPO,
+        qty=say.quantity(plan.quantity, before_menu=True),
+        menu=misspelled(name, say.rng),
+        style=say.style(plan.style),
+    )
+    return [*_greeting(say), line], plan.goal()
+
+
 _Maker = Callable[[_Speaker, Catalog, str], tuple[list[str], Goal | None]]
 _MAKERS: dict[str, _Maker] = {
     "one_shot": _one_shot,
@@ -329,6 +529,11 @@ _MAKERS: dict[str, _Maker] = {
     "cancel": _cancel,
     "recommendation": _recommendation,
     "out_of_range": _out_of_range,
+    "number_phrase": _number_phrase,
+    "customization": _customization,
+    "recommendation_context": _recommendation_context,
+    "mixed_language": _mixed_language,
+    "typo": _typo,
 }
 
 
@@ -340,22 +545,28 @@ def _generate(
     spoken: bool,
     seed: str = "",
 ) -> Iterator[Dialogue]:
-    rng = random.Random(seed or f"dialogue-corpus-{'spoken' if spoken else 'typed'}")
+    base = seed or f"dialogue-corpus-{'spoken' if spoken else 'typed'}"
     prefix = seed or ("spoken" if spoken else "typed")
-    for language in languages:
-        say = _Speaker(language, rng, spoken)
-        for kind in KINDS:
-            for number in range(per_kind):
-                lines, goal = _MAKERS[kind](say, catalog, recommended)
-                yield Dialogue(
-                    name=f"{prefix}-{language}-{kind}-{number:02d}",
-                    kind=kind,
-                    language=language,
-                    lines=tuple(lines),
-                    goal=goal,
-                    voice=rng.choice(VOICES) if spoken else "",
-                    speed=rng.choice(SPEEDS) if spoken else 0,
-                )
+    new_kinds = SPOKEN_KINDS[len(FIRST_KINDS) :] if spoken else NEW_KINDS
+    # Each group of kinds draws from its own generator: adding kinds leaves the
+    # conversations of the kinds before them as they were.
+    for kinds, rng in ((FIRST_KINDS, random.Random(base)), (new_kinds, random.Random(f"{base}+"))):
+        for language in languages:
+            say = _Speaker(language, rng, spoken)
+            for kind in kinds:
+                for number in range(per_kind):
+                    lines, goal = _MAKERS[kind](say, catalog, recommended)
+                    asked = goal is not None and kind in NEW_KINDS
+                    yield Dialogue(
+                        name=f"{prefix}-{language}-{kind}-{number:02d}",
+                        kind=kind,
+                        language=language,
+                        lines=tuple(lines),
+                        goal=goal,
+                        voice=rng.choice(VOICES) if spoken else "",
+                        speed=rng.choice(SPEEDS) if spoken else 0,
+                        how_many=say.quantity(goal.quantity, before_menu=False) if asked else "",
+                    )
 
 
 def typed_corpus(catalog: Catalog, recommended: str, per_kind: int = 26) -> list[Dialogue]:

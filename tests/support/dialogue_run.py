@@ -5,9 +5,11 @@ Each line goes to ``POST /api/voice/analyze`` (a spoken one first through
 scripted lines are said and the kiosk still asks something, the customer
 answers "Yes, please place the order" up to two more times. Asked back about
 a name ("Did you mean Grand style?"), the customer says yes when it is what
-they mean, else no, as a person would, then goes on with their lines. A conversation
-*completes* when exactly the order it means was placed (for a cancel: when
-nothing was placed).
+they mean, else no, as a person would, then goes on with their lines; asked how
+many, a customer who has an answer for it (``Dialogue.how_many``) gives it once. A
+conversation *completes* when exactly the order it means was placed (for a cancel:
+when nothing was placed); it ends in a *wrong order* when an order was placed that
+is not the one it means.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from tests.support.dialogue_corpus import FOLLOW_UP, Dialogue, Goal
 FOLLOW_UPS = 2
 ASKED_BACK = 3
 _YES_NO = {"en": ("Yes", "No"), "ko": ("네", "아니요")}
+_HOW_MANY = re.compile(r"How many|몇 개")
 
 
 @dataclass(slots=True)
@@ -55,6 +58,11 @@ class Outcome:
         if self.dialogue.goal is None:
             return self.order_id is None
         return self.placed == self.dialogue.goal
+
+    @property
+    def wrong_order(self) -> bool:
+        """An order was placed, and not the one meant (worse than none)."""
+        return self.order_id is not None and self.placed != self.dialogue.goal
 
     def describe(self) -> str:
         """The conversation as it went, for a failure message."""
@@ -101,6 +109,7 @@ async def run_dialogue(
     script = list(dialogue.lines)
     follow_ups = 0 if dialogue.goal is None else FOLLOW_UPS
     asked_back = 0
+    how_many = dialogue.how_many
     while script or follow_ups:
         if script:
             line = script.pop(0)
@@ -139,6 +148,9 @@ async def run_dialogue(
         if reply is not None and asked_back < ASKED_BACK:
             asked_back += 1
             script.insert(0, reply)
+        elif how_many and _HOW_MANY.search(answer["response"]):
+            script.insert(0, how_many)
+            how_many = ""
     outcome.order_id = answer.get("order_id")
     if outcome.order_id is not None:
         outcome.placed = await _read_order(client, outcome.order_id, order_reader)
