@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from quart import Quart, request
 
+from bus import BusUnavailable
 from config import Settings
 from config.rate_limit_syntax import RateLimit
 from quart_app.auth import optional_principal
@@ -36,6 +37,9 @@ class Budget:
 
     name: str
     limit: RateLimit
+    without_bus: bool = False
+    """Whether the view runs when the counters cannot be reached (placing an order needs
+    no bus: a Redis outage must not stop orders)."""
 
 
 def budgets(settings: Settings) -> dict[str, Budget]:
@@ -45,7 +49,7 @@ def budgets(settings: Settings) -> dict[str, Budget]:
         "voice.speech_to_text": Budget("stt", settings.rate_limit_stt),
         "media.generate_image": Budget("generate_image", settings.rate_limit_image),
         # Each order placed is broadcast to every staff member.
-        "orders.place_order": Budget("place_order", settings.rate_limit_orders),
+        "orders.place_order": Budget("place_order", settings.rate_limit_orders, without_bus=True),
     }
 
 
@@ -65,7 +69,13 @@ def install_rate_limits(
             request.remote_addr,
             request.headers.get("X-Forwarded-For"),
         )
-        refusal = await spend(budget.name, caller)
+        try:
+            refusal = await spend(budget.name, caller)
+        except BusUnavailable as error:
+            if not budget.without_bus:
+                raise
+            log.warning("%s not counted: %s", budget.name, error)
+            return
         if refusal is not None:
             raise _too_many(refusal)
 
