@@ -14,6 +14,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, cast
 
 from ai_worker.engines import Engine, build_engine, check_installed
 from ai_worker.errors import BadRequest, EngineError
@@ -23,9 +24,13 @@ from bus import make_bus
 from bus.ai import publish_result
 from bus.ai_messages import ErrorBody, ErrorReply, OkReply
 from bus.base import Bus, BusError
-from bus.keys import ai_processing, ai_queue, ai_result, ai_worker_alive
+from bus.keys import STT_STREAM, ai_processing, ai_queue, ai_result, ai_worker_alive
 from bus.tasks import stop_tasks
 from config.worker import WorkerSettings
+
+if TYPE_CHECKING:
+    from ai_worker.streaming.recognizer import Transcriber
+    from ai_worker.streaming.server import StreamServer
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +87,30 @@ class Worker:
             for kind in self._config.ai_worker_kinds
         ]
         self._loops.append(asyncio.create_task(self._heartbeat(), name="ai-worker-heartbeat"))
+        streams = self._stream_server()
+        if streams is not None:
+            self._loops.append(asyncio.create_task(streams.consume(), name="ai-worker-streams"))
         logger.info(
             "AI worker %s serving %s",
             self._config.ai_worker_id,
             ", ".join(self._config.ai_worker_kinds),
+        )
+
+    def _stream_server(self) -> StreamServer | None:
+        """Streams go with the local speech engine: a worker whose ``stt`` engine can
+        transcribe raw samples (whisper) serves them, up to ``ai_worker_streams``."""
+        engine = self._engines.get("stt")
+        if not self._config.ai_worker_streams or not hasattr(engine, "transcribe_samples"):
+            return None
+        from ai_worker.streaming.server import StreamServer
+
+        return StreamServer(
+            self._bus,
+            cast("Transcriber", engine),
+            processing=ai_processing(self._config.ai_worker_id, STT_STREAM),
+            streams=self._config.ai_worker_streams,
+            beam_size=self._config.stt_beam_size,
+            poll_timeout=self._config.ai_worker_poll_timeout,
         )
 
     async def stop(self, grace: float = 5.0) -> None:

@@ -94,6 +94,9 @@ class WorkerSettings(BaseSettings):
     """sketch: a TrueType font for the cake's writing (unset: a system font it finds)."""
 
     ai_worker_concurrency: int = Field(4, ge=1, le=256)
+    ai_worker_streams: int = Field(4, ge=0, le=256)
+    """Hands-free streams (``stt_stream``) one worker serves at once, with the whisper
+    engine serving ``stt``; 0: none. Past it a stream is refused ``overloaded``."""
     ai_worker_http_timeout: float = Field(60.0, gt=0, le=600)
     ai_worker_kinds: Annotated[tuple[str, ...], NoDecode] = AI_KINDS
     ai_worker_id: str = Field(default_factory=default_worker_id)

@@ -24,6 +24,9 @@ import asyncio
 import threading
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
+
 from ai_worker.engines.audio import SAMPLE_RATE, decode_audio
 from ai_worker.requests import read_stt_payload
 from bus.ai_messages import SttResult
@@ -79,18 +82,37 @@ class WhisperEngine:
         """``{"text", "language", "duration_s"}`` for encoded ``audio`` (blocking)."""
         samples = decode_audio(audio)
         duration = round(samples.size / SAMPLE_RATE, 3)
+        text, language = self.transcribe_samples(
+            samples,
+            language,
+            prompt,
+            beam_size=self._config.stt_beam_size,
+            vad=self._config.stt_vad,
+        )
+        return SttResult(text=text, language=language, duration_s=duration).model_dump()
+
+    def transcribe_samples(
+        self,
+        samples: npt.NDArray[np.float32],
+        language: str | None,
+        prompt: str | None,
+        *,
+        beam_size: int,
+        vad: bool,
+    ) -> tuple[str, str | None]:
+        """The text of 16 kHz ``samples`` in -1..1 and its language (blocking)."""
         model = self._load()
         if not model.model.is_multilingual:
             language = "en"
         if samples.size == 0:
-            return SttResult(text="", language=language, duration_s=duration).model_dump()
+            return "", language
         use = self._config.stt_prompt_use
         hint = None if use == "none" else _prompt_end(model, prompt)
         segments, info = model.transcribe(
             samples,
             language=language,
-            beam_size=self._config.stt_beam_size,
-            vad_filter=self._config.stt_vad,
+            beam_size=beam_size,
+            vad_filter=vad,
             condition_on_previous_text=False,
             without_timestamps=True,
             hotwords=hint if use == "hotwords" else None,
@@ -101,8 +123,7 @@ class WhisperEngine:
             for segment in segments
             if segment.no_speech_prob < _NO_SPEECH or segment.avg_logprob > _LOW_LOGPROB
         ]
-        text = " ".join(w for w in words if w)
-        return SttResult(text=text, language=info.language, duration_s=duration).model_dump()
+        return " ".join(w for w in words if w), info.language
 
     async def close(self) -> None:
         self._model = None

@@ -43,6 +43,7 @@ NOT_DEFAULT: dict[str, Any] = {
     "image_size": "512x512",
     "image_font": "/fonts/cake.ttf",
     "ai_worker_concurrency": 7,
+    "ai_worker_streams": 3,
     "ai_worker_http_timeout": 9.0,
     "ai_worker_kinds": ("llm", "image"),
     "ai_worker_id": "worker-7",

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import wave
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from quart.testing import QuartClient
 from quart.testing.connections import WebsocketDisconnectError
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
+from tests.support.dialogue_run import speak
 from tests.support.waiting import WAIT
 
 STREAM = "/api/voice/stream"
@@ -75,3 +79,24 @@ async def say_words(ws: WsConnection, voiced_frames: int = 3) -> None:
     for _ in range(voiced_frames):
         await ws.send(VOICED)
     await ws.send(SILENT)
+
+
+def spoken_pcm(lines: list[str], directory: Path, *, gap: float = 1.5) -> bytes:
+    """``lines`` said by espeak-ng, each followed by ``gap`` s of silence, as raw 16 kHz
+    16-bit mono PCM (what a kiosk streams)."""
+    pcm = b""
+    for line in lines:
+        clip, _ = speak(line, "en-us", 150, directory)
+        with wave.open(io.BytesIO(clip)) as reader:
+            pcm += reader.readframes(reader.getnframes())
+        pcm += bytes(int(gap * 16_000) * 2)
+    return pcm
+
+
+def frames_of(pcm: bytes, milliseconds: int = 20) -> list[bytes]:
+    """``pcm`` cut into frames of ``milliseconds`` (the last one padded with silence)."""
+    size = milliseconds * 32
+    frames = [pcm[start : start + size] for start in range(0, len(pcm), size)]
+    if frames and len(frames[-1]) < size:
+        frames[-1] = frames[-1].ljust(size, b"\x00")
+    return frames

@@ -1,0 +1,248 @@
+"""One ``stt_stream`` request served (docs/contract.md §1.5): audio read as it grows,
+speech found frame by frame, partials while it goes on, a final when it stops.
+
+The final costs almost nothing when it is due: as soon as the first silent
+frame follows speech, the utterance so far is decoded (with the beam, as the
+final will be) while the endpoint silence runs; if no speech came back by the
+endpoint, that decode *is* the final. Partials between use greedy decoding, one
+at a time per stream, so a stream never queues decodes behind itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+
+from ai_worker.streaming.vad import FRAME, Samples, SileroVad, Turn, TurnDetector, VadState
+from bus.ai import RESULT_TTL
+from bus.ai_messages import (
+    END_FIELD,
+    PCM_FIELD,
+    PROMPT_FIELD,
+    SAMPLE_RATE,
+    OkReply,
+    SttStreamPayload,
+)
+from bus.base import Bus
+from bus.keys import ai_stream_final
+
+log = logging.getLogger(__name__)
+
+PARTIAL_EVERY = 0.3
+"""Seconds of new speech between two partial decodes."""
+PRE_ROLL = 0.2
+"""Seconds of audio kept before the detected start: the first sound of a word."""
+READ_BLOCK = 1.0
+AUDIO_GONE = 120.0
+"""Seconds without an entry after which the audio is taken as abandoned (its key expired)."""
+_SAMPLES_PER_MS = SAMPLE_RATE // 1000
+
+
+class Transcriber(Protocol):
+    """The speech engine (:class:`ai_worker.engines.stt_whisper.WhisperEngine`)."""
+
+    def transcribe_samples(
+        self,
+        samples: Samples,
+        language: str | None,
+        prompt: str | None,
+        *,
+        beam_size: int,
+        vad: bool,
+    ) -> tuple[str, str | None]: ...
+
+
+class Decoder:
+    """Runs decodes in threads, at most ``parallel`` at once across every stream."""
+
+    def __init__(self, engine: Transcriber, *, beam_size: int, parallel: int = 1) -> None:
+        self._engine = engine
+        self._beam_size = beam_size
+        self._slots = asyncio.Semaphore(parallel)
+
+    async def warm(self) -> None:
+        """Load the model (a decode of one second of silence)."""
+        await self.decode(np.zeros(SAMPLE_RATE, dtype=np.float32), None, None, final=False)
+
+    async def decode(
+        self, samples: Samples, language: str | None, prompt: str | None, *, final: bool
+    ) -> tuple[str, str | None]:
+        """The text of ``samples``: with the beam for a final, greedy for a partial."""
+        async with self._slots:
+            return await asyncio.to_thread(
+                self._engine.transcribe_samples,
+                samples,
+                language,
+                prompt,
+                beam_size=self._beam_size if final else 1,
+                vad=False,
+            )
+
+
+class StreamRecognizer:
+    """Serves one request: ``accepted``, then events until ``end``, then ``closed``."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        request_id: str,
+        reply_to: str,
+        payload: SttStreamPayload,
+        vad: SileroVad,
+        decoder: Decoder,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._bus = bus
+        self._request_id = request_id
+        self._reply_to = reply_to
+        self._payload = payload
+        self._prompt = payload.prompt
+        self._vad = vad
+        self._vad_state = VadState()
+        self._decoder = decoder
+        self._clock = clock
+        frame_ms = FRAME / _SAMPLES_PER_MS
+        self._turns = TurnDetector(
+            endpoint_frames=round(payload.endpoint_ms / frame_ms),
+            max_frames=round(payload.max_utterance_s * 1000 / frame_ms),
+        )
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._recent: list[Samples] = []
+        self._utterance: list[Samples] = []
+        self._number = 0
+        self._partial: asyncio.Task[None] | None = None
+        self._partial_at = 0
+        self._tail: tuple[int, asyncio.Task[tuple[str, str | None]]] | None = None
+
+    async def run(self) -> None:
+        """Read the audio until ``end`` (or until it is abandoned), publishing events."""
+        await self._publish({"event": "accepted"})
+        last, heard = "0", self._clock()
+        try:
+            while True:
+                entries = await self._bus.stream_read(
+                    self._payload.audio_key, last, count=100, block=READ_BLOCK
+                )
+                if not entries:
+                    if self._clock() - heard > AUDIO_GONE:
+                        log.info("stream %s abandoned", self._request_id)
+                        return
+                    continue
+                heard = self._clock()
+                for entry in entries:
+                    last = entry.id
+                    if PROMPT_FIELD in entry.fields:
+                        self._prompt = entry.fields[PROMPT_FIELD].decode(errors="replace")
+                    if PCM_FIELD in entry.fields:
+                        await self._hear(entry.fields[PCM_FIELD])
+                    if END_FIELD in entry.fields:
+                        if self._turns.speaking:
+                            await self._final()
+                        await self._publish({"event": "closed"})
+                        return
+        finally:
+            for task in (self._partial, self._tail[1] if self._tail else None):
+                if task is not None:
+                    task.cancel()
+
+    async def _hear(self, pcm: bytes) -> None:
+        usable = len(pcm) - len(pcm) % 2
+        samples = np.frombuffer(pcm[:usable], dtype="<i2").astype(np.float32) / 32768.0
+        self._pending = np.concatenate((self._pending, samples))
+        while self._pending.size >= FRAME:
+            frame, self._pending = self._pending[:FRAME], self._pending[FRAME:]
+            await self._frame(frame)
+
+    async def _frame(self, frame: Samples) -> None:
+        was_silent = self._turns.silence
+        turn = self._turns.step(self._vad.probability(self._vad_state, frame))
+        if turn is Turn.STARTED:
+            self._utterance = [*self._recent, frame]
+            self._partial_at = 0
+            start_ms = _ms(self._turns.started)
+            await self._publish(
+                {"event": "speech_started", "utterance": self._number, "start_ms": start_ms}
+            )
+        elif turn is Turn.ENDED:
+            self._utterance.append(frame)
+            await self._final()
+        elif self._turns.speaking:
+            self._utterance.append(frame)
+            if self._turns.silence == 1 and not was_silent:
+                self._decode_tail()
+            elif not self._turns.silence:
+                self._maybe_partial()
+        self._recent = [*self._recent, frame][-round(PRE_ROLL * SAMPLE_RATE / FRAME) :]
+
+    def _speech(self) -> Samples:
+        """The utterance up to where its speech stopped (or up to now while it goes on)."""
+        audio = np.concatenate(self._utterance) if self._utterance else np.zeros(0, np.float32)
+        trailing = self._turns.silence * FRAME
+        return audio[: audio.size - trailing] if trailing else audio
+
+    def _maybe_partial(self) -> None:
+        heard = len(self._utterance) * FRAME
+        if self._partial is not None and not self._partial.done():
+            return
+        if heard - self._partial_at < PARTIAL_EVERY * SAMPLE_RATE:
+            return
+        self._partial_at = heard
+        self._partial = asyncio.create_task(self._send_partial(self._number, self._speech()))
+
+    async def _send_partial(self, number: int, speech: Samples) -> None:
+        text, _ = await self._decoder.decode(
+            speech, self._payload.language, self._prompt, final=False
+        )
+        if text and number == self._number and self._turns.speaking:
+            await self._publish({"event": "partial", "utterance": number, "text": text})
+
+    def _decode_tail(self) -> None:
+        speech = self._speech()
+        if self._tail is not None:
+            self._tail[1].cancel()
+        task = asyncio.create_task(
+            self._decoder.decode(speech, self._payload.language, self._prompt, final=True)
+        )
+        self._tail = (speech.size, task)
+
+    async def _final(self) -> None:
+        speech = self._speech()
+        tail, self._tail = self._tail, None
+        if tail is not None and tail[0] == speech.size:
+            text, language = await tail[1]
+        else:
+            if tail is not None:
+                tail[1].cancel()
+            text, language = await self._decoder.decode(
+                speech, self._payload.language, self._prompt, final=True
+            )
+        if self._partial is not None:
+            self._partial.cancel()
+            self._partial = None
+        start_ms, end_ms = _ms(self._turns.started), _ms(self._turns.frame - self._turns.silence)
+        event = {"event": "final", "utterance": self._number, "text": text}
+        event |= {"language": language, "start_ms": start_ms, "end_ms": end_ms}
+        data = self._envelope(event)
+        await self._bus.set(ai_stream_final(self._reply_to, self._number), data, ttl=RESULT_TTL)
+        await self._bus.publish(self._reply_to, data)
+        self._number += 1
+        self._utterance = []
+
+    def _envelope(self, result: dict[str, Any]) -> str:
+        reply = OkReply(request_id=self._request_id, result=result)
+        return json.dumps(reply.model_dump(mode="json"), ensure_ascii=False)
+
+    async def _publish(self, result: dict[str, Any]) -> None:
+        await self._bus.publish(self._reply_to, self._envelope(result))
+
+
+def _ms(frames: int) -> int:
+    """Where ``frames`` frames into the stream fall, in milliseconds."""
+    return frames * FRAME // _SAMPLES_PER_MS

@@ -1,0 +1,178 @@
+"""The reference AI Server's streaming speech: turn-taking, Silero VAD frame by frame,
+and whole streams of espeak-ng speech recognised as they are read."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ai_worker.engines.stt_whisper import WhisperEngine
+from ai_worker.streaming.server import StreamServer
+from ai_worker.streaming.vad import FRAME, START_FRAMES, SileroVad, Turn, TurnDetector, VadState
+from bus.ai import make_request_message
+from bus.ai_messages import END_FIELD, PCM_FIELD
+from bus.base import Bus, Subscription
+from bus.keys import STT_STREAM, ai_audio, ai_processing, ai_queue, ai_stream_final
+from bus.tasks import stop_tasks
+from config.worker import WorkerSettings
+from tests.support.hands_free import frames_of, spoken_pcm
+
+ENDPOINT_FRAMES = 16  # 512 ms
+PROCESSING = ai_processing("test-worker", STT_STREAM)
+SPEAKING = 75  # 20 ms frames: 1.5 s into "two french dinners, grand style please"
+
+
+def test_an_utterance_starts_after_a_run_of_speech_frames() -> None:
+    turns = TurnDetector(endpoint_frames=ENDPOINT_FRAMES, max_frames=1000)
+
+    changes = [turns.step(p) for p in [0.9, 0.1, 0.9, 0.9, 0.2, 0.9, 0.9, 0.9]]
+
+    assert changes == [None] * 7 + [Turn.STARTED]
+    assert turns.started == 8 - START_FRAMES
+
+
+def test_silence_of_the_endpoint_ends_it_and_a_short_pause_does_not() -> None:
+    turns = TurnDetector(endpoint_frames=ENDPOINT_FRAMES, max_frames=1000)
+    for _ in range(START_FRAMES + 10):
+        turns.step(0.9)
+    pause = [turns.step(0.1) for _ in range(ENDPOINT_FRAMES - 1)]
+    turns.step(0.9)
+
+    silence = [turns.step(0.1) for _ in range(ENDPOINT_FRAMES)]
+
+    assert pause == [None] * (ENDPOINT_FRAMES - 1)
+    assert silence == [None] * (ENDPOINT_FRAMES - 1) + [Turn.ENDED]
+    assert turns.speech_end == START_FRAMES + 10 + ENDPOINT_FRAMES
+    assert not turns.speaking
+
+
+def test_an_utterance_longer_than_the_limit_is_ended() -> None:
+    turns = TurnDetector(endpoint_frames=ENDPOINT_FRAMES, max_frames=50)
+
+    changes = [turns.step(0.9) for _ in range(60)]
+
+    assert changes.count(Turn.ENDED) == 1
+
+
+@pytest.fixture(scope="module")
+def vad() -> SileroVad:
+    return SileroVad()
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    directory = tmp_path_factory.mktemp("speech")
+    return spoken_pcm(["two french dinners, grand style please", "yes"], directory)
+
+
+def _probabilities(vad: SileroVad, pcm: bytes) -> list[float]:
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+    state = VadState()
+    usable = samples.size - samples.size % FRAME
+    return [vad.probability(state, frame) for frame in samples[:usable].reshape(-1, FRAME)]
+
+
+def test_silero_hears_speech_frame_by_frame_and_not_silence(vad: SileroVad, speech: bytes) -> None:
+    probabilities = _probabilities(vad, speech)
+
+    assert max(probabilities) > 0.9
+    assert max(_probabilities(vad, bytes(32_000))) < 0.2
+
+
+@pytest.fixture(scope="module")
+def engine() -> WhisperEngine:
+    return WhisperEngine(WorkerSettings())
+
+
+def _request(**payload: Any) -> dict[str, Any]:
+    message = make_request_message(STT_STREAM, {}, timeout=30)
+    message["payload"] = {
+        "audio_key": ai_audio(message["request_id"]),
+        "sample_rate": 16000,
+        "encoding": "pcm_s16le",
+        "language": "en",
+        "prompt": "French Grand Simple Deluxe two yes",
+        "endpoint_ms": 500,
+        "max_utterance_s": 30,
+    } | payload
+    return message
+
+
+async def _events(subscription: Subscription, until: str = "closed") -> list[dict[str, Any]]:
+    """The events of one stream up to the first ``until``."""
+    seen: list[dict[str, Any]] = []
+    async with asyncio.timeout(120):
+        while not seen or seen[-1].get("event") != until:
+            message = await subscription.get()
+            assert message is not None
+            reply = json.loads(message.data)
+            seen.append(reply["result"] if reply["status"] == "ok" else reply["error"])
+    return seen
+
+
+async def test_a_stream_of_two_utterances_is_heard_and_transcribed(
+    bus: Bus, engine: WhisperEngine, speech: bytes
+) -> None:
+    server = StreamServer(
+        bus, engine, processing=PROCESSING, streams=2, beam_size=5, poll_timeout=0.1
+    )
+    serving = asyncio.create_task(server.consume())
+    message = _request()
+    audio, reply_to = message["payload"]["audio_key"], message["reply_to"]
+    try:
+        async with await bus.subscribe(reply_to) as subscription:
+            await bus.push(ai_queue(STT_STREAM), json.dumps(message))
+            frames = frames_of(speech)
+            # 1.5 s in, the first line is still being said: its words so far come.
+            for frame in frames[:SPEAKING]:
+                await bus.stream_add(audio, {PCM_FIELD: frame}, maxlen=100_000, ttl=120)
+            events = await _events(subscription, until="partial")
+            for frame in frames[SPEAKING:]:
+                await bus.stream_add(audio, {PCM_FIELD: frame}, maxlen=100_000, ttl=120)
+            await bus.stream_add(audio, {END_FIELD: b""}, maxlen=100_000, ttl=120)
+            events += await _events(subscription)
+    finally:
+        await stop_tasks([serving])
+
+    kinds = [event["event"] for event in events]
+    assert kinds[0] == "accepted"
+    assert kinds[-1] == "closed"
+    finals = [event for event in events if event["event"] == "final"]
+    assert [final["utterance"] for final in finals] == [0, 1]
+    assert "french" in finals[0]["text"].lower()
+    assert "yes" in finals[1]["text"].lower()
+    assert finals[0]["start_ms"] < finals[0]["end_ms"] < finals[1]["start_ms"]
+    assert kinds.index("speech_started") < kinds.index("partial") < kinds.index("final")
+    partial = next(event for event in events if event["event"] == "partial")
+    assert partial["utterance"] == 0 and partial["text"]
+    stored = await bus.get(ai_stream_final(reply_to, 1))
+    assert stored is not None and json.loads(stored)["result"]["text"] == finals[1]["text"]
+
+
+async def test_past_its_streams_a_worker_refuses_with_overloaded(
+    bus: Bus, engine: WhisperEngine
+) -> None:
+    server = StreamServer(
+        bus, engine, processing=PROCESSING, streams=1, beam_size=1, poll_timeout=0.1
+    )
+    serving = asyncio.create_task(server.consume())
+    first, second = _request(), _request()
+    try:
+        async with await bus.subscribe(first["reply_to"], second["reply_to"]) as subscription:
+            await bus.push(ai_queue(STT_STREAM), json.dumps(first))
+            await bus.push(ai_queue(STT_STREAM), json.dumps(second))
+            replies = {}
+            async with asyncio.timeout(30):
+                while len(replies) < 2:
+                    message = await subscription.get()
+                    assert message is not None
+                    replies[message.channel] = json.loads(message.data)
+    finally:
+        await stop_tasks([serving])
+
+    assert replies[first["reply_to"]]["result"] == {"event": "accepted"}
+    assert replies[second["reply_to"]]["error"]["code"] == "overloaded"
