@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import wave
 from collections.abc import Iterator
@@ -20,20 +19,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from tests.support.browser_pages import Line, Pages, Speech
+from tests.support.browser_pages import CHROMIUM, Line, Pages, Speech, need_tool
 from tests.support.served import Served, serving
 from tests.support.tokens import SECRET
 
-CHROMIUM = Path("/usr/bin/chromium")
 SPOKEN_ORDER = "Two French dinners, grand style please."
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts")) / "browser"
-
-
-def need_tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not installed (apt-get install {name})")
-    return path
 
 
 @pytest.fixture(scope="session")

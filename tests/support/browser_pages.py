@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, WebSocketRoute
 
 TABLET = {"width": 1180, "height": 820}
@@ -82,3 +84,14 @@ class Line:
     def tell_the_page(self, frame: dict[str, object]) -> None:
         """Send ``frame`` to the page as if the server had sent it."""
         self.sockets[-1].send(json.dumps(frame))
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def need_tool(name: str) -> str:
+    """The path of the Debian tool ``name``; the test fails (never skips) without it."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed (apt-get install {name})")
+    return path

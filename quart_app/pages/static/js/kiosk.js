@@ -4,6 +4,7 @@ import { DEFAULT_LANGUAGE, t } from "./i18n.js";
 import { LiveConnection } from "./live.js";
 import { phrases, renderMenu } from "./menu.js";
 import { renderDraft, showStatus } from "./order-view.js";
+import { HandsFree } from "./hands-free.js";
 import { $, languagePicker, showError } from "./page.js";
 import { extensionOf, TalkButton } from "./recorder.js";
 
@@ -80,18 +81,59 @@ async function say(text) {
       state.sessionId = null; // the conversation expired: carry on in a new one
       answer = await analyze(text);
     }
-    state.last = answer;
-    state.sessionId = answer.state === "completed" ? null : answer.session_id;
-    addMessage("assistant", answer.response);
-    $("assistant-reply").textContent = answer.response;
-    speak(answer.response);
-    if (answer.order_id) await placed(answer.order_id, answer.session_id);
+    await showAnswer(answer);
   } catch (error) {
     showError(error);
   } finally {
     setBusy(false);
     render();
   }
+}
+
+async function showAnswer(answer) {
+  state.last = answer;
+  state.sessionId = answer.state === "completed" ? null : answer.session_id;
+  addMessage("assistant", answer.response);
+  $("assistant-reply").textContent = answer.response;
+  speak(answer.response);
+  if (answer.order_id) await placed(answer.order_id, answer.session_id);
+}
+
+// Hands-free: the server hears each utterance and answers it in this conversation.
+const handsFree = new HandsFree({
+  onState: (listening) => {
+    $("listening").dataset.state = listening;
+    $("listening").textContent = t(state.lang, `kiosk.state_${listening}`);
+    $("hands-free").setAttribute("aria-pressed", String(listening !== "off"));
+  },
+  onReady: (ready) => {
+    state.sessionId = ready.session_id;
+  },
+  onSpeechStarted: () => {
+    if ("speechSynthesis" in window) speechSynthesis.cancel(); // the customer talks over it
+  },
+  onPartial: (text) => {
+    $("partial").textContent = text;
+  },
+  onFinal: (text) => addMessage("user", text),
+  onReply: (answer) => {
+    showAnswer(answer).catch(showError).finally(render);
+    if (answer.state === "completed") handsFree.stop(); // the next customer starts afresh
+  },
+  onError: showError,
+  // No AI Server for streams, too many of them, no microphone: push-to-talk still works.
+  onRefused: () => {
+    $("talk-state").textContent = t(state.lang, "kiosk.hands_free_refused");
+  },
+});
+
+function toggleHandsFree() {
+  if (handsFree.on) {
+    handsFree.stop();
+    return;
+  }
+  showError(null);
+  handsFree.start({ language: state.lang, sessionId: state.sessionId });
 }
 
 function analyze(transcript) {
@@ -169,6 +211,7 @@ async function drawCake(prompt) {
 
 function restart() {
   live.stop();
+  handsFree.stop();
   Object.assign(state, { sessionId: null, last: null, order: null, cake: null });
   $("messages").replaceChildren();
   $("assistant-reply").textContent = "";
@@ -193,6 +236,7 @@ function wire() {
   $("confirm").addEventListener("click", () => say(phrases(state.lang).confirm));
   $("cancel").addEventListener("click", () => say(phrases(state.lang).cancel));
   $("restart").addEventListener("click", restart);
+  $("hands-free").addEventListener("click", toggleHandsFree);
   new TalkButton(document.querySelector('[data-testid="talk"]'), {
     onRecorded: transcribe,
     onState: (talk) => {
