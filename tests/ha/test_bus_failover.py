@@ -103,15 +103,16 @@ async def test_ai_requests_in_flight_end_within_their_timeout_and_new_ones_are_a
 
 
 async def test_the_bus_contract_suite_passes_over_sentinel(cluster: SentinelCluster) -> None:
-    # The "redis" backend of tests/bus, pointed at the sentinels instead of one server.
+    # The "redis" backend of tests/bus, pointed at the sentinels instead of one server
+    # (not the cluster one: its marker's name holds "redis" too). The bound is on a hang.
     suite = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-        *CONTRACT_SUITE, "-k", "redis and not fakeredis", "-m", "not slow",
+        *CONTRACT_SUITE, "-k", "redis and not fakeredis and not cluster", "-m", "not slow",
         env=dict(os.environ, TEST_REDIS_URL=cluster.url),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-    output, _ = await asyncio.wait_for(suite.communicate(), 100)
+    output, _ = await asyncio.wait_for(suite.communicate(), 600)
     report = output.decode()
     assert suite.returncode == 0, report
     assert " passed" in report and " failed" not in report, report
