@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from domain.catalog import CURRENCY, MAX_INGREDIENT_QUANTITY, Catalog, Ingredient, Menu, Style
+from domain.conversation import MessageRole
 from domain.language import DEFAULT_LANGUAGE
 from domain.stages import Decision, Stage
 
@@ -273,7 +274,7 @@ _MENU_SCALARS = {"code", "name_ko", "name_en", "description_ko", "description_en
 
 
 class ChatMessage(_Message):
-    role: Literal["user", "assistant"]
+    role: MessageRole
     content: str
 
 

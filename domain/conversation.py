@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Final, TypedDict
+from typing import Any, Final, Literal, TypedDict, get_args
 
 from domain.catalog import Catalog, check_ingredient_quantity, check_quantity
 from domain.draft import OrderDraft
@@ -27,17 +27,20 @@ __all__ = [
     "ChatMessage",
     "ConversationSession",
     "Decision",
+    "MessageRole",
     "OrderDraft",
     "Stage",
 ]
 
 MAX_MESSAGES = 50
 """History kept per conversation; older messages are dropped first."""
-MESSAGE_ROLES: Final = ("user", "assistant")
+MessageRole = Literal["user", "assistant"]
+MESSAGE_ROLES: Final = get_args(MessageRole)
 
 
 class ChatMessage(TypedDict):
-    """One message of the conversation, as on the AI bus."""
+    """One message of the conversation, as on the AI bus (``bus.ai_messages.ChatMessage``
+    is its wire model); ``role`` is one of :data:`MESSAGE_ROLES`."""
 
     role: str
     content: str
