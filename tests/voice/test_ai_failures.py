@@ -27,7 +27,10 @@ async def test_no_answer_in_time_is_504(
 
 
 async def test_an_error_result_is_502_with_the_ai_code(
-    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
+    backend: Backend,
+    ai_server: ScriptedAIServer,
+    start_app: StartApp,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = await start_app(backend.bus)
     ai_server.llm.queue(error("model_down", "the model is loading"))
@@ -36,7 +39,9 @@ async def test_an_error_result_is_502_with_the_ai_code(
 
     assert (status, body["error"]["code"]) == (502, "ai_error")
     assert body["error"]["details"] == {"code": "model_down"}
-    assert "the model is loading" in body["error"]["message"]
+    # The AI Server's own words go to the log, never to the client.
+    assert "the model is loading" not in body["error"]["message"]
+    assert "the model is loading" in caplog.text
 
 
 def envelope(result_json: str) -> Answer:
