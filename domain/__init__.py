@@ -41,10 +41,12 @@ from domain.errors import (
 from domain.orders import (
     ALLOWED_STEPS,
     ASSIGNABLE_ROLES,
+    ORDERING_ROLES,
     ROLES_FOR_TARGET,
     STAFF_ROLES,
     OrderStatus,
     Role,
+    check_may_order,
     transition,
 )
 from domain.stages import STAGE_ORDER, Decision, Stage, check_stage_move
@@ -57,6 +59,7 @@ __all__ = [
     "MAX_INGREDIENT_QUANTITY",
     "MAX_MESSAGES",
     "MAX_QUANTITY",
+    "ORDERING_ROLES",
     "ROLES_FOR_TARGET",
     "STAFF_ROLES",
     "STAGE_ORDER",
@@ -93,6 +96,7 @@ __all__ = [
     "UnknownMenu",
     "UnknownStyle",
     "apply_turn",
+    "check_may_order",
     "check_stage_move",
     "transition",
 ]

@@ -31,6 +31,8 @@ class Role(StrEnum):
 
 STAFF_ROLES = frozenset({Role.COOK, Role.DELIVERY, Role.MANAGER})
 ASSIGNABLE_ROLES = frozenset({Role.COOK, Role.DELIVERY})
+ORDERING_ROLES = frozenset({Role.CUSTOMER})
+"""The members who place orders (a guest, with no role, does too); staff never do."""
 
 ALLOWED_STEPS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING: frozenset({OrderStatus.ACCEPTED, OrderStatus.CANCELLED}),
@@ -53,6 +55,12 @@ ROLES_FOR_TARGET: Mapping[OrderStatus, frozenset[Role]] = {
     OrderStatus.CANCELLED: frozenset({Role.CUSTOMER, Role.MANAGER}),
 }
 """Each target status mapped to the roles that may move an order into it."""
+
+
+def check_may_order(role: Role | None) -> None:
+    """Refuse (:class:`RoleNotAllowed`) a staff ``role`` placing an order; ``None`` is a guest."""
+    if role is not None and role not in ORDERING_ROLES:
+        raise RoleNotAllowed(f"a {role} may not place orders; only customers and guests do")
 
 
 def transition(

@@ -61,6 +61,7 @@ from quart_app.services.orders.errors import (
     OrderNotFound,
     UnknownStaff,
 )
+from quart_app.services.ratelimit.limiter import RateLimited
 from quart_app.services.voice.ai_client import BadAIResult
 from quart_app.services.voice.errors import (
     AudioTooLarge,
@@ -92,6 +93,7 @@ class Refusal:
     status: int
     code: str
     details: Callable[[Any], Any] | None = None
+    headers: Callable[[Any], dict[str, str]] | None = None
 
 
 REFUSALS: dict[type[DomainError], Refusal] = {
@@ -113,6 +115,17 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     AudioTooLarge: Refusal(413, "audio_too_large"),
     TooManyStreams: Refusal(429, "too_many_streams", lambda e: {"limit": e.limit}),
     StreamRefused: Refusal(503, "ai_unavailable"),
+    RateLimited: Refusal(
+        429,
+        "rate_limited",
+        lambda e: {
+            "limit": e.refusal.endpoint,
+            "amount": e.refusal.limit.amount,
+            "period_seconds": e.refusal.limit.seconds,
+            "retry_after": e.refusal.retry_after,
+        },
+        lambda e: {"Retry-After": str(e.refusal.retry_after)},
+    ),
 }
 
 FIELD_ERRORS: dict[type[DomainError], Callable[[Any], tuple[str, str]]] = {
@@ -170,7 +183,10 @@ def register_error_handlers(app: Quart) -> None:
 def _answer_refusal(refusal: Refusal) -> Callable[[DomainError], Awaitable[Response]]:
     async def answer(error: DomainError) -> Response:
         details = refusal.details(error) if refusal.details else None
-        return error_response(refusal.status, refusal.code, as_sentence(error.message), details)
+        response = error_response(refusal.status, refusal.code, as_sentence(error.message), details)
+        if refusal.headers is not None:
+            response.headers.update(refusal.headers(error))
+        return response
 
     return answer
 

@@ -20,13 +20,14 @@ from quart import Quart, request
 from bus import BusUnavailable
 from config import Settings
 from config.rate_limit_syntax import RateLimit
+from domain.orders import check_may_order
 from quart_app.auth import optional_principal
-from quart_app.errors import ApiError
-from quart_app.extensions import get_rate_limiter
+from quart_app.extensions import get_optional_rate_limiter, get_rate_limiter, get_settings
 from quart_app.observability.metrics import RATE_LIMITED
 from quart_app.services.auth.tokens import Principal
 from quart_app.services.ratelimit.callers import TrustedProxies, guest_key, member_key
-from quart_app.services.ratelimit.limiter import Refusal
+from quart_app.services.ratelimit.limiter import RateLimited, Refusal
+from quart_app.services.voice.analyze import OrderPermit
 
 log = logging.getLogger(__name__)
 
@@ -63,21 +64,43 @@ def install_rate_limits(
         budget = budgets.get(request.endpoint or "")
         if budget is None:
             return
-        caller = caller_key(
-            optional_principal(),
-            trusted_proxies,
-            request.remote_addr,
-            request.headers.get("X-Forwarded-For"),
-        )
-        try:
-            refusal = await spend(budget.name, caller)
-        except BusUnavailable as error:
-            if not budget.without_bus:
-                raise
-            log.warning("%s not counted: %s", budget.name, error)
-            return
-        if refusal is not None:
-            raise _too_many(refusal)
+        await charge(budget, request_caller(optional_principal(), trusted_proxies))
+
+
+def request_caller(
+    principal: Principal | None, trusted_proxies: TrustedProxies | None = None
+) -> str:
+    """Whose budget this request spends (``TRUSTED_PROXIES`` unless given)."""
+    if trusted_proxies is None:
+        trusted_proxies = TrustedProxies(get_settings().trusted_proxies)
+    return caller_key(
+        principal, trusted_proxies, request.remote_addr, request.headers.get("X-Forwarded-For")
+    )
+
+
+async def charge(budget: Budget, caller: str) -> None:
+    """Spend one unit of ``caller``'s ``budget``; :class:`RateLimited` past it."""
+    try:
+        refusal = await spend(budget.name, caller)
+    except BusUnavailable as error:
+        if not budget.without_bus:
+            raise
+        log.warning("%s not counted: %s", budget.name, error)
+        return
+    if refusal is not None:
+        raise RateLimited(refusal)
+
+
+def order_permit(principal: Principal | None, caller: str) -> OrderPermit:
+    """What a voice turn asks just before it places an order: that the caller is no staff
+    member (as ``POST /api/orders`` refuses them) and has ``place_order`` budget left."""
+
+    async def permit() -> None:
+        check_may_order(None if principal is None else principal.role)
+        if get_optional_rate_limiter() is not None:
+            await charge(budgets(get_settings())["orders.place_order"], caller)
+
+    return permit
 
 
 def caller_key(
@@ -98,26 +121,3 @@ async def spend(name: str, caller: str) -> Refusal | None:
     if refusal is not None:
         RATE_LIMITED.labels(name).inc()
     return refusal
-
-
-def refusal_message(refusal: Refusal) -> str:
-    """What a client is told of ``refusal``."""
-    return (
-        f"Too many {refusal.endpoint} requests: at most {refusal.limit.amount} every "
-        f"{refusal.limit.seconds} s. Retry in {refusal.retry_after} s."
-    )
-
-
-def _too_many(refusal: Refusal) -> ApiError:
-    return ApiError(
-        429,
-        "rate_limited",
-        refusal_message(refusal),
-        {
-            "limit": refusal.endpoint,
-            "amount": refusal.limit.amount,
-            "period_seconds": refusal.limit.seconds,
-            "retry_after": refusal.retry_after,
-        },
-        headers={"Retry-After": str(refusal.retry_after)},
-    )

@@ -26,7 +26,7 @@ from typing import cast
 from quart import Blueprint, request
 from quart_schema import validate_querystring, validate_request, validate_response
 
-from domain.orders import Role
+from domain.orders import ORDERING_ROLES, Role
 from quart_app.auth import (
     accepts_order_tokens,
     require_manager,
@@ -56,7 +56,7 @@ ORDER_TOKEN_TTL = 24 * 3600
 
 
 @bp.post("")
-@require_roles(Role.CUSTOMER)
+@require_roles(*ORDERING_ROLES)
 @validate_request(PlaceOrderRequest)
 @validate_response(OrderResponse, 201)
 async def place_order(data: PlaceOrderRequest) -> tuple[OrderResponse, int]:

@@ -21,6 +21,7 @@ from quart_app.auth import caller_id, optional_principal, optional_user_id
 from quart_app.errors import ApiError
 from quart_app.extensions import get_settings, get_voice
 from quart_app.openapi import MULTIPART, document_part_types
+from quart_app.rate_limit_hook import order_permit, request_caller
 from quart_app.schemas.speech_upload import SpeechUpload
 from quart_app.schemas.voice import (
     MAX_TRANSCRIPT_CHARS,
@@ -52,8 +53,10 @@ async def analyze() -> Response:
         )
     except ValidationError as error:
         raise RequestSchemaValidationError(error) from None
-    user_id = caller_id(data.user_id, optional_principal())
-    answer = await get_voice().conversations.analyze(data, user_id)
+    principal = optional_principal()
+    user_id = caller_id(data.user_id, principal)
+    permit = order_permit(principal, request_caller(principal))
+    answer = await get_voice().conversations.analyze(data, user_id, permit=permit)
     return Response(answer.model_dump_json(), content_type="application/json")
 
 

@@ -32,9 +32,9 @@ from quart_app.extensions import (
     get_token_keys,
     get_voice,
 )
-from quart_app.rate_limit_hook import budgets, caller_key, refusal_message, spend
+from quart_app.rate_limit_hook import budgets, caller_key, order_permit, spend
 from quart_app.schemas.voice_stream import ControlFrame, StartFrame
-from quart_app.services.auth.tokens import InvalidToken, decode_token
+from quart_app.services.auth.tokens import InvalidToken, Principal, decode_token
 from quart_app.services.ratelimit.callers import TrustedProxies
 from quart_app.services.realtime.local_socket import (
     CLOSE_INTERNAL_ERROR,
@@ -85,16 +85,22 @@ async def _serve() -> None:
     start = await _start_frame(settings.ws_auth_timeout, settings.ws_max_message_bytes)
     if start.token is not None:
         await get_token_keys().fetch_key_of(start.token)
-    user_id, caller = _caller(start)
+    principal, caller = _caller(start)
+    user_id = None if principal is None else principal.user_id
     hands_free = get_voice().hands_free
     try:
         with hands_free.slot(caller):
             limiter = get_optional_rate_limiter()
             refusal = None if limiter is None else await limiter.allows(_analyze_budget(), caller)
             if refusal is not None:
-                raise _Close(CLOSE_TOO_MANY_CONNECTIONS, "rate_limited", refusal_message(refusal))
+                raise _Close(CLOSE_TOO_MANY_CONNECTIONS, "rate_limited", refusal.message)
             try:
-                talk = await hands_free.open(user_id, start.session_id, start.language)
+                talk = await hands_free.open(
+                    user_id,
+                    start.session_id,
+                    start.language,
+                    permit=order_permit(principal, caller),
+                )
             except StreamRefused as refused:
                 message = as_sentence(refused.message)
                 raise _Close(CLOSE_TRY_AGAIN_LATER, "ai_unavailable", message) from None
@@ -127,8 +133,8 @@ async def _start_frame(within: float, max_bytes: int) -> StartFrame:
         raise _Close(CLOSE_BAD_START, "invalid_start", message) from None
 
 
-def _caller(start: StartFrame) -> tuple[str | None, str]:
-    """The member the token names (``None``: a guest) and whose budget the stream spends."""
+def _caller(start: StartFrame) -> tuple[Principal | None, str]:
+    """Who the token names (``None``: a guest) and whose budget the stream spends."""
     principal = None
     if start.token is not None:
         try:
@@ -139,7 +145,7 @@ def _caller(start: StartFrame) -> tuple[str | None, str]:
     key = caller_key(
         principal, proxies, websocket.remote_addr, websocket.headers.get("X-Forwarded-For")
     )
-    return (None if principal is None else principal.user_id), key
+    return principal, key
 
 
 def _analyze_budget() -> str:
@@ -151,7 +157,7 @@ def _spender(caller: str) -> Callable[[], Awaitable[str | None]]:
         if get_optional_rate_limiter() is None:
             return None
         refusal = await spend(_analyze_budget(), caller)
-        return None if refusal is None else refusal_message(refusal)
+        return None if refusal is None else refusal.message
 
     return spend_one
 

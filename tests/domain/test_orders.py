@@ -9,12 +9,14 @@ from hypothesis import strategies as st
 from domain import (
     ALLOWED_STEPS,
     ASSIGNABLE_ROLES,
+    ORDERING_ROLES,
     STAFF_ROLES,
     DomainError,
     IllegalOrderTransition,
     OrderStatus,
     Role,
     RoleNotAllowed,
+    check_may_order,
     transition,
 )
 from tests.support.strategies import roles, statuses
@@ -137,3 +139,14 @@ def test_no_sequence_of_requests_leaves_the_table(
 def test_statuses_given_as_text_come_back_as_the_enum() -> None:
     new = transition("pending", "accepted", role="cook")  # type: ignore[arg-type]
     assert new is S.ACCEPTED
+
+
+def test_customers_and_guests_order_and_staff_never_do() -> None:
+    check_may_order(None)
+    for role in Role:
+        if role in ORDERING_ROLES:
+            check_may_order(role)
+        else:
+            with pytest.raises(RoleNotAllowed):
+                check_may_order(role)
+    assert ORDERING_ROLES.isdisjoint(STAFF_ROLES)

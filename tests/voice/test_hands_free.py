@@ -338,3 +338,27 @@ async def test_each_utterance_spends_an_analyze_call(
         code, frames = await closed_with(ws)
     assert code == 4429
     assert frames[0]["code"] == "rate_limited"
+
+
+async def test_a_staff_member_s_spoken_yes_places_no_order(
+    client: QuartClient, ai_server: ScriptedAIServer, data: FakeVoiceData
+) -> None:
+    ai_server.stt_stream.queue(speaks("french grand", "yes"))
+    ai_server.llm.queue(
+        llm_answer(
+            "Confirm?",
+            order_state={"menu_code": "french", "style_code": "grand"},
+            state="confirmation",
+        ),
+        llm_answer("Placed!", state_decision="confirm"),
+    )
+    cook = mint_token(SECRET, "cook-1", "cook")
+
+    async with streaming(client, token=cook) as ws:
+        await say_words(ws)
+        assert (await frames_until(ws, "reply"))[-1]["analysis"]["state"] == "confirmation"
+        await say_words(ws)
+        refused = await frames_until(ws, "error")
+
+    assert refused[-1]["code"] == "forbidden"
+    assert data.orders == {}

@@ -24,6 +24,7 @@ from limits.errors import StorageError
 
 from bus import Bus, BusUnavailable
 from config.rate_limit_syntax import RateLimit
+from domain.errors import DomainError
 
 KEY_PREFIX = "ratelimit"
 
@@ -37,6 +38,22 @@ class Refusal:
     endpoint: str
     limit: RateLimit
     retry_after: int
+
+    @property
+    def message(self) -> str:
+        """What a client is told of this refusal."""
+        return (
+            f"Too many {self.endpoint} requests: at most {self.limit.amount} every "
+            f"{self.limit.seconds} s. Retry in {self.retry_after} s."
+        )
+
+
+class RateLimited(DomainError):
+    """A caller past its budget (HTTP 429 ``rate_limited`` with ``Retry-After``)."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
 
 
 def storage_for(bus: Bus) -> Storage:

@@ -9,7 +9,7 @@ order placed when the customer confirms a complete one, and the session saved.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from domain.catalog import Catalog
 from domain.conversation import ConversationSession
@@ -31,6 +31,11 @@ from quart_app.services.voice.errors import (
 from quart_app.services.voice.reply import build_response, proposal_from
 from quart_app.services.voice.sessions import SessionStore
 
+OrderPermit = Callable[[], Awaitable[None]]
+"""Asked just before a turn places the order its customer confirmed; it raises to refuse
+(a caller who may not order, or is over budget), and the conversation stays at
+confirmation."""
+
 
 class VoiceService:
     """Runs conversation turns and places the orders they confirm."""
@@ -50,19 +55,20 @@ class VoiceService:
         self._context = LlmContextBuilder(data, clock=clock)
 
     async def analyze(
-        self, request: VoiceInputRequest, user_id: str | None
+        self, request: VoiceInputRequest, user_id: str | None, *, permit: OrderPermit
     ) -> VoiceAnalysisResponse:
         """Answer one utterance of ``user_id`` (``None``: a guest), starting a
         conversation when ``session_id`` is null.
 
         A conversation that has placed its order takes no more turns (409
         ``session_completed``): whoever still holds its id can no longer speak
-        in it, nor read the order back through it.
+        in it, nor read the order back through it. A turn that would place the
+        order asks ``permit`` first.
         """
         if request.session_id is None:
-            return await self._turn(self._store.start(user_id), request.transcript)
+            return await self._turn(self._store.start(user_id), request.transcript, permit)
         async with self._store.turn(request.session_id, user_id) as session:
-            return await self._turn(_open(session), request.transcript)
+            return await self._turn(_open(session), request.transcript, permit)
 
     async def start(self, user_id: str | None) -> str:
         """Start and store a conversation of ``user_id`` (``None``: a guest); its id."""
@@ -117,7 +123,9 @@ class VoiceService:
             _open(session).attach_image(image_id)
             await self._store.save(session)
 
-    async def _turn(self, session: ConversationSession, transcript: str) -> VoiceAnalysisResponse:
+    async def _turn(
+        self, session: ConversationSession, transcript: str, permit: OrderPermit
+    ) -> VoiceAnalysisResponse:
         catalog = await self._data.catalog()
         context = await self._context.build(session, catalog)
         result = await self._ai.send_llm_request(transcript, session, context)
@@ -128,6 +136,7 @@ class VoiceService:
         session.add_message("user", transcript, now)
         outcome = apply_turn(session, proposal_from(result), catalog)
         if outcome.place_order:
+            await permit()  # a refusal leaves the conversation as it was, at confirmation
             await self._place(session, catalog)
         answer = build_response(session, result, outcome, catalog)
         session.add_message("assistant", answer.response, now)

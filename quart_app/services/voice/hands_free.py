@@ -34,7 +34,7 @@ from bus.base import Bus, BusError, BusTimeout
 from domain.errors import DomainError
 from quart_app.schemas.voice import VoiceInputRequest
 from quart_app.services.voice.ai_client import BadAIResult
-from quart_app.services.voice.analyze import VoiceService
+from quart_app.services.voice.analyze import OrderPermit, VoiceService
 from quart_app.services.voice.errors import StreamRefused, TooManyStreams
 
 log = logging.getLogger(__name__)
@@ -131,11 +131,17 @@ class HandsFree:
                 del self._open[caller]
 
     async def open(
-        self, user_id: str | None, session_id: str | None, language: str | None
+        self,
+        user_id: str | None,
+        session_id: str | None,
+        language: str | None,
+        *,
+        permit: OrderPermit,
     ) -> HandsFreeStream:
         """A stream in conversation ``session_id`` of ``user_id`` (``None``: a new one),
         once an AI Server accepted it; :class:`StreamRefused` if none did in time.
-        Raises the conversation's refusals as a turn does."""
+        Raises the conversation's refusals as a turn does; its turns ask ``permit``
+        before they place an order."""
         if session_id is None:
             session_id = await self._conversations.start(user_id)
         else:
@@ -172,6 +178,7 @@ class HandsFree:
             user_id=user_id,
             session_id=session_id,
             language=language,
+            permit=permit,
             clock=self._clock,
         )
 
@@ -188,9 +195,11 @@ class HandsFreeStream:
         user_id: str | None,
         session_id: str,
         language: str | None,
+        permit: OrderPermit,
         clock: Callable[[], float],
     ) -> None:
         self._stream = stream
+        self._permit = permit
         self._conversations = conversations
         self._limits = limits
         self._user_id = user_id
@@ -259,7 +268,7 @@ class HandsFreeStream:
             transcript=text, user_id=self._user_id, session_id=self.session_id
         )
         try:
-            answer = await self._conversations.analyze(request, self._user_id)
+            answer = await self._conversations.analyze(request, self._user_id, permit=self._permit)
         except (DomainError, BusError, AIResultError, BadAIResult) as error:
             code, message = describe(error) or ("internal_error", "The turn failed.")
             await send({"type": "error", "code": code, "message": message})
