@@ -12,7 +12,7 @@ scopes, because Redis itself takes them (``BRPOPLPUSH ... timeout``).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -257,6 +257,24 @@ class Bus(ABC):
     def lock(self, name: str, *, ttl: float, wait: float) -> AbstractAsyncContextManager[None]:
         """Mutual exclusion across processes: held at most ``ttl`` s; raise
         :class:`LockNotAcquired` after waiting ``wait`` s."""
+
+    # counted holders (a sorted set of leases) --------------------------------------
+    @abstractmethod
+    async def claim_slot(self, key: str, holder: str, *, limit: int, ttl: float) -> bool:
+        """Hold one of ``limit`` slots of ``key`` for ``holder`` for ``ttl`` s, in one
+        atomic step; ``False`` (nothing changed) when ``limit`` other live holders have
+        them. A holder not renewed (:meth:`renew_slots`) within ``ttl`` s no longer
+        counts. Expiry is judged by this process's clock: instances' clocks must agree
+        to well within ``ttl``."""
+
+    @abstractmethod
+    async def renew_slots(self, slots: Mapping[str, Collection[str]], ttl: float) -> None:
+        """Extend the slots ``key -> holders`` still held by another ``ttl`` s, in one
+        round trip; a slot that has lapsed is not taken again."""
+
+    @abstractmethod
+    async def release_slot(self, key: str, holder: str) -> None:
+        """Free ``holder``'s slot of ``key``; a slot not held is ignored."""
 
     # per-user logs (Redis Streams) ---------------------------------------------
     @abstractmethod

@@ -96,6 +96,11 @@ def ws_user_log(user_id: str) -> str:
     return f"ws:log:{user_id}"
 
 
+def ws_user_connections(user_id: str) -> str:
+    """The slots of a user's open sockets on every instance (``Bus.claim_slot``)."""
+    return f"ws:connections:{user_id}"
+
+
 def ws_instance_stats(instance_id: str) -> str:
     """One instance's connection counts, refreshed with a short TTL."""
     return f"ws:stats:{instance_id}"

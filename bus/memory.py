@@ -6,7 +6,7 @@ import asyncio
 import fnmatch
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
@@ -26,7 +26,9 @@ from bus.lock import hold_lock
 from bus.memory_log import MemoryLog, format_id, parse_id
 from bus.subscription import BufferedSubscription, SubscriberTable
 
-Value = bytes | deque[bytes] | MemoryLog[bytes] | MemoryLog[dict[str, bytes]]
+Holders = dict[str, float]
+"""The holders of a key's slots and when each lapses (a sorted set's members and scores)."""
+Value = bytes | deque[bytes] | MemoryLog[bytes] | MemoryLog[dict[str, bytes]] | Holders
 
 
 @dataclass(eq=False)
@@ -35,6 +37,11 @@ class _Waiter:
 
     future: asyncio.Future[bytes]
     processing: str
+
+
+def _forget_lapsed(holders: Holders, now: float) -> None:
+    for lapsed in [name for name, until in holders.items() if until <= now]:
+        del holders[lapsed]
 
 
 def _glob_match(pattern: str, name: str) -> bool:
@@ -105,6 +112,12 @@ class MemoryBus(Bus):
         if value is None or isinstance(value, bytes):
             return value
         raise BusError(f"WRONGTYPE {key!r} does not hold a string")
+
+    def _holders(self, key: str) -> Holders | None:
+        value = self._live(key)
+        if value is None or isinstance(value, dict):
+            return value
+        raise BusError(f"WRONGTYPE {key!r} does not hold a sorted set")
 
     def _log(self, key: str) -> MemoryLog[bytes] | None:
         return self._stream_of(key)  # type: ignore[return-value]  # log_append adds bytes only
@@ -222,6 +235,38 @@ class MemoryBus(Bus):
             for key in list(self._values)
             if self._live(key) is not None and _glob_match(pattern, key)
         ]
+
+    # counted holders ----------------------------------------------------------
+    async def claim_slot(self, key: str, holder: str, *, limit: int, ttl: float) -> bool:
+        now = self._clock()
+        holders = self._holders(key)
+        if holders is None:
+            holders = self._values[key] = {}
+        _forget_lapsed(holders, now)
+        if holder not in holders and len(holders) >= limit:
+            return False
+        holders[holder] = now + ttl
+        self._expires[key] = now + ttl
+        return True
+
+    async def renew_slots(self, slots: Mapping[str, Collection[str]], ttl: float) -> None:
+        now = self._clock()
+        for key, names in slots.items():
+            holders = self._holders(key)
+            if holders is None:
+                continue
+            _forget_lapsed(holders, now)
+            for name in names:
+                if name in holders:
+                    holders[name] = now + ttl
+            self._expires[key] = now + ttl
+
+    async def release_slot(self, key: str, holder: str) -> None:
+        holders = self._holders(key)
+        if holders is not None:
+            holders.pop(holder, None)
+            if not holders:
+                self._drop(key)
 
     # pub/sub ----------------------------------------------------------------
     async def publish(self, channel: str, data: Data) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar, cast
 
@@ -35,6 +35,19 @@ if redis.call('llen', KEYS[1]) >= tonumber(ARGV[2]) then
     return -1
 end
 return redis.call('lpush', KEYS[1], ARGV[1])
+"""
+# Hold a slot of KEYS[1] for ARGV[1] unless ARGV[3] others hold one (0 then): the
+# holders are a sorted set scored by when each lapses (ms); ARGV[2] is now, ARGV[4]
+# the lapse of this hold, ARGV[5] the key's own expiry (ms).
+_CLAIM_SLOT = """
+redis.call('zremrangebyscore', KEYS[1], '-inf', ARGV[2])
+if not redis.call('zscore', KEYS[1], ARGV[1])
+        and redis.call('zcard', KEYS[1]) >= tonumber(ARGV[3]) then
+    return 0
+end
+redis.call('zadd', KEYS[1], ARGV[4], ARGV[1])
+redis.call('pexpire', KEYS[1], ARGV[5])
+return 1
 """
 _LOG_FIELD = b"d"
 _BLOCK_MARGIN = 1.0
@@ -140,6 +153,7 @@ class RedisBus(Bus):
         self._release_script = client.register_script(_RELEASE)
         self._push_bounded_script = client.register_script(_PUSH_BOUNDED)
         self._log_ids_script = client.register_script(_LOG_IDS)
+        self._claim_slot_script = client.register_script(_CLAIM_SLOT)
 
     @property
     def connection_pool(self) -> ConnectionPool:
@@ -293,6 +307,35 @@ class RedisBus(Bus):
 
     async def psubscribe(self, *patterns: str, buffer: int = 1000) -> Subscription:
         return await self._subscriber.subscribe(patterns, buffer, patterns=True)
+
+    # counted holders ----------------------------------------------------------
+    async def claim_slot(self, key: str, holder: str, *, limit: int, ttl: float) -> bool:
+        now = _milliseconds(self._clock())
+        lease = _milliseconds(ttl)
+        with translated():
+            return bool(
+                await self._claim_slot_script(
+                    keys=[key], args=[holder, now, limit, now + lease, lease]
+                )
+            )
+
+    async def renew_slots(self, slots: Mapping[str, Collection[str]], ttl: float) -> None:
+        if not slots:
+            return
+        now = _milliseconds(self._clock())
+        lease = _milliseconds(ttl)
+        with translated():
+            async with self._client.pipeline(transaction=False) as pipe:
+                for key, holders in slots.items():
+                    pipe.zremrangebyscore(key, "-inf", now)
+                    if holders:
+                        pipe.zadd(key, dict.fromkeys(holders, now + lease), xx=True)
+                    pipe.pexpire(key, lease)
+                await pipe.execute()
+
+    async def release_slot(self, key: str, holder: str) -> None:
+        with translated():
+            await self._client.zrem(key, holder)
 
     # locks --------------------------------------------------------------------
     def lock(self, name: str, *, ttl: float, wait: float) -> AbstractAsyncContextManager[None]:

@@ -58,10 +58,19 @@ async def notifications() -> None:
     await get_known_staff().remember(principal)
     manager = get_websocket_manager()
     try:
-        socket = manager.connect(principal, replaying=auth.last_event_id is not None)
+        socket = await manager.connect(principal, replaying=auth.last_event_id is not None)
     except TooManyConnections as refusal:
         await websocket.send(server_frames.error("too_many_connections", as_sentence(str(refusal))))
         await websocket.close(CLOSE_TOO_MANY_CONNECTIONS, "too many connections")
+        return
+    except BusError as error:
+        log.warning("connection of %s refused: %s", principal.user_id, error)
+        await websocket.send(
+            server_frames.error(
+                "bus_unavailable", "Notifications are unavailable; reconnect later."
+            )
+        )
+        await websocket.close(CLOSE_TRY_AGAIN_LATER, "notifications are unavailable")
         return
     try:
         resume = await manager.resume(socket, auth.last_event_id)
@@ -83,7 +92,7 @@ async def notifications() -> None:
         log.exception("connection %s ended by a server error", socket.connection_id)
         socket.close(CLOSE_INTERNAL_ERROR, "internal server error")
     finally:
-        manager.disconnect(socket.connection_id)
+        await manager.disconnect(socket.connection_id)
     await websocket.close(socket.close_code or CLOSE_GOING_AWAY, socket.close_reason)
 
 

@@ -27,7 +27,7 @@ async def test_sockets_are_closed_1013_when_the_fan_out_drops_notifications(
         MemoryBus(), make_settings(heartbeat_interval=60), KEY, fan_out_buffer=2
     )
     await manager.start()
-    socket = manager.connect(Principal("k", Role.COOK))
+    socket = await manager.connect(Principal("k", Role.COOK))
     sent: list[str] = []
 
     async def send(frame: str) -> None:
@@ -92,9 +92,9 @@ async def test_a_socket_that_connects_once_sockets_were_closed_is_closed_1001(
     manager = WebSocketManager(MemoryBus(), make_settings(heartbeat_interval=60), KEY)
     await manager.start()
     try:
-        open_before = manager.connect(Principal("k", Role.COOK))
+        open_before = await manager.connect(Principal("k", Role.COOK))
         manager.close_all()  # the server is stopping
-        late = manager.connect(Principal("m", Role.MANAGER))  # was still authenticating
+        late = await manager.connect(Principal("m", Role.MANAGER))  # was still authenticating
         assert (open_before.close_code, late.close_code) == (1001, 1001)
     finally:
         await manager.stop()

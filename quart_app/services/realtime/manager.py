@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 
-from bus import Bus, Subscription, keys
+from bus import Bus, BusError, Subscription, keys
 from bus.tasks import stop_tasks
 from config import Settings
 from domain.connections import ConnectionRegistry, ConnectionStats
@@ -118,16 +118,28 @@ class WebSocketManager:
         await self._stats.withdraw()
 
     # connections -----------------------------------------------------------------
-    def connect(self, principal: Principal, *, replaying: bool = False) -> LocalSocket:
+    async def connect(self, principal: Principal, *, replaying: bool = False) -> LocalSocket:
         """Register a socket of ``principal``; with ``replaying``, live frames wait for replay.
 
         :class:`TooManyConnections` if the user already holds
-        ``WS_MAX_CONNECTIONS_PER_USER`` sockets on this instance.
+        ``WS_MAX_CONNECTIONS_PER_USER`` sockets, counted across every instance on
+        the bus (a slot per socket, renewed with the heartbeats, so that an instance
+        that dies frees its users' slots within :meth:`_slot_ttl`);
+        :class:`bus.BusError` when the bus can't count them.
         """
         limit = self._settings.ws_max_connections_per_user
         if self.get_connection_count(principal.user_id) >= limit:
             raise TooManyConnections(f"at most {limit} connections per user")
-        connection = self._registry.add(uuid.uuid4().hex, principal.user_id, principal.role)
+        connection_id = uuid.uuid4().hex
+        claimed = await self._bus.claim_slot(
+            keys.ws_user_connections(principal.user_id),
+            connection_id,
+            limit=limit,
+            ttl=self._slot_ttl,
+        )
+        if not claimed:
+            raise TooManyConnections(f"at most {limit} connections per user")
+        connection = self._registry.add(connection_id, principal.user_id, principal.role)
         socket = LocalSocket(
             connection,
             queue_size=self._settings.ws_send_queue,
@@ -143,14 +155,25 @@ class WebSocketManager:
         WEBSOCKET_CONNECTIONS.labels(principal.role).inc()
         return socket
 
-    def disconnect(self, connection_id: str) -> None:
-        """Forget a socket; unknown ids are ignored."""
+    async def disconnect(self, connection_id: str) -> None:
+        """Forget a socket and free its slot; unknown ids are ignored."""
         socket = self._sockets.pop(connection_id, None)
         self._registry.remove(connection_id)
-        if socket is not None:
-            socket.close(CLOSE_GOING_AWAY, "disconnected")
-            self._stats.changed()
-            WEBSOCKET_CONNECTIONS.labels(socket.connection.role).dec()
+        if socket is None:
+            return
+        socket.close(CLOSE_GOING_AWAY, "disconnected")
+        self._stats.changed()
+        WEBSOCKET_CONNECTIONS.labels(socket.connection.role).dec()
+        try:
+            await self._bus.release_slot(keys.ws_user_connections(socket.user_id), connection_id)
+        except BusError as error:  # it lapses on its own
+            log.warning("could not free the slot of connection %s: %s", connection_id, error)
+
+    @property
+    def _slot_ttl(self) -> float:
+        # As long as a silent socket is kept (heartbeat_misses missed heartbeats), and
+        # one interval more: a renewal is due every interval.
+        return self._settings.heartbeat_interval * (self._settings.heartbeat_misses + 1)
 
     async def resume(self, socket: LocalSocket, last_event_id: str | None) -> Resume:
         """Where the socket just registered stands, and what it missed since ``last_event_id``."""
@@ -248,6 +271,18 @@ class WebSocketManager:
         while True:
             await asyncio.sleep(self._settings.heartbeat_interval)
             self.send_heartbeat()
+            await self._renew_slots()
+
+    async def _renew_slots(self) -> None:
+        slots: dict[str, list[str]] = {}
+        for socket in self._sockets.values():
+            slots.setdefault(keys.ws_user_connections(socket.user_id), []).append(
+                socket.connection_id
+            )
+        try:
+            await self._bus.renew_slots(slots, self._slot_ttl)
+        except BusError as error:
+            log.warning("could not renew the connection slots: %s", error)
 
     def send_heartbeat(self) -> int:
         """Send a heartbeat to every socket here, closing those silent too long (``4408``)
