@@ -7,9 +7,11 @@ for the whole turn, AI request included: a second request on the same session
 waits for the first, up to ``lock_wait`` seconds, then gets ``session_busy``;
 ``lock_ttl`` frees the lock of an instance that died holding it.
 
-An instance keeps the sessions it saved last (up to ``cached`` of them) with
-the exact bytes it stored: when the bus still holds those bytes, loading skips
-parsing them again; any other bytes (another instance's turn) are parsed.
+An instance keeps the sessions it saved last with the exact bytes it stored:
+when the bus still holds those bytes, loading skips parsing them again; any
+other bytes (another instance's turn) are parsed. The cache holds at most
+``cached`` sessions and ``cached_bytes`` of them, each reckoned at
+:data:`HELD_PER_STORED_BYTE` times its JSON (the bytes plus the parsed object).
 
 Ownership: the session id is 192 random bits, so holding it is the capability
 to continue a guest's conversation; a member's conversation, in addition,
@@ -21,7 +23,6 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -31,6 +32,7 @@ from bus.base import Bus, LockNotAcquired
 from bus.keys import voice_session, voice_session_lock
 from domain.conversation import ConversationSession
 from domain.errors import MalformedData
+from quart_app.services.sized_cache import SizedCache
 from quart_app.services.voice.errors import SessionBusy, SessionForbidden, SessionNotFound
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,10 @@ log = logging.getLogger(__name__)
 GUEST_OWNER = "guest"
 SESSION_ID_BYTES = 24
 DEFAULT_CACHED = 1000
+DEFAULT_CACHED_BYTES = 16 * 1024 * 1024
+HELD_PER_STORED_BYTE = 4
+"""Memory a cached session holds per byte of its JSON: the bytes themselves, and the
+parsed session at about 2.4 bytes per byte (tracemalloc, a 50-message conversation)."""
 
 
 def owner_of(user_id: str | None) -> str:
@@ -56,11 +62,13 @@ class SessionStore:
         lock_ttl: float,
         lock_wait: float,
         cached: int = DEFAULT_CACHED,
+        cached_bytes: int = DEFAULT_CACHED_BYTES,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._bus = bus
-        self._cached = cached
-        self._saved: OrderedDict[str, tuple[bytes, ConversationSession]] = OrderedDict()
+        self._saved: SizedCache[str, tuple[bytes, ConversationSession]] = SizedCache(
+            max_entries=cached, max_bytes=cached_bytes
+        )
         self._ttl = ttl
         self._lock_ttl = lock_ttl
         self._lock_wait = lock_wait
@@ -91,7 +99,7 @@ class SessionStore:
                     yield session
                 except BaseException:
                     # The turn may have changed the object without saving it.
-                    self._saved.pop(session_id, None)
+                    self._saved.pop(session_id)
                     raise
         except LockNotAcquired:
             raise SessionBusy() from None
@@ -121,11 +129,9 @@ class SessionStore:
     async def save(self, session: ConversationSession) -> None:
         """Store ``session`` and start its time to live again."""
         data = orjson.dumps(session.to_dict())
-        self._saved.pop(session.session_id, None)
+        self._saved.pop(session.session_id)
         await self._bus.set(voice_session(session.session_id), data, ttl=self._ttl)
-        self._saved[session.session_id] = (data, session)
-        while len(self._saved) > self._cached:
-            self._saved.popitem(last=False)
+        self._saved.put(session.session_id, (data, session), len(data) * HELD_PER_STORED_BYTE)
 
     @staticmethod
     def _owned(
