@@ -1,22 +1,27 @@
-"""One Redis against a 3-master Redis Cluster, in the same run: fan-out, AI round trips,
-connections, and how evenly the shards share the channels.
+"""One Redis against a 3-master Redis Cluster, in the same run: notification fan-out,
+AI round trips, connections per instance, and each master's share of the notifications.
 
-    python -m bench.cluster [--messages 20000] [--requests 2000] [--channels 12]
+    python -m bench.cluster [--messages 20000] [--requests 2000] [--partitions 16]
 
 Starts a private ``redis-server`` and a cluster of 3 masters and 3 replicas
 (free ports, a temp dir, stopped at the end), then on each:
 
-- fan-out: one publisher instance publishes ``--messages`` notifications, 100 in
-  flight, spread over ``--channels`` channels, to two subscriber instances;
-  delivered messages/s (both instances together) and publish-to-receipt latency;
+- fan-out: one publisher instance raises ``--messages`` notifications through
+  the service's own ``NotificationPublisher`` (ids taken, replay log kept and
+  published in one pipeline per batch of 100, as the outbox relay does), each
+  for one of 500 users and keyed by one of 1,000 orders, to two subscriber
+  instances listening as the WebSocket manager does (``ws:notify`` on one Redis;
+  on the cluster, also the ``--partitions`` partitions); delivered messages/s
+  (both instances together) and write-to-receipt latency;
 - AI round trips: ``--requests`` requests, 50 in flight, answered by the scripted
   AI Server on a bus of its own; requests/s and round-trip latency;
-- pub/sub connections each instance holds once it listens on every channel.
+- connections one subscriber instance holds: pub/sub ones, and all of them
+  (``CLIENT LIST`` of every node, by client name).
 
 Figures for the cluster are also given as a ratio to one Redis. The shares: the
-fraction of the channels (so of the traffic) each master carries, with naive hash
-tags ``{0}..{n-1}`` and with the tags this bench picks, one per equal stretch of
-the 16,384 slots.
+fraction of the notifications each master carried (counted per channel as they
+arrived), and what the same orders would give with naive hash tags
+``{0}..{n-1}``.
 """
 
 from __future__ import annotations
@@ -28,74 +33,89 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
+from redis.asyncio import Redis
 
-from bus import make_bus
+from bus import keys, make_bus
 from bus.ai import AIRequester
-from bus.base import Bus
 from bus.cluster import ClusterBus
+from quart_app.services.realtime.notifications import Notice, NotificationPublisher
+from quart_app.services.realtime.server_frames import decode_envelope
 from tests.support.ai_server import answering
 from tests.support.redis_cluster import RedisClusterProcesses
 from tests.support.redis_server import RedisServer
 
-
-def spread_tags(count: int) -> list[str]:
-    """One hash tag per equal stretch of the slots, so contiguous slot ranges (what
-    ``redis-cli --cluster create`` gives each master) each get their share."""
-    tags: list[str] = []
-    candidate = 0
-    for stretch in range(count):
-        low = stretch * REDIS_CLUSTER_HASH_SLOTS // count
-        high = (stretch + 1) * REDIS_CLUSTER_HASH_SLOTS // count
-        while not low <= key_slot(str(candidate).encode()) < high:
-            candidate += 1
-        tags.append(str(candidate))
-        candidate = 0
-    return tags
+BATCH = 100
+USERS = 500
+ORDERS = 1000
+LISTENER = "bench-listener"
 
 
-def _channels(tags: list[str]) -> list[str]:
-    return [f"bench:notify:{{{tag}}}" for tag in tags]
+def _notice(n: int) -> Notice:
+    notice = Notice.to_users((f"user-{n % USERS}",), "order.status_changed", {"n": n})
+    return replace(notice, key=f"order-{n % ORDERS}")
 
 
-async def _fan_out(url: str, channels: list[str], messages: int) -> dict[str, float]:
-    publisher = make_bus(url)
-    listeners = [make_bus(url) for _ in range(2)]
-    for bus in (publisher, *listeners):
+async def _fan_out(
+    url: str, partitions: int, messages: int, nodes: list[int]
+) -> tuple[dict[str, float], Counter[str]]:
+    publisher_bus = make_bus(url)
+    listeners = [make_bus(url, client_name=f"{LISTENER}-{n}") for n in range(2)]
+    for bus in (publisher_bus, *listeners):
         await bus.connect()
+    publisher = NotificationPublisher(
+        publisher_bus, log_maxlen=1000, retention=600, partitions=partitions
+    )
+    channels = dict.fromkeys((keys.WS_NOTIFY_CHANNEL, *publisher.channels))
     subscriptions = [await bus.subscribe(*channels, buffer=messages) for bus in listeners]
     latencies: list[float] = []
+    per_channel: Counter[str] = Counter()
 
-    async def receive(subscription: object) -> None:
+    async def receive(subscription: object, count: bool) -> None:
         for _ in range(messages):
             message = await subscription.get(timeout=30)  # type: ignore[attr-defined]
-            latencies.append(time.perf_counter() - float(message.data))
+            latencies.append(time.time() - decode_envelope(message.data).written_at)  # type: ignore[operator]
+            if count:
+                per_channel[message.channel] += 1
 
-    receivers = [asyncio.create_task(receive(subscription)) for subscription in subscriptions]
+    receivers = [
+        asyncio.create_task(receive(subscription, count=n == 0))
+        for n, subscription in enumerate(subscriptions)
+    ]
     started = time.perf_counter()
-    for first in range(0, messages, 100):
-        await asyncio.gather(
-            *(
-                publisher.publish(channels[n % len(channels)], repr(time.perf_counter()))
-                for n in range(first, min(first + 100, messages))
-            )
+    for first in range(0, messages, BATCH):
+        ids = await publisher.log.next_ids(min(BATCH, messages - first))
+        now = time.time()
+        await publisher.publish_many(
+            [(replace(_notice(first + n), written_at=now), i) for n, i in enumerate(ids)]
         )
     await asyncio.gather(*receivers)
     elapsed = time.perf_counter() - started
-    connections = getattr(listeners[0], "pubsub_connections", 1)
-    for bus in (publisher, *listeners):
+    pubsub = listeners[0].pubsub_connections
+    everything = await _connections_named(f"{LISTENER}-0", nodes)
+    for bus in (publisher_bus, *listeners):
         await bus.close()
     latencies.sort()
     return {
         "delivered/s": 2 * messages / elapsed,
         "p50 ms": 1000 * statistics.median(latencies),
         "p99 ms": 1000 * latencies[int(0.99 * len(latencies))],
-        "pubsub conns": connections,
-    }
+        "pubsub conns": pubsub,
+        "all conns": everything,
+    }, per_channel
+
+
+async def _connections_named(name: str, ports: list[int]) -> int:
+    """Connections a client named ``name`` holds, over every node."""
+    total = 0
+    for port in ports:
+        async with Redis(port=port) as client:
+            total += sum(entry.get("name") == name for entry in await client.client_list())
+    return total
 
 
 async def _round_trips(url: str, requests: int) -> dict[str, float]:
@@ -123,24 +143,40 @@ async def _round_trips(url: str, requests: int) -> dict[str, float]:
     return {"requests/s": requests / elapsed, "rt p50 ms": 1000 * statistics.median(latencies)}
 
 
-async def _shares(bus: Bus, tags: list[str]) -> list[float]:
-    assert isinstance(bus, ClusterBus)
-    owners = Counter(bus.master_of(channel) for channel in _channels(tags))
-    masters = sorted(owners)
-    return [owners[master] / len(tags) for master in masters] + [0.0] * (3 - len(masters))
+def _shares(bus: ClusterBus, traffic: Counter[str]) -> list[float]:
+    """Each master's fraction of ``traffic`` (messages per channel), masters sorted."""
+    per_master: Counter[str] = Counter()
+    for channel, count in traffic.items():
+        per_master[bus.master_of(channel)] += count
+    total = sum(traffic.values())
+    return [per_master[master] / total for master in sorted(per_master)] + [0.0] * (
+        3 - len(per_master)
+    )
 
 
-async def main(messages: int, requests: int, channel_count: int) -> None:
+def _naive(traffic: Counter[str], partitions: int) -> Counter[str]:
+    """The same notifications on naive tags ``ws:notify:{i}``, as one channel per partition."""
+    naive: Counter[str] = Counter()
+    for n in range(sum(traffic.values())):
+        partition = keys.ws_notify_partition(_notice(n).ordering_key, partitions)
+        naive[f"{keys.WS_NOTIFY_CHANNEL}:{{{partition}}}"] += 1
+    return naive
+
+
+async def main(messages: int, requests: int, partitions: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
     single = RedisServer(folder / "single")
     cluster = RedisClusterProcesses(folder / "cluster")
     try:
         await single.start()
         await cluster.start()
-        tags = spread_tags(channel_count)
         rows: dict[str, dict[str, float]] = {}
-        for name, url in (("one Redis", single.url), ("cluster", cluster.url)):
-            rows[name] = await _fan_out(url, _channels(tags), messages)
+        traffic: Counter[str] = Counter()
+        for name, url, nodes in (
+            ("one Redis", single.url, [single.port]),
+            ("cluster", cluster.url, [node.port for node in cluster.nodes]),
+        ):
+            rows[name], traffic = await _fan_out(url, partitions, messages, nodes)
             rows[name] |= await _round_trips(url, requests)
         columns = list(rows["one Redis"])
         print(f"{'':12}" + "".join(f"{column:>14}" for column in columns))
@@ -149,14 +185,15 @@ async def main(messages: int, requests: int, channel_count: int) -> None:
         ratio = {c: rows["cluster"][c] / rows["one Redis"][c] for c in columns}
         print(f"{'ratio':12}" + "".join(f"{ratio[column]:>14.2f}" for column in columns))
         probe = make_bus(cluster.url)
+        assert isinstance(probe, ClusterBus)
         await probe.connect()
-        naive = await _shares(probe, [str(n) for n in range(channel_count)])
-        spread = await _shares(probe, tags)
+        measured = _shares(probe, traffic)
+        naive = _shares(probe, _naive(traffic, partitions))
         await probe.close()
-        print(f"shares of {channel_count} channels per master, naive {{0}}..{{n-1}}: "
-              + " ".join(f"{share:.2f}" for share in naive))  # fmt: skip
-        print(f"shares of {channel_count} channels per master, spread tags:   "
-              + " ".join(f"{share:.2f}" for share in spread))  # fmt: skip
+        print(f"notifications per master over {partitions} partitions, measured:      "
+              + " ".join(f"{share:.3f}" for share in measured))  # fmt: skip
+        print(f"the same orders on naive tags {{0}}..{{{partitions - 1}}}, computed: "
+              + " ".join(f"{share:.3f}" for share in naive))  # fmt: skip
     finally:
         await cluster.stop()
         await single.stop()
@@ -166,6 +203,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=2_000)
-    parser.add_argument("--channels", type=int, default=12)
+    parser.add_argument("--partitions", type=int, default=keys.WS_NOTIFY_PARTITIONS)
     args = parser.parse_args()
-    asyncio.run(main(args.messages, args.requests, args.channels))
+    asyncio.run(main(args.messages, args.requests, args.partitions))

@@ -165,6 +165,12 @@ class Bus(ABC):
     """Whether a message reaches only the subscribers of its exact channel (a Redis
     Cluster's sharded pub/sub): :meth:`psubscribe` is then refused."""
 
+    @property
+    def pubsub_connections(self) -> int:
+        """Pub/sub connections this process holds open: none in memory, one on
+        Redis, one per master that owns a subscribed channel on a Redis Cluster."""
+        return 0
+
     # lifecycle -----------------------------------------------------------
     @abstractmethod
     async def connect(self) -> None:

@@ -124,7 +124,7 @@ class ClusterBus(RedisBus):
 
     @property
     def pubsub_connections(self) -> int:
-        """Pub/sub connections this process holds: at most one per master."""
+        """At most one per master."""
         return self._sharded.connection_count
 
     # lifecycle -----------------------------------------------------------

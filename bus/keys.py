@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import zlib
+from functools import cache
+
+from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
 
 AI_KINDS = ("stt", "llm", "image")
 """The kinds of one request, one result (docs/contract.md §1.1)."""
@@ -79,6 +83,42 @@ def voice_session_lock(session_id: str) -> str:
 # Realtime notifications: every instance subscribes to this channel and delivers
 # to its own sockets. Message shape: see README ("Publishing notifications").
 WS_NOTIFY_CHANNEL = "ws:notify"
+
+WS_NOTIFY_PARTITIONS = 24
+"""How many channels notifications are spread over on a Redis Cluster, unless set:
+a multiple of 2, 3, 4, 6, 8 and 12, so that as many masters each carry an equal share."""
+
+
+def ws_notify_partitions(partitions: int) -> tuple[str, ...]:
+    """The channels notifications are spread over on a Redis Cluster, ``ws:notify:{<tag>}``.
+
+    Partition ``i``'s tag is the smallest number whose hash slot lies in the
+    ``i``-th of ``partitions`` equal stretches of the 16,384 slots, so masters
+    that own contiguous slot ranges (what ``redis-cli --cluster create`` and
+    resharding by ranges give) each carry a share in proportion to their slots.
+    Naive tags ``{0}``..``{n-1}`` hash where they may, and can leave a master idle.
+    """
+    return tuple(f"{WS_NOTIFY_CHANNEL}:{{{tag}}}" for tag in _spread_tags(partitions))
+
+
+def ws_notify_partition(key: str, partitions: int) -> int:
+    """The partition of notifications with ordering ``key`` (an order id): CRC-32 modulo."""
+    return zlib.crc32(key.encode()) % partitions
+
+
+@cache
+def _spread_tags(count: int) -> tuple[str, ...]:
+    if count < 1:
+        raise ValueError("at least one partition")
+    tags = []
+    for stretch in range(count):
+        low = stretch * REDIS_CLUSTER_HASH_SLOTS // count
+        high = (stretch + 1) * REDIS_CLUSTER_HASH_SLOTS // count
+        candidate = 0
+        while not low <= key_slot(str(candidate).encode()) < high:
+            candidate += 1
+        tags.append(str(candidate))
+    return tuple(tags)
 
 
 EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")

@@ -180,6 +180,10 @@ class RedisBus(Bus):
         """Live subscriptions in this process, for leak checks."""
         return self._subscriber.subscription_count
 
+    @property
+    def pubsub_connections(self) -> int:
+        return self._subscriber.connection_count
+
     # lifecycle -----------------------------------------------------------
     async def connect(self) -> None:
         await self.ping()

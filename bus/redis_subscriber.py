@@ -105,6 +105,11 @@ class SharedSubscriber:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     @property
+    def connection_count(self) -> int:
+        """Connections open now: this one, or none."""
+        return int(self._connection is not None)
+
+    @property
     def up(self) -> bool:
         """Whether the connection is up with every subscription live."""
         return self._state is _State.UP

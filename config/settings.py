@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from bus.keys import WS_NOTIFY_PARTITIONS
 from bus.urls import check_bus_url
 from config.dev_secret import development_secret
 from config.errors import ConfigError
@@ -120,6 +121,7 @@ class Settings(WorkerSettings):
     notification_retention: float = Field(86400.0, gt=0, le=30 * 86400)
     notification_log_maxlen: int = Field(1000, ge=1, le=1_000_000)
     stats_ttl: float = Field(30.0, gt=0, le=3600)
+    ws_notify_partitions: int = Field(WS_NOTIFY_PARTITIONS, ge=1, le=1024)  # on a cluster
     outbox_poll_interval: float = Field(1.0, gt=0, le=60)
     outbox_batch: int = Field(500, ge=1, le=10_000)
 

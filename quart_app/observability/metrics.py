@@ -74,6 +74,12 @@ NOTIFICATIONS_DROPPED = Counter(
     "Notifications not delivered, by reason (slow_client, malformed).",
     ["reason"],
 )
+BUS_PUBSUB_CONNECTIONS = Gauge(
+    "bus_pubsub_connections",
+    "Pub/sub connections this instance holds to the bus: one on Redis, one per master "
+    "carrying a channel it listens on in a Redis Cluster.",
+    multiprocess_mode="livesum",
+)
 OUTBOX_BACKLOG = Gauge(
     "outbox_backlog",
     "Order notifications written and not yet published (the whole database's outbox).",

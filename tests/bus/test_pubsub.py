@@ -52,6 +52,17 @@ async def test_publish_counts_subscribed_instances_and_patterns(backend: Backend
     assert await backend.bus.publish("nobody", "x") == 0
 
 
+async def test_many_channels_share_a_bounded_number_of_connections(backend: Backend) -> None:
+    assert backend.bus.pubsub_connections == 0
+
+    subscription = await backend.bus.subscribe(*(f"c-{n}" for n in range(50)))
+
+    # None in memory, one on Redis, one per master on a cluster (50 names reach all 3).
+    expected = {"memory": 0, "fakeredis": 1, "redis": 1, "cluster": 3}[backend.name]
+    assert backend.bus.pubsub_connections == expected
+    await subscription.close()
+
+
 async def test_a_sharded_bus_refuses_pattern_subscriptions(bus: Bus) -> None:
     if not bus.sharded:
         pytest.skip("patterns work here")

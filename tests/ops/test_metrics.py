@@ -81,6 +81,7 @@ async def test_every_metric_family_of_the_contract_is_there(client: QuartClient)
         "notifications_dropped",
         "rate_limit_refusals",
         "outbox_backlog",
+        "bus_pubsub_connections",
         "outbox_oldest_age_seconds",
         "order_event_delivery_seconds",
     } <= families

@@ -12,7 +12,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import event, func, select
 
-from bus import Bus, BusUnavailable, Subscription
+from bus import Bus, BusUnavailable, Subscription, keys
 from bus.base import Batch, Data
 from bus.keys import WS_NOTIFY_CHANNEL
 from bus.memory import MemoryBus
@@ -280,6 +280,37 @@ async def test_two_relays_publish_batches_each_event_once_each_order_in_order(
         for f in frames
         if f["data"]["order_id"] == placed[0].order_id and f["type"] != "order.created"
     ]
+
+
+class ShardedMemoryBus(MemoryBus):
+    """A memory bus that says it is sharded, as a Redis Cluster's is."""
+
+    sharded = True
+
+
+async def test_on_a_cluster_an_orders_notifications_go_out_on_one_partition(
+    database: Database, orders: OrderService, outbox: Outbox
+) -> None:
+    bus = ShardedMemoryBus()
+    await bus.connect()
+    placed = [await orders.place_order(f"c-{n}", [ITEM]) for n in range(20)]
+    for step in (OrderStatus.ACCEPTED, OrderStatus.COOKING):
+        for order in placed:
+            await orders.change_status(order.order_id, step, COOK)
+    relay = relay_for(database, outbox, bus)
+    subscription = await bus.subscribe(*relay._publisher.channels, buffer=10_000)
+    assert await relay.drain() == 60
+
+    channels: dict[str, set[str]] = {}
+    for _ in range(60):
+        message = await subscription.get(timeout=WAIT)
+        assert message is not None
+        order_id = json.loads(json.loads(message.data)["frame"])["data"]["order_id"]
+        channels.setdefault(order_id, set()).add(message.channel)
+    await bus.close()
+    assert relay._publisher.channels == keys.ws_notify_partitions(keys.WS_NOTIFY_PARTITIONS)
+    assert all(len(used) == 1 for used in channels.values())  # created, accepted, cooking
+    assert len(set.union(*channels.values())) > 3  # and the orders spread
 
 
 @pytest.mark.redis

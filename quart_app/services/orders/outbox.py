@@ -224,7 +224,11 @@ class OutboxRelay:
                 row.id,
                 row.order_id,
                 Notice.from_target(
-                    row.target, row.event_type, row.data, written_at=row.created_at.timestamp()
+                    row.target,
+                    row.event_type,
+                    row.data,
+                    written_at=row.created_at.timestamp(),
+                    key=row.order_id,  # an order's notices keep their order on a cluster
                 ),
                 given.get(row.id) or row.event_id,
             )

@@ -1,9 +1,10 @@
 """The WebSocket manager: this instance's sockets, fed from the bus, with heartbeats.
 
 Every send goes over the bus (:class:`NotificationPublisher`): one envelope on
-``ws:notify`` per notification. Every instance subscribes once and offers the
-frame, already serialized, to its own matching sockets, so a notification
-raised on one instance reaches sockets on all of them.
+``ws:notify`` (on a Redis Cluster, on one of its partitions) per notification.
+Every instance subscribes once and offers the frame, already serialized, to
+its own matching sockets, so a notification raised on one instance reaches
+sockets on all of them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bus.tasks import stop_tasks
 from config import Settings
 from domain.connections import ConnectionRegistry, ConnectionStats
 from quart_app.observability.metrics import (
+    BUS_PUBSUB_CONNECTIONS,
     NOTIFICATIONS_DELIVERED,
     NOTIFICATIONS_DROPPED,
     ORDER_EVENT_DELIVERY,
@@ -50,7 +52,8 @@ class TooManyConnections(Exception):
 class WebSocketManager:
     """Connects, feeds, heartbeats and counts the sockets of one app instance.
 
-    :meth:`start` subscribes to ``ws:notify`` and starts the heartbeat and
+    :meth:`start` subscribes to ``ws:notify`` (and on a Redis Cluster to every
+    partition, on one connection per master) and starts the heartbeat and
     stats loops; :meth:`stop` closes every socket (``1001``) and undoes it.
     ``fan_out_buffer`` bounds the notifications waiting for fan-out; if more
     arrive, the oldest are dropped and every socket here is closed (``1013``)
@@ -78,6 +81,7 @@ class WebSocketManager:
             bus,
             log_maxlen=settings.notification_log_maxlen,
             retention=settings.notification_retention,
+            partitions=settings.ws_notify_partitions,
             clock=clock,
         )
         self._stats = StatsReporter(bus, self.instance_id, self._snapshot, ttl=settings.stats_ttl)
@@ -90,9 +94,10 @@ class WebSocketManager:
     # lifecycle ---------------------------------------------------------------
     async def start(self) -> None:
         """Subscribe to the notification channel and start the background loops."""
-        self._subscription = await self._bus.subscribe(
-            keys.WS_NOTIFY_CHANNEL, buffer=self._fan_out_buffer
-        )
+        # ws:notify stays heard on a cluster too, for publishers that don't partition.
+        channels = dict.fromkeys((keys.WS_NOTIFY_CHANNEL, *self.publisher.channels))
+        self._subscription = await self._bus.subscribe(*channels, buffer=self._fan_out_buffer)
+        BUS_PUBSUB_CONNECTIONS.set(self._bus.pubsub_connections)
         self._forget_listener = self._bus.add_connection_listener(self._bus_connection)
         self._tasks = [
             asyncio.create_task(self._fan_out(self._subscription)),
@@ -272,6 +277,7 @@ class WebSocketManager:
             await asyncio.sleep(self._settings.heartbeat_interval)
             self.send_heartbeat()
             await self._renew_slots()
+            BUS_PUBSUB_CONNECTIONS.set(self._bus.pubsub_connections)
 
     async def _renew_slots(self) -> None:
         slots: dict[str, list[str]] = {}

@@ -25,6 +25,9 @@ class Notice:
 
     Exactly one of ``user_ids`` and ``roles`` is non-empty. ``written_at``
     (Unix seconds) is when the change it announces was written, if known.
+    ``key`` says what it must stay in order with (an order's id): on a Redis
+    Cluster, notices of one key go out on one partition, so they arrive in the
+    order published; without one, its addressees are its key.
     """
 
     event_type: str
@@ -32,6 +35,7 @@ class Notice:
     user_ids: tuple[str, ...] = ()
     roles: frozenset[Role] = field(default_factory=frozenset)
     written_at: float | None = None
+    key: str | None = None
 
     def __post_init__(self) -> None:
         if bool(self.user_ids) == bool(self.roles):
@@ -54,6 +58,13 @@ class Notice:
         return cls(event_type, data, roles=chosen)
 
     @property
+    def ordering_key(self) -> str:
+        """:attr:`key`, else the addressees: ``42,cook-1`` or ``cook,manager``."""
+        if self.key is not None:
+            return self.key
+        return ",".join(self.user_ids or sorted(role.value for role in self.roles))
+
+    @property
     def target(self) -> dict[str, list[str]]:
         """The addressees as ``ws:notify`` spells them."""
         return addressees(self.user_ids, self.roles)
@@ -66,13 +77,14 @@ class Notice:
         data: Mapping[str, Any],
         *,
         written_at: float | None = None,
+        key: str | None = None,
     ) -> Notice:
         """The inverse of :attr:`target`."""
         if "user_ids" in target:
             notice = cls.to_users(target["user_ids"], event_type, data)
         else:
             notice = cls.to_roles((Role(role) for role in target["roles"]), event_type, data)
-        return replace(notice, written_at=written_at)
+        return replace(notice, written_at=written_at, key=key)
 
 
 class NotificationPublisher:
@@ -80,8 +92,11 @@ class NotificationPublisher:
 
     Each notification takes one id (unless given one), is serialized once, kept
     in the replay log of each addressee, and published as one :class:`Envelope`
-    on ``ws:notify``. :meth:`publish_many` sends a whole batch of them in one
-    round trip, in the order given.
+    on ``ws:notify``; on a sharded bus (a Redis Cluster), on one of
+    ``partitions`` channels (:func:`bus.keys.ws_notify_partitions`), chosen by
+    its :attr:`Notice.ordering_key`, so that every master carries a share.
+    :meth:`publish_many` sends a whole batch of them in one round trip, in the
+    order given.
     """
 
     def __init__(
@@ -90,11 +105,22 @@ class NotificationPublisher:
         *,
         log_maxlen: int,
         retention: float,
+        partitions: int = keys.WS_NOTIFY_PARTITIONS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._bus = bus
         self._clock = clock
         self.log = NotificationLog(bus, maxlen=log_maxlen, retention=retention, clock=clock)
+        self.channels = (
+            keys.ws_notify_partitions(partitions) if bus.sharded else (keys.WS_NOTIFY_CHANNEL,)
+        )
+        """Where notifications go out: ``ws:notify``, or a cluster's partitions."""
+
+    def channel_of(self, notice: Notice) -> str:
+        """The channel ``notice`` goes out on: its ordering key's partition."""
+        if len(self.channels) == 1:
+            return self.channels[0]
+        return self.channels[keys.ws_notify_partition(notice.ordering_key, len(self.channels))]
 
     async def publish(self, notice: Notice, *, event_id: str | None = None) -> str:
         """Keep ``notice`` for replay and publish it; return its id.
@@ -112,7 +138,7 @@ class NotificationPublisher:
         """Keep and publish each ``(notice, event_id)``, in this order, in one round trip.
 
         Every log entry and publish is queued in one :class:`bus.base.Batch`,
-        so each addressee's log and ``ws:notify`` see them in the order given.
+        so each addressee's log and each channel see them in the order given.
         A failure may leave some of them published: publish them again with
         the same ids.
         """
@@ -132,7 +158,7 @@ class NotificationPublisher:
                 roles=notice.roles,
                 written_at=notice.written_at,
             )
-            batch.publish(keys.WS_NOTIFY_CHANNEL, envelope.encode())
+            batch.publish(self.channel_of(notice), envelope.encode())
         if len(batch):
             await batch.execute()
 
