@@ -25,7 +25,7 @@ from quart import Quart, Response, websocket
 from bench.common import bench_settings
 from quart_app import create_app
 from quart_app.extensions import get_websocket_manager
-from quart_app.services.realtime import frames
+from quart_app.services.realtime import server_frames as frames
 
 SAMPLE_ORDER: dict[str, Any] = {
     "order_id": "0123456789abcdef0123456789abcdef",

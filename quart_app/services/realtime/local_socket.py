@@ -7,7 +7,8 @@ replays what it missed.
 
 Delivery is at least once (the outbox relay may publish a notification again,
 and a replay may overlap live frames): a socket drops a notification whose id
-is among the last ``RECENT_IDS`` it delivered, so its client sees each once.
+is among the last ``RECENT_IDS`` it delivered (``delivered.py``, 8 bytes an
+id), so its client sees each once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from domain.connections import Connection
 from quart_app.observability.metrics import NOTIFICATIONS_DROPPED
+from quart_app.services.realtime.delivered import DeliveredIds
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +33,6 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_SILENT = 4408
 CLOSE_TOO_MANY_CONNECTIONS = 4429
 CLOSE_TOKEN_EXPIRED = 4498
-
-RECENT_IDS = 128
-"""Notification ids a socket remembers having delivered, to drop a second copy."""
 
 Send = Callable[[str], Awaitable[None]]
 Receive = Callable[[], Awaitable[str | bytes]]
@@ -50,12 +49,12 @@ class LocalSocket:
     """
 
     __slots__ = (
+        "_delivered",
         "_held",
         "_interrupting",
         "_limit",
         "_pending",
         "_reader",
-        "_recent",
         "_sender",
         "_wakeup",
         "close_code",
@@ -81,7 +80,7 @@ class LocalSocket:
         self.close_reason = ""
         self._limit = queue_size
         self._pending: deque[str] = deque()
-        self._recent: dict[str, None] = {}
+        self._delivered = DeliveredIds()
         self._wakeup: asyncio.Future[None] | None = None
         self._held: deque[tuple[str | None, str]] | None = None
         self._reader: asyncio.Task[Any] | None = None
@@ -116,15 +115,7 @@ class LocalSocket:
 
     def _repeats(self, event_id: str | None) -> bool:
         """Whether ``event_id`` was delivered here already; remember it if not."""
-        if event_id is None:
-            return False
-        recent = self._recent
-        if event_id in recent:
-            return True
-        recent[event_id] = None
-        if len(recent) > RECENT_IDS:
-            del recent[next(iter(recent))]  # dicts keep insertion order: the oldest
-        return False
+        return event_id is not None and not self._delivered.first_time(event_id)
 
     def hold(self) -> None:
         """Keep live frames aside until the replay given to :meth:`run` is sent."""
@@ -176,6 +167,18 @@ class LocalSocket:
             self.close(CLOSE_GOING_AWAY, "sending failed")
 
     async def _drain(self, send: Send, replay: Sequence[tuple[str | None, str]]) -> None:
+        await self._replay(send, replay)
+        pending = self._pending
+        loop = asyncio.get_running_loop()
+        while True:
+            while pending:
+                await send(pending.popleft())
+            self._wakeup = loop.create_future()
+            await self._wakeup
+            self._wakeup = None
+
+    async def _replay(self, send: Send, replay: Sequence[tuple[str | None, str]]) -> None:
+        # A coroutine of its own: its set of ids is freed once the replay is sent.
         sent = {event_id for event_id, _ in replay}
         for _, frame in replay:
             await send(frame)
@@ -186,11 +189,3 @@ class LocalSocket:
             if event_id is None or event_id not in sent:
                 await send(frame)
         self._held = None
-        pending = self._pending
-        loop = asyncio.get_running_loop()
-        while True:
-            while pending:
-                await send(pending.popleft())
-            self._wakeup = loop.create_future()
-            await self._wakeup
-            self._wakeup = None
