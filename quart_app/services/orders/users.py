@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 
@@ -61,26 +62,55 @@ class KnownStaff:
     """Makes staff known (assignable) users as soon as they authenticate.
 
     Each process writes a staff member's row once (remembering the last
-    ``REMEMBERED_PER_PROCESS`` it wrote), not on every request. It is best
-    effort: a database failure is logged and tried again on the next request,
-    never turned into a refusal of the request itself.
+    ``REMEMBERED_PER_PROCESS`` it wrote), not on every request. Callers
+    arriving together share one transaction (a group commit): after a deploy
+    every staff socket reconnects at once, and a session each would take the
+    pool and the heap together. It is best effort: a database failure is logged
+    and tried again on the next request, never turned into a refusal of the
+    request itself.
     """
 
     def __init__(self, database: Database) -> None:
         self._database = database
         self._remembered: OrderedDict[tuple[str, Role], None] = OrderedDict()
+        self._waiting: dict[tuple[str, Role], None] = {}
+        self._writing: asyncio.Task[None] | None = None
 
     async def remember(self, principal: Principal) -> None:
-        """Make ``principal`` a known user if they are staff."""
+        """Make ``principal`` a known user if they are staff; return once that is written
+        (or failed)."""
         key = (principal.user_id, principal.role)
         if not principal.is_staff or key in self._remembered:
             return
+        self._waiting[key] = None
+        while key in self._waiting:  # the write under way began without it: the next one
+            if self._writing is None or self._writing.done():
+                self._writing = asyncio.create_task(self._write_waiting())
+            # Shielded: a caller that goes away does not cancel the others' write.
+            await asyncio.shield(self._writing)
+
+    async def close(self) -> None:
+        """Let a write under way finish, before the database closes."""
+        if self._writing is not None:
+            await asyncio.wait([self._writing])
+
+    async def _write_waiting(self) -> None:
+        batch = list(self._waiting)
+        self._waiting.clear()
+        if not await self._write(batch) and len(batch) > 1:
+            for key in batch:  # one row the database refuses must not keep out the rest
+                await self._write([key])
+
+    async def _write(self, batch: list[tuple[str, Role]]) -> bool:
         try:
             async with self._database.session() as session, session.begin():
-                await ensure_user(session, principal.user_id, principal.role, role_from_token=True)
+                for user_id, role in batch:
+                    await ensure_user(session, user_id, role, role_from_token=True)
         except SQLAlchemyError:
-            log.warning("could not record staff member %s", principal.user_id, exc_info=True)
-            return
-        self._remembered[key] = None
-        if len(self._remembered) > REMEMBERED_PER_PROCESS:
+            names = ", ".join(user_id for user_id, _ in batch)
+            log.warning("could not record staff members %s", names, exc_info=True)
+            return False
+        self._remembered.update(dict.fromkeys(batch))
+        while len(self._remembered) > REMEMBERED_PER_PROCESS:
             self._remembered.popitem(last=False)
+        return True
