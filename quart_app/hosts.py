@@ -66,17 +66,23 @@ def refuse_malformed_requests(app: ASGIApp) -> ASGIApp:
     and one with two framings of its body 400 ``invalid_framing``."""
 
     async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
-            names = {name.lower() for name, _ in scope.get("headers", ())}
-            if not is_valid_host(_host(scope)):
-                await _refuse(scope, send, _BAD_HOST)
-                return
-            if {b"content-length", b"transfer-encoding"} <= names:
-                await _refuse(scope, send, _TWO_FRAMINGS, (b"connection", b"close"))
-                return
+        if scope["type"] in ("http", "websocket") and (refusal := _refusal(scope)):
+            await _refuse(scope, send, *refusal)
+            return
         await app(scope, receive, send)
 
     return guarded
+
+
+def _refusal(scope: Scope) -> tuple[bytes, *tuple[tuple[bytes, bytes], ...]] | None:
+    # Not inline in the wrapper: its set of header names would live as long as
+    # the request, about a kilobyte for each WebSocket held open.
+    if not is_valid_host(_host(scope)):
+        return (_BAD_HOST,)
+    names = {name.lower() for name, _ in scope.get("headers", ())}
+    if {b"content-length", b"transfer-encoding"} <= names:
+        return (_TWO_FRAMINGS, (b"connection", b"close"))
+    return None
 
 
 def _host(scope: Scope) -> str:

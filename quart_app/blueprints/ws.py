@@ -28,7 +28,7 @@ from quart_app.extensions import (
     get_token_keys,
     get_websocket_manager,
 )
-from quart_app.schemas.ws import AuthFrame, WsStats
+from quart_app.schemas.ws import WsStats
 from quart_app.services.auth.tokens import Principal
 from quart_app.services.realtime import server_frames
 from quart_app.services.realtime.client_frames import AuthRejected, auth_frame, principal_of
@@ -54,11 +54,11 @@ async def notifications() -> None:
     accepted = await _authenticate()
     if accepted is None:
         return
-    auth, principal = accepted
+    principal, last_event_id = accepted
     await get_known_staff().remember(principal)
     manager = get_websocket_manager()
     try:
-        socket = await manager.connect(principal, replaying=auth.last_event_id is not None)
+        socket = await manager.connect(principal, replaying=last_event_id is not None)
     except TooManyConnections as refusal:
         await websocket.send(server_frames.error("too_many_connections", as_sentence(str(refusal))))
         await websocket.close(CLOSE_TOO_MANY_CONNECTIONS, "too many connections")
@@ -73,16 +73,17 @@ async def notifications() -> None:
         await websocket.close(CLOSE_TRY_AGAIN_LATER, "notifications are unavailable")
         return
     try:
-        resume = await manager.resume(socket, auth.last_event_id)
-        connected = server_frames.connected(
-            socket.connection_id,
-            principal.user_id,
-            principal.role,
-            get_settings().heartbeat_interval,
-            last_event_id=resume.position,
-            epoch=resume.epoch,
+        resume = await manager.resume(socket, last_event_id)
+        await websocket.send(
+            server_frames.connected(
+                socket.connection_id,
+                principal.user_id,
+                principal.role,
+                get_settings().heartbeat_interval,
+                last_event_id=resume.position,
+                epoch=resume.epoch,
+            )
         )
-        await websocket.send(connected)
         await manager.serve(socket, websocket.receive, websocket.send, resume.frames)
     except BusError as error:
         # Without the bus there is neither replay nor delivery: come back later.
@@ -96,14 +97,16 @@ async def notifications() -> None:
     await websocket.close(socket.close_code or CLOSE_GOING_AWAY, socket.close_reason)
 
 
-async def _authenticate() -> tuple[AuthFrame, Principal] | None:
+async def _authenticate() -> tuple[Principal, str | None] | None:
+    """The caller and its ``last_event_id``; not the auth frame, whose token would
+    stay in memory as long as the socket."""
     settings = get_settings()
     key = get_token_keys()
     try:
         raw = await asyncio.wait_for(websocket.receive(), settings.ws_auth_timeout)
         auth = auth_frame(raw, settings.ws_max_message_bytes)
         await key.fetch_key_of(auth.token)
-        return auth, principal_of(auth, key)
+        return principal_of(auth, key), auth.last_event_id
     except TimeoutError:
         message = f"No auth frame within {settings.ws_auth_timeout:g} s."
     except AuthRejected as rejection:
