@@ -10,6 +10,9 @@ process, open N staff sockets from this process, then measure
   deliveries each, over the time from the first ``ts`` to the last arrival
   (the service raises these through its manager, not by placing orders: an
   order's SQLite write would be timed instead of the fan-out);
+- memory per connection after traffic: the same RSS growth / N once
+  ``--traffic`` more notifications (enough for each socket's filter of the
+  last 128 ids it delivered to fill) have reached every socket;
 - errors: sockets that failed to open, closed, or missed a notification.
 
 Clients offer no compression (hypercorn would accept permessage-deflate and
@@ -85,6 +88,7 @@ class Result:
     server: str
     connections: int
     kb_per_connection: float = 0.0
+    kb_after_traffic: float = 0.0
     fanout_ms: float = 0.0
     deliveries_per_s: float = 0.0
     errors: int = 0
@@ -212,6 +216,14 @@ async def _run(server: Server, port: int, pid: int, n: int, args: argparse.Names
         pairs = [p for inbox, c in zip(inboxes, counts, strict=True) for p in _frames(inbox, c)]
         elapsed = max(a for a, _ in pairs) - min(r for _, r in pairs)
         result.deliveries_per_s = len(pairs) / elapsed
+
+        for _ in range(args.traffic // args.burst + 1):  # in bursts, as above
+            counts = [len(inbox) for inbox in inboxes]
+            for _ in range(args.burst):
+                await server.trigger(port, http, control, order=False)
+            result.errors += await _arrived(inboxes, counts, args.burst)
+        await asyncio.sleep(1.0)
+        result.kb_after_traffic = (_rss_kb(pid) - before) / max(len(sockets), 1)
         result.errors += sum(ws.close_code is not None for ws, _ in sockets)
 
         for task in readers:
@@ -238,6 +250,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--single", type=int, default=5, help="notifications timed one by one")
     parser.add_argument("--burst", type=int, default=20, help="notifications raised at once")
+    parser.add_argument(
+        "--traffic", type=int, default=150, help="notifications before the second memory figure"
+    )
     args = parser.parse_args()
     results: list[Result] = []
     for n in args.connections:
@@ -251,12 +266,15 @@ def main() -> None:
 
 
 def _report(results: list[Result]) -> None:
-    print("| N | server | fan-out ms (median) | deliveries/s | KB per idle connection | errors |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print(
+        "| N | server | fan-out ms (median) | deliveries/s | KB per idle connection "
+        "| KB per connection after traffic | errors |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r.connections:,} | {r.server} | {r.fanout_ms:.1f} | {r.deliveries_per_s:,.0f} "
-            f"| {r.kb_per_connection:.1f} | {r.errors} |"
+            f"| {r.kb_per_connection:.1f} | {r.kb_after_traffic:.1f} | {r.errors} |"
         )
     for n in sorted({r.connections for r in results}):
         by_name = {r.server: r for r in results if r.connections == n}
@@ -265,7 +283,11 @@ def _report(results: list[Result]) -> None:
         print(
             f"N={n:,}: service / bare Quart: fan-out {ours.fanout_ms / bare.fanout_ms:.2f}x, "
             f"deliveries/s {ours.deliveries_per_s / bare.deliveries_per_s:.2f}x, "
-            f"memory {ours.kb_per_connection / bare.kb_per_connection:.2f}x; "
+            f"memory {ours.kb_per_connection / bare.kb_per_connection:.2f}x idle, "
+            f"{ours.kb_after_traffic / bare.kb_after_traffic:.2f}x after traffic; "
+            f"service / websockets: memory "
+            f"{ours.kb_per_connection / library.kb_per_connection:.2f}x idle, "
+            f"{ours.kb_after_traffic / library.kb_after_traffic:.2f}x after traffic; "
             f"bare Quart / websockets: fan-out {bare.fanout_ms / library.fanout_ms:.2f}x"
         )
 
