@@ -4,6 +4,11 @@ A request moves atomically from its queue into this worker's processing list
 (``BRPOPLPUSH``) and leaves it only once answered, dropped past its deadline,
 or put back, so a crash loses nothing: a later worker requeues the lists of
 workers whose heartbeat expired.
+
+A request may come more than once (requeued after a crash, or sent again by the
+service after a failover); each ``request_id`` gets one answer: one already
+stored is published again instead of running the engine, and an answer is
+stored only if none is (docs/contract.md §1.3).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from ai_worker.errors import BadRequest, EngineError
 from ai_worker.recovery import requeue_list, requeue_orphans
 from ai_worker.requests import AIRequest, parse_request
 from bus import make_bus
-from bus.ai import publish_result
+from bus.ai import publish_first_result
 from bus.ai_messages import ErrorBody, ErrorReply, OkReply
 from bus.base import Bus, BusError
 from bus.keys import STT_STREAM, ai_processing, ai_queue, ai_result, ai_worker_alive
@@ -178,7 +183,8 @@ class Worker:
             else:
                 request_id = request.request_id
                 reply_to = request.reply_to
-                reply = await self._run(request)
+                answered = await self._answered_before(request)
+                reply = None if answered else await self._run(request)
             await self._finish(reply, reply_to, kind, raw)
         except Exception:
             # Left in the processing list, the request would be requeued and
@@ -194,6 +200,21 @@ class Worker:
             await self._release(kind, raw)
         else:
             await self._answer_and_release(reply, reply_to, kind, raw)
+
+    async def _answered_before(self, request: AIRequest) -> bool:
+        """Whether ``request`` had its answer stored already (it came again); if so
+        that answer is published again, for a requester that may have missed it."""
+        try:
+            stored = await self._bus.get(request.reply_to)
+            if stored is None:
+                return False
+            logger.info("%s came again; publishing its first answer", request.request_id)
+            await self._bus.publish(request.reply_to, stored)
+        except BusError as error:
+            # Run it: storing the answer (SET NX) still keeps one answer per request.
+            logger.warning("could not look for an answer to %s: %s", request.request_id, error)
+            return False
+        return True
 
     async def _run(self, request: AIRequest) -> Reply | None:
         """The reply to send, or ``None`` if the requester stopped waiting."""
@@ -218,7 +239,7 @@ class Worker:
 
     async def _answer_and_release(self, reply: Reply, reply_to: str, kind: str, raw: bytes) -> None:
         try:
-            await publish_result(self._bus, reply_to, reply.model_dump(mode="json"))
+            await publish_first_result(self._bus, reply_to, reply.model_dump(mode="json"))
         except BusError:
             # Left in the processing list: requeued when this worker stops or is
             # found dead, so the request is answered later rather than lost.

@@ -11,6 +11,14 @@ instances this service runs (see ``bench/README.md``, "## Bus").
 A sharded bus (a Redis Cluster) has no pattern subscriptions, and there a
 result crosses only its own shard: each request subscribes to its own
 ``reply_to``, hash-tagged ``ai:result:{<id>}``, before it is pushed.
+
+A request already pushed outlives a lost bus connection (a Sentinel failover):
+it waits on, within its timeout, and once the connection is back its stored
+result is read, or, if none is stored (the new master may have lost the queued
+request or the result with the old one), it is pushed again, once, as it was:
+the same ``request_id``, which an AI Server answers only once (docs/contract.md
+§1.3, :func:`publish_first_result`). A stream cannot be resumed that way: its
+listener fails at once.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import IO, Any, Protocol
 
 import orjson
@@ -45,6 +53,7 @@ logger = logging.getLogger(__name__)
 RESULT_TTL = 300
 _BASE64_CHUNK = 3 * 256 * 1024  # a multiple of 3: the pieces' base64 joins up without padding
 _CHECK_WINDOW = 0.002
+_RECHECK_AFTER = 0.5
 _RESULT_PREFIX = ai_result("")
 
 
@@ -149,6 +158,17 @@ async def publish_result(bus: Bus, reply_to: str, body: dict[str, Any]) -> None:
     await bus.publish(reply_to, data)
 
 
+async def publish_first_result(bus: Bus, reply_to: str, body: dict[str, Any]) -> None:
+    """As :func:`publish_result`, but a request answered already keeps its first
+    answer: ``SET NX``, and what is stored is published, ours or not. Two copies of
+    one request (sent again after a failover, or requeued) thus get one answer."""
+    data: str | bytes = json.dumps(body, ensure_ascii=False)
+    if not await bus.set(reply_to, data, ttl=RESULT_TTL, only_if_missing=True):
+        # Gone only if it expired in between: nobody waits that long.
+        data = await bus.get(reply_to) or data
+    await bus.publish(reply_to, data)
+
+
 _REPLY: TypeAdapter[OkReply | ErrorReply] = TypeAdapter(Reply)
 
 
@@ -202,6 +222,8 @@ class AIRequester:
         self._max_queue_length = max_queue_length
         self._clock = clock
         self._waiting: dict[str, asyncio.Future[bytes]] = {}
+        # Requests pushed and not yet pushed again: sent again once after a reconnect.
+        self._sent: dict[str, dict[str, Any]] = {}
         self._listeners: dict[str, ResultListener] = {}
         self._own_routes: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
         self._subscription: Subscription | None = None
@@ -209,6 +231,7 @@ class AIRequester:
         self._remove_listener: Callable[[], None] | None = None
         self._bus_down = False
         self._to_check: set[str] = set()
+        self._to_resend: set[str] = set()
         self._check_wanted = asyncio.Event()
         self._checker: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
@@ -261,7 +284,8 @@ class AIRequester:
         Raises :class:`AIResultError` for an error (or malformed) reply,
         :class:`BusTimeout` after ``timeout`` s, :class:`BusUnavailable` at once
         while the bus is down, :class:`BusOverloaded` past ``max_in_flight`` or
-        onto a full queue.
+        onto a full queue. Once pushed, a request waits out a lost connection
+        (see the module's docstring): only :meth:`close` fails it then.
         """
         sharded = self._bus.sharded
         message = make_request_message(
@@ -285,6 +309,7 @@ class AIRequester:
                 await self._bus.push(
                     ai_queue(kind), encode_request(message), max_length=self._max_queue_length
                 )
+            self._sent[request_id] = message
             # The contract's check of the stored result, after the push: batched
             # with the checks of the requests pushed meanwhile (one MGET), off this
             # request's path: an awaited GET per request costs throughput and
@@ -301,6 +326,7 @@ class AIRequester:
             raise BusTimeout(f"no {kind} result within {timeout} s") from None
         finally:
             del self._waiting[request_id]
+            self._sent.pop(request_id, None)
             future.cancel()
             if arrival is not None:
                 await stop_tasks([arrival])
@@ -358,6 +384,9 @@ class AIRequester:
         for future in self._waiting.values():
             if not future.done():
                 future.set_exception(error)
+        self._fail_listeners(error)
+
+    def _fail_listeners(self, error: BusError) -> None:
         for listener in list(self._listeners.values()):
             listener.fail(error)
 
@@ -379,12 +408,18 @@ class AIRequester:
             logger.info(
                 "bus back; re-reading results of %d waiting AI requests", len(self._waiting)
             )
-            self._check_soon(self._waiting)
+            # Behind a new master, a request or its result may be lost: what has no
+            # result stored is sent again.
+            self._check_soon(self._waiting, resend=True)
         else:
-            self._fail_waiting(BusUnavailable("the bus connection was lost"))
+            # The waiting requests wait on (to their deadline) for the bus to come
+            # back; a stream's audio and events went with the connection.
+            self._fail_listeners(BusUnavailable("the bus connection was lost"))
 
-    def _check_soon(self, request_ids: Iterable[str]) -> None:
+    def _check_soon(self, request_ids: Collection[str], *, resend: bool = False) -> None:
         self._to_check.update(request_ids)
+        if resend:
+            self._to_resend.update(request_ids)
         self._check_wanted.set()
 
     async def _check_stored(self) -> None:
@@ -399,6 +434,7 @@ class AIRequester:
             request_ids = [
                 request_id for request_id in self._to_check if request_id in self._waiting
             ]
+            to_resend, self._to_resend = self._to_resend, set()
             self._to_check.clear()
             if not request_ids:
                 continue
@@ -407,9 +443,43 @@ class AIRequester:
                     *(ai_result(request_id, tagged=self._bus.sharded) for request_id in request_ids)
                 )
             except BusError as error:
-                # Nothing lost: a reconnect makes every waiting request checked again.
+                # A later reconnect checks every waiting request again; the checks
+                # after this one are tried again meanwhile: nothing else would.
                 logger.warning("could not read stored AI results: %s", error)
+                self._check_later(to_resend)
                 continue
+            unanswered: list[str] = []
             for request_id, raw in zip(request_ids, stored, strict=True):
                 if raw is not None:
                     self._resolve(request_id, raw)
+                elif request_id in to_resend:
+                    unanswered.append(request_id)
+            if not await self._resend(unanswered):
+                self._check_later(unanswered)
+
+    def _check_later(self, request_ids: Collection[str]) -> None:
+        if request_ids:
+            self._to_check.update(request_ids)
+            self._to_resend.update(request_ids)
+            asyncio.get_running_loop().call_later(_RECHECK_AFTER, self._check_wanted.set)
+
+    async def _resend(self, request_ids: list[str]) -> bool:
+        """Push each request again, once, as it was sent (an AI Server that answered
+        its ``request_id`` already publishes that answer again, docs/contract.md §1.3);
+        ``False`` if the bus failed first."""
+        sent = 0
+        for request_id in request_ids:
+            message = self._sent.get(request_id)
+            if message is None or request_id not in self._waiting:
+                continue  # sent again already, or no longer waited for
+            try:
+                # Not bounded by max_queue_length: the request was let in once.
+                await self._bus.push(ai_queue(message["type"]), encode_request(message))
+            except BusError as error:
+                logger.warning("could not send an AI request again: %s", error)
+                return False
+            del self._sent[request_id]
+            sent += 1
+        if sent:
+            logger.info("sent %d AI requests again after the bus came back", sent)
+        return True

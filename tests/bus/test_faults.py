@@ -11,7 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bus.ai import AIRequester
-from bus.base import BusUnavailable, Message
+from bus.base import BusTimeout, BusUnavailable, Message
 from bus.keys import ai_queue
 from bus.redis import RedisBus
 from tests.support.ai_server import answering, echo_reply
@@ -49,16 +49,45 @@ async def requester(bus: RedisBus) -> AsyncIterator[AIRequester]:
     await made.close()
 
 
-async def test_requests_in_flight_fail_fast_when_redis_stops(
-    server: RedisServer, requester: AIRequester
+async def _pushed(bus: RedisBus, count: int) -> None:
+    """Until ``count`` llm requests are on their queue: sent, not only registered."""
+
+    async def queued() -> bool:
+        return len(await bus.items(ai_queue("llm"))) == count
+
+    await eventually(queued)
+
+
+async def test_requests_in_flight_wait_for_redis_until_their_timeout(
+    server: RedisServer, bus: RedisBus, requester: AIRequester
 ) -> None:
-    waiting = [asyncio.create_task(requester.request("llm", {}, timeout=30)) for _ in range(5)]
-    await eventually(lambda: requester.in_flight == 5)
+    timeout = 2.0
+    waiting = [asyncio.create_task(requester.request("llm", {}, timeout=timeout)) for _ in range(5)]
+    await _pushed(bus, 5)
 
     await server.stop()
 
-    outcomes = await asyncio.wait_for(asyncio.gather(*waiting, return_exceptions=True), FAST)
-    assert all(isinstance(outcome, BusUnavailable) for outcome in outcomes)
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(*waiting, return_exceptions=True), timeout + FAST
+    )
+    assert all(isinstance(outcome, BusTimeout) for outcome in outcomes), outcomes
+
+
+async def test_a_request_in_flight_when_redis_restarts_empty_is_sent_again_and_answered(
+    server: RedisServer, bus: RedisBus, requester: AIRequester, worker_bus: RedisBus
+) -> None:
+    changes: list[bool] = []
+    bus.add_connection_listener(changes.append)
+    waiting = asyncio.create_task(requester.request("llm", {"n": 5}, timeout=30))
+    await _pushed(bus, 1)
+
+    await server.stop()
+    await eventually(lambda: changes == [False])
+    await server.start()  # persisting nothing: the queued request is gone
+
+    async with answering(worker_bus) as engine:
+        assert await asyncio.wait_for(waiting, BACK_WITHIN) == {"n": 5}
+    assert len(engine.requests) == 1
 
 
 async def test_new_requests_fail_at_once_while_redis_is_down(

@@ -13,6 +13,7 @@ from bus.ai import AIRequester
 from bus.base import BusUnavailable, Message
 from bus.keys import ai_queue
 from bus.redis import RedisBus
+from tests.support.ai_server import answering
 from tests.support.redis_server import RedisServer
 from tests.support.waiting import eventually
 from tests.support.waiting import eventually as until_true
@@ -88,20 +89,23 @@ async def test_a_server_that_hangs_is_noticed_by_the_health_check(server: RedisS
     await requester.start()
     changes: list[bool] = []
     bus.add_connection_listener(changes.append)
-    waiting = asyncio.create_task(requester.request("llm", {}, timeout=60))
+    waiting = asyncio.create_task(requester.request("llm", {"n": 1}, timeout=60))
 
-    # Pushed, not only registered: a push still in flight when the server stops
-    # would wait for its deadline rather than for the health check.
+    # Pushed, not only registered: the request waits out the hang, a push
+    # still in flight when the server stops would not.
     async def pushed() -> bool:
         return len(await bus.items(ai_queue("llm"))) == 1
 
     await until_true(pushed)
 
     with server.frozen():
-        with pytest.raises(BusUnavailable):
-            await asyncio.wait_for(waiting, 15)
-        assert changes == [False]
+        await eventually(lambda: changes == [False], within=15)
+        assert not waiting.done()
     await eventually(lambda: changes == [False, True], within=10)
+    worker_bus = RedisBus(server.url)
+    async with answering(worker_bus):
+        assert await asyncio.wait_for(waiting, 10) == {"n": 1}
+    await worker_bus.close()
     await requester.close()
     await bus.close()
 

@@ -1,4 +1,5 @@
-"""A master, a replica and three sentinels per test, stopped at the end."""
+"""A master, a replica and three sentinels per test, stopped at the end (a module may
+bring its own ``cluster``: a Redis Cluster); a second bus on it for an AI Server."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bus import Bus, make_bus
+from tests.support.redis_cluster import RedisClusterProcesses
 from tests.support.sentinel_cluster import SentinelCluster
 
 
@@ -18,3 +21,10 @@ async def cluster(tmp_path: Path) -> AsyncIterator[SentinelCluster]:
         yield made
     finally:
         await made.stop()
+
+
+@pytest.fixture
+async def worker_bus(cluster: SentinelCluster | RedisClusterProcesses) -> AsyncIterator[Bus]:
+    made = make_bus(cluster.url)
+    yield made
+    await made.close()

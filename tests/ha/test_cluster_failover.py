@@ -9,16 +9,17 @@ follow the new slot map, and the waiters hear the bus go down and come back.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bus import make_bus
-from bus.ai import AIRequester
-from bus.base import BusError, Subscription
+from bus.base import Bus, BusError, Subscription
 from bus.cluster import ClusterBus
-from tests.support.ai_server import answering
+from bus.keys import ai_queue
+from tests.support.ai_server import answering, requesting
 from tests.support.redis_cluster import MASTERS, RedisClusterProcesses
 from tests.support.waiting import eventually
 
@@ -83,26 +84,37 @@ async def test_a_killed_shard_master_is_replaced_and_subscriptions_follow(
 
 
 async def test_ai_requests_are_answered_again_after_a_master_dies(
-    cluster: RedisClusterProcesses, bus: ClusterBus
+    cluster: RedisClusterProcesses, bus: ClusterBus, worker_bus: Bus
 ) -> None:
-    requester = AIRequester(bus)
-    worker = make_bus(cluster.url)
-    await worker.connect()
-    try:
-        async with answering(worker):
-            assert await requester.request("llm", {"n": 1}, timeout=RECOVERY) == {"n": 1}
-            await (await cluster.master_of("ai:queue:llm")).kill()
+    async with requesting(bus) as requester, answering(worker_bus):
+        assert await requester.request("llm", {"n": 1}, timeout=RECOVERY) == {"n": 1}
+        await (await cluster.master_of("ai:queue:llm")).kill()
 
-            async def answered() -> bool:
-                try:
-                    return await requester.request("llm", {"n": 2}, timeout=2) == {"n": 2}
-                except BusError:
-                    return False
+        async def answered() -> bool:
+            try:
+                return await requester.request("llm", {"n": 2}, timeout=2) == {"n": 2}
+            except BusError:
+                return False
 
-            await eventually(answered, 3 * RECOVERY)
-    finally:
-        await requester.close()
-        await worker.close()
+        await eventually(answered, 3 * RECOVERY)
+
+
+async def test_an_ai_request_in_flight_when_its_result_shard_master_dies_is_answered(
+    cluster: RedisClusterProcesses, bus: ClusterBus, worker_bus: Bus
+) -> None:
+    async with requesting(bus) as requester:
+        waiting = asyncio.create_task(requester.request("llm", {"n": 3}, timeout=60))
+
+        async def queued() -> bool:
+            return len(await bus.items(ai_queue("llm"))) == 1
+
+        await eventually(queued)
+        (raw,) = await bus.items(ai_queue("llm"))
+        # The master its own subscription (on its hash-tagged reply_to) listens on.
+        await (await cluster.master_of(json.loads(raw)["reply_to"])).kill()
+
+        async with answering(worker_bus):
+            assert await asyncio.wait_for(waiting, 70) == {"n": 3}
 
 
 async def test_a_migrated_slot_takes_its_subscriptions_along(

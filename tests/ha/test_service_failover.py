@@ -6,7 +6,8 @@ as its own process (``voice-realtime worker``). After the kill, within
 instance B, and a cook's socket on A is closed 1013 and reconnects with
 ``last_event_id``; no instance or worker died. Every order placed on B, before,
 during and after the outage, reaches the cook's socket: the outbox keeps each
-notification until the bus takes it.
+notification until the bus takes it. An analyze in flight when the master dies
+gets its answer once the new master is named, not a 503.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,9 @@ import pytest
 from quart import Quart
 from quart.testing.connections import WebsocketDisconnectError
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
+from redis.asyncio import Redis
 
+from bus.keys import AI_WORKERS_PATTERN, ai_queue
 from tests.support.sentinel_cluster import SentinelCluster
 from tests.support.tokens import bearer
 from tests.support.waiting import eventually
@@ -40,6 +44,8 @@ RECOVERY = 10.0  # seconds to answer again, with down-after-milliseconds 1000
 DELIVERY = 60.0
 """Generous: how long the test waits for every notification to arrive."""
 AI_TIMEOUT = 4.0
+PATIENT_AI_TIMEOUT = 60.0
+"""Outlives a failover on a busy machine (a few seconds; 7 s when a sentinel retries)."""
 CUSTOMER = bearer("customer-1", "customer")
 ITEM = {"menu_code": "valentine", "style_code": "grand", "quantity": 1}
 ORDER = "Two French dinners in grand style please"
@@ -211,3 +217,55 @@ async def test_analyze_orders_and_notifications_come_back_after_the_master_dies(
         response = await app.test_client().get("/readyz")
         assert response.status_code == 200, await response.get_data()
     assert worker.returncode is None
+
+
+@contextmanager
+def _paused(process: asyncio.subprocess.Process) -> Iterator[None]:
+    """SIGSTOP for the block, SIGCONT after: an AI Server that is busy meanwhile."""
+    os.kill(process.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+
+
+async def _llm_request_on_the_master(cluster: SentinelCluster) -> bool:
+    """Whether an llm request is on the master: queued, or taken by the (paused) worker."""
+    async with Redis(port=await cluster.master_port(), socket_timeout=2) as client:
+        lists = [ai_queue("llm"), *[name async for name in client.scan_iter(AI_WORKERS_PATTERN)]]
+        lengths = [await client.llen(name) for name in lists]
+    return sum(lengths) > 0
+
+
+async def test_an_analyze_in_flight_when_the_master_dies_gets_its_answer(
+    cluster: SentinelCluster, worker: asyncio.subprocess.Process, serve: Serve
+) -> None:
+    settings: dict[str, Any] = {
+        "bus_url": cluster.url,
+        "ai_worker": "external",
+        "ai_timeout": PATIENT_AI_TIMEOUT,
+        "session_lock_timeout": PATIENT_AI_TIMEOUT + 10,
+        "heartbeat_interval": 60,
+    }
+    async with serve(**settings) as app:
+        assert await _analyze(app) == 200  # subscribed, the catalog cached
+
+        with _paused(worker):
+            analyzing = asyncio.create_task(_analyze(app))
+            await eventually(lambda: _llm_request_on_the_master(cluster), within=30)
+            await cluster.wait_replicated()
+            old_port = await cluster.master_port()
+            started = time.monotonic()
+            await cluster.kill_master()
+            promoted = await cluster.wait_for_new_master(old_port)
+
+        status = await asyncio.wait_for(analyzing, PATIENT_AI_TIMEOUT + 10)
+        answered = time.monotonic() - started
+
+    assert status == 200
+    log.warning(
+        "failover: the analyze in flight answered %.1f s after the kill "
+        "(the sentinels named the new master after %.1f s)",
+        answered,
+        promoted,
+    )

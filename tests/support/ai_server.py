@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from bus.ai import AIRequester
 from bus.base import Bus
 from quart_app.testing import Answer, ScriptedAIServer, ScriptedEngine
 
@@ -31,3 +32,14 @@ async def answering(
         engine = server.engine(kind)
         engine.always(answer)
         yield engine
+
+
+@asynccontextmanager
+async def requesting(bus: Bus) -> AsyncIterator[AIRequester]:
+    """An :class:`AIRequester` on ``bus``, started for the block and closed after it."""
+    requester = AIRequester(bus)
+    await requester.start()
+    try:
+        yield requester
+    finally:
+        await requester.close()
