@@ -1,6 +1,7 @@
 """A WebSocket the server closed lets go of its TCP connection within seconds, whatever
-the client does then: one that answers no close frame and goes on sending pings, then
-holds its end open, leaves no descriptor behind (no connection parked in CLOSE-WAIT)."""
+the client does then: one that answers no close frame and goes on sending pings while
+it holds its end open, or one that half-closes (its FIN, which parks the server's end
+in CLOSE-WAIT until the server closes it), leaves no descriptor behind."""
 
 from __future__ import annotations
 
@@ -73,8 +74,9 @@ def _read_close_frame(sock: socket.socket) -> int:
         pytest.param("/api/voice/stream", {"type": "start"}, 1013, id="no-ai-server"),
     ],
 )
+@pytest.mark.parametrize("half_closed", [False, True], ids=["open", "half-closed"])
 def test_a_closed_socket_releases_its_connection_whatever_the_client_does(
-    tmp_path: Path, path: str, first_frame: dict[str, object], close_code: int
+    tmp_path: Path, path: str, first_frame: dict[str, object], close_code: int, half_closed: bool
 ) -> None:
     env = app_env(tmp_path, {"AI_TIMEOUT": "1"})  # no AI Server takes the stream: 1013 soon
     with (
@@ -86,6 +88,8 @@ def test_a_closed_socket_releases_its_connection_whatever_the_client_does(
         assert sock.recv(65536).startswith(b"HTTP/1.1 101 ")
         sock.sendall(_client_frame(TEXT, json.dumps(first_frame).encode()))
         assert _read_close_frame(sock) == close_code
+        if half_closed:  # the client's FIN: the server's end is in CLOSE-WAIT until it closes
+            sock.shutdown(socket.SHUT_WR)
 
         # No close frame back: pings, for as long as the server lets them in, and the
         # client's end stays open throughout.

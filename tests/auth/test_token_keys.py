@@ -1,4 +1,4 @@
-"""Keys that change without downtime (docs/contract.md §2, Credentials): the previous
+"""Keys that change without downtime (docs/contract.md §4, Credentials): the previous
 ``SECRET_KEY``, a platform's JWKS found by ``kid``, ``iss`` and ``aud``; and the
 tokens an attacker would try against them."""
 

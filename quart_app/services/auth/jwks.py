@@ -1,5 +1,5 @@
 """A platform's public keys: a JWKS document in a file or at an ``https://`` URL
-(docs/contract.md §2, Credentials).
+(docs/contract.md §4, Credentials).
 
 PyJWT's :class:`~jwt.PyJWKClient` parses the document and builds the keys (with
 ``cryptography``); :class:`KeySet` keeps the last good set and checks tokens

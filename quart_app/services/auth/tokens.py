@@ -1,4 +1,4 @@
-"""Credentials: JWTs with ``sub``, ``role`` and ``exp`` (docs/contract.md §2, Credentials).
+"""Credentials: JWTs with ``sub``, ``role`` and ``exp`` (docs/contract.md §4, Credentials).
 
 The service signs HS256 tokens with ``SECRET_KEY``. It accepts those, tokens
 signed with ``SECRET_KEY_PREVIOUS`` while that is set (a key changes without
