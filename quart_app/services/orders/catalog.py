@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,12 +17,17 @@ from domain.catalog import Catalog
 from domain.catalog import Ingredient as DomainIngredient
 from domain.catalog import Menu as DomainMenu
 from domain.catalog import Style as DomainStyle
-from quart_app.database import Database
+from quart_app.database import Database, DatabaseUnavailable
 from quart_app.models import Menu, MenuIngredient, Style
 from quart_app.schemas.catalog import CatalogStyle
 
 DEFAULT_TTL = 60.0
 """Seconds a loaded catalog is served before the next call reloads it."""
+STALE_RETRY = 5.0
+"""While the database is unreachable, seconds between two tries to reload (the last
+snapshot is served meanwhile)."""
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +42,10 @@ class CatalogService:
     """Serves the catalog from memory; reloads it after ``ttl`` seconds or :meth:`invalidate`.
 
     The voice API asks for it on every turn, so a call costs no query while
-    the snapshot is fresh, and concurrent callers share one reload.
+    the snapshot is fresh, and concurrent callers share one reload. While the
+    database is unreachable, the last snapshot goes on being served (a
+    conversation needs no database until its order is placed), and a reload is
+    tried every :data:`STALE_RETRY` seconds.
     """
 
     def __init__(
@@ -65,8 +74,19 @@ class CatalogService:
                 # Another caller may have reloaded while this one waited for the lock.
                 snapshot = self._fresh_snapshot()
                 if snapshot is None:
-                    snapshot = await self._load()
-                    self._snapshot, self._loaded_at = snapshot, self._clock()
+                    snapshot = await self._reloaded()
+        return snapshot
+
+    async def _reloaded(self) -> CatalogSnapshot:
+        try:
+            snapshot = await self._load()
+        except DatabaseUnavailable as error:
+            if self._snapshot is None:
+                raise
+            log.warning("serving the last catalog loaded: %s", error)
+            self._loaded_at = self._clock() - self._ttl + STALE_RETRY
+            return self._snapshot
+        self._snapshot, self._loaded_at = snapshot, self._clock()
         return snapshot
 
     def invalidate(self) -> None:

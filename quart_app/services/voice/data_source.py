@@ -10,6 +10,7 @@ benchmarks pass another implementation to ``create_app(voice_data=...)``.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -18,11 +19,13 @@ from typing import Any, Protocol
 import orjson
 
 from domain.catalog import Catalog
-from quart_app.database import Database
-from quart_app.services.orders.catalog import CatalogService
+from quart_app.database import Database, DatabaseUnavailable
+from quart_app.services.orders.catalog import STALE_RETRY, CatalogService
 from quart_app.services.orders.service import ChosenItem, OrderService
 from quart_app.services.sized_cache import SizedCache
 from quart_app.services.voice.history import get_active_events, get_user_order_history
+
+log = logging.getLogger(__name__)
 
 EMPTY_HISTORY: dict[str, Any] = {
     "favorite_menus": [],
@@ -59,7 +62,13 @@ orders of small dicts and lists)."""
 
 
 class ServiceVoiceData:
-    """Reads and writes through the database, the catalog service and the order service."""
+    """Reads and writes through the database, the catalog service and the order service.
+
+    A member's history and the promotions are kept ``ttl`` seconds. While the
+    database is unreachable a turn still gets the last ones read (or none), tried
+    again every :data:`STALE_RETRY` seconds: a conversation needs no database
+    until its order is placed.
+    """
 
     def __init__(
         self,
@@ -87,16 +96,28 @@ class ServiceVoiceData:
         cached = self._histories.get(user_id)
         if cached is not None and self._clock() < cached[0]:
             return cached[1]
-        history = await get_user_order_history(self._database, user_id)
+        try:
+            history = await get_user_order_history(self._database, user_id)
+            expires = self._clock() + self._ttl
+        except DatabaseUnavailable as error:
+            history = EMPTY_HISTORY if cached is None else cached[1]
+            expires = self._clock() + STALE_RETRY
+            log.warning("an order history from before the database went away: %s", error)
         size = len(orjson.dumps(history)) * HELD_PER_JSON_BYTE
-        self._histories.put(user_id, (self._clock() + self._ttl, history), size)
+        self._histories.put(user_id, (expires, history), size)
         return history
 
     async def active_events(self, now: float) -> list[dict[str, Any]]:
         if self._events is not None and self._clock() < self._events[0]:
             return self._events[1]
-        events = await get_active_events(self._database, datetime.fromtimestamp(now, UTC))
-        self._events = (self._clock() + self._ttl, events)
+        try:
+            events = await get_active_events(self._database, datetime.fromtimestamp(now, UTC))
+            expires = self._clock() + self._ttl
+        except DatabaseUnavailable as error:
+            events = [] if self._events is None else self._events[1]
+            expires = self._clock() + STALE_RETRY
+            log.warning("promotions from before the database went away: %s", error)
+        self._events = (expires, events)
         return events
 
     async def place_order(
