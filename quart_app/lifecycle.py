@@ -107,7 +107,9 @@ def open_resources(
             keep(VOICE, await stack.enter_async_context(_voice(bus, data, settings)))
             if settings.rate_limits_enabled:
                 limits = {budget.name: budget.limit for budget in budgets(settings).values()}
-                keep(RATE_LIMITER, RateLimiter(storage_for(bus), limits))
+                limiter = RateLimiter(storage_for(bus), limits)
+                keep(RATE_LIMITER, limiter)
+                stack.push_async_callback(limiter.close)
             yield
 
 

@@ -8,16 +8,21 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 from quart.testing import QuartClient
+from redis.asyncio import Redis
 
 from bus import BusUnavailable
 from bus.redis import RedisBus
 from config.rate_limit_syntax import parse_rate_limit
+from quart_app.extensions import RATE_LIMITER
 from quart_app.services.ratelimit.callers import TrustedProxies
 from quart_app.services.ratelimit.limiter import RateLimiter, storage_for
 from quart_app.testing import ScriptedAIServer
 from tests.support.bus_backends import Backend
+from tests.support.redis_cluster import RedisClusterProcesses
 from tests.support.tokens import bearer
 from tests.support.voice_api import ANALYZE, StartApp, llm_answer
+from tests.support.waiting import eventually
+from tests.support.websockets import Serve
 
 TURN = {"transcript": "hello", "user_id": None, "session_id": None}
 
@@ -182,3 +187,32 @@ async def test_a_refused_upload_is_not_read(memory_backend: Backend, start_app: 
     headers = {"Content-Type": "multipart/form-data; boundary=b"}
     refused = await client.post("/api/voice/stt", data=oversized, headers=headers, **caller)
     assert refused.status_code == 429
+
+
+@pytest.mark.redis_cluster
+async def test_an_instance_on_a_cluster_closes_its_counters_client_when_it_stops(
+    redis_cluster: RedisClusterProcesses, serve: Serve
+) -> None:
+    async def clients() -> int:
+        # Each master's clients but the one asking.
+        counted = 0
+        for master in await redis_cluster.masters():
+            async with Redis(port=master.port, socket_timeout=5) as admin:
+                counted += len(await admin.client_list()) - 1
+        return counted
+
+    before = await clients()
+    async with serve(bus_url=redis_cluster.url) as app:
+        # Held here, the limiter can't be collected: only closing it lets go of its client.
+        limiter = app.extensions[RATE_LIMITER]
+        orders = await app.test_client().post(
+            "/api/orders", json={"items": []}, headers=bearer("customer-1", "customer")
+        )
+        assert orders.status_code == 422  # counted first, then refused as empty
+        assert await clients() > before
+
+    async def all_closed() -> bool:
+        return await clients() <= before
+
+    await eventually(all_closed)
+    assert limiter is not None

@@ -16,11 +16,14 @@ import math
 import time
 import weakref
 from dataclasses import dataclass
+from typing import cast
 
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisClusterStorage, RedisStorage, Storage
+from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
+from redis.asyncio.cluster import RedisCluster
 
 from bus import Bus, BusUnavailable
 from config.rate_limit_syntax import RateLimit
@@ -86,11 +89,20 @@ class RateLimiter:
     """Budgets per endpoint; :meth:`hit` spends one request of a caller's."""
 
     def __init__(self, storage: Storage, limits: dict[str, RateLimit]) -> None:
+        self._storage = storage
         self._strategy = FixedWindowRateLimiter(storage)
         self._items = {
             endpoint: (limit, RateLimitItemPerSecond(limit.amount, limit.seconds))
             for endpoint, limit in limits.items()
         }
+
+    async def close(self) -> None:
+        """Close the counters' own client: on a Redis Cluster the library keeps one, with
+        connections to every master; elsewhere the counters use the bus's, closed with it."""
+        if isinstance(self._storage, RedisClusterStorage):
+            bridge = self._storage.bridge
+            if isinstance(bridge, RedispyBridge):  # storage_for chose it
+                await cast(RedisCluster, bridge.get_connection()).aclose()
 
     async def allows(self, endpoint: str, caller: str) -> Refusal | None:
         """The :class:`Refusal` that :meth:`hit` would give now, spending nothing."""
