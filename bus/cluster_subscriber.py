@@ -8,7 +8,10 @@ the server drops a channel because its slot moved (a reshard), the slot map is
 read again and every channel whose slot another master owns now moves there,
 with its subscriptions; connection listeners hear ``False`` meanwhile and
 ``True`` once every channel is live again (what was published meanwhile was
-missed, as after any reconnect).
+missed, as after any reconnect). A master that refuses a channel (``MOVED``:
+the slot map was read a moment before a slot changed hands) fails its
+subscribe at once and is tried again for about a second before the listeners
+hear ``False``: a slot in motion is not an outage.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from redis.exceptions import RedisClusterException
 
 from bus.base import BusUnavailable
 from bus.redis_errors import CONNECTION_ERRORS
-from bus.redis_subscriber import Listener, SharedSubscriber
+from bus.redis_subscriber import Listener, SharedSubscriber, SlotRefused
 from bus.subscription import BufferedSubscription
 from bus.tasks import stop_tasks
 
@@ -31,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 _FIRST_RETRY = 0.05
 _LONGEST_RETRY = 0.5
+# Refused subscriptions (MOVED) tried again before the bus counts as down: about 1 s.
+_REFUSALS_IN_MOTION = 5
 
 
 class ShardedSubscriber:
@@ -146,10 +151,19 @@ class ShardedSubscriber:
     async def _move_until_live(self) -> None:
         """Follow the slot map until every channel is live on the master that owns it."""
         delay = _FIRST_RETRY
+        refusals = 0
         while not self._closed:
+            in_motion = False
             try:
                 await self._client.nodes_manager.initialize()
                 moved = await self._move()
+            except SlotRefused as error:
+                # The slot map read and a master disagree while a slot changes hands:
+                # the bus is not down, the next read agrees (the move ends with up).
+                refusals += 1
+                in_motion = refusals <= _REFUSALS_IN_MOTION
+                logger.warning("a channel's slot is in motion (%s); retrying", error)
+                moved = -1
             except (BusUnavailable, RedisClusterException, *CONNECTION_ERRORS) as error:
                 logger.warning("cluster slot map unavailable (%s); retrying", error)
                 moved = -1
@@ -159,7 +173,7 @@ class ShardedSubscriber:
                     self._down = False
                     self._notify(up=True)
                 return
-            if not self._down:
+            if not self._down and not in_motion:
                 self._down = True
                 self._notify(up=False)
             await asyncio.sleep(delay)

@@ -24,7 +24,7 @@ from typing import Any
 
 from redis.asyncio.connection import AbstractConnection
 from redis.crc import key_slot
-from redis.exceptions import ResponseError
+from redis.exceptions import AskError, ResponseError
 
 from bus.base import BusUnavailable, Message
 from bus.redis_errors import CONNECTION_ERRORS
@@ -34,6 +34,11 @@ from bus.tasks import stop_tasks
 logger = logging.getLogger(__name__)
 
 Listener = Callable[[bool], None]
+
+
+class SlotRefused(BusUnavailable):
+    """A master refused a sharded channel: its slot is served elsewhere now (MOVED)."""
+
 
 # What a subscribe or a read ends with when the connection is lost.
 _LOST = (BusUnavailable, TimeoutError, *CONNECTION_ERRORS)
@@ -140,6 +145,8 @@ class SharedSubscriber:
                 await self._send(self._channels.subscribe, name)
                 async with asyncio.timeout(_CONFIRM_TIMEOUT):
                     await asyncio.shield(confirmation)
+            except SlotRefused as error:
+                raise SlotRefused(f"could not subscribe to {name}: {error}") from error
             except _LOST as error:
                 raise BusUnavailable(f"could not subscribe to {name}: {error}") from error
 
@@ -272,8 +279,12 @@ class SharedSubscriber:
                 continue
             except ResponseError as error:
                 # A refused (S)SUBSCRIBE (MOVED while a slot changes hands): its
-                # confirmation never comes, and its subscriber gives up in time.
+                # confirmation never comes. Its waiter hears at once, not after
+                # _CONFIRM_TIMEOUT: a cluster moves channels under a lock that
+                # every new subscription waits for.
                 logger.warning("Redis refused a pub/sub command: %s", error)
+                if isinstance(error, AskError):
+                    self._refuse_slot(error)
                 continue
             # Every subscription in the process hangs on this task: a reply it
             # can't handle costs that reply, never the reader.
@@ -352,6 +363,17 @@ class SharedSubscriber:
                 # Retrieved by nobody when its subscriber gave up already.
                 future.exception()
         self._confirmations.clear()
+
+    def _refuse_slot(self, redirect: AskError) -> None:
+        refused = SlotRefused(
+            f"slot {redirect.slot_id} is served by {redirect.host}:{redirect.port}"
+        )
+        for key, future in list(self._confirmations.items()):
+            if key_slot(key[1].encode()) == redirect.slot_id:
+                del self._confirmations[key]
+                if not future.done():
+                    future.set_exception(refused)
+                    future.exception()  # retrieved by nobody if its subscriber gave up
 
     async def unregister(
         self, names: tuple[str, ...], subscription: BufferedSubscription, *, patterns: bool

@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from quart.testing.app import LifespanError
+from redis.asyncio.connection import Connection
 
 from bus import BusError, BusUnavailable, make_bus
 from bus.cluster import ClusterBus
+from bus.redis_subscriber import SharedSubscriber
 from config import ConfigError, Settings
 from quart_app import create_app
 from tests.support.redis_cluster import MASTERS, RedisClusterProcesses
@@ -78,3 +80,25 @@ async def test_keys_of_two_slots_in_one_atomic_command_are_a_mistake_not_an_outa
         await cluster_bus.pop_into("queue-a", "processing-b", timeout=0.1)
 
     assert not isinstance(refused.value, BusUnavailable)
+
+
+async def test_a_channel_refused_by_a_master_that_lost_its_slot_fails_its_subscriber_at_once(
+    redis_cluster: RedisClusterProcesses,
+) -> None:
+    # What a master's link meets when a slot moved after the slot map was read:
+    # MOVED. Waiting for a confirmation that never comes would hold the lock
+    # under which a cluster bus moves channels, and every new subscription with it.
+    channel = "orders:{moved-test}"
+    owner = await redis_cluster.master_of(channel)
+    other = next(node for node in await redis_cluster.masters() if node.port != owner.port)
+    link = SharedSubscriber(
+        lambda: Connection(host="127.0.0.1", port=other.port, protocol=2),
+        health_check_interval=5,
+        sharded=True,
+    )
+    try:
+        async with asyncio.timeout(2.5):  # the confirmation timeout is 5 s
+            with pytest.raises(BusUnavailable, match=f"is served by 127.0.0.1:{owner.port}"):
+                await link.subscribe((channel,), 10, patterns=False)
+    finally:
+        await link.close()
