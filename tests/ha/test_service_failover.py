@@ -16,125 +16,27 @@ import asyncio
 import logging
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AsyncExitStack, contextmanager
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from quart import Quart
-from quart.testing.connections import WebsocketDisconnectError
-from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 from redis.asyncio import Redis
 
 from bus.keys import AI_WORKERS_PATTERN, ai_queue
 from tests.support.sentinel_cluster import SentinelCluster
-from tests.support.tokens import bearer
+from tests.support.service_failover import analyze, serves_across_a_master_kill
 from tests.support.waiting import eventually
-from tests.support.websockets import Connect, Serve, close_code, receive, receive_type
+from tests.support.websockets import Connect, Serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 log = logging.getLogger(__name__)
 
-RECOVERY = 10.0  # seconds to answer again, with down-after-milliseconds 1000
-DELIVERY = 60.0
-"""Generous: how long the test waits for every notification to arrive."""
-AI_TIMEOUT = 4.0
 PATIENT_AI_TIMEOUT = 60.0
 """Outlives a failover on a busy machine (a few seconds; 7 s when a sentinel retries)."""
-CUSTOMER = bearer("customer-1", "customer")
-ITEM = {"menu_code": "valentine", "style_code": "grand", "quantity": 1}
-ORDER = "Two French dinners in grand style please"
-
-
-@pytest.fixture
-async def worker(
-    cluster: SentinelCluster, tmp_path: Path
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """``voice-realtime worker`` on the cluster, as its own process, stopped by its pid."""
-    output = tmp_path / "worker.log"
-    with output.open("wb") as sink:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            "from quart_app.cli import main; raise SystemExit(main(['worker']))",
-            env=dict(os.environ, BUS_URL=cluster.url),
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-
-        async def serving() -> bool:
-            return "serving" in output.read_text()
-
-        await eventually(serving, within=60)
-        yield process
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 15)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-
-
-@pytest.fixture
-async def instances(
-    cluster: SentinelCluster, serve: Serve, worker: asyncio.subprocess.Process
-) -> AsyncIterator[tuple[Quart, Quart]]:
-    settings: dict[str, Any] = {
-        "bus_url": cluster.url,
-        "ai_worker": "external",
-        "ai_timeout": AI_TIMEOUT,
-        "heartbeat_interval": 60,
-        "rate_limit_orders": "1000/minute",  # one customer orders four times a second
-    }
-    async with serve(**settings) as a, serve(**settings) as b:
-        yield a, b
-
-
-async def _analyze(app: Quart) -> int:
-    response = await app.test_client().post(
-        "/api/voice/analyze", json={"transcript": ORDER, "session_id": None}
-    )
-    return response.status_code
-
-
-async def _place_order(app: Quart) -> tuple[int, dict[str, Any]]:
-    response = await app.test_client().post("/api/orders", json={"items": [ITEM]}, headers=CUSTOMER)
-    return response.status_code, await response.get_json()
-
-
-async def _until(step: Callable[[], Awaitable[bool]], *, started: float) -> float:
-    """Seconds since ``started`` until ``step()`` is true; fails past ``RECOVERY``."""
-    while not await step():
-        assert time.monotonic() - started < RECOVERY, "not back within the promised time"
-        await asyncio.sleep(0.1)
-    return time.monotonic() - started
-
-
-async def _receive_orders(ws: WsConnection, expected: set[str]) -> set[str]:
-    """Reads ``order.created`` frames until each of ``expected`` came; fails past ``DELIVERY``."""
-    delivered: set[str] = set()
-
-    async def read() -> None:
-        while not expected <= delivered:
-            frame = await receive(ws, within=DELIVERY)
-            if frame["type"] == "order.created":
-                delivered.add(frame["data"]["order_id"])
-            else:
-                assert frame["type"] == "heartbeat", frame
-
-    try:
-        await asyncio.wait_for(read(), DELIVERY)
-    except TimeoutError:
-        pytest.fail(f"notifications lost: {sorted(expected - delivered)}")
-    return delivered
 
 
 async def test_analyze_orders_and_notifications_come_back_after_the_master_dies(
@@ -144,79 +46,9 @@ async def test_analyze_orders_and_notifications_come_back_after_the_master_dies(
     connect: Connect,
 ) -> None:
     a, b = instances
-    assert await _analyze(a) == 200
-    async with AsyncExitStack() as sockets:
-        cook = await sockets.enter_async_context(connect(a, "cook-1", "cook"))
-        status, before = await _place_order(b)
-        assert status == 201, before
-        seen = await receive_type(cook, "order.created")
-        assert seen["data"]["order_id"] == before["order_id"]
-        await cluster.wait_replicated()
-
-        started = time.monotonic()
-        await cluster.kill_master()
-
-        # Orders keep coming in on B all along (the database is not Redis).
-        placed: list[str] = []
-        ordering = asyncio.Event()
-
-        async def keep_ordering() -> None:
-            while not ordering.is_set():
-                status, order = await _place_order(b)
-                assert status == 201, order
-                placed.append(order["order_id"])
-                await asyncio.sleep(0.25)
-
-        orders = asyncio.create_task(keep_ordering())
-        sockets.callback(orders.cancel)  # a failing test must not leave it ordering
-
-        # Every AI request ends, answered or refused, within AI_TIMEOUT: none hangs.
-        async def analyze_answers() -> bool:
-            status = await asyncio.wait_for(_analyze(a), AI_TIMEOUT + 1)
-            assert status in (200, 503, 504), status
-            return status == 200
-
-        analyze_back = await _until(analyze_answers, started=started)
-
-        # A's subscription broke: its sockets are closed (1013) so that their
-        # clients reconnect with the last id they saw and replay what they missed.
-        assert await close_code(cook, within=RECOVERY) == 1013
-
-        async def reconnected() -> bool:
-            nonlocal cook
-            try:
-                cook = await sockets.enter_async_context(
-                    connect(a, "cook-1", "cook", last_event_id=seen["id"])
-                )
-            except (AssertionError, WebsocketDisconnectError, TimeoutError):
-                return False
-            return True
-
-        await _until(reconnected, started=started)
-        ordering.set()
-        await asyncio.wait_for(orders, RECOVERY)
-        status, last = await _place_order(b)
-        assert status == 201, last
-
-        # The replay, then live frames: every order placed on B meanwhile, the
-        # ones placed while no master was reachable included, and the last one.
-        expected = {*placed, last["order_id"]}
-        await _receive_orders(cook, expected)
-        notified_back = time.monotonic() - started
-
-    log.warning(
-        "failover: analyze back after %.1f s; all %d orders placed meanwhile "
-        "announced to the reconnected cook %.1f s after the kill",
-        analyze_back,
-        len(expected),
-        notified_back,
+    await serves_across_a_master_kill(
+        a, b, worker, connect, replicated=cluster.wait_replicated, kill=cluster.kill_master
     )
-
-    # Nothing died: both instances are ready again, the worker still runs.
-    for app in (a, b):
-        response = await app.test_client().get("/readyz")
-        assert response.status_code == 200, await response.get_data()
-    assert worker.returncode is None
 
 
 @contextmanager
@@ -248,10 +80,12 @@ async def test_an_analyze_in_flight_when_the_master_dies_gets_its_answer(
         "heartbeat_interval": 60,
     }
     async with serve(**settings) as app:
-        assert await _analyze(app) == 200  # subscribed, the catalog cached
+        assert (
+            await analyze(app, within=PATIENT_AI_TIMEOUT + 10) == 200
+        )  # subscribed, the catalog cached
 
         with _paused(worker):
-            analyzing = asyncio.create_task(_analyze(app))
+            analyzing = asyncio.create_task(analyze(app, within=PATIENT_AI_TIMEOUT + 10))
             await eventually(lambda: _llm_request_on_the_master(cluster), within=30)
             await cluster.wait_replicated()
             old_port = await cluster.master_port()

@@ -71,6 +71,18 @@ class RedisClusterProcesses:
         for node in self.nodes:
             await node.stop()
 
+    async def __aenter__(self) -> RedisClusterProcesses:
+        """Started (:meth:`start`); stopped at the end of the block, or if it fails to start."""
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
     async def wait_healthy(self, within: float = 60.0) -> None:
         """Until every running node reports ``cluster_state:ok`` and ``MASTERS`` masters,
         each with a replica whose link is up."""
