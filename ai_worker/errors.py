@@ -15,9 +15,12 @@ class EngineError(Exception):
 class BadRequest(EngineError):
     """The request or its payload does not follow docs/contract.md §1.2."""
 
-    def __init__(self, message: str, *, request_id: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, request_id: str | None = None, reply_to: str | None = None
+    ) -> None:
         super().__init__("bad_request", message)
         self.request_id = request_id
+        self.reply_to = reply_to
 
 
 class UpstreamError(EngineError):

@@ -179,7 +179,9 @@ class Worker:
                 logger.warning("malformed %s request: %s", kind, exc.message)
                 request_id = exc.request_id
                 reply = None if request_id is None else _error(request_id, exc)
-                reply_to = ai_result(request_id or "")
+                # Where the caller listens: the request's own reply_to when it could be
+                # read, else the result key of its id (hash-tagged on a cluster).
+                reply_to = exc.reply_to or ai_result(request_id or "", tagged=self._bus.sharded)
             else:
                 request_id = request.request_id
                 reply_to = request.reply_to
@@ -282,7 +284,9 @@ def _parse(kind: str, raw: bytes) -> AIRequest:
     request = parse_request(raw)
     if request.kind != kind:
         raise BadRequest(
-            f"a {request.kind} request in the {kind} queue", request_id=request.request_id
+            f"a {request.kind} request in the {kind} queue",
+            request_id=request.request_id,
+            reply_to=request.reply_to,
         )
     return request
 

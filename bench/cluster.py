@@ -1,7 +1,7 @@
 """One Redis against a 3-master Redis Cluster, in the same run: notification fan-out,
 AI round trips, connections per instance, and each master's share of the notifications.
 
-    python -m bench.cluster [--messages 20000] [--requests 2000] [--partitions 16]
+    python -m bench.cluster [--messages 20000] [--requests 2000] [--partitions 24]
 
 Starts a private ``redis-server`` and a cluster of 3 masters and 3 replicas
 (free ports, a temp dir, stopped at the end), then on each:

@@ -31,10 +31,11 @@ async def _send(bus: Bus, kind: str, payload: dict[str, Any], *, lifetime: float
     return request_id
 
 
-async def _reply(bus: Bus, request_id: str) -> dict[str, Any]:
+async def _reply(bus: Bus, request_id: str, *, tagged: bool = False) -> dict[str, Any]:
     """The stored reply of ``request_id``, waiting for its publication."""
-    async with await bus.subscribe(ai_result(request_id)) as subscription:
-        stored = await bus.get(ai_result(request_id))
+    name = ai_result(request_id, tagged=tagged)
+    async with await bus.subscribe(name) as subscription:
+        stored = await bus.get(name)
         if stored is None:
             message = await asyncio.wait_for(subscription.get(), WAIT)
             assert message is not None
@@ -163,6 +164,21 @@ async def test_a_request_in_the_wrong_queue_is_refused(
     await bus.push(ai_queue("llm"), json.dumps(message))
     reply = await _reply(bus, message["request_id"])
     assert reply["error"]["code"] == "bad_request"
+
+
+async def test_a_bad_request_is_answered_where_a_sharded_caller_listens(
+    bus: Bus, make_worker: WorkerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a Redis Cluster a caller listens on its hash-tagged reply_to, ai:result:{<id>}.
+    monkeypatch.setattr(bus, "sharded", True)
+    await make_worker({"llm": FakeEngine()})
+    await bus.push(ai_queue("llm"), json.dumps({"request_id": "bad-2", "type": "llm"}))
+    misplaced = make_request_message("stt", {}, timeout=30, tagged=True)
+    await bus.push(ai_queue("llm"), json.dumps(misplaced))
+
+    for request_id in ("bad-2", misplaced["request_id"]):
+        reply = await _reply(bus, request_id, tagged=True)
+        assert reply["error"]["code"] == "bad_request"
 
 
 async def test_a_failing_engine_answers_an_error(bus: Bus, make_worker: WorkerFactory) -> None:
