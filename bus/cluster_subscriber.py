@@ -26,7 +26,7 @@ from redis.exceptions import RedisClusterException
 
 from bus.base import BusUnavailable
 from bus.redis_errors import CONNECTION_ERRORS
-from bus.redis_subscriber import Listener, SharedSubscriber, SlotRefused
+from bus.redis_subscriber import ConnectionListeners, Listener, SharedSubscriber, SlotRefused
 from bus.subscription import BufferedSubscription
 from bus.tasks import stop_tasks
 
@@ -52,7 +52,7 @@ class ShardedSubscriber:
         self._make_connection = make_connection
         self._health_check_interval = health_check_interval
         self._links: dict[str, SharedSubscriber] = {}
-        self._listeners: list[Listener] = []
+        self._listeners = ConnectionListeners()
         self._moving = asyncio.Lock()
         self._mover: asyncio.Task[None] | None = None
         # Channels the server unsubscribed by itself: subscribed again wherever they live.
@@ -72,8 +72,7 @@ class ShardedSubscriber:
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
         """See :meth:`bus.base.Bus.add_connection_listener`."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     async def subscribe(self, names: tuple[str, ...], buffer: int) -> BufferedSubscription:
         """A subscription to channels ``names``, live on their masters when this returns."""
@@ -141,7 +140,7 @@ class ShardedSubscriber:
         if not up:
             self._move_soon()
         elif not self._down:
-            self._notify(up=True)
+            self._listeners.notify(up=True)
 
     def _move_soon(self) -> None:
         if self._closed or (self._mover is not None and not self._mover.done()):
@@ -171,11 +170,11 @@ class ShardedSubscriber:
                 if self._down or moved:
                     logger.info("sharded subscriptions live again (%d channels moved)", moved)
                     self._down = False
-                    self._notify(up=True)
+                    self._listeners.notify(up=True)
                 return
             if not self._down and not in_motion:
                 self._down = True
-                self._notify(up=False)
+                self._listeners.notify(up=False)
             await asyncio.sleep(delay)
             delay = min(delay * 2, _LONGEST_RETRY)
 
@@ -202,10 +201,3 @@ class ShardedSubscriber:
                 elif not link.up:
                     await link.start()
         return moved
-
-    def _notify(self, *, up: bool) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(up)
-            except Exception:
-                logger.exception("bus connection listener failed")

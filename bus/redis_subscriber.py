@@ -36,6 +36,26 @@ logger = logging.getLogger(__name__)
 Listener = Callable[[bool], None]
 
 
+class ConnectionListeners:
+    """Who is told the pub/sub connection went down (``False``) or came back (``True``)."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def add(self, listener: Listener) -> Callable[[], None]:
+        """Tell ``listener`` from now on; the function returned stops that (idempotent)."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def notify(self, *, up: bool) -> None:
+        """Tell every listener; one that fails is logged, the others are still told."""
+        for listener in list(self._listeners):
+            try:
+                listener(up)
+            except Exception:
+                logger.exception("bus connection listener failed")
+
+
 class SlotRefused(BusUnavailable):
     """A master refused a sharded channel: its slot is served elsewhere now (MOVED)."""
 
@@ -89,7 +109,7 @@ class SharedSubscriber:
         )
         self._patterns = _Kind("PSUBSCRIBE", "PUNSUBSCRIBE")
         self._confirmations: dict[tuple[bytes, str], asyncio.Future[None]] = {}
-        self._listeners: list[Listener] = []
+        self._listeners = ConnectionListeners()
         self._connection: AbstractConnection | None = None
         self._state = _State.IDLE
         self._restored = asyncio.Event()
@@ -106,8 +126,7 @@ class SharedSubscriber:
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
         """See :meth:`bus.base.Bus.add_connection_listener`."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+        return self._listeners.add(listener)
 
     @property
     def connection_count(self) -> int:
@@ -314,7 +333,7 @@ class SharedSubscriber:
                         _LONGEST_RETRY,
                     )
                     self._state = _State.DOWN
-                    self._notify(up=False)
+                    self._listeners.notify(up=False)
             await asyncio.sleep(delay)
             delay = min(delay * 2, _LONGEST_RETRY)
         self._state = _State.UP
@@ -324,7 +343,7 @@ class SharedSubscriber:
             len(self._channels.subscribers),
             len(self._patterns.subscribers),
         )
-        self._notify(up=True)
+        self._listeners.notify(up=True)
 
     async def _check_health(self) -> None:
         # A server that vanished without closing the socket never wakes the
@@ -342,13 +361,6 @@ class SharedSubscriber:
             self._unanswered_pings += 1
             with contextlib.suppress(*CONNECTION_ERRORS):
                 await self._send("PING")
-
-    def _notify(self, *, up: bool) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(up)
-            except Exception:
-                logger.exception("bus connection listener failed")
 
     # subscriptions -------------------------------------------------------------
     def _expect(self, kind: _Kind, name: str) -> asyncio.Future[None]:
