@@ -61,6 +61,20 @@ def llm_answer(response: str = "Sure.", **fields: Any) -> dict[str, Any]:
     return {"intent": "order", "confidence": 0.9, "response": response, **fields}
 
 
+def confirming() -> dict[str, Any]:
+    """The ``llm`` answer that brings a conversation to confirm a French Grand."""
+    return llm_answer(
+        "Confirm?",
+        order_state={"menu_code": "french", "style_code": "grand"},
+        state="confirmation",
+    )
+
+
+def confirmed() -> dict[str, Any]:
+    """The ``llm`` answer to the customer's yes at confirmation: place the order."""
+    return llm_answer("Placed!", state_decision="confirm")
+
+
 async def say(
     client: QuartClient,
     transcript: str,

@@ -22,7 +22,7 @@ from tests.support.hands_free import (
     streaming,
 )
 from tests.support.tokens import SECRET
-from tests.support.voice_api import FakeVoiceData, StartApp, llm_answer
+from tests.support.voice_api import FakeVoiceData, StartApp, confirmed, confirming, llm_answer
 from tests.support.waiting import eventually
 
 
@@ -344,14 +344,7 @@ async def test_a_staff_member_s_spoken_yes_places_no_order(
     client: QuartClient, ai_server: ScriptedAIServer, data: FakeVoiceData
 ) -> None:
     ai_server.stt_stream.queue(speaks("french grand", "yes"))
-    ai_server.llm.queue(
-        llm_answer(
-            "Confirm?",
-            order_state={"menu_code": "french", "style_code": "grand"},
-            state="confirmation",
-        ),
-        llm_answer("Placed!", state_decision="confirm"),
-    )
+    ai_server.llm.queue(confirming(), confirmed())
     cook = mint_token(SECRET, "cook-1", "cook")
 
     async with streaming(client, token=cook) as ws:

@@ -12,14 +12,14 @@ from werkzeug.datastructures import Headers
 from quart_app.testing import ScriptedAIServer
 from tests.support.bus_backends import Backend
 from tests.support.tokens import bearer
-from tests.support.voice_api import FakeVoiceData, StartApp, llm_answer, say
-
-CONFIRMING = llm_answer(
-    "French Grand, shall I place it?",
-    order_state={"menu_code": "french", "style_code": "grand"},
-    state="confirmation",
+from tests.support.voice_api import (
+    FakeVoiceData,
+    StartApp,
+    confirmed,
+    confirming,
+    llm_answer,
+    say,
 )
-YES = llm_answer("Placed!", state_decision="confirm")
 
 
 def _member(user_id: str, role: str) -> tuple[dict[str, str], str]:
@@ -33,7 +33,7 @@ async def _to_confirmation(
     client: QuartClient, ai_server: ScriptedAIServer, who: tuple[dict[str, str], str | None]
 ) -> str:
     headers, user_id = who
-    ai_server.llm.queue(CONFIRMING)
+    ai_server.llm.queue(confirming())
     status, body = await say(client, "french grand", headers=headers, user_id=user_id)
     assert (status, body["state"]) == (200, "confirmation"), body
     session_id: str = body["session_id"]
@@ -47,7 +47,7 @@ async def _yes(
     who: tuple[dict[str, str], str | None],
 ) -> tuple[int, dict[str, Any], Headers]:
     headers, user_id = who
-    ai_server.llm.queue(YES)
+    ai_server.llm.queue(confirmed())
     response = await client.post(
         "/api/voice/analyze",
         json={"transcript": "yes", "session_id": session_id, "user_id": user_id},

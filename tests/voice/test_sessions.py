@@ -16,7 +16,14 @@ from bus.memory import MemoryBus
 from quart_app.testing import ScriptedAIServer, gated
 from tests.support.bus_backends import Backend, FakeClock
 from tests.support.tokens import bearer
-from tests.support.voice_api import FakeVoiceData, StartApp, llm_answer, say
+from tests.support.voice_api import (
+    FakeVoiceData,
+    StartApp,
+    confirmed,
+    confirming,
+    llm_answer,
+    say,
+)
 
 MEMBER = bearer("42", "customer")
 
@@ -58,15 +65,7 @@ async def test_a_turn_that_fails_after_applying_changes_nothing(
     backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp, data: FakeVoiceData
 ) -> None:
     client = await start_app(backend.bus)
-    ai_server.llm.queue(
-        llm_answer(
-            "Confirm?",
-            order_state={"menu_code": "french", "style_code": "grand"},
-            state="confirmation",
-        ),
-        llm_answer("Placed!", state_decision="confirm"),
-        llm_answer("Placed!", state_decision="confirm"),
-    )
+    ai_server.llm.queue(confirming(), confirmed(), confirmed())
     _, started = await say(client, "french grand")
     data.refuse_orders = True
 
