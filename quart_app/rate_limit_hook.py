@@ -12,7 +12,7 @@ and ``details`` naming the limit.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from quart import Quart, request
@@ -91,14 +91,15 @@ async def charge(budget: Budget, caller: str) -> None:
         raise RateLimited(refusal)
 
 
-def order_permit(principal: Principal | None, caller: str) -> OrderPermit:
+def order_permit(principal: Principal | None, caller: Callable[[], str]) -> OrderPermit:
     """What a voice turn asks just before it places an order: that the caller is no staff
-    member (as ``POST /api/orders`` refuses them) and has ``place_order`` budget left."""
+    member (as ``POST /api/orders`` refuses them) and has ``place_order`` budget left
+    (``caller()``'s, worked out only then: most turns place nothing)."""
 
     async def permit() -> None:
         check_may_order(None if principal is None else principal.role)
         if get_optional_rate_limiter() is not None:
-            await charge(budgets(get_settings())["orders.place_order"], caller)
+            await charge(budgets(get_settings())["orders.place_order"], caller())
 
     return permit
 

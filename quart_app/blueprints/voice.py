@@ -55,7 +55,7 @@ async def analyze() -> Response:
         raise RequestSchemaValidationError(error) from None
     principal = optional_principal()
     user_id = caller_id(data.user_id, principal)
-    permit = order_permit(principal, request_caller(principal))
+    permit = order_permit(principal, lambda: request_caller(principal))
     answer = await get_voice().conversations.analyze(data, user_id, permit=permit)
     return Response(answer.model_dump_json(), content_type="application/json")
 

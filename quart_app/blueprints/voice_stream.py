@@ -99,7 +99,7 @@ async def _serve() -> None:
                     user_id,
                     start.session_id,
                     start.language,
-                    permit=order_permit(principal, caller),
+                    permit=order_permit(principal, lambda: caller),
                 )
             except StreamRefused as refused:
                 message = as_sentence(refused.message)
