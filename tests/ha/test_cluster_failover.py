@@ -32,12 +32,8 @@ CHANNEL = "orders:{shard-test}"
 
 @pytest.fixture
 async def cluster(tmp_path: Path) -> AsyncIterator[RedisClusterProcesses]:
-    made = RedisClusterProcesses(tmp_path / "cluster")
-    try:
-        await made.start()
+    async with RedisClusterProcesses(tmp_path / "cluster") as made:
         yield made
-    finally:
-        await made.stop()
 
 
 @pytest.fixture
