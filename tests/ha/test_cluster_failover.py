@@ -73,7 +73,7 @@ async def test_a_killed_shard_master_is_replaced_and_subscriptions_follow(
     await doomed.kill()
 
     await _publish_until_heard(bus, subscription, "after the failover")
-    assert (await cluster.master_of(CHANNEL)).port != doomed.port
+    await cluster.wait_replaced(CHANNEL, doomed, RECOVERY)
     assert heard[0] is False and heard[-1] is True
     assert await bus.get("order:{shard-test}") == b"kept"
     assert bus.pubsub_connections <= MASTERS

@@ -137,6 +137,15 @@ class RedisClusterProcesses:
                 return next(n for n in self.nodes if n.port == int(master[1]))
         raise RuntimeError(f"no master owns the slot of {key!r}")
 
+    async def wait_replaced(self, key: str, dead: RedisServer, within: float) -> None:
+        """Until the node asked (:meth:`master_of`) names another master than ``dead`` for
+        ``key``'s slot: it may learn of a promotion after the clients have."""
+
+        async def replaced() -> bool:
+            return (await self.master_of(key)).port != dead.port
+
+        await eventually(replaced, within)
+
     async def wait_replicated(self) -> None:
         """Until every write so far reached each master's replica (``WAIT``)."""
         for master in await self.masters():
