@@ -19,6 +19,7 @@ from domain.errors import (
     SessionClosed,
 )
 from domain.json_reader import Reader
+from domain.language import Language
 from domain.stages import Decision, Stage, check_stage_move, furthest_supported, stage_supported
 
 __all__ = [
@@ -108,9 +109,12 @@ class ConversationSession:
         """Set members of the free-form ``context`` (JSON-safe values only)."""
         self.context.update(values)
 
-    def get_order_state_summary(self, catalog: Catalog | None = None) -> str:
-        """The draft order in words, e.g. ``"French Dinner, Grand, x2, wine 2"``."""
-        return self.order_state.summary(catalog)
+    def get_order_state_summary(
+        self, catalog: Catalog | None = None, language: Language = "en"
+    ) -> str:
+        """The draft order in words, e.g. ``"French Dinner, Grand, x2, wine 2"``, in
+        ``language`` (English for the AI Server's context summary)."""
+        return self.order_state.summary(catalog, language)
 
     def get_context_summary(self, catalog: Catalog | None = None) -> str:
         """A short account of where the conversation stands, for the AI Server."""

@@ -14,6 +14,7 @@ from domain.catalog import (
     quantity_allowed,
 )
 from domain.json_reader import Reader
+from domain.language import Language
 
 
 @dataclass(slots=True)
@@ -85,24 +86,32 @@ class OrderDraft:
             },
         )
 
-    def summary(self, catalog: Catalog | None = None) -> str:
-        """Human-readable, e.g. ``"French Dinner, Grand, x2, wine 2"``.
+    def summary(self, catalog: Catalog | None = None, language: Language = "en") -> str:
+        """Human-readable, e.g. ``"French Dinner, Grand, x2, wine 2"`` or, in Korean,
+        ``"프렌치 디너, 그랜드, 2개, 와인 2"``.
 
-        With a ``catalog``, menus, styles and ingredients go by their English
-        names; otherwise (or for a code the catalog lacks) by their codes.
+        With a ``catalog``, menus, styles and ingredients go by their names in
+        ``language``; otherwise (or for a code the catalog lacks) by their codes.
         """
+        words = _SUMMARY_WORDS[language]
         if self.menu_code is None:
-            return "nothing chosen yet"
+            return words["nothing"]
         menu = catalog.find_menu(self.menu_code) if catalog else None
         style = menu.allowed_style(self.style_code) if menu and self.style_code else None
-        ingredient_names = {i.code: i.name_en for i in menu.ingredients} if menu else {}
+        ingredient_names = {i.code: i.name_in(language) for i in menu.ingredients} if menu else {}
         parts = [
-            menu.name_en if menu else self.menu_code,
-            style.name_en if style else (self.style_code or "no style yet"),
-            f"x{self.quantity}",
+            menu.name_in(language) if menu else self.menu_code,
+            style.name_in(language) if style else (self.style_code or words["no_style"]),
+            words["quantity"].format(self.quantity),
         ]
         parts += [
             f"{ingredient_names.get(code, code)} {amount}"
             for code, amount in self.customizations.items()
         ]
         return ", ".join(parts)
+
+
+_SUMMARY_WORDS: dict[Language, dict[str, str]] = {
+    "en": {"nothing": "nothing chosen yet", "no_style": "no style yet", "quantity": "x{}"},
+    "ko": {"nothing": "아직 고른 메뉴 없음", "no_style": "스타일 미정", "quantity": "{}개"},
+}

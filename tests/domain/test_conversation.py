@@ -83,6 +83,14 @@ def test_order_summary_with_catalog_names(catalog: Catalog) -> None:
     assert session.get_order_state_summary(catalog) == "French Dinner, Grand, x2, wine 2"
 
 
+def test_order_summary_in_korean(catalog: Catalog) -> None:
+    session = session_at(Stage.CONFIRMATION)
+    session.update_order_state(quantity=2, customizations={"wine": 2})
+    assert session.get_order_state_summary(catalog, "ko") == "프렌치 디너, 그랜드, 2개, 와인 2"
+    unfinished = session_at(Stage.STYLE_SELECTION, style_code=None)
+    assert unfinished.get_order_state_summary(catalog, "ko") == "프렌치 디너, 스타일 미정, 1개"
+
+
 def test_order_summary_without_catalog_uses_codes() -> None:
     session = session_at(Stage.CONFIRMATION)
     assert session.get_order_state_summary() == "french, grand, x1"

@@ -127,6 +127,26 @@ async def test_a_suggestion_is_named_in_the_conversations_language(
     assert bool(re.search("[가-힣]", body["recommended_menu"]["description"])) == hangul
 
 
+@pytest.mark.parametrize(
+    ("words", "summary"),
+    [
+        ("two french dinners, grand", "French Dinner, Grand, x2"),
+        ("프렌치 디너 두 개", "프렌치 디너, 그랜드, 2개"),
+    ],
+)
+async def test_the_order_summary_is_in_the_conversations_language(
+    client: QuartClient, ai_server: ScriptedAIServer, words: str, summary: str
+) -> None:
+    ai_server.llm.queue(
+        llm_answer("OK.", order_state={"menu_code": "french", "style_code": "grand", "quantity": 2})
+    )
+
+    status, body = await say(client, words)
+
+    assert status == 200, body
+    assert body["order_state"]["summary"] == summary
+
+
 async def test_a_korean_suggestion_has_no_english_description_to_stand_in(
     client: QuartClient, ai_server: ScriptedAIServer
 ) -> None:

@@ -89,7 +89,10 @@ def order_state(session: ConversationSession, catalog: Catalog) -> OrderState:
         style_code=draft.style_code,
         quantity=draft.quantity,
         customizations=dict(draft.customizations),
-        summary=session.get_order_state_summary(catalog),
+        # The customer's kiosk shows it: in the conversation's language, as the reply is.
+        summary=session.get_order_state_summary(
+            catalog, supported(session.context.get("language"))
+        ),
         image_id=draft.image_id,
         unit_price=unit_price,
         total=total,
