@@ -34,6 +34,10 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
     draft = updated_draft(talk)
     if heard.menu_guess or (heard.style_guess and draft.menu_code):
         return draft, _ask_back(talk, draft)
+    if talk.change_refused:
+        # An amount over the limit is asked again at customization, not read back for a yes.
+        stage = CUSTOM if draft.is_complete else _stage_after_update(talk, draft)
+        return draft, Turn("order", stage, _noted(talk, draft))
     if draft != talk.draft:
         return draft, Turn("order", _stage_after_update(talk, draft), _noted(talk, draft))
     if heard.flags & {"confirm", "done", "no"} or (heard.quantity is not None and stage == CUSTOM):

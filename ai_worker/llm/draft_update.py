@@ -84,7 +84,18 @@ def _apply_change(talk: Talk, menu: Menu, draft: OrderDraft, change: Change) -> 
         "remove": 0,
         "double": current * 2,
     }[change.op]
-    draft.customizations[item.code] = min(max(wanted, 0), MAX_INGREDIENT_QUANTITY)
+    if wanted > MAX_INGREDIENT_QUANTITY:
+        # "extra 15 wine" is not 10 wine: the customer is told the limit and asked again.
+        talk.notes.append(
+            talk.replies.say(
+                "ingredient_range",
+                ingredient=talk.replies.name(item),
+                maximum=MAX_INGREDIENT_QUANTITY,
+            )
+        )
+        talk.change_refused = True
+        return
+    draft.customizations[item.code] = max(wanted, 0)
 
 
 def resumed(talk: Talk) -> Understanding:

@@ -28,6 +28,7 @@ _TEXT: dict[Language, dict[str, str]] = {
         "did_you_mean_style": "Did you mean {name} style?",
         "quantity_range": "We can make 1 to {maximum} dinners in one order.",
         "quantity_vague": "I'd rather not guess the number.",
+        "ingredient_range": "A dinner can have 0 to {maximum} {ingredient}.",
         "ask_confirm": "So that's {order}. Shall I place the order?",
         "confirmed": "Thank you! Your order of {order} is being placed.",
         "cancelled": "All right, I've cancelled this order. Tell me when you want to start again.",
@@ -86,6 +87,9 @@ _TEXT: dict[Language, dict[str, str]] = {
         "did_you_mean_style": "{name} 스타일 말씀이신가요?",
         "quantity_range": "한 번에 1개부터 {maximum}개까지 주문하실 수 있어요.",
         "quantity_vague": "정확한 개수를 말씀해 주세요.",
+        "ingredient_range": (
+            "{ingredient}(은)는 디너 하나에 0개부터 {maximum}개까지 넣을 수 있어요."
+        ),
         "ask_confirm": "{order}, 이대로 주문할까요?",
         "confirmed": "감사합니다! {order} 주문을 넣고 있어요.",
         "cancelled": "네, 주문을 취소했어요. 언제든 다시 말씀해 주세요.",

@@ -37,6 +37,8 @@ class Talk:
     context: LlmContext
     notes: list[str] = field(default_factory=list)
     """Sentences about what was said and can't be taken ("We can make 1 to 20 ...")."""
+    change_refused: bool = False
+    """An ingredient amount was over the limit: refused and asked again, never clamped."""
 
     def quantity_said(self, draft: OrderDraft) -> bool:
         """Whether the customer has said how many, exactly and in range."""

@@ -183,3 +183,25 @@ async def test_changes_are_read_back_the_way_a_person_says_them(
     talk = await converse(lines)
     assert read_back in talk.replies[-1]["response"]
     assert " 0" not in talk.replies[-1]["response"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "limit"),
+    [
+        (["one French dinner, grand style", "extra 15 wine"], "0 to 10 wine"),
+        (["two English dinners, grand", "12 bacon and no steak"], "0 to 10 bacon"),
+        (["프렌치 디너 한 개 그랜드로 주세요", "와인 열다섯 개 추가해 주세요"], "0개부터 10개까지"),
+    ],
+)
+async def test_an_ingredient_amount_over_the_limit_is_refused_and_asked_not_clamped(
+    lines: list[str], limit: str
+) -> None:
+    talk = await converse(lines)
+    reply = talk.replies[-1]
+    assert limit in reply["response"]
+    assert talk.session.stage == "customization"
+    assert all(amount <= 2 for amount in talk.session.order_state.customizations.values())
+
+    talk = await converse([*lines, "yes", "yes"])
+    assert talk.placed
+    assert all(amount <= 2 for amount in talk.session.order_state.customizations.values())
