@@ -9,7 +9,7 @@ from typing import Literal
 
 from ai_worker.llm import lexicon as lx
 from ai_worker.llm.matching import Guess, nearest
-from ai_worker.llm.text import Found, Utterance, normalize
+from ai_worker.llm.text import Found, Utterance, normalize, phrase_regex
 from domain.catalog import Catalog
 from domain.language import Language, text_language
 from domain.number_words import EN_VAGUE, KO_NATIVE_ALONE, KO_VAGUE
@@ -116,6 +116,9 @@ def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> 
     common = _common_words(catalog)
     if result.menu_code is None:
         result.menu_code, result.menu_guess = _guess(said, menu_phrases, common)
+    if menus and _also_an_ingredient(said.text[menus[-1].start : menus[-1].end], catalog):
+        # "a bottle of champagne" may be the Champagne Feast or the drink: asked back.
+        result.menu_code, result.menu_guess = None, menus[-1].tag
     if result.style_code is None:
         result.style_code, result.style_guess = _guess(said, _style_phrases(catalog), common)
     result.wishes = _take_wishes(said, menus)
@@ -140,6 +143,11 @@ def _guess(
         return None, None
     said.consume(guess.start, guess.end)
     return (guess.tag, None) if guess.sure else (None, guess.tag)
+
+
+def _also_an_ingredient(name: str, catalog: Catalog) -> bool:
+    """Whether the words that named a menu name an ingredient too ("champagne")."""
+    return any(phrase_regex(p).fullmatch(name) for _, p in _ingredient_phrases(catalog))
 
 
 def _common_words(catalog: Catalog) -> frozenset[str]:

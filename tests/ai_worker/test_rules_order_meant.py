@@ -205,3 +205,22 @@ async def test_an_ingredient_amount_over_the_limit_is_refused_and_asked_not_clam
     talk = await converse([*lines, "yes", "yes"])
     assert talk.placed
     assert all(amount <= 2 for amount in talk.session.order_state.customizations.values())
+
+
+@pytest.mark.parametrize(
+    "sentence", ["a bottle of champagne", "I want the champagne, grand style", "two champagnes"]
+)
+async def test_a_menu_named_by_an_ingredients_word_is_asked_back(sentence: str) -> None:
+    talk = await converse([sentence])
+    assert not talk.session.order_state.menu_code
+    assert talk.replies[0]["response"] == "Did you mean the Champagne Feast Dinner?"
+
+    talk = await converse([sentence, "yes", "deluxe", "two", "yes"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.menu_code == "champagne_feast"
+
+
+async def test_an_ingredient_of_the_menu_chosen_is_still_a_change() -> None:
+    talk = await converse(["two champagne feast dinners, deluxe", "more champagne", "yes"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.customizations == {"champagne": 2}
