@@ -55,14 +55,14 @@ class WhisperEngine:
         self._config = config
         self._model: WhisperModel | None = None
         self._loading = threading.Lock()
+        self._window = threading.local()
+        """``frames``: how much of the padded 30 s the encoder sees, set per decoding thread."""
 
     def _load(self) -> WhisperModel:
         with self._loading:
             if self._model is None:
-                from faster_whisper import WhisperModel
-
                 settings = self._config
-                self._model = WhisperModel(
+                self._model = _windowed_model_class(self._window)(
                     settings.stt_model or default_model_path(),
                     device=settings.stt_device,
                     device_index=settings.stt_device_index,
@@ -99,13 +99,36 @@ class WhisperEngine:
         *,
         beam_size: int,
         vad: bool,
+        window_s: float | None = None,
     ) -> tuple[str, str | None]:
-        """The text of 16 kHz ``samples`` in -1..1 and its language (blocking)."""
+        """The text of 16 kHz ``samples`` in -1..1 and its language (blocking).
+
+        With ``window_s``, samples that fit in it are encoded in a window that long
+        rather than whisper's 30 s, their length in silence after them: the encoder
+        is most of a short clip's cost, and it scales with the window.
+        """
         model = self._load()
         if not model.model.is_multilingual:
             language = "en"
         if samples.size == 0:
             return "", language
+        fits = window_s is not None and samples.size <= window_s * SAMPLE_RATE
+        self._window.frames = round(window_s * model.frames_per_second) if fits else None
+        try:
+            return self._decode(model, samples, language, prompt, beam_size=beam_size, vad=vad)
+        finally:
+            self._window.frames = None
+
+    def _decode(
+        self,
+        model: WhisperModel,
+        samples: npt.NDArray[np.float32],
+        language: str | None,
+        prompt: str | None,
+        *,
+        beam_size: int,
+        vad: bool,
+    ) -> tuple[str, str | None]:
         use = self._config.stt_prompt_use
         hint = None if use == "none" else _prompt_end(model, prompt)
         segments, info = model.transcribe(
@@ -127,6 +150,19 @@ class WhisperEngine:
 
     async def close(self) -> None:
         self._model = None
+
+
+def _windowed_model_class(window: threading.local) -> type[WhisperModel]:
+    """``WhisperModel`` whose encoder sees only the first ``window.frames`` frames of
+    the padded 30 s it is given, when the decoding thread set them."""
+    from faster_whisper import WhisperModel
+
+    class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]
+        def encode(self, features: npt.NDArray[np.float32]) -> Any:
+            frames = getattr(window, "frames", None)
+            return super().encode(features if frames is None else features[..., :frames])
+
+    return WindowedWhisperModel
 
 
 def _prompt_end(model: WhisperModel, prompt: str | None) -> str | None:

@@ -37,6 +37,7 @@ class StreamServer:
         processing: str,
         streams: int,
         beam_size: int,
+        window_s: float | None = None,
         poll_timeout: float,
     ) -> None:
         self._bus = bus
@@ -44,7 +45,7 @@ class StreamServer:
         self._streams = streams
         self._poll_timeout = poll_timeout
         self._vad = SileroVad()
-        self._decoder = Decoder(engine, beam_size=beam_size)
+        self._decoder = Decoder(engine, beam_size=beam_size, window_s=window_s)
         self._serving: set[asyncio.Task[None]] = set()
         self._warming: list[asyncio.Task[None]] = []
 

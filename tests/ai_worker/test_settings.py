@@ -44,6 +44,7 @@ NOT_DEFAULT: dict[str, Any] = {
     "image_font": "/fonts/cake.ttf",
     "ai_worker_concurrency": 7,
     "ai_worker_streams": 3,
+    "stt_stream_window_s": 20.0,
     "ai_worker_http_timeout": 9.0,
     "ai_worker_kinds": ("llm", "image"),
     "ai_worker_id": "worker-7",

@@ -1,0 +1,159 @@
+"""The streaming worker's decodes: who gets the decoding slot, when a slot is free again,
+and whisper's encoder window for short utterances."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ai_worker.engines.stt_whisper import WhisperEngine
+from ai_worker.streaming.recognizer import Decoder
+from ai_worker.streaming.vad import Samples
+from config.worker import WorkerSettings
+from tests.support.waiting import WAIT, eventually
+
+SECOND = np.zeros(16_000, dtype=np.float32)
+
+
+class GatedEngine:
+    """A Transcriber whose decodes each run until the test lets one finish."""
+
+    def __init__(self) -> None:
+        self.beams: list[int] = []
+        """The beam size of each decode, in the order they started."""
+        self.most_at_once = 0
+        self._running = 0
+        self._count = threading.Lock()
+        self._entered = threading.Semaphore(0)
+        self._finish = threading.Semaphore(0)
+
+    def transcribe_samples(
+        self,
+        samples: Samples,
+        language: str | None,
+        prompt: str | None,
+        *,
+        beam_size: int,
+        vad: bool,
+        window_s: float | None = None,
+    ) -> tuple[str, str | None]:
+        with self._count:
+            self.beams.append(beam_size)
+            self._running += 1
+            self.most_at_once = max(self.most_at_once, self._running)
+        self._entered.release()
+        assert self._finish.acquire(timeout=WAIT), "the test never let the decode finish"
+        with self._count:
+            self._running -= 1
+        return f"beam {beam_size}", "en"
+
+    async def started(self) -> None:
+        """Return once one more decode has started."""
+        assert await asyncio.to_thread(self._entered.acquire, timeout=WAIT)
+
+    def finish_one(self) -> None:
+        self._finish.release()
+
+
+def _decode(decoder: Decoder, *, final: bool) -> asyncio.Task[tuple[str, str | None]]:
+    return asyncio.create_task(decoder.decode(SECOND, "en", None, final=final))
+
+
+async def _occupied(engine: GatedEngine) -> tuple[Decoder, asyncio.Task[tuple[str, str | None]]]:
+    """A decoder whose one slot a partial decode of ``engine`` holds, and that decode."""
+    decoder = Decoder(engine, beam_size=5)
+    running = _decode(decoder, final=False)
+    await engine.started()
+    return decoder, running
+
+
+async def test_a_final_waiting_for_the_slot_goes_before_the_partials_waiting() -> None:
+    engine = GatedEngine()
+    decoder, running = await _occupied(engine)
+    partial = _decode(decoder, final=False)
+    final = _decode(decoder, final=True)
+    await eventually(lambda: decoder.waiting == 2)
+
+    engine.finish_one()
+    await engine.started()
+
+    assert engine.beams == [1, 5]
+    assert not final.done()
+    engine.finish_one()
+    assert await final == ("beam 5", "en")
+    await engine.started()
+    engine.finish_one()
+    assert [await running, await partial] == [("beam 1", "en")] * 2
+
+
+async def test_a_caller_that_stops_waiting_keeps_the_slot_until_its_decode_ends() -> None:
+    engine = GatedEngine()
+    decoder = Decoder(engine, beam_size=5)
+    abandoned = _decode(decoder, final=True)
+    await engine.started()
+    abandoned.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await abandoned
+
+    final = _decode(decoder, final=True)
+    await eventually(lambda: decoder.waiting == 1)
+    engine.finish_one()
+    await engine.started()
+    engine.finish_one()
+
+    assert await final == ("beam 5", "en")
+    assert engine.most_at_once == 1
+
+
+async def test_a_caller_that_leaves_while_waiting_gives_its_turn_to_the_next() -> None:
+    engine = GatedEngine()
+    decoder, running = await _occupied(engine)
+    leaving = _decode(decoder, final=True)
+    partial = _decode(decoder, final=False)
+    await eventually(lambda: decoder.waiting == 2)
+    leaving.cancel()
+    await eventually(lambda: decoder.waiting == 1)
+
+    engine.finish_one()
+    await engine.started()
+    engine.finish_one()
+
+    assert [await running, await partial] == [("beam 1", "en")] * 2
+    assert engine.beams == [1, 1]
+
+
+@pytest.fixture(scope="module")
+def engine() -> WhisperEngine:
+    return WhisperEngine(WorkerSettings())
+
+
+def _encoded_frames(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The frames whisper's encoder is given, decode by decode."""
+    from faster_whisper import WhisperModel
+
+    frames: list[int] = []
+    encode = WhisperModel.encode
+
+    def spy(model: WhisperModel, features: Any) -> Any:
+        frames.append(features.shape[-1])
+        return encode(model, features)
+
+    monkeypatch.setattr(WhisperModel, "encode", spy)
+    return frames
+
+
+def test_an_utterance_that_fits_the_window_is_encoded_in_it(
+    engine: WhisperEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frames = _encoded_frames(monkeypatch)
+    two_seconds = np.concatenate((SECOND, SECOND))
+
+    engine.transcribe_samples(two_seconds, "en", None, beam_size=1, vad=False, window_s=10)
+    engine.transcribe_samples(two_seconds, "en", None, beam_size=1, vad=False, window_s=1.5)
+    engine.transcribe_samples(two_seconds, "en", None, beam_size=1, vad=False)
+
+    assert frames == [1000, 3000, 3000]
