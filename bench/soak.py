@@ -100,7 +100,9 @@ class Process:
             self.popen.wait(timeout=30)
 
 
-def _processes(folder: Path, database_url: str) -> tuple[Process, Process, list[Process]]:
+def _processes(
+    folder: Path, database_url: str, census_every: float | None, tracemalloc: bool
+) -> tuple[Process, Process, list[Process]]:
     redis_port = free_port()
     redis = Process(
         "redis",
@@ -126,18 +128,20 @@ def _processes(folder: Path, database_url: str) -> tuple[Process, Process, list[
     )
     worker = Process(
         "ai-server",
-        [
-            sys.executable,
-            "-c",
-            "from quart_app.cli import main; raise SystemExit(main(['worker']))",
-        ],
+        [sys.executable, "-c", RUN_WORKER],
         env,
         folder / "ai-server.log",
     )
     instances = []
     for name in ("instance-a", "instance-b"):
         port = free_port()
-        command = [sys.executable, "-m", "quart_app", "--host", HOST, "--port", str(port)]
+        serve = ["--host", HOST, "--port", str(port)]
+        command = [sys.executable, "-m", "quart_app", *serve]
+        if census_every:
+            out = str(folder / f"census-{name}.txt")
+            traced = ["--tracemalloc"] if tracemalloc and name == "instance-b" else []
+            command = [sys.executable, "-m", "bench.traced_instance", out, str(census_every),
+                       *traced, "--", *serve]  # fmt: skip
         instances.append(Process(name, command, env, folder / f"{name}.log", port=port))
     return redis, worker, instances
 
@@ -357,6 +361,8 @@ async def _at_rate(
         await asyncio.sleep(1 / rate)
     if running:
         await asyncio.wait(running, timeout=finish_within)
+    for task in list(running):  # what is still running now would outlive the HTTP client
+        task.cancel()
 
 
 async def _analyze_once(client: httpx.AsyncClient, bases: list[str], ledger: Ledger) -> None:
@@ -368,6 +374,81 @@ async def _analyze_once(client: httpx.AsyncClient, bases: list[str], ledger: Led
     except httpx.TransportError:
         outcome = "refused"
     ledger.analyze[(phase, outcome)] += 1
+
+
+# -- memory ------------------------------------------------------------------------------------
+Samples = dict[str, list[tuple[float, int]]]  # instance -> (seconds into the traffic, RSS KiB)
+
+
+def _rss_kib(pid: int) -> int | None:
+    """``VmRSS`` of ``pid`` from /proc, in KiB; None once the process is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return None
+
+
+async def _sample_rss(
+    instances: list[Process], every: float, stop: asyncio.Event, samples: Samples, load: list[float]
+) -> None:
+    """Every ``every`` seconds until ``stop``: each running instance's RSS, and the load average."""
+    started = time.monotonic()
+    while not stop.is_set():
+        for process in instances:
+            if process.popen is not None and process.popen.poll() is None:
+                kib = _rss_kib(process.popen.pid)
+                if kib is not None:
+                    samples[process.name].append((time.monotonic() - started, kib))
+        load.append(os.getloadavg()[0])
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+
+
+def _slope(points: list[tuple[float, int]]) -> float:
+    """Least-squares slope of ``points``, in their y units per second."""
+    n = len(points)
+    mean_t = sum(t for t, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    spread = sum((t - mean_t) ** 2 for t, _ in points)
+    return sum((t - mean_t) * (y - mean_y) for t, y in points) / spread if spread else 0.0
+
+
+def _rss_report(samples: Samples, load: list[float], points: int = 13) -> list[str]:
+    """Per instance: the series (``points`` of it), and its growth over the last half of the run."""
+    lines = []
+    for name, series in sorted(samples.items()):
+        step = max(1, (len(series) - 1) // (points - 1))
+        shown = ", ".join(f"{t / 60:.0f}m {kib / 1024:.0f}" for t, kib in series[::step])
+        lines.append(f"{name} RSS MB over time: {shown}")
+        half = [(t, kib) for t, kib in series if t >= series[-1][0] / 2]
+        if len(half) < 3:
+            continue
+        minutes = (half[-1][0] - half[0][0]) / 60
+        per_minute = _slope(half) * 60 / 1024
+        fitted_start = sum(kib for _, kib in half) / len(half) / 1024 - per_minute * minutes / 2
+        first, last = half[0][1] / 1024, half[-1][1] / 1024
+        lines.append(
+            f"{name} last {minutes:.1f} min: {first:.1f} -> {last:.1f} MB "
+            f"({(last - first) / first:+.2%}); fitted {per_minute:+.3f} MB/min, "
+            f"{per_minute * minutes / fitted_start:+.2%} over the half; "
+            f"peak {max(kib for _, kib in series) / 1024:.1f} MB"
+        )
+    if load:
+        lines.append(
+            f"load average (1 min) while sampling: min {min(load):.2f}, "
+            f"mean {sum(load) / len(load):.2f}, max {max(load):.2f}"
+        )
+    return lines
+
+
+def _write_rss_csv(samples: Samples, path: Path) -> None:
+    rows = ["instance,seconds,rss_kib"]
+    rows += [f"{name},{t:.1f},{kib}" for name, series in samples.items() for t, kib in series]
+    path.write_text("\n".join(rows) + "\n")
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -399,9 +480,11 @@ async def _faults(
     await asyncio.sleep(beat)
 
 
-async def _run(args: argparse.Namespace, folder: Path) -> Ledger:
+async def _run(
+    args: argparse.Namespace, folder: Path, samples: Samples, load: list[float]
+) -> Ledger:
     await _empty_database(args.database_url)
-    redis, worker, instances = _processes(folder, args.database_url)
+    redis, worker, instances = _processes(folder, args.database_url, args.census, args.tracemalloc)
     started: list[Process] = []
     ledger = Ledger()
     try:
@@ -426,9 +509,12 @@ async def _run(args: argparse.Namespace, folder: Path) -> Ledger:
             analyze = _at_rate(
                 lambda: _analyze_once(client, bases, ledger), args.analyze_rate, stop_traffic, 30
             )
-            traffic = [asyncio.create_task(orders), asyncio.create_task(analyze)]
-            beat = args.seconds / 7
-            await _faults(redis, worker, instances[1], ledger, beat, args.stall)
+            sampling = _sample_rss(instances, args.rss_every, stop_traffic, samples, load)
+            traffic = [asyncio.create_task(t) for t in (orders, analyze, sampling)]
+            if args.no_faults:
+                await asyncio.sleep(args.seconds)
+            else:
+                await _faults(redis, worker, instances[1], ledger, args.seconds / 7, args.stall)
             stop_traffic.set()
             await asyncio.wait(traffic, timeout=90)
         await _drained(ledger, within=args.drain)
@@ -481,10 +567,15 @@ def _counts(counter: Counter[Any]) -> str:
 def _report(ledger: Ledger, folder: Path, args: argparse.Namespace) -> str:
     failed_api = Counter({k: n for k, n in ledger.api.items() if not k[2].startswith("2")})
     unexpected = sum(n for key, n in ledger.received.items() if key not in ledger.expected)
+    created = sum(
+        n for (_, name, status), n in ledger.api.items() if (name, status) == ("create", "201")
+    )
+    faults = "no faults" if args.no_faults else f"AI stall {args.stall:g} s"
     lines = [
         f"soak: {args.clients} clients, {args.seconds:g} s of traffic, "
-        f"orders {args.order_rate:g}/s, analyze {args.analyze_rate:g}/s, "
-        f"AI stall {args.stall:g} s",
+        f"orders {args.order_rate:g}/s, analyze {args.analyze_rate:g}/s, {faults}",
+        f"answered: orders created {created / args.seconds:.2f}/s, "
+        f"analyze {sum(ledger.analyze.values()) / args.seconds:.2f}/s",
         "",
         *_phase_table(ledger),
         "",
@@ -510,15 +601,42 @@ def main() -> None:
     parser.add_argument("--stall", type=float, default=10.0, help="seconds the AI Server stops")
     parser.add_argument("--drain", type=float, default=20.0, help="longest wait for stragglers")
     parser.add_argument(
+        "--no-faults", action="store_true", help="steady traffic only: for the memory measure"
+    )
+    parser.add_argument("--rss-every", type=float, default=10.0, help="seconds between RSS samples")
+    parser.add_argument(
+        "--census",
+        type=float,
+        metavar="SECONDS",
+        help="each instance writes, every SECONDS, the object types it holds more of "
+        "(census-<instance>.txt among the logs; bench/traced_instance.py)",
+    )
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="with --census: instance-b also traces allocations and writes the source "
+        "lines that hold more; it runs slower, instance-a stays untraced",
+    )
+    parser.add_argument(
+        "--logs", type=Path, help="folder for the logs (default: a new temporary one)"
+    )
+    parser.add_argument(
         "--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/soak"
     )
     args = parser.parse_args()
     if not 1 <= args.clients <= MAX_CLIENTS:
         parser.error(f"--clients must be 1..{MAX_CLIENTS}")
-    folder = Path(tempfile.mkdtemp(prefix="soak-"))
-    ledger = asyncio.run(_run(args, folder))
+    if args.tracemalloc and not args.census:
+        parser.error("--tracemalloc writes with --census")
+    folder = args.logs or Path(tempfile.mkdtemp(prefix="soak-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    samples: Samples = defaultdict(list)
+    load: list[float] = []
+    ledger = asyncio.run(_run(args, folder, samples, load))
+    _write_rss_csv(samples, folder / "rss.csv")
     print(_report(ledger, folder, args))
-    print(f"\nlogs: {folder}")
+    print("\n".join(["", *_rss_report(samples, load)]))
+    print(f"\nlogs: {folder} (every RSS sample in rss.csv)")
 
 
 if __name__ == "__main__":
