@@ -19,7 +19,8 @@ CLAIM_LENGTH = 32
 class OutboxEvent(Base):
     """One notification waiting to be published, written in its order's transaction.
 
-    The relay claims rows for a lease (``claimed_by``/``claimed_until``), gives
+    A relay claims a batch of rows for a lease (``claimed_by`` names the claim,
+    ``claimed_until`` is when it lapses), gives
     each its notification id once (``event_id``, kept across retries so a
     re-publish carries the same id), publishes, and deletes them. Rows of one
     order are published in ``id`` order: a row waits while an earlier row of

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from redis.asyncio.connection import AbstractConnection
 
-from bus.base import Bus
+from bus.base import Bus, BusError
 from bus.redis import RedisBus
 from tests.support.bus_backends import open_backend
 
@@ -54,6 +54,23 @@ async def test_a_batch_on_redis_is_one_round_trip(
 ) -> None:
     async with open_backend("redis", redis_url) as backend:
         await _count_sends_of_a_batch(backend.bus, monkeypatch)
+
+
+@pytest.mark.redis
+async def test_a_batch_that_fails_part_way_raises_and_keeps_what_ran_before(
+    redis_url: str,
+) -> None:
+    async with open_backend("redis", redis_url) as backend:
+        bus = backend.bus
+        await bus.set("a-string", "not a log")
+        batch = bus.batch()
+        batch.log_append("log", "kept", maxlen=100, retention=DAY)
+        batch.log_append("a-string", "refused", maxlen=100, retention=DAY)
+
+        with pytest.raises(BusError, match="WRONGTYPE"):
+            await batch.execute()
+
+        assert [entry.data for entry in await bus.log_after("log", "0", count=10)] == [b"kept"]
 
 
 async def _count_sends_of_a_batch(bus: Bus, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,13 +5,16 @@ change's transaction); :class:`OutboxRelay`, running in every instance,
 publishes them afterwards, at least once:
 
 1. claim: in one transaction, pick up to ``batch`` pending rows whose order
-   has no earlier row pending (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
-   two relays never pick one row), give those without a notification id one
-   (all in one bus round trip), and lease them to this relay for ``lease``
-   seconds;
+   has no earlier row pending (PostgreSQL locks them with ``FOR UPDATE SKIP
+   LOCKED``, so two relays never pick one row; SQLite takes its write lock),
+   take ids for those without a notification id (all in one bus round trip),
+   and write the ids and a lease of ``lease`` seconds to this claim in one
+   statement;
 2. publish the whole batch, in row id order, in one bus round trip
    (:meth:`NotificationPublisher.publish_many`);
-3. delete the batch in one statement, or, if step 2 failed, release it.
+3. delete the claim's rows in one statement (on PostgreSQL, a commit that
+   doesn't wait for the disk: lost in a crash, the rows go out again with the
+   same ids), or, if step 2 failed, release them.
 
 At most one row of an order is ever claimed and unpublished, so the events of
 one order reach each addressee in the order they were written. A relay that
@@ -38,10 +41,25 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    String,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Executable
 
 from bus import Bus, BusError
 from quart_app.database import Database, Listener
@@ -59,6 +77,17 @@ BACKLOG_EVERY = 1.0
 
 STOP_WAIT = 5.0
 """Longest :meth:`OutboxRelay.stop` waits for a round in progress before cancelling it."""
+
+_TABLE = cast(Table, OutboxEvent.__table__)
+_CLAIMED_COLUMNS = (
+    OutboxEvent.id,
+    OutboxEvent.order_id,
+    OutboxEvent.event_type,
+    OutboxEvent.target,
+    OutboxEvent.data,
+    OutboxEvent.event_id,
+    OutboxEvent.created_at,
+)
 
 
 class Outbox:
@@ -93,12 +122,14 @@ class Outbox:
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """A row leased to a relay: its notice and the notification id it goes out with."""
+    """A row leased to a relay: its notice, the notification id it goes out with, and
+    the claim (one per batch) that holds it."""
 
     row_id: int
     order_id: str
     notice: Notice
     event_id: str
+    claim: str
 
 
 class OutboxRelay:
@@ -163,13 +194,12 @@ class OutboxRelay:
         claimed = await self._claim()
         if not claimed:
             return 0
-        row_ids = [row.row_id for row in claimed]
         try:
             await self._publisher.publish_many([(row.notice, row.event_id) for row in claimed])
         except BaseException:
-            await self._settle(row_ids, published=False)
+            await self._settle(claimed, published=False)
             raise
-        await self._settle(row_ids, published=True)
+        await self._settle(claimed, published=True)
         return len(claimed)
 
     async def drain(self) -> int:
@@ -180,44 +210,17 @@ class OutboxRelay:
         return total
 
     async def _claim(self) -> list[Claimed]:
+        """Lease a batch, in row id order, with the ids its rows go out with."""
         now = self._clock()
-        earlier = aliased(OutboxEvent)
-        waits_for_earlier = exists().where(
-            earlier.order_id == OutboxEvent.order_id, earlier.id < OutboxEvent.id
-        )
-        pending = (
-            select(OutboxEvent.id)
-            .where(or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now))
-            .where(~waits_for_earlier)
-            .order_by(OutboxEvent.id)
-            .limit(self._batch)
-            .with_for_update(skip_locked=True)
-        )
-        # One UPDATE picks and leases the rows: SQLite takes its write lock for
-        # the whole statement, PostgreSQL skips rows another relay has locked.
-        claim = (
-            update(OutboxEvent)
-            .where(OutboxEvent.id.in_(pending.scalar_subquery()))
-            .values(claimed_by=self.name, claimed_until=now + self._lease)
-            .returning(
-                OutboxEvent.id,
-                OutboxEvent.order_id,
-                OutboxEvent.event_type,
-                OutboxEvent.target,
-                OutboxEvent.data,
-                OutboxEvent.event_id,
-                OutboxEvent.created_at,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        claim = uuid.uuid4().hex
         async with self._database.session() as session, session.begin():
-            rows = sorted((await session.execute(claim)).all(), key=lambda row: row.id)
+            picked = await session.execute(self._pick(now, claim))
+            rows = sorted(picked.all(), key=lambda row: row.id)
             fresh = [row.id for row in rows if row.event_id is None]
             given = dict(zip(fresh, await self._publisher.log.next_ids(len(fresh)), strict=True))
-            if given:
-                await session.execute(
-                    update(OutboxEvent),
-                    [{"id": row_id, "event_id": event_id} for row_id, event_id in given.items()],
+            if rows:
+                await self._lease_rows(
+                    session, claim, now, [(row.id, given.get(row.id, row.event_id)) for row in rows]
                 )
         return [
             Claimed(
@@ -230,20 +233,85 @@ class OutboxRelay:
                     written_at=row.created_at.timestamp(),
                     key=row.order_id,  # an order's notices keep their order on a cluster
                 ),
-                given.get(row.id) or row.event_id,
+                given.get(row.id, row.event_id),
+                claim,
             )
             for row in rows
         ]
 
-    async def _settle(self, row_ids: list[int], *, published: bool) -> None:
+    def _pick(self, now: datetime, claim: str) -> Executable:
+        """Up to ``batch`` pending rows whose order has no earlier row pending, locked
+        for this transaction."""
+        earlier = aliased(OutboxEvent)
+        waits_for_earlier = exists().where(
+            earlier.order_id == OutboxEvent.order_id, earlier.id < OutboxEvent.id
+        )
+        pending = (
+            select(OutboxEvent.id)
+            .where(or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now))
+            .where(~waits_for_earlier)
+            .order_by(OutboxEvent.id)
+            .limit(self._batch)
+        )
+        if self._database.is_sqlite:
+            # SQLite locks no rows: an UPDATE takes its write lock at once, for the
+            # rest of the transaction, so that no other relay picks these rows.
+            return (
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(pending.scalar_subquery()))
+                .values(claimed_by=claim)
+                .returning(*_CLAIMED_COLUMNS)
+                .execution_options(synchronize_session=False)
+            )
+        # PostgreSQL locks the rows without writing them, and another relay skips them.
+        return pending.with_only_columns(*_CLAIMED_COLUMNS).with_for_update(skip_locked=True)
+
+    async def _lease_rows(
+        self, session: AsyncSession, claim: str, now: datetime, ids: list[tuple[int, str]]
+    ) -> None:
+        """Lease the ``(row id, event id)`` rows to ``claim`` and write their event ids,
+        in one statement: each row is written once."""
+        lease = {"claimed_by": claim, "claimed_until": now + self._lease}
+        if self._database.is_sqlite:
+            await session.execute(
+                update(_TABLE)
+                .where(_TABLE.c.id == bindparam("row_id"))
+                .values(**lease, event_id=bindparam("given_id")),
+                [{"row_id": row_id, "given_id": event_id} for row_id, event_id in ids],
+            )
+            return
+        row_ids, event_ids = zip(*ids, strict=True)
+        given = (
+            func.unnest(
+                bindparam("row_ids", list(row_ids), type_=ARRAY(BigInteger)),
+                bindparam("event_ids", list(event_ids), type_=ARRAY(String)),
+            )
+            .table_valued("row_id", "event_id")
+            .render_derived(name="given")
+        )
+        await session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id == given.c.row_id)
+            .values(**lease, event_id=given.c.event_id)
+        )
+
+    async def _settle(self, claimed: list[Claimed], *, published: bool) -> None:
         """Delete the published batch, or release it to be claimed again, in one statement."""
-        mine = (OutboxEvent.id.in_(row_ids), OutboxEvent.claimed_by == self.name)
+        # The claim names its rows; their id range lets the primary key find them.
+        mine = (
+            _TABLE.c.id.between(claimed[0].row_id, claimed[-1].row_id),
+            _TABLE.c.claimed_by == claimed[0].claim,
+        )
         settle = (
-            delete(OutboxEvent).where(*mine)
+            delete(_TABLE).where(*mine)
             if published
-            else update(OutboxEvent).where(*mine).values(claimed_by=None, claimed_until=None)
+            else update(_TABLE).where(*mine).values(claimed_by=None, claimed_until=None)
         )
         async with self._database.session() as session, session.begin():
+            if not self._database.is_sqlite:
+                # Lost in a crash, the rows are published again with the same ids, which
+                # sockets drop: this commit need not wait for the disk.
+                await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
             await session.execute(settle)
 
     async def _run(self) -> None:

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from bus import Bus, keys
 from domain.orders import STAFF_ROLES, Role
 from quart_app.services.realtime.replay import NotificationLog
-from quart_app.services.realtime.server_frames import Envelope, addressees, notification
+from quart_app.services.realtime.server_frames import (
+    Envelope,
+    addressees,
+    notification,
+    parse_roles,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +86,10 @@ class Notice:
     ) -> Notice:
         """The inverse of :attr:`target`."""
         if "user_ids" in target:
-            notice = cls.to_users(target["user_ids"], event_type, data)
-        else:
-            notice = cls.to_roles((Role(role) for role in target["roles"]), event_type, data)
-        return replace(notice, written_at=written_at, key=key)
+            users = tuple(dict.fromkeys(target["user_ids"]))
+            return cls(event_type, data, user_ids=users, written_at=written_at, key=key)
+        roles = parse_roles(tuple(target["roles"]))
+        return cls(event_type, data, roles=roles, written_at=written_at, key=key)
 
 
 class NotificationPublisher:

@@ -46,6 +46,7 @@ from bus import Bus, LogEntry, keys
 from bus.base import Batch
 from domain.orders import Role
 from quart_app.services.realtime import server_frames as frame_text
+from quart_app.services.realtime.server_frames import role_names
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ class NotificationLog:
         self, batch: Batch, roles: Iterable[Role], event_id: str, frame: str
     ) -> None:
         """Queue keeping ``frame`` in the broadcast log for ``roles``."""
-        names = ",".join(sorted(Role(role).value for role in roles))
+        names = ",".join(role_names(frozenset(roles)))
         self._append(batch, keys.WS_BROADCAST_LOG, f"{event_id}\n{names}\n{frame}")
 
     def _append(self, batch: Batch, key: str, entry: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeGuard
 
 from domain.orders import Role
@@ -111,7 +112,21 @@ def addressees(user_ids: tuple[str, ...], roles: frozenset[Role]) -> dict[str, l
     """An envelope's ``target``: ``{"user_ids": [...]}``, else ``{"roles": [...]}`` sorted."""
     if user_ids:
         return {"user_ids": list(user_ids)}
-    return {"roles": sorted(role.value for role in roles)}
+    return {"roles": list(role_names(roles))}
+
+
+# Both cached: the same few sets of roles recur in every broadcast, and making
+# enum members costs more than the rest of a notification's bookkeeping.
+@lru_cache(maxsize=64)
+def role_names(roles: frozenset[Role]) -> tuple[str, ...]:
+    """The values of ``roles``, sorted."""
+    return tuple(sorted(Role(role).value for role in roles))
+
+
+@lru_cache(maxsize=64)
+def parse_roles(names: tuple[str, ...]) -> frozenset[Role]:
+    """The roles ``names`` spell; :class:`ValueError` for a name that is no role."""
+    return frozenset(Role(name) for name in names)
 
 
 class BadEnvelope(ValueError):
@@ -145,7 +160,7 @@ def decode_envelope(raw: bytes) -> Envelope:
         return Envelope(frame, event_id, user_ids=tuple(user_ids), written_at=written_at)
     if user_ids is None and _strings(roles):
         try:
-            chosen = frozenset(Role(role) for role in roles)
+            chosen = parse_roles(tuple(roles))
             return Envelope(frame, event_id, roles=chosen, written_at=written_at)
         except ValueError:
             raise BadEnvelope(f"unknown role in {roles!r}") from None
