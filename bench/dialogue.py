@@ -58,7 +58,12 @@ async def serving(**overrides: Any) -> AsyncIterator[QuartClient]:
 
 
 async def run_all(
-    client: QuartClient, catalog: Catalog, dialogues: Sequence[Dialogue], *, spoken: bool
+    client: QuartClient,
+    catalog: Catalog,
+    dialogues: Sequence[Dialogue],
+    *,
+    spoken: bool,
+    corrects: bool = False,
 ) -> list[Outcome]:
     """Every conversation of ``dialogues``, one after another."""
     outcomes = []
@@ -71,9 +76,21 @@ async def run_all(
                     catalog=catalog,
                     order_reader=bearer("manager-1", "manager", secret=SECRET),
                     clip_dir=Path(folder) if spoken else None,
+                    corrects=corrects,
                 )
             )
     return outcomes
+
+
+async def correcting(
+    client: QuartClient, catalog: Catalog, outcomes: Sequence[Outcome], *, spoken: bool
+) -> list[Outcome]:
+    """The same conversations with a customer who corrects a wrong read-back instead of
+    saying yes to it. One in which no wrong read-back got a yes goes the same way for
+    both customers (same words, same replies), so only the others are said again."""
+    again = [o.dialogue for o in outcomes if o.yes_to_a_wrong_read_back]
+    redone = iter(await run_all(client, catalog, again, spoken=spoken, corrects=True))
+    return [next(redone) if o.yes_to_a_wrong_read_back else o for o in outcomes]
 
 
 def _percentile(values: Sequence[float], share: float) -> float:
@@ -98,7 +115,9 @@ async def engine_baseline(catalog: Catalog, runs: int = 10) -> tuple[float, floa
     return statistics.median(timings[None]), statistics.median(timings[prompt])
 
 
-def report(title: str, outcomes: Sequence[Outcome], show_failures: bool) -> None:
+def report(
+    title: str, outcomes: Sequence[Outcome], show_failures: bool, timings: bool = True
+) -> None:
     for half, held_out in (("development", False), ("held-out", True)):
         part = [o for o in outcomes if o.dialogue.held_out == held_out]
         done = sum(o.completed for o in part)
@@ -137,7 +156,7 @@ def report(title: str, outcomes: Sequence[Outcome], show_failures: bool) -> None
             )
         print(f"  {title} {kind} {language}: development {rates[0]}, held-out {rates[1]}")
     turns = [t for o in outcomes for t in o.turn_seconds]
-    if turns:
+    if turns and timings:
         clips = [c for o in outcomes for c in o.clip_seconds]
         near_three = [
             t for o in outcomes for t, c in zip(o.turn_seconds, o.clip_seconds, strict=False)
@@ -187,12 +206,16 @@ async def main() -> None:
                 client, catalog, typed_corpus(catalog, recommended), spoken=False
             )
             report("typed", outcomes, args.show_failures)
+            fixed = await correcting(client, catalog, outcomes, spoken=False)
+            report("typed, correcting customer", fixed, show_failures=False, timings=False)
             print(f"typed: {time.perf_counter() - started:.1f} s")
         if not args.typed_only:
             outcomes = await run_all(
                 client, catalog, spoken_corpus(catalog, recommended), spoken=True
             )
             report("spoken", outcomes, args.show_failures)
+            fixed = await correcting(client, catalog, outcomes, spoken=True)
+            report("spoken, correcting customer", fixed, show_failures=False, timings=False)
             bare, prompted = await engine_baseline(catalog)
             turns = [t for o in outcomes for t in o.turn_seconds]
             print(

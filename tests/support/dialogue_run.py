@@ -3,7 +3,11 @@
 Each line goes to ``POST /api/voice/analyze`` (a spoken one first through
 ``POST /api/voice/stt``, as a clip espeak-ng makes at run time). When the
 scripted lines are said and the kiosk still asks something, the customer
-answers "Yes, please place the order" up to two more times. Asked back about
+answers "Yes, please place the order" up to two more times, whatever the kiosk
+reads back: that customer checks nothing. A *correcting* customer (``corrects``)
+checks the order read back at confirmation instead, as the typed corpus's
+corrections do: a wrong one is corrected ("Actually, make it three"), up to
+three times, then cancelled; only a right one gets the yes. Asked back about
 a name ("Did you mean Grand style?"), the customer says yes when it is what
 they mean, else no, as a person would, then goes on with their lines; asked how
 many, a customer who has an answer for it (``Dialogue.how_many``) gives it once. A
@@ -27,11 +31,15 @@ from quart.datastructures import FileStorage
 from quart.testing import QuartClient
 
 from domain.catalog import Catalog
+from domain.number_words import english_number, korean_native
 from tests.support.ai_catalog import as_catalog
 from tests.support.dialogue_corpus import FOLLOW_UP, Dialogue, Goal
 
 FOLLOW_UPS = 2
 ASKED_BACK = 3
+CORRECTIONS = 3
+"""Corrections a correcting customer makes to wrong read-backs before cancelling."""
+_GIVE_UP = {"en": "Cancel, please.", "ko": "취소해 주세요"}
 _YES_NO = {"en": ("Yes", "No"), "ko": ("네", "아니요")}
 _HOW_MANY = re.compile(r"How many|몇 개")
 
@@ -50,6 +58,9 @@ class Outcome:
     """Spoken turns: speech-to-text plus analyze, each."""
     clip_seconds: list[float] = field(default_factory=list)
     error: str | None = None
+    yes_to_a_wrong_read_back: bool = False
+    """The customer said yes to an order read back that is not the one meant: a
+    correcting customer would have gone on differently."""
 
     @property
     def completed(self) -> bool:
@@ -101,8 +112,10 @@ async def run_dialogue(
     catalog: Catalog,
     order_reader: dict[str, str],
     clip_dir: Path | None = None,
+    corrects: bool = False,
 ) -> Outcome:
-    """Say ``dialogue`` to the service (spoken when ``clip_dir`` is given)."""
+    """Say ``dialogue`` to the service (spoken when ``clip_dir`` is given), as a customer
+    who says yes to any read-back, or one who ``corrects`` a wrong one."""
     outcome = Outcome(dialogue)
     session_id: str | None = None
     answer: dict[str, Any] = {}
@@ -110,11 +123,18 @@ async def run_dialogue(
     follow_ups = 0 if dialogue.goal is None else FOLLOW_UPS
     asked_back = 0
     how_many = dialogue.how_many
+    corrections = CORRECTIONS
     while script or follow_ups:
+        wrong = _wrong_read_back(answer, dialogue)
         if script:
             line = script.pop(0)
+        elif corrects and wrong and corrections:
+            line, corrections = _correction(answer, dialogue, catalog), corrections - 1
+        elif corrects and wrong:
+            line, follow_ups = _GIVE_UP[dialogue.language], 0
         else:
             line, follow_ups = FOLLOW_UP[dialogue.language], follow_ups - 1
+            outcome.yes_to_a_wrong_read_back |= wrong
         started = time.perf_counter()
         if clip_dir is not None:
             audio, seconds = speak(line, dialogue.voice, dialogue.speed, clip_dir)
@@ -155,6 +175,58 @@ async def run_dialogue(
     if outcome.order_id is not None:
         outcome.placed = await _read_order(client, outcome.order_id, order_reader)
     return outcome
+
+
+def _read_back(answer: dict[str, Any]) -> Goal | None:
+    """The order the kiosk reads back at confirmation, else ``None``."""
+    if answer.get("state") != "confirmation":
+        return None
+    state = answer["order_state"]
+    return Goal(
+        state["menu_code"],
+        state["style_code"],
+        state["quantity"],
+        tuple(sorted(state["customizations"].items())),
+    )
+
+
+def _wrong_read_back(answer: dict[str, Any], dialogue: Dialogue) -> bool:
+    read_back = _read_back(answer)
+    return read_back is not None and dialogue.goal is not None and read_back != dialogue.goal
+
+
+def _correction(answer: dict[str, Any], dialogue: Dialogue, catalog: Catalog) -> str:
+    """What a customer says to a wrong read-back: the first thing wrong in it, corrected."""
+    read_back, goal = _read_back(answer), dialogue.goal
+    assert read_back is not None and goal is not None
+    korean = dialogue.language == "ko"
+    menu = catalog.menu(goal.menu)
+    style = menu.allowed_style(goal.style)
+    assert style is not None
+    count = korean_native(goal.quantity) + " 개" if korean else english_number(goal.quantity)
+    if read_back.menu != goal.menu:
+        if korean:
+            return f"아니요, {menu.name_ko} {count} {style.name_ko} 스타일로 주세요"
+        return f"No, I want {count} {menu.name_en}, {style.name_en} style"
+    if read_back.style != goal.style:
+        return (
+            f"아니 {style.name_ko}로 해 주세요"
+            if korean
+            else f"Actually, {style.name_en} style instead"
+        )
+    if read_back.quantity != goal.quantity:
+        return f"아니 {count}로 해 주세요" if korean else f"Actually, make it {count}"
+    meant, heard = dict(goal.customizations), dict(read_back.customizations)
+    code = next(c for c in sorted(meant.keys() | heard.keys()) if meant.get(c) != heard.get(c))
+    item = menu.ingredient(code)
+    amount = meant.get(code, item.quantity)
+    if korean:
+        if amount == 0:
+            return f"{item.name_ko} 빼 주세요"
+        return f"{item.name_ko} {korean_native(amount)} 개로 해 주세요"
+    return (
+        f"No {item.name_en}" if amount == 0 else f"{english_number(amount)} {item.name_en}, please"
+    )
 
 
 def _reply_to_asking_back(response: str, dialogue: Dialogue, catalog: Catalog) -> str | None:

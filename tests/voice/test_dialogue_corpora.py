@@ -24,6 +24,7 @@ from tests.support.dialogue_corpus import (
     FIRST_KINDS,
     KINDS,
     Dialogue,
+    Goal,
     spoken_corpus,
     typed_corpus,
 )
@@ -48,7 +49,11 @@ async def kiosk(make_settings: Callable[..., Settings]) -> AsyncIterator[QuartCl
 
 
 async def _run(
-    client: QuartClient, catalog: Catalog, dialogues: list[Dialogue], clip_dir: Path | None = None
+    client: QuartClient,
+    catalog: Catalog,
+    dialogues: list[Dialogue],
+    clip_dir: Path | None = None,
+    corrects: bool = False,
 ) -> list[Outcome]:
     return [
         await run_dialogue(
@@ -57,6 +62,7 @@ async def _run(
             catalog=catalog,
             order_reader=bearer("manager-1", "manager"),
             clip_dir=clip_dir,
+            corrects=corrects,
         )
         for dialogue in dialogues
     ]
@@ -101,3 +107,37 @@ async def test_a_sample_of_spoken_conversations_ends_in_the_order_meant(
     outcomes = await _run(kiosk, catalog, sample, tmp_path)
 
     assert completion_rate(outcomes) >= SPOKEN_FLOOR, _failures(outcomes)
+
+
+@pytest.mark.parametrize(
+    ("line", "meant"),
+    [
+        ("two French dinners, grand style", Goal("french", "grand", 3)),
+        ("two French dinners, grand style", Goal("french", "deluxe", 2)),
+        ("two French dinners, grand style", Goal("english", "grand", 2, (("bacon", 0),))),
+        ("프렌치 디너 두 개 그랜드로 주세요", Goal("french", "grand", 2, (("wine", 2),))),
+    ],
+)
+async def test_a_correcting_customer_corrects_a_wrong_read_back_where_the_other_says_yes(
+    kiosk: QuartClient, line: str, meant: Goal
+) -> None:
+    catalog, _ = await catalog_and_recommendation(kiosk)
+    language = "ko" if "디너" in line else "en"
+    dialogue = Dialogue("misheard", "one_shot", language, (line,), meant)
+
+    (blind,) = await _run(kiosk, catalog, [dialogue])
+    (correcting,) = await _run(kiosk, catalog, [dialogue], corrects=True)
+
+    assert blind.wrong_order and blind.yes_to_a_wrong_read_back
+    assert correcting.completed, correcting.describe()
+
+
+async def test_a_correcting_customer_cancels_what_it_cannot_correct(kiosk: QuartClient) -> None:
+    catalog, _ = await catalog_and_recommendation(kiosk)
+    too_many = Goal("french", "grand", 25)  # refused each time it is asked for
+    dialogue = Dialogue("refused", "one_shot", "en", ("two French dinners, grand style",), too_many)
+
+    (correcting,) = await _run(kiosk, catalog, [dialogue], corrects=True)
+
+    assert correcting.order_id is None, correcting.describe()
+    assert correcting.replies[-1].startswith("All right, I've cancelled")
