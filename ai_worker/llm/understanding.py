@@ -309,6 +309,10 @@ _HOMOPHONE_ANSWER = re.compile(
     rf"(?:^\s*|(?:take|make it|just|only)\s+)(?P<word>{'|'.join(lx.EN_NUMBER_HOMOPHONES)})"
     r"(?:\s+(?:please|of them|instead))?\s*$"
 )
+# A verb that takes "to": the "to" after it may be the word itself, or "a" or "two" misheard.
+_TO_AFTER_A_VERB = re.compile(
+    r"(?<![a-z'])(?:like|love|want|wanted|need|have|going|got|wish|plan|hoping)\s+(?:to|too)\s+$"
+)
 _ARTICLE = re.compile(r"(?<![a-z0-9'])an?\s+$")
 
 
@@ -380,7 +384,7 @@ def _take_quantity(said: Utterance, menus: list[Found]) -> tuple[int | None, boo
             return lx.number_value(count.group(0)), False
     if said.take_pattern(_KO_VAGUE) or _take_vague(said, menus):
         return None, True
-    return _take_number(said, menus), False
+    return _take_number(said, menus)
 
 
 def _take_vague(said: Utterance, menus: list[Found]) -> bool:
@@ -395,7 +399,9 @@ def _take_vague(said: Utterance, menus: list[Found]) -> bool:
     return False
 
 
-def _take_number(said: Utterance, menus: list[Found]) -> int | None:
+def _take_number(said: Utterance, menus: list[Found]) -> tuple[int | None, bool]:
+    """``(quantity, unclear)`` of a number said, or of a word speech recognition writes
+    for one; unclear (to be asked) when that word may be no number at all."""
     korean = re.search("[가-힣]", said.text)
     # "French 디너 two please": a Korean sentence may still count in English.
     match = said.take_pattern(_KO_QUANTITY) if korean else None
@@ -406,20 +412,23 @@ def _take_number(said: Utterance, menus: list[Found]) -> int | None:
         while not korean and (again := _EN_NEXT_NUMBER.match(said.rest, match.end())):
             said.consume(again.start(), again.end())
             word, match = again.group("n"), again
-        return lx.number_value(_COUNTER_SUFFIX.sub("", word.strip()))
+        return lx.number_value(_COUNTER_SUFFIX.sub("", word.strip())), False
     if korean:
-        return None
+        return None, False
     alone = _HOMOPHONE_ANSWER.search(said.rest)
     if alone:
         # "I'll take free", "make it free", or "free" alone: the answer to how many.
         said.consume(alone.start("word"), alone.end("word"))
-        return lx.number_value(alone.group("word"))
+        return lx.number_value(alone.group("word")), False
     if not menus:
-        return None
+        return None, False
     before = said.rest[: menus[0].start]
     homophone = _HOMOPHONE.search(before)
     if homophone and not _NOT_FOUR.search(before):
         said.consume(homophone.start(), homophone.end())
-        return lx.number_value(homophone.group("word"))
+        if _TO_AFTER_A_VERB.search(before):
+            # "I'd like to English dinners": "a" or "two" misheard, or "to" itself.
+            return None, True
+        return lx.number_value(homophone.group("word")), False
     # "a French dinner" is one of them; "the French dinner" says nothing of how many.
-    return 1 if _ARTICLE.search(before) else None
+    return (1 if _ARTICLE.search(before) else None), False

@@ -224,3 +224,35 @@ async def test_an_ingredient_of_the_menu_chosen_is_still_a_change() -> None:
     talk = await converse(["two champagne feast dinners, deluxe", "more champagne", "yes"])
     assert talk.placed, _said(talk.replies)
     assert talk.session.order_state.customizations == {"champagne": 2}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I'd like to English dinners, grand style please",  # "a" or "two", as recognition wrote it
+        "I want too Valentine dinners, simple",
+        "We'd love to French dinners in deluxe style",
+    ],
+)
+async def test_to_after_a_verb_that_takes_it_is_no_quantity_but_a_question(sentence: str) -> None:
+    talk = await converse([sentence, "yes", "yes"])
+    assert not talk.placed, _said(talk.replies)
+    assert "How many" in talk.replies[0]["response"]
+
+    talk = await converse([sentence, "one", "yes"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.quantity == 1
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quantity"),
+    [
+        ("to French dinners, grand style", 2),
+        ("free Valentine dinners, simple style", 3),
+        ("I'd like to French dinners, three please, grand", 3),
+    ],
+)
+async def test_a_homophone_no_verb_takes_is_still_the_number(sentence: str, quantity: int) -> None:
+    talk = await converse([sentence, "yes"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.quantity == quantity

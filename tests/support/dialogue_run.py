@@ -9,8 +9,10 @@ checks the order read back at confirmation instead, as the typed corpus's
 corrections do: a wrong one is corrected ("Actually, make it three"), up to
 three times, then cancelled; only a right one gets the yes. Asked back about
 a name ("Did you mean Grand style?"), the customer says yes when it is what
-they mean, else no, as a person would, then goes on with their lines; asked how
-many, a customer who has an answer for it (``Dialogue.how_many``) gives it once. A
+they mean, else no, as a person would, then goes on with their lines. Asked how
+many, a customer who has an answer for it (``Dialogue.how_many``) gives it at
+once; any other, once it has nothing left to say, says the number meant
+("three"), once. A
 conversation *completes* when exactly the order it means was placed (for a cancel:
 when nothing was placed); it ends in a *wrong order* when an order was placed that
 is not the one it means.
@@ -122,12 +124,15 @@ async def run_dialogue(
     script = list(dialogue.lines)
     follow_ups = 0 if dialogue.goal is None else FOLLOW_UPS
     asked_back = 0
-    how_many = dialogue.how_many
+    how_many: str | None = dialogue.how_many
     corrections = CORRECTIONS
     while script or follow_ups:
         wrong = _wrong_read_back(answer, dialogue)
         if script:
             line = script.pop(0)
+        elif how_many is not None and dialogue.goal and _HOW_MANY.search(answer["response"]):
+            # Nothing left to say and asked how many: the number meant, once.
+            line, how_many = how_many or _count(dialogue.goal.quantity, dialogue.language), None
         elif corrects and wrong and corrections:
             line, corrections = _correction(answer, dialogue, catalog), corrections - 1
         elif corrects and wrong:
@@ -170,11 +175,16 @@ async def run_dialogue(
             script.insert(0, reply)
         elif how_many and _HOW_MANY.search(answer["response"]):
             script.insert(0, how_many)
-            how_many = ""
+            how_many = None
     outcome.order_id = answer.get("order_id")
     if outcome.order_id is not None:
         outcome.placed = await _read_order(client, outcome.order_id, order_reader)
     return outcome
+
+
+def _count(quantity: int, language: str) -> str:
+    """How many, said plainly: "three", "세 개"."""
+    return f"{korean_native(quantity)} 개" if language == "ko" else english_number(quantity)
 
 
 def _read_back(answer: dict[str, Any]) -> Goal | None:
@@ -203,7 +213,7 @@ def _correction(answer: dict[str, Any], dialogue: Dialogue, catalog: Catalog) ->
     menu = catalog.menu(goal.menu)
     style = menu.allowed_style(goal.style)
     assert style is not None
-    count = korean_native(goal.quantity) + " 개" if korean else english_number(goal.quantity)
+    count = _count(goal.quantity, dialogue.language)
     if read_back.menu != goal.menu:
         if korean:
             return f"아니요, {menu.name_ko} {count} {style.name_ko} 스타일로 주세요"

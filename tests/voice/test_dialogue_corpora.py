@@ -141,3 +141,14 @@ async def test_a_correcting_customer_cancels_what_it_cannot_correct(kiosk: Quart
 
     assert correcting.order_id is None, correcting.describe()
     assert correcting.replies[-1].startswith("All right, I've cancelled")
+
+
+async def test_a_customer_with_nothing_left_to_say_answers_how_many(kiosk: QuartClient) -> None:
+    catalog, _ = await catalog_and_recommendation(kiosk)
+    unsure = "I'd like to English dinners, grand style please"  # "a", as recognition wrote it
+    dialogue = Dialogue("asked", "one_shot", "en", (unsure,), Goal("english", "grand", 1))
+
+    (outcome,) = await _run(kiosk, catalog, [dialogue])
+
+    assert outcome.completed, outcome.describe()
+    assert outcome.heard[1:] == ["one", "Yes, please place the order"]
