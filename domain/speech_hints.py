@@ -73,10 +73,15 @@ def _expected(menu: Menu | None, stage: Stage | None, korean: bool) -> list[str]
     if stage is None or stage == Stage.COMPLETED:
         return []
     if menu is None or stage in (Stage.GREETING, Stage.MENU_SELECTION):
-        # Asked which dinner, or offered a recommendation: a yes or no to it.
+        # Asked which dinner, or offered a recommendation: what it should fit, and a yes
+        # or no to it ("celebration" came back "acceleration", "that one" "not one").
+        # No "two of us": a number word here would be heard for "a" in "I'd like a ...".
         if korean:
-            return ["추천해 주세요.", "좋아요, 그걸로 할게요.", "아니요, 괜찮아요."]
-        return ["What do you recommend?", "Sounds good.", "Yes, please.", "No thanks."]
+            wishes = ["기념일인데 뭐가 좋을까요?", "축하하는 자리예요.", "술은 못 마셔요."]
+            return ["추천해 주세요.", *wishes, "좋아요, 그걸로 할게요.", "아니요, 괜찮아요."]
+        wishes = ["Something for a romantic evening?", "We're celebrating.", "I don't drink."]
+        accept = ["Sounds good.", "Sure, that one.", "OK, I'll take it."]
+        return ["What do you recommend?", *wishes, *accept, "Yes, please.", "No thanks."]
     if stage == Stage.STYLE_SELECTION:
         if korean:
             forms = ("{} 스타일로 할게요.", "{}로 해 주세요.", "{}요.")
@@ -88,8 +93,11 @@ def _expected(menu: Menu | None, stage: Stage | None, korean: bool) -> list[str]
         changes = [f"{n} 추가해 주세요. {n} 빼 주세요." for n in names]
         cancel = "취소해 주세요."
     else:
-        # One sentence each: as one comma list, "without" came back "with our".
-        changes = [f"More {n}. Extra {n}. No {n}. Without {n}. Hold the {n}." for n in names]
+        # One sentence each: as one comma list, "without" came back "with our"; and
+        # without "Add", "add champagne" came back "without champagne".
+        changes = [
+            f"More {n}. Extra {n}. Add {n}. No {n}. Without {n}. Hold the {n}." for n in names
+        ]
         cancel = "Cancel, please."
     # How many: asked at customization, and again after a refused number ("We can
     # make 1 to 20"); unprompted, whisper heard "fine, three" as "five, three".

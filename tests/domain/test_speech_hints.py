@@ -34,11 +34,14 @@ def test_korean_names_and_counters_for_korean(language: str) -> None:
 @pytest.mark.parametrize(
     ("stage", "expected"),
     [
-        (Stage.MENU_SELECTION, "What do you recommend? Sounds good. Yes, please. No thanks."),
+        (Stage.MENU_SELECTION, "What do you recommend? Something for a romantic evening?"),
+        (Stage.MENU_SELECTION, "We're celebrating. I don't drink. Sounds good. Sure, that one."),
+        (Stage.MENU_SELECTION, "OK, I'll take it. Yes, please. No thanks."),
         (Stage.STYLE_SELECTION, "Simple style, please. Grand style, please. Deluxe style, please."),
         (Stage.STYLE_SELECTION, "Make it Simple. Make it Grand. Make it Deluxe. The Simple one."),
         (Stage.CUSTOMIZATION, "Just one. Two, please. I'll take three. Four of them."),
         (Stage.CUSTOMIZATION, "OK, then five. Fine, one, please. Cancel, please. More coffee."),
+        (Stage.CUSTOMIZATION, "More steak. Extra steak. Add steak. No steak. Without steak."),
         (Stage.CONFIRMATION, "Yes, please place the order. Actually, make it three."),
         (Stage.CONFIRMATION, "OK, then two. Fine, one, please. Cancel, please. Actually, Simple"),
     ],
