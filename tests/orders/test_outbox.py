@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from bus import Bus, BusUnavailable, Subscription, keys
 from bus.base import Batch, Data
@@ -425,6 +425,16 @@ async def test_a_commit_on_another_instance_wakes_a_relay_long_before_its_poll(
     finally:
         await relay.stop()
     assert (frame["type"], frame["data"]["order_id"]) == ("order.created", order.order_id)
+
+
+async def test_on_postgresql_outbox_pages_keep_room_for_the_lease_write(
+    postgres_database: Database,
+) -> None:
+    async with postgres_database.engine.connect() as connection:
+        options = await connection.scalar(
+            text("SELECT reloptions FROM pg_class WHERE relname = 'outbox_events'")
+        )
+    assert "fillfactor=50" in options
 
 
 async def _frames(subscription: Subscription, expected: int) -> list[dict[str, Any]]:
