@@ -116,8 +116,10 @@ class Subscription(ABC):
 
 class Batch:
     """Commands queued to run in the order given, in one round trip where the
-    backend can (a Redis pipeline). Not atomic: :meth:`execute` raises the first
-    failure, and the commands before it, and possibly some after it, took effect.
+    backend can (a Redis pipeline; on a Redis Cluster, one per master, sent
+    together, each master's commands in the order given). Not atomic:
+    :meth:`execute` raises the first failure, and the commands before it, and
+    possibly some after it, took effect.
     """
 
     def __init__(self, bus: Bus) -> None:
@@ -144,6 +146,10 @@ class Batch:
     def set(self, key: str, data: Data, *, only_if_missing: bool = False) -> None:
         """:meth:`Bus.set` without expiry."""
         self.commands.append(("set", (key, data), {"only_if_missing": only_if_missing}))
+
+    def log_after(self, log: str, after_id: str, *, count: int) -> None:
+        """:meth:`Bus.log_after`; its result is the list of entries."""
+        self.commands.append(("log_after", (log, after_id), {"count": count}))
 
     async def execute(self) -> list[Any]:
         """Run the commands, in order; their results, in the same order."""
@@ -290,8 +296,9 @@ class Bus(ABC):
 
     @abstractmethod
     async def log_ids(self, log: str, count: int) -> list[str]:
-        """Append ``count`` empty entries to ``log``, keep only the newest, and return
-        their ids, increasing, in one round trip: ``log`` as a sequence of ids."""
+        """``count`` new ids of ``log``, increasing, in one round trip, as if ``count``
+        empty entries were appended and only the newest kept: ``log`` as a sequence
+        of ids. On Redis the work is two appends however many ids are taken."""
 
     @abstractmethod
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:

@@ -101,6 +101,13 @@ def ws_notify_partitions(partitions: int) -> tuple[str, ...]:
     return tuple(f"{WS_NOTIFY_CHANNEL}:{{{tag}}}" for tag in _spread_tags(partitions))
 
 
+def ws_broadcast_logs(partitions: int) -> tuple[str, ...]:
+    """The broadcast log of each notification partition on a Redis Cluster,
+    ``ws:broadcast-log:{<tag>}``: tagged as the partition's channel, so that a
+    broadcast's log entry and its publish go to one master, in one pipeline."""
+    return tuple(f"{WS_BROADCAST_LOG}:{{{tag}}}" for tag in _spread_tags(partitions))
+
+
 def ws_notify_partition(key: str, partitions: int) -> int:
     """The partition of notifications with ordering ``key`` (an order id): CRC-32 modulo."""
     return zlib.crc32(key.encode()) % partitions
@@ -149,12 +156,15 @@ def ws_instance_stats(instance_id: str) -> str:
 WS_INSTANCE_STATS_PATTERN = "ws:stats:*"
 
 
-# Notifications addressed to roles rather than users: one shared log, each entry
-# naming its roles, that every connection of those roles replays from.
+# Notifications addressed to roles rather than users: one shared log (one per
+# partition on a Redis Cluster, ws_broadcast_logs), each entry naming its roles,
+# that every connection of those roles replays from.
 WS_BROADCAST_LOG = "ws:broadcast-log"
 
 # Every notification's id comes from this one stream (kept at length 1), so ids
-# are unique and ordered across the user logs and the broadcast log.
+# are unique and ordered across the user logs and the broadcast logs. Taken a
+# relay batch at a time (one script call), so on a Redis Cluster its master
+# serves one call per batch, not one per notification.
 WS_EVENT_IDS = "ws:event-ids"
 
 # The logs' epoch: the first notification id issued after their storage was

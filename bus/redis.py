@@ -55,11 +55,23 @@ _BLOCK_MARGIN = 1.0
 _SHORTEST_BLOCK = 0.01
 _UNBOUNDED_BLOCK = math.inf
 T = TypeVar("T")
-# ARGV[1] empty entries appended to KEYS[1], kept at length 1: their ids.
+# ARGV[1] ids of the stream KEYS[1], kept at length 1, in two XADDs however many:
+# the first entry's <ms>-<seq> and the ids after it in that millisecond; the
+# second entry, the last of them, keeps the stream's last id past them all. A
+# <seq> too long to add to exactly in Lua takes one XADD per id instead.
 _LOG_IDS = """
-local ids = {}
-for i = 1, tonumber(ARGV[1]) do
-    ids[i] = redis.call('xadd', KEYS[1], 'MAXLEN', '1', '*', 'd', '')
+local count = tonumber(ARGV[1])
+local ids = {redis.call('xadd', KEYS[1], 'MAXLEN', '1', '*', 'd', '')}
+local ms, seq = string.match(ids[1], '^(%d+)-(%d+)$')
+if count > 1 and #seq <= 12 then
+    for i = 2, count do
+        ids[i] = ms .. '-' .. string.format('%d', tonumber(seq) + i - 1)
+    end
+    redis.call('xadd', KEYS[1], 'MAXLEN', '1', ids[count], 'd', '')
+else
+    for i = 2, count do
+        ids[i] = redis.call('xadd', KEYS[1], 'MAXLEN', '1', '*', 'd', '')
+    end
 end
 return ids
 """
@@ -72,6 +84,9 @@ while at <= #ARGV do
     if op == 'append' then  -- log, data, maxlen
         replies[#replies + 1] = redis.call(
             'xadd', key, 'MAXLEN', '~', ARGV[at + 3], '*', 'd', value)
+        at = at + 4
+    elseif op == 'range' then  -- log, exclusive start id, count
+        replies[#replies + 1] = redis.call('xrange', key, value, '+', 'COUNT', ARGV[at + 3])
         at = at + 4
     else
         if op == 'trim' then  -- log, oldest id kept
@@ -392,15 +407,8 @@ class RedisBus(Bus):
 
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
         with translated():
-            entries = cast(
-                "list[tuple[bytes, dict[bytes, bytes]]]",
-                await self._client.xrange(log, min=f"({after_id}", max="+", count=count),
-            )
-        # Another service may append entries of its own shape: they come back empty
-        # rather than failing the whole read.
-        return [
-            LogEntry(entry_id.decode(), fields.get(_LOG_FIELD, b"")) for entry_id, fields in entries
-        ]
+            entries = await self._client.xrange(log, min=f"({after_id}", max="+", count=count)
+        return _log_entries(entries)
 
     # streams ------------------------------------------------------------------------
     async def stream_add(
@@ -470,6 +478,8 @@ class _RedisBatch(Batch):
                 results.append(cast(bytes, reply).decode())
             elif op == "publish":
                 results.append(int(reply))
+            elif op == "range":
+                results.append(_log_entries(reply))
             elif op != "trim":  # a trim's count is no command's result
                 results.append(bool(reply))
         return results
@@ -494,6 +504,8 @@ class _RedisBatch(Batch):
                 steps.append(("expire", key, _milliseconds(value)))
             elif name == "publish":
                 steps.append(("publish", key, to_bytes(value)))
+            elif name == "log_after":
+                steps.append(("range", key, f"({value}", options["count"]))
             else:
                 steps.append(
                     ("setnx" if options["only_if_missing"] else "set", key, to_bytes(value))
@@ -511,6 +523,20 @@ class _RedisBatch(Batch):
                     pipe.pexpire(key, value)
                 elif op == "publish":
                     pipe.spublish(key, value)
+                elif op == "range":
+                    pipe.xrange(key, min=value, max="+", count=maxlen[0])
                 else:
                     pipe.set(key, value, nx=op == "setnx")
             return await pipe.execute()
+
+
+def _log_entries(entries: Any) -> list[LogEntry]:
+    """An ``XRANGE`` reply as log entries: parsed by redis-py (fields as a dict) or
+    raw from a script (a flat list). Another service may append entries of its own
+    shape: they come back empty rather than failing the whole read."""
+    found = []
+    for entry_id, fields in cast("list[tuple[bytes, Any]]", entries):
+        if not isinstance(fields, dict):
+            fields = dict(zip(fields[::2], fields[1::2], strict=True))
+        found.append(LogEntry(entry_id.decode(), fields.get(_LOG_FIELD, b"")))
+    return found

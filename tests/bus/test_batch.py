@@ -44,6 +44,22 @@ async def test_a_batch_runs_its_commands_in_order_and_answers_each(bus: Bus) -> 
     await subscription.close()
 
 
+async def test_a_batch_reads_several_logs_each_after_its_own_id(bus: Bus) -> None:
+    first = await bus.log_append("log:{a}", "a1", maxlen=100, retention=DAY)
+    await bus.log_append("log:{a}", "a2", maxlen=100, retention=DAY)
+    await bus.log_append("log:{b}", "b1", maxlen=100, retention=DAY)
+    batch = bus.batch()
+    batch.log_after("log:{a}", first, count=10)
+    batch.log_after("log:{b}", "0", count=10)
+    batch.log_after("log:{missing}", "0", count=10)
+
+    after_a, all_b, missing = await batch.execute()
+
+    assert [entry.data for entry in after_a] == [b"a2"]
+    assert [entry.data for entry in all_b] == [b"b1"]
+    assert missing == []
+
+
 async def test_an_empty_batch_does_nothing(bus: Bus) -> None:
     assert await bus.batch().execute() == []
 

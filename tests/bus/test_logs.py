@@ -7,7 +7,7 @@ from redis.asyncio import Redis
 
 from bus.base import Bus, BusError, LogEntry
 from bus.redis import RedisBus
-from tests.support.bus_backends import Backend
+from tests.support.bus_backends import Backend, open_backend
 
 DAY = 86_400.0
 # Redis trims "~" whole nodes of 100 entries; more than that shows trimming on every backend.
@@ -128,3 +128,32 @@ async def test_an_id_log_hands_out_increasing_ids_and_keeps_only_the_newest(bus:
     assert keys == sorted(set(keys)) and len(keys) == 302
     assert await bus.log_after("ids", "0", count=10) == [LogEntry(second[-1], b"")]
     assert await bus.log_ids("ids", 0) == []
+
+
+@pytest.mark.redis
+async def test_an_id_log_on_redis_takes_any_number_of_ids_in_two_appends(redis_url: str) -> None:
+    async with open_backend("redis", redis_url) as backend:
+        ids = await backend.bus.log_ids("ids", 500)
+        more = await backend.bus.log_ids("ids", 1)
+
+        assert (await _client_of(backend).xinfo_stream("ids"))["entries-added"] == 3
+        keys = [_key(entry_id) for entry_id in ids + more]
+        assert keys == sorted(set(keys)) and len(keys) == 501
+
+
+@pytest.mark.redis
+async def test_ids_after_a_sequence_too_long_to_count_on_exactly_still_increase(
+    redis_url: str,
+) -> None:
+    async with open_backend("redis", redis_url) as backend:
+        # Another process appended an id of its own, far ahead of the clock.
+        await _client_of(backend).xadd("ids", {"d": ""}, id="99999999999999-9999999999999999")
+        ids = await backend.bus.log_ids("ids", 3)
+
+        assert ids == [f"99999999999999-{9999999999999999 + n}" for n in (1, 2, 3)]
+
+
+def _client_of(backend: Backend) -> Redis:
+    """The Redis client of ``backend``'s bus: the server's, or the master Sentinel names."""
+    assert isinstance(backend.bus, RedisBus)
+    return backend.bus._client

@@ -26,7 +26,7 @@ from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.outbox import Outbox, OutboxRelay
 from quart_app.services.orders.service import OrderService
 from quart_app.services.realtime.notifications import NotificationPublisher
-from tests.support.bus_backends import open_backend
+from tests.support.bus_backends import ShardedMemoryBus, open_backend
 from tests.support.databases import empty_database
 from tests.support.waiting import eventually
 
@@ -287,12 +287,6 @@ async def test_two_relays_publish_batches_each_event_once_each_order_in_order(
         for f in frames
         if f["data"]["order_id"] == placed[0].order_id and f["type"] != "order.created"
     ]
-
-
-class ShardedMemoryBus(MemoryBus):
-    """A memory bus that says it is sharded, as a Redis Cluster's is."""
-
-    sharded = True
 
 
 async def test_on_a_cluster_an_orders_notifications_go_out_on_one_partition(

@@ -1,12 +1,13 @@
 """Two app instances on a real Redis Cluster (3 masters): notifications go out on
 partitions that every master carries, and each instance listens on one connection
-per master."""
+per master; a reconnecting socket replays from every master."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from dataclasses import replace
 
 import pytest
 from prometheus_client import REGISTRY
@@ -14,10 +15,11 @@ from quart import Quart
 
 from bus import keys
 from bus.cluster import ClusterBus
+from domain.orders import STAFF_ROLES
 from quart_app.extensions import BUS
 from quart_app.services.realtime.notifications import Notice
 from tests.support.redis_cluster import MASTERS, RedisClusterProcesses
-from tests.support.websockets import Connect, Serve, manager_of, receive_type
+from tests.support.websockets import Connect, Serve, manager_of, receive, receive_type
 
 pytestmark = pytest.mark.redis_cluster
 
@@ -86,3 +88,21 @@ async def test_each_instance_listens_on_one_connection_per_master_at_most(
         assert isinstance(bus, ClusterBus)
         assert bus.pubsub_connections == MASTERS  # 25 channels, one connection per master
     assert REGISTRY.get_sample_value("bus_pubsub_connections") == MASTERS
+
+
+async def test_a_cook_reconnecting_replays_the_staff_notifications_of_every_master(
+    instances: tuple[Quart, Quart], redis_cluster: RedisClusterProcesses, connect: Connect
+) -> None:
+    a, b = instances
+    publisher = manager_of(b).publisher
+    seen = await publisher.send_to_user("k", "order.assigned", {})
+    notices = [
+        replace(Notice.to_roles(STAFF_ROLES, "order.created", {"n": n}), key=f"order-{n}")
+        for n in range(12)
+    ]
+    missed = [await publisher.publish(notice) for notice in notices]
+    logs = {publisher.log.broadcast_logs[publisher.partition_of(n)] for n in notices}
+    assert len(set(await _owners(redis_cluster, tuple(logs)))) == MASTERS
+
+    async with connect(a, "k", "cook", last_event_id=seen) as ws:
+        assert [(await receive(ws))["id"] for _ in missed] == missed

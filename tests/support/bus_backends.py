@@ -29,6 +29,12 @@ class FakeClock:
         self.now += seconds
 
 
+class ShardedMemoryBus(MemoryBus):
+    """A memory bus that says it is sharded, as a Redis Cluster's is."""
+
+    sharded = True
+
+
 @dataclass
 class Backend:
     """A bus under test, and what the contract tests need around it."""

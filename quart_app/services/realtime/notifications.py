@@ -96,7 +96,8 @@ class NotificationPublisher:
     """Sends notification frames ``{"type", "id", "ts", "data"}`` to users or roles.
 
     Each notification takes one id (unless given one), is serialized once, kept
-    in the replay log of each addressee, and published as one :class:`Envelope`
+    in the replay log of each addressee (a broadcast in its partition's broadcast
+    log), and published as one :class:`Envelope`
     on ``ws:notify``; on a sharded bus (a Redis Cluster), on one of
     ``partitions`` channels (:func:`bus.keys.ws_notify_partitions`), chosen by
     its :attr:`Notice.ordering_key`, so that every master carries a share.
@@ -115,17 +116,29 @@ class NotificationPublisher:
     ) -> None:
         self._bus = bus
         self._clock = clock
-        self.log = NotificationLog(bus, maxlen=log_maxlen, retention=retention, clock=clock)
+        self.log = NotificationLog(
+            bus,
+            maxlen=log_maxlen,
+            retention=retention,
+            broadcast_logs=(
+                keys.ws_broadcast_logs(partitions) if bus.sharded else (keys.WS_BROADCAST_LOG,)
+            ),
+            clock=clock,
+        )
         self.channels = (
             keys.ws_notify_partitions(partitions) if bus.sharded else (keys.WS_NOTIFY_CHANNEL,)
         )
         """Where notifications go out: ``ws:notify``, or a cluster's partitions."""
 
-    def channel_of(self, notice: Notice) -> str:
-        """The channel ``notice`` goes out on: its ordering key's partition."""
+    def partition_of(self, notice: Notice) -> int:
+        """The partition ``notice`` goes out on: its ordering key's (0 when unpartitioned)."""
         if len(self.channels) == 1:
-            return self.channels[0]
-        return self.channels[keys.ws_notify_partition(notice.ordering_key, len(self.channels))]
+            return 0
+        return keys.ws_notify_partition(notice.ordering_key, len(self.channels))
+
+    def channel_of(self, notice: Notice) -> str:
+        """The channel ``notice`` goes out on: its partition's."""
+        return self.channels[self.partition_of(notice)]
 
     async def publish(self, notice: Notice, *, event_id: str | None = None) -> str:
         """Keep ``notice`` for replay and publish it; return its id.
@@ -151,11 +164,12 @@ class NotificationPublisher:
         now = self._clock()
         for notice, event_id in notices:
             frame = notification(notice.event_type, event_id, now, notice.data)
+            partition = self.partition_of(notice)
             if notice.user_ids:
                 for user_id in notice.user_ids:
                     self.log.keep_for_user(batch, user_id, event_id, frame)
             else:
-                self.log.keep_broadcast(batch, notice.roles, event_id, frame)
+                self.log.keep_broadcast(batch, notice.roles, event_id, frame, partition=partition)
             envelope = Envelope(
                 frame,
                 event_id,
@@ -163,7 +177,7 @@ class NotificationPublisher:
                 roles=notice.roles,
                 written_at=notice.written_at,
             )
-            batch.publish(self.channel_of(notice), envelope.encode())
+            batch.publish(self.channels[partition], envelope.encode())
         if len(batch):
             await batch.execute()
 

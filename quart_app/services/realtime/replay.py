@@ -5,20 +5,25 @@ at length 1), so ids are Redis stream ids (``<ms>-<seq>``) unique and ordered
 across every log: two logs appended in the same millisecond never yield the
 same id, which separate streams would.
 
-Logs, both Redis Streams on a Redis bus (the memory twin otherwise), each
+Logs, Redis Streams on a Redis bus (the memory twin otherwise), each
 entry ``"<id>\\n<frame>"``:
 
 - ``ws:log:<user_id>``: notifications addressed to that user;
 - ``ws:broadcast-log``: notifications addressed to roles; the entry is
-  ``"<id>\\n<role>,<role>\\n<frame>"``.
+  ``"<id>\\n<role>,<role>\\n<frame>"``. On a Redis Cluster there is one per
+  notification partition, ``ws:broadcast-log:{<tag>}``, in its channel's slot
+  (:func:`bus.keys.ws_broadcast_logs`), so the broadcasts' writes spread over
+  the masters as their publishes do.
 
 A socket that reconnects with ``last_event_id`` gets the entries after it from
-its user log and from the broadcast log (those naming its role), merged in id
-order; entries not of the shape above (other services write these logs too)
-are logged and skipped. A log's own entry ids trail the notification ids (they
-are appended just after), so both logs are read from the start of
-``last_event_id``'s millisecond and then filtered on the notification id. Both
-logs keep at most ``notification_log_maxlen`` entries and none older than
+its user log and from every broadcast log (those naming its role), read in one
+batch and merged in id order; entries not of the shape above (other services
+write these logs too) are logged and skipped. A log's own entry ids trail the
+notification ids (they are appended just after), but on a cluster by another
+master's clock than the id stream's, so every log is read from
+``LOG_CLOCK_SKEW`` s before ``last_event_id``'s millisecond and then filtered
+on the notification id: masters' clocks must agree within that. Every log
+keeps at most ``notification_log_maxlen`` entries and none older than
 ``notification_retention``; a replay that may have lost some of what followed
 ``last_event_id`` is marked incomplete so the client reloads.
 
@@ -36,10 +41,9 @@ reaches it live and a reconnect from that position misses nothing.
 
 from __future__ import annotations
 
-import heapq
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from bus import Bus, LogEntry, keys
@@ -51,6 +55,9 @@ from quart_app.services.realtime.server_frames import role_names
 log = logging.getLogger(__name__)
 
 _MAX_SEQ = 2**64 - 1
+
+LOG_CLOCK_SKEW = 1.0
+"""How far (s) a log's master's clock may lag the id stream's (module docstring)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +90,12 @@ class NotificationLog:
         *,
         maxlen: int,
         retention: float,
+        broadcast_logs: Sequence[str] = (keys.WS_BROADCAST_LOG,),
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._bus = bus
+        self.broadcast_logs = tuple(broadcast_logs)
+        """Where broadcasts are kept: partition ``i``'s in ``broadcast_logs[i]``."""
         self._maxlen = maxlen
         self._retention = retention
         self._clock = clock
@@ -145,11 +155,11 @@ class NotificationLog:
         batch.expire(key, self._retention)
 
     def keep_broadcast(
-        self, batch: Batch, roles: Iterable[Role], event_id: str, frame: str
+        self, batch: Batch, roles: Iterable[Role], event_id: str, frame: str, *, partition: int
     ) -> None:
-        """Queue keeping ``frame`` in the broadcast log for ``roles``."""
+        """Queue keeping ``frame`` for ``roles`` in ``partition``'s broadcast log."""
         names = ",".join(role_names(frozenset(roles)))
-        self._append(batch, keys.WS_BROADCAST_LOG, f"{event_id}\n{names}\n{frame}")
+        self._append(batch, self.broadcast_logs[partition], f"{event_id}\n{names}\n{frame}")
 
     def _append(self, batch: Batch, key: str, entry: str) -> None:
         batch.log_append(key, entry, maxlen=self._maxlen, retention=self._retention)
@@ -157,30 +167,35 @@ class NotificationLog:
     async def replay(self, user_id: str, role: Role, after_id: str) -> Replay:
         """What ``user_id`` in ``role`` was sent after ``after_id``, oldest first."""
         after = keys.id_key(after_id)
-        # Every entry of that millisecond or later: see the module docstring.
-        start = f"{after[0] - 1}-{_MAX_SEQ}" if after[0] else "0-0"
-        own = await self._newer(keys.ws_user_log(user_id), start, after, fields=2)
-        shared = await self._newer(keys.WS_BROADCAST_LOG, start, after, fields=3)
-        frames = heapq.merge(
-            ((event_id, frame) for event_id, frame in own),
-            (
-                (event_id, frame)
-                for event_id, names, frame in shared
-                if role.value in names.split(",")
-            ),
+        # Every entry from a little before that millisecond: see the module docstring.
+        start_ms = after[0] - 1 - int(LOG_CLOCK_SKEW * 1000)
+        start = f"{start_ms}-{_MAX_SEQ}" if start_ms >= 0 else "0-0"
+        batch = self._bus.batch()
+        user_log = keys.ws_user_log(user_id)
+        for log in (user_log, *self.broadcast_logs):
+            # Twice the cap leaves room for the entries read before after_id.
+            batch.log_after(log, start, count=2 * self._maxlen)
+        own_entries, *shared_entries = await batch.execute()
+        own = _newer(user_log, own_entries, after, fields=2)
+        shared = [
+            _newer(log, entries, after, fields=3)
+            for log, entries in zip(self.broadcast_logs, shared_entries, strict=True)
+        ]
+        frames = sorted(
+            [
+                *((event_id, frame) for event_id, frame in own),
+                *(
+                    (event_id, frame)
+                    for entries in shared
+                    for event_id, names, frame in entries
+                    if role.value in names.split(",")
+                ),
+            ],
             key=lambda pair: keys.id_key(pair[0]),
         )
         # A notification published twice (an outbox retry) is in a log twice.
         unique = list({event_id: frame for event_id, frame in frames}.items())
-        return Replay(unique, self._may_have_lost(after[0], own, shared))
-
-    async def _newer(
-        self, key: str, start: str, after: tuple[int, int], *, fields: int
-    ) -> list[list[str]]:
-        """The well-formed entries of ``key`` past ``after``, each split into ``fields`` lines."""
-        # Twice the cap leaves room for that millisecond's entries up to after_id.
-        entries = await self._bus.log_after(key, start, count=2 * self._maxlen)
-        return [parts for parts in _split(key, entries, fields) if keys.id_key(parts[0]) > after]
+        return Replay(unique, self._may_have_lost(after[0], own, *shared))
 
     def _may_have_lost(self, after_ms: int, *newer: list[list[str]]) -> bool:
         # maxlen entries past the id: the cap may have trimmed some, or more
@@ -188,6 +203,13 @@ class NotificationLog:
         if any(len(entries) >= self._maxlen for entries in newer):
             return True
         return after_ms < (self._clock() - self._retention) * 1000
+
+
+def _newer(
+    key: str, entries: list[LogEntry], after: tuple[int, int], *, fields: int
+) -> list[list[str]]:
+    """The well-formed entries of ``key`` past ``after``, each split into ``fields`` lines."""
+    return [parts for parts in _split(key, entries, fields) if keys.id_key(parts[0]) > after]
 
 
 def _split(key: str, entries: list[LogEntry], fields: int) -> Iterator[list[str]]:
