@@ -10,8 +10,10 @@ with its subscriptions; connection listeners hear ``False`` meanwhile and
 ``True`` once every channel is live again (what was published meanwhile was
 missed, as after any reconnect). A master that refuses a channel (``MOVED``:
 the slot map was read a moment before a slot changed hands) fails its
-subscribe at once and is tried again for about a second before the listeners
-hear ``False``: a slot in motion is not an outage.
+subscribe at once; the slot map is read again and the channel tried again for
+about a second, for a new subscription as for one being moved, before the
+subscribe fails or the listeners hear ``False``: a slot in motion is not an
+outage.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import AbstractConnection
@@ -75,7 +78,24 @@ class ShardedSubscriber:
         return self._listeners.add(listener)
 
     async def subscribe(self, names: tuple[str, ...], buffer: int) -> BufferedSubscription:
-        """A subscription to channels ``names``, live on their masters when this returns."""
+        """A subscription to channels ``names``, live on their masters when this returns;
+        refused (a slot in motion), tried again on a fresh slot map, about a second."""
+        delay = _FIRST_RETRY
+        refusals = 0
+        while True:
+            try:
+                return await self._subscribe(names, buffer)
+            except SlotRefused as error:
+                refusals += 1
+                if refusals > _REFUSALS_IN_MOTION:
+                    raise
+                logger.info("a channel's slot is in motion (%s); retrying", error)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _LONGEST_RETRY)
+            with suppress(RedisClusterException, *CONNECTION_ERRORS):
+                await self._client.nodes_manager.initialize()
+
+    async def _subscribe(self, names: tuple[str, ...], buffer: int) -> BufferedSubscription:
         if self._closed:
             raise BusUnavailable("the bus is closed")
 

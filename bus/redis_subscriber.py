@@ -213,7 +213,8 @@ class SharedSubscriber:
             await self.unregister(names, subscription, patterns=patterns)
             if own:
                 subscription.end()
-            raise BusUnavailable(f"could not subscribe to {names}: {error}") from error
+            failed = SlotRefused if isinstance(error, SlotRefused) else BusUnavailable
+            raise failed(f"could not subscribe to {names}: {error}") from error
         return subscription
 
     async def close(self) -> None:

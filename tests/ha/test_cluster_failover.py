@@ -121,9 +121,26 @@ async def test_a_migrated_slot_takes_its_subscriptions_along(
     source = await cluster.master_of(CHANNEL)
     target = next(node for node in await cluster.masters() if node.port != source.port)
 
-    await cluster.migrate_slot_of(CHANNEL, target)
+    await cluster.reshard(CHANNEL, target)
 
     await _publish_until_heard(bus, subscription, "after the migration")
     assert (await cluster.master_of(CHANNEL)).port == target.port
     assert await bus.get("order:{shard-test}") == b"moved with its slot"
     await asyncio.wait_for(subscription.close(), 5)
+
+
+async def test_a_subscription_made_on_a_slot_map_from_before_a_reshard_is_taken(
+    cluster: RedisClusterProcesses, bus: ClusterBus
+) -> None:
+    stale = make_bus(cluster.url)
+    await stale.connect()  # reads the slot map once, now
+    source = await cluster.master_of(CHANNEL)
+    target = next(node for node in await cluster.masters() if node.port != source.port)
+    await cluster.reshard(CHANNEL, target)
+
+    # The master the stale map names refuses (MOVED): the map is read again.
+    subscription = await asyncio.wait_for(stale.subscribe(CHANNEL), RECOVERY)
+
+    await _publish_until_heard(bus, subscription, "heard where the slot went")
+    await subscription.close()
+    await stale.close()

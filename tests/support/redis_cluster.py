@@ -55,16 +55,10 @@ class RedisClusterProcesses:
         """Start every node and join them; returns once every node sees the cluster ok."""
         for node in self.nodes:
             await node.start()
-        create = await asyncio.create_subprocess_exec(
-            "redis-cli", "--cluster", "create",
-            *(f"127.0.0.1:{node.port}" for node in self.nodes),
+        await _redis_cli(
+            "--cluster", "create", *(f"127.0.0.1:{node.port}" for node in self.nodes),
             "--cluster-replicas", str(self._replicas), "--cluster-yes",
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
-        output, _ = await create.communicate()
-        if create.returncode != 0:
-            raise RuntimeError(f"redis-cli --cluster create failed: {output.decode()[-500:]}")
         await self.wait_healthy()
 
     async def stop(self) -> None:
@@ -153,29 +147,55 @@ class RedisClusterProcesses:
                 if await client.wait(1, 5000) < 1:
                     raise RuntimeError(f"the replica of {master.port} did not acknowledge")
 
-    async def migrate_slot_of(self, key: str, target: RedisServer) -> None:
-        """Move ``key``'s slot, with its keys, to master ``target`` while it serves:
-        the steps ``redis-cli --cluster reshard`` takes for each slot."""
+    async def reshard(self, key: str, target: RedisServer) -> int:
+        """Move ``key``'s slot, with its keys, to master ``target`` while it serves, with
+        ``redis-cli --cluster reshard``; return how many slots moved.
+
+        The tool takes a source's lowest slots first, so it is asked for every slot
+        of the source up to ``key``'s: those move too, with whatever keys they hold.
+        """
         source = await self.master_of(key)
-        async with (
-            Redis(port=source.port, socket_timeout=5) as old,
-            Redis(port=target.port, socket_timeout=5) as new,
-        ):
-            slot = await old.execute_command("CLUSTER", "KEYSLOT", key)
-            old_id = (await old.execute_command("CLUSTER", "MYID")).decode()
-            new_id = (await new.execute_command("CLUSTER", "MYID")).decode()
-            await new.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", old_id)
-            await old.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", new_id)
-            while keys := await old.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 100):
-                await old.execute_command(
-                    "MIGRATE", "127.0.0.1", target.port, "", 0, 5000, "KEYS", *keys
-                )
-            for master in await self.masters():
-                async with Redis(port=master.port, socket_timeout=5) as client:
-                    await client.execute_command("CLUSTER", "SETSLOT", slot, "NODE", new_id)
+        async with Redis(port=source.port, socket_timeout=5) as client:
+            slot = await client.execute_command("CLUSTER", "KEYSLOT", key)
+            shards = await client.execute_command("CLUSTER", "SLOTS")
+            source_id = (await client.execute_command("CLUSTER", "MYID")).decode()
+        async with Redis(port=target.port, socket_timeout=5) as client:
+            target_id = (await client.execute_command("CLUSTER", "MYID")).decode()
+        count = sum(
+            min(end, slot) - start + 1
+            for start, end, master, *_ in shards
+            if int(master[1]) == source.port and start <= slot
+        )
+        # The tool refuses to start until every node agrees on the slot map.
+        await eventually(self._checked, 30)
+        await _redis_cli(
+            "--cluster", "reshard", f"127.0.0.1:{source.port}",
+            "--cluster-from", source_id, "--cluster-to", target_id,
+            "--cluster-slots", str(count), "--cluster-yes",
+        )  # fmt: skip
+        return count
+
+    async def _checked(self) -> bool:
+        """Whether ``redis-cli --cluster check`` finds every node agreeing, no slot open."""
+        try:
+            await _redis_cli("--cluster", "check", f"127.0.0.1:{self.running[0].port}")
+        except RuntimeError:
+            return False
+        return True
 
     async def flush(self) -> None:
         """Empty every master (a cluster has one database)."""
         for master in await self.masters():
             async with Redis(port=master.port, socket_timeout=5) as client:
                 await client.flushall()
+
+
+async def _redis_cli(*arguments: str) -> str:
+    """Run ``redis-cli`` to its end; its output, or :class:`RuntimeError` if it failed."""
+    process = await asyncio.create_subprocess_exec(
+        "redis-cli", *arguments, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    output, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"redis-cli {' '.join(arguments[:2])} failed: {output.decode()[-500:]}")
+    return output.decode()

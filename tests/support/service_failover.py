@@ -79,7 +79,9 @@ async def two_instances(serve: Serve, bus_url: str) -> AsyncIterator[tuple[Quart
         "ai_worker": "external",
         "ai_timeout": AI_TIMEOUT,
         "heartbeat_interval": 60,
-        "rate_limit_orders": "1000/minute",  # one customer orders four times a second
+        # One client analyzes and orders four times a second, for as long as a fault lasts.
+        "rate_limit_analyze": "1000/minute",
+        "rate_limit_orders": "1000/minute",
     }
     async with serve(**settings) as a, serve(**settings) as b:
         yield a, b
