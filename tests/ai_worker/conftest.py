@@ -14,21 +14,45 @@ from bus.base import Bus
 from bus.memory import MemoryBus
 from bus.redis import RedisBus
 from config.worker import WorkerSettings
+from tests.support.bus_backends import open_backend
 from tests.support.fake_engine import WorkerFactory
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.redis_cluster import RedisClusterProcesses
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def bus(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[Bus]:
-    """A connected, empty bus: the in-memory twin, then the real Redis (its own db)."""
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("cluster", marks=pytest.mark.redis_cluster),
+    ]
+)
+def bus_choice(request: pytest.FixtureRequest, redis_url: str) -> tuple[str, str]:
+    """Which bus ``bus`` opens, and its URL; the session's cluster starts only for a
+    test that runs on it."""
+    if request.param == "cluster":
+        cluster: RedisClusterProcesses = request.getfixturevalue("redis_cluster")
+        return "cluster", cluster.url
+    return request.param, redis_url
+
+
+@pytest.fixture
+async def bus(bus_choice: tuple[str, str]) -> AsyncIterator[Bus]:
+    """A connected, empty bus: the in-memory twin, the real Redis (its own db), then
+    a Redis Cluster (the worker pops each queue on its own, answers by SPUBLISH)."""
+    name, url = bus_choice
     backend: Bus
-    if request.param == "memory":
+    if name == "memory":
         backend = MemoryBus()
+    elif name == "cluster":
+        async with open_backend("cluster", url) as made:
+            yield made.bus
+        return
     else:
-        client = aioredis.Redis.from_url(redis_url)
+        client = aioredis.Redis.from_url(url)
         await client.flushdb()
         await client.aclose()
-        backend = RedisBus(redis_url, max_connections=32)
+        backend = RedisBus(url, max_connections=32)
     await backend.connect()
     yield backend
     await backend.close()

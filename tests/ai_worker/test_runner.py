@@ -24,16 +24,24 @@ WAIT = 10.0
 TOO_DEEP = b"[" * 60000
 
 
+def _message(
+    bus: Bus, kind: str, payload: dict[str, Any], *, lifetime: float = 30
+) -> dict[str, Any]:
+    """A request as a caller on ``bus`` makes it (on a Redis Cluster, hash-tagged names)."""
+    return make_request_message(kind, payload, timeout=lifetime, tagged=bus.sharded)
+
+
 async def _send(bus: Bus, kind: str, payload: dict[str, Any], *, lifetime: float = 30) -> str:
-    message = make_request_message(kind, payload, timeout=lifetime)
+    message = _message(bus, kind, payload, lifetime=lifetime)
     await bus.push(ai_queue(kind), json.dumps(message))
     request_id: str = message["request_id"]
     return request_id
 
 
-async def _reply(bus: Bus, request_id: str, *, tagged: bool = False) -> dict[str, Any]:
-    """The stored reply of ``request_id``, waiting for its publication."""
-    name = ai_result(request_id, tagged=tagged)
+async def _reply(bus: Bus, request_id: str) -> dict[str, Any]:
+    """The stored reply of ``request_id``, waiting for its publication where a caller
+    on this bus listens (on a Redis Cluster, its hash-tagged name)."""
+    name = ai_result(request_id, tagged=bus.sharded)
     async with await bus.subscribe(name) as subscription:
         stored = await bus.get(name)
         if stored is None:
@@ -160,7 +168,7 @@ async def test_a_request_in_the_wrong_queue_is_refused(
     bus: Bus, make_worker: WorkerFactory
 ) -> None:
     await make_worker({"llm": FakeEngine()})
-    message = make_request_message("stt", {}, timeout=30)
+    message = _message(bus, "stt", {})
     await bus.push(ai_queue("llm"), json.dumps(message))
     reply = await _reply(bus, message["request_id"])
     assert reply["error"]["code"] == "bad_request"
@@ -177,7 +185,7 @@ async def test_a_bad_request_is_answered_where_a_sharded_caller_listens(
     await bus.push(ai_queue("llm"), json.dumps(misplaced))
 
     for request_id in ("bad-2", misplaced["request_id"]):
-        reply = await _reply(bus, request_id, tagged=True)
+        reply = await _reply(bus, request_id)
         assert reply["error"]["code"] == "bad_request"
 
 
@@ -264,11 +272,11 @@ async def test_stop_finishes_work_in_hand_within_the_grace(
 async def test_start_requeues_the_list_of_a_crashed_worker(
     bus: Bus, make_worker: WorkerFactory
 ) -> None:
-    crashed = make_request_message("llm", {"orphan": True}, timeout=30)
+    crashed = _message(bus, "llm", {"orphan": True})
     await bus.push(ai_processing("crashed-1", "llm"), json.dumps(crashed))
     await bus.push(ai_processing("crashed-1", "llm"), b"garbage")
     await bus.push(ai_processing("crashed-1", "llm"), TOO_DEEP)
-    live = make_request_message("llm", {"live": True}, timeout=30)
+    live = _message(bus, "llm", {"live": True})
     await bus.push(ai_processing("alive-1", "llm"), json.dumps(live))
     await bus.set(ai_worker_alive("alive-1"), "alive-1", ttl=60)
 
@@ -302,7 +310,7 @@ async def test_the_heartbeat_sweep_requeues_orphans_while_serving(
     worker = await make_worker(
         {"llm": FakeEngine()}, ai_worker_poll_timeout=0.05, ai_worker_heartbeat_ttl=3.0
     )
-    orphan = make_request_message("llm", {}, timeout=30)
+    orphan = _message(bus, "llm", {})
     await bus.push(ai_processing("gone", "llm"), json.dumps(orphan))
     assert (await _reply(bus, orphan["request_id"]))["status"] == "ok"
     assert await bus.get(ai_worker_alive(worker._config.ai_worker_id)) is not None
