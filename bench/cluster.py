@@ -8,8 +8,9 @@ Starts a private ``redis-server`` and a cluster of 3 masters and 3 replicas
 
 - fan-out: one publisher instance raises ``--messages`` notifications through
   the service's own ``NotificationPublisher`` (ids taken, replay log kept and
-  published in one pipeline per batch of 100, as the outbox relay does), each
-  for one of 500 users and keyed by one of 1,000 orders, to two subscriber
+  published in one pipeline per batch of 100, as the outbox relay does), every
+  fourth to all staff (a broadcast log), the others to one of 500 users, each
+  keyed by one of 1,000 orders, to two subscriber
   instances listening as the WebSocket manager does (``ws:notify`` on one Redis;
   on the cluster, also the ``--partitions`` partitions); delivered messages/s
   (both instances together) and write-to-receipt latency;
@@ -20,8 +21,10 @@ Starts a private ``redis-server`` and a cluster of 3 masters and 3 replicas
 
 Figures for the cluster are also given as a ratio to one Redis. The shares: the
 fraction of the notifications each master carried (counted per channel as they
-arrived), and what the same orders would give with naive hash tags
-``{0}..{n-1}``.
+arrived), what the same orders would give with naive hash tags
+``{0}..{n-1}``, and each master's fraction of every command the notifications
+cost (``INFO commandstats`` before and after the fan-out: ids, log appends,
+trims and expiries, publishes).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from redis.asyncio import Redis
 from bus import keys, make_bus
 from bus.ai import AIRequester
 from bus.cluster import ClusterBus
+from domain.orders import STAFF_ROLES
 from quart_app.services.realtime.notifications import Notice, NotificationPublisher
 from quart_app.services.realtime.server_frames import decode_envelope
 from tests.support.ai_server import answering
@@ -52,17 +56,45 @@ from tests.support.redis_server import RedisServer
 BATCH = 100
 USERS = 500
 ORDERS = 1000
+STAFF_EVERY = 4
 LISTENER = "bench-listener"
 
 
+# Commands that are not notification traffic: probes, slot maps, subscribing.
+_NOT_TRAFFIC = {
+    *("ping", "info", "cluster", "client", "command", "hello", "readonly", "ssubscribe"),
+    *("replconf", "script"),
+}
+
+
 def _notice(n: int) -> Notice:
-    notice = Notice.to_users((f"user-{n % USERS}",), "order.status_changed", {"n": n})
+    """Every fourth to all staff (``order.created``: a broadcast log), the rest to a user."""
+    if n % STAFF_EVERY == 0:
+        notice = Notice.to_roles(STAFF_ROLES, "order.created", {"n": n})
+    else:
+        notice = Notice.to_users((f"user-{n % USERS}",), "order.status_changed", {"n": n})
     return replace(notice, key=f"order-{n % ORDERS}")
+
+
+async def _commands(ports: list[int]) -> dict[int, Counter[str]]:
+    """Calls of each notification command so far (``INFO commandstats``), per node."""
+    counts: dict[int, Counter[str]] = {}
+    for port in ports:
+        async with Redis(port=port) as client:
+            stats = await client.info("commandstats")
+        counts[port] = Counter(
+            {
+                name.removeprefix("cmdstat_"): int(stat["calls"])
+                for name, stat in stats.items()
+                if name.removeprefix("cmdstat_").split("|")[0] not in _NOT_TRAFFIC
+            }
+        )
+    return counts
 
 
 async def _fan_out(
     url: str, partitions: int, messages: int, nodes: list[int]
-) -> tuple[dict[str, float], Counter[str]]:
+) -> tuple[dict[str, float], Counter[str], dict[int, Counter[str]]]:
     publisher_bus = make_bus(url)
     listeners = [make_bus(url, client_name=f"{LISTENER}-{n}") for n in range(2)]
     for bus in (publisher_bus, *listeners):
@@ -86,6 +118,7 @@ async def _fan_out(
         asyncio.create_task(receive(subscription, count=n == 0))
         for n, subscription in enumerate(subscriptions)
     ]
+    before = await _commands(nodes)
     started = time.perf_counter()
     for first in range(0, messages, BATCH):
         ids = await publisher.log.next_ids(min(BATCH, messages - first))
@@ -95,18 +128,24 @@ async def _fan_out(
         )
     await asyncio.gather(*receivers)
     elapsed = time.perf_counter() - started
+    after = await _commands(nodes)
+    commands = {port: after[port] - before[port] for port in nodes}
     pubsub = listeners[0].pubsub_connections
     everything = await _connections_named(f"{LISTENER}-0", nodes)
     for bus in (publisher_bus, *listeners):
         await bus.close()
     latencies.sort()
-    return {
-        "delivered/s": 2 * messages / elapsed,
-        "p50 ms": 1000 * statistics.median(latencies),
-        "p99 ms": 1000 * latencies[int(0.99 * len(latencies))],
-        "pubsub conns": pubsub,
-        "all conns": everything,
-    }, per_channel
+    return (
+        {
+            "delivered/s": 2 * messages / elapsed,
+            "p50 ms": 1000 * statistics.median(latencies),
+            "p99 ms": 1000 * latencies[int(0.99 * len(latencies))],
+            "pubsub conns": pubsub,
+            "all conns": everything,
+        },
+        per_channel,
+        commands,
+    )
 
 
 async def _connections_named(name: str, ports: list[int]) -> int:
@@ -163,6 +202,15 @@ def _naive(traffic: Counter[str], partitions: int) -> Counter[str]:
     return naive
 
 
+def _print_commands(commands: dict[int, Counter[str]]) -> None:
+    """Each master's share of every notification command, and what each command was."""
+    total = sum(sum(counts.values()) for counts in commands.values())
+    print(f"notification commands per master (INFO commandstats), {total} in all:")
+    for _, counts in sorted(commands.items()):
+        spread = ", ".join(f"{name} {calls}" for name, calls in counts.most_common())
+        print(f"  {sum(counts.values()) / total:.3f}  {sum(counts.values()):>7}  ({spread})")
+
+
 async def main(messages: int, requests: int, partitions: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
     single = RedisServer(folder / "single")
@@ -172,11 +220,13 @@ async def main(messages: int, requests: int, partitions: int) -> None:
         await cluster.start()
         rows: dict[str, dict[str, float]] = {}
         traffic: Counter[str] = Counter()
+        commands: dict[int, Counter[str]] = {}
+        masters = sorted(node.port for node in await cluster.masters())
         for name, url, nodes in (
             ("one Redis", single.url, [single.port]),
-            ("cluster", cluster.url, [node.port for node in cluster.nodes]),
+            ("cluster", cluster.url, masters),
         ):
-            rows[name], traffic = await _fan_out(url, partitions, messages, nodes)
+            rows[name], traffic, commands = await _fan_out(url, partitions, messages, nodes)
             rows[name] |= await _round_trips(url, requests)
         columns = list(rows["one Redis"])
         print(f"{'':12}" + "".join(f"{column:>14}" for column in columns))
@@ -194,6 +244,7 @@ async def main(messages: int, requests: int, partitions: int) -> None:
               + " ".join(f"{share:.3f}" for share in measured))  # fmt: skip
         print(f"the same orders on naive tags {{0}}..{{{partitions - 1}}}, computed: "
               + " ".join(f"{share:.3f}" for share in naive))  # fmt: skip
+        _print_commands(commands)
     finally:
         await cluster.stop()
         await single.stop()
