@@ -1,5 +1,5 @@
-"""``run_worker`` as its own process on the real Redis: serves, side by side with
-others, then stops on SIGTERM."""
+"""``run_worker`` as its own process on the real Redis (and on a Redis Cluster):
+serves, side by side with others, then stops on SIGTERM."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
+from bus import make_bus
 from bus.ai import AIRequester, make_request_message
 from bus.keys import AI_KINDS, ai_processing, ai_queue, ai_result, ai_worker_alive
 from bus.redis import RedisBus
 from tests.support.ai_catalog import llm_payload
+from tests.support.redis_cluster import RedisClusterProcesses
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = """
@@ -69,6 +71,25 @@ async def test_a_worker_process_answers_and_stops_on_sigterm(redis_url: str) -> 
         code = await _stop_worker(worker)
         await pubsub.aclose()
         await client.aclose()
+    assert code == 0
+
+
+@pytest.mark.redis_cluster
+async def test_a_worker_process_on_a_redis_cluster_answers_and_stops_on_sigterm(
+    redis_cluster: RedisClusterProcesses,
+) -> None:
+    await redis_cluster.flush()
+    bus = make_bus(redis_cluster.url)
+    await bus.connect()
+    requester = AIRequester(bus)  # a hash-tagged reply_to, heard by SSUBSCRIBE
+    worker = await _start_worker(redis_cluster.url, "proc-c")
+    try:
+        result = await requester.request("llm", llm_payload("French dinner, grand"), timeout=60)
+        assert result["order_state"]["menu_code"] == "french"
+    finally:
+        code = await _stop_worker(worker)
+        await requester.close()
+        await bus.close()
     assert code == 0
 
 
