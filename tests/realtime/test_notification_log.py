@@ -65,3 +65,17 @@ async def test_an_entry_whose_log_s_clock_lags_the_id_stream_s_is_replayed() -> 
     replayed = await publisher.log.replay("k", Role.COOK, seen)
 
     assert [event_id for event_id, _ in replayed.frames] == [later]
+
+
+async def test_a_broadcast_kept_by_a_publisher_that_does_not_partition_is_replayed() -> None:
+    bus = ShardedMemoryBus()
+    publisher = NotificationPublisher(bus, log_maxlen=100, retention=3600)
+    seen = await publisher.send_to_user("k", "order.assigned", {})
+    theirs = await publisher.log.next_id()
+    # Another service, as contract §6.6 describes it without partitions.
+    await bus.log_append(keys.WS_BROADCAST_LOG, f"{theirs}\ncook\n{{}}", maxlen=100, retention=3600)
+    ours = await publisher.publish(_order_created(1))
+
+    replayed = await publisher.log.replay("k", Role.COOK, seen)
+
+    assert [event_id for event_id, _ in replayed.frames] == [theirs, ours]

@@ -13,7 +13,8 @@ entry ``"<id>\\n<frame>"``:
   ``"<id>\\n<role>,<role>\\n<frame>"``. On a Redis Cluster there is one per
   notification partition, ``ws:broadcast-log:{<tag>}``, in its channel's slot
   (:func:`bus.keys.ws_broadcast_logs`), so the broadcasts' writes spread over
-  the masters as their publishes do.
+  the masters as their publishes do; ``ws:broadcast-log`` is read too, for
+  publishers that don't partition.
 
 A socket that reconnects with ``last_event_id`` gets the entries after it from
 its user log and from every broadcast log (those naming its role), read in one
@@ -96,6 +97,9 @@ class NotificationLog:
         self._bus = bus
         self.broadcast_logs = tuple(broadcast_logs)
         """Where broadcasts are kept: partition ``i``'s in ``broadcast_logs[i]``."""
+        # A replay reads ws:broadcast-log too: publishers that don't partition keep
+        # their broadcasts there, on a cluster as well.
+        self._read_logs = tuple(dict.fromkeys((*self.broadcast_logs, keys.WS_BROADCAST_LOG)))
         self._maxlen = maxlen
         self._retention = retention
         self._clock = clock
@@ -172,14 +176,14 @@ class NotificationLog:
         start = f"{start_ms}-{_MAX_SEQ}" if start_ms >= 0 else "0-0"
         batch = self._bus.batch()
         user_log = keys.ws_user_log(user_id)
-        for log in (user_log, *self.broadcast_logs):
+        for log in (user_log, *self._read_logs):
             # Twice the cap leaves room for the entries read before after_id.
             batch.log_after(log, start, count=2 * self._maxlen)
         own_entries, *shared_entries = await batch.execute()
         own = _newer(user_log, own_entries, after, fields=2)
         shared = [
             _newer(log, entries, after, fields=3)
-            for log, entries in zip(self.broadcast_logs, shared_entries, strict=True)
+            for log, entries in zip(self._read_logs, shared_entries, strict=True)
         ]
         frames = sorted(
             [
