@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -204,6 +205,30 @@ async def test_what_was_accepted_while_the_bus_was_down_is_published_in_order_on
         ("order.status_changed", "cooking"),
     ]
     assert await subscription.get(timeout=0.1) is None
+
+
+async def test_a_row_whose_json_only_python_reads_is_published_all_the_same(
+    tmp_path: Path, outbox: Outbox, flaky_bus: FlakyBus
+) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/nan.db")
+    await database.prepare(demo_users=False)
+    try:
+        async with database.session() as session, session.begin():
+            session.add(  # json.dumps writes NaN, which orjson refuses to read
+                OutboxEvent(
+                    order_id="o-1",
+                    event_type="order.created",
+                    target={"roles": ["cook"]},
+                    data={"order_id": "o-1", "weight": float("nan")},
+                    created_at=utc_now(),
+                )
+            )
+        subscription = await flaky_bus.subscribe(WS_NOTIFY_CHANNEL)
+        assert await relay_for(database, outbox, flaky_bus).drain() == 1
+        frame = await _frame(subscription)
+    finally:
+        await database.close()
+    assert frame["data"] == {"order_id": "o-1", "weight": None}
 
 
 async def test_a_relay_that_stalled_leaves_its_events_to_another_with_the_same_ids(
