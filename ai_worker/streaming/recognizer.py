@@ -4,7 +4,8 @@ speech found frame by frame, partials while it goes on, a final when it stops.
 The final costs almost nothing when it is due: as soon as the first silent
 frame follows speech, the utterance so far is decoded (with the beam, as the
 final will be) while the endpoint silence runs; if no speech came back by the
-endpoint, that decode *is* the final. Partials between use greedy decoding, one
+endpoint, that decode *is* the final, and if speech came back it is published
+as a partial (the customer only paused). Partials between use greedy decoding, one
 at a time per stream, so a stream never queues decodes behind itself, and wait
 behind every final (:class:`Decoder`). Each decode encodes a short utterance in
 a window of ``STT_STREAM_WINDOW_S`` rather than whisper's 30 s, a quarter of the
@@ -269,10 +270,20 @@ class StreamRecognizer:
         speech = self._speech()
         if self._tail is not None:
             self._tail[1].cancel()
-        task = asyncio.create_task(
-            self._decoder.decode(speech, self._payload.language, self._prompt, final=True)
-        )
+        self._partial_at = len(self._utterance) * FRAME
+        task = asyncio.create_task(self._tail_text(self._number, speech))
         self._tail = (speech.size, task)
+
+    async def _tail_text(self, number: int, speech: Samples) -> tuple[str, str | None]:
+        """The decode of the utterance up to a pause; if the customer went on speaking,
+        it is the words so far: a partial, not lost."""
+        text, language = await self._decoder.decode(
+            speech, self._payload.language, self._prompt, final=True
+        )
+        resumed = self._turns.speaking and not self._turns.silence
+        if text and number == self._number and resumed:
+            await self._publish({"event": "partial", "utterance": number, "text": text})
+        return text, language
 
     async def _final(self) -> None:
         speech = self._speech()

@@ -1,9 +1,11 @@
 """The streaming worker's decodes: who gets the decoding slot, when a slot is free again,
-and whisper's encoder window for short utterances."""
+what becomes of the decode at a pause, and whisper's encoder window for short
+utterances."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from typing import Any
 
@@ -11,8 +13,12 @@ import numpy as np
 import pytest
 
 from ai_worker.engines.stt_whisper import WhisperEngine
-from ai_worker.streaming.recognizer import Decoder
-from ai_worker.streaming.vad import Samples
+from ai_worker.streaming.recognizer import Decoder, StreamRecognizer
+from ai_worker.streaming.vad import FRAME, START_FRAMES, Samples, VadState
+from bus.ai_messages import END_FIELD, PCM_FIELD, SttStreamPayload
+from bus.base import Subscription
+from bus.keys import ai_audio
+from bus.memory import MemoryBus
 from config.worker import WorkerSettings
 from tests.support.waiting import WAIT, eventually
 
@@ -157,3 +163,62 @@ def test_an_utterance_that_fits_the_window_is_encoded_in_it(
     engine.transcribe_samples(two_seconds, "en", None, beam_size=1, vad=False)
 
     assert frames == [1000, 3000, 3000]
+
+
+class LoudnessVad:
+    """Stands in for Silero: a frame with any sound in it is speech."""
+
+    def probability(self, state: VadState, frame: Samples) -> float:
+        return 0.9 if float(np.abs(frame).max()) > 0.01 else 0.0
+
+
+def _frames(*loud: bool) -> bytes:
+    """PCM of one VAD frame per item: a tone where ``True``, silence where ``False``."""
+    return b"".join((np.full(FRAME, 3000 if sound else 0, dtype="<i2")).tobytes() for sound in loud)
+
+
+async def test_the_decode_at_a_pause_the_customer_talks_through_is_sent_as_a_partial() -> None:
+    bus, engine = MemoryBus(), GatedEngine()
+    audio = ai_audio("stream-1")
+    payload = SttStreamPayload(audio_key=audio, language="en", endpoint_ms=500, max_utterance_s=30)
+    recognizer = StreamRecognizer(
+        bus,
+        "stream-1",
+        "events",
+        payload,
+        LoudnessVad(),
+        Decoder(engine, beam_size=5),  # type: ignore[arg-type]
+    )
+    async with await bus.subscribe("events") as subscription:
+        serving = asyncio.create_task(recognizer.run())
+        # Speech, one silent frame (the pause's decode starts), speech again.
+        pause = _frames(*[True] * START_FRAMES, False, True)
+        await bus.stream_add(audio, {PCM_FIELD: pause}, maxlen=1000, ttl=60)
+        await engine.started()
+        engine.finish_one()
+        seen = await _events(subscription, until="partial")
+        await bus.stream_add(audio, {END_FIELD: b""}, maxlen=1000, ttl=60)
+        await engine.started()
+        engine.finish_one()
+        seen += await _events(subscription, until="closed")
+        await serving
+
+    assert [event["event"] for event in seen] == [
+        "accepted",
+        "speech_started",
+        "partial",
+        "final",
+        "closed",
+    ]
+    assert seen[2]["text"] == "beam 5"
+    assert engine.beams == [5, 5]
+
+
+async def _events(subscription: Subscription, until: str) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    async with asyncio.timeout(WAIT):
+        while not seen or seen[-1]["event"] != until:
+            message = await subscription.get()
+            assert message is not None
+            seen.append(json.loads(message.data)["result"])
+    return seen
