@@ -27,7 +27,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from quart.datastructures import FileStorage
 from quart.testing import QuartClient
@@ -107,6 +107,69 @@ def speak(text: str, voice: str, speed: int, directory: Path) -> tuple[bytes, fl
     return audio, (len(audio) - 44) / 32_000
 
 
+@dataclass(slots=True)
+class Said:
+    """One line said to the service: what it heard, and its answer."""
+
+    heard: str
+    status: int = 200
+    """The analyze status (no answer when nothing was heard)."""
+    answer: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    """Why the line got no answer at all (the speech path failed)."""
+    clip_seconds: float | None = None
+    turn_seconds: float | None = None
+
+
+class Customer(Protocol):
+    """How a conversation's lines reach the service."""
+
+    async def say(self, line: str, session_id: str | None) -> Said: ...
+
+
+@dataclass(slots=True)
+class Typing:
+    """Each line typed to ``POST /api/voice/analyze``."""
+
+    client: QuartClient
+
+    async def say(self, line: str, session_id: str | None) -> Said:
+        status, answer = await analyze(self.client, line, session_id)
+        return Said(line, status, answer)
+
+
+@dataclass(slots=True)
+class Talking:
+    """Each line said by espeak-ng into ``POST /api/voice/stt``, then its text analyzed:
+    push-to-talk. ``turn_seconds`` runs from the upload to the answer."""
+
+    client: QuartClient
+    dialogue: Dialogue
+    clip_dir: Path
+
+    async def say(self, line: str, session_id: str | None) -> Said:
+        audio, seconds = speak(line, self.dialogue.voice, self.dialogue.speed, self.clip_dir)
+        started = time.perf_counter()
+        text, error = await _transcribe(self.client, audio, self.dialogue.language, session_id)
+        if text is None:
+            return Said("", error=error)
+        if not text.strip():
+            return Said(text, clip_seconds=seconds)
+        status, answer = await analyze(self.client, text, session_id)
+        return Said(text, status, answer, None, seconds, time.perf_counter() - started)
+
+
+async def analyze(
+    client: QuartClient, text: str, session_id: str | None
+) -> tuple[int, dict[str, Any]]:
+    """``POST /api/voice/analyze`` of a guest's ``text``: its status and body."""
+    response = await client.post(
+        "/api/voice/analyze",
+        json={"transcript": text, "user_id": None, "session_id": session_id},
+    )
+    return response.status_code, await response.get_json()
+
+
 async def run_dialogue(
     client: QuartClient,
     dialogue: Dialogue,
@@ -115,9 +178,13 @@ async def run_dialogue(
     order_reader: dict[str, str],
     clip_dir: Path | None = None,
     corrects: bool = False,
+    customer: Customer | None = None,
 ) -> Outcome:
-    """Say ``dialogue`` to the service (spoken when ``clip_dir`` is given), as a customer
-    who says yes to any read-back, or one who ``corrects`` a wrong one."""
+    """Say ``dialogue`` to the service, as a customer who says yes to any read-back, or
+    one who ``corrects`` a wrong one: through ``customer``, else spoken when
+    ``clip_dir`` is given, else typed."""
+    if customer is None:
+        customer = Typing(client) if clip_dir is None else Talking(client, dialogue, clip_dir)
     outcome = Outcome(dialogue)
     session_id: str | None = None
     answer: dict[str, Any] = {}
@@ -140,30 +207,22 @@ async def run_dialogue(
         else:
             line, follow_ups = FOLLOW_UP[dialogue.language], follow_ups - 1
             outcome.yes_to_a_wrong_read_back |= wrong
-        started = time.perf_counter()
-        if clip_dir is not None:
-            audio, seconds = speak(line, dialogue.voice, dialogue.speed, clip_dir)
-            started = time.perf_counter()
-            text = await _transcribe(client, audio, dialogue.language, session_id, outcome)
-            if text is None:
-                return outcome
-            outcome.clip_seconds.append(seconds)
-        else:
-            text = line
-        outcome.heard.append(text)
-        if not text.strip():
+        said = await customer.say(line, session_id)
+        if said.error is not None:
+            outcome.error = said.error
+            return outcome
+        if said.clip_seconds is not None:
+            outcome.clip_seconds.append(said.clip_seconds)
+        outcome.heard.append(said.heard)
+        if not said.heard.strip():
             outcome.replies.append("(nothing heard)")
             continue
-        response = await client.post(
-            "/api/voice/analyze",
-            json={"transcript": text, "user_id": None, "session_id": session_id},
-        )
-        answer = await response.get_json()
-        if clip_dir is not None:
-            outcome.turn_seconds.append(time.perf_counter() - started)
+        answer = said.answer
+        if said.turn_seconds is not None:
+            outcome.turn_seconds.append(said.turn_seconds)
         outcome.turns += 1
-        if response.status_code != 200:
-            outcome.error = f"analyze answered {response.status_code}: {answer}"
+        if said.status != 200:
+            outcome.error = f"analyze answered {said.status}: {answer}"
             return outcome
         outcome.replies.append(answer["response"])
         session_id = answer["session_id"]
@@ -253,8 +312,9 @@ def _reply_to_asking_back(response: str, dialogue: Dialogue, catalog: Catalog) -
 
 
 async def _transcribe(
-    client: QuartClient, audio: bytes, language: str, session_id: str | None, outcome: Outcome
-) -> str | None:
+    client: QuartClient, audio: bytes, language: str, session_id: str | None
+) -> tuple[str | None, str | None]:
+    """The text ``POST /api/voice/stt`` heard, or ``None`` and why not."""
     form = {"language": language}
     if session_id is not None:
         form["session_id"] = session_id
@@ -262,9 +322,8 @@ async def _transcribe(
     response = await client.post("/api/voice/stt", files=files, form=form)
     body = await response.get_json()
     if response.status_code != 200:
-        outcome.error = f"stt answered {response.status_code}: {body}"
-        return None
-    return str(body["text"])
+        return None, f"stt answered {response.status_code}: {body}"
+    return str(body["text"]), None
 
 
 async def _read_order(client: QuartClient, order_id: str, headers: dict[str, str]) -> Goal:
