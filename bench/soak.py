@@ -262,7 +262,8 @@ async def _listen(
 
 # -- HTTP traffic ------------------------------------------------------------------------------
 class Api:
-    """Calls either instance; a refused connection or a 5xx is tried on the other one."""
+    """Calls either instance; a transport error (refused, timed out) or a 5xx is tried
+    on the other one."""
 
     def __init__(self, client: httpx.AsyncClient, bases: list[str], ledger: Ledger) -> None:
         self._client = client
@@ -279,8 +280,8 @@ class Api:
                 response = await self._client.request(
                     method, base + path, json=body, headers=headers
                 )
-            except httpx.TransportError:
-                self._ledger.api[(self._ledger.phase, name, "refused")] += 1
+            except httpx.TransportError as error:
+                self._ledger.api[(self._ledger.phase, name, type(error).__name__)] += 1
                 await asyncio.sleep(0.3)
                 continue
             self._ledger.api[(self._ledger.phase, name, str(response.status_code))] += 1
@@ -382,8 +383,8 @@ async def _analyze_once(client: httpx.AsyncClient, bases: list[str], ledger: Led
     try:
         response = await client.post(f"{random.choice(bases)}/api/voice/analyze", json=body)
         outcome = str(response.status_code)
-    except httpx.TransportError:
-        outcome = "refused"
+    except httpx.TransportError as error:  # ConnectError, ReadTimeout, PoolTimeout...
+        outcome = type(error).__name__
     ledger.analyze[(phase, outcome)] += 1
 
 
@@ -593,7 +594,7 @@ def _report(ledger: Ledger, folder: Path, args: argparse.Namespace) -> str:
         f"received but not expected: {unexpected}; reconnects: {ledger.reconnects}",
         f"close codes seen by clients: {_counts(ledger.close_codes)}",
         f"analyze answers: {_counts(Counter(dict(sorted(ledger.analyze.items()))))}",
-        f"order API attempts not 2xx (refused ones retried on the other instance): "
+        f"order API attempts not 2xx (transport errors retried on the other instance): "
         f"{_counts(failed_api) or 'none'}",
     ]
     for log in [*sorted(folder.glob("instance-*.log")), folder / "ai-server.log"]:
