@@ -13,6 +13,8 @@ subset of the spoken corpus (every ``--every``-th conversation of
 - push-to-talk (the clip path): each line's clip to ``POST /api/voice/stt``, its
   text to ``POST /api/voice/analyze``.
 
+and, asked for with ``--paths``, push-to-talk with the same noise in its clips.
+
 Latency runs from the last voiced frame sent to the ``final`` and to the ``reply``
 (hands-free), and from the upload to the answer (push-to-talk). Partials: how many
 arrive per second of speech, and the longest wait for news (``speech_started`` or a
@@ -25,7 +27,8 @@ final, and the worker's CPU time over the audio streamed (its real-time factor p
 stream).
 
     python -m bench.streaming --every 8
-    python -m bench.streaming --every 8 --window 30   # whisper's whole 30 s window
+    python -m bench.streaming --every 8 --window 30 --paths hands-free,push-to-talk
+    python -m bench.streaming --every 8 --paths push-to-talk,push-to-talk-noise
     python -m bench.streaming --capacity 1,2,4,6 --skip-corpus
 """
 
@@ -41,6 +44,7 @@ import resource
 import tempfile
 import time
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -300,7 +304,28 @@ def _halves(title: str, outcomes: list[Outcome]) -> None:
     print(f"{title}: " + ", ".join(parts), flush=True)
 
 
-async def corpus(every: int, window: float | None, skip_noisy: bool) -> None:
+def _noisy_clip(seed: str) -> Callable[[bytes], bytes]:
+    """A WAV clip with brown noise under all of it at :data:`SNR_DB` below its speech."""
+    noise = BrownNoise(seed)
+
+    def mix(clip: bytes) -> bytes:
+        frames = frames_of(_pcm(clip))
+        noise.rms = _speech_rms(frames, _voiced(frames)) / 10 ** (SNR_DB / 20)
+        out = io.BytesIO()
+        with wave.open(out, "wb") as writer:
+            writer.setnchannels(1)
+            writer.setsampwidth(2)
+            writer.setframerate(16_000)
+            writer.writeframes(b"".join(noise.under(frame) for frame in frames))
+        return out.getvalue()
+
+    return mix
+
+
+PATHS = ("hands-free", "hands-free-noise", "push-to-talk", "push-to-talk-noise")
+
+
+async def corpus(every: int, window: float | None, paths: list[str]) -> None:
     overrides: dict[str, Any] = {"ai_worker": "embedded", "rate_limits_enabled": False}
     if window is not None:
         overrides["stt_stream_window_s"] = window
@@ -316,8 +341,9 @@ async def corpus(every: int, window: float | None, skip_noisy: bool) -> None:
             flush=True,
         )
         await Talking(client, dialogues[0], clip_dir).say("hello", None)  # loads the model
-        variants = [("hands-free", False)] + ([] if skip_noisy else [("hands-free, noise", True)])
-        for title, noisy in variants:
+        for title, noisy in (("hands-free", False), ("hands-free-noise", True)):
+            if title not in paths:
+                continue
             figures = Figures()
             started = time.monotonic()
             outcomes = [
@@ -338,19 +364,28 @@ async def corpus(every: int, window: float | None, skip_noisy: bool) -> None:
             )
             print(f"  {time.monotonic() - started:.0f} s, load {_load()}", flush=True)
         order_reader = bearer("manager-1", "manager", secret=SECRET)
-        outcomes = [
-            await run_dialogue(
-                client, dialogue, catalog=catalog, order_reader=order_reader, clip_dir=clip_dir
+        for title, noisy in (("push-to-talk", False), ("push-to-talk-noise", True)):
+            if title not in paths:
+                continue
+            outcomes = [
+                await run_dialogue(
+                    client,
+                    dialogue,
+                    catalog=catalog,
+                    order_reader=order_reader,
+                    customer=Talking(
+                        client, dialogue, clip_dir, _noisy_clip(dialogue.name) if noisy else None
+                    ),
+                )
+                for dialogue in dialogues
+            ]
+            _halves(f"{title} completion", outcomes)
+            turns = [t for o in outcomes for t in o.turn_seconds]
+            print(
+                f"  upload -> answer p50 {_p(turns, 0.5):.2f} s, p95 {_p(turns, 0.95):.2f} s; "
+                f"load {_load()}",
+                flush=True,
             )
-            for dialogue in dialogues
-        ]
-        _halves("push-to-talk completion", outcomes)
-        turns = [t for o in outcomes for t in o.turn_seconds]
-        print(
-            f"  upload -> answer p50 {_p(turns, 0.5):.2f} s, p95 {_p(turns, 0.95):.2f} s; "
-            f"load {_load()}",
-            flush=True,
-        )
 
 
 @dataclass
@@ -459,13 +494,17 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--every", type=int, default=8, help="every n-th spoken conversation")
     parser.add_argument("--window", type=float, default=None, help="STT_STREAM_WINDOW_S")
-    parser.add_argument("--skip-noisy", action="store_true")
+    parser.add_argument(
+        "--paths",
+        default="hands-free,hands-free-noise,push-to-talk",
+        help=f"which of {','.join(PATHS)} (comma-separated)",
+    )
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--capacity", default="", help="stream counts, e.g. 1,2,4,6")
     args = parser.parse_args()
     print(f"cores {os.cpu_count()}, load {_load()}", flush=True)
     if not args.skip_corpus:
-        await corpus(args.every, args.window, args.skip_noisy)
+        await corpus(args.every, args.window, args.paths.split(","))
     if args.capacity:
         await capacity([int(n) for n in args.capacity.split(",")], args.window)
 

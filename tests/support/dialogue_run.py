@@ -24,7 +24,7 @@ import io
 import re
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -146,9 +146,13 @@ class Talking:
     client: QuartClient
     dialogue: Dialogue
     clip_dir: Path
+    mix: Callable[[bytes], bytes] | None = None
+    """What becomes of each clip (a WAV) before it is uploaded, e.g. noise added."""
 
     async def say(self, line: str, session_id: str | None) -> Said:
         audio, seconds = speak(line, self.dialogue.voice, self.dialogue.speed, self.clip_dir)
+        if self.mix is not None:
+            audio = self.mix(audio)
         started = time.perf_counter()
         text, error = await _transcribe(self.client, audio, self.dialogue.language, session_id)
         if text is None:
