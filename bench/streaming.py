@@ -396,7 +396,11 @@ class _Utterance:
 
 
 async def _one_stream(
-    bus: MemoryBus, lines: list[_Utterance], finals: list[float], partials: list[int]
+    bus: MemoryBus,
+    lines: list[_Utterance],
+    finals: list[float],
+    partials: list[int],
+    lead_in: float = 0.0,
 ) -> None:
     message = make_request_message(STT_STREAM, {}, timeout=30)
     audio = ai_audio(message["request_id"])
@@ -411,7 +415,8 @@ async def _one_stream(
     }
     spoken: list[float] = []
     gap = [bytes(FRAME_BYTES)] * round(1.5 / FRAME_S)
-    frames, marks = [], {}
+    frames: list[bytes] = [bytes(FRAME_BYTES)] * round(lead_in / FRAME_S)
+    marks: dict[int, int] = {}
     for line in lines:
         marks[len(frames) + line.last_voiced] = len(marks)
         frames += line.frames + gap
@@ -449,7 +454,7 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def capacity(counts: list[int], window: float | None) -> None:
+async def capacity(counts: list[int], window: float | None, stagger: bool) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
     lines = []
     for sentence in SENTENCES:
@@ -476,7 +481,11 @@ async def capacity(counts: list[int], window: float | None) -> None:
         finals: list[float] = []
         partials = [0]
         cpu = _cpu()
-        await asyncio.gather(*(_one_stream(bus, lines, finals, partials) for _ in range(count)))
+        # Staggered: stream i starts i/count of a sentence later, as kiosks don't talk in step.
+        lead = seconds / len(lines) / count if stagger else 0.0
+        await asyncio.gather(
+            *(_one_stream(bus, lines, finals, partials, i * lead) for i in range(count))
+        )
         used = _cpu() - cpu
         serving.cancel()
         await bus.close()
@@ -501,12 +510,15 @@ async def main() -> None:
     )
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--capacity", default="", help="stream counts, e.g. 1,2,4,6")
+    parser.add_argument(
+        "--stagger", action="store_true", help="capacity: streams start spread over a sentence"
+    )
     args = parser.parse_args()
     print(f"cores {os.cpu_count()}, load {_load()}", flush=True)
     if not args.skip_corpus:
         await corpus(args.every, args.window, args.paths.split(","))
     if args.capacity:
-        await capacity([int(n) for n in args.capacity.split(",")], args.window)
+        await capacity([int(n) for n in args.capacity.split(",")], args.window, args.stagger)
 
 
 if __name__ == "__main__":
