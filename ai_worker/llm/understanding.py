@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ai_worker.llm import lexicon as lx
@@ -131,6 +131,11 @@ def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> 
         result.flags.add("confirm")
     if result.wishes and result.menu_code is None:
         result.flags.add("recommend")  # "something for a romantic evening?"
+    if "recommend" in result.flags and not (result.menu_code or result.menu_guess):
+        # "What's good for the two members?": asking what to order, the number counts
+        # people, not dinners.
+        people = result.wishes.people or result.quantity
+        result.wishes, result.quantity = replace(result.wishes, people=people), None
     return result
 
 

@@ -246,3 +246,18 @@ async def test_to_after_a_verb_that_takes_it_is_no_quantity_but_a_question(sente
     talk = await converse([sentence, "one", "yes"])
     assert talk.placed, _said(talk.replies)
     assert talk.session.order_state.quantity == 1
+
+
+@pytest.mark.parametrize(
+    "question", ["What's good for the two members?", "What do you recommend for two?"]
+)
+async def test_a_number_in_a_request_for_a_recommendation_counts_people_not_dinners(
+    question: str,
+) -> None:
+    talk = await converse([question])
+    reply = talk.replies[0]
+    assert reply["intent"] == "recommendation", reply["response"]
+    assert "it serves 2" in reply["response"]
+
+    talk = await converse([question, "OK, I'll take it", "grand", "yes"])
+    assert "How many" in talk.replies[2]["response"]  # the two were people, not dinners
