@@ -58,6 +58,14 @@ def test_an_utterance_longer_than_the_limit_is_ended() -> None:
     assert changes.count(Turn.ENDED) == 1
 
 
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def bus_choice(request: pytest.FixtureRequest, redis_url: str) -> tuple[str, str]:
+    """Streams run on memory and one Redis, not yet on the cluster: there, once in a
+    loaded CI run, a stream's task in XREAD BLOCK outlived its cancellation and hung
+    the test's teardown (not reproduced in three runs since; left open)."""
+    return request.param, redis_url
+
+
 @pytest.fixture(scope="module")
 def vad() -> SileroVad:
     return SileroVad()
