@@ -42,13 +42,15 @@ from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import httpx
 import websockets
+from redis.asyncio import Redis
 
 from bench.common import SECRET, wait_until_listening
+from bus.keys import id_key
 from quart_app.services.auth.tokens import mint_token
 from tests.support.ports import free_port
 
@@ -178,11 +180,29 @@ class Ledger:
     reconnects: int = 0
     api: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     analyze: Counter[tuple[str, str]] = field(default_factory=Counter)
+    began: float = field(default_factory=time.monotonic)
+    answered_at: dict[tuple[str, Key], float] = field(default_factory=dict)
+    receipts: dict[tuple[str, Key], list[tuple[float, int, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    history: dict[str, list[tuple[float, int, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    event_ids: dict[Key, str] = field(default_factory=dict)
+    connected: set[str] = field(default_factory=set)
+
+    def now(self) -> float:
+        return time.monotonic() - self.began
 
     def expect(self, users: list[str], event: str, order: dict[str, Any]) -> None:
         key = (event, order["order_id"], int(order["version"]))
         for user in users:
             self.expected.setdefault((user, key), self.phase)
+            self.answered_at.setdefault((user, key), self.now())
+
+    def note(self, user: str, socket: int, what: str) -> None:
+        """One step of ``user``'s connection history (for the detail of a miss)."""
+        self.history[user].append((self.now(), socket, what))
 
 
 @dataclass
@@ -220,21 +240,39 @@ def _cast(clients: int) -> Cast:
 
 # -- WebSocket clients -------------------------------------------------------------------------
 async def _listen(
-    user: str, role: str, urls: list[str], ledger: Ledger, stop: asyncio.Event
+    user: str,
+    role: str,
+    urls: list[str],
+    ledger: Ledger,
+    stop: asyncio.Event,
+    greatest: bool,
+    churn: float | None,
 ) -> None:
-    """One client: stays connected until ``stop``, reconnecting with its last event id."""
+    """One client: stays connected until ``stop``, reconnecting with the greatest event id
+    it has seen (docs/contract.md §6.4), or with the last one when not ``greatest`` (what
+    this client did before 2026-12-07: it turns notifications published out of id order
+    into duplicates). With ``churn``, it drops each socket itself after a random
+    0 to 2 x ``churn`` seconds, to exercise the replay."""
     last_event_id: str | None = None
     attempt = random.randrange(len(urls))
+    socket = 0
     while not stop.is_set():
         url = urls[attempt % len(urls)]
         attempt += 1
+        socket += 1
+        ledger.note(user, socket, f"open {url.rsplit(':', 1)[1]} last_event_id={last_event_id}")
         try:
             async with websockets.connect(url, open_timeout=5, close_timeout=2) as ws:
                 token = mint_token(SECRET, user, role)
                 auth: dict[str, str | None] = {"type": "auth", "user_id": user, "user_type": role}
                 auth.update(token=token, last_event_id=last_event_id)
                 await ws.send(json.dumps(auth))
+                drop_at = ledger.now() + random.uniform(0, 2 * churn) if churn else None
                 while not stop.is_set():
+                    if drop_at is not None and ledger.now() > drop_at:
+                        ledger.close_codes["dropped by the client"] += 1
+                        ledger.note(user, socket, "dropped by the client")
+                        break
                     try:
                         raw = await asyncio.wait_for(ws.recv(), 1.0)
                     except TimeoutError:
@@ -245,16 +283,29 @@ async def _listen(
                         await ws.send('{"type": "pong"}')
                     elif kind == "connected":
                         last_event_id = last_event_id or frame.get("last_event_id")
+                        ledger.connected.add(user)
+                        ledger.note(user, socket, f"connected at {frame.get('last_event_id')}")
                     elif kind == "replay_incomplete":
                         ledger.told_to_reload.add(user)
+                        ledger.note(user, socket, "replay_incomplete")
                     elif kind in ("order.created", "order.assigned", "order.status_changed"):
-                        data = frame["data"]
-                        ledger.received[(user, (kind, data["order_id"], int(data["version"])))] += 1
-                        last_event_id = frame.get("id") or last_event_id
+                        data, event_id = frame["data"], frame.get("id")
+                        key = (kind, data["order_id"], int(data["version"]))
+                        ledger.received[(user, key)] += 1
+                        ledger.receipts[(user, key)].append((ledger.now(), socket, event_id))
+                        if event_id and (
+                            not greatest
+                            or last_event_id is None
+                            or id_key(event_id) > id_key(last_event_id)
+                        ):
+                            last_event_id = event_id
         except websockets.ConnectionClosed as closed:
-            ledger.close_codes[str(closed.rcvd.code if closed.rcvd else "none")] += 1
-        except (OSError, TimeoutError, websockets.InvalidHandshake):
+            code = str(closed.rcvd.code if closed.rcvd else "none")
+            ledger.close_codes[code] += 1
+            ledger.note(user, socket, f"closed {code}")
+        except (OSError, TimeoutError, websockets.InvalidHandshake) as error:
             ledger.close_codes["refused"] += 1
+            ledger.note(user, socket, f"refused {type(error).__name__}")
         if not stop.is_set():
             ledger.reconnects += 1
             await asyncio.sleep(random.uniform(0.1, 0.6))
@@ -507,11 +558,16 @@ async def _run(
         urls = [f"ws://{HOST}:{p.port}/api/ws" for p in instances]
         cast = _cast(args.clients)
         stop_clients, stop_traffic = asyncio.Event(), asyncio.Event()
+        greatest = args.reconnect_with == "greatest"
         listeners = [
-            asyncio.create_task(_listen(user, role, urls, ledger, stop_clients))
+            asyncio.create_task(
+                _listen(user, role, urls, ledger, stop_clients, greatest, args.churn)
+            )
             for user, role in cast.everyone()
         ]
-        await asyncio.sleep(3)  # everyone connected before the first order
+        # Everyone connected before the first order: an addressee that connects
+        # later starts from the latest id and was never owed what came before.
+        await _until(lambda: len(ledger.connected) == len(listeners), within=120)
         limits = httpx.Limits(max_connections=64)
         async with httpx.AsyncClient(timeout=15, limits=limits) as client:
             api = Api(client, bases, ledger)
@@ -532,11 +588,20 @@ async def _run(
         await _drained(ledger, within=args.drain)
         stop_clients.set()
         await asyncio.wait(listeners, timeout=15)
+        assert redis.port is not None
+        ledger.event_ids = await _event_ids(redis.port)
     finally:
         for process in reversed(started):
             process.signal(signal.SIGCONT)
             process.stop()
     return ledger
+
+
+async def _until(condition: Callable[[], bool], within: float, step: float = 0.2) -> None:
+    for _ in range(int(within / step)):
+        if condition():
+            return
+        await asyncio.sleep(step)
 
 
 async def _drained(ledger: Ledger, within: float) -> None:
@@ -546,6 +611,94 @@ async def _drained(ledger: Ledger, within: float) -> None:
     while time.monotonic() < deadline and seen != sum(ledger.received.values()):
         seen = sum(ledger.received.values())
         await asyncio.sleep(2)
+
+
+async def _event_ids(redis_port: int) -> dict[Key, str]:
+    """Each notification's id, read back from the replay logs (docs/contract.md §6.6)."""
+    found: dict[Key, str] = {}
+    client = Redis(host=HOST, port=redis_port, decode_responses=True)
+    try:
+        logs = [key async for key in client.scan_iter(match="ws:*log*", count=1000)]
+        for log in logs:
+            entries = cast(list[tuple[str, dict[str, str]]], await client.xrange(log))
+            for _, fields in entries:
+                *_, frame = next(iter(fields.values())).split("\n")
+                parsed = json.loads(frame)
+                data = parsed.get("data") or {}
+                if "order_id" in data:
+                    key = (parsed["type"], data["order_id"], int(data["version"]))
+                    found[key] = parsed["id"]
+    finally:
+        await client.aclose()
+    return found
+
+
+def _around(ledger: Ledger, user: str, at: float, before: float = 5, after: float = 15) -> str:
+    steps = [
+        f"{t:.1f}s #{socket} {what}"
+        for t, socket, what in ledger.history[user]
+        if at - before <= t <= at + after
+    ]
+    return "; ".join(steps) or "no connection change"
+
+
+def _miss_cause(ledger: Ledger, user: str, at: float, event_id: str | None) -> str:
+    """Why a miss happened, as far as the client's history tells."""
+    opened = [(t, what) for t, _, what in ledger.history[user] if what.startswith("connected at")]
+    if not opened or opened[0][0] > at:
+        return "first connected after the call was answered"
+    if event_id is None:
+        return "id unknown (not in the logs)"
+    later = [
+        what.split("last_event_id=")[1]
+        for t, _, what in ledger.history[user]
+        if what.startswith("open") and t >= at - 1
+    ]
+    if any(position != "None" and id_key(position) > id_key(event_id) for position in later):
+        return "reconnected with a greater id than the missed one (published out of id order)"
+    if not later:
+        return "no reconnect after the call: lost on a live socket"
+    return "reconnected with a smaller id, yet not replayed"
+
+
+def _details(ledger: Ledger, limit: int) -> list[str]:
+    """Every miss and duplicate, by cause; the first ``limit`` of each in full."""
+    lines: list[str] = []
+    causes: Counter[str] = Counter()
+    shown = 0
+    for (user, key), _ in ledger.expected.items():
+        if ledger.received.get((user, key)) or user in ledger.told_to_reload:
+            continue
+        at = ledger.answered_at[(user, key)]
+        event_id = ledger.event_ids.get(key)
+        cause = _miss_cause(ledger, user, at, event_id)
+        causes[cause] += 1
+        if shown < limit:
+            shown += 1
+            lines.append(
+                f"missing {key[0]} {key[1][:8]} v{key[2]} id {event_id} to {user}, "
+                f"answered at {at:.1f}s: {cause}; {_around(ledger, user, at)}"
+            )
+    dup_causes: Counter[str] = Counter()
+    shown = 0
+    for (user, key), receipts in ledger.receipts.items():
+        if len(receipts) < 2:
+            continue
+        sockets = [socket for _, socket, _ in receipts]
+        cause = (
+            "on one socket" if len(set(sockets)) < len(sockets) else "replayed on a later socket"
+        )
+        dup_causes[cause] += len(receipts) - 1
+        if shown < limit:
+            shown += 1
+            got = ", ".join(f"{t:.1f}s #{socket}" for t, socket, _ in receipts)
+            lines.append(
+                f"duplicate {key[0]} {key[1][:8]} v{key[2]} id {receipts[0][2]} to {user}: "
+                f"received {got}; {_around(ledger, user, receipts[0][0], 2, 10)}"
+            )
+    summary = [f"missing by cause: {_counts(causes) or 'none'}"]
+    summary.append(f"duplicates by cause: {_counts(dup_causes) or 'none'}")
+    return [*summary, *lines]
 
 
 def _phase_table(ledger: Ledger) -> list[str]:
@@ -596,6 +749,7 @@ def _report(ledger: Ledger, folder: Path, args: argparse.Namespace) -> str:
         f"analyze answers: {_counts(Counter(dict(sorted(ledger.analyze.items()))))}",
         f"order API attempts not 2xx (transport errors retried on the other instance): "
         f"{_counts(failed_api) or 'none'}",
+        *_details(ledger, args.show_misses),
     ]
     for log in [*sorted(folder.glob("instance-*.log")), folder / "ai-server.log"]:
         text = log.read_text(errors="replace")
@@ -612,6 +766,22 @@ def main() -> None:
     parser.add_argument("--analyze-rate", type=float, default=5.0, help="analyze calls per second")
     parser.add_argument("--stall", type=float, default=10.0, help="seconds the AI Server stops")
     parser.add_argument("--drain", type=float, default=20.0, help="longest wait for stragglers")
+    parser.add_argument(
+        "--reconnect-with",
+        choices=("greatest", "last"),
+        default="greatest",
+        help="the event id a client reconnects with: the greatest it has seen (the contract), "
+        "or the last one (the client before 2026-12-07)",
+    )
+    parser.add_argument(
+        "--churn",
+        type=float,
+        metavar="SECONDS",
+        help="each client drops its socket after 0 to 2 x SECONDS and reconnects",
+    )
+    parser.add_argument(
+        "--show-misses", type=int, default=20, help="misses and duplicates shown in full"
+    )
     parser.add_argument(
         "--no-faults", action="store_true", help="steady traffic only: for the memory measure"
     )
