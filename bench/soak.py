@@ -17,7 +17,11 @@ customer and the assigned cook and courier), keyed by order id and version.
 The report gives, per phase (the fault running when the API call was
 answered): expected, delivered, missing, missing but told to reload
 (``replay_incomplete``), and duplicates; the analyze answers by status; the
-close codes the clients saw; ERROR lines in the instances' logs.
+close codes the clients saw; ERROR lines in the instances' logs; every miss and
+duplicate with a cause (the first ``--show-misses`` with the event's id, when its
+call was answered and the client's connection history around it). Clients
+reconnect with the greatest id they have seen; the traffic starts once every one
+has connected; ``--churn`` makes them drop their sockets to exercise the replay.
 
     python -m bench.soak --clients 100 --seconds 150
 
