@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from tests.support.ports import free_port
@@ -63,14 +63,19 @@ class RedisServer:
         return self._process is not None and self._process.returncode is None
 
     async def _answers(self) -> bool:
+        # A server still starting may take the connection and then reset it: that is
+        # "not yet", as a refused connection is.
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        except OSError:
+            try:
+                writer.write(b"PING\r\n")
+                answer = await asyncio.wait_for(reader.readline(), 5)
+            finally:
+                writer.close()
+                with suppress(OSError):
+                    await writer.wait_closed()
+        except (OSError, TimeoutError):
             return False
-        writer.write(b"PING\r\n")
-        answer = await reader.readline()
-        writer.close()
-        await writer.wait_closed()
         return answer == b"+PONG\r\n"
 
     @contextmanager
