@@ -26,7 +26,7 @@ from quart_app import create_app
 from quart_app.database import Database
 from quart_app.services.orders.catalog import CatalogService
 from quart_app.services.orders.service import OrderService
-from tests.support.bus_backends import Backend, open_backend
+from tests.support.bus_backends import Backend, chosen_backend, open_backend
 from tests.support.databases import empty_database
 from tests.support.redis_cluster import RedisClusterProcesses
 from tests.support.redis_server import RedisServer
@@ -102,10 +102,7 @@ async def redis_cluster(
 def backend_choice(request: pytest.FixtureRequest, redis_url: str) -> tuple[str, str]:
     """Which backend ``backend`` opens, and the URL of its Redis; the session's cluster
     starts only for a test that runs on it."""
-    if request.param == "cluster":
-        cluster: RedisClusterProcesses = request.getfixturevalue("redis_cluster")
-        return "cluster", cluster.url
-    return request.param, redis_url
+    return chosen_backend(request, redis_url)
 
 
 @pytest.fixture

@@ -14,10 +14,9 @@ from bus.base import Bus
 from bus.memory import MemoryBus
 from bus.redis import RedisBus
 from config.worker import WorkerSettings
-from tests.support.bus_backends import open_backend
+from tests.support.bus_backends import chosen_backend, open_backend
 from tests.support.fake_engine import WorkerFactory
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.redis_cluster import RedisClusterProcesses
 
 
 @pytest.fixture(
@@ -30,10 +29,7 @@ from tests.support.redis_cluster import RedisClusterProcesses
 def bus_choice(request: pytest.FixtureRequest, redis_url: str) -> tuple[str, str]:
     """Which bus ``bus`` opens, and its URL; the session's cluster starts only for a
     test that runs on it."""
-    if request.param == "cluster":
-        cluster: RedisClusterProcesses = request.getfixturevalue("redis_cluster")
-        return "cluster", cluster.url
-    return request.param, redis_url
+    return chosen_backend(request, redis_url)
 
 
 @pytest.fixture

@@ -8,12 +8,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import pytest
 from redis.asyncio import Redis
 
 from bus.base import Bus
 from bus.memory import MemoryBus
+from tests.support.redis_cluster import RedisClusterProcesses
 
 START = 1_764_000_000.0
+
+
+def chosen_backend(request: pytest.FixtureRequest, redis_url: str) -> tuple[str, str]:
+    """The parametrised backend's name and the URL of its Redis; the session's cluster
+    starts only for a test that runs on it."""
+    if request.param == "cluster":
+        cluster: RedisClusterProcesses = request.getfixturevalue("redis_cluster")
+        return "cluster", cluster.url
+    return request.param, redis_url
 
 
 class FakeClock:
