@@ -109,8 +109,8 @@ async def set_notify(database: Database, *, on: bool) -> None:
 class UnpipelinedBus(RedisBus):
     """The baseline's bus: each command of a batch is a round trip of its own."""
 
-    def batch(self) -> Batch:
-        return Batch(self)
+    def batch(self, *, order: str | None = None) -> Batch:
+        return Batch(self, order=order)
 
 
 async def drain_time(

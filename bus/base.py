@@ -64,10 +64,16 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class LogEntry:
-    """One entry of a per-user log: a monotonically increasing id and its payload."""
+    """One entry of a per-user log: a monotonically increasing id and its payload.
+
+    ``order``, if it was appended with one, places it among the entries of every
+    log: a :class:`Batch` numbered from a counter (:meth:`Bus.batch`) gives each
+    of its entries the counter's next value.
+    """
 
     id: str
     data: bytes
+    order: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,14 +122,21 @@ class Subscription(ABC):
 
 class Batch:
     """Commands queued to run in the order given, in one round trip where the
-    backend can (a Redis pipeline; on a Redis Cluster, one per master, sent
-    together, each master's commands in the order given). Not atomic:
-    :meth:`execute` raises the first failure, and the commands before it, and
-    possibly some after it, took effect.
+    backend can. In memory and on one Redis server (one script) the batch runs
+    as one step: no other client's command falls between two of its commands.
+    On a Redis Cluster (a pipeline per master, sent together, each master's
+    commands in the order given) other clients' commands may. Never all or
+    nothing: :meth:`execute` raises the first failure, and the commands before
+    it, and on a cluster possibly some after it, took effect.
+
+    With ``order`` (an integer counter's key), the entries it appends are
+    numbered by the counter's next values, in the order given
+    (:attr:`LogEntry.order`).
     """
 
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, *, order: str | None = None) -> None:
         self._bus = bus
+        self.order = order
         self.commands: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
 
     def __len__(self) -> int:
@@ -153,10 +166,21 @@ class Batch:
 
     async def execute(self) -> list[Any]:
         """Run the commands, in order; their results, in the same order."""
-        return [
-            await getattr(self._bus, name)(*args, **options)
-            for name, args, options in self.commands
-        ]
+        numbers = iter(await self._take_numbers())
+        results = []
+        for name, args, options in self.commands:
+            if name == "log_append" and self.order is not None:
+                options = {**options, "order": next(numbers)}
+            results.append(await getattr(self._bus, name)(*args, **options))
+        return results
+
+    async def _take_numbers(self) -> range:
+        """The numbers of this batch's appends, taken from its counter (none without one)."""
+        appends = sum(name == "log_append" for name, _, _ in self.commands)
+        if self.order is None or not appends:
+            return range(0)
+        last = await self._bus.incr_by(self.order, appends)
+        return range(last - appends + 1, last + 1)
 
 
 def _nothing_to_remove() -> None:
@@ -197,9 +221,10 @@ class Bus(ABC):
         the listener. A backend that can't lose its connection never calls it."""
         return _nothing_to_remove
 
-    def batch(self) -> Batch:
-        """An empty :class:`Batch` of commands for this bus."""
-        return Batch(self)
+    def batch(self, *, order: str | None = None) -> Batch:
+        """An empty :class:`Batch` of commands for this bus, numbering its log entries
+        from the counter ``order`` if given."""
+        return Batch(self, order=order)
 
     # queues (LPUSH / BRPOPLPUSH: FIFO) -------------------------------------
     @abstractmethod
@@ -237,6 +262,11 @@ class Bus(ABC):
         self, key: str, data: Data, *, ttl: float | None = None, only_if_missing: bool = False
     ) -> bool:
         """Store ``data`` (expiring after ``ttl`` s); with ``only_if_missing``, ``SET NX``."""
+
+    @abstractmethod
+    async def incr_by(self, key: str, amount: int) -> int:
+        """Add ``amount`` to the integer at ``key`` (0 when missing) and return the sum
+        (``INCRBY``); :class:`BusError` if ``key`` holds something else."""
 
     @abstractmethod
     async def delete(self, *keys: str) -> int:
@@ -290,9 +320,12 @@ class Bus(ABC):
 
     # per-user logs (Redis Streams) ---------------------------------------------
     @abstractmethod
-    async def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> str:
-        """Append and return the entry's id; keep at most ``maxlen`` entries and
-        none older than ``retention`` s (approximately, as ``XADD MAXLEN/MINID``)."""
+    async def log_append(
+        self, log: str, data: Data, *, maxlen: int, retention: float, order: int | None = None
+    ) -> str:
+        """Append (with :attr:`LogEntry.order` ``order``) and return the entry's id; keep
+        at most ``maxlen`` entries and none older than ``retention`` s (approximately,
+        as ``XADD MAXLEN/MINID``)."""
 
     @abstractmethod
     async def log_ids(self, log: str, count: int) -> list[str]:

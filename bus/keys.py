@@ -172,3 +172,9 @@ WS_EVENT_IDS = "ws:event-ids"
 # too; the next reader creates a newer one, so an id from before the loss is
 # older than the epoch and its replay is known to be incomplete.
 WS_EPOCH = "ws:epoch"
+
+# Numbers every notification log entry in the order published (the entry's
+# LogEntry.order), one batch at a time, in the same script as the entries and
+# their PUBLISH on one Redis: a replay resumes after the position of the entry
+# of the client's last id, whatever ids the entries after it carry.
+WS_LOG_ORDER = "ws:log-order"

@@ -28,7 +28,9 @@ from bus.subscription import BufferedSubscription, SubscriberTable
 
 Holders = dict[str, float]
 """The holders of a key's slots and when each lapses (a sorted set's members and scores)."""
-Value = bytes | deque[bytes] | MemoryLog[bytes] | MemoryLog[dict[str, bytes]] | Holders
+LoggedData = tuple[bytes, int | None]
+"""A log entry's payload and order (:attr:`bus.base.LogEntry.order`)."""
+Value = bytes | deque[bytes] | MemoryLog[LoggedData] | MemoryLog[dict[str, bytes]] | Holders
 
 
 @dataclass(eq=False)
@@ -119,13 +121,13 @@ class MemoryBus(Bus):
             return value
         raise BusError(f"WRONGTYPE {key!r} does not hold a sorted set")
 
-    def _log(self, key: str) -> MemoryLog[bytes] | None:
-        return self._stream_of(key)  # type: ignore[return-value]  # log_append adds bytes only
+    def _log(self, key: str) -> MemoryLog[LoggedData] | None:
+        return self._stream_of(key)  # type: ignore[return-value]  # log_append adds LoggedData only
 
     def _stream(self, key: str) -> MemoryLog[dict[str, bytes]] | None:
         return self._stream_of(key)  # type: ignore[return-value]  # stream_add adds fields only
 
-    def _stream_of(self, key: str) -> MemoryLog[bytes] | MemoryLog[dict[str, bytes]] | None:
+    def _stream_of(self, key: str) -> MemoryLog[LoggedData] | MemoryLog[dict[str, bytes]] | None:
         value = self._live(key)
         if value is None or isinstance(value, MemoryLog):
             return value
@@ -219,6 +221,15 @@ class MemoryBus(Bus):
         if ttl is not None:
             self._expires[key] = self._clock() + ttl
         return True
+
+    async def incr_by(self, key: str, amount: int) -> int:
+        current = self._string(key) or b"0"
+        try:
+            total = int(current) + amount
+        except ValueError:
+            raise BusError(f"{key!r} does not hold an integer") from None
+        self._values[key] = b"%d" % total
+        return total
 
     async def delete(self, *keys: str) -> int:
         return sum(self._live(key) is not None and self._drop(key) for key in keys)
@@ -316,12 +327,14 @@ class MemoryBus(Bus):
         return self._drop(name)
 
     # per-user logs ------------------------------------------------------------------
-    async def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> str:
+    async def log_append(
+        self, log: str, data: Data, *, maxlen: int, retention: float, order: int | None = None
+    ) -> str:
         entries = self._log(log)
         if entries is None:
-            entries = self._values[log] = MemoryLog[bytes]()
+            entries = self._values[log] = MemoryLog[LoggedData]()
         now = self._clock()
-        entry_id = entries.append(int(now * 1000), to_bytes(data))
+        entry_id = entries.append(int(now * 1000), (to_bytes(data), order))
         entries.trim(maxlen=maxlen, min_ms=int((now - retention) * 1000))
         return format_id(entry_id)
 
@@ -330,14 +343,19 @@ class MemoryBus(Bus):
         if entries is None:
             entries = self._values[log] = MemoryLog()
         now_ms = int(self._clock() * 1000)
-        ids = [format_id(entries.append(now_ms, b"")) for _ in range(count)]
+        ids = [format_id(entries.append(now_ms, (b"", None))) for _ in range(count)]
         entries.trim(maxlen=1, min_ms=0)
         return ids
 
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:
         start = parse_id(after_id)
         entries = self._log(log)
-        return [LogEntry(*entry) for entry in entries.after(start, count)] if entries else []
+        if entries is None:
+            return []
+        return [
+            LogEntry(entry_id, data, order)
+            for entry_id, (data, order) in entries.after(start, count)
+        ]
 
     # streams ------------------------------------------------------------------------
     async def stream_add(

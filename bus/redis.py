@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar, cast
 
@@ -50,6 +50,9 @@ redis.call('pexpire', KEYS[1], ARGV[5])
 return 1
 """
 _LOG_FIELD = b"d"
+_ORDER_FIELD = b"o"
+_NEXT_NUMBER = "*"
+"""In an append step: the batch's counter's next value is its order."""
 _BLOCK_MARGIN = 1.0
 """How much sooner than the socket timeout a blocking step ends on the server."""
 _SHORTEST_BLOCK = 0.01
@@ -75,16 +78,30 @@ else
 end
 return ids
 """
-# A batch's commands (_RedisBatch) on one server, in order: ARGV holds each as a
-# letter and its arguments (_RedisBatch._steps); the replies, in the same order.
+# A batch's commands (_RedisBatch) on one server, in order: ARGV[1] names the counter
+# that numbers its appends ('' for none) and ARGV[2] how many they are; then each
+# command as a name and its arguments (_RedisBatch._steps); the replies, in order.
 _BATCH = """
-local replies, at = {}, 1
+local counter, order, replies, at = ARGV[1], 0, {}, 3
+if counter ~= '' then
+    order = redis.call('incrby', counter, ARGV[2]) - tonumber(ARGV[2])
+end
 while at <= #ARGV do
     local op, key, value = ARGV[at], ARGV[at + 1], ARGV[at + 2]
-    if op == 'append' then  -- log, data, maxlen
-        replies[#replies + 1] = redis.call(
-            'xadd', key, 'MAXLEN', '~', ARGV[at + 3], '*', 'd', value)
-        at = at + 4
+    if op == 'append' then  -- log, data, maxlen, order ('' none, '*' the counter's next)
+        local number = ARGV[at + 4]
+        if number == '*' then
+            order = order + 1
+            number = string.format('%d', order)
+        end
+        if number == '' then
+            replies[#replies + 1] = redis.call(
+                'xadd', key, 'MAXLEN', '~', ARGV[at + 3], '*', 'd', value)
+        else
+            replies[#replies + 1] = redis.call(
+                'xadd', key, 'MAXLEN', '~', ARGV[at + 3], '*', 'd', value, 'o', number)
+        end
+        at = at + 5
     elseif op == 'range' then  -- log, exclusive start id, count
         replies[#replies + 1] = redis.call('xrange', key, value, '+', 'COUNT', ARGV[at + 3])
         at = at + 4
@@ -241,8 +258,8 @@ class RedisBus(Bus):
     def add_connection_listener(self, listener: Callable[[bool], None]) -> Callable[[], None]:
         return self._subscriber.add_listener(listener)
 
-    def batch(self) -> Batch:
-        return _RedisBatch(self, self._client, self._clock)
+    def batch(self, *, order: str | None = None) -> Batch:
+        return _RedisBatch(self, self._client, self._clock, order=order)
 
     # queues ---------------------------------------------------------------
     async def push(self, queue: str, data: Data | Pieces, *, max_length: int | None = None) -> int:
@@ -324,6 +341,10 @@ class RedisBus(Bus):
         with translated():
             return bool(await self._client.set(key, to_bytes(data), px=expiry, nx=only_if_missing))
 
+    async def incr_by(self, key: str, amount: int) -> int:
+        with translated():
+            return int(await self._client.incrby(key, amount))
+
     async def delete(self, *keys: str) -> int:
         if not keys:
             return 0
@@ -392,9 +413,13 @@ class RedisBus(Bus):
             return bool(await self._release_script(keys=[name], args=[token]))
 
     # per-user logs ------------------------------------------------------------------
-    async def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> str:
+    async def log_append(
+        self, log: str, data: Data, *, maxlen: int, retention: float, order: int | None = None
+    ) -> str:
         batch = _RedisBatch(self, self._client, self._clock)
-        batch.log_append(log, data, maxlen=maxlen, retention=retention)
+        batch.commands.append(
+            ("log_append", (log, data), {"maxlen": maxlen, "retention": retention, "order": order})
+        )
         [entry_id] = await batch.execute()
         return cast(str, entry_id)
 
@@ -450,15 +475,19 @@ class RedisBus(Bus):
 class _RedisBatch(Batch):
     """A :class:`Batch` sent in one round trip, without ``MULTI``.
 
-    On one server, one ``EVAL`` of :data:`_BATCH` runs every command: redis-py
-    spends about 0.1 ms of Python on each command of a pipeline (packing it,
-    then reading its reply), ten times what the server does, and a relay's
-    batch holds a thousand. A cluster spreads the keys over several masters,
-    which one script can't reach: there, a pipeline.
+    On one server, one ``EVAL`` of :data:`_BATCH` runs every command, the
+    counter that numbers its appends too, as one atomic step: redis-py spends
+    about 0.1 ms of Python on each command of a pipeline (packing it, then
+    reading its reply), ten times what the server does, and a relay's batch
+    holds a thousand. A cluster spreads the keys over several masters, which
+    one script can't reach: there, the numbers are taken first (a round trip of
+    their own), then a pipeline runs the commands, not atomically.
     """
 
-    def __init__(self, bus: Bus, client: Redis, clock: Callable[[], float]) -> None:
-        super().__init__(bus)
+    def __init__(
+        self, bus: Bus, client: Redis, clock: Callable[[], float], *, order: str | None = None
+    ) -> None:
+        super().__init__(bus, order=order)
         self._client = client
         self._clock = clock
 
@@ -468,10 +497,11 @@ class _RedisBatch(Batch):
         steps = self._steps()
         with translated():
             if self._bus.sharded:
-                replies = await self._pipelined(steps)
+                replies = await self._pipelined(steps, iter(await self._take_numbers()))
             else:
+                appends = sum(step[0] == "append" for step in steps)
                 program = [argument for step in steps for argument in step]
-                replies = await self._client.eval(_BATCH, 0, *program)
+                replies = await self._client.eval(_BATCH, 0, self.order or "", appends, *program)
         results: list[Any] = []
         for (op, *_), reply in zip(steps, replies, strict=True):
             if op == "append":
@@ -485,7 +515,7 @@ class _RedisBatch(Batch):
         return results
 
     def _steps(self) -> list[tuple[Any, ...]]:
-        """The batch as :data:`_BATCH` takes it: ``(op, key or channel, value[, maxlen])``."""
+        """The batch as :data:`_BATCH` takes it: ``(op, key or channel, value[, ...])``."""
         now = self._clock()
         # A log is trimmed by age once, after the batch's last entry to it.
         last_append = {
@@ -497,7 +527,9 @@ class _RedisBatch(Batch):
         for index, (name, args, options) in enumerate(self.commands):
             key, value = args
             if name == "log_append":
-                steps.append(("append", key, to_bytes(value), options["maxlen"]))
+                steps.append(
+                    ("append", key, to_bytes(value), options["maxlen"], self._order_of(options))
+                )
                 if last_append[key] == index:
                     steps.append(("trim", key, f"{int((now - options['retention']) * 1000)}-0"))
             elif name == "expire":
@@ -512,11 +544,24 @@ class _RedisBatch(Batch):
                 )
         return steps
 
-    async def _pipelined(self, steps: list[tuple[Any, ...]]) -> list[Any]:
+    def _order_of(self, options: dict[str, Any]) -> str:
+        """An append's order as :data:`_BATCH` takes it."""
+        if self.order is not None:
+            return _NEXT_NUMBER
+        given = options.get("order")
+        return "" if given is None else str(given)
+
+    async def _pipelined(self, steps: list[tuple[Any, ...]], numbers: Iterator[int]) -> list[Any]:
         async with self._client.pipeline(transaction=False) as pipe:
-            for op, key, value, *maxlen in steps:
+            for op, key, value, *more in steps:
                 if op == "append":
-                    pipe.xadd(key, {_LOG_FIELD: value}, maxlen=maxlen[0], approximate=True)
+                    maxlen, order = more
+                    if order == _NEXT_NUMBER:
+                        order = str(next(numbers))
+                    fields = (
+                        {_LOG_FIELD: value, _ORDER_FIELD: order} if order else {_LOG_FIELD: value}
+                    )
+                    pipe.xadd(key, fields, maxlen=maxlen, approximate=True)  # type: ignore[arg-type]  # stubs want str
                 elif op == "trim":
                     pipe.xtrim(key, minid=value, approximate=True)
                 elif op == "expire":
@@ -524,7 +569,7 @@ class _RedisBatch(Batch):
                 elif op == "publish":
                     pipe.spublish(key, value)
                 elif op == "range":
-                    pipe.xrange(key, min=value, max="+", count=maxlen[0])
+                    pipe.xrange(key, min=value, max="+", count=more[0])
                 else:
                     pipe.set(key, value, nx=op == "setnx")
             return await pipe.execute()
@@ -538,5 +583,12 @@ def _log_entries(entries: Any) -> list[LogEntry]:
     for entry_id, fields in cast("list[tuple[bytes, Any]]", entries):
         if not isinstance(fields, dict):
             fields = dict(zip(fields[::2], fields[1::2], strict=True))
-        found.append(LogEntry(entry_id.decode(), fields.get(_LOG_FIELD, b"")))
+        order = fields.get(_ORDER_FIELD, b"")
+        found.append(
+            LogEntry(
+                entry_id.decode(),
+                fields.get(_LOG_FIELD, b""),
+                int(order) if order.isdigit() else None,
+            )
+        )
     return found

@@ -44,6 +44,33 @@ async def test_a_batch_runs_its_commands_in_order_and_answers_each(bus: Bus) -> 
     await subscription.close()
 
 
+async def test_a_numbered_batch_numbers_its_entries_across_logs_in_the_order_given(
+    bus: Bus,
+) -> None:
+    first = bus.batch(order="numbers:{a}")
+    first.log_append("log:{a}", "a1", maxlen=100, retention=DAY)
+    first.publish("news", "between")
+    first.log_append("log:{b}", "b1", maxlen=100, retention=DAY)
+    await first.execute()
+    second = bus.batch(order="numbers:{a}")
+    second.log_append("log:{b}", "b2", maxlen=100, retention=DAY)
+    second.log_append("log:{a}", "a2", maxlen=100, retention=DAY)
+    await second.execute()
+    await bus.log_append("log:{a}", "given", maxlen=100, retention=DAY, order=9)
+    await bus.log_append("log:{a}", "unnumbered", maxlen=100, retention=DAY)
+
+    a, b = [await bus.log_after(log, "0", count=10) for log in ("log:{a}", "log:{b}")]
+
+    assert [(entry.data, entry.order) for entry in a] == [
+        (b"a1", 1),
+        (b"a2", 4),
+        (b"given", 9),
+        (b"unnumbered", None),
+    ]
+    assert [(entry.data, entry.order) for entry in b] == [(b"b1", 2), (b"b2", 3)]
+    assert await bus.get("numbers:{a}") == b"4"
+
+
 async def test_a_batch_reads_several_logs_each_after_its_own_id(bus: Bus) -> None:
     first = await bus.log_append("log:{a}", "a1", maxlen=100, retention=DAY)
     await bus.log_append("log:{a}", "a2", maxlen=100, retention=DAY)

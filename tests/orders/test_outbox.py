@@ -44,16 +44,18 @@ class FlakyBus(MemoryBus):
     round_trips = 0
     _batching = False
 
-    def batch(self) -> Batch:
-        return _CountedBatch(self)
+    def batch(self, *, order: str | None = None) -> Batch:
+        return _CountedBatch(self, order=order)
 
     async def publish(self, channel: str, data: Data) -> int:
         self._check()
         return await super().publish(channel, data)
 
-    async def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> str:
+    async def log_append(
+        self, log: str, data: Data, *, maxlen: int, retention: float, order: int | None = None
+    ) -> str:
         self._check()
-        return await super().log_append(log, data, maxlen=maxlen, retention=retention)
+        return await super().log_append(log, data, maxlen=maxlen, retention=retention, order=order)
 
     async def set(
         self, key: str, data: Data, *, ttl: float | None = None, only_if_missing: bool = False

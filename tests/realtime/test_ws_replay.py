@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 
@@ -13,9 +14,11 @@ from domain.orders import Role
 from quart_app.extensions import BUS
 from quart_app.services.realtime.local_socket import LocalSocket
 from quart_app.services.realtime.notifications import Notice
+from tests.support.bus_backends import START, Backend
 from tests.support.websockets import (
     Connect,
     Serve,
+    forgotten,
     manager_of,
     receive,
     receive_type,
@@ -37,6 +40,33 @@ async def test_replay_merges_own_and_role_notifications_in_order_before_new_ones
             assert [frame["data"]["n"] for frame in replayed] == [1, 2, 3]
             fresh = await manager.publisher.send_to_user("k", "order.assigned", {"n": 4})
             assert (await receive_type(ws, "order.assigned"))["id"] == fresh
+
+
+@pytest.mark.parametrize("b_to_its_role", [False, True], ids=["both-to-the-user", "b-to-a-role"])
+async def test_a_lower_id_published_after_the_client_s_last_id_is_replayed_once(
+    backend: Backend, serve: Serve, connect: Connect, b_to_its_role: bool
+) -> None:
+    # Two outbox relays: one took A's id, the other then took B's and published first.
+    if backend.name == "memory":  # its clock starts in the past: bring it to the app's
+        await backend.advance(time.time() - START)
+    async with serve(bus=backend.bus, heartbeat_interval=60) as app:
+        publisher = manager_of(app).publisher
+        a_id, b_id = await publisher.log.next_ids(2)
+        b = (
+            Notice.to_roles([Role.COOK], "order.created", {"n": "b"})
+            if b_to_its_role
+            else Notice.to_users(["k"], "order.assigned", {"n": "b"})
+        )
+        async with connect(app, "k", "cook") as ws:
+            await publisher.publish_many([(b, b_id)])
+            assert (await receive(ws))["id"] == b_id
+        await forgotten(app, "k")
+        await publisher.publish_many([(Notice.to_users(["k"], "order.assigned", {}), a_id)])
+
+        async with connect(app, "k", "cook", last_event_id=b_id) as ws:
+            assert (await receive(ws))["id"] == a_id
+            fresh = await publisher.send_to_user("k", "order.assigned", {"n": "c"})
+            assert (await receive(ws))["id"] == fresh  # neither B nor A came again
 
 
 async def test_malformed_log_entries_are_skipped(serve: Serve, connect: Connect) -> None:

@@ -16,14 +16,26 @@ entry ``"<id>\\n<frame>"``:
   the masters as their publishes do; ``ws:broadcast-log`` is read too, for
   publishers that don't partition.
 
-A socket that reconnects with ``last_event_id`` gets the entries after it from
-its user log and from every broadcast log (those naming its role), read in one
-batch and merged in id order; entries not of the shape above (other services
-write these logs too) are logged and skipped. A log's own entry ids trail the
-notification ids (they are appended just after), but on a cluster by another
-master's clock than the id stream's, so every log is read from
-``LOG_CLOCK_SKEW`` s before ``last_event_id``'s millisecond and then filtered
-on the notification id: masters' clocks must agree within that. Every log
+Position in the logs: ids are taken when a relay claims its rows, and two
+relays publish in either order, so a lower id may be published after a higher
+one. Each entry carries :attr:`bus.LogEntry.order`, numbered from
+``ws:log-order`` by the batch that appends it, in the script that also
+publishes it (on one Redis and the memory bus: atomic, so the numbers are the
+order of publishing). A socket that reconnects with ``last_event_id`` gets,
+from its user log and from every broadcast log (entries naming its role),
+read in one batch, the entries numbered after the first entry of that id, in
+that order, whatever their ids. When that id has no numbered entry in what is
+read (trimmed, too old, never published), and for entries without a number
+(another publisher's), the notification id decides: greater ones follow, and
+an unnumbered entry takes its place by id. Entries not of the shape above
+(other services write these logs too) are logged and skipped. A log's own
+entry ids trail the notification ids (they are appended later), but on a
+cluster by another master's clock than the id stream's, so every log is read
+from ``LOG_CLOCK_SKEW`` s before ``last_event_id``'s millisecond: masters'
+clocks must agree within that. On a cluster the numbers are taken in a round
+trip before the batch's pipeline, not atomically with it: batches of two
+relays that overlap there may be published in the other order than numbered
+(README, Scaling out). Every log
 keeps at most ``notification_log_maxlen`` entries and none older than
 ``notification_retention``; a replay that may have lost some of what followed
 ``last_event_id`` is marked incomplete so the client reloads.
@@ -44,7 +56,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bus import Bus, LogEntry, keys
@@ -63,7 +75,7 @@ LOG_CLOCK_SKEW = 1.0
 
 @dataclass(frozen=True, slots=True)
 class Replay:
-    """What a reconnecting socket missed: ``(id, frame)`` pairs in id order."""
+    """What a reconnecting socket missed: ``(id, frame)`` pairs in the order published."""
 
     frames: list[tuple[str, str]]
     incomplete: bool
@@ -169,7 +181,7 @@ class NotificationLog:
         batch.log_append(key, entry, maxlen=self._maxlen, retention=self._retention)
 
     async def replay(self, user_id: str, role: Role, after_id: str) -> Replay:
-        """What ``user_id`` in ``role`` was sent after ``after_id``, oldest first."""
+        """What ``user_id`` in ``role`` was sent after ``after_id``, in the order published."""
         after = keys.id_key(after_id)
         # Every entry from a little before that millisecond: see the module docstring.
         start_ms = after[0] - 1 - int(LOG_CLOCK_SKEW * 1000)
@@ -180,28 +192,25 @@ class NotificationLog:
             # Twice the cap leaves room for the entries read before after_id.
             batch.log_after(log, start, count=2 * self._maxlen)
         own_entries, *shared_entries = await batch.execute()
-        own = _newer(user_log, own_entries, after, fields=2)
-        shared = [
-            _newer(log, entries, after, fields=3)
-            for log, entries in zip(self._read_logs, shared_entries, strict=True)
+        read = [
+            _well_formed(user_log, own_entries, fields=2),
+            *(
+                _well_formed(log, entries, fields=3)
+                for log, entries in zip(self._read_logs, shared_entries, strict=True)
+            ),
         ]
-        frames = sorted(
-            [
-                *((event_id, frame) for event_id, frame in own),
-                *(
-                    (event_id, frame)
-                    for entries in shared
-                    for event_id, names, frame in entries
-                    if role.value in names.split(",")
-                ),
-            ],
-            key=lambda pair: keys.id_key(pair[0]),
-        )
+        position = _position_of(after, read)
+        newer = [[entry for entry in log if entry.follows(after, position)] for log in read]
+        own, *shared = newer
+        addressed = [
+            *own,
+            *(entry for log in shared for entry in log if role.value in entry.roles),
+        ]
         # A notification published twice (an outbox retry) is in a log twice.
-        unique = list({event_id: frame for event_id, frame in frames}.items())
-        return Replay(unique, self._may_have_lost(after[0], own, *shared))
+        unique = {entry.event_id: entry.frame for entry in _in_published_order(addressed)}
+        return Replay(list(unique.items()), self._may_have_lost(after[0], *newer))
 
-    def _may_have_lost(self, after_ms: int, *newer: list[list[str]]) -> bool:
+    def _may_have_lost(self, after_ms: int, *newer: list[_Logged]) -> bool:
         # maxlen entries past the id: the cap may have trimmed some, or more
         # remain unread.
         if any(len(entries) >= self._maxlen for entries in newer):
@@ -209,20 +218,71 @@ class NotificationLog:
         return after_ms < (self._clock() - self._retention) * 1000
 
 
-def _newer(
-    key: str, entries: list[LogEntry], after: tuple[int, int], *, fields: int
-) -> list[list[str]]:
-    """The well-formed entries of ``key`` past ``after``, each split into ``fields`` lines."""
-    return [parts for parts in _split(key, entries, fields) if keys.id_key(parts[0]) > after]
+@dataclass(frozen=True, slots=True)
+class _Logged:
+    """A well-formed log entry: the notification's id, the entry's order (if it was
+    numbered), the roles it names (none in a user log) and the frame."""
+
+    event_id: str
+    key: tuple[int, int]
+    order: int | None
+    roles: tuple[str, ...]
+    frame: str
+
+    def follows(self, after: tuple[int, int], position: int | None) -> bool:
+        """Whether it was published after the notification ``after``, whose entry has
+        the order ``position`` (if it is in the logs and numbered)."""
+        if position is None or self.order is None:
+            return self.key > after
+        return self.order > position
 
 
-def _split(key: str, entries: list[LogEntry], fields: int) -> Iterator[list[str]]:
+def _position_of(after: tuple[int, int], logs: list[list[_Logged]]) -> int | None:
+    """The order of the first numbered entry of notification ``after`` in ``logs``."""
+    orders = [
+        entry.order
+        for entries in logs
+        for entry in entries
+        if entry.order is not None and entry.key == after
+    ]
+    return min(orders, default=None)
+
+
+def _in_published_order(entries: list[_Logged]) -> list[_Logged]:
+    """Numbered entries by their order; one without (another publisher's) by its id
+    among them."""
+    numbered = sorted((entry for entry in entries if entry.order is not None), key=_order)
+    others = sorted((entry for entry in entries if entry.order is None), key=_id_key)
+    merged: list[_Logged] = []
+    taken = 0
+    for entry in numbered:
+        while taken < len(others) and others[taken].key < entry.key:
+            merged.append(others[taken])
+            taken += 1
+        merged.append(entry)
+    return [*merged, *others[taken:]]
+
+
+def _order(entry: _Logged) -> int:
+    return entry.order or 0
+
+
+def _id_key(entry: _Logged) -> tuple[int, int]:
+    return entry.key
+
+
+def _well_formed(key: str, entries: list[LogEntry], *, fields: int) -> list[_Logged]:
+    """The entries of ``key`` that have ``fields`` lines, the first an id; the
+    others are logged and skipped."""
+    kept = []
     for entry in entries:
         try:
             parts = entry.data.decode().split("\n", fields - 1)
         except UnicodeDecodeError:
             parts = []
         if len(parts) == fields and all(parts) and keys.EVENT_ID.fullmatch(parts[0]):
-            yield parts
+            roles = tuple(parts[1].split(",")) if fields == 3 else ()
+            kept.append(_Logged(parts[0], keys.id_key(parts[0]), entry.order, roles, parts[-1]))
         else:
             log.warning("skipped malformed entry %s of %s", entry.id, key)
+    return kept
