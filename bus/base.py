@@ -179,7 +179,7 @@ class Batch:
         appends = sum(name == "log_append" for name, _, _ in self.commands)
         if self.order is None or not appends:
             return range(0)
-        last = await self._bus.incr_by(self.order, appends)
+        last = await self._bus._incr_by(self.order, appends)
         return range(last - appends + 1, last + 1)
 
 
@@ -264,9 +264,10 @@ class Bus(ABC):
         """Store ``data`` (expiring after ``ttl`` s); with ``only_if_missing``, ``SET NX``."""
 
     @abstractmethod
-    async def incr_by(self, key: str, amount: int) -> int:
+    async def _incr_by(self, key: str, amount: int) -> int:
         """Add ``amount`` to the integer at ``key`` (0 when missing) and return the sum
-        (``INCRBY``); :class:`BusError` if ``key`` holds something else."""
+        (``INCRBY``; a numbered :class:`Batch` takes its numbers so); :class:`BusError`
+        if ``key`` holds something else."""
 
     @abstractmethod
     async def delete(self, *keys: str) -> int:

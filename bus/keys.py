@@ -177,4 +177,4 @@ WS_EPOCH = "ws:epoch"
 # LogEntry.order), one batch at a time, in the same script as the entries and
 # their PUBLISH on one Redis: a replay resumes after the position of the entry
 # of the client's last id, whatever ids the entries after it carry.
-WS_LOG_ORDER = "ws:log-order"
+WS_PUBLISH_ORDER = "ws:publish-order"

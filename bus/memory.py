@@ -222,7 +222,7 @@ class MemoryBus(Bus):
             self._expires[key] = self._clock() + ttl
         return True
 
-    async def incr_by(self, key: str, amount: int) -> int:
+    async def _incr_by(self, key: str, amount: int) -> int:
         current = self._string(key) or b"0"
         try:
             total = int(current) + amount

@@ -341,7 +341,7 @@ class RedisBus(Bus):
         with translated():
             return bool(await self._client.set(key, to_bytes(data), px=expiry, nx=only_if_missing))
 
-    async def incr_by(self, key: str, amount: int) -> int:
+    async def _incr_by(self, key: str, amount: int) -> int:
         with translated():
             return int(await self._client.incrby(key, amount))
 

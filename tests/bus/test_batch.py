@@ -71,6 +71,17 @@ async def test_a_numbered_batch_numbers_its_entries_across_logs_in_the_order_giv
     assert await bus.get("numbers:{a}") == b"4"
 
 
+async def test_a_batch_numbered_from_a_key_that_holds_no_integer_is_refused(bus: Bus) -> None:
+    await bus.set("numbers", "text")
+    batch = bus.batch(order="numbers")
+    batch.log_append("log", "refused", maxlen=100, retention=DAY)
+
+    with pytest.raises(BusError):
+        await batch.execute()
+
+    assert await bus.log_after("log", "0", count=10) == []
+
+
 async def test_a_batch_reads_several_logs_each_after_its_own_id(bus: Bus) -> None:
     first = await bus.log_append("log:{a}", "a1", maxlen=100, retention=DAY)
     await bus.log_append("log:{a}", "a2", maxlen=100, retention=DAY)

@@ -157,13 +157,13 @@ class NotificationPublisher:
 
         Every log entry and publish is queued in one :class:`bus.base.Batch`,
         so each addressee's log and each channel see them in the order given,
-        and the entries are numbered in that order from ``ws:log-order``; on a
+        and the entries are numbered in that order from ``ws:publish-order``; on a
         bus whose batches are atomic, that order is also the order they were
         published in, among every publisher's (``replay.py``, Position in the
         logs). A failure may leave some of them published: publish them again
         with the same ids.
         """
-        batch = self._bus.batch(order=keys.WS_LOG_ORDER)
+        batch = self._bus.batch(order=keys.WS_PUBLISH_ORDER)
         now = self._clock()
         for notice, event_id in notices:
             frame = notification(notice.event_type, event_id, now, notice.data)

@@ -19,7 +19,7 @@ entry ``"<id>\\n<frame>"``:
 Position in the logs: ids are taken when a relay claims its rows, and two
 relays publish in either order, so a lower id may be published after a higher
 one. Each entry carries :attr:`bus.LogEntry.order`, numbered from
-``ws:log-order`` by the batch that appends it, in the script that also
+``ws:publish-order`` by the batch that appends it, in the script that also
 publishes it (on one Redis and the memory bus: atomic, so the numbers are the
 order of publishing). A socket that reconnects with ``last_event_id`` gets,
 from its user log and from every broadcast log (entries naming its role),
