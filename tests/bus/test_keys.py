@@ -70,15 +70,6 @@ async def test_only_if_missing_succeeds_once_the_key_expired(backend: Backend) -
     assert await backend.bus.get("k") == b"second"
 
 
-async def test_incr_by_adds_to_an_integer_counting_from_zero(bus: Bus) -> None:
-    assert await bus.incr_by("n", 3) == 3
-    assert await bus.incr_by("n", 2) == 5
-    assert await bus.get("n") == b"5"
-    await bus.set("text", "not a number")
-    with pytest.raises(BusError):
-        await bus.incr_by("text", 1)
-
-
 async def test_delete_counts_the_keys_that_existed(bus: Bus) -> None:
     await bus.set("a", "1")
     await bus.push("b", "1")
