@@ -73,13 +73,25 @@ class Database:
         self.url = make_url(url)
         if self.is_sqlite:
             _ensure_sqlite_folder(self.url.database)
-        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True)
-        if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        else:
-            event.listen(self.engine.sync_engine, "do_connect", _connect)
-        event.listen(self.engine.sync_engine, "handle_error", _unavailable)
+        self.engine = self._engine(pool_pre_ping=True)
+        self.autocommit_engine = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.is_sqlite
+            else self._engine(isolation_level="AUTOCOMMIT")
+        )
+        """Each statement its own transaction, for callers that count round trips (the
+        outbox relay): no ``BEGIN``, no ``COMMIT``, and on PostgreSQL no ping at
+        checkout; a connection found dead fails one statement, and the pool replaces it."""
         self.session = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def _engine(self, **options: Any) -> AsyncEngine:
+        engine = create_async_engine(self.url, **options)
+        if self.is_sqlite:
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            event.listen(engine.sync_engine, "do_connect", _connect)
+        event.listen(engine.sync_engine, "handle_error", _unavailable)
+        return engine
 
     @property
     def is_sqlite(self) -> bool:
@@ -125,6 +137,8 @@ class Database:
     async def close(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if not self.is_sqlite:
+            await self.autocommit_engine.dispose()
 
     def listener(self, channel: str, on_notify: Callable[[], None], *, retry: float) -> Listener:
         """A :class:`Listener` for ``NOTIFY channel`` on this PostgreSQL database."""

@@ -4,23 +4,27 @@ A change and its notifications commit together (:meth:`Outbox.add` inside the
 change's transaction); :class:`OutboxRelay`, running in every instance,
 publishes them afterwards, at least once:
 
-1. claim: in one transaction, pick up to ``batch`` pending rows whose order
-   has no earlier row pending (PostgreSQL locks them with ``FOR UPDATE SKIP
-   LOCKED``, so two relays never pick one row; SQLite takes its write lock),
-   take ids for those without a notification id (all in one bus round trip),
-   and write the ids and a lease of ``lease`` seconds to this claim in one
-   statement;
-2. publish the whole batch, in row id order, in one bus round trip
+1. lease: lease up to ``batch`` pending rows whose order has no earlier row
+   pending to this claim for ``lease`` seconds (PostgreSQL picks them ``FOR
+   UPDATE SKIP LOCKED``, so two relays never lease one row; SQLite has one
+   writer);
+2. ids: take ids for the rows without a notification id (one bus round trip)
+   and write them to the rows still leased to this claim;
+3. publish the whole batch, in row id order, in one bus round trip
    (:meth:`NotificationPublisher.publish_many`);
-3. delete the claim's rows in one statement (on PostgreSQL, a commit that
-   doesn't wait for the disk: lost in a crash, the rows go out again with the
-   same ids), or, if step 2 failed, release them.
+4. delete the claim's rows, or, if step 2 or 3 failed, release them.
 
-At most one row of an order is ever claimed and unpublished, so the events of
+Each step's statement commits by itself (``Database.autocommit_engine``: no
+transaction around it, one round trip); only step 2's commit waits for the
+disk on PostgreSQL, since a lease lost in a crash lapses and a delete lost in a
+crash publishes the rows again with the same ids, but an id lost after its
+frame went out would publish the row again under another.
+
+At most one row of an order is ever leased and unpublished, so the events of
 one order reach each addressee in the order they were written. A relay that
-dies between 1 and 3 leaves its rows leased; once the lease ends another relay
+dies between 1 and 4 leaves its rows leased; once the lease ends another relay
 publishes them again *with the same ids*, and sockets drop a frame id they
-already delivered. While the bus is down, step 1 or 2 fails and
+already delivered. While the bus is down, step 2 or 3 fails and
 the relay tries again every ``poll_interval`` seconds, and at once when the
 bus says it is back.
 
@@ -38,7 +42,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,19 +55,19 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    case,
     delete,
     exists,
     func,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ColumnElement, Executable
 
 from bus import Bus, BusError
 from quart_app.database import Database, Listener
@@ -138,6 +142,10 @@ class Claimed:
     claim: str
 
 
+def _row_id(row: Any) -> int:
+    return int(row.id)
+
+
 def _parsed(text: str) -> Any:
     try:
         return orjson.loads(text)
@@ -164,7 +172,7 @@ class OutboxRelay:
         self._outbox = outbox
         self._publisher = publisher
         self._poll_interval = poll_interval
-        self._lease = timedelta(seconds=lease)
+        self._lease_time = timedelta(seconds=lease)
         self._batch = batch
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
@@ -207,12 +215,13 @@ class OutboxRelay:
         claimed = await self._claim()
         if not claimed:
             return 0
+        row_ids = [row.row_id for row in claimed]
         try:
             await self._publisher.publish_many([(row.notice, row.event_id) for row in claimed])
         except BaseException:
-            await self._settle(claimed, published=False)
+            await self._settle(claimed[0].claim, row_ids, published=False)
             raise
-        await self._settle(claimed, published=True)
+        await self._settle(claimed[0].claim, row_ids, published=True)
         return len(claimed)
 
     async def drain(self) -> int:
@@ -226,15 +235,15 @@ class OutboxRelay:
         """Lease a batch, in row id order, with the ids its rows go out with."""
         now = self._clock()
         claim = uuid.uuid4().hex
-        async with self._database.session() as session, session.begin():
-            picked = await session.execute(self._pick(now, claim))
-            rows = sorted(picked.all(), key=lambda row: row.id)
-            fresh = [row.id for row in rows if row.event_id is None]
-            given = dict(zip(fresh, await self._publisher.log.next_ids(len(fresh)), strict=True))
-            if rows:
-                await self._lease_rows(
-                    session, claim, now, [(row.id, given.get(row.id, row.event_id)) for row in rows]
-                )
+        async with self._database.autocommit_engine.connect() as connection:
+            rows = sorted((await connection.execute(self._lease(now, claim))).all(), key=_row_id)
+        if not rows:
+            return []
+        try:
+            given = await self._give_ids(claim, [row.id for row in rows if not row.event_id])
+        except BaseException:
+            await self._settle(claim, [row.id for row in rows], published=False)
+            raise
         return [
             Claimed(
                 row.id,
@@ -246,15 +255,16 @@ class OutboxRelay:
                     written_at=row.created_at.timestamp(),
                     key=row.order_id,  # an order's notices keep their order on a cluster
                 ),
-                given.get(row.id, row.event_id),
+                row.event_id or given[row.id],
                 claim,
             )
             for row in rows
+            if row.event_id or row.id in given
         ]
 
-    def _pick(self, now: datetime, claim: str) -> Executable:
-        """Up to ``batch`` pending rows whose order has no earlier row pending, locked
-        for this transaction."""
+    def _lease(self, now: datetime, claim: str) -> Executable:
+        """Lease to ``claim`` up to ``batch`` pending rows whose order has no earlier row
+        pending, in one statement that commits alone."""
         earlier = aliased(OutboxEvent)
         waits_for_earlier = exists().where(
             earlier.order_id == OutboxEvent.order_id, earlier.id < OutboxEvent.id
@@ -266,66 +276,74 @@ class OutboxRelay:
             .order_by(OutboxEvent.id)
             .limit(self._batch)
         )
-        if self._database.is_sqlite:
-            # SQLite locks no rows: an UPDATE takes its write lock at once, for the
-            # rest of the transaction, so that no other relay picks these rows.
-            return (
-                update(OutboxEvent)
-                .where(OutboxEvent.id.in_(pending.scalar_subquery()))
-                .values(claimed_by=claim)
-                .returning(*_CLAIMED_COLUMNS)
-                .execution_options(synchronize_session=False)
-            )
-        # PostgreSQL locks the rows without writing them, and another relay skips them.
-        return pending.with_only_columns(*_CLAIMED_COLUMNS).with_for_update(skip_locked=True)
+        if not self._database.is_sqlite:
+            # Another relay skips the rows this one is leasing (SQLite has one writer).
+            pending = pending.with_for_update(skip_locked=True)
+        return (
+            update(OutboxEvent)
+            .where(OutboxEvent.id.in_(pending.scalar_subquery()), *self._not_waiting_for_disk())
+            .values(claimed_by=claim, claimed_until=now + self._lease_time)
+            .returning(*_CLAIMED_COLUMNS)
+            .execution_options(synchronize_session=False)
+        )
 
-    async def _lease_rows(
-        self, session: AsyncSession, claim: str, now: datetime, ids: list[tuple[int, str]]
-    ) -> None:
-        """Lease the ``(row id, event id)`` rows to ``claim`` and write their event ids,
-        in one statement: each row is written once."""
-        lease = {"claimed_by": claim, "claimed_until": now + self._lease}
+    async def _give_ids(self, claim: str, row_ids: list[int]) -> dict[int, str]:
+        """New notification ids for ``row_ids``, written to those still leased to
+        ``claim`` before any goes out (a row published again keeps its id); the ids
+        written."""
+        if not row_ids:
+            return {}
+        event_ids = await self._publisher.log.next_ids(len(row_ids))
+        new_id: Any
+        where: ColumnElement[bool]
         if self._database.is_sqlite:
-            await session.execute(
+            new_id = case(dict(zip(row_ids, event_ids, strict=True)), value=_TABLE.c.id)
+            where = _TABLE.c.id.in_(row_ids)
+        else:
+            given = (
+                func.unnest(
+                    bindparam("row_ids", row_ids, type_=ARRAY(BigInteger)),
+                    bindparam("event_ids", event_ids, type_=ARRAY(String)),
+                )
+                .table_valued("row_id", "event_id")
+                .render_derived(name="given")
+            )
+            new_id, where = given.c.event_id, _TABLE.c.id == given.c.row_id
+        # A relay whose lease ran out meanwhile writes nothing over its successor's ids.
+        async with self._database.autocommit_engine.connect() as connection:
+            written = await connection.execute(
                 update(_TABLE)
-                .where(_TABLE.c.id == bindparam("row_id"))
-                .values(**lease, event_id=bindparam("given_id")),
-                [{"row_id": row_id, "given_id": event_id} for row_id, event_id in ids],
+                .where(where, _TABLE.c.claimed_by == claim, _TABLE.c.event_id.is_(None))
+                .values(event_id=new_id)
+                .returning(_TABLE.c.id, _TABLE.c.event_id)
             )
-            return
-        row_ids, event_ids = zip(*ids, strict=True)
-        given = (
-            func.unnest(
-                bindparam("row_ids", list(row_ids), type_=ARRAY(BigInteger)),
-                bindparam("event_ids", list(event_ids), type_=ARRAY(String)),
-            )
-            .table_valued("row_id", "event_id")
-            .render_derived(name="given")
-        )
-        await session.execute(
-            update(_TABLE)
-            .where(_TABLE.c.id == given.c.row_id)
-            .values(**lease, event_id=given.c.event_id)
-        )
+        return {row.id: row.event_id for row in written}
 
-    async def _settle(self, claimed: list[Claimed], *, published: bool) -> None:
-        """Delete the published batch, or release it to be claimed again, in one statement."""
+    async def _settle(self, claim: str, row_ids: Sequence[int], *, published: bool) -> None:
+        """Delete ``claim``'s rows ``row_ids`` (in id order) once published, or release
+        them to be claimed again, in one statement."""
         # The claim names its rows; their id range lets the primary key find them.
         mine = (
-            _TABLE.c.id.between(claimed[0].row_id, claimed[-1].row_id),
-            _TABLE.c.claimed_by == claimed[0].claim,
+            _TABLE.c.id.between(row_ids[0], row_ids[-1]),
+            _TABLE.c.claimed_by == claim,
+            *self._not_waiting_for_disk(),
         )
         settle = (
             delete(_TABLE).where(*mine)
             if published
             else update(_TABLE).where(*mine).values(claimed_by=None, claimed_until=None)
         )
-        async with self._database.session() as session, session.begin():
-            if not self._database.is_sqlite:
-                # Lost in a crash, the rows are published again with the same ids, which
-                # sockets drop: this commit need not wait for the disk.
-                await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            await session.execute(settle)
+        async with self._database.autocommit_engine.connect() as connection:
+            await connection.execute(settle)
+
+    def _not_waiting_for_disk(self) -> tuple[ColumnElement[bool], ...]:
+        """On PostgreSQL, a condition, always true, that lets an autocommit statement
+        (which has no ``SET LOCAL``) commit without waiting for the disk: for the lease
+        (lost in a crash, it lapses) and the delete (the rows go out again with the
+        same ids), never for the ids, which must outlive a crash once published."""
+        if self._database.is_sqlite:
+            return ()
+        return (func.set_config("synchronous_commit", "off", True) == "off",)
 
     async def _run(self) -> None:
         failing = False
