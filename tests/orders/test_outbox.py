@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -256,6 +256,74 @@ async def test_a_relay_that_stalled_leaves_its_events_to_another_with_the_same_i
     assert (await _frame(subscription))["id"] == late[0].event_id == claimed.event_id
 
 
+class SlowIds(FlakyBus):
+    """Hands out ids once ``gate`` is set; ``asked`` says a relay is waiting for some."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked, self.gate = asyncio.Event(), asyncio.Event()
+
+    async def log_ids(self, log: str, count: int) -> list[str]:
+        self.asked.set()
+        await self.gate.wait()
+        return await super().log_ids(log, count)
+
+
+async def test_a_relay_whose_lease_ran_out_before_its_ids_came_publishes_none_of_those_rows(
+    database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
+) -> None:
+    clock = Clock()
+    await orders.place_order("c-1", [ITEM])
+    slow_bus = SlowIds()
+    await slow_bus.connect()
+    try:
+        stalled = relay_for(database, outbox, slow_bus, clock)
+        late = asyncio.create_task(stalled._claim())
+        await asyncio.wait_for(slow_bus.asked.wait(), WAIT)  # leased, waiting for ids
+        clock.now += timedelta(seconds=31)
+        [claimed] = await relay_for(database, outbox, flaky_bus, clock)._claim()
+        slow_bus.gate.set()
+        assert await late == []
+    finally:
+        await slow_bus.close()
+    async with database.session() as session:
+        assert await session.scalar(select(OutboxEvent.event_id)) == claimed.event_id
+
+
+class HeldDeletes(OutboxRelay):
+    """A relay whose deletes of published rows wait for ``release``; ``deleting`` says
+    one is waiting."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deleting, self.release = asyncio.Event(), asyncio.Event()
+
+    async def _settle(self, claim: str, row_ids: Sequence[int], *, published: bool) -> None:
+        if published:
+            self.deleting.set()
+            await self.release.wait()
+        await super()._settle(claim, row_ids, published=published)
+
+
+async def test_a_commit_goes_out_at_once_while_the_previous_batch_is_being_deleted(
+    database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
+) -> None:
+    subscription = await flaky_bus.subscribe(WS_NOTIFY_CHANNEL)
+    publisher = NotificationPublisher(flaky_bus, log_maxlen=1000, retention=3600)
+    relay = HeldDeletes(database, outbox, publisher, poll_interval=3600)
+    relay.start(flaky_bus)
+    try:
+        first = await orders.place_order("c-1", [ITEM])
+        assert (await _frame(subscription))["data"]["order_id"] == first.order_id
+        await asyncio.wait_for(relay.deleting.wait(), WAIT)
+        second = await orders.place_order("c-2", [ITEM])
+        assert (await _frame(subscription))["data"]["order_id"] == second.order_id
+    finally:
+        relay.release.set()
+        await relay.stop()
+    assert await pending(database) == 0
+
+
 async def test_a_batch_costs_a_few_round_trips_and_statements_not_a_few_per_event(
     database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
 ) -> None:
@@ -272,6 +340,7 @@ async def test_a_batch_costs_a_few_round_trips_and_statements_not_a_few_per_even
     event.listen(engine, "before_cursor_execute", count)
     try:
         assert await relay.relay() == 60
+        await relay.settled()
     finally:
         event.remove(engine, "before_cursor_execute", count)
 

@@ -12,7 +12,9 @@ publishes them afterwards, at least once:
    and write them to the rows still leased to this claim;
 3. publish the whole batch, in row id order, in one bus round trip
    (:meth:`NotificationPublisher.publish_many`);
-4. delete the claim's rows, or, if step 2 or 3 failed, release them.
+4. delete the claim's rows, or, if step 2 or 3 failed, release them. The
+   delete runs beside the next batch's steps 1 to 3 (one delete at a time): a
+   commit that arrives meanwhile is not kept waiting for it.
 
 Each step's statement commits by itself (``Database.autocommit_engine``: no
 transaction around it, one round trip); only step 2's commit waits for the
@@ -28,7 +30,8 @@ already delivered. While the bus is down, step 2 or 3 fails and
 the relay tries again every ``poll_interval`` seconds, and at once when the
 bus says it is back.
 
-A relay runs after its own instance's commits (:meth:`Outbox.wake`), every
+A relay runs after its own instance's commits (:meth:`Outbox.wake`), after each
+delete (a later row of those orders may be due), every
 ``poll_interval`` seconds, and, on PostgreSQL, at every instance's commit: a
 trigger sends ``NOTIFY outbox_events`` with each commit that adds rows, and
 every relay ``LISTEN``s. A notification lost while a listener reconnects
@@ -40,7 +43,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -176,9 +178,11 @@ class OutboxRelay:
         self._batch = batch
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
+        self._gauges: asyncio.Task[None] | None = None
+        self._deleting: asyncio.Task[None] | None = None
         self._stopping = False
+        self._stop_requested = asyncio.Event()
         self._forget_listener: Callable[[], None] | None = None
-        self._backlog_due = 0.0
         self.commits: Listener | None = None
         """On PostgreSQL, the ``LISTEN`` that wakes this relay at any instance's commit."""
 
@@ -191,6 +195,7 @@ class OutboxRelay:
             )
             self.commits.start()
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.name}")
+        self._gauges = asyncio.create_task(self._measure_backlog(), name="outbox-backlog")
 
     async def stop(self) -> None:
         """Finish the round in progress (up to ``STOP_WAIT`` s), then stop."""
@@ -202,34 +207,65 @@ class OutboxRelay:
         if task is None:
             return
         self._stopping = True
+        self._stop_requested.set()
         self._outbox.wake()
         try:
             await asyncio.wait_for(asyncio.shield(task), STOP_WAIT)
+            await asyncio.wait_for(self.settled(), STOP_WAIT)
         except TimeoutError:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+        gauges, self._gauges = self._gauges, None
+        if gauges is not None:
+            await gauges  # not cancelled: a query cancelled midway can hang on SQLite
 
     async def relay(self) -> int:
-        """Publish one batch of pending notifications; return how many were published."""
+        """Publish one batch of pending notifications; return how many were published.
+
+        Their rows are deleted in the background (:meth:`settled` waits for that):
+        the next batch's lease need not wait for it.
+        """
         claimed = await self._claim()
         if not claimed:
             return 0
-        row_ids = [row.row_id for row in claimed]
+        claim, row_ids = claimed[0].claim, [row.row_id for row in claimed]
         try:
             await self._publisher.publish_many([(row.notice, row.event_id) for row in claimed])
         except BaseException:
-            await self._settle(claimed[0].claim, row_ids, published=False)
+            await self._settle(claim, row_ids, published=False)
             raise
-        await self._settle(claimed[0].claim, row_ids, published=True)
+        await self.settled()  # one delete at a time: a slow database holds one connection
+        self._deleting = asyncio.create_task(self._delete(claim, row_ids))
         return len(claimed)
 
     async def drain(self) -> int:
         """Publish until nothing is pending; return how many were published."""
         total = 0
-        while published := await self.relay():
-            total += published
-        return total
+        while True:
+            while published := await self.relay():
+                total += published
+            if self._deleting is None:
+                return total
+            await self.settled()  # a later row of the deleted rows' orders may be due
+
+    async def settled(self) -> None:
+        """Return once the rows published so far are deleted (or their delete failed)."""
+        deleting, self._deleting = self._deleting, None
+        if deleting is not None:
+            await deleting
+
+    async def _delete(self, claim: str, row_ids: list[int]) -> None:
+        try:
+            await self._settle(claim, row_ids, published=True)
+        except Exception:
+            log.warning(
+                "outbox: a published batch was not deleted; once its lease ends, "
+                "it goes out again with the same ids",
+                exc_info=True,
+            )
+        finally:
+            self._outbox.wake()  # a later row of these orders may be leased now
 
     async def _claim(self) -> list[Claimed]:
         """Lease a batch, in row id order, with the ids its rows go out with."""
@@ -349,7 +385,9 @@ class OutboxRelay:
         failing = False
         while not self._stopping:
             try:
-                published = await self.drain()
+                published = 0
+                while count := await self.relay():
+                    published += count
             except BusError as error:
                 if not failing:
                     log.warning("outbox: the bus is unavailable, will retry: %s", error)
@@ -364,26 +402,28 @@ class OutboxRelay:
                 if failing:
                     log.info("outbox: publishing again (%d pending published)", published)
                 failing = False
-            await self._measure_backlog()
             if not self._stopping:
                 await self._outbox.wait(self._poll_interval)
 
     async def _measure_backlog(self) -> None:
-        """Set the backlog gauges, at most once per ``BACKLOG_EVERY`` seconds."""
-        now = time.monotonic()
-        if now < self._backlog_due:
-            return
-        self._backlog_due = now + BACKLOG_EVERY
-        try:
-            async with self._database.session() as session:
-                waiting, oldest = (
-                    await session.execute(select(func.count(), func.min(OutboxEvent.created_at)))
-                ).one()
-        except Exception:  # the database is down: the relay's own round says so
-            return
-        OUTBOX_BACKLOG.set(waiting)
-        age = 0.0 if oldest is None else (self._clock() - oldest).total_seconds()
-        OUTBOX_OLDEST_AGE.set(max(0.0, age))
+        """Set the backlog gauges every ``BACKLOG_EVERY`` seconds, apart from the rounds
+        (a commit that arrives meanwhile need not wait for this query)."""
+        while not self._stopping:
+            try:
+                async with self._database.session() as session:
+                    waiting, oldest = (
+                        await session.execute(
+                            select(func.count(), func.min(OutboxEvent.created_at))
+                        )
+                    ).one()
+            except Exception:  # the database is down: the relay's own round says so
+                pass
+            else:
+                OUTBOX_BACKLOG.set(waiting)
+                age = 0.0 if oldest is None else (self._clock() - oldest).total_seconds()
+                OUTBOX_OLDEST_AGE.set(max(0.0, age))
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_requested.wait(), BACKLOG_EVERY)
 
     def _bus_connection(self, connected: bool) -> None:
         if connected:
