@@ -1,5 +1,6 @@
 """What only a Redis Cluster bus does: refusing a plain Redis, one pub/sub connection per
-master, keys of several slots in one call. The contract suite runs on it too."""
+master, a bounded number of command connections per master, keys of several slots in one
+call. The contract suite runs on it too."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from quart.testing.app import LifespanError
+from redis.asyncio import Redis
 from redis.asyncio.connection import Connection
 
-from bus import BusError, BusUnavailable, make_bus
+from bus import BusError, BusOverloaded, BusUnavailable, make_bus
 from bus.cluster import ClusterBus
 from bus.redis_subscriber import SharedSubscriber
 from config import ConfigError, Settings
 from quart_app import create_app
 from tests.support.redis_cluster import MASTERS, RedisClusterProcesses
 from tests.support.redis_server import RedisServer
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.redis_cluster
 
@@ -61,6 +64,38 @@ async def test_channels_on_every_master_share_one_connection_per_master(
     assert received == set(channels)
     assert cluster_bus.pubsub_connections == MASTERS
     await subscription.close()
+
+
+async def test_past_its_connections_to_a_master_a_command_is_refused_not_queued(
+    redis_cluster: RedisClusterProcesses,
+) -> None:
+    await redis_cluster.flush()
+    queue, processing = "{capped}:queue", "{capped}:processing"
+    master = await redis_cluster.master_of(queue)
+    bus, other = ClusterBus(redis_cluster.url, max_connections=2), make_bus(redis_cluster.url)
+    await bus.connect()
+    await other.connect()
+    waiting = [asyncio.create_task(bus.pop_into(queue, processing, 30)) for _ in range(2)]
+    try:
+
+        async def both_blocked() -> bool:
+            async with Redis(port=master.port, socket_timeout=5) as admin:
+                clients = await admin.client_list()
+            return sum("b" in client["flags"] for client in clients) == 2
+
+        await eventually(both_blocked)
+        with pytest.raises(BusOverloaded):
+            await bus.pop_into(queue, processing, 1.0)
+
+        await other.push(queue, "first")  # this bus has no connection to spare
+        await other.push(queue, "second")
+        assert sorted(await asyncio.gather(*waiting)) == [b"first", b"second"]
+        assert await bus.pop_into(queue, processing, 0) is None  # connections came back
+    finally:
+        for task in waiting:
+            task.cancel()
+        await bus.close()
+        await other.close()
 
 
 async def test_keys_of_many_slots_are_read_and_deleted_in_one_call(cluster_bus: ClusterBus) -> None:
