@@ -115,6 +115,7 @@ class Worker:
             processing=ai_processing(self._config.ai_worker_id, STT_STREAM),
             streams=self._config.ai_worker_streams,
             beam_size=self._config.stt_beam_size,
+            decoders=self._config.stt_parallel_decodes,
             window_s=self._config.stt_stream_window_s,
             poll_timeout=self._config.ai_worker_poll_timeout,
         )

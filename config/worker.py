@@ -75,7 +75,11 @@ class WorkerSettings(BaseSettings):
     stt_device_index: int = Field(0, ge=0, le=64)
     stt_compute_type: SttComputeType = "int8"
     stt_cpu_threads: int = Field(0, ge=0, le=256)
-    """0: CTranslate2's default."""
+    """Threads of each of the ``stt_parallel_decodes``; 0: CTranslate2's default for
+    one, the cores shared among several."""
+    stt_parallel_decodes: int = Field(1, ge=1, le=64)
+    """whisper: decodes the model runs at once (CTranslate2 workers). Two single-threaded
+    decodes beat one on 2 cores only on a quiet machine (bench/README.md, "Hands-free")."""
     stt_beam_size: int = Field(5, ge=1, le=20)
     stt_vad: bool = True
     """Skip what voice activity detection finds silent."""

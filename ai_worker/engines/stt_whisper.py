@@ -21,6 +21,7 @@ more time per clip. The figures behind each choice are in ``bench/README.md``
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -67,7 +68,8 @@ class WhisperEngine:
                     device=settings.stt_device,
                     device_index=settings.stt_device_index,
                     compute_type=settings.stt_compute_type,
-                    cpu_threads=settings.stt_cpu_threads,
+                    cpu_threads=settings.stt_cpu_threads or _threads_each(settings),
+                    num_workers=settings.stt_parallel_decodes,
                     local_files_only=True,
                 )
             return self._model
@@ -150,6 +152,13 @@ class WhisperEngine:
 
     async def close(self) -> None:
         self._model = None
+
+
+def _threads_each(settings: WorkerSettings) -> int:
+    """One decode: CTranslate2's default (0); several: the cores shared among them."""
+    if settings.stt_parallel_decodes == 1:
+        return 0
+    return max(1, (os.cpu_count() or 1) // settings.stt_parallel_decodes)
 
 
 def _windowed_model_class(window: threading.local) -> type[WhisperModel]:

@@ -11,6 +11,9 @@ behind every final (:class:`Decoder`). Each decode encodes a short utterance in
 a window of ``STT_STREAM_WINDOW_S`` rather than whisper's 30 s, a quarter of the
 cost: without it a decode on this 2-core machine cost 0.6-0.7 s of CPU, more than
 the endpoint silence, however short the utterance.
+
+The audio goes through a high-pass filter (:mod:`ai_worker.streaming.highpass`)
+before the VAD and the decodes hear it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ai_worker.streaming.highpass import HighPass
 from ai_worker.streaming.vad import FRAME, Samples, SileroVad, Turn, TurnDetector, VadState
 from bus.ai import RESULT_TTL
 from bus.ai_messages import (
@@ -176,6 +180,7 @@ class StreamRecognizer:
             endpoint_frames=round(payload.endpoint_ms / frame_ms),
             max_frames=round(payload.max_utterance_s * 1000 / frame_ms),
         )
+        self._high_pass = HighPass(SAMPLE_RATE)
         self._pending = np.zeros(0, dtype=np.float32)
         self._recent: list[Samples] = []
         self._utterance: list[Samples] = []
@@ -218,7 +223,7 @@ class StreamRecognizer:
     async def _hear(self, pcm: bytes) -> None:
         usable = len(pcm) - len(pcm) % 2
         samples = np.frombuffer(pcm[:usable], dtype="<i2").astype(np.float32) / 32768.0
-        self._pending = np.concatenate((self._pending, samples))
+        self._pending = np.concatenate((self._pending, self._high_pass(samples)))
         while self._pending.size >= FRAME:
             frame, self._pending = self._pending[:FRAME], self._pending[FRAME:]
             await self._frame(frame)

@@ -27,7 +27,8 @@ _RETRY_AFTER_BUS_ERROR = 1.0
 
 
 class StreamServer:
-    """Serves ``stt_stream`` requests of ``bus`` with ``engine``, ``streams`` at once."""
+    """Serves ``stt_stream`` requests of ``bus`` with ``engine``, ``streams`` at once,
+    running up to ``decoders`` of their decodes at once."""
 
     def __init__(
         self,
@@ -37,6 +38,7 @@ class StreamServer:
         processing: str,
         streams: int,
         beam_size: int,
+        decoders: int = 1,
         window_s: float | None = None,
         poll_timeout: float,
     ) -> None:
@@ -45,7 +47,7 @@ class StreamServer:
         self._streams = streams
         self._poll_timeout = poll_timeout
         self._vad = SileroVad()
-        self._decoder = Decoder(engine, beam_size=beam_size, window_s=window_s)
+        self._decoder = Decoder(engine, beam_size=beam_size, parallel=decoders, window_s=window_s)
         self._serving: set[asyncio.Task[None]] = set()
         self._warming: list[asyncio.Task[None]] = []
 

@@ -31,6 +31,7 @@ NOT_DEFAULT: dict[str, Any] = {
     "stt_device_index": 1,
     "stt_compute_type": "float16",
     "stt_cpu_threads": 3,
+    "stt_parallel_decodes": 3,
     "stt_beam_size": 2,
     "stt_vad": False,
     "stt_prompt_use": "initial_prompt",
@@ -108,6 +109,23 @@ class _FakeWhisperModel:
         return [], SimpleNamespace(language="en")
 
 
+def test_the_parallel_decodes_share_the_cores_unless_threads_are_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(faster_whisper, "WhisperModel", _FakeWhisperModel)
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+
+    loaded = [
+        WhisperEngine(WorkerSettings(stt_parallel_decodes=decodes))._load().options
+        for decodes in (1, 2)
+    ]
+
+    assert [(options["num_workers"], options["cpu_threads"]) for options in loaded] == [
+        (1, 0),
+        (2, 2),
+    ]
+
+
 def test_the_whisper_engine_runs_as_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(faster_whisper, "WhisperModel", _FakeWhisperModel)
     settings = WorkerSettings(**{k: v for k, v in NOT_DEFAULT.items() if k.startswith("stt_")})
@@ -124,6 +142,7 @@ def test_the_whisper_engine_runs_as_configured(monkeypatch: pytest.MonkeyPatch) 
             "device_index": 1,
             "compute_type": "float16",
             "cpu_threads": 3,
+            "num_workers": 3,
             "local_files_only": True,
         },
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from typing import Any
 
 import numpy as np
@@ -20,49 +19,10 @@ from bus.base import Subscription
 from bus.keys import ai_audio
 from bus.memory import MemoryBus
 from config.worker import WorkerSettings
+from tests.support.gated_engine import GatedEngine
 from tests.support.waiting import WAIT, eventually
 
 SECOND = np.zeros(16_000, dtype=np.float32)
-
-
-class GatedEngine:
-    """A Transcriber whose decodes each run until the test lets one finish."""
-
-    def __init__(self) -> None:
-        self.beams: list[int] = []
-        """The beam size of each decode, in the order they started."""
-        self.most_at_once = 0
-        self._running = 0
-        self._count = threading.Lock()
-        self._entered = threading.Semaphore(0)
-        self._finish = threading.Semaphore(0)
-
-    def transcribe_samples(
-        self,
-        samples: Samples,
-        language: str | None,
-        prompt: str | None,
-        *,
-        beam_size: int,
-        vad: bool,
-        window_s: float | None = None,
-    ) -> tuple[str, str | None]:
-        with self._count:
-            self.beams.append(beam_size)
-            self._running += 1
-            self.most_at_once = max(self.most_at_once, self._running)
-        self._entered.release()
-        assert self._finish.acquire(timeout=WAIT), "the test never let the decode finish"
-        with self._count:
-            self._running -= 1
-        return f"beam {beam_size}", "en"
-
-    async def started(self) -> None:
-        """Return once one more decode has started."""
-        assert await asyncio.to_thread(self._entered.acquire, timeout=WAIT)
-
-    def finish_one(self) -> None:
-        self._finish.release()
 
 
 def _decode(decoder: Decoder, *, final: bool) -> asyncio.Task[tuple[str, str | None]]:
@@ -132,6 +92,25 @@ async def test_a_caller_that_leaves_while_waiting_gives_its_turn_to_the_next() -
     assert engine.beams == [1, 1]
 
 
+async def test_two_decoders_run_two_decodes_at_once() -> None:
+    engine = GatedEngine()
+    decoder = Decoder(engine, beam_size=5, parallel=2)
+    first, second = _decode(decoder, final=False), _decode(decoder, final=True)
+    await engine.started()
+    await engine.started()
+    third = _decode(decoder, final=False)
+    await eventually(lambda: decoder.waiting == 1)
+
+    engine.finish_all()
+
+    assert [await first, await second, await third] == [
+        ("beam 1", "en"),
+        ("beam 5", "en"),
+        ("beam 1", "en"),
+    ]
+    assert engine.most_at_once == 2
+
+
 @pytest.fixture(scope="module")
 def engine() -> WhisperEngine:
     return WhisperEngine(WorkerSettings())
@@ -172,27 +151,57 @@ class LoudnessVad:
         return 0.9 if float(np.abs(frame).max()) > 0.01 else 0.0
 
 
+def _tone(hz: float, frames: int) -> bytes:
+    """``frames`` VAD frames of a tone."""
+    wave = 3000 * np.sin(2 * np.pi * hz * np.arange(frames * FRAME) / 16_000)
+    return wave.astype("<i2").tobytes()
+
+
 def _frames(*loud: bool) -> bytes:
-    """PCM of one VAD frame per item: a tone where ``True``, silence where ``False``."""
-    return b"".join((np.full(FRAME, 3000 if sound else 0, dtype="<i2")).tobytes() for sound in loud)
+    """PCM of one VAD frame per item: a tone in the speech band where ``True``, silence
+    where ``False``."""
+    return b"".join(_tone(500, 1) if sound else bytes(2 * FRAME) for sound in loud)
+
+
+def _recognizer(bus: MemoryBus, engine: GatedEngine) -> StreamRecognizer:
+    """A recognizer of ``ai_audio("stream-1")`` publishing to ``events``; a frame with
+    any sound in it counts as speech."""
+    audio = ai_audio("stream-1")
+    payload = SttStreamPayload(audio_key=audio, language="en", endpoint_ms=500, max_utterance_s=30)
+    return StreamRecognizer(
+        bus,
+        "stream-1",
+        "events",
+        payload,
+        LoudnessVad(),  # type: ignore[arg-type]
+        Decoder(engine, beam_size=5),
+    )
+
+
+async def test_a_low_hum_alone_is_not_heard_as_speech() -> None:
+    bus, engine = MemoryBus(), GatedEngine()
+    recognizer = _recognizer(bus, engine)
+    audio = ai_audio("stream-1")
+    async with await bus.subscribe("events") as subscription:
+        serving = asyncio.create_task(recognizer.run())
+        await bus.stream_add(audio, {PCM_FIELD: _tone(50, 40)}, maxlen=1000, ttl=60)
+        await bus.stream_add(audio, {END_FIELD: b""}, maxlen=1000, ttl=60)
+        seen = await _events(subscription, until="closed")
+        await serving
+
+    assert [event["event"] for event in seen] == ["accepted", "closed"]
+    assert engine.beams == []
 
 
 async def test_the_decode_at_a_pause_the_customer_talks_through_is_sent_as_a_partial() -> None:
     bus, engine = MemoryBus(), GatedEngine()
     audio = ai_audio("stream-1")
-    payload = SttStreamPayload(audio_key=audio, language="en", endpoint_ms=500, max_utterance_s=30)
-    recognizer = StreamRecognizer(
-        bus,
-        "stream-1",
-        "events",
-        payload,
-        LoudnessVad(),
-        Decoder(engine, beam_size=5),  # type: ignore[arg-type]
-    )
+    recognizer = _recognizer(bus, engine)
     async with await bus.subscribe("events") as subscription:
         serving = asyncio.create_task(recognizer.run())
-        # Speech, one silent frame (the pause's decode starts), speech again.
-        pause = _frames(*[True] * START_FRAMES, False, True)
+        # Speech, silence (the filter rings into the first silent frame; the pause's
+        # decode starts at the second), speech again.
+        pause = _frames(*[True] * START_FRAMES, False, False, True)
         await bus.stream_add(audio, {PCM_FIELD: pause}, maxlen=1000, ttl=60)
         await engine.started()
         engine.finish_one()
