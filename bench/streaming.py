@@ -13,7 +13,9 @@ subset of the spoken corpus (every ``--every``-th conversation of
 - push-to-talk (the clip path): each line's clip to ``POST /api/voice/stt``, its
   text to ``POST /api/voice/analyze``.
 
-and, asked for with ``--paths``, push-to-talk with the same noise in its clips.
+and, asked for with ``--paths``, push-to-talk with the same noise in its clips, and
+both paths in babble (``-babble``: three voices saying other conversations' lines
+at 15 dB SNR, under the lines only; bench/noise.py).
 
 Latency runs from the last voiced frame sent to the ``final`` and to the ``reply``
 (hands-free), and from the upload to the answer (push-to-talk). Partials: how many
@@ -23,20 +25,21 @@ arrive per second of speech, and the longest wait for news (``speech_started`` o
 Capacity (``--capacity 1,2,4,6``): one reference stream server (the worker's own
 code, in this process) on a memory bus serving that many streams at once, each
 saying sentences with 1.5 s between them at real-time pace; the latency to each
-final, and the worker's CPU time over the audio streamed (its real-time factor per
-stream).
+final, the partials and the longest wait for news while each sentence is said, and
+the worker's CPU time over the audio streamed (its real-time factor per stream),
+for each ``--decoders`` (``STT_PARALLEL_DECODES``) in turn.
 
     python -m bench.streaming --every 8
     python -m bench.streaming --every 8 --window 30 --paths hands-free,push-to-talk
     python -m bench.streaming --every 8 --paths push-to-talk,push-to-talk-noise
-    python -m bench.streaming --capacity 1,2,4,6 --skip-corpus
+    python -m bench.streaming --every 8 --paths hands-free-babble,push-to-talk-babble
+    python -m bench.streaming --capacity 1,2,4,6 --skip-corpus --stagger --decoders 1,2
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import io
 import json
 import os
@@ -52,11 +55,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from quart.testing import QuartClient
+from quart.testing.connections import WebsocketDisconnectError
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
 from ai_worker.engines.stt_whisper import WhisperEngine
 from ai_worker.streaming.server import StreamServer
 from bench.common import SECRET, bench_settings
+from bench.noise import Babble, BrownNoise, Noise, Signal
 from bus.ai import make_request_message
 from bus.ai_messages import END_FIELD, PCM_FIELD
 from bus.keys import STT_STREAM, ai_audio, ai_processing, ai_queue
@@ -107,35 +112,6 @@ def _voiced(frames: list[bytes]) -> list[int]:
     ]
 
 
-class BrownNoise:
-    """Endless brown (1/f²) noise, deterministic for a ``seed``, at ``rms``."""
-
-    LEAK = 0.98
-
-    def __init__(self, seed: str) -> None:
-        self._rng = np.random.default_rng(
-            int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8])
-        )
-        self._last = 0.0
-        self.rms = 0.0
-
-    def next(self, samples: int) -> npt.NDArray[np.float64]:
-        white = self._rng.standard_normal(samples)
-        out = np.empty(samples)
-        level = self._last
-        for index, value in enumerate(white):
-            level = self.LEAK * level + value
-            out[index] = level
-        self._last = level
-        return out * self.rms * np.sqrt(1 - self.LEAK**2)
-
-    def under(self, frame: bytes) -> bytes:
-        """``frame`` with the noise added."""
-        samples = np.frombuffer(frame, dtype="<i2").astype(np.float64)
-        mixed = samples + self.next(samples.size)
-        return np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
-
-
 def _speech_rms(frames: list[bytes], voiced: list[int]) -> float:
     samples = np.frombuffer(b"".join(frames[i] for i in voiced), dtype="<i2").astype(np.float64)
     return float(np.sqrt(np.mean(samples**2))) if samples.size else 0.0
@@ -155,7 +131,7 @@ class Microphone:
     """Sends 20 ms frames at real-time pace for the life of a socket: a line's frames
     when one is given, else silence (with the noise under everything, if any)."""
 
-    def __init__(self, ws: WsConnection, noise: BrownNoise | None) -> None:
+    def __init__(self, ws: WsConnection, noise: Noise | None) -> None:
         self._ws = ws
         self._noise = noise
         self._line: list[bytes] = []
@@ -176,7 +152,7 @@ class Microphone:
             if self._line:
                 frame, position = self._line.pop(0), self._position
                 self._position += 1
-            if self._noise is not None:
+            if self._noise is not None and (position >= 0 or self._noise.between_lines):
                 frame = self._noise.under(frame)
             await self._ws.send(frame)
             sent += 1
@@ -189,12 +165,17 @@ class HandsFree:
     microphone, answered when the service heard all of it."""
 
     def __init__(
-        self, ws: WsConnection, dialogue: Dialogue, clip_dir: Path, noisy: bool, figures: Figures
+        self,
+        ws: WsConnection,
+        dialogue: Dialogue,
+        clip_dir: Path,
+        noise: Noise | None,
+        figures: Figures,
     ) -> None:
         self._ws = ws
         self._dialogue = dialogue
         self._clip_dir = clip_dir
-        self._noise = BrownNoise(dialogue.name) if noisy else None
+        self._noise = noise
         self._figures = figures
         self.microphone = Microphone(ws, self._noise)
 
@@ -223,6 +204,8 @@ class HandsFree:
                 frame = json.loads(await asyncio.wait_for(self._ws.receive(), 0.1))
             except TimeoutError:
                 continue
+            except WebsocketDisconnectError as closed:
+                return Said(" ".join(heard), error=f"the stream closed ({closed.args[0]})")
             kind = frame["type"]
             if kind in ("speech_started", "partial") and not spoke_at:
                 news.append(time.monotonic())
@@ -260,14 +243,14 @@ async def _hands_free_dialogue(
     dialogue: Dialogue,
     catalog: Catalog,
     clip_dir: Path,
-    noisy: bool,
+    noise: Noise | None,
     figures: Figures,
 ) -> Outcome:
     async with client.websocket(STREAM) as ws:
         await ws.send(start_frame(language=dialogue.language))
         ready = json.loads(await ws.receive())
         assert ready["type"] == "ready", ready
-        customer = HandsFree(ws, dialogue, clip_dir, noisy, figures)
+        customer = HandsFree(ws, dialogue, clip_dir, noise, figures)
         microphone = asyncio.create_task(customer.microphone.run())
         try:
             return await run_dialogue(
@@ -304,9 +287,8 @@ def _halves(title: str, outcomes: list[Outcome]) -> None:
     print(f"{title}: " + ", ".join(parts), flush=True)
 
 
-def _noisy_clip(seed: str) -> Callable[[bytes], bytes]:
-    """A WAV clip with brown noise under all of it at :data:`SNR_DB` below its speech."""
-    noise = BrownNoise(seed)
+def _noisy_clip(noise: Noise) -> Callable[[bytes], bytes]:
+    """A WAV clip with ``noise`` under all of it at :data:`SNR_DB` below its speech."""
 
     def mix(clip: bytes) -> bytes:
         frames = frames_of(_pcm(clip))
@@ -322,7 +304,39 @@ def _noisy_clip(seed: str) -> Callable[[bytes], bytes]:
     return mix
 
 
-PATHS = ("hands-free", "hands-free-noise", "push-to-talk", "push-to-talk-noise")
+PATHS = (
+    "hands-free",
+    "hands-free-noise",
+    "hands-free-babble",
+    "push-to-talk",
+    "push-to-talk-noise",
+    "push-to-talk-babble",
+)
+BABBLE_POOL = 24
+"""Lines of conversations outside the measured subset that the babble's voices say."""
+NoiseMaker = Callable[[str], Noise | None]
+
+
+def _babble_pool(dialogues: list[Dialogue], clip_dir: Path) -> list[Signal]:
+    lines = [(dialogue, line) for dialogue in dialogues for line in dialogue.lines]
+    return [
+        np.frombuffer(_pcm(speak(line, d.voice, d.speed, clip_dir)[0]), "<i2").astype(np.float64)
+        for d, line in lines[:BABBLE_POOL]
+    ]
+
+
+def _noise_makers(pool: list[Signal]) -> dict[str, NoiseMaker]:
+    """Each path's noise for a conversation (by its name): none, brown or babble."""
+    return {
+        "": lambda _: None,
+        "-noise": BrownNoise,
+        "-babble": lambda seed: Babble(seed, pool),
+    }
+
+
+def _clip_noise(make_noise: NoiseMaker, dialogue: Dialogue) -> Callable[[bytes], bytes] | None:
+    noise = make_noise(dialogue.name)
+    return None if noise is None else _noisy_clip(noise)
 
 
 async def corpus(every: int, window: float | None, paths: list[str]) -> None:
@@ -334,20 +348,25 @@ async def corpus(every: int, window: float | None, paths: list[str]) -> None:
     async with app.test_app() as serving:
         client = serving.test_client()
         catalog, recommended = await catalog_and_recommendation(client)
-        dialogues = spoken_corpus(catalog, recommended)[::every]
+        everyone = spoken_corpus(catalog, recommended)
+        dialogues = everyone[::every]
+        makers = _noise_makers(_babble_pool(everyone[1::every], clip_dir))
         print(
             f"{len(dialogues)} conversations (every {every}th of the spoken corpus), "
             f"load {_load()}",
             flush=True,
         )
         await Talking(client, dialogues[0], clip_dir).say("hello", None)  # loads the model
-        for title, noisy in (("hands-free", False), ("hands-free-noise", True)):
+        for suffix, make_noise in makers.items():
+            title = f"hands-free{suffix}"
             if title not in paths:
                 continue
             figures = Figures()
             started = time.monotonic()
             outcomes = [
-                await _hands_free_dialogue(client, dialogue, catalog, clip_dir, noisy, figures)
+                await _hands_free_dialogue(
+                    client, dialogue, catalog, clip_dir, make_noise(dialogue.name), figures
+                )
                 for dialogue in dialogues
             ]
             _halves(f"{title} completion", outcomes)
@@ -364,7 +383,8 @@ async def corpus(every: int, window: float | None, paths: list[str]) -> None:
             )
             print(f"  {time.monotonic() - started:.0f} s, load {_load()}", flush=True)
         order_reader = bearer("manager-1", "manager", secret=SECRET)
-        for title, noisy in (("push-to-talk", False), ("push-to-talk-noise", True)):
+        for suffix, make_noise in makers.items():
+            title = f"push-to-talk{suffix}"
             if title not in paths:
                 continue
             outcomes = [
@@ -373,9 +393,7 @@ async def corpus(every: int, window: float | None, paths: list[str]) -> None:
                     dialogue,
                     catalog=catalog,
                     order_reader=order_reader,
-                    customer=Talking(
-                        client, dialogue, clip_dir, _noisy_clip(dialogue.name) if noisy else None
-                    ),
+                    customer=Talking(client, dialogue, clip_dir, _clip_noise(make_noise, dialogue)),
                 )
                 for dialogue in dialogues
             ]
@@ -400,6 +418,7 @@ async def _one_stream(
     lines: list[_Utterance],
     finals: list[float],
     partials: list[int],
+    longest_waits: list[float],
     lead_in: float = 0.0,
 ) -> None:
     message = make_request_message(STT_STREAM, {}, timeout=30)
@@ -414,12 +433,16 @@ async def _one_stream(
         "max_utterance_s": 30,
     }
     spoken: list[float] = []
+    voicing: list[float] = []
     gap = [bytes(FRAME_BYTES)] * round(1.5 / FRAME_S)
     frames: list[bytes] = [bytes(FRAME_BYTES)] * round(lead_in / FRAME_S)
     marks: dict[int, int] = {}
+    starts: set[int] = set()
     for line in lines:
+        starts.add(len(frames) + line.first_voiced)
         marks[len(frames) + line.last_voiced] = len(marks)
         frames += line.frames + gap
+    news: list[float] = []
     async with await bus.subscribe(message["reply_to"]) as events:
         await bus.push(ai_queue(STT_STREAM), json.dumps(message))
 
@@ -428,6 +451,8 @@ async def _one_stream(
             for index, frame in enumerate(frames):
                 await asyncio.sleep(max(0.0, started + index * FRAME_S - time.monotonic()))
                 await bus.stream_add(audio, {PCM_FIELD: frame}, maxlen=100_000, ttl=120)
+                if index in starts:
+                    voicing.append(time.monotonic())
                 if index in marks:
                     spoken.append(time.monotonic())
             await bus.stream_add(audio, {END_FIELD: b""}, maxlen=100_000, ttl=120)
@@ -438,6 +463,8 @@ async def _one_stream(
             reply = await events.get()
             assert reply is not None
             event = json.loads(reply.data)["result"]
+            if event["event"] in ("partial", "speech_started"):
+                news.append(time.monotonic())
             if event["event"] == "partial":
                 partials[0] += 1
             elif event["event"] == "final":
@@ -447,6 +474,9 @@ async def _one_stream(
             elif event["event"] == "closed":
                 break
         await sending
+    for first, last in zip(voicing, spoken, strict=True):
+        waits = np.diff([first, *(t for t in news if first < t < last), last])
+        longest_waits.append(float(waits.max()))
 
 
 def _cpu() -> float:
@@ -454,7 +484,9 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def capacity(counts: list[int], window: float | None, stagger: bool) -> None:
+async def capacity(
+    counts: list[int], window: float | None, stagger: bool, decoders: list[int]
+) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
     lines = []
     for sentence in SENTENCES:
@@ -463,40 +495,58 @@ async def capacity(counts: list[int], window: float | None, stagger: bool) -> No
         lines.append(_Utterance(frames, voiced[0], voiced[-1]))
     seconds = sum(len(line.frames) for line in lines) * FRAME_S + len(lines) * 1.5
     speech = sum(line.last_voiced - line.first_voiced for line in lines) * FRAME_S
-    config = WorkerSettings() if window is None else WorkerSettings(stt_stream_window_s=window)
-    engine = WhisperEngine(config)
-    engine.transcribe_samples(np.zeros(16_000, np.float32), "en", None, beam_size=1, vad=False)
+    windows = {} if window is None else {"stt_stream_window_s": window}
+    configs = [WorkerSettings(stt_parallel_decodes=n, **windows) for n in decoders]
+    engines = [WhisperEngine(config) for config in configs]
+    for engine in engines:
+        engine.transcribe_samples(np.zeros(16_000, np.float32), "en", None, beam_size=1, vad=False)
     for count in counts:
-        bus = MemoryBus()
-        server = StreamServer(
-            bus,
-            engine,
-            processing=ai_processing("bench", STT_STREAM),
-            streams=count,
-            beam_size=config.stt_beam_size,
-            window_s=config.stt_stream_window_s,
-            poll_timeout=0.1,
-        )
-        serving = asyncio.create_task(server.consume())
-        finals: list[float] = []
-        partials = [0]
-        cpu = _cpu()
-        # Staggered: stream i starts i/count of a sentence later, as kiosks don't talk in step.
-        lead = seconds / len(lines) / count if stagger else 0.0
-        await asyncio.gather(
-            *(_one_stream(bus, lines, finals, partials, i * lead) for i in range(count))
-        )
-        used = _cpu() - cpu
-        serving.cancel()
-        await bus.close()
-        print(
-            f"{count} streams: last word -> final p50 {_p(finals, 0.5):.2f} s, "
-            f"p95 {_p(finals, 0.95):.2f} s, max {max(finals):.2f} s; "
-            f"{partials[0] / count / speech:.1f} partials per second of speech; "
-            f"CPU {used / (count * seconds):.2f} s per second of audio per stream; "
-            f"load {_load()}",
-            flush=True,
-        )
+        for config, engine in zip(configs, engines, strict=True):
+            await _capacity_run(count, config, engine, lines, seconds, speech, stagger)
+
+
+async def _capacity_run(
+    count: int,
+    config: WorkerSettings,
+    engine: WhisperEngine,
+    lines: list[_Utterance],
+    seconds: float,
+    speech: float,
+    stagger: bool,
+) -> None:
+    bus = MemoryBus()
+    server = StreamServer(
+        bus,
+        engine,
+        processing=ai_processing("bench", STT_STREAM),
+        streams=count,
+        beam_size=config.stt_beam_size,
+        decoders=config.stt_parallel_decodes,
+        window_s=config.stt_stream_window_s,
+        poll_timeout=0.1,
+    )
+    serving = asyncio.create_task(server.consume())
+    finals: list[float] = []
+    partials = [0]
+    waits: list[float] = []
+    cpu = _cpu()
+    # Staggered: stream i starts i/count of a sentence later, as kiosks don't talk in step.
+    lead = seconds / len(lines) / count if stagger else 0.0
+    await asyncio.gather(
+        *(_one_stream(bus, lines, finals, partials, waits, i * lead) for i in range(count))
+    )
+    used = _cpu() - cpu
+    serving.cancel()
+    await bus.close()
+    print(
+        f"{count} streams, {config.stt_parallel_decodes} decoders: last word -> final "
+        f"p50 {_p(finals, 0.5):.2f} s, p95 {_p(finals, 0.95):.2f} s, max {max(finals):.2f} s; "
+        f"{partials[0] / count / speech:.1f} partials per second of speech; longest wait "
+        f"for news p50 {_p(waits, 0.5):.2f} s, p95 {_p(waits, 0.95):.2f} s; "
+        f"CPU {used / (count * seconds):.2f} s per second of audio per stream; "
+        f"load {_load()}",
+        flush=True,
+    )
 
 
 async def main() -> None:
@@ -513,12 +563,20 @@ async def main() -> None:
     parser.add_argument(
         "--stagger", action="store_true", help="capacity: streams start spread over a sentence"
     )
+    parser.add_argument(
+        "--decoders", default="1", help="capacity: STT_PARALLEL_DECODES to compare, e.g. 1,2"
+    )
     args = parser.parse_args()
     print(f"cores {os.cpu_count()}, load {_load()}", flush=True)
     if not args.skip_corpus:
         await corpus(args.every, args.window, args.paths.split(","))
     if args.capacity:
-        await capacity([int(n) for n in args.capacity.split(",")], args.window, args.stagger)
+        await capacity(
+            [int(n) for n in args.capacity.split(",")],
+            args.window,
+            args.stagger,
+            [int(n) for n in args.decoders.split(",")],
+        )
 
 
 if __name__ == "__main__":
