@@ -10,6 +10,7 @@ into a temporary directory.
     python -m bench.dialogue                 # typed and spoken, both halves
     python -m bench.dialogue --typed-only
     python -m bench.dialogue --tuning       # a third spoken sample, failures printed
+    python -m bench.dialogue --spoken-only --development-only --kind customization
 """
 
 from __future__ import annotations
@@ -186,7 +187,21 @@ async def main() -> None:
         action="store_true",
         help="only the tuning sample (in neither half), its failures printed",
     )
+    parser.add_argument(
+        "--development-only",
+        action="store_true",
+        help="only the development half (to iterate on; the held-out half is not said)",
+    )
+    parser.add_argument("--kind", action="append", default=[], help="only this kind (repeatable)")
     args = parser.parse_args()
+
+    def chosen(dialogues: Sequence[Dialogue]) -> list[Dialogue]:
+        return [
+            d
+            for d in dialogues
+            if not (args.development_only and d.held_out) and (not args.kind or d.kind in args.kind)
+        ]
+
     async with serving() as client:
         catalog, recommended = await catalog_and_recommendation(client)
         if args.baseline_only:
@@ -203,7 +218,7 @@ async def main() -> None:
         if not args.spoken_only:
             started = time.perf_counter()
             outcomes = await run_all(
-                client, catalog, typed_corpus(catalog, recommended), spoken=False
+                client, catalog, chosen(typed_corpus(catalog, recommended)), spoken=False
             )
             report("typed", outcomes, args.show_failures)
             fixed = await correcting(client, catalog, outcomes, spoken=False)
@@ -211,7 +226,7 @@ async def main() -> None:
             print(f"typed: {time.perf_counter() - started:.1f} s")
         if not args.typed_only:
             outcomes = await run_all(
-                client, catalog, spoken_corpus(catalog, recommended), spoken=True
+                client, catalog, chosen(spoken_corpus(catalog, recommended)), spoken=True
             )
             report("spoken", outcomes, args.show_failures)
             fixed = await correcting(client, catalog, outcomes, spoken=True)
