@@ -62,6 +62,10 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
     if "greeting" in heard.flags:
         return draft, Turn("greeting", _past_greeting(stage), [say("welcome")])
     lines = [] if talk.notes else [say("not_understood")]
+    if draft.is_complete and talk.quantity_heard(draft) == "unclear":
+        # "Wait for the name" may have been "four of them": how many is asked again,
+        # not the order read back for a yes.
+        return draft, Turn("unknown", CUSTOM, lines, 0.3)
     return draft, Turn("unknown", _past_greeting(stage), lines, 0.3)
 
 

@@ -17,7 +17,7 @@ from ai_worker.llm.recommend import Recommendation
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.understanding import Understanding, Wishes, understand
 from bus.ai_messages import LlmContext
-from domain.catalog import Catalog, quantity_allowed
+from domain.catalog import Catalog, Menu, quantity_allowed
 from domain.draft import OrderDraft
 from domain.stages import Stage
 
@@ -46,28 +46,44 @@ class Talk:
 
     def quantity_heard(self, draft: OrderDraft) -> QuantityHeard:
         """How the customer has said how many: ``said`` (a number the kiosk takes),
-        ``unclear`` (the latest was vague, "a few", or refused, "two dozen"), or
-        ``unsaid``.
+        ``unclear`` (the latest was vague, "a few", refused, "two dozen", or may have
+        been a number misheard), or ``unsaid``.
 
         A quantity other than 1 in the draft was said. A draft's 1 is also what
         nobody said (the draft has no "not said"), so only then are the
         customer's earlier messages read, newest first.
         """
-        said = [self.heard]
+        messages = self.context.messages
+        said = [(self.heard, self._asked_how_many(len(messages), draft))]
         if draft.quantity == 1:
             said += [
-                understand(message.content, self.catalog, None)
-                for message in reversed(self.context.messages)
+                (understand(message.content, self.catalog, None), self._asked_how_many(at, draft))
+                for at, message in reversed(list(enumerate(messages)))
                 if message.role == "user"
             ]
-        for heard in said:
+        for heard, after_how_many in said:
             if quantity_allowed(heard.quantity):
                 return "said"
             if heard.quantity is not None or heard.vague_quantity:
                 return "unclear"
-            if heard is self.heard and draft.quantity != 1:
-                return "said"
-        return "unsaid"
+            if heard.understood_nothing and (heard.number_homophone or after_how_many):
+                # "Wait for the name" ("four of them"), or "I am." to "how many?"
+                # ("five"): nothing read, and it may have been the number.
+                return "unclear"
+        return "said" if draft.quantity != 1 else "unsaid"
+
+    def _asked_how_many(self, at: int, draft: OrderDraft) -> bool:
+        """Whether the kiosk's message last before message ``at`` asked how many."""
+        menu = self.catalog.find_menu(draft.menu_code or "")
+        before = (m for m in reversed(self.context.messages[:at]) if m.role == "assistant")
+        last = next(before, None)
+        return menu is not None and last is not None and self._asks_how_many(last.content, menu)
+
+    def _asks_how_many(self, message: str, menu: Menu) -> bool:
+        return any(
+            replies.ask_quantity(menu) in message
+            for replies in Replies.every_language(self.catalog)
+        )
 
     def wishes(self) -> Wishes:
         """What the customer has said a recommendation should fit, in this conversation."""
@@ -87,12 +103,10 @@ class Talk:
         menu = self.catalog.find_menu(draft.menu_code or "")
         if menu is None:
             return False
-        questions = [replies.ask_quantity(menu) for replies in Replies.every_language(self.catalog)]
         return any(
-            question in message.content
+            self._asks_how_many(message.content, menu)
             for message in self.context.messages
             if message.role == "assistant"
-            for question in questions
         )
 
 

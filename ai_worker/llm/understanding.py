@@ -80,6 +80,20 @@ class Understanding:
     pick: int | None = None
     """Which of the dinners offered ("the second one"), counting from 0."""
     style_guess: str | None = None
+    number_homophone: bool = False
+    """A word recognition writes for a number ("for", "to", "free") was left unread."""
+
+    @property
+    def understood_nothing(self) -> bool:
+        """Whether not one word of the utterance was read as anything."""
+        return not (
+            self.has_order_details
+            or self.flags
+            or self.wishes
+            or self.menu_guess
+            or self.style_guess
+            or self.pick is not None
+        )
 
     @property
     def has_order_details(self) -> bool:
@@ -124,6 +138,7 @@ def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> 
     result.wishes = _take_wishes(said, menus)
     result.pick = _take_pick(said)
     result.quantity, result.vague_quantity = _take_quantity(said, menus)
+    result.number_homophone = _ANY_HOMOPHONE.search(said.rest) is not None
     for flag, phrases in FLAGS.items():
         if said.has(phrases):
             result.flags.add(flag)
@@ -308,6 +323,7 @@ _KO_QUANTITY = re.compile(
 )
 _COUNTER_SUFFIX = re.compile(rf"\s*(?:{lx.KO_COUNTERS}|{lx.KO_SINO_COUNTERS})$")
 _HOMOPHONE = re.compile(rf"(?<![a-z0-9'])(?P<word>{'|'.join(lx.EN_NUMBER_HOMOPHONES)})\s+$")
+_ANY_HOMOPHONE = re.compile(rf"(?<![a-z0-9'])(?:{'|'.join(lx.EN_NUMBER_HOMOPHONES)})(?![a-z0-9'])")
 # "go for the French dinner" is a choice, not four of them.
 _NOT_FOUR = re.compile(r"(?:go|going|went|opt|opting|looking|ask|asking|vote|ready)\s+for\s+$")
 _HOMOPHONE_ANSWER = re.compile(
@@ -404,6 +420,18 @@ def _take_vague(said: Utterance, menus: list[Found]) -> bool:
     return False
 
 
+_COUNTED_AS = frozenset(
+    ("of", "the", "those", "these", "your", "more", "orders", "order", "portions", "portion",
+     "servings", "serving", "sets", "set", "plates", "plate")
+)  # fmt: skip
+"""Words that may stand between a number and the menu it counts ("two orders of the")."""
+
+
+def _words_between(said: Utterance, start: int, end: int) -> bool:
+    """Whether the unread text between ``start`` and ``end`` has words that don't count."""
+    return any(word not in _COUNTED_AS for word in said.rest[start:end].split())
+
+
 def _take_number(said: Utterance, menus: list[Found]) -> tuple[int | None, bool]:
     """``(quantity, unclear)`` of a number said, or of a word speech recognition writes
     for one; unclear (to be asked) when that word may be no number at all."""
@@ -417,6 +445,10 @@ def _take_number(said: Utterance, menus: list[Found]) -> tuple[int | None, bool]
         while not korean and (again := _EN_NEXT_NUMBER.match(said.rest, match.end())):
             said.consume(again.start(), again.end())
             word, match = again.group("n"), again
+        if not korean and menus and _words_between(said, match.end(), menus[0].start):
+            # "One Done English Dinners" ("one dozen"): a word between the number and
+            # the menu may have been part of the number.
+            return None, True
         return lx.number_value(_COUNTER_SUFFIX.sub("", word.strip())), False
     if korean:
         return None, False

@@ -17,6 +17,17 @@ def _said(talk_replies: list[dict[str, object]]) -> list[str]:
     return [str(reply["response"]) for reply in talk_replies]
 
 
+async def _asked_until_a_number(lines: list[str], number: str, quantity: int) -> list[str]:
+    """The replies to ``lines``, after checking that two yeses after them place nothing
+    and that ``number`` and a yes place ``quantity`` dinners."""
+    talk = await converse([*lines, "yes", "yes"])
+    assert not talk.placed, _said(talk.replies)
+    answered = await converse([*lines, number, "yes"])
+    assert answered.placed, _said(answered.replies)
+    assert answered.session.order_state.quantity == quantity
+    return _said(talk.replies)
+
+
 @pytest.mark.parametrize(
     ("sentence", "quantity"),
     [
@@ -239,13 +250,8 @@ async def test_an_ingredient_of_the_menu_chosen_is_still_a_change() -> None:
     ],
 )
 async def test_to_after_a_verb_that_takes_it_is_no_quantity_but_a_question(sentence: str) -> None:
-    talk = await converse([sentence, "yes", "yes"])
-    assert not talk.placed, _said(talk.replies)
-    assert "How many" in talk.replies[0]["response"]
-
-    talk = await converse([sentence, "one", "yes"])
-    assert talk.placed, _said(talk.replies)
-    assert talk.session.order_state.quantity == 1
+    replies = await _asked_until_a_number([sentence], "one", 1)
+    assert "How many" in replies[0]
 
 
 @pytest.mark.parametrize(
@@ -261,3 +267,57 @@ async def test_a_number_in_a_request_for_a_recommendation_counts_people_not_dinn
 
     talk = await converse([question, "OK, I'll take it", "grand", "yes"])
     assert "How many" in talk.replies[2]["response"]  # the two were people, not dinners
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "One Done English Dinners, simple please",  # "one dozen", as recognition wrote it
+        "two large French dinners, grand style",
+        "five, no wait, English dinners in simple style",
+    ],
+)
+async def test_a_word_between_a_number_and_the_menu_makes_the_number_a_question(
+    sentence: str,
+) -> None:
+    replies = await _asked_until_a_number([sentence], "twelve", 12)
+    assert "How many" in replies[0]
+
+
+@pytest.mark.parametrize(
+    "sentence", ["two orders of the French dinner, simple", "2 portions of French dinner, simple"]
+)
+async def test_words_that_count_may_stand_between_a_number_and_the_menu(sentence: str) -> None:
+    talk = await converse([sentence, "yes"])
+    assert talk.placed, _said(talk.replies)
+
+
+@pytest.mark.parametrize("misheard", ["Wait for the name.", "Wait for an M.", "Oh, free."])
+async def test_a_number_word_misheard_at_the_read_back_asks_how_many_again(misheard: str) -> None:
+    # "Wait, four of them": nothing else is read, and the "for" may have been the number.
+    lines = ["Could we order a French dinner? Simple style, please.", misheard]
+    replies = await _asked_until_a_number(lines, "four", 4)
+    assert "How many French Dinner" in replies[1]
+    assert "So that's" not in replies[1]
+
+
+async def test_an_answer_to_how_many_not_understood_leaves_it_open() -> None:
+    # "five" heard "I am.": not the answer without a number that keeps 1, so an
+    # ingredient change after it is no read-back of 1 dinner.
+    lines = ["the Champagne Feast Dinner", "deluxe", "I am.", "more coffee"]
+    replies = await _asked_until_a_number(lines, "five", 5)
+    assert "How many Champagne Feast Dinner" in replies[3]
+    assert "So that's" not in replies[3]
+
+
+async def test_an_answer_to_how_many_without_a_number_still_keeps_1() -> None:
+    talk = await converse(["the Champagne Feast Dinner", "deluxe", "more coffee", "yes"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.quantity == 1
+
+
+async def test_a_quantity_over_the_limit_at_the_read_back_is_asked_again() -> None:
+    talk = await converse(["two French dinners, grand style", "Actually, make it twenty-five"])
+    assert "1 to 20 dinners" in talk.replies[1]["response"]
+    assert "How many French Dinner" in talk.replies[1]["response"]
+    assert "So that's" not in talk.replies[1]["response"]

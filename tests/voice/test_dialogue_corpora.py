@@ -132,15 +132,18 @@ async def test_a_correcting_customer_corrects_a_wrong_read_back_where_the_other_
     assert correcting.completed, correcting.describe()
 
 
-async def test_a_correcting_customer_cancels_what_it_cannot_correct(kiosk: QuartClient) -> None:
+async def test_a_correcting_customer_never_says_yes_to_what_it_cannot_correct(
+    kiosk: QuartClient,
+) -> None:
     catalog, _ = await catalog_and_recommendation(kiosk)
-    too_many = Goal("french", "grand", 25)  # refused each time it is asked for
+    too_many = Goal("french", "grand", 25)  # refused, and asked again, each time it is said
     dialogue = Dialogue("refused", "one_shot", "en", ("two French dinners, grand style",), too_many)
 
     (correcting,) = await _run(kiosk, catalog, [dialogue], corrects=True)
 
     assert correcting.order_id is None, correcting.describe()
-    assert correcting.replies[-1].startswith("All right, I've cancelled")
+    assert not correcting.yes_to_a_wrong_read_back, correcting.describe()
+    assert any("1 to 20" in reply for reply in correcting.replies), correcting.describe()
 
 
 async def test_a_customer_with_nothing_left_to_say_answers_how_many(kiosk: QuartClient) -> None:
