@@ -10,8 +10,9 @@ the stage rules allow for the draft (:mod:`domain.stages`): a menu before
 
 from __future__ import annotations
 
-from ai_worker.llm.draft_update import updated_draft
+from ai_worker.llm.draft_update import last_reply, updated_draft
 from ai_worker.llm.recommend import recommendations
+from ai_worker.llm.replies import Replies
 from ai_worker.llm.turn import Talk, Turn
 from domain.draft import OrderDraft
 from domain.stages import Stage, furthest_supported, previous_stage
@@ -34,6 +35,11 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
     draft = updated_draft(talk)
     if heard.menu_guess or (heard.style_guess and draft.menu_code):
         return draft, _ask_back(talk, draft)
+    unread = _items_unread(talk, draft)
+    if unread and stage in (CUSTOM, CONFIRM) and "detail_inquiry" not in heard.flags:
+        # "add champagne and hold the coffee" heard "Add champagne. And the coffee.":
+        # the coffee is asked about, not left as it comes and read back for a yes.
+        return draft, Turn("order", CUSTOM, [*_noted(talk, draft), unread], asks=True)
     if talk.change_refused:
         # An amount over the limit is asked again at customization, not read back for a yes.
         stage = CUSTOM if draft.is_complete else _stage_after_update(talk, draft)
@@ -97,6 +103,10 @@ def _agreement(talk: Talk) -> Turn:
             return Turn("confirm", CONFIRM, [say("confirmed", order=order)], 0.95, "confirm")
         return Turn("change", CUSTOM, [say("change")])
     if stage == CUSTOM and draft.is_complete:
+        asked = _item_asked(talk)
+        if asked is not None and "confirm" in flags:
+            # "yes" is no answer to "more, less or none?": asked again.
+            return Turn("unknown", CUSTOM, [asked], 0.4, asks=True)
         if talk.quantity_heard(draft) == "unclear":
             # "yes" to "how many?" after "a few" or "two dozen" says no number: ask again.
             return Turn("unknown", CUSTOM, confidence=0.4)
@@ -104,6 +114,27 @@ def _agreement(talk: Talk) -> Turn:
     if stage == GREETING:
         return Turn("greeting", MENU)
     return Turn("unknown", stage, [say("not_understood")], 0.4)
+
+
+def _items_unread(talk: Talk, draft: OrderDraft) -> str | None:
+    """The question about the first ingredient of the draft's menu named with no change."""
+    menu = talk.catalog.find_menu(draft.menu_code or "")
+    if menu is None:
+        return None
+    named = [i for i in menu.ingredients if i.code in talk.heard.items_unread]
+    return talk.replies.ask_item(named[0]) if named else None
+
+
+def _item_asked(talk: Talk) -> str | None:
+    """The question about an ingredient the kiosk's last reply asked, if it did."""
+    menu = talk.catalog.find_menu(talk.draft.menu_code or "")
+    last = last_reply(talk)
+    if menu is None or last is None:
+        return None
+    questions = [
+        r.ask_item(i) for r in Replies.every_language(talk.catalog) for i in menu.ingredients
+    ]
+    return next((q for q in questions if q in last), None)
 
 
 def _ask_back(talk: Talk, draft: OrderDraft) -> Turn:

@@ -106,7 +106,7 @@ def resumed(talk: Talk) -> Understanding:
     said before, and a name still unsure in that sentence is asked back next.
     """
     heard = talk.heard
-    last = _last_reply(talk)
+    last = last_reply(talk)
     if "confirm" not in heard.flags or last is None:
         return heard
     names: tuple[Menu | Style, ...] = (*talk.catalog.menus, *talk.catalog.all_styles())
@@ -138,7 +138,8 @@ def resumed(talk: Talk) -> Understanding:
     )
 
 
-def _last_reply(talk: Talk) -> str | None:
+def last_reply(talk: Talk) -> str | None:
+    """The kiosk's last message in the conversation, if any."""
     return next((m.content for m in reversed(talk.context.messages) if m.role == "assistant"), None)
 
 
@@ -150,7 +151,7 @@ def accepted_offer(talk: Talk) -> OrderDraft:
     The offer is in no field of the context, only in the engine's own last
     reply: that one message is read, in every language the engine speaks.
     """
-    last = _last_reply(talk)
+    last = last_reply(talk)
     if ("confirm" not in talk.heard.flags and talk.heard.pick is None) or last is None:
         return OrderDraft()
     catalog = talk.catalog

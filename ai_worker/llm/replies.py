@@ -40,6 +40,7 @@ _TEXT: dict[Language, dict[str, str]] = {
         "style_not_allowed": "The {menu} isn't served {style}; it comes {styles}.",
         "no_ingredient": "The {menu} doesn't come with {ingredient}.",
         "choose_menu_first": "Please choose a dinner first.",
+        "ask_item": "What would you like done with the {ingredient}: more, less or none?",
         "recommend": "I'd recommend the {menu} ({price} won): {reason}.",
         "recommend_accept": "Would you like it?",
         "recommend_also": "Or the {menus}.",
@@ -101,6 +102,7 @@ _TEXT: dict[Language, dict[str, str]] = {
         "style_not_allowed": "{menu}(은)는 {style} 스타일이 없어요. {styles} 스타일로 준비돼요.",
         "no_ingredient": "{menu}에는 {ingredient}(이)가 들어가지 않아요.",
         "choose_menu_first": "먼저 디너를 골라 주세요.",
+        "ask_item": "{ingredient}(은)는 추가할까요, 줄일까요, 뺄까요?",
         "recommend": "{menu}(을)를 추천드려요({price}원). {reason}.",
         "recommend_accept": "이걸로 하시겠어요?",
         "recommend_also": "{menus}도 좋아요.",
@@ -185,6 +187,10 @@ class Replies:
     def every_language(cls, catalog: Catalog) -> list[Replies]:
         """The same sentences in each language the engine speaks."""
         return [cls(language, catalog) for language in LANGUAGES]
+
+    def ask_item(self, item: Ingredient) -> str:
+        """Asking what to do with an ingredient named with no change heard."""
+        return self.say("ask_item", ingredient=self.name(item))
 
     def did_you_mean(self, item: Menu | Style) -> str:
         """Asking back a name that was nearly heard."""

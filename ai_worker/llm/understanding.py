@@ -82,6 +82,8 @@ class Understanding:
     style_guess: str | None = None
     number_homophone: bool = False
     """A word recognition writes for a number ("for", "to", "free") was left unread."""
+    items_unread: list[str] = field(default_factory=list)
+    """Ingredients named with no change heard ("and the coffee"): asked, not ignored."""
 
     @property
     def understood_nothing(self) -> bool:
@@ -139,6 +141,7 @@ def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> 
     result.pick = _take_pick(said)
     result.quantity, result.vague_quantity = _take_quantity(said, menus)
     result.number_homophone = _ANY_HOMOPHONE.search(said.rest) is not None
+    result.items_unread = [found.tag for found in said.find(_ingredient_phrases(catalog))]
     for flag, phrases in FLAGS.items():
         if said.has(phrases):
             result.flags.add(flag)

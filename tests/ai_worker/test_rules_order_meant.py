@@ -321,3 +321,41 @@ async def test_a_quantity_over_the_limit_at_the_read_back_is_asked_again() -> No
     assert "1 to 20 dinners" in talk.replies[1]["response"]
     assert "How many French Dinner" in talk.replies[1]["response"]
     assert "So that's" not in talk.replies[1]["response"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "asked", "answer", "changes"),
+    [
+        (
+            ["two champagne feast dinners, grand", "Add champagne. And the coffee."],
+            "What would you like done with the coffee pot: more, less or none?",
+            "no coffee",
+            {"champagne": 2, "coffee": 0},
+        ),
+        (
+            ["프렌치 디너 두 개 그랜드로 주세요", "와인이요"],
+            "와인은 추가할까요, 줄일까요, 뺄까요?",
+            "와인 빼 주세요",
+            {"wine": 0},
+        ),
+    ],
+)
+async def test_an_ingredient_named_with_no_change_heard_is_asked_about_and_a_yes_is_no_answer(
+    lines: list[str], asked: str, answer: str, changes: dict[str, int]
+) -> None:
+    # "add champagne and hold the coffee", as recognition wrote it: the coffee is not
+    # left as it comes and read back for a yes.
+    talk = await converse([*lines, "yes", "yes"])
+    assert not talk.placed, _said(talk.replies)
+    assert asked in talk.replies[1]["response"]
+    assert "So that's" not in talk.replies[1]["response"]
+
+    talk = await converse([*lines, answer, "yes"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.customizations == changes
+
+
+async def test_an_ingredient_asked_about_can_be_left_as_it_comes() -> None:
+    talk = await converse(["French dinner, grand, two", "the wine", "nothing", "yes"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.customizations == {}
