@@ -248,7 +248,10 @@ async def test_closing_fails_the_requests_still_waiting(backend: Backend) -> Non
 
 
 async def test_thousands_of_timeouts_leak_nothing(backend: Backend, requester: AIRequester) -> None:
-    await asyncio.wait_for(_time_out(requester, 10), WAIT)
+    # Requests that live long enough to subscribe: on a cluster each subscribes on the
+    # master of its own id, and the first there opens that master's pub/sub connection
+    # (kept). Ten of 20 ms each had often given up before, leaving a master unlinked.
+    await asyncio.wait_for(_time_out(requester, 30, timeout=0.5), WAIT)
     subscriptions = backend.subscriptions
     tasks = len(asyncio.all_tasks())
 
@@ -262,11 +265,14 @@ async def test_thousands_of_timeouts_leak_nothing(backend: Backend, requester: A
         assert await asyncio.wait_for(requester.request("llm", {}, timeout=WAIT), WAIT) == {}
 
 
-async def _time_out(requester: AIRequester, count: int) -> None:
+async def _time_out(requester: AIRequester, count: int, timeout: float = 0.02) -> None:  # noqa: ASYNC109
     batch = 500
     for start in range(0, count, batch):
         outcomes = await asyncio.gather(
-            *(requester.request("llm", {}, timeout=0.02) for _ in range(min(batch, count - start))),
+            *(
+                requester.request("llm", {}, timeout=timeout)
+                for _ in range(min(batch, count - start))
+            ),
             return_exceptions=True,
         )
         assert all(isinstance(outcome, BusTimeout) for outcome in outcomes)
