@@ -40,6 +40,11 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
         # "add champagne and hold the coffee" heard "Add champagne. And the coffee.":
         # the coffee is asked about, not left as it comes and read back for a yes.
         return draft, Turn("order", CUSTOM, [*_noted(talk, draft), unread], asks=True)
+    if heard.changes and heard.words_unread >= 2 and stage in (CUSTOM, CONFIRM):
+        # "Add champagne. And that will look off it.": the change read is taken, and
+        # the rest asked for, not the order read back for a yes.
+        rest = talk.replies.say("rest_unread")
+        return draft, Turn("order", CUSTOM, [*_noted(talk, draft), rest], asks=True)
     if talk.change_refused:
         # An amount over the limit is asked again at customization, not read back for a yes.
         stage = CUSTOM if draft.is_complete else _stage_after_update(talk, draft)
@@ -103,9 +108,9 @@ def _agreement(talk: Talk) -> Turn:
             return Turn("confirm", CONFIRM, [say("confirmed", order=order)], 0.95, "confirm")
         return Turn("change", CUSTOM, [say("change")])
     if stage == CUSTOM and draft.is_complete:
-        asked = _item_asked(talk)
+        asked = _change_asked(talk)
         if asked is not None and "confirm" in flags:
-            # "yes" is no answer to "more, less or none?": asked again.
+            # "yes" is no answer to "more, less or none?" or "what else?": asked again.
             return Turn("unknown", CUSTOM, [asked], 0.4, asks=True)
         if talk.quantity_heard(draft) == "unclear":
             # "yes" to "how many?" after "a few" or "two dozen" says no number: ask again.
@@ -125,14 +130,20 @@ def _items_unread(talk: Talk, draft: OrderDraft) -> str | None:
     return talk.replies.ask_item(named[0]) if named else None
 
 
-def _item_asked(talk: Talk) -> str | None:
-    """The question about an ingredient the kiosk's last reply asked, if it did."""
+def _change_asked(talk: Talk) -> str | None:
+    """The question about a change the kiosk's last reply asked, if it did: about an
+    ingredient, or about the rest of a sentence not caught."""
     menu = talk.catalog.find_menu(talk.draft.menu_code or "")
     last = last_reply(talk)
     if menu is None or last is None:
         return None
     questions = [
-        r.ask_item(i) for r in Replies.every_language(talk.catalog) for i in menu.ingredients
+        question
+        for replies in Replies.every_language(talk.catalog)
+        for question in (
+            replies.say("rest_unread"),
+            *(replies.ask_item(item) for item in menu.ingredients),
+        )
     ]
     return next((q for q in questions if q in last), None)
 

@@ -84,6 +84,8 @@ class Understanding:
     """A word recognition writes for a number ("for", "to", "free") was left unread."""
     items_unread: list[str] = field(default_factory=list)
     """Ingredients named with no change heard ("and the coffee"): asked, not ignored."""
+    words_unread: int = 0
+    """English words left unread that are not the dialogue's own ("look", "off")."""
 
     @property
     def understood_nothing(self) -> bool:
@@ -142,6 +144,7 @@ def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> 
     result.quantity, result.vague_quantity = _take_quantity(said, menus)
     result.number_homophone = _ANY_HOMOPHONE.search(said.rest) is not None
     result.items_unread = [found.tag for found in said.find(_ingredient_phrases(catalog))]
+    result.words_unread = sum(w.isascii() and w not in common for w in said.rest.split())
     for flag, phrases in FLAGS.items():
         if said.has(phrases):
             result.flags.add(flag)

@@ -359,3 +359,27 @@ async def test_an_ingredient_asked_about_can_be_left_as_it_comes() -> None:
     talk = await converse(["French dinner, grand, two", "the wine", "nothing", "yes"])
     assert talk.placed, _said(talk.replies)
     assert talk.session.order_state.customizations == {}
+
+
+@pytest.mark.parametrize(
+    "misheard", ["Add champagne. And that will look off it.", "More champagne. Then throw it off."]
+)
+async def test_the_rest_of_a_change_not_caught_is_asked_for_and_a_yes_is_no_answer(
+    misheard: str,
+) -> None:
+    # "add champagne and hold the coffee", as recognition wrote it: the champagne
+    # is taken, the rest asked for, not the order read back for a yes.
+    lines = ["two champagne feast dinners, grand", misheard]
+    talk = await converse([*lines, "yes", "yes"])
+    assert not talk.placed, _said(talk.replies)
+    assert "I didn't catch the rest" in talk.replies[1]["response"]
+    assert "So that's" not in talk.replies[1]["response"]
+
+    talk = await converse([*lines, "no coffee", "yes"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.customizations == {"champagne": 2, "coffee": 0}
+
+
+async def test_a_change_said_around_the_dialogues_own_words_is_read_back() -> None:
+    talk = await converse(["two champagne feast dinners, grand", "could I get more champagne"])
+    assert "So that's" in talk.replies[1]["response"]
