@@ -121,6 +121,10 @@ def test_a_cake_picture_goes_with_the_order_to_the_board(pages: Pages) -> None:
 
     card = board.locator(f'[data-testid="order-card"][data-order-id="{order_id}"]')
     expect(card.locator("img")).to_have_attribute("src", str(path))
-    assert card.locator("img").evaluate("image => image.naturalWidth") > 0  # it loaded
+    # it loads (the card shows the src before the browser has fetched the picture)
+    board.wait_for_function(
+        "image => image.complete && image.naturalWidth > 0",
+        arg=card.locator("img").element_handle(),
+    )
 
     assert pages.errors == []
