@@ -142,10 +142,13 @@ class Batch:
     def __len__(self) -> int:
         return len(self.commands)
 
-    def log_append(self, log: str, data: Data, *, maxlen: int, retention: float) -> None:
-        """:meth:`Bus.log_append`; its result is the entry's id."""
+    def log_append(
+        self, log: str, data: Data, *, maxlen: int, retention: float, order: int | None = None
+    ) -> None:
+        """:meth:`Bus.log_append`; its result is the entry's id. A numbered batch's
+        counter gives the entry its order, not ``order``."""
         self.commands.append(
-            ("log_append", (log, data), {"maxlen": maxlen, "retention": retention})
+            ("log_append", (log, data), {"maxlen": maxlen, "retention": retention, "order": order})
         )
 
     def expire(self, key: str, ttl: float) -> None:

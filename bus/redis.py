@@ -417,9 +417,7 @@ class RedisBus(Bus):
         self, log: str, data: Data, *, maxlen: int, retention: float, order: int | None = None
     ) -> str:
         batch = _RedisBatch(self, self._client, self._clock)
-        batch.commands.append(
-            ("log_append", (log, data), {"maxlen": maxlen, "retention": retention, "order": order})
-        )
+        batch.log_append(log, data, maxlen=maxlen, retention=retention, order=order)
         [entry_id] = await batch.execute()
         return cast(str, entry_id)
 
