@@ -11,6 +11,7 @@ import pytest
 from quart.testing import QuartClient
 from sqlalchemy import select
 
+from bus.tasks import stop_tasks
 from quart_app.database import Database
 from quart_app.models import MediaImage
 from quart_app.services.media.blobs import Blobs, DatabaseBlobs, DirectoryBlobs
@@ -152,4 +153,6 @@ async def test_every_instance_sweeps_in_the_background(
             while await media.describe(old.image_id) is not None:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
     finally:
-        sweeper.cancel()
+        # Stopped while the store's database is open: a task left cancelled and not
+        # awaited runs its cancellation at the loop's close, after the fixture closed it.
+        await stop_tasks([sweeper])
