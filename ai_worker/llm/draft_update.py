@@ -7,12 +7,13 @@ becomes a note to the customer on the :class:`~ai_worker.llm.turn.Talk`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from ai_worker.llm.recommend import recommendations, usual_order
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.turn import Talk
-from ai_worker.llm.understanding import Change, Understanding, understand
+from ai_worker.llm.understanding import Change, ChangeOp, Understanding, understand
 from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY, Menu, Style, quantity_allowed
 from domain.draft import OrderDraft
 from domain.stages import Stage
@@ -57,9 +58,44 @@ def updated_draft(talk: Talk) -> OrderDraft:
     if heard.vague_quantity:
         talk.notes.append(say("quantity_vague"))
     if menu is not None:
-        for change in heard.changes:
+        for change in heard.changes or _answer_to_item_asked(talk, menu):
             _apply_change(talk, menu, draft, change)
     return draft
+
+
+_ITEM_ANSWERS: tuple[tuple[re.Pattern[str], ChangeOp], ...] = (
+    (re.compile(r"(?:some\s+)?(?:more|extra|add(?:\s+(?:more|some|it))?)|추가|더"), "add"),
+    (re.compile(r"(?:a\s+(?:bit|little)\s+)?(?:less|fewer)|줄여|줄이|덜|적게"), "less"),
+    (re.compile(r"none|no\s+more|remove\s+it|take\s+it\s+out|without\s+it|빼|없이"), "remove"),
+)
+_ANSWER_AROUND = re.compile(
+    r"^(?:(?:just|oh|um|uh|well)\s+)?(?P<answer>.+?)"
+    r"(?:\s*(?:please|thanks|thank\s+you|해|해서)?\s*(?:주세요|줘요|줘|할게요|요)?)?$"
+)
+
+
+def _answer_to_item_asked(talk: Talk, menu: Menu) -> list[Change]:
+    """A bare "more", "less" or "none" (추가, 줄여, 빼) answering the kiosk's own question
+    about one ingredient ("What would you like done with the steak: more, less or
+    none?"): that ingredient's change. Anything more than the bare answer is read as
+    any other sentence."""
+    last = last_reply(talk)
+    if last is None:
+        return []
+    asked = next(
+        (
+            item
+            for replies in Replies.every_language(talk.catalog)
+            for item in menu.ingredients
+            if replies.ask_item(item) in last
+        ),
+        None,
+    )
+    around = _ANSWER_AROUND.match(talk.heard.text)
+    if asked is None or around is None:
+        return []
+    answer = around.group("answer").strip()
+    return [Change(asked.code, op) for pattern, op in _ITEM_ANSWERS if pattern.fullmatch(answer)]
 
 
 def _apply_change(talk: Talk, menu: Menu, draft: OrderDraft, change: Change) -> None:

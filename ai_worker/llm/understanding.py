@@ -66,6 +66,8 @@ class Understanding:
     """Everything the rules engine read from one utterance."""
 
     language: Language
+    text: str = ""
+    """The utterance, normalized (lower case, no punctuation)."""
     menu_code: str | None = None
     style_code: str | None = None
     quantity: int | None = None
@@ -114,7 +116,7 @@ class Understanding:
 def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> Understanding:
     """Read ``transcript`` against ``catalog``; pure and deterministic."""
     said = Utterance(transcript)
-    result = Understanding(language=text_language(transcript, language_hint))
+    result = Understanding(language=text_language(transcript, language_hint), text=said.text)
     menu_phrases = _menu_phrases(catalog)
     # "three Champagne Feast Dinners": the champagne there is the menu's name,
     # not an ingredient to set to three.
@@ -349,8 +351,12 @@ _PEOPLE = re.compile(
     r"|(?P<alone>둘|셋|넷)이서|(?P<one>혼자|just me|for one)"
 )
 _BUDGET = re.compile(
-    r"(?P<n>\d{1,3}(?:[ ,]\d{3})+|\d+)\s*(?P<unit>k|thousand|만)?\s*(?:won|krw|원)"
+    r"(?P<n>\d{1,3}(?:[ ,]\d{3})+|\d+)\s*(?P<unit>k|thousand|만)?"
+    r"\s*(?:(?P<won>won|krw|원)|(?:ones?|wan|want)(?![a-z0-9'])|(?![a-z0-9']))"
 )
+_BUDGET_AT_LEAST = 1000
+"""A sum of money this big is a budget even with no "won" heard ("45,000 one", as speech
+recognition writes "won"): no order counts that many dinners."""
 _PICK = re.compile(
     "|".join(
         rf"(?:the\s+)?{re.escape(word)}(?:\s+one)?" for word in sorted(lx.ORDINALS, key=len)[::-1]
@@ -369,12 +375,19 @@ def _take_wishes(said: Utterance, menus: list[Found]) -> Wishes:
         people = 1
     elif party is not None:
         people = lx.number_value(party.group("n") or party.group("alone"))
-    budget = None
-    money = said.take_pattern(_BUDGET)
-    if money is not None:
+    return Wishes(occasion, people, _take_budget(said), avoid)
+
+
+def _take_budget(said: Utterance) -> int | None:
+    """A sum of money said, in won: with "won" (or "원") after it, or big enough that it
+    can be nothing else; consumed, "won" and any word recognition wrote for it too."""
+    for money in _BUDGET.finditer(said.rest):
         unit = {"k": 1000, "thousand": 1000, "만": 10000}.get(money.group("unit") or "", 1)
         budget = int(re.sub(r"\D", "", money.group("n"))) * unit
-    return Wishes(occasion, people, budget, avoid)
+        if money.group("won") or budget >= _BUDGET_AT_LEAST:
+            said.consume(money.start(), money.end())
+            return budget
+    return None
 
 
 def _take_pick(said: Utterance) -> int | None:

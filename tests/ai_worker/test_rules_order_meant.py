@@ -383,3 +383,46 @@ async def test_the_rest_of_a_change_not_caught_is_asked_for_and_a_yes_is_no_answ
 async def test_a_change_said_around_the_dialogues_own_words_is_read_back() -> None:
     talk = await converse(["two champagne feast dinners, grand", "could I get more champagne"])
     assert "So that's" in talk.replies[1]["response"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "answer", "changes"),
+    [
+        (["French dinner, grand, two", "the wine"], "None.", {"wine": 0}),
+        (["French dinner, grand, two", "the wine"], "More, please.", {"wine": 2}),
+        (["French dinner, grand, two", "the steak"], "Less.", {"steak": 0}),
+        (["프렌치 디너 두 개 그랜드로 주세요", "와인이요"], "빼 주세요", {"wine": 0}),
+        (["프렌치 디너 두 개 그랜드로 주세요", "와인이요"], "추가해 주세요", {"wine": 2}),
+    ],
+)
+async def test_the_kiosks_own_question_about_an_ingredient_takes_a_bare_answer(
+    lines: list[str], answer: str, changes: dict[str, int]
+) -> None:
+    # "more, less or none?" was asked: "None." is that answer, not "didn't catch that".
+    talk = await converse([*lines, answer, "yes"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.customizations == changes
+
+
+@pytest.mark.parametrize("answer", ["more", "None.", "빼 주세요"])
+async def test_a_bare_more_or_none_asked_nothing_is_no_change(answer: str) -> None:
+    talk = await converse(["French dinner, grand, two", answer])
+    assert talk.session.order_state.customizations == {}
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "What do you recommend under 46,000 one?",  # "won" as recognition writes it
+        "Anything good for 46,000 want or less?",
+        "Anything good for 46000 or less?",
+        "46,000 이하로 추천해 주세요",
+    ],
+)
+async def test_a_sum_of_money_is_a_budget_without_won_heard_never_a_count(asked: str) -> None:
+    # "under 45,000 one" had counted one person and recommended a dinner over the budget.
+    talk = await converse([asked])
+    answer = talk.replies[0]
+    assert answer["intent"] == "recommendation", answer["response"]
+    assert answer["recommended_menu"]["code"] == "english"
+    assert "46,000" in answer["response"]
