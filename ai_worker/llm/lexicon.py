@@ -46,9 +46,12 @@ EN_NUMBERS = EN_NUMBER_WORDS | {
     "a couple of": 2, "a couple": 2, "couple of": 2, "a pair of": 2, "a single": 1,
     "single": 1, "just one": 1, "only one": 1,
 }  # fmt: skip
-# What speech recognition writes for a number word; read as a number only
-# right before a menu's name ("to French dinners", "free Valentine dinners").
-EN_NUMBER_HOMOPHONES = {"to": 2, "too": 2, "free": 3, "tree": 3, "for": 4, "fore": 4}
+# What speech recognition writes for a number word. Right before a menu's name ("to
+# French dinners", "free Valentine dinners") it is asked how many, never taken; alone
+# as the answer to how many ("I'll take free") it is that number.
+EN_NUMBER_HOMOPHONES = {
+    "won": 1, "to": 2, "too": 2, "free": 3, "tree": 3, "for": 4, "fore": 4, "ate": 8,
+}  # fmt: skip
 KO_COUNTERS = r"(?:개|인분|세트|명|분|그릇|접시|잔|병|조각|장|set)"
 # Sino-Korean numerals count servings ("삼 인분"); "이 세트" is "this set", not two.
 KO_SINO_COUNTERS = r"(?:인분)"

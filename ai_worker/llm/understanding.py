@@ -338,10 +338,6 @@ _HOMOPHONE_ANSWER = re.compile(
     rf"(?:^\s*|(?:take|make it|just|only)\s+)(?P<word>{'|'.join(lx.EN_NUMBER_HOMOPHONES)})"
     r"(?:\s+(?:please|of them|instead))?\s*$"
 )
-# A verb that takes "to": the "to" after it may be the word itself, or "a" or "two" misheard.
-_TO_AFTER_A_VERB = re.compile(
-    r"(?<![a-z'])(?:like|love|want|wanted|need|have|going|got|wish|plan|hoping)\s+(?:to|too)\s+$"
-)
 _ARTICLE = re.compile(r"(?<![a-z0-9'])an?\s+$")
 
 
@@ -471,7 +467,7 @@ def _take_number(said: Utterance, menus: list[Found]) -> tuple[int | None, bool]
         return lx.number_value(_COUNTER_SUFFIX.sub("", word.strip())), False
     if korean:
         return None, False
-    alone = _HOMOPHONE_ANSWER.search(said.rest)
+    alone = None if menus else _HOMOPHONE_ANSWER.search(said.rest)
     if alone:
         # "I'll take free", "make it free", or "free" alone: the answer to how many.
         said.consume(alone.start("word"), alone.end("word"))
@@ -481,10 +477,9 @@ def _take_number(said: Utterance, menus: list[Found]) -> tuple[int | None, bool]
     before = said.rest[: menus[0].start]
     homophone = _HOMOPHONE.search(before)
     if homophone and not _NOT_FOUR.search(before):
+        # "I'd like to English dinners", "free Valentine dinners": "a", "the" or "two"
+        # misheard, or the word itself; read exactly, it would have been the number.
         said.consume(homophone.start(), homophone.end())
-        if _TO_AFTER_A_VERB.search(before):
-            # "I'd like to English dinners": "a" or "two" misheard, or "to" itself.
-            return None, True
-        return lx.number_value(homophone.group("word")), False
+        return None, True
     # "a French dinner" is one of them; "the French dinner" says nothing of how many.
     return (1 if _ARTICLE.search(before) else None), False

@@ -40,9 +40,7 @@ async def _asked_until_a_number(lines: list[str], number: str, quantity: int) ->
         ("French 디너 two please, simple style", 2),
         ("French dinners, three please, grand style", 3),
         ("프렌치 디너 three please, 심플로", 3),
-        # A word recognition writes for a number, where no verb takes it ("to", "free").
-        ("to French dinners, grand style", 2),
-        ("free Valentine dinners, simple style", 3),
+        # A word recognition writes for a number, then the number itself.
         ("I'd like to French dinners, three please, grand", 3),
     ],
 )
@@ -247,9 +245,21 @@ async def test_an_ingredient_of_the_menu_chosen_is_still_a_change() -> None:
         "I'd like to English dinners, grand style please",  # "a" or "two", as recognition wrote it
         "I want too Valentine dinners, simple",
         "We'd love to French dinners in deluxe style",
+        # With no verb before it, the word is still no number read exactly.
+        "to French dinners, grand style",
+        "Can I come to Valentine dinners, simple",  # "Can I have the Valentine Dinner?"
+        "free Valentine dinners, simple style",
+        "for English dinners in grand style",
+        "won French dinner, deluxe style",
+        "ate English dinners, simple",
+        "free Valentine dinners, simple",
+        "tree valentine dinners, grand",
     ],
 )
-async def test_to_after_a_verb_that_takes_it_is_no_quantity_but_a_question(sentence: str) -> None:
+async def test_a_word_written_for_a_number_before_the_menu_is_no_quantity_but_a_question(
+    sentence: str,
+) -> None:
+    # English only: these are what speech recognition writes for English number words.
     replies = await _asked_until_a_number([sentence], "one", 1)
     assert "How many" in replies[0]
 
