@@ -133,7 +133,7 @@ def report(
                     print(outcome.describe())
                 misheard = [
                     f"  said {said!r}, heard {heard!r}"
-                    for said, heard in zip(outcome.dialogue.lines, outcome.heard, strict=False)
+                    for said, heard in zip(outcome.said, outcome.heard, strict=False)
                     if normalize(said) != normalize(heard)
                 ]
                 if misheard and outcome.dialogue.voice:

@@ -12,7 +12,11 @@ a name ("Did you mean Grand style?"), the customer says yes when it is what
 they mean, else no, as a person would, then goes on with their lines. Asked how
 many, a customer who has an answer for it (``Dialogue.how_many``) gives it at
 once; any other, once it has nothing left to say, says the number meant
-("three"), once. A
+("three"), once. Asked what to do with one ingredient ("more, less or none?"), it
+says what it means for that ingredient; asked for the rest of a change not caught, it
+says the changes it means that the reply's "Got it: ..." does not name, else that
+that's all (each at most twice). A spoken customer told "Sorry, I didn't catch that"
+says its line again once, more slowly, as a person does. A
 conversation *completes* when exactly the order it means was placed (for a cancel:
 when nothing was placed); it ends in a *wrong order* when an order was placed that
 is not the one it means.
@@ -44,6 +48,34 @@ CORRECTIONS = 3
 _GIVE_UP = {"en": "Cancel, please.", "ko": "취소해 주세요"}
 _YES_NO = {"en": ("Yes", "No"), "ko": ("네", "아니요")}
 _HOW_MANY = re.compile(r"How many|몇 개")
+_NOT_CAUGHT = ("Sorry, I didn't catch that.", "죄송해요, 잘 이해하지 못했어요.")
+_ITEM_ASKED = re.compile(
+    r"What would you like done with the (?P<en>[^:?]+): more, less or none\?"
+    r"|(?:^|[.!?:]\s*)(?P<ko>[^.!?:]+?)(?:은|는) 추가할까요, 줄일까요, 뺄까요\?"
+)
+_REST_ASKED = re.compile(
+    r"(?P<said>.*?)(?:I didn't catch the rest: what else would you like to change\?"
+    r"|나머지는 잘 듣지 못했어요\. 무엇을 더 바꿀까요\?)"
+)
+_ITEM_ANSWERS = {
+    "en": {"none": "None.", "more": "More, please.", "less": "Less, please.", "same": "Nothing."},
+    "ko": {
+        "none": "빼 주세요",
+        "more": "추가해 주세요",
+        "less": "줄여 주세요",
+        "same": "그대로 주세요",
+    },
+}
+_NOTHING_ELSE = {"en": "That's all.", "ko": "없어요"}
+_MENU_ASKED = ("Which dinner would you like?", "어떤 디너로 하시겠어요?")
+_STYLE_ASKED = re.compile(r"Which style would you like for the |어떤 스타일로 하시겠어요\?")
+_OFFERED = re.compile(r"I'd recommend the (?P<en>[^(]+?) \(|^(?P<ko>.+?)(?:을|를) 추천드려요")
+REPEATS = 3
+"""Lines a spoken customer says again, more slowly, when not caught."""
+SLOWER = 30
+"""Words a minute slower, said again."""
+ANSWERS = 2
+"""Answers to a question about an ingredient or the rest of a change."""
 
 
 @dataclass(slots=True)
@@ -54,7 +86,10 @@ class Outcome:
     placed: Goal | None = None
     order_id: str | None = None
     turns: int = 0
+    said: list[str] = field(default_factory=list)
+    """Each line the customer said, answers and lines said again included."""
     heard: list[str] = field(default_factory=list)
+    """What the service heard of each of ``said``."""
     replies: list[str] = field(default_factory=list)
     turn_seconds: list[float] = field(default_factory=list)
     """Spoken turns: speech-to-text plus analyze, each."""
@@ -149,8 +184,13 @@ class Talking:
     mix: Callable[[bytes], bytes] | None = None
     """What becomes of each clip (a WAV) before it is uploaded, e.g. noise added."""
 
+    slower: bool = False
+    """The next line is said again, more slowly."""
+
     async def say(self, line: str, session_id: str | None) -> Said:
-        audio, seconds = speak(line, self.dialogue.voice, self.dialogue.speed, self.clip_dir)
+        speed = self.dialogue.speed - (SLOWER if self.slower else 0)
+        self.slower = False
+        audio, seconds = speak(line, self.dialogue.voice, speed, self.clip_dir)
         if self.mix is not None:
             audio = self.mix(audio)
         started = time.perf_counter()
@@ -197,6 +237,10 @@ async def run_dialogue(
     asked_back = 0
     how_many: str | None = dialogue.how_many
     corrections = CORRECTIONS
+    repeats = REPEATS if isinstance(customer, Talking) else 0
+    answers = ANSWERS
+    asked_when_done = ANSWERS
+    repeated = False
     while script or follow_ups:
         wrong = _wrong_read_back(answer, dialogue)
         if script:
@@ -204,6 +248,10 @@ async def run_dialogue(
         elif how_many is not None and dialogue.goal and _HOW_MANY.search(answer["response"]):
             # Nothing left to say and asked how many: the number meant, once.
             line, how_many = how_many or _count(dialogue.goal.quantity, dialogue.language), None
+        elif asked_when_done and (known := _menu_or_style_asked(outcome, catalog)):
+            # Nothing left to say and asked for a menu or a style it has said or
+            # accepted: that one.
+            line, asked_when_done = known, asked_when_done - 1
         elif corrects and wrong and corrections:
             line, corrections = _correction(answer, dialogue, catalog), corrections - 1
         elif corrects and wrong:
@@ -217,6 +265,7 @@ async def run_dialogue(
             return outcome
         if said.clip_seconds is not None:
             outcome.clip_seconds.append(said.clip_seconds)
+        outcome.said.append(line)
         outcome.heard.append(said.heard)
         if not said.heard.strip():
             outcome.replies.append("(nothing heard)")
@@ -232,13 +281,23 @@ async def run_dialogue(
         session_id = answer["session_id"]
         if answer.get("order_id"):
             break
-        reply = _reply_to_asking_back(answer["response"], dialogue, catalog)
+        response = answer["response"]
+        reply = _reply_to_asking_back(response, dialogue, catalog)
+        again, repeated = repeated, False
         if reply is not None and asked_back < ASKED_BACK:
             asked_back += 1
             script.insert(0, reply)
-        elif how_many and _HOW_MANY.search(answer["response"]):
+        elif how_many and _HOW_MANY.search(response):
             script.insert(0, how_many)
             how_many = None
+        elif answers and (reply := _answer_to_a_question(response, dialogue, catalog)):
+            answers -= 1
+            script.insert(0, reply)
+        elif repeats and not again and response.startswith(_NOT_CAUGHT):
+            # Not caught: said again once, more slowly, as a person does.
+            assert isinstance(customer, Talking)
+            repeats, repeated, customer.slower = repeats - 1, True, True
+            script.insert(0, line)
     outcome.order_id = answer.get("order_id")
     if outcome.order_id is not None:
         outcome.placed = await _read_order(client, outcome.order_id, order_reader)
@@ -300,6 +359,72 @@ def _correction(answer: dict[str, Any], dialogue: Dialogue, catalog: Catalog) ->
     return (
         f"No {item.name_en}" if amount == 0 else f"{english_number(amount)} {item.name_en}, please"
     )
+
+
+def _menu_or_style_asked(outcome: Outcome, catalog: Catalog) -> str | None:
+    """The customer's answer to the kiosk asking which dinner or which style, once its
+    lines are said: the one it means, if it has named it (or accepted it when the kiosk
+    recommended it by name); else ``None``, as it has no name to give."""
+    dialogue, response = outcome.dialogue, outcome.replies[-1] if outcome.replies else ""
+    if dialogue.goal is None:
+        return None
+    menu = catalog.menu(dialogue.goal.menu)
+    style = menu.allowed_style(dialogue.goal.style)
+    korean = dialogue.language == "ko"
+    said = " ".join(outcome.said).lower()
+    if _STYLE_ASKED.search(response) and style is not None:
+        if style.name_en.lower() not in said and style.name_ko not in said:
+            return None
+        return f"{style.name_ko}로 해 주세요" if korean else f"{style.name_en} style, please."
+    if not any(question in response for question in _MENU_ASKED):
+        return None
+    names = {menu.name_en.lower(), menu.name_ko, menu.name_ko.removesuffix(" 디너")}
+    offered = {
+        (found.group("en") or found.group("ko")).strip().lower()
+        for reply in outcome.replies
+        if (found := _OFFERED.search(reply))
+    }
+    if any(name in said for name in names) or names & offered:
+        return f"{menu.name_ko} 주세요" if korean else f"The {menu.name_en}, please."
+    return None
+
+
+def _answer_to_a_question(response: str, dialogue: Dialogue, catalog: Catalog) -> str | None:
+    """What the customer says to the kiosk's question about one ingredient ("more, less
+    or none?"), or about the rest of a change not caught: only from what it means and
+    what the reply says; ``None`` for any other reply."""
+    goal, language = dialogue.goal, dialogue.language
+    if goal is None:
+        return None
+    menu = catalog.menu(goal.menu)
+    meant = dict(goal.customizations)
+    item_asked = _ITEM_ASKED.search(response)
+    if item_asked is not None:
+        name = item_asked.group("en") or item_asked.group("ko")
+        item = next((i for i in menu.ingredients if name in (i.name_en, i.name_ko)), None)
+        if item is None:
+            return None
+        amount = meant.get(item.code, item.quantity)
+        how = (
+            "none" if amount == 0 else
+            "more" if amount > item.quantity else
+            "less" if amount < item.quantity else "same"
+        )  # fmt: skip
+        return _ITEM_ANSWERS[language][how]
+    rest_asked = _REST_ASKED.search(response)
+    if rest_asked is None:
+        return None
+    taken = rest_asked.group("said")
+    lines = []
+    for code, amount in sorted(meant.items()):
+        item = menu.ingredient(code)
+        if item.name_en in taken or item.name_ko in taken:
+            continue
+        if language == "ko":
+            lines.append(f"{item.name_ko} {'빼' if amount == 0 else '추가해'} 주세요")
+        else:
+            lines.append(f"{'No' if amount == 0 else 'More'} {item.name_en}.")
+    return " ".join(lines) or _NOTHING_ELSE[language]
 
 
 def _reply_to_asking_back(response: str, dialogue: Dialogue, catalog: Catalog) -> str | None:
