@@ -290,7 +290,7 @@ async def run_dialogue(
         elif how_many and _HOW_MANY.search(response):
             script.insert(0, how_many)
             how_many = None
-        elif answers and (reply := _answer_to_a_question(response, dialogue, catalog)):
+        elif answers and (reply := answer_to_a_question(response, dialogue, catalog)):
             answers -= 1
             script.insert(0, reply)
         elif repeats and not again and response.startswith(_NOT_CAUGHT):
@@ -389,7 +389,7 @@ def _menu_or_style_asked(outcome: Outcome, catalog: Catalog) -> str | None:
     return None
 
 
-def _answer_to_a_question(response: str, dialogue: Dialogue, catalog: Catalog) -> str | None:
+def answer_to_a_question(response: str, dialogue: Dialogue, catalog: Catalog) -> str | None:
     """What the customer says to the kiosk's question about one ingredient ("more, less
     or none?"), or about the rest of a change not caught: only from what it means and
     what the reply says; ``None`` for any other reply."""
