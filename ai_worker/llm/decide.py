@@ -54,6 +54,10 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
     if heard.flags & {"confirm", "done", "no"} or (heard.quantity is not None and stage == CUSTOM):
         # "just one" when asked how many, "yes" to the order read back: agreement.
         return draft, _agreement(talk)
+    if "recommend" in heard.flags and heard.words_unread and not talk.wishes():
+        # "I don't think, what's good?" ("I don't drink"): what the dinner should suit
+        # may be in the words not caught; asked, not the first pick offered for a yes.
+        return draft, Turn("unknown", _past_greeting(stage), [say("wish_unread")], 0.4, asks=True)
     if "recommend" in heard.flags:
         context = talk.context
         ranked = recommendations(

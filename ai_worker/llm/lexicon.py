@@ -167,6 +167,8 @@ need let's let just only actually instead then now also same again what which ho
 much more less extra glass glasses bottle cup served serve set sets one ones course
 kind of be is are was do does did will shall should okay ok yes no not sure please
 right one portion 디너 스타일 주세요 주문 할게요 해요 해 주세요 로 으로 요 개 인분 세트
+recommends recommended recommendations suggestions tonight today here there good something
+anything
 """
 COMMON_WORDS = tuple(_COMMON_TEXT.split())
 

@@ -436,3 +436,33 @@ async def test_a_sum_of_money_is_a_budget_without_won_heard_never_a_count(asked:
     assert answer["intent"] == "recommendation", answer["response"]
     assert answer["recommended_menu"]["code"] == "english"
     assert "46,000" in answer["response"]
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "I don't think, what's good?",  # "I don't drink", as recognition wrote it
+        "What do you recommend with our alcohol?",  # "without alcohol"
+        "It's our Annie Versery, what do you suggest?",  # "anniversary"
+    ],
+)
+async def test_a_request_for_a_recommendation_with_words_not_caught_asks_what_it_should_suit(
+    asked: str,
+) -> None:
+    # English only: the words left unread are counted in English sentences.
+    talk = await converse([asked, "sounds good", "grand", "two", "yes"])
+    assert talk.replies[0]["intent"] != "recommendation", talk.replies[0]["response"]
+    assert "What should the dinner suit" in talk.replies[0]["response"]
+    assert not talk.placed, _said(talk.replies)
+
+    talk = await converse([asked, "What do you recommend without alcohol?", "sure"])
+    assert talk.session.order_state.menu_code == "english"
+
+
+@pytest.mark.parametrize(
+    "asked",
+    ["What do you recommend?", "Any recommendations?", "What's good tonight?", "추천 메뉴 있어요?"],
+)
+async def test_a_plain_request_for_a_recommendation_is_answered_with_one(asked: str) -> None:
+    talk = await converse([asked])
+    assert talk.replies[0]["intent"] == "recommendation", talk.replies[0]["response"]

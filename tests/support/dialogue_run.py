@@ -16,7 +16,7 @@ once; any other, once it has nothing left to say, says the number meant
 says what it means for that ingredient; asked for the rest of a change not caught, it
 says the changes it means that the reply's "Got it: ..." does not name, else that
 that's all (each at most twice). A spoken customer told "Sorry, I didn't catch that"
-says its line again once, more slowly, as a person does. A
+(or "all of that") says its line again once, more slowly, as a person does. A
 conversation *completes* when exactly the order it means was placed (for a cancel:
 when nothing was placed); it ends in a *wrong order* when an order was placed that
 is not the one it means.
@@ -48,7 +48,12 @@ CORRECTIONS = 3
 _GIVE_UP = {"en": "Cancel, please.", "ko": "취소해 주세요"}
 _YES_NO = {"en": ("Yes", "No"), "ko": ("네", "아니요")}
 _HOW_MANY = re.compile(r"How many|몇 개")
-_NOT_CAUGHT = ("Sorry, I didn't catch that.", "죄송해요, 잘 이해하지 못했어요.")
+_NOT_CAUGHT = (
+    "Sorry, I didn't catch that.",
+    "죄송해요, 잘 이해하지 못했어요.",
+    "Sorry, I didn't catch all of that.",
+    "죄송해요, 다 알아듣지 못했어요.",
+)
 _ITEM_ASKED = re.compile(
     r"What would you like done with the (?P<en>[^:?]+): more, less or none\?"
     r"|(?:^|[.!?:]\s*)(?P<ko>[^.!?:]+?)(?:은|는) 추가할까요, 줄일까요, 뺄까요\?"
