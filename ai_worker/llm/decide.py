@@ -40,6 +40,11 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
         # "add champagne and hold the coffee" heard "Add champagne. And the coffee.":
         # the coffee is asked about, not left as it comes and read back for a yes.
         return draft, Turn("order", CUSTOM, [*_noted(talk, draft), unread], asks=True)
+    if heard.change_unread and stage in (CUSTOM, CONFIRM):
+        # "No wine" heard "No one.": an ingredient not caught, asked for; never 1 dinner
+        # read back for a yes.
+        rest = talk.replies.say("rest_unread")
+        return draft, Turn("order", CUSTOM, [*_noted(talk, draft), rest], asks=True)
     if heard.changes and heard.words_unread >= 2 and stage in (CUSTOM, CONFIRM):
         # "Add champagne. And that will look off it.": the change read is taken, and
         # the rest asked for, not the order read back for a yes.

@@ -88,6 +88,9 @@ class Understanding:
     """Ingredients named with no change heard ("and the coffee"): asked, not ignored."""
     words_unread: int = 0
     """English words left unread that are not the dialogue's own ("look", "off")."""
+    change_unread: bool = False
+    """A change's word before a number where an ingredient was expected ("No one." for
+    "No wine", "More one."): the ingredient not caught, and no quantity."""
 
     @property
     def understood_nothing(self) -> bool:
@@ -143,6 +146,7 @@ def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> 
         result.style_code, result.style_guess = _guess(said, _style_phrases(catalog), common)
     result.wishes = _take_wishes(said, menus)
     result.pick = _take_pick(said)
+    result.change_unread = said.take_pattern(_CHANGE_OF_A_NUMBER) is not None
     result.quantity, result.vague_quantity = _take_quantity(said, menus)
     result.number_homophone = _ANY_HOMOPHONE.search(said.rest) is not None
     result.items_unread = [found.tag for found in said.find(_ingredient_phrases(catalog))]
@@ -318,6 +322,11 @@ def _amount(match: re.Match[str]) -> int | None:
     return lx.number_value(word) if word else None
 
 
+_CHANGE_OF_A_NUMBER = re.compile(
+    rf"(?<![a-z0-9'])(?:{_alternation((*lx.EN_MORE, *lx.EN_REMOVE, *lx.EN_LESS))})\s+"
+    rf"(?:{lx.EN_NUMBER}|{'|'.join(lx.EN_NUMBER_HOMOPHONES)})(?![a-z0-9'])"
+)
+"""More, no, without... then a number: "No one." was "No wine", never a quantity."""
 _EN_QUANTITY = re.compile(
     rf"(?<![a-z0-9']){lx.EN_NUMBER}(?![a-z0-9'])(?!\s+(?:more|extra|of\s+the(?![a-z])|o'clock))"
 )

@@ -466,3 +466,20 @@ async def test_a_request_for_a_recommendation_with_words_not_caught_asks_what_it
 async def test_a_plain_request_for_a_recommendation_is_answered_with_one(asked: str) -> None:
     talk = await converse([asked])
     assert talk.replies[0]["intent"] == "recommendation", talk.replies[0]["response"]
+
+
+@pytest.mark.parametrize("misheard", ["No one.", "More one.", "Without one, please.", "Extra to."])
+async def test_a_change_word_before_a_number_is_an_ingredient_not_caught_never_a_quantity(
+    misheard: str,
+) -> None:
+    # "No wine" heard "No one." was read as 1 dinner and read back for a yes. English
+    # only: "one" for "wine" is what recognition writes in English.
+    lines = ["two French dinners, grand style", misheard]
+    talk = await converse([*lines, "yes", "yes"])
+    assert not talk.placed, _said(talk.replies)
+    assert "I didn't catch the rest" in talk.replies[1]["response"]
+
+    talk = await converse([*lines, "no wine", "yes"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.quantity == 2
+    assert talk.session.order_state.customizations == {"wine": 0}
