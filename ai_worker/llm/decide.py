@@ -82,6 +82,11 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
     if "greeting" in heard.flags:
         return draft, Turn("greeting", _past_greeting(stage), [say("welcome")])
     lines = [] if talk.notes else [say("not_understood")]
+    asked = _change_asked(talk) if stage == CUSTOM and draft.is_complete else None
+    if asked is not None:
+        # "None." heard "It's all good." to "more, less or none?": the question stays
+        # open, asked again, not dropped for "anything else?" and a read-back.
+        return draft, Turn("unknown", CUSTOM, [*lines, asked], 0.3, asks=True)
     if draft.is_complete and talk.quantity_heard(draft) == "unclear":
         # "Wait for the name" may have been "four of them": how many is asked again,
         # not the order read back for a yes.

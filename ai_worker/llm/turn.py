@@ -54,15 +54,19 @@ class Talk:
         customer's earlier messages read, newest first.
         """
         messages = self.context.messages
-        said = [(self.heard, self._asked_how_many(len(messages), draft))]
+        said = [(self.heard, self._asked_how_many(len(messages), draft), True)]
         if draft.quantity == 1:
             said += [
-                (understand(message.content, self.catalog, None), self._asked_how_many(at, draft))
+                (
+                    understand(message.content, self.catalog, None),
+                    self._asked_how_many(at, draft),
+                    not self._not_caught(at),
+                )
                 for at, message in reversed(list(enumerate(messages)))
                 if message.role == "user"
             ]
-        for heard, after_how_many in said:
-            if quantity_allowed(heard.quantity):
+        for heard, after_how_many, caught in said:
+            if quantity_allowed(heard.quantity) and caught:
                 return "said"
             if heard.quantity is not None or heard.vague_quantity:
                 return "unclear"
@@ -71,6 +75,20 @@ class Talk:
                 # ("five"): nothing read, and it may have been the number.
                 return "unclear"
         return "said" if draft.quantity != 1 else "unsaid"
+
+    def _not_caught(self, at: int) -> bool:
+        """Whether the kiosk answered message ``at`` that it didn't catch it: nothing of
+        it was taken then ("Third round. One." for "The Grand one"), so no number in it
+        counts as said later (though it may leave how many unclear)."""
+        answer = self.context.messages[at + 1 : at + 2]
+        return (
+            bool(answer)
+            and answer[0].role == "assistant"
+            and any(
+                answer[0].content.startswith(replies.say("not_understood"))
+                for replies in Replies.every_language(self.catalog)
+            )
+        )
 
     def _asked_how_many(self, at: int, draft: OrderDraft) -> bool:
         """Whether the kiosk's message last before message ``at`` asked how many."""

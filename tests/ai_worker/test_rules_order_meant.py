@@ -483,3 +483,45 @@ async def test_a_change_word_before_a_number_is_an_ingredient_not_caught_never_a
     assert talk.placed, _said(talk.replies)
     assert talk.session.order_state.quantity == 2
     assert talk.session.order_state.customizations == {"wine": 0}
+
+
+@pytest.mark.parametrize(
+    ("lines", "asked"),
+    [
+        (
+            ["What do you recommend?", "How is it, Lord?", "Third round. One.", "French", "grand"],
+            "How many",
+        ),
+        (["추천해 주세요", "어쩌고요", "저기 하나요", "프렌치 디너요", "그랜드요"], "몇 개"),
+    ],
+)
+async def test_a_number_in_a_line_the_kiosk_did_not_catch_was_never_said(
+    lines: list[str], asked: str
+) -> None:
+    # "The Grand one" heard "Third round. One." was not caught, yet its "one" later
+    # counted as the quantity said: 1 read back without asking.
+    talk = await converse(lines)
+    assert talk.replies[2]["response"].startswith(("Sorry, I didn't catch that", "죄송해요"))
+    assert asked in talk.replies[-1]["response"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "asked"),
+    [
+        (["French dinner, grand, two", "Add wine. And the steak."], "done with the steak"),
+        (["French dinner, grand, two", "Add wine. And that will look off it."], "the rest"),
+        (
+            ["프렌치 디너 두 개 그랜드로 주세요", "와인 추가하고 스테이크는"],
+            "스테이크는 추가할까요",
+        ),
+    ],
+)
+async def test_a_question_about_a_change_stays_open_when_its_answer_is_not_caught(
+    lines: list[str], asked: str
+) -> None:
+    # "None." heard "It's all good." had the question dropped for "Anything else?",
+    # and the yes after it placed the order without the change.
+    not_caught = "It's all good." if lines[0].isascii() else "어쩌고 저쩌고"
+    talk = await converse([*lines, not_caught, "yes", "yes"])
+    assert not talk.placed, _said(talk.replies)
+    assert asked in talk.replies[2]["response"]
