@@ -15,7 +15,10 @@ once; any other, once it has nothing left to say, says the number meant
 ("three"), once. Asked what to do with one ingredient ("more, less or none?"), it
 says what it means for that ingredient; asked for the rest of a change not caught, it
 says the changes it means that the reply's "Got it: ..." does not name, else that
-that's all (each at most twice). A spoken customer told "Sorry, I didn't catch that"
+that's all (each at most twice). Once its lines are said, asked which dinner or
+style, it names the one it means if it has said it (or accepted it, recommended by
+name), and asked whether to change anything, it says the changes no reply has read
+back (each at most twice). A spoken customer told "Sorry, I didn't catch that"
 (or "all of that") says its line again once, more slowly, as a person does. A
 conversation *completes* when exactly the order it means was placed (for a cancel:
 when nothing was placed); it ends in a *wrong order* when an order was placed that
@@ -36,7 +39,7 @@ from typing import Any, Protocol
 from quart.datastructures import FileStorage
 from quart.testing import QuartClient
 
-from domain.catalog import Catalog
+from domain.catalog import Catalog, Ingredient, Menu
 from domain.number_words import english_number, korean_native
 from tests.support.ai_catalog import as_catalog
 from tests.support.dialogue_corpus import FOLLOW_UP, Dialogue, Goal
@@ -63,16 +66,22 @@ _REST_ASKED = re.compile(
     r"|나머지는 잘 듣지 못했어요\. 무엇을 더 바꿀까요\?)"
 )
 _ITEM_ANSWERS = {
-    "en": {"none": "None.", "more": "More, please.", "less": "Less, please.", "same": "Nothing."},
-    "ko": {
-        "none": "빼 주세요",
-        "more": "추가해 주세요",
-        "less": "줄여 주세요",
-        "same": "그대로 주세요",
-    },
-}
+    "en": {"none": "No {name}, please.", "more": "More {name}, please.",
+           "less": "Less {name}, please.", "same": "Nothing."},
+    "ko": {"none": "{name} 빼 주세요", "more": "{name} 추가해 주세요",
+           "less": "{name} 줄여 주세요", "same": "그대로 주세요"},
+}  # fmt: skip
 _NOTHING_ELSE = {"en": "That's all.", "ko": "없어요"}
 _MENU_ASKED = ("Which dinner would you like?", "어떤 디너로 하시겠어요?")
+_CHANGE_ASKED = (
+    "Would you like to change anything",
+    "Anything else to change?",
+    "바꾸고 싶은 재료가 있으신가요?",
+    "더 바꾸실 것이 있으신가요?",
+)
+_TAKEN = re.compile(
+    r"Got it: [^.]*\.|So that's [^?]*\?|알겠습니다: [^.]*\.|[^.?!]*, 이대로 주문할까요\?"
+)
 _STYLE_ASKED = re.compile(r"Which style would you like for the |어떤 스타일로 하시겠어요\?")
 _OFFERED = re.compile(r"I'd recommend the (?P<en>[^(]+?) \(|^(?P<ko>.+?)(?:을|를) 추천드려요")
 REPEATS = 3
@@ -253,9 +262,9 @@ async def run_dialogue(
         elif how_many is not None and dialogue.goal and _HOW_MANY.search(answer["response"]):
             # Nothing left to say and asked how many: the number meant, once.
             line, how_many = how_many or _count(dialogue.goal.quantity, dialogue.language), None
-        elif asked_when_done and (known := _menu_or_style_asked(outcome, catalog)):
+        elif asked_when_done and (known := _asked_when_done(outcome, catalog)):
             # Nothing left to say and asked for a menu or a style it has said or
-            # accepted: that one.
+            # accepted (that one), or whether to change anything (what no reply took).
             line, asked_when_done = known, asked_when_done - 1
         elif corrects and wrong and corrections:
             line, corrections = _correction(answer, dialogue, catalog), corrections - 1
@@ -366,10 +375,11 @@ def _correction(answer: dict[str, Any], dialogue: Dialogue, catalog: Catalog) ->
     )
 
 
-def _menu_or_style_asked(outcome: Outcome, catalog: Catalog) -> str | None:
+def _asked_when_done(outcome: Outcome, catalog: Catalog) -> str | None:
     """The customer's answer to the kiosk asking which dinner or which style, once its
     lines are said: the one it means, if it has named it (or accepted it when the kiosk
-    recommended it by name); else ``None``, as it has no name to give."""
+    recommended it by name); else ``None``, as it has no name to give. Asked whether to
+    change anything: the changes it means that no reply has read back, if any."""
     dialogue, response = outcome.dialogue, outcome.replies[-1] if outcome.replies else ""
     if dialogue.goal is None:
         return None
@@ -381,6 +391,8 @@ def _menu_or_style_asked(outcome: Outcome, catalog: Catalog) -> str | None:
         if style.name_en.lower() not in said and style.name_ko not in said:
             return None
         return f"{style.name_ko}로 해 주세요" if korean else f"{style.name_en} style, please."
+    if any(question in response for question in _CHANGE_ASKED):
+        return _changes_not_taken(outcome, menu)
     if not any(question in response for question in _MENU_ASKED):
         return None
     names = {menu.name_en.lower(), menu.name_ko, menu.name_ko.removesuffix(" 디너")}
@@ -392,6 +404,26 @@ def _menu_or_style_asked(outcome: Outcome, catalog: Catalog) -> str | None:
     if any(name in said for name in names) or names & offered:
         return f"{menu.name_ko} 주세요" if korean else f"The {menu.name_en}, please."
     return None
+
+
+def _changes_not_taken(outcome: Outcome, menu: Menu) -> str | None:
+    """The changes the customer means that no reply has read back ("Got it: ...", "So
+    that's ..."), said again when asked whether it would like to change anything."""
+    assert outcome.dialogue.goal is not None
+    taken = " ".join(m.group(0) for reply in outcome.replies for m in _TAKEN.finditer(reply))
+    lines = [
+        _change_line(menu.ingredient(code), amount, outcome.dialogue.language)
+        for code, amount in sorted(outcome.dialogue.goal.customizations)
+        if menu.ingredient(code).name_en not in taken and menu.ingredient(code).name_ko not in taken
+    ]
+    return " ".join(lines) or None
+
+
+def _change_line(item: Ingredient, amount: int, language: str) -> str:
+    """A change said plainly: "No coffee.", "More wine.", "커피 빼 주세요"."""
+    if language == "ko":
+        return f"{item.name_ko} {'빼' if amount == 0 else '추가해'} 주세요"
+    return f"{'No' if amount == 0 else 'More'} {item.name_en}."
 
 
 def answer_to_a_question(response: str, dialogue: Dialogue, catalog: Catalog) -> str | None:
@@ -415,7 +447,7 @@ def answer_to_a_question(response: str, dialogue: Dialogue, catalog: Catalog) ->
             "more" if amount > item.quantity else
             "less" if amount < item.quantity else "same"
         )  # fmt: skip
-        return _ITEM_ANSWERS[language][how]
+        return _ITEM_ANSWERS[language][how].format(name=name)
     rest_asked = _REST_ASKED.search(response)
     if rest_asked is None:
         return None
@@ -425,10 +457,7 @@ def answer_to_a_question(response: str, dialogue: Dialogue, catalog: Catalog) ->
         item = menu.ingredient(code)
         if item.name_en in taken or item.name_ko in taken:
             continue
-        if language == "ko":
-            lines.append(f"{item.name_ko} {'빼' if amount == 0 else '추가해'} 주세요")
-        else:
-            lines.append(f"{'No' if amount == 0 else 'More'} {item.name_en}.")
+        lines.append(_change_line(item, amount, language))
     return " ".join(lines) or _NOTHING_ELSE[language]
 
 

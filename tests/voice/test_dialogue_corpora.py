@@ -200,9 +200,9 @@ async def _misheard(
     ("lines", "heard", "answer"),
     [
         (("two French dinners, grand style", "add wine and no steak"), "Add wine. And the steak.",
-         "None."),
+         "No steak, please."),
         (("프렌치 디너 두 개 그랜드로 주세요", "와인 추가하고 스테이크 빼 주세요"),
-         "와인 추가하고 스테이크는", "빼 주세요"),
+         "와인 추가하고 스테이크는", "스테이크 빼 주세요"),
     ],
 )  # fmt: skip
 async def test_a_customer_asked_about_an_ingredient_says_what_it_means_for_it(
@@ -264,3 +264,14 @@ async def test_a_spoken_customer_not_caught_says_the_line_again_more_slowly(
     assert outcome.completed, outcome.describe()
     assert outcome.said[:2] == [line, line]
     assert customer.speeds[:2] == [False, True]
+
+
+async def test_a_customer_asked_to_change_anything_says_the_changes_no_reply_took(
+    kiosk: QuartClient,
+) -> None:
+    lines = ("five French dinners", "grand", "no coffee")
+    not_caught = {"no coffee": "Know car fee."}
+    meant = Goal("french", "grand", 5, (("coffee", 0),))
+    outcome, _ = await _misheard(kiosk, lines, meant, heard=not_caught, slowly=not_caught)
+    assert outcome.completed, outcome.describe()
+    assert "No coffee." in outcome.said
