@@ -14,6 +14,7 @@ from ai_worker.llm.draft_update import last_reply, updated_draft
 from ai_worker.llm.recommend import recommendations
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.turn import Talk, Turn
+from ai_worker.llm.understanding import Understanding
 from domain.draft import OrderDraft
 from domain.stages import Stage, furthest_supported, previous_stage
 
@@ -56,6 +57,11 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
         return draft, Turn("order", stage, _noted(talk, draft))
     if draft != talk.draft:
         return draft, Turn("order", _stage_after_update(talk, draft), _noted(talk, draft))
+    if stage == CONFIRM and _correction_not_caught(heard):
+        # "Actually, make it six" heard "Actually, make it sick.": the change is asked
+        # for, never the order read back again for a yes.
+        lines = [say("not_understood"), say("correction_unread")]
+        return draft, Turn("change", CUSTOM, lines, 0.3, asks=True)
     if heard.flags & {"confirm", "done", "no"} or (heard.quantity is not None and stage == CUSTOM):
         # "just one" when asked how many, "yes" to the order read back: agreement.
         return draft, _agreement(talk)
@@ -135,6 +141,16 @@ def _agreement(talk: Talk) -> Turn:
     return Turn("unknown", stage, [say("not_understood")], 0.4)
 
 
+def _correction_not_caught(heard: Understanding) -> bool:
+    """A correction's words with nothing read that it changes (a "no" at most)."""
+    return (
+        heard.correction
+        and not heard.has_order_details
+        and not heard.flags - {"no"}
+        and not (heard.menu_guess or heard.style_guess or heard.number_homophone)
+    )
+
+
 def _items_unread(talk: Talk, draft: OrderDraft) -> str | None:
     """The question about the first ingredient of the draft's menu named with no change."""
     menu = talk.catalog.find_menu(draft.menu_code or "")
@@ -156,6 +172,7 @@ def _change_asked(talk: Talk) -> str | None:
         for replies in Replies.every_language(talk.catalog)
         for question in (
             replies.say("rest_unread"),
+            replies.say("correction_unread"),
             *(replies.ask_item(item) for item in menu.ingredients),
         )
     ]

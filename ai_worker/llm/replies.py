@@ -42,6 +42,7 @@ _TEXT: dict[Language, dict[str, str]] = {
         "choose_menu_first": "Please choose a dinner first.",
         "ask_item": "What would you like done with the {ingredient}: more, less or none?",
         "rest_unread": "I didn't catch the rest: what else would you like to change?",
+        "correction_unread": "What would you like to change it to?",
         "wish_unread": (
             "Sorry, I didn't catch all of that. What should the dinner suit: an occasion, "
             "how many of you, a budget, or something to leave out?"
@@ -109,6 +110,7 @@ _TEXT: dict[Language, dict[str, str]] = {
         "choose_menu_first": "먼저 디너를 골라 주세요.",
         "ask_item": "{ingredient}(은)는 추가할까요, 줄일까요, 뺄까요?",
         "rest_unread": "나머지는 잘 듣지 못했어요. 무엇을 더 바꿀까요?",
+        "correction_unread": "무엇으로 바꿔 드릴까요?",
         "wish_unread": (
             "죄송해요, 다 알아듣지 못했어요. 어떤 자리인지, 몇 분이 드시는지, 예산이나 빼고 싶은 "
             "것을 말씀해 주세요."

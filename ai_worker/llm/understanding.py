@@ -88,6 +88,9 @@ class Understanding:
     """Ingredients named with no change heard ("and the coffee"): asked, not ignored."""
     words_unread: int = 0
     """English words left unread that are not the dialogue's own ("look", "off")."""
+    correction: bool = False
+    """A correction's words ("actually", "make it", "I meant", "바꿔"), whatever they
+    correct."""
     change_unread: bool = False
     """A change's word before a number where an ingredient was expected ("No one." for
     "No wine", "More one."): the ingredient not caught, and no quantity."""
@@ -146,6 +149,7 @@ def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> 
         result.style_code, result.style_guess = _guess(said, _style_phrases(catalog), common)
     result.wishes = _take_wishes(said, menus)
     result.pick = _take_pick(said)
+    result.correction = _CORRECTION.search(said.text) is not None
     result.change_unread = said.take_pattern(_CHANGE_OF_A_NUMBER) is not None
     result.quantity, result.vague_quantity = _take_quantity(said, menus)
     result.number_homophone = _ANY_HOMOPHONE.search(said.rest) is not None
@@ -322,6 +326,10 @@ def _amount(match: re.Match[str]) -> int | None:
     return lx.number_value(word) if word else None
 
 
+_CORRECTION = re.compile(
+    r"(?<![a-z'])(?:actually|make it|change (?:that|it|the \w+) to|i meant|instead|wait)(?![a-z'])"
+    r"|바꿔|바꿀|변경|말고"
+)
 _CHANGE_OF_A_NUMBER = re.compile(
     rf"(?<![a-z0-9'])(?:{_alternation((*lx.EN_MORE, *lx.EN_REMOVE, *lx.EN_LESS))})\s+"
     rf"(?:{lx.EN_NUMBER}|{'|'.join(lx.EN_NUMBER_HOMOPHONES)})(?![a-z0-9'])"
@@ -362,11 +370,17 @@ _BUDGET = re.compile(
 _BUDGET_AT_LEAST = 1000
 """A sum of money this big is a budget even with no "won" heard ("45,000 one", as speech
 recognition writes "won"): no order counts that many dinners."""
+_PICK_THEN = r"(?:one|ones|option|dinner|menu|please|thanks|thank|style|and|then|instead)\b"
 _PICK = re.compile(
     "|".join(
-        rf"(?:the\s+)?{re.escape(word)}(?:\s+one)?" for word in sorted(lx.ORDINALS, key=len)[::-1]
+        rf"(?:the\s+)?{re.escape(word)}(?:\s+one)?"
+        + (rf"(?![a-z0-9'])(?!\s+(?!{_PICK_THEN})[a-z])" if word.isascii() else "")
+        for word in sorted(lx.ORDINALS, key=len)[::-1]
     )
 )
+"""An ordinal choosing an offered dinner; in English only as a word of its own, followed
+by nothing or a word that may follow a choice ("Third round" for "The Grand one" is no
+third dinner)."""
 
 
 def _take_wishes(said: Utterance, menus: list[Found]) -> Wishes:

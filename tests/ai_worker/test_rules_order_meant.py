@@ -525,3 +525,42 @@ async def test_a_question_about_a_change_stays_open_when_its_answer_is_not_caugh
     talk = await converse([*lines, not_caught, "yes", "yes"])
     assert not talk.placed, _said(talk.replies)
     assert asked in talk.replies[2]["response"]
+
+
+@pytest.mark.parametrize(
+    ("misheard", "asked", "answer"),
+    [
+        ("Actually, make it sick.", "What would you like to change it to?", "six"),
+        ("Sorry, I meant sex.", "What would you like to change it to?", "six"),
+        ("어쩌고로 바꿔 주세요", "무엇으로 바꿔 드릴까요?", "여섯 개"),
+    ],
+)
+async def test_a_correction_not_caught_at_the_read_back_is_asked_for_and_a_yes_is_no_answer(
+    misheard: str, asked: str, answer: str
+) -> None:
+    # "Actually, make it six" heard "Actually, make it sick." had the old order read
+    # back again, and the yes to it placed 2 dinners.
+    first = (
+        "two French dinners, grand style" if misheard.isascii() else "프렌치 디너 두 개 그랜드로"
+    )
+    talk = await converse([first, misheard, "yes", "yes"])
+    assert not talk.placed, _said(talk.replies)
+    assert asked in talk.replies[1]["response"]
+
+    talk = await converse([first, misheard, answer, "yes"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.quantity == 6
+
+
+@pytest.mark.parametrize(
+    ("heard", "pick"),
+    [("Third round. One.", None), ("the third one", 2), ("The second one, grand style", 1)],
+)
+async def test_an_ordinal_chooses_an_offered_dinner_only_as_a_word_of_its_own(
+    heard: str, pick: int | None
+) -> None:
+    # "The Grand one" heard "Third round. One." took the third dinner offered.
+    talk = await converse(["something for a romantic evening?", heard])
+    offered = [talk.replies[0]["recommended_menu"], *talk.replies[0]["alternatives"]]
+    chosen = talk.session.order_state.menu_code
+    assert chosen == (offered[pick]["code"] if pick is not None else None)
