@@ -34,6 +34,7 @@ for each ``--decoders`` (``STT_PARALLEL_DECODES``) in turn.
     python -m bench.streaming --every 8 --paths push-to-talk,push-to-talk-noise
     python -m bench.streaming --every 8 --paths hands-free-babble,push-to-talk-babble
     python -m bench.streaming --capacity 1,2,4,6 --skip-corpus --stagger --decoders 1,2
+    python -m bench.streaming --capacity 4,6,8 --skip-corpus --stagger --partial-batches 1,4
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from quart.testing.connections import WebsocketDisconnectError
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
 from ai_worker.engines.stt_whisper import WhisperEngine
+from ai_worker.streaming.recognizer import PARTIAL_BATCH
 from ai_worker.streaming.server import StreamServer
 from bench.common import SECRET, bench_settings
 from bench.noise import Babble, BrownNoise, Noise, Signal
@@ -485,7 +487,11 @@ def _cpu() -> float:
 
 
 async def capacity(
-    counts: list[int], window: float | None, stagger: bool, decoders: list[int]
+    counts: list[int],
+    window: float | None,
+    stagger: bool,
+    decoders: list[int],
+    partial_batches: list[int],
 ) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
     lines = []
@@ -502,7 +508,8 @@ async def capacity(
         engine.transcribe_samples(np.zeros(16_000, np.float32), "en", None, beam_size=1, vad=False)
     for count in counts:
         for config, engine in zip(configs, engines, strict=True):
-            await _capacity_run(count, config, engine, lines, seconds, speech, stagger)
+            for batch in partial_batches:
+                await _capacity_run(count, config, engine, lines, seconds, speech, stagger, batch)
 
 
 async def _capacity_run(
@@ -513,6 +520,7 @@ async def _capacity_run(
     seconds: float,
     speech: float,
     stagger: bool,
+    partial_batch: int,
 ) -> None:
     bus = MemoryBus()
     server = StreamServer(
@@ -523,6 +531,7 @@ async def _capacity_run(
         beam_size=config.stt_beam_size,
         decoders=config.stt_parallel_decodes,
         window_s=config.stt_stream_window_s,
+        partial_batch=partial_batch,
         poll_timeout=0.1,
     )
     serving = asyncio.create_task(server.consume())
@@ -539,7 +548,8 @@ async def _capacity_run(
     serving.cancel()
     await bus.close()
     print(
-        f"{count} streams, {config.stt_parallel_decodes} decoders: last word -> final "
+        f"{count} streams, {config.stt_parallel_decodes} decoders, partials in batches of "
+        f"up to {partial_batch}: last word -> final "
         f"p50 {_p(finals, 0.5):.2f} s, p95 {_p(finals, 0.95):.2f} s, max {max(finals):.2f} s; "
         f"{partials[0] / count / speech:.1f} partials per second of speech; longest wait "
         f"for news p50 {_p(waits, 0.5):.2f} s, p95 {_p(waits, 0.95):.2f} s; "
@@ -566,6 +576,11 @@ async def main() -> None:
     parser.add_argument(
         "--decoders", default="1", help="capacity: STT_PARALLEL_DECODES to compare, e.g. 1,2"
     )
+    parser.add_argument(
+        "--partial-batches",
+        default=str(PARTIAL_BATCH),
+        help="capacity: the most partials decoded in one call, to compare, e.g. 1,4",
+    )
     args = parser.parse_args()
     print(f"cores {os.cpu_count()}, load {_load()}", flush=True)
     if not args.skip_corpus:
@@ -576,6 +591,7 @@ async def main() -> None:
             args.window,
             args.stagger,
             [int(n) for n in args.decoders.split(",")],
+            [int(n) for n in args.partial_batches.split(",")],
         )
 
 

@@ -23,7 +23,8 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -68,13 +69,32 @@ class Transcriber(Protocol):
         window_s: float | None = None,
     ) -> tuple[str, str | None]: ...
 
+    def transcribe_partials(
+        self, requests: Sequence[tuple[Samples, str | None, str | None]]
+    ) -> list[tuple[str, str | None]]: ...
+
+
+PARTIAL_BATCH = 4
+"""The most partials decoded in one call: a final that falls due meanwhile waits for
+the whole batch (about 0.15 s for four on this 2-core machine)."""
+
+
+@dataclass(eq=False)
+class _Partial:
+    samples: Samples
+    language: str | None
+    prompt: str | None
+    text: asyncio.Future[tuple[str, str | None]]
+
 
 class Decoder:
     """Runs decodes in threads, at most ``parallel`` at once across every stream.
 
     A final (or the decode that may become one) waiting for a slot goes before
     every waiting partial: a customer who stopped speaking is answered before
-    other streams' words so far are refreshed. A slot is held until its thread
+    other streams' words so far are refreshed. The partials waiting are decoded
+    together, up to :data:`PARTIAL_BATCH` in the order they were asked for, in one
+    call of the engine's cheaper partial decoding. A slot is held until its thread
     ends, even when the caller stops waiting: a thread can't be stopped, and
     a decode started beside it would only slow both down.
     """
@@ -86,17 +106,20 @@ class Decoder:
         beam_size: int,
         parallel: int = 1,
         window_s: float | None = None,
+        partial_batch: int = PARTIAL_BATCH,
     ) -> None:
         self._engine = engine
         self._beam_size = beam_size
         self._window_s = window_s
+        self._partial_batch = partial_batch
         self._free = parallel
-        self._queues: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+        self._finals: deque[asyncio.Future[None]] = deque()
+        self._partials: deque[_Partial] = deque()
 
     @property
     def waiting(self) -> int:
         """Decodes waiting for a slot now."""
-        return sum(len(queue) for queue in self._queues)
+        return len(self._finals) + len(self._partials)
 
     async def warm(self) -> None:
         """Load the model (a decode of one second of silence)."""
@@ -105,15 +128,28 @@ class Decoder:
     async def decode(
         self, samples: Samples, language: str | None, prompt: str | None, *, final: bool
     ) -> tuple[str, str | None]:
-        """The text of ``samples``: with the beam for a final, greedy for a partial."""
-        await self._acquire(final)
+        """The text of ``samples``: with the beam for a final, the partial decoding
+        (batched with other streams' partials) for a partial."""
+        if not final:
+            partial = _Partial(
+                samples, language, prompt, asyncio.get_running_loop().create_future()
+            )
+            self._partials.append(partial)
+            self._hand_on()
+            try:
+                return await asyncio.shield(partial.text)
+            finally:
+                if partial in self._partials:
+                    self._partials.remove(partial)
+                partial.text.cancel()  # if its caller left: nobody reads its text
+        await self._acquire()
         thread = asyncio.ensure_future(
             asyncio.to_thread(
                 self._engine.transcribe_samples,
                 samples,
                 language,
                 prompt,
-                beam_size=self._beam_size if final else 1,
+                beam_size=self._beam_size,
                 vad=False,
                 window_s=self._window_s,
             )
@@ -121,35 +157,66 @@ class Decoder:
         thread.add_done_callback(self._release)
         return await asyncio.shield(thread)
 
-    async def _acquire(self, final: bool) -> None:
-        if self._free and not self.waiting:
+    async def _acquire(self) -> None:
+        if self._free and not self._finals:
             self._free -= 1
             return
         turn = asyncio.get_running_loop().create_future()
-        queue = self._queues[0 if final else 1]
-        queue.append(turn)
+        self._finals.append(turn)
         try:
             await turn
         except asyncio.CancelledError:
-            if turn in queue:
-                queue.remove(turn)
+            if turn in self._finals:
+                self._finals.remove(turn)
             elif not turn.cancelled():
-                self._hand_on()  # the slot came to this caller as it left
+                self._free += 1  # the slot came to this caller as it left
+                self._hand_on()
             raise
 
-    def _release(self, thread: asyncio.Future[tuple[str, str | None]]) -> None:
+    def _release(self, thread: asyncio.Future[Any]) -> None:
         if not thread.cancelled():
             thread.exception()  # a caller that left never reads it
+        self._free += 1
         self._hand_on()
 
     def _hand_on(self) -> None:
-        for queue in self._queues:
-            while queue:
-                turn = queue.popleft()
+        """Give the free slots out: to the finals waiting, then to batches of partials."""
+        while self._free:
+            if self._finals:
+                turn = self._finals.popleft()
                 if not turn.done():  # else its caller left: it is on its way out
+                    self._free -= 1
                     turn.set_result(None)
-                    return
-        self._free += 1
+            elif self._partials:
+                batch = [
+                    self._partials.popleft()
+                    for _ in range(min(self._partial_batch, len(self._partials)))
+                ]
+                self._free -= 1
+                self._decode_partials(batch)
+            else:
+                return
+
+    def _decode_partials(self, batch: list[_Partial]) -> None:
+        requests = [(partial.samples, partial.language, partial.prompt) for partial in batch]
+        thread = asyncio.ensure_future(
+            asyncio.to_thread(self._engine.transcribe_partials, requests)
+        )
+
+        def done(thread: asyncio.Future[list[tuple[str, str | None]]]) -> None:
+            error = None if thread.cancelled() else thread.exception()
+            for index, partial in enumerate(batch):
+                if partial.text.done():
+                    continue
+                if thread.cancelled():
+                    partial.text.cancel()
+                elif error is not None:
+                    partial.text.set_exception(error)
+                else:
+                    partial.text.set_result(thread.result()[index])
+            self._release(thread)
+
+        thread.add_done_callback(done)
 
 
 class StreamRecognizer:
@@ -280,13 +347,13 @@ class StreamRecognizer:
         self._tail = (speech.size, task)
 
     async def _tail_text(self, number: int, speech: Samples) -> tuple[str, str | None]:
-        """The decode of the utterance up to a pause; if the customer went on speaking,
-        it is the words so far: a partial, not lost."""
+        """The decode of the utterance up to a pause; done before the endpoint (the
+        customer still pausing, or speaking again), it is the words so far: a partial,
+        news during the pause, not lost."""
         text, language = await self._decoder.decode(
             speech, self._payload.language, self._prompt, final=True
         )
-        resumed = self._turns.speaking and not self._turns.silence
-        if text and number == self._number and resumed:
+        if text and number == self._number and self._turns.speaking:
             await self._publish({"event": "partial", "utterance": number, "text": text})
         return text, language
 

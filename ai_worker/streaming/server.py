@@ -14,7 +14,7 @@ import logging
 
 from ai_worker.errors import BadRequest
 from ai_worker.requests import parse_request, read_payload
-from ai_worker.streaming.recognizer import Decoder, StreamRecognizer, Transcriber
+from ai_worker.streaming.recognizer import PARTIAL_BATCH, Decoder, StreamRecognizer, Transcriber
 from ai_worker.streaming.vad import SileroVad
 from bus.ai_messages import ErrorBody, ErrorReply, SttStreamPayload
 from bus.base import Bus, BusError
@@ -28,7 +28,8 @@ _RETRY_AFTER_BUS_ERROR = 1.0
 
 class StreamServer:
     """Serves ``stt_stream`` requests of ``bus`` with ``engine``, ``streams`` at once,
-    running up to ``decoders`` of their decodes at once."""
+    running up to ``decoders`` of their decodes at once (a batch of up to
+    ``partial_batch`` partials is one)."""
 
     def __init__(
         self,
@@ -40,6 +41,7 @@ class StreamServer:
         beam_size: int,
         decoders: int = 1,
         window_s: float | None = None,
+        partial_batch: int = PARTIAL_BATCH,
         poll_timeout: float,
     ) -> None:
         self._bus = bus
@@ -47,7 +49,13 @@ class StreamServer:
         self._streams = streams
         self._poll_timeout = poll_timeout
         self._vad = SileroVad()
-        self._decoder = Decoder(engine, beam_size=beam_size, parallel=decoders, window_s=window_s)
+        self._decoder = Decoder(
+            engine,
+            beam_size=beam_size,
+            parallel=decoders,
+            window_s=window_s,
+            partial_batch=partial_batch,
+        )
         self._serving: set[asyncio.Task[None]] = set()
         self._warming: list[asyncio.Task[None]] = []
 

@@ -111,6 +111,49 @@ async def test_two_decoders_run_two_decodes_at_once() -> None:
     assert engine.most_at_once == 2
 
 
+async def test_the_partials_waiting_are_decoded_together_a_batch_at_a_time() -> None:
+    engine = GatedEngine()
+    decoder = Decoder(engine, beam_size=5, partial_batch=4)
+    first_final = _decode(decoder, final=True)
+    await engine.started()
+    partials = [_decode(decoder, final=False) for _ in range(6)]
+    await eventually(lambda: decoder.waiting == 6)
+
+    engine.finish_one()
+    await engine.started()
+    assert engine.batches == [4]
+    late_final = _decode(decoder, final=True)
+    await eventually(lambda: decoder.waiting == 3)
+    engine.finish_one()
+    await engine.started()
+    engine.finish_one()
+    await engine.started()
+    engine.finish_one()
+
+    assert await first_final == await late_final == ("beam 5", "en")
+    assert [await partial for partial in partials] == [("beam 1", "en")] * 6
+    # the final due while the first batch ran went before the partials left waiting
+    assert engine.beams == [5, 1, 5, 1]
+    assert engine.batches == [4, 2]
+    assert engine.most_at_once == 1
+
+
+async def test_a_partial_whose_caller_left_is_not_decoded() -> None:
+    engine = GatedEngine()
+    decoder, running = await _occupied(engine)
+    leaving, staying = _decode(decoder, final=False), _decode(decoder, final=False)
+    await eventually(lambda: decoder.waiting == 2)
+    leaving.cancel()
+    await eventually(lambda: decoder.waiting == 1)
+
+    engine.finish_one()
+    await engine.started()
+    engine.finish_one()
+
+    assert [await running, await staying] == [("beam 1", "en")] * 2
+    assert engine.batches == [1, 1]
+
+
 @pytest.fixture(scope="module")
 def engine() -> WhisperEngine:
     return WhisperEngine(WorkerSettings())
@@ -221,6 +264,33 @@ async def test_the_decode_at_a_pause_the_customer_talks_through_is_sent_as_a_par
     ]
     assert seen[2]["text"] == "beam 5"
     assert engine.beams == [5, 5]
+
+
+async def test_the_decode_at_a_pause_done_before_the_endpoint_is_sent_as_a_partial() -> None:
+    bus, engine = MemoryBus(), GatedEngine()
+    audio = ai_audio("stream-1")
+    recognizer = _recognizer(bus, engine)
+    async with await bus.subscribe("events") as subscription:
+        serving = asyncio.create_task(recognizer.run())
+        # Speech, then a pause shorter than the endpoint; nothing more is sent yet.
+        pause = _frames(*[True] * START_FRAMES, False, False, False)
+        await bus.stream_add(audio, {PCM_FIELD: pause}, maxlen=1000, ttl=60)
+        await engine.started()
+        engine.finish_one()
+        seen = await _events(subscription, until="partial")
+        await bus.stream_add(audio, {END_FIELD: b""}, maxlen=1000, ttl=60)
+        seen += await _events(subscription, until="closed")
+        await serving
+
+    assert [event["event"] for event in seen] == [
+        "accepted",
+        "speech_started",
+        "partial",
+        "final",
+        "closed",
+    ]
+    assert seen[2]["text"] == seen[3]["text"] == "beam 5"
+    assert engine.beams == [5]  # the final is the pause's decode
 
 
 async def _events(subscription: Subscription, until: str) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -201,6 +202,11 @@ class _Silence:
         window_s: float | None = None,
     ) -> tuple[str, str | None]:
         return "", None
+
+    def transcribe_partials(
+        self, requests: Sequence[tuple[Samples, str | None, str | None]]
+    ) -> list[tuple[str, str | None]]:
+        return [("", None)] * len(requests)
 
 
 async def test_stopping_the_worker_stops_a_stream_whose_read_lost_its_cancellation(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Sequence
 
 from ai_worker.streaming.vad import Samples
 from tests.support.waiting import WAIT
@@ -15,7 +16,9 @@ class GatedEngine:
 
     def __init__(self) -> None:
         self.beams: list[int] = []
-        """The beam size of each decode, in the order they started."""
+        """The beam size of each decode, in the order they started (1: a batch of partials)."""
+        self.batches: list[int] = []
+        """How many partials each batch of partials decoded, in the order they started."""
         self.most_at_once = 0
         self._running = 0
         self._count = threading.Lock()
@@ -41,6 +44,13 @@ class GatedEngine:
         with self._count:
             self._running -= 1
         return f"beam {beam_size}", "en"
+
+    def transcribe_partials(
+        self, requests: Sequence[tuple[Samples, str | None, str | None]]
+    ) -> list[tuple[str, str | None]]:
+        with self._count:
+            self.batches.append(len(requests))
+        return [self.transcribe_samples(*requests[0], beam_size=1, vad=False)] * len(requests)
 
     async def started(self) -> None:
         """Return once one more decode has started."""
