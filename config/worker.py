@@ -103,8 +103,10 @@ class WorkerSettings(BaseSettings):
     engine serving ``stt``; 0: none. Past it a stream is refused ``overloaded``."""
     stt_stream_window_s: float = Field(10.0, ge=1.0, le=30.0)
     """Streams: an utterance this short is encoded in a window this long instead of
-    whisper's 30 s (30: always the whole window): a 10 s window costs about a quarter
-    as much (bench/README.md, "Hands-free")."""
+    whisper's 30 s for its final and the decode at a pause (30: always the whole
+    window): a 10 s window costs about a quarter as much (bench/README.md,
+    "Hands-free"). Partials use their own, shorter window
+    (:meth:`ai_worker.engines.stt_whisper.WhisperEngine.transcribe_partials`)."""
     ai_worker_http_timeout: float = Field(60.0, gt=0, le=600)
     ai_worker_kinds: Annotated[tuple[str, ...], NoDecode] = AI_KINDS
     ai_worker_id: str = Field(default_factory=default_worker_id)

@@ -15,7 +15,8 @@ half-context of ``hotwords`` tokens; the engine passes the prompt's *end*,
 where the service puts what the stage expects. Decoding uses a beam of 5
 (``STT_BEAM_SIZE``), which completes more spoken conversations than greedy decoding for a little
 more time per clip. The figures behind each choice are in ``bench/README.md``
-("Dialogue").
+("Dialogue"). Hands-free streams' partials, for display only, have a cheaper
+decoding of their own (:meth:`WhisperEngine.transcribe_partials`; "Hands-free").
 """
 
 from __future__ import annotations

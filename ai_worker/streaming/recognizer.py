@@ -4,13 +4,14 @@ speech found frame by frame, partials while it goes on, a final when it stops.
 The final costs almost nothing when it is due: as soon as the first silent
 frame follows speech, the utterance so far is decoded (with the beam, as the
 final will be) while the endpoint silence runs; if no speech came back by the
-endpoint, that decode *is* the final, and if speech came back it is published
-as a partial (the customer only paused). Partials between use greedy decoding, one
-at a time per stream, so a stream never queues decodes behind itself, and wait
-behind every final (:class:`Decoder`). Each decode encodes a short utterance in
-a window of ``STT_STREAM_WINDOW_S`` rather than whisper's 30 s, a quarter of the
-cost: without it a decode on this 2-core machine cost 0.6-0.7 s of CPU, more than
-the endpoint silence, however short the utterance.
+endpoint, that decode *is* the final, and if it is done before the endpoint it
+is published as a partial too (the customer may only have paused). Partials
+between, one at a time per stream (a stream never queues decodes behind
+itself), wait behind every final and are decoded several streams at once, with
+the engine's cheaper partial decoding (:class:`Decoder`). A final encodes a
+short utterance in a window of ``STT_STREAM_WINDOW_S`` rather than whisper's
+30 s, a quarter of the cost: without it a decode on this 2-core machine cost
+0.6-0.7 s of CPU, more than the endpoint silence, however short the utterance.
 
 The audio goes through a high-pass filter (:mod:`ai_worker.streaming.highpass`)
 before the VAD and the decodes hear it.
