@@ -75,10 +75,11 @@ async def test_a_caller_that_stops_waiting_keeps_the_slot_until_its_decode_ends(
     assert engine.most_at_once == 1
 
 
-async def test_a_caller_that_leaves_while_waiting_gives_its_turn_to_the_next() -> None:
+@pytest.mark.parametrize("final", [True, False], ids=["final", "partial"])
+async def test_a_caller_that_leaves_while_waiting_gives_its_turn_to_the_next(final: bool) -> None:
     engine = GatedEngine()
     decoder, running = await _occupied(engine)
-    leaving = _decode(decoder, final=True)
+    leaving = _decode(decoder, final=final)
     partial = _decode(decoder, final=False)
     await eventually(lambda: decoder.waiting == 2)
     leaving.cancel()
@@ -90,6 +91,7 @@ async def test_a_caller_that_leaves_while_waiting_gives_its_turn_to_the_next() -
 
     assert [await running, await partial] == [("beam 1", "en")] * 2
     assert engine.beams == [1, 1]
+    assert engine.batches == [1, 1]  # a partial left waiting is not in the next batch
 
 
 async def test_two_decoders_run_two_decodes_at_once() -> None:
@@ -136,22 +138,6 @@ async def test_the_partials_waiting_are_decoded_together_a_batch_at_a_time() -> 
     assert engine.beams == [5, 1, 5, 1]
     assert engine.batches == [4, 2]
     assert engine.most_at_once == 1
-
-
-async def test_a_partial_whose_caller_left_is_not_decoded() -> None:
-    engine = GatedEngine()
-    decoder, running = await _occupied(engine)
-    leaving, staying = _decode(decoder, final=False), _decode(decoder, final=False)
-    await eventually(lambda: decoder.waiting == 2)
-    leaving.cancel()
-    await eventually(lambda: decoder.waiting == 1)
-
-    engine.finish_one()
-    await engine.started()
-    engine.finish_one()
-
-    assert [await running, await staying] == [("beam 1", "en")] * 2
-    assert engine.batches == [1, 1]
 
 
 @pytest.fixture(scope="module")
