@@ -48,6 +48,11 @@ log = logging.getLogger(__name__)
 
 PARTIAL_EVERY = 0.3
 """Seconds of new speech between two partial decodes."""
+TAIL_AFTER_FRAMES = 3
+"""Silent VAD frames (32 ms each) after speech before the utterance so far is decoded
+as its final may be: a dip between syllables is not a pause, and a decode started at
+each one was thrown away when speech went on, at the cost of other streams' partials
+(bench/README.md, "Hands-free")."""
 PRE_ROLL = 0.2
 """Seconds of audio kept before the detected start: the first sound of a word."""
 READ_BLOCK = 1.0
@@ -311,7 +316,7 @@ class StreamRecognizer:
             await self._final()
         elif self._turns.speaking:
             self._utterance.append(frame)
-            if self._turns.silence == 1 and not was_silent:
+            if self._turns.silence == TAIL_AFTER_FRAMES and was_silent == TAIL_AFTER_FRAMES - 1:
                 self._decode_tail()
             elif not self._turns.silence:
                 self._maybe_partial()

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ai_worker.engines.stt_whisper import WhisperEngine
-from ai_worker.streaming.recognizer import Decoder, StreamRecognizer
+from ai_worker.streaming.recognizer import TAIL_AFTER_FRAMES, Decoder, StreamRecognizer
 from ai_worker.streaming.vad import FRAME, START_FRAMES, Samples, VadState
 from bus.ai_messages import END_FIELD, PCM_FIELD, SttStreamPayload
 from bus.base import Subscription
@@ -222,6 +222,24 @@ async def test_a_low_hum_alone_is_not_heard_as_speech() -> None:
     assert engine.beams == []
 
 
+async def test_a_dip_shorter_than_a_pause_starts_no_decode() -> None:
+    engine = GatedEngine()
+    recognizer = _recognizer(MemoryBus(), engine)
+
+    # Two silent frames, 64 ms (after the filter's ringing one): a dip between syllables.
+    await recognizer._hear(_frames(*[True] * START_FRAMES, False, False, False))
+    dipped = recognizer._tail
+    # A third: a pause, and the utterance so far is decoded.
+    await recognizer._hear(_frames(False))
+    paused = recognizer._tail
+
+    assert dipped is None
+    assert paused is not None
+    await engine.started()
+    engine.finish_all()
+    assert await paused[1] == ("beam 5", "en")
+
+
 @pytest.mark.parametrize("speaks_again", [True, False], ids=["talked-through", "still-pausing"])
 async def test_the_decode_at_a_pause_is_sent_as_a_partial(speaks_again: bool) -> None:
     bus, engine = MemoryBus(), GatedEngine()
@@ -230,9 +248,10 @@ async def test_the_decode_at_a_pause_is_sent_as_a_partial(speaks_again: bool) ->
     async with await bus.subscribe("events") as subscription:
         serving = asyncio.create_task(recognizer.run())
         # Speech, silence (the filter rings into the first silent frame; the pause's
-        # decode starts at the second), then speech again or the pause going on
-        # (shorter than the endpoint): the partial comes either way.
-        pause = _frames(*[True] * START_FRAMES, False, False, speaks_again)
+        # decode starts after TAIL_AFTER_FRAMES more), then speech again or the pause
+        # going on (shorter than the endpoint): the partial comes either way.
+        silence = [False] * (1 + TAIL_AFTER_FRAMES)
+        pause = _frames(*[True] * START_FRAMES, *silence, speaks_again)
         await bus.stream_add(audio, {PCM_FIELD: pause}, maxlen=1000, ttl=60)
         await engine.started()
         engine.finish_one()
