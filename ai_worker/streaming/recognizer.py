@@ -80,9 +80,11 @@ class Transcriber(Protocol):
     ) -> list[tuple[str, str | None]]: ...
 
 
-PARTIAL_BATCH = 4
-"""The most partials decoded in one call: a final that falls due meanwhile waits for
-the whole batch (about 0.15 s for four on this 2-core machine)."""
+PARTIAL_BATCH = 1
+"""The most partials decoded in one call. One: on this 2-core machine four in one call
+cost about 0.14 s against 0.05 s for one (1.5 times the throughput, alone), but the
+capacity bench was no better for it, and a final due meanwhile waits for the whole
+batch (bench/README.md, "Hands-free"). A GPU may gain from more."""
 
 
 @dataclass(eq=False)
