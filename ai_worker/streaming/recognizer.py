@@ -1,14 +1,14 @@
 """One ``stt_stream`` request served (docs/contract.md §1.5): audio read as it grows,
 speech found frame by frame, partials while it goes on, a final when it stops.
 
-The final costs almost nothing when it is due: as soon as the first silent
-frame follows speech, the utterance so far is decoded (with the beam, as the
-final will be) while the endpoint silence runs; if no speech came back by the
+The final costs almost nothing when it is due: as soon as a pause follows speech
+(:data:`TAIL_AFTER_FRAMES` silent frames), the utterance so far is decoded (with
+the beam, as the final will be) while the endpoint silence runs; if no speech came back by the
 endpoint, that decode *is* the final, and if it is done before the endpoint it
 is published as a partial too (the customer may only have paused). Partials
 between, one at a time per stream (a stream never queues decodes behind
-itself), wait behind every final and are decoded several streams at once, with
-the engine's cheaper partial decoding (:class:`Decoder`). A final encodes a
+itself), wait behind every final and use the engine's cheaper partial
+decoding, which can take several streams' partials at once (:class:`Decoder`). A final encodes a
 short utterance in a window of ``STT_STREAM_WINDOW_S`` rather than whisper's
 30 s, a quarter of the cost: without it a decode on this 2-core machine cost
 0.6-0.7 s of CPU, more than the endpoint silence, however short the utterance.
