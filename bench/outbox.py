@@ -38,7 +38,7 @@ from quart_app.models import Base, OutboxEvent, utc_now
 from quart_app.schemas.orders import OrderItemRequest
 from quart_app.services.auth.tokens import Principal
 from quart_app.services.orders.catalog import CatalogService
-from quart_app.services.orders.outbox import Outbox, OutboxRelay
+from quart_app.services.orders.outbox import Outbox, OutboxRelay, Written
 from quart_app.services.orders.service import OrderService
 from quart_app.services.realtime.notifications import Notice, NotificationPublisher
 from quart_app.services.realtime.order_events import created_notice
@@ -52,8 +52,15 @@ STEPS = (OrderStatus.ACCEPTED, OrderStatus.COOKING, OrderStatus.READY)
 class NoOutbox(Outbox):
     """The baseline: the same service, its notifications written nowhere."""
 
-    def add(self, session: AsyncSession, order_id: str, notice: Notice) -> None:
-        return None
+    async def add(
+        self,
+        session: AsyncSession,
+        order_id: str,
+        notice: Notice,
+        *,
+        first_of_order: bool = False,
+    ) -> Written:
+        return Written(OutboxEvent(), notice, None)  # not added to the session
 
 
 async def fresh_database(url: str) -> Database:

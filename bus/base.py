@@ -332,10 +332,15 @@ class Bus(ABC):
         as ``XADD MAXLEN/MINID``)."""
 
     @abstractmethod
-    async def log_ids(self, log: str, count: int) -> list[str]:
+    async def log_ids(self, log: str, count: int, *, first_into: str | None = None) -> list[str]:
         """``count`` new ids of ``log``, increasing, in one round trip, as if ``count``
         empty entries were appended and only the newest kept: ``log`` as a sequence
-        of ids. On Redis the work is two appends however many ids are taken."""
+        of ids. On Redis the work is two appends however many ids are taken.
+
+        With ``first_into``, the first id is also stored at that key unless it
+        exists (``SET NX``, no expiry): in the same step on one Redis server and in
+        memory, in a second round trip on a Redis Cluster (the two keys' slots
+        differ)."""
 
     @abstractmethod
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:

@@ -156,6 +156,14 @@ class ClusterBus(RedisBus):
         with translated():
             return cast("list[bytes | None]", await self._cluster.mget_nonatomic(list(keys)))
 
+    # per-user logs ------------------------------------------------------------------
+    async def log_ids(self, log: str, count: int, *, first_into: str | None = None) -> list[str]:
+        # The two keys' slots differ, so one script can't touch both: a second trip.
+        ids = await super().log_ids(log, count)
+        if first_into is not None and ids:
+            await self.set(first_into, ids[0], only_if_missing=True)
+        return ids
+
     # pub/sub ------------------------------------------------------------------
     async def publish(self, channel: str, data: Data) -> int:
         with translated():

@@ -338,13 +338,15 @@ class MemoryBus(Bus):
         entries.trim(maxlen=maxlen, min_ms=int((now - retention) * 1000))
         return format_id(entry_id)
 
-    async def log_ids(self, log: str, count: int) -> list[str]:
+    async def log_ids(self, log: str, count: int, *, first_into: str | None = None) -> list[str]:
         entries = self._log(log)
         if entries is None:
             entries = self._values[log] = MemoryLog()
         now_ms = int(self._clock() * 1000)
         ids = [format_id(entries.append(now_ms, (b"", None))) for _ in range(count)]
         entries.trim(maxlen=1, min_ms=0)
+        if first_into is not None and ids:
+            await self.set(first_into, ids[0], only_if_missing=True)
         return ids
 
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:

@@ -61,7 +61,8 @@ T = TypeVar("T")
 # ARGV[1] ids of the stream KEYS[1], kept at length 1, in two XADDs however many:
 # the first entry's <ms>-<seq> and the ids after it in that millisecond; the
 # second entry, the last of them, keeps the stream's last id past them all. A
-# <seq> too long to add to exactly in Lua takes one XADD per id instead.
+# <seq> too long to add to exactly in Lua takes one XADD per id instead. With a
+# KEYS[2], the first id is stored there unless it exists (Bus.log_ids's first_into).
 _LOG_IDS = """
 local count = tonumber(ARGV[1])
 local ids = {redis.call('xadd', KEYS[1], 'MAXLEN', '1', '*', 'd', '')}
@@ -75,6 +76,9 @@ else
     for i = 2, count do
         ids[i] = redis.call('xadd', KEYS[1], 'MAXLEN', '1', '*', 'd', '')
     end
+end
+if KEYS[2] then  -- first_into: the first id, unless the key exists
+    redis.call('set', KEYS[2], ids[1], 'NX')
 end
 return ids
 """
@@ -421,11 +425,12 @@ class RedisBus(Bus):
         [entry_id] = await batch.execute()
         return cast(str, entry_id)
 
-    async def log_ids(self, log: str, count: int) -> list[str]:
+    async def log_ids(self, log: str, count: int, *, first_into: str | None = None) -> list[str]:
         if count <= 0:
             return []
+        script_keys = [log] if first_into is None else [log, first_into]
         with translated():
-            ids = cast("list[bytes]", await self._log_ids_script(keys=[log], args=[count]))
+            ids = cast("list[bytes]", await self._log_ids_script(keys=script_keys, args=[count]))
         return [entry_id.decode() for entry_id in ids]
 
     async def log_after(self, log: str, after_id: str, *, count: int) -> list[LogEntry]:

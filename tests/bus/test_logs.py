@@ -130,6 +130,15 @@ async def test_an_id_log_hands_out_increasing_ids_and_keeps_only_the_newest(bus:
     assert await bus.log_ids("ids", 0) == []
 
 
+async def test_an_id_log_keeps_its_first_id_where_asked_unless_a_value_is_there(bus: Bus) -> None:
+    first = await bus.log_ids("ids", 3, first_into="first-id")
+    await bus.log_ids("ids", 2, first_into="first-id")
+
+    assert await bus.get("first-id") == first[0].encode()
+    assert await bus.log_ids("ids", 0, first_into="none-taken") == []
+    assert await bus.get("none-taken") is None
+
+
 @pytest.mark.redis
 async def test_an_id_log_on_redis_takes_any_number_of_ids_in_two_appends(redis_url: str) -> None:
     async with open_backend("redis", redis_url) as backend:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+import asyncpg
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import event, func, select, text
@@ -24,7 +26,14 @@ from quart_app.models import OutboxEvent, utc_now
 from quart_app.schemas.orders import OrderItemRequest
 from quart_app.services.auth.tokens import Principal
 from quart_app.services.orders.catalog import CatalogService
-from quart_app.services.orders.outbox import Outbox, OutboxRelay
+from quart_app.services.orders.outbox import (
+    COMMIT_LEASE,
+    NOTIFY_CHANNEL,
+    Claimed,
+    Outbox,
+    OutboxRelay,
+    Written,
+)
 from quart_app.services.orders.service import OrderService
 from quart_app.services.realtime.notifications import NotificationPublisher
 from tests.support.bus_backends import ShardedMemoryBus, open_backend
@@ -67,9 +76,13 @@ class FlakyBus(MemoryBus):
         self._trip()
         return await super().expire(key, ttl)
 
-    async def log_ids(self, log: str, count: int) -> list[str]:
+    async def log_ids(self, log: str, count: int, *, first_into: str | None = None) -> list[str]:
         self._check()
-        return await super().log_ids(log, count)
+        self._batching = True  # one script with its first_into
+        try:
+            return await super().log_ids(log, count, first_into=first_into)
+        finally:
+            self._batching = False
 
     def _check(self) -> None:
         self._trip()
@@ -263,10 +276,10 @@ class SlowIds(FlakyBus):
         super().__init__()
         self.asked, self.gate = asyncio.Event(), asyncio.Event()
 
-    async def log_ids(self, log: str, count: int) -> list[str]:
+    async def log_ids(self, log: str, count: int, *, first_into: str | None = None) -> list[str]:
         self.asked.set()
         await self.gate.wait()
-        return await super().log_ids(log, count)
+        return await super().log_ids(log, count, first_into=first_into)
 
 
 async def test_a_relay_whose_lease_ran_out_before_its_ids_came_publishes_none_of_those_rows(
@@ -310,7 +323,8 @@ async def test_a_commit_goes_out_at_once_while_the_previous_batch_is_being_delet
 ) -> None:
     subscription = await flaky_bus.subscribe(WS_NOTIFY_CHANNEL)
     publisher = NotificationPublisher(flaky_bus, log_maxlen=1000, retention=3600)
-    relay = HeldDeletes(database, outbox, publisher, poll_interval=3600)
+    # The relay's own claims, not the publish at commit, are what this test watches.
+    relay = HeldDeletes(database, outbox, publisher, poll_interval=3600, publish_at_commit=False)
     relay.start(flaky_bus)
     try:
         first = await orders.place_order("c-1", [ITEM])
@@ -344,8 +358,8 @@ async def test_a_batch_costs_a_few_round_trips_and_statements_not_a_few_per_even
     finally:
         event.remove(engine, "before_cursor_execute", count)
 
-    # Ids in one batch and the epoch check, then every log entry and publish in one.
-    assert flaky_bus.round_trips == 3
+    # Ids in one batch with the epoch check, then every log entry and publish in one.
+    assert flaky_bus.round_trips == 2
     # The lease, the ids, the delete: three statements, each committing by itself.
     assert len(statements) == 3, statements
     assert statements[-1].lstrip().upper().startswith("DELETE")
@@ -525,6 +539,231 @@ async def test_on_postgresql_outbox_pages_keep_room_for_the_lease_write(
             text("SELECT reloptions FROM pg_class WHERE relname = 'outbox_events'")
         )
     assert "fillfactor=50" in options
+
+
+class CountedClaims(OutboxRelay):
+    """A relay that counts its claims (every lease query it runs)."""
+
+    claims = 0
+
+    async def _claim(self) -> list[Claimed]:
+        self.claims += 1
+        return await super()._claim()
+
+
+class CheckedAtPublish(FlakyBus):
+    """A bus that, at each batch, reads the outbox rows as committed: the event ids
+    the database holds when a frame goes out."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__()
+        self.database = database
+        self.committed_ids: list[set[str]] = []
+
+    def batch(self, *, order: str | None = None) -> Batch:
+        bus = self
+
+        class Checked(_CountedBatch):
+            async def execute(self) -> list[Any]:
+                async with bus.database.session() as session:
+                    ids = await session.scalars(select(OutboxEvent.event_id))
+                    bus.committed_ids.append({event_id for event_id in ids if event_id})
+                return await super().execute()
+
+        return Checked(self, order=order)
+
+
+async def test_a_commit_is_published_by_its_own_instance_without_waiting_for_a_claim(
+    database: Database, orders: OrderService, outbox: Outbox
+) -> None:
+    bus = CheckedAtPublish(database)
+    await bus.connect()
+    subscription = await bus.subscribe(WS_NOTIFY_CHANNEL)
+    publisher = NotificationPublisher(bus, log_maxlen=1000, retention=3600)
+    # Its claims would come once an hour: only the publish at commit can send the frame.
+    relay = CountedClaims(database, outbox, publisher, poll_interval=3600)
+    relay.start(bus)
+    try:
+        # The round at start, and on PostgreSQL the one once it listens, on an empty table.
+        await eventually(lambda: relay.commits is None or relay.commits.listening)
+        await eventually(lambda: relay.claims == (1 if relay.commits is None else 2))
+        claims = relay.claims
+        order = await orders.place_order("c-1", [ITEM])
+        message = await subscription.get(timeout=WAIT)
+        await until_empty(database)  # and its row deleted
+    finally:
+        await relay.stop()
+        await bus.close()
+    assert message is not None
+    envelope = json.loads(message.data)
+    frame = json.loads(envelope["frame"])
+    assert (frame["type"], frame["data"]["order_id"]) == ("order.created", order.order_id)
+    assert relay.claims == claims
+    # Its id was durable, committed with its row, before the frame went out.
+    assert frame["id"] in bus.committed_ids[-1]
+    assert envelope["written_at"] is not None  # what the commit -> socket histogram reads
+
+
+class DiesAfterCommit(OutboxRelay):
+    """An instance that dies between an order's commit and its publish."""
+
+    def publish_committed(self, written: Written) -> None:
+        return None
+
+
+async def test_a_commit_whose_instance_died_before_publishing_goes_out_once_with_its_id(
+    database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
+) -> None:
+    clock = Clock()
+    publisher = NotificationPublisher(flaky_bus, log_maxlen=1000, retention=3600)
+    dead = DiesAfterCommit(database, outbox, publisher, poll_interval=3600, clock=clock)
+    dead.start(flaky_bus)
+    try:
+        await orders.place_order("c-1", [ITEM])
+    finally:
+        await dead.stop()
+    async with database.session() as session:
+        row = (await session.scalars(select(OutboxEvent))).one()
+    assert row.event_id is not None and row.claimed_by == dead.commit_claim
+
+    subscription = await flaky_bus.subscribe(WS_NOTIFY_CHANNEL)
+    survivor = relay_for(database, outbox, flaky_bus, clock)
+    assert await survivor.drain() == 0  # still leased to the dead instance
+    clock.now += timedelta(seconds=COMMIT_LEASE + 1)
+    assert await survivor.drain() == 1
+    frames = await _frames(subscription, 1)
+    assert frames[0]["id"] == row.event_id
+    assert await pending(database) == 0
+
+
+async def test_an_order_written_while_the_bus_hangs_waits_at_most_id_wait_then_goes_out_later(
+    database: Database, orders: OrderService, outbox: Outbox
+) -> None:
+    bus = SlowIds()  # hands out no id until the gate opens
+    await bus.connect()
+    subscription = await bus.subscribe(WS_NOTIFY_CHANNEL)
+    publisher = NotificationPublisher(bus, log_maxlen=1000, retention=3600)
+    relay = OutboxRelay(database, outbox, publisher, poll_interval=0.05, id_wait=0.2)
+    relay.start(bus)
+    try:
+        started = time.monotonic()
+        order = await asyncio.wait_for(orders.place_order("c-1", [ITEM]), WAIT)
+        assert time.monotonic() - started < 2  # the id wait, then the commit without one
+        async with database.session() as session:
+            row = (await session.scalars(select(OutboxEvent))).one()
+        # No id, no lease at commit (a relay's claim may hold it by now, waiting for ids).
+        assert row.event_id is None and row.claimed_by != relay.commit_claim
+        bus.gate.set()  # the bus answers again: the relay publishes it
+        frames = await _frames(subscription, 1)
+        await until_empty(database)
+    finally:
+        bus.gate.set()
+        await relay.stop()
+        await bus.close()
+    assert frames[0]["data"]["order_id"] == order.order_id
+
+
+class HeldAtCommit(OutboxRelay):
+    """A relay whose publishes at commit wait for ``release``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.held = 0
+        self.release = asyncio.Event()
+
+    async def _publish_committed(self) -> None:
+        self.held += 1
+        await self.release.wait()
+        await super()._publish_committed()
+
+
+async def test_a_change_of_an_order_whose_last_event_is_not_yet_out_follows_it(
+    database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
+) -> None:
+    subscription = await flaky_bus.subscribe(WS_NOTIFY_CHANNEL)
+    publisher = NotificationPublisher(flaky_bus, log_maxlen=1000, retention=3600)
+    relay = HeldAtCommit(database, outbox, publisher, poll_interval=0.05)
+    relay.start(flaky_bus)
+    try:
+        order = await orders.place_order("c-1", [ITEM])
+        await eventually(lambda: relay.held == 1)  # committed, its publish held
+        await orders.change_status(order.order_id, OrderStatus.ACCEPTED, COOK)
+        async with database.session() as session:
+            rows = (await session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))).all()
+        # The change waits for the relay, behind the created event.
+        assert [row.event_id is None for row in rows] == [False, True]
+        await asyncio.sleep(0.2)  # a few of the relay's rounds: it must not pass it
+        relay.release.set()
+        frames = await _frames_in_time(subscription, 2)
+        await until_empty(database)
+    finally:
+        relay.release.set()
+        await relay.stop()
+    assert [f["type"] for f in frames] == ["order.created", "order.status_changed"]
+
+
+async def test_orders_moved_along_while_relays_run_arrive_in_order_each_once(
+    database: Database, orders: OrderService, outbox: Outbox, either_bus: Bus
+) -> None:
+    subscription = await either_bus.subscribe(WS_NOTIFY_CHANNEL, buffer=10_000)
+    relays = [relay_for(database, outbox, either_bus, batch=7) for _ in range(2)]
+    for relay in relays:
+        relay.start(either_bus)
+    try:
+
+        async def move(n: int) -> str:
+            order = await orders.place_order(f"c-{n}", [ITEM])
+            for step in (OrderStatus.ACCEPTED, OrderStatus.COOKING, OrderStatus.READY):
+                await orders.change_status(order.order_id, step, COOK)
+            return order.order_id
+
+        placed = await asyncio.gather(*(move(n) for n in range(20)))
+        frames = await _frames_in_time(subscription, 80)
+        await until_empty(database)
+    finally:
+        for relay in relays:
+            await relay.stop()
+    assert await subscription.get(timeout=0.1) is None
+    ids = [frame["id"] for frame in frames]
+    assert len(ids) == len(set(ids)) == 80
+    for order_id in placed:
+        statuses = [f["data"]["status"] for f in frames if f["data"]["order_id"] == order_id]
+        assert statuses == ["pending", "accepted", "cooking", "ready"]
+
+
+async def test_on_postgresql_only_rows_without_a_lease_wake_the_relays(
+    postgres_database: Database, postgres_url: str
+) -> None:
+    dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
+    listener = await asyncpg.connect(dsn)
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    await listener.add_listener(NOTIFY_CHANNEL, lambda *args: heard.put_nowait(args[-1]))
+    try:
+        for leased in (True, False):
+            async with postgres_database.session() as session, session.begin():
+                session.add(
+                    OutboxEvent(
+                        order_id="o-1",
+                        event_type="order.created",
+                        target={"roles": ["cook"]},
+                        data={},
+                        created_at=utc_now(),
+                        event_id="1-1" if leased else None,
+                        claimed_by="x" if leased else None,
+                        claimed_until=utc_now() if leased else None,
+                    )
+                )
+        async with postgres_database.engine.begin() as connection:
+            await connection.execute(text(f"NOTIFY {NOTIFY_CHANNEL}, 'end'"))
+        # Notifications arrive in commit order: one, the unleased row's, before the end.
+        received = [await asyncio.wait_for(heard.get(), WAIT) for _ in range(2)]
+    finally:
+        await listener.close()
+    assert received == ["", "end"]
+
+
+async def _frames_in_time(subscription: Subscription, expected: int) -> list[dict[str, Any]]:
+    return [await _frame(subscription) for _ in range(expected)]
 
 
 async def _frames(subscription: Subscription, expected: int) -> list[dict[str, Any]]:

@@ -1,8 +1,24 @@
 """The transactional outbox: order notifications survive a bus that is down.
 
 A change and its notifications commit together (:meth:`Outbox.add` inside the
-change's transaction); :class:`OutboxRelay`, running in every instance,
-publishes them afterwards, at least once:
+change's transaction), and are published afterwards, at least once.
+
+At commit: while the bus answers, :meth:`Outbox.add` takes the row's
+notification id from it (one round trip, inside the transaction) and writes
+the row with that id, leased to the committing instance for ``commit_lease``
+seconds; once the transaction commits (:meth:`Outbox.committed`), that
+instance publishes it at once (:meth:`OutboxRelay.publish_committed`: one
+round trip, batched with the other commits waiting for it), then deletes the
+row, also batched. The id is durable before the frame goes out: it commits
+with the row, in the change's own transaction. A row gets no id and no lease,
+and waits for a relay as below, when the bus did not answer within
+``id_wait`` seconds (the change commits all the same), when an earlier row of
+its order is still in the table (its order's rows go out in id order), or
+with no relay publishing at commit. If the instance dies between the commit
+and the delete, the lease lapses and a relay publishes the row with the id it
+has; sockets drop a frame id they already delivered.
+
+Otherwise :class:`OutboxRelay`, running in every instance, publishes them:
 
 1. lease: lease up to ``batch`` pending rows whose order has no earlier row
    pending to this claim for ``lease`` seconds (PostgreSQL picks them ``FOR
@@ -30,12 +46,14 @@ already delivered. While the bus is down, step 2 or 3 fails and
 the relay tries again every ``poll_interval`` seconds, and at once when the
 bus says it is back.
 
-A relay runs after its own instance's commits (:meth:`Outbox.wake`), after each
-delete (a later row of those orders may be due), every
-``poll_interval`` seconds, and, on PostgreSQL, at every instance's commit: a
-trigger sends ``NOTIFY outbox_events`` with each commit that adds rows, and
-every relay ``LISTEN``s. A notification lost while a listener reconnects
-costs at most one ``poll_interval``.
+A relay runs after its own instance's commits of rows it must publish
+(:meth:`Outbox.wake`), after each delete that leaves a later row of its orders
+(it may be due now), every ``poll_interval`` seconds, and, on PostgreSQL, at
+every instance's commit of such rows: a trigger sends ``NOTIFY outbox_events``
+with each commit that adds rows without a lease (migration 0008), and every
+relay ``LISTEN``s. A notification lost while a listener reconnects costs at
+most one ``poll_interval``; a row published at commit by an instance that died
+waits for its lease to lapse, then at most one ``poll_interval``.
 """
 
 from __future__ import annotations
@@ -43,10 +61,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -88,6 +107,14 @@ BACKLOG_EVERY = 1.0
 STOP_WAIT = 5.0
 """Longest :meth:`OutboxRelay.stop` waits for a round in progress before cancelling it."""
 
+COMMIT_LEASE = 5.0
+"""Seconds a row published at its commit stays leased to its instance: if that
+instance dies before deleting it, a relay publishes it again (same id) after this."""
+
+ID_WAIT = 0.5
+"""Longest :meth:`Outbox.add` waits for the bus to give an id; then the row waits for
+a relay, and the next ``poll_interval`` seconds' rows do too without asking."""
+
 _TABLE = cast(Table, OutboxEvent.__table__)
 # The JSON columns come back as their text, which orjson reads (json.loads was
 # a tenth of a relay's CPU).
@@ -102,24 +129,67 @@ _CLAIMED_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A row :meth:`Outbox.add` put in a transaction; give it to :meth:`Outbox.committed`
+    once that transaction has committed. ``event_id`` is set when the row is published
+    at its commit, and ``notice`` then carries its written time and key."""
+
+    row: OutboxEvent
+    notice: Notice
+    event_id: str | None
+
+
 class Outbox:
-    """Writes notifications beside the change they announce, and rings the relay."""
+    """Writes notifications beside the change they announce, and publishes them at
+    the commit, or rings the relay."""
 
     def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
         self._bell = asyncio.Event()
+        self._at_commit: OutboxRelay | None = None
 
-    def add(self, session: AsyncSession, order_id: str, notice: Notice) -> None:
-        """Keep ``notice`` in ``session``'s transaction; it is published after the commit."""
-        session.add(
-            OutboxEvent(
-                order_id=order_id,
-                event_type=notice.event_type,
-                target=notice.target,
-                data=dict(notice.data),
-                created_at=self._clock(),
-            )
+    async def add(
+        self,
+        session: AsyncSession,
+        order_id: str,
+        notice: Notice,
+        *,
+        first_of_order: bool = False,
+    ) -> Written:
+        """Keep ``notice`` in ``session``'s transaction; it is published after the commit.
+
+        With a relay publishing at commit (:meth:`OutboxRelay.start`), the row gets
+        its id and a lease now, unless an earlier row of ``order_id`` is still
+        waiting (not looked for when ``first_of_order``: a new order has none) or
+        the bus doesn't answer (module docstring). Call it after the statement that
+        locks the order's row, so the look sees every earlier committed row.
+        """
+        row = OutboxEvent(
+            order_id=order_id,
+            event_type=notice.event_type,
+            target=notice.target,
+            data=dict(notice.data),
+            created_at=self._clock(),
         )
+        event_id = None
+        relay = self._at_commit
+        if relay is not None and (first_of_order or not await _has_rows(session, order_id)):
+            leased = await relay.lease_at_commit()
+            if leased is not None:
+                event_id, row.claimed_by, row.claimed_until = leased
+                row.event_id = event_id
+                notice = replace(notice, written_at=row.created_at.timestamp(), key=order_id)
+        session.add(row)
+        return Written(row, notice, event_id)
+
+    def committed(self, written: Written) -> None:
+        """``written``'s transaction committed: publish it now, or wake the relay."""
+        relay = self._at_commit
+        if written.event_id is not None and relay is not None:
+            relay.publish_committed(written)
+        else:  # a relay stopped since publishes it once its lease lapses
+            self.wake()
 
     def wake(self) -> None:
         """Tell the relay there is something to publish (after a commit)."""
@@ -133,6 +203,14 @@ class Outbox:
             async with asyncio.timeout(timeout):
                 await self._bell.wait()
         self._bell.clear()
+
+
+async def _has_rows(session: AsyncSession, order_id: str) -> bool:
+    """Whether a row of ``order_id`` is still in the outbox (one query)."""
+    found = await session.scalar(
+        select(OutboxEvent.id).where(OutboxEvent.order_id == order_id).limit(1)
+    )
+    return found is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +248,23 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         lease: float = 30.0,
         batch: int = 500,
+        publish_at_commit: bool = True,
+        commit_lease: float = COMMIT_LEASE,
+        id_wait: float = ID_WAIT,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.name = uuid.uuid4().hex
+        self.commit_claim = uuid.uuid4().hex
+        """The claim of the rows this instance publishes at their commit."""
+        self._publish_at_commit = publish_at_commit
+        self._commit_lease = timedelta(seconds=commit_lease)
+        self._id_wait = id_wait
+        self._ids_refused_until = 0.0
+        self._bus_up = True
+        self._to_publish: list[Written] = []
+        self._to_delete: list[int] = []
+        self._publishing: asyncio.Task[None] | None = None
+        self._deleting_committed: asyncio.Task[None] | None = None
         self._database = database
         self._outbox = outbox
         self._publisher = publisher
@@ -199,9 +291,20 @@ class OutboxRelay:
             self.commits.start()
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.name}")
         self._gauges = asyncio.create_task(self._measure_backlog(), name="outbox-backlog")
+        if self._publish_at_commit:
+            self._outbox._at_commit = self
 
     async def stop(self) -> None:
-        """Finish the round in progress (up to ``STOP_WAIT`` s), then stop."""
+        """Publish what committed meanwhile and finish the round in progress (up to
+        ``STOP_WAIT`` s each), then stop."""
+        if self._outbox._at_commit is self:
+            self._outbox._at_commit = None
+        try:
+            await asyncio.wait_for(self._committed_settled(), STOP_WAIT)
+        except TimeoutError:  # what is left lapses and goes out from a relay
+            for task in (self._publishing, self._deleting_committed):
+                if task is not None:
+                    task.cancel()
         if self._forget_listener is not None:
             self._forget_listener()
         if self.commits is not None:
@@ -222,6 +325,94 @@ class OutboxRelay:
         gauges, self._gauges = self._gauges, None
         if gauges is not None:
             await gauges  # not cancelled: a query cancelled midway can hang on SQLite
+
+    async def lease_at_commit(self) -> tuple[str, str, datetime] | None:
+        """A new notification id, this instance's commit claim and its lease's end, for
+        a row about to commit; ``None`` if the bus is down or slow (``ID_WAIT``), and
+        for ``poll_interval`` seconds after it was."""
+        if not self._bus_up or time.monotonic() < self._ids_refused_until:
+            return None
+        try:
+            async with asyncio.timeout(self._id_wait):
+                [event_id] = await self._publisher.log.next_ids(1)
+        except (BusError, TimeoutError) as error:
+            self._ids_refused_until = time.monotonic() + self._poll_interval
+            log.info("outbox: no id at commit, the relays publish meanwhile: %r", error)
+            return None
+        return event_id, self.commit_claim, self._clock() + self._commit_lease
+
+    def publish_committed(self, written: Written) -> None:
+        """Publish ``written``, just committed with its id and lease, in the background:
+        at once, or with the rows that commit while the previous publish is out."""
+        self._to_publish.append(written)
+        if self._publishing is None or self._publishing.done():
+            self._publishing = asyncio.create_task(self._publish_committed())
+
+    async def _publish_committed(self) -> None:
+        while self._to_publish:
+            batch, self._to_publish = self._to_publish, []
+            row_ids = [written.row.id for written in batch]
+            try:
+                await self._publisher.publish_many(
+                    [(written.notice, cast(str, written.event_id)) for written in batch]
+                )
+            except Exception as error:
+                self._ids_refused_until = time.monotonic() + self._poll_interval
+                log.warning("outbox: publishing at commit failed, the relays will: %r", error)
+                with suppress(Exception):  # else the lease lapses
+                    async with self._database.autocommit_engine.connect() as connection:
+                        await connection.execute(
+                            update(_TABLE)
+                            .where(
+                                _TABLE.c.id.in_(row_ids),
+                                _TABLE.c.claimed_by == self.commit_claim,
+                            )
+                            .values(claimed_by=None, claimed_until=None)
+                        )
+                self._outbox.wake()
+                continue
+            self._to_delete.extend(row_ids)
+            if self._deleting_committed is None or self._deleting_committed.done():
+                self._deleting_committed = asyncio.create_task(self._delete_committed())
+
+    async def _delete_committed(self) -> None:
+        """Delete the rows published at commit, all those waiting in one statement, and
+        wake the relay if a later row of their orders is waiting."""
+        while self._to_delete:
+            row_ids, self._to_delete = self._to_delete, []
+            later = _TABLE.alias("later")
+            statement = (
+                delete(_TABLE)
+                .where(
+                    _TABLE.c.id.in_(row_ids),
+                    _TABLE.c.claimed_by == self.commit_claim,
+                    *self._not_waiting_for_disk(),
+                )
+                .returning(
+                    exists()
+                    .where(later.c.order_id == _TABLE.c.order_id, later.c.id > _TABLE.c.id)
+                    .correlate(_TABLE)
+                )
+            )
+            try:
+                async with self._database.autocommit_engine.connect() as connection:
+                    waiting = (await connection.execute(statement)).scalars().all()
+            except Exception:
+                log.warning(
+                    "outbox: rows published at commit were not deleted; once their lease "
+                    "ends, they go out again with the same ids",
+                    exc_info=True,
+                )
+                continue
+            if any(waiting):
+                self._outbox.wake()
+
+    async def _committed_settled(self) -> None:
+        """Return once what committed so far is published and deleted."""
+        # The publishing task starts the deleting one: in that order.
+        for task in (self._publishing, self._deleting_committed):
+            if task is not None:
+                await asyncio.shield(task)
 
     async def relay(self) -> int:
         """Publish one batch of pending notifications; return how many were published.
@@ -429,5 +620,7 @@ class OutboxRelay:
                 await asyncio.wait_for(self._stop_requested.wait(), BACKLOG_EVERY)
 
     def _bus_connection(self, connected: bool) -> None:
+        self._bus_up = connected
         if connected:
+            self._ids_refused_until = 0.0
             self._outbox.wake()

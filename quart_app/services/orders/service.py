@@ -34,7 +34,7 @@ from quart_app.services.orders.errors import (
     UnknownStaff,
 )
 from quart_app.services.orders.images import order_pictures, picture_owners
-from quart_app.services.orders.outbox import Outbox
+from quart_app.services.orders.outbox import Outbox, Written
 from quart_app.services.orders.users import ensure_user
 from quart_app.services.realtime.order_events import (
     assigned_notice,
@@ -151,14 +151,16 @@ class OrderService:
                 session.add(order)
                 await session.flush()  # the order row first: a duplicate key fails here
                 placed = order_response(order)
-                self._outbox.add(session, order.id, created_notice(_json(placed)))
+                written = await self._outbox.add(
+                    session, order.id, created_notice(_json(placed)), first_of_order=True
+                )
         except IntegrityError:
             # A concurrent request with the same key or conversation won the insert.
             previous = await self._find_previous(customer_id, idempotency_key, session_id)
             if previous is None:
                 raise
             return _replay(previous, fingerprint)
-        await self._announce(order_created, order=placed)
+        await self._announce(written, order_created, order=placed)
         return placed
 
     async def get_order(self, order_id: str, viewer: Principal) -> OrderResponse:
@@ -198,10 +200,12 @@ class OrderService:
                     await ensure_user(session, actor.user_id, actor.role, role_from_token=True)
                 changed = order_response(order)
                 notice = status_changed_notice(_json(changed), previous.value)
-                self._outbox.add(session, order.id, notice)
+                written = await self._outbox.add(session, order.id, notice)
         except StaleDataError:
             await self._explain_lost_race(order_id, lambda fresh: _step(fresh, target, actor))
-        await self._announce(order_status_changed, order=changed, previous_status=previous.value)
+        await self._announce(
+            written, order_status_changed, order=changed, previous_status=previous.value
+        )
         return changed
 
     async def assign(self, order_id: str, staff_id: str, role: Role) -> OrderResponse:
@@ -224,10 +228,14 @@ class OrderService:
                 order.updated_at = self._clock()
                 await session.flush()  # the versioned UPDATE first: it decides a race
                 assigned = order_response(order)
-                self._outbox.add(session, order.id, assigned_notice(_json(assigned), staff_id))
+                written = await self._outbox.add(
+                    session, order.id, assigned_notice(_json(assigned), staff_id)
+                )
         except StaleDataError:
             await self._explain_lost_race(order_id, _check_assignable)
-        await self._announce(order_assigned, order=assigned, staff_id=staff_id, role=role.value)
+        await self._announce(
+            written, order_assigned, order=assigned, staff_id=staff_id, role=role.value
+        )
         return assigned
 
     async def _find_previous(
@@ -251,8 +259,10 @@ class OrderService:
             check(await _order(session, order_id))
         raise OrderConflict("the order changed meanwhile; read it again and retry")
 
-    async def _announce(self, signal: NamedSignal, order: OrderResponse, **kwargs: Any) -> None:
-        self._outbox.wake()
+    async def _announce(
+        self, written: Written, signal: NamedSignal, order: OrderResponse, **kwargs: Any
+    ) -> None:
+        self._outbox.committed(written)
         await announce(signal, self, order=_json(order), **kwargs)
 
 

@@ -123,16 +123,15 @@ class NotificationLog:
 
     async def next_ids(self, count: int) -> list[str]:
         """``count`` new notification ids in increasing order, in one round trip
-        (two when they are the first of their storage).
+        (two on a Redis Cluster).
 
         The first id issued into empty storage becomes its epoch, so no id
-        the logs may hold is older than their epoch.
+        the logs may hold is older than their epoch: the id script sets it
+        unless it exists (:meth:`bus.Bus.log_ids`' ``first_into``).
         """
         if count <= 0:
             return []
-        event_ids = await self._bus.log_ids(keys.WS_EVENT_IDS, count)
-        await self._bus.set(keys.WS_EPOCH, event_ids[0], only_if_missing=True)
-        return event_ids
+        return await self._bus.log_ids(keys.WS_EVENT_IDS, count, first_into=keys.WS_EPOCH)
 
     async def epoch(self) -> str:
         """The logs' epoch (module docstring), created if missing or unreadable."""
