@@ -111,6 +111,9 @@ COMMIT_LEASE = 5.0
 """Seconds a row published at its commit stays leased to its instance: if that
 instance dies before deleting it, a relay publishes it again (same id) after this."""
 
+DELETE_EVERY = 0.05
+"""Seconds the rows published at commit wait to be deleted together (one statement)."""
+
 ID_WAIT = 0.5
 """Longest :meth:`Outbox.add` waits for the bus to give an id; then the row waits for
 a relay, and the next ``poll_interval`` seconds' rows do too without asking."""
@@ -280,6 +283,22 @@ class OutboxRelay:
         self._forget_listener: Callable[[], None] | None = None
         self.commits: Listener | None = None
         """On PostgreSQL, the ``LISTEN`` that wakes this relay at any instance's commit."""
+        later = _TABLE.alias("later")
+        # Built once: it runs for every few commits. It says, for each row deleted,
+        # whether a later row of its order waits.
+        self._delete_published = (
+            delete(_TABLE)
+            .where(
+                _TABLE.c.id.in_(bindparam("row_ids", expanding=True)),
+                _TABLE.c.claimed_by == bindparam("claim"),
+                *self._not_waiting_for_disk(),
+            )
+            .returning(
+                exists()
+                .where(later.c.order_id == _TABLE.c.order_id, later.c.id > _TABLE.c.id)
+                .correlate(_TABLE)
+            )
+        )
 
     def start(self, bus: Bus) -> None:
         """Run in the background; ``bus`` tells when it is back after an outage."""
@@ -376,27 +395,19 @@ class OutboxRelay:
                 self._deleting_committed = asyncio.create_task(self._delete_committed())
 
     async def _delete_committed(self) -> None:
-        """Delete the rows published at commit, all those waiting in one statement, and
-        wake the relay if a later row of their orders is waiting."""
+        """Delete the rows published at commit, all those waiting in one statement (after
+        ``DELETE_EVERY`` s, so that under load one statement takes many), and wake the
+        relay if a later row of their orders is waiting."""
         while self._to_delete:
+            if not self._stopping:
+                await asyncio.sleep(DELETE_EVERY)
             row_ids, self._to_delete = self._to_delete, []
-            later = _TABLE.alias("later")
-            statement = (
-                delete(_TABLE)
-                .where(
-                    _TABLE.c.id.in_(row_ids),
-                    _TABLE.c.claimed_by == self.commit_claim,
-                    *self._not_waiting_for_disk(),
-                )
-                .returning(
-                    exists()
-                    .where(later.c.order_id == _TABLE.c.order_id, later.c.id > _TABLE.c.id)
-                    .correlate(_TABLE)
-                )
-            )
             try:
                 async with self._database.autocommit_engine.connect() as connection:
-                    waiting = (await connection.execute(statement)).scalars().all()
+                    result = await connection.execute(
+                        self._delete_published, {"row_ids": row_ids, "claim": self.commit_claim}
+                    )
+                    waiting = result.scalars().all()
             except Exception:
                 log.warning(
                     "outbox: rows published at commit were not deleted; once their lease "
