@@ -20,9 +20,10 @@ that is not B, so both paths share Redis, B's fan-out and the socket; it runs
 in this process, where the clients' work competes with it, not in A's.
 
 Then a burst: ``--burst`` orders from ``--clients`` clients at once, every
-``order.created`` counted on B by order id. Each phase reports the CPU seconds
-per order each process used (``/proc/<pid>/stat``: A, B, Redis and this one;
-PostgreSQL is shared with others and not counted).
+``order.created`` counted on B by order id. Each phase reports the CPU milliseconds
+per order each process used (``/proc/<pid>/stat``: A, B, Redis and this one),
+every ``postgres`` process together (other users' too) and the whole
+machine's busy time (``/proc/stat``, every core; others' work too).
 
     python -m bench.delivery --database postgresql+asyncpg://postgres@127.0.0.1:5432/bench \
         --rate 10 --rate 50 --rate 200 --seconds 5 --burst 2000 --clients 20
@@ -230,12 +231,18 @@ class CpuMeter:
 
     def _read(self) -> dict[str, float]:
         children: dict[int, list[int]] = {}
+        postgres = 0.0  # every backend's, other users' included
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 try:
-                    children.setdefault(int(_stat(entry.name)[1]), []).append(int(entry.name))
+                    text = Path(f"/proc/{entry.name}/stat").read_text()
                 except OSError:
                     continue
+                name, fields = text.split("(", 1)[1].rsplit(")", 1)
+                fields_after = fields.split()
+                children.setdefault(int(fields_after[1]), []).append(int(entry.name))
+                if name == "postgres":
+                    postgres += (int(fields_after[11]) + int(fields_after[12])) / TICKS
         seconds = {}
         for name, pid in self._pids.items():
             total = 0.0
@@ -247,6 +254,11 @@ class CpuMeter:
                     continue
                 total += (int(fields[11]) + int(fields[12])) / TICKS
             seconds[name] = total
+        seconds["postgres (all)"] = postgres
+        # Every core's busy time: what the machine had left shows against its cores.
+        busy = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        idle = int(busy[3]) + int(busy[4])
+        seconds["machine"] = (sum(int(value) for value in busy[:8]) - idle) / TICKS
         return seconds
 
     def per(self, count: int) -> str:

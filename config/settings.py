@@ -124,6 +124,7 @@ class Settings(WorkerSettings):
     ws_notify_partitions: int = Field(WS_NOTIFY_PARTITIONS, ge=1, le=1024)  # on a cluster
     outbox_poll_interval: float = Field(1.0, gt=0, le=60)
     outbox_batch: int = Field(500, ge=1, le=10_000)
+    outbox_publish_at_commit: bool = True
 
     # stopping
     shutdown_grace: float = Field(30.0, ge=0, le=3600)

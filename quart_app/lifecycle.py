@@ -203,6 +203,7 @@ async def _realtime(
         manager.publisher,
         poll_interval=settings.outbox_poll_interval,
         batch=settings.outbox_batch,
+        publish_at_commit=settings.outbox_publish_at_commit,
     )
     relay.start(bus)
     log.info("realtime fan-out started (instance %s)", manager.instance_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -19,9 +19,12 @@ from bus import Bus, BusUnavailable, Subscription, keys
 from bus.base import Batch, Data
 from bus.keys import WS_NOTIFY_CHANNEL
 from bus.memory import MemoryBus
+from config import Settings
 from domain.errors import IllegalOrderTransition
 from domain.orders import OrderStatus, Role
+from quart_app import create_app
 from quart_app.database import Database
+from quart_app.extensions import ORDER_SERVICE
 from quart_app.models import OutboxEvent, utc_now
 from quart_app.schemas.orders import OrderItemRequest
 from quart_app.services.auth.tokens import Principal
@@ -778,3 +781,14 @@ async def _frame(subscription: Subscription) -> dict[str, Any]:
     assert message is not None, "nothing was published"
     frame: dict[str, Any] = json.loads(json.loads(message.data)["frame"])
     return frame
+
+
+@pytest.mark.parametrize("at_commit", [True, False])
+async def test_outbox_publish_at_commit_turns_the_publish_at_commit_on_and_off(
+    make_settings: Callable[..., Settings], at_commit: bool
+) -> None:
+    settings = make_settings(outbox_publish_at_commit=at_commit)
+    async with create_app(settings).test_app() as test_app:
+        service = test_app.app.extensions[ORDER_SERVICE]
+        relay = service._outbox._at_commit
+        assert (relay is not None) is at_commit

@@ -111,9 +111,6 @@ COMMIT_LEASE = 5.0
 """Seconds a row published at its commit stays leased to its instance: if that
 instance dies before deleting it, a relay publishes it again (same id) after this."""
 
-DELETE_EVERY = 0.05
-"""Seconds the rows published at commit wait to be deleted together (one statement)."""
-
 ID_WAIT = 0.5
 """Longest :meth:`Outbox.add` waits for the bus to give an id; then the row waits for
 a relay, and the next ``poll_interval`` seconds' rows do too without asking."""
@@ -395,12 +392,10 @@ class OutboxRelay:
                 self._deleting_committed = asyncio.create_task(self._delete_committed())
 
     async def _delete_committed(self) -> None:
-        """Delete the rows published at commit, all those waiting in one statement (after
-        ``DELETE_EVERY`` s, so that under load one statement takes many), and wake the
-        relay if a later row of their orders is waiting."""
+        """Delete the rows published at commit, all those waiting in one statement (those
+        published while one runs go in the next), and wake the relay if a later row of
+        their orders is waiting."""
         while self._to_delete:
-            if not self._stopping:
-                await asyncio.sleep(DELETE_EVERY)
             row_ids, self._to_delete = self._to_delete, []
             try:
                 async with self._database.autocommit_engine.connect() as connection:
