@@ -21,12 +21,17 @@ in this process, where the clients' work competes with it, not in A's.
 
 Then a burst: ``--burst`` orders from ``--clients`` clients at once, every
 ``order.created`` counted on B by order id. Each phase reports the CPU milliseconds
-per order each process used (``/proc/<pid>/stat``: A, B, Redis and this one),
-every ``postgres`` process together (other users' too) and the whole
-machine's busy time (``/proc/stat``, every core; others' work too).
+per order each process used (``/proc/<pid>/stat``: A, B, Redis and this one)
+and the whole machine's busy time (``/proc/stat``, every core; other users'
+work too, PostgreSQL's among it).
 
     python -m bench.delivery --database postgresql+asyncpg://postgres@127.0.0.1:5432/bench \
         --rate 10 --rate 50 --rate 200 --seconds 5 --burst 2000 --clients 20
+
+``--relay-only`` runs the instances with ``OUTBOX_PUBLISH_AT_COMMIT=false``
+(every event waits for a relay's claim, the path before publishing at commit),
+``--workers-a N`` gives A N hypercorn workers, ``--profile-a FILE`` runs A
+under cProfile.
 """
 
 from __future__ import annotations
@@ -95,6 +100,7 @@ def instances(
     *,
     workers_a: int = 1,
     profile_a: str | None = None,
+    relay_only: bool = False,
 ) -> Iterator[list[Process]]:
     """Instances A and B, each a ``python -m quart_app`` process (A with ``workers_a``
     hypercorn workers, or under cProfile, written to ``profile_a``); stopped on exit."""
@@ -108,6 +114,7 @@ def instances(
         LOG_LEVEL="WARNING",
         MEDIA_DIR=str(folder / "media"),
         RATE_LIMITS_ENABLED="false",  # one customer places every order here
+        OUTBOX_PUBLISH_AT_COMMIT="false" if relay_only else "true",
     )
     started: list[Process] = []
     try:
@@ -231,18 +238,14 @@ class CpuMeter:
 
     def _read(self) -> dict[str, float]:
         children: dict[int, list[int]] = {}
-        postgres = 0.0  # every backend's, other users' included
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 try:
                     text = Path(f"/proc/{entry.name}/stat").read_text()
                 except OSError:
                     continue
-                name, fields = text.split("(", 1)[1].rsplit(")", 1)
-                fields_after = fields.split()
-                children.setdefault(int(fields_after[1]), []).append(int(entry.name))
-                if name == "postgres":
-                    postgres += (int(fields_after[11]) + int(fields_after[12])) / TICKS
+                parent = int(text.rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
         seconds = {}
         for name, pid in self._pids.items():
             total = 0.0
@@ -254,7 +257,6 @@ class CpuMeter:
                     continue
                 total += (int(fields[11]) + int(fields[12])) / TICKS
             seconds[name] = total
-        seconds["postgres (all)"] = postgres
         # Every core's busy time: what the machine had left shows against its cores.
         busy = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
         idle = int(busy[3]) + int(busy[4])
@@ -305,6 +307,7 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
             folder,
             workers_a=args.workers_a,
             profile_a=args.profile_a,
+            relay_only=args.relay_only,
         ) as (a, b):
             assert a.port and b.port and a.popen and b.popen
             cpu = CpuMeter(
@@ -364,6 +367,11 @@ async def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--in-flight", type=int, default=10, help="requests at once, at most")
     parser.add_argument("--workers-a", type=int, default=1, help="instance A's worker processes")
+    parser.add_argument(
+        "--relay-only",
+        action="store_true",
+        help="OUTBOX_PUBLISH_AT_COMMIT=false: every event waits for a relay's claim, as before",
+    )
     parser.add_argument("--profile-a", help="run instance A under cProfile, its stats to this file")
     args = parser.parse_args(argv)
     await empty_database(args.database)

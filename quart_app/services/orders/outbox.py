@@ -174,12 +174,20 @@ class Outbox:
         )
         event_id = None
         relay = self._at_commit
-        if relay is not None and (first_of_order or not await _has_rows(session, order_id)):
+        leased = None
+        if relay is not None and first_of_order:
             leased = await relay.lease_at_commit()
-            if leased is not None:
-                event_id, row.claimed_by, row.claimed_until = leased
-                row.event_id = event_id
-                notice = replace(notice, written_at=row.created_at.timestamp(), key=order_id)
+        elif relay is not None:
+            # Both round trips at once: an id given to a row that must wait is not used.
+            waits, leased = await asyncio.gather(
+                _has_rows(session, order_id), relay.lease_at_commit()
+            )
+            if waits:
+                leased = None
+        if leased is not None:
+            event_id, row.claimed_by, row.claimed_until = leased
+            row.event_id = event_id
+            notice = replace(notice, written_at=row.created_at.timestamp(), key=order_id)
         session.add(row)
         return Written(row, notice, event_id)
 
