@@ -153,7 +153,8 @@ EN_MORE = (
 EN_DOUBLE = ("double", "double the")
 EN_UNITS = r"(?:glass(?:es)?|bottles?|cups?|pieces?|slices?|portions?|servings?)\s+of\s+(?:the\s+)?"
 KO_PARTICLE = r"\s*(?:은|는|을|를|도|이|가|만)?\s*"
-KO_MORE = r"(?:더|추가|많이|넉넉)"
+KO_MORE = r"(?:(?:좀|조금|약간)\s*)?(?:더|추가|많이|넉넉)"
+"""More, with "좀" (a bit) or not: "스테이크 좀 더 넣어 주세요"."""
 KO_LESS = r"(?:적게|덜|조금만|줄여|하나\s*빼|한\s*개\s*빼)"
 KO_REMOVE = r"(?:빼|없이|제외|말고|안\s*넣|넣지\s*마|넣지\s*말|없는)"
 KO_DOUBLE = r"(?:두\s*배)"
@@ -194,12 +195,14 @@ OCCASION_MENUS: dict[str, tuple[str, ...]] = {
 }
 AVOIDS: dict[str, tuple[str, ...]] = {
     "alcohol": (
-        "no alcohol", "without alcohol", "non alcoholic", "alcohol free", "don't drink",
+        "no alcohol", "without alcohol", "without any alcohol", "non alcoholic",
+        "nothing alcoholic", "nothing with alcohol", "alcohol free", "don't drink",
         "dont drink", "do not drink", "not drinking", "술 없", "술 빼", "술은 빼", "술 못",
         "술을 못", "술 안", "술을 안", "무알콜", "논알콜",
     ),
     "meat": (
-        "no meat", "without meat", "vegetarian", "don't eat meat", "dont eat meat",
+        "no meat", "without meat", "without any meat", "nothing with meat", "vegetarian",
+        "don't eat meat", "dont eat meat",
         "고기 없", "고기 빼", "고기는 빼", "고기 못", "고기를 못", "고기 안", "채식",
     ),
 }  # fmt: skip

@@ -387,7 +387,8 @@ def _take_wishes(said: Utterance, menus: list[Found]) -> Wishes:
     """The occasion, party, budget and dislikes said; the party and budget consumed (two
     of us is no quantity; with a menu named, "다섯 명이요" is five dinners)."""
     occasion = next((o for o, words in lx.OCCASIONS.items() if said.has(words)), None)
-    avoid = frozenset(a for a, words in lx.AVOIDS.items() if said.has(words))
+    # Consumed: the "nothing" of "nothing alcoholic" is no "that's all".
+    avoid = frozenset(a for a, words in lx.AVOIDS.items() if said.take(words))
     people = None
     party = None if menus else said.take_pattern(_PEOPLE)
     if party is not None and party.group("one"):

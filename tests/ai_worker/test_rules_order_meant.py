@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.ai_catalog import VALENTINE_EVENT
+from tests.support.ai_catalog import CATALOG, VALENTINE_EVENT
 from tests.support.rules_dialogue import converse
 
 
@@ -564,3 +564,53 @@ async def test_an_ordinal_chooses_an_offered_dinner_only_as_a_word_of_its_own(
     offered = [talk.replies[0]["recommended_menu"], *talk.replies[0]["alternatives"]]
     chosen = talk.session.order_state.menu_code
     assert chosen == (offered[pick]["code"] if pick is not None else None)
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "Which dinner comes without any alcohol?",
+        "Nothing alcoholic please, what would you suggest?",
+        "술 안 들어간 메뉴 있어요?",
+    ],
+)
+async def test_a_dislike_in_other_words_is_a_wish_for_a_recommendation(asked: str) -> None:
+    # "Which dinner comes without any alcohol?" got "didn't catch that"; the "nothing" of
+    # "nothing alcoholic" was "that's all", and the plain menu list came back.
+    talk = await converse([asked])
+    answer = talk.replies[0]
+    assert answer["intent"] == "recommendation", answer["response"]
+    menu = next(m for m in CATALOG["menus"] if m["code"] == answer["recommended_menu"]["code"])
+    assert not {"wine", "champagne"} & {i["code"] for i in menu["ingredients"]}
+
+
+@pytest.mark.parametrize(
+    ("lines", "amount"),
+    [
+        (["샴페인 축제 디럭스로 한 개", "스테이크 좀 더 넣어 주세요"], 2),
+        (["샴페인 축제 디럭스로 한 개", "스테이크 조금 더 주세요"], 2),
+        (["샴페인 축제 디럭스로 한 개", "스테이크 약간 더 주세요"], 2),
+    ],
+)
+async def test_a_korean_more_with_a_softening_word_is_still_more(
+    lines: list[str], amount: int
+) -> None:
+    # "스테이크 좀 더 넣어 주세요" was asked "추가할까요, 줄일까요, 뺄까요?".
+    talk = await converse([*lines, "네"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.customizations == {"steak": amount}
+
+
+@pytest.mark.parametrize(
+    "again",
+    ["일 인분 주세요", "한 개 주세요", "one please", "Just one"],
+)
+async def test_the_number_read_back_said_again_is_no_line_not_caught(again: str) -> None:
+    # "일 인분 주세요" to "1개, ... 주문할까요?" was "didn't catch that", which left how
+    # many unclear: asked again later, after the customer had said it twice.
+    first = "샴페인 축제 디럭스로 일 인분 주세요" if again[0] > "~" else "one French dinner, grand"
+    talk = await converse([first, again, "yes" if again.isascii() else "네"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.quantity == 1
+    reply = str(talk.replies[1]["response"])
+    assert "catch" not in reply and "이해하지 못" not in reply, reply

@@ -199,6 +199,72 @@ _EN_TYPO = (
 )
 _KO_TYPO = ("{menu} {qty} {style}로 주세요", "{style} 스타일로 {menu} {qty} 부탁해요")
 
+# The later conversations of the three kinds where wrong orders were seen (corrections,
+# customizations, recommendations in context), in phrasings of their own ----------
+_EN_FIX_QTY = (
+    "Sorry, not {old}, {qty}",
+    "Oh wait, I need {qty} of those",
+    "Let me change the number to {qty}",
+    "Hmm, {qty} would be better",
+)
+_KO_FIX_QTY = (
+    "{old} 말고 {qty}로 해 주세요",
+    "아 잠깐만요, {qty}로 할게요",
+    "개수를 {qty}로 변경해 주세요",
+)
+_EN_FIX_STYLE = (
+    "Oh sorry, not {old}, {style}",
+    "On second thought, {style} style",
+    "Let me switch to the {style} style",
+)
+_KO_FIX_STYLE = (
+    "{old} 말고 {style}로 해 주세요",
+    "스타일 {style}로 변경할게요",
+    "다시 생각해 보니 {style}가 좋겠어요",
+)
+_EN_FIX_MENU = (
+    "Sorry, I said the wrong dinner, the {menu} please",
+    "Let me switch to the {menu}",
+    "On second thought, make it the {menu}",
+)
+_KO_FIX_MENU = ("{old} 말고 {menu}로 주세요", "메뉴를 {menu}로 변경해 주세요")
+_EN_ONE_CHANGE_MORE = (
+    "with extra {ing}, please",
+    "Can you add some more {ing}?",
+    "and a bit more {ing}",
+)
+_EN_ONE_CHANGE_NO = (
+    "Please take out the {ing}",
+    "I don't want any {ing}",
+    "and leave out the {ing}",
+)
+_KO_ONE_CHANGE_MORE = ("{ing} 많이 주세요", "{ing} 좀 더 넣어 주세요")
+_KO_ONE_CHANGE_NO = ("{ing}는 안 넣어 주세요", "{ing} 없이요", "{ing}는 필요 없어요")
+_EN_WISHES_AGAIN = {
+    "romantic": ("It is date night tonight, what would you pick?",
+                 "I want to surprise my wife with something romantic"),
+    "no_alcohol": ("Nothing alcoholic please, what would you suggest?",
+                   "Which dinner comes without any alcohol?"),
+    "budget": ("My budget is {budget} won, what can I get?",
+               "I only have {budget} won, what would you suggest?"),
+    "for_two": ("Dinner for two, what do you suggest?",
+                "Just the two of us tonight, what should we get?"),
+    "celebration": ("It's my birthday today, what should we get?",
+                    "We have something to celebrate, what's your suggestion?"),
+}  # fmt: skip
+_KO_WISHES_AGAIN = {
+    "romantic": ("여자친구랑 데이트인데 뭐 먹을까요?", "분위기 있는 저녁 추천해 주세요"),
+    "no_alcohol": ("술 안 들어간 메뉴 있어요?", "운전해야 해서 술 없는 걸로 추천해 주세요"),
+    "budget": ("예산이 {budget}원인데 뭐가 있어요?",
+               "{budget}원으로 먹을 수 있는 거 추천해 주세요"),
+    "for_two": ("저희 둘이 먹을 만한 거 있어요?", "2인용으로 추천해 주세요"),
+    "celebration": ("오늘 생일인데 뭐가 좋을까요?", "승진 축하하는 자리예요, 추천해 주세요"),
+}  # fmt: skip
+_EN_TAKE_AGAIN = ("That sounds perfect", "Let's go with that", "OK, that one please")
+_KO_TAKE_AGAIN = ("그거 좋네요, 그걸로 할게요", "추천해 주신 걸로요")
+_EN_TAKE_STYLED = ("Sounds good, {style} style please", "OK, the {style} one")
+_KO_TAKE_STYLED = ("좋아요, {style}로 주세요", "그걸로 {style} 스타일로 할게요")
+
 FOLLOW_UP = {"en": _EN_FOLLOW_UP, "ko": _KO_FOLLOW_UP}
 """What the simulated customer says when the kiosk still asks something."""
 
@@ -521,6 +587,63 @@ def _typo(say: _Speaker, catalog: Catalog, _: str) -> tuple[list[str], Goal | No
     return [*_greeting(say), line], plan.goal()
 
 
+def _correction_again(say: _Speaker, catalog: Catalog, _: str) -> tuple[list[str], Goal | None]:
+    """A correction of how many, the style or the dinner, after the order is said in one
+    sentence or step by step, naming what it replaces or not."""
+    plan = _draw(say, catalog)
+    first = [plan.one_shot()] if say.rng.random() < 0.5 else plan.step_by_step()
+    what = say.rng.choice(("quantity", "style", "menu"))
+    if what == "quantity":
+        old = say.quantity(plan.quantity, before_menu=False)
+        plan.quantity = say.rng.choice([n for n in (1, 2, 3, 4, 5) if n != plan.quantity])
+        qty = say.quantity(plan.quantity, before_menu=False)
+        line = say.pick(_EN_FIX_QTY, _KO_FIX_QTY, old=old, qty=qty)
+    elif what == "style" and len(plan.menu.styles) > 1:
+        old = say.style(plan.style)
+        plan.style = say.rng.choice([s for s in plan.menu.styles if s != plan.style])
+        line = say.pick(_EN_FIX_STYLE, _KO_FIX_STYLE, old=old, style=say.style(plan.style))
+    else:
+        old = say.menu(plan.menu)
+        plan.menu = say.rng.choice(
+            [m for m in catalog.menus if m != plan.menu and plan.style in m.styles]
+        )
+        line = say.pick(_EN_FIX_MENU, _KO_FIX_MENU, old=old, menu=say.menu(plan.menu))
+    return [*_greeting(say), *first, line], plan.goal()
+
+
+def _customization_again(say: _Speaker, catalog: Catalog, _: str) -> tuple[list[str], Goal | None]:
+    """One change to an ingredient, said after the order in a line of its own."""
+    plan = _draw(say, catalog, menu=say.rng.choice([m for m in catalog.menus if m.ingredients]))
+    item = say.rng.choice(plan.menu.ingredients)
+    more = item.quantity < MAX_INGREDIENT_QUANTITY and say.rng.random() < 0.5
+    ing = say.ingredient(item)
+    if more:
+        line = say.pick(_EN_ONE_CHANGE_MORE, _KO_ONE_CHANGE_MORE, ing=ing)
+    else:
+        line = say.pick(_EN_ONE_CHANGE_NO, _KO_ONE_CHANGE_NO, ing=ing)
+    plan.change = (item, item.quantity + 1 if more else 0, "more" if more else "no")
+    first = [plan.one_shot()] if say.rng.random() < 0.6 else plan.step_by_step()
+    return [*_greeting(say), *first, line], plan.goal()
+
+
+def _recommendation_context_again(
+    say: _Speaker, catalog: Catalog, _: str
+) -> tuple[list[str], Goal | None]:
+    """A wish in other words, the recommendation taken, the style said with it or not."""
+    wishes = wished_menus(catalog)
+    wish = say.rng.choice(sorted(wishes))
+    menu, budget = wishes[wish]
+    plan = _draw(say, catalog, menu=menu)
+    asked = say.pick(_EN_WISHES_AGAIN[wish], _KO_WISHES_AGAIN[wish], budget=f"{budget:,}")
+    if say.rng.random() < 0.5:
+        taken = [say.pick(_EN_TAKE_STYLED, _KO_TAKE_STYLED, style=say.style(plan.style))]
+        rest = plan.step_by_step()[2:]
+    else:
+        taken = [say.pick(_EN_TAKE_AGAIN, _KO_TAKE_AGAIN)]
+        rest = plan.step_by_step()[1:]
+    return [*_greeting(say), asked, *taken, *rest], plan.goal()
+
+
 _Maker = Callable[[_Speaker, Catalog, str], tuple[list[str], Goal | None]]
 _MAKERS: dict[str, _Maker] = {
     "one_shot": _one_shot,
@@ -535,6 +658,13 @@ _MAKERS: dict[str, _Maker] = {
     "mixed_language": _mixed_language,
     "typo": _typo,
 }
+MAKERS_AGAIN: dict[str, _Maker] = {
+    "correction": _correction_again,
+    "customization": _customization_again,
+    "recommendation_context": _recommendation_context_again,
+}
+"""The later conversations of these kinds (``again`` of each), from a generator of their
+own: the conversations before them stay as they were."""
 
 
 def _generate(
@@ -544,6 +674,7 @@ def _generate(
     per_kind: int,
     spoken: bool,
     seed: str = "",
+    again: int = 0,
 ) -> Iterator[Dialogue]:
     base = seed or f"dialogue-corpus-{'spoken' if spoken else 'typed'}"
     prefix = seed or ("spoken" if spoken else "typed")
@@ -567,16 +698,43 @@ def _generate(
                         speed=rng.choice(SPEEDS) if spoken else 0,
                         how_many=say.quantity(goal.quantity, before_menu=False) if asked else "",
                     )
+    rng = random.Random(f"{base}++")
+    for language in languages if again else ():
+        say = _Speaker(language, rng, spoken)
+        for kind, make in MAKERS_AGAIN.items():
+            for number in range(again):
+                lines, goal = make(say, catalog, recommended)
+                assert goal is not None
+                yield Dialogue(
+                    name=f"{prefix}-{language}-{kind}-again-{number:02d}",
+                    kind=kind,
+                    language=language,
+                    lines=tuple(lines),
+                    goal=goal,
+                    voice=rng.choice(VOICES) if spoken else "",
+                    speed=rng.choice(SPEEDS) if spoken else 0,
+                    how_many=say.quantity(goal.quantity, before_menu=False),
+                )
 
 
-def typed_corpus(catalog: Catalog, recommended: str, per_kind: int = 26) -> list[Dialogue]:
-    """Korean and English typed conversations (``per_kind`` of each kind and language)."""
-    return list(_generate(catalog, recommended, ("en", "ko"), per_kind, spoken=False))
+AGAIN = 12
+"""The later conversations of each kind of ``MAKERS_AGAIN`` (and language)."""
 
 
-def spoken_corpus(catalog: Catalog, recommended: str, per_kind: int = 24) -> list[Dialogue]:
-    """English conversations to be said by espeak-ng voices at varied speeds."""
-    return list(_generate(catalog, recommended, ("en",), per_kind, spoken=True))
+def typed_corpus(
+    catalog: Catalog, recommended: str, per_kind: int = 26, again: int = AGAIN
+) -> list[Dialogue]:
+    """Korean and English typed conversations (``per_kind`` of each kind and language,
+    and ``again`` more of corrections, customizations and recommendations in context)."""
+    return list(_generate(catalog, recommended, ("en", "ko"), per_kind, spoken=False, again=again))
+
+
+def spoken_corpus(
+    catalog: Catalog, recommended: str, per_kind: int = 24, again: int = AGAIN
+) -> list[Dialogue]:
+    """English conversations to be said by espeak-ng voices at varied speeds (and
+    ``again`` more of corrections, customizations and recommendations in context)."""
+    return list(_generate(catalog, recommended, ("en",), per_kind, spoken=True, again=again))
 
 
 def tuning_corpus(catalog: Catalog, recommended: str, per_kind: int = 16) -> list[Dialogue]:

@@ -22,8 +22,10 @@ from config import Settings
 from domain.catalog import Catalog
 from quart_app import create_app
 from tests.support.dialogue_corpus import (
+    AGAIN,
     FIRST_KINDS,
     KINDS,
+    MAKERS_AGAIN,
     Dialogue,
     Goal,
     spoken_corpus,
@@ -275,3 +277,24 @@ async def test_a_customer_asked_to_change_anything_says_the_changes_no_reply_too
     outcome, _ = await _misheard(kiosk, lines, meant, heard=not_caught, slowly=not_caught)
     assert outcome.completed, outcome.describe()
     assert "No coffee." in outcome.said
+
+
+@pytest.mark.parametrize("make", [typed_corpus, spoken_corpus])
+async def test_the_later_conversations_grow_three_kinds_and_leave_the_rest_as_they_were(
+    kiosk: QuartClient, make: Callable[..., list[Dialogue]]
+) -> None:
+    catalog, recommended = await catalog_and_recommendation(kiosk)
+    before = make(catalog, recommended, again=0)
+    corpus = make(catalog, recommended)
+
+    assert corpus[: len(before)] == before
+    later = corpus[len(before) :]
+    languages = {d.language for d in before}
+    assert len(later) == AGAIN * len(MAKERS_AGAIN) * len(languages)
+    assert {(d.kind, d.language) for d in later} == {
+        (kind, language) for kind in MAKERS_AGAIN for language in languages
+    }
+    # Each in its half by the corpus's own rule (a hash of the name): both halves grow.
+    assert {d.held_out for d in later} == {False, True}
+    assert len({d.name for d in corpus}) == len(corpus)
+    assert all(d.goal is not None and d.how_many for d in later)
