@@ -62,7 +62,7 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
         # for, never the order read back again for a yes.
         lines = [say("not_understood"), say("correction_unread")]
         return draft, Turn("change", CUSTOM, lines, 0.3, asks=True)
-    if stage == CONFIRM and heard.quantity is not None and heard.quantity == draft.quantity:
+    if stage == CONFIRM and heard.quantity == draft.quantity and not heard.correction:
         # "일 인분 주세요" to "1개, ... 주문할까요?": the number read back said again is
         # no line not caught (which would leave how many unclear); read back again.
         return draft, Turn("order", CONFIRM)

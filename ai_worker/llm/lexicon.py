@@ -123,7 +123,9 @@ GREETING = (
 )  # fmt: skip
 RECOMMEND = (
     "recommend", "recommendation", "suggest", "suggestion", "what's good", "whats good",
-    "popular", "what should i", "추천", "뭐가 좋", "뭐 먹을까", "인기", "골라 줘", "골라줘",
+    "popular", "what should i", "what should we get", "what should we have", "would you pick",
+    "will you pick", "추천", "뭐가 좋", "뭐 먹을까", "먹을 만한", "먹을만한", "인기", "골라 줘",
+    "골라줘",
 )  # fmt: skip
 USUAL = (
     "the usual", "my usual", "same as last time", "same again", "same as before",
@@ -180,7 +182,7 @@ OCCASIONS: dict[str, tuple[str, ...]] = {
     "romantic": (
         "romantic", "date", "anniversary", "girlfriend", "boyfriend", "my wife", "my husband",
         "propose", "proposal", "로맨틱", "데이트", "기념일", "여자친구", "남자친구", "애인",
-        "연인", "프러포즈", "청혼",
+        "연인", "프러포즈", "청혼", "분위기 있는",
     ),
     "celebration": (
         "celebrate", "celebrating", "celebration", "birthday", "party", "promotion",

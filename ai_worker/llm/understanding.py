@@ -150,6 +150,8 @@ def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> 
     result.wishes = _take_wishes(said, menus)
     result.pick = _take_pick(said)
     result.correction = _CORRECTION.search(said.text) is not None
+    while said.take_pattern(_REPLACED_QUANTITY):
+        pass  # "not four, two": the four is no quantity, nor a change of "no" one
     result.change_unread = said.take_pattern(_CHANGE_OF_A_NUMBER) is not None
     result.quantity, result.vague_quantity = _take_quantity(said, menus)
     result.number_homophone = _ANY_HOMOPHONE.search(said.rest) is not None
@@ -346,6 +348,12 @@ _KO_QUANTITY = re.compile(
     rf"|(?<![가-힣])(?:{'|'.join(KO_NATIVE_ALONE)})(?=(?:만|요|만요)?(?![가-힣]))"
     r"|(?<![0-9])\d{1,3}(?![0-9])"
 )
+_REPLACED_QUANTITY = re.compile(
+    rf"(?:{_KO_QUANTITY.pattern})\s*(?:은|는)?\s*말고"
+    rf"|(?<![a-z'])not\s+(?:{lx.EN_NUMBER})\s*,?\s*(?:but\s+)?(?=(?:{lx.EN_NUMBER})(?![a-z0-9']))"
+)
+"""The number a correction replaces: "5인분 말고 4인분으로", "not four, two" (the number
+read back again was placed)."""
 _COUNTER_SUFFIX = re.compile(rf"\s*(?:{lx.KO_COUNTERS}|{lx.KO_SINO_COUNTERS})$")
 _HOMOPHONE = re.compile(rf"(?<![a-z0-9'])(?P<word>{'|'.join(lx.EN_NUMBER_HOMOPHONES)})\s+$")
 _ANY_HOMOPHONE = re.compile(rf"(?<![a-z0-9'])(?:{'|'.join(lx.EN_NUMBER_HOMOPHONES)})(?![a-z0-9'])")
@@ -360,8 +368,8 @@ _ARTICLE = re.compile(r"(?<![a-z0-9'])an?\s+$")
 
 _NUMBER_WORD = rf"(?:{lx.EN_NUMBER}|{lx.KO_NUMBER})"
 _PEOPLE = re.compile(
-    rf"(?P<n>{_NUMBER_WORD})\s*(?:people|persons|guests|of us|명이서|명이|명|사람)"
-    r"|(?P<alone>둘|셋|넷)이서|(?P<one>혼자|just me|for one)"
+    rf"(?P<n>{_NUMBER_WORD})\s*(?:people|persons|guests|of us|명이서|명이|명|사람|인용)"
+    r"|(?P<alone>둘|셋|넷)이서?(?![가-힣])|(?P<one>혼자|just me|for one)"
 )
 _BUDGET = re.compile(
     r"(?P<n>\d{1,3}(?:[ ,]\d{3})+|\d+)\s*(?P<unit>k|thousand|만)?"

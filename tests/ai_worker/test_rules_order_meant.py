@@ -614,3 +614,56 @@ async def test_the_number_read_back_said_again_is_no_line_not_caught(again: str)
     assert talk.session.order_state.quantity == 1
     reply = str(talk.replies[1]["response"])
     assert "catch" not in reply and "이해하지 못" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("first", "correction", "quantity"),
+    [
+        ("발렌타인 디너 심플로 5인분 주문할게요", "5인분 말고 4인분으로 해 주세요", 4),
+        ("발렌타인 디너 심플로 2인분 주문할게요", "2개 말고 5인분으로 해 주세요", 5),
+        ("two English dinners, simple", "Sorry, not two, four", 4),
+        ("two English dinners, simple", "not two but three", 3),
+    ],
+)
+async def test_a_correction_naming_the_number_it_replaces_takes_the_new_one(
+    first: str, correction: str, quantity: int
+) -> None:
+    # "5인분 말고 4인분으로" had 5 read back again, and the yes to it placed 5; "not two,
+    # four" was "no" two of an ingredient not caught.
+    talk = await converse([first, correction, "yes" if first.isascii() else "네"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.quantity == quantity
+
+
+@pytest.mark.parametrize("correction", ["5인분 말고 해 주세요", "Sorry, not five, sick"])
+async def test_a_correction_whose_new_number_is_not_caught_is_asked_not_the_old_one_read_back(
+    correction: str,
+) -> None:
+    first = (
+        "five English dinners, simple" if correction.isascii() else "발렌타인 심플로 5인분 주세요"
+    )
+    talk = await converse([first, correction, "yes", "yes"])
+    assert not talk.placed, _said(talk.replies)
+    assert "So that's" not in talk.replies[1]["response"], _said(talk.replies)
+    assert "이대로 주문할까요" not in talk.replies[1]["response"], _said(talk.replies)
+
+
+@pytest.mark.parametrize(
+    ("asked", "menu"),
+    [
+        ("분위기 있는 저녁 추천해 주세요", "valentine"),
+        ("It is date night tonight, what would you pick?", "valentine"),
+        ("저희 둘이 먹을 만한 거 있어요?", "champagne_feast"),
+        ("2인용으로 추천해 주세요", "champagne_feast"),
+        ("Just the two of us tonight, what should we get?", "champagne_feast"),
+    ],
+)
+async def test_a_wish_in_other_words_gets_the_dinner_that_fits_it(asked: str, menu: str) -> None:
+    # "분위기 있는 저녁" (an evening with atmosphere) got the promotion's Champagne Feast,
+    # and a customer who took it had not the Valentine Dinner meant; "둘이 먹을 만한 거"
+    # got "didn't catch that".
+    event = {**VALENTINE_EVENT, "menu_codes": ["french"]}
+    talk = await converse([asked], events=[event])
+    answer = talk.replies[0]
+    assert answer["intent"] == "recommendation", answer["response"]
+    assert answer["recommended_menu"]["code"] == menu
