@@ -14,6 +14,7 @@ import pytest
 from ai_worker.engines.stt_whisper import WhisperEngine
 from ai_worker.streaming.server import StreamServer
 from ai_worker.streaming.vad import (
+    CONTEXT,
     FRAME,
     START_FRAMES,
     Samples,
@@ -79,11 +80,15 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return spoken_pcm(["two french dinners, grand style please", "yes"], directory)
 
 
-def _probabilities(vad: SileroVad, pcm: bytes) -> list[float]:
+def _frames(pcm: bytes) -> Samples:
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-    state = VadState()
     usable = samples.size - samples.size % FRAME
-    return [vad.probability(state, frame) for frame in samples[:usable].reshape(-1, FRAME)]
+    return samples[:usable].reshape(-1, FRAME)
+
+
+def _probabilities(vad: SileroVad, pcm: bytes) -> list[float]:
+    state = VadState()
+    return [vad.probability(state, frame) for frame in _frames(pcm)]
 
 
 def test_silero_hears_speech_frame_by_frame_and_not_silence(vad: SileroVad, speech: bytes) -> None:
@@ -91,6 +96,34 @@ def test_silero_hears_speech_frame_by_frame_and_not_silence(vad: SileroVad, spee
 
     assert max(probabilities) > 0.9
     assert max(_probabilities(vad, bytes(32_000))) < 0.2
+
+
+def test_silero_carries_its_state_and_the_last_64_samples_from_frame_to_frame(
+    vad: SileroVad, speech: bytes
+) -> None:
+    frames = _frames(speech)
+    state = VadState()
+    carried: list[float] = []
+    after: list[VadState] = []
+    for frame in frames:
+        carried.append(vad.probability(state, frame))
+        after.append(VadState(h=state.h.copy(), c=state.c.copy(), context=state.context.copy()))
+    alone = [VadState() for _ in frames]
+    heard_alone = [
+        vad.probability(fresh, frame) for fresh, frame in zip(alone, frames, strict=True)
+    ]
+
+    for frame, kept in zip(frames, after, strict=True):
+        assert np.array_equal(kept.context, frame[-CONTEXT:])
+    assert any(
+        not np.array_equal(kept.h, fresh.h) for kept, fresh in zip(after, alone, strict=True)
+    )
+    assert any(
+        not np.array_equal(kept.c, fresh.c) for kept, fresh in zip(after, alone, strict=True)
+    )
+    # a frame heard after the speech before it is not heard as if alone (a state
+    # reset per frame): 0.15 against 0.97 in the middle of a word
+    assert max(abs(a - b) for a, b in zip(carried, heard_alone, strict=True)) > 0.5
 
 
 @pytest.fixture(scope="module")
