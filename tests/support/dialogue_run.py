@@ -10,9 +10,12 @@ corrections do: a wrong one is corrected ("Actually, make it three"), up to
 three times, then cancelled; only a right one gets the yes. Asked back about
 a name ("Did you mean Grand style?"), the customer says yes when it is what
 they mean, else no, as a person would, then goes on with their lines. Asked how
-many, a customer who has an answer for it (``Dialogue.how_many``) gives it at
-once; any other, once it has nothing left to say, says the number meant
-("three"), once. Asked what to do with one ingredient ("more, less or none?"), it
+many, it says the number it means at once (``Dialogue.how_many``, else plainly,
+"three"), each time it is asked, at most twice, before any line of its own (a
+change is no answer to it); a line not caught with it is said again after it.
+A line of its own that asks for one change the kiosk has already read back as
+meant ("Got it: extra wine." before "And a bit more wine") is not said. Asked
+what to do with one ingredient ("more, less or none?"), it
 says what it means for that ingredient; asked for the rest of a change not caught, it
 says the changes it means that the reply's "Got it: ..." does not name, else that
 that's all (each at most twice). Once its lines are said, asked which dinner or
@@ -89,6 +92,8 @@ REPEATS = 3
 SLOWER = 30
 """Words a minute slower, said again."""
 ANSWERS = 2
+HOW_MANY_ANSWERS = 2
+"""Answers to "how many?": the number meant, each time it is asked."""
 """Answers to a question about an ingredient or the rest of a change."""
 
 
@@ -109,6 +114,8 @@ class Outcome:
     """Spoken turns: speech-to-text plus analyze, each."""
     clip_seconds: list[float] = field(default_factory=list)
     error: str | None = None
+    skipped: list[str] = field(default_factory=list)
+    """Lines not said: a change the kiosk had already read back."""
     yes_to_a_wrong_read_back: bool = False
     """The customer said yes to an order read back that is not the one meant: a
     correcting customer would have gone on differently."""
@@ -198,12 +205,12 @@ class Talking:
     mix: Callable[[bytes], bytes] | None = None
     """What becomes of each clip (a WAV) before it is uploaded, e.g. noise added."""
 
-    slower: bool = False
-    """The next line is said again, more slowly."""
+    slower: str | None = None
+    """A line said again, more slowly, when it next comes."""
 
     async def say(self, line: str, session_id: str | None) -> Said:
-        speed = self.dialogue.speed - (SLOWER if self.slower else 0)
-        self.slower = False
+        slow, self.slower = self.slower == line, None if self.slower == line else self.slower
+        speed = self.dialogue.speed - (SLOWER if slow else 0)
         audio, seconds = speak(line, self.dialogue.voice, speed, self.clip_dir)
         if self.mix is not None:
             audio = self.mix(audio)
@@ -249,7 +256,9 @@ async def run_dialogue(
     script = list(dialogue.lines)
     follow_ups = 0 if dialogue.goal is None else FOLLOW_UPS
     asked_back = 0
-    how_many: str | None = dialogue.how_many
+    goal = dialogue.goal
+    number = (dialogue.how_many or _count(goal.quantity, dialogue.language)) if goal else ""
+    how_many = HOW_MANY_ANSWERS if goal else 0
     corrections = CORRECTIONS
     repeats = REPEATS if isinstance(customer, Talking) else 0
     answers = ANSWERS
@@ -257,11 +266,12 @@ async def run_dialogue(
     repeated = False
     while script or follow_ups:
         wrong = _wrong_read_back(answer, dialogue)
+        if script and _read_back_already(script[0], outcome, catalog):
+            # "And a bit more wine" after "Got it: extra wine.": said, not said again.
+            outcome.skipped.append(script.pop(0))
+            continue
         if script:
             line = script.pop(0)
-        elif how_many is not None and dialogue.goal and _HOW_MANY.search(answer["response"]):
-            # Nothing left to say and asked how many: the number meant, once.
-            line, how_many = how_many or _count(dialogue.goal.quantity, dialogue.language), None
         elif asked_when_done and (known := _asked_when_done(outcome, catalog)):
             # Nothing left to say and asked for a menu or a style it has said or
             # accepted (that one), or whether to change anything (what no reply took).
@@ -302,15 +312,21 @@ async def run_dialogue(
             asked_back += 1
             script.insert(0, reply)
         elif how_many and _HOW_MANY.search(response):
-            script.insert(0, how_many)
-            how_many = None
+            # Asked how many: the number meant, at once (a change is no answer to it);
+            # a line not caught with it is said again after it, more slowly.
+            how_many -= 1
+            script.insert(0, number)
+            if repeats and not again and line != number and response.startswith(_NOT_CAUGHT):
+                assert isinstance(customer, Talking)
+                repeats, customer.slower = repeats - 1, line
+                script.insert(1, line)
         elif answers and (reply := answer_to_a_question(response, dialogue, catalog)):
             answers -= 1
             script.insert(0, reply)
         elif repeats and not again and response.startswith(_NOT_CAUGHT):
             # Not caught: said again once, more slowly, as a person does.
             assert isinstance(customer, Talking)
-            repeats, repeated, customer.slower = repeats - 1, True, True
+            repeats, repeated, customer.slower = repeats - 1, True, line
             script.insert(0, line)
     outcome.order_id = answer.get("order_id")
     if outcome.order_id is not None:
@@ -417,6 +433,41 @@ def _changes_not_taken(outcome: Outcome, menu: Menu) -> str | None:
         if menu.ingredient(code).name_en not in taken and menu.ingredient(code).name_ko not in taken
     ]
     return " ".join(lines) or None
+
+
+def _read_back_already(line: str, outcome: Outcome, catalog: Catalog) -> bool:
+    """Whether ``line`` is a change to one ingredient alone ("And a bit more wine") that a
+    reply has already read back as the customer means it ("Got it: extra wine."): a
+    person who heard that does not ask for it again. From the line and the replies'
+    text only."""
+    goal = outcome.dialogue.goal
+    if goal is None:
+        return False
+    menu, lowered = catalog.menu(goal.menu), line.lower()
+    named = [i for i in menu.ingredients if i.name_en.lower() in lowered or i.name_ko in line]
+    others = [
+        thing
+        for thing in (*catalog.menus, *menu.styles)
+        if thing.name_en.lower() in lowered or thing.name_ko in line
+    ]
+    meant = dict(goal.customizations)
+    if len(named) != 1 or others or named[0].code not in meant:
+        return False
+    taken = " ".join(m.group(0) for reply in outcome.replies for m in _TAKEN.finditer(reply))
+    return re.search(_read_back_as(named[0], meant[named[0].code]), taken) is not None
+
+
+def _read_back_as(item: Ingredient, amount: int) -> str:
+    """A pattern for ``item`` at ``amount`` as a kiosk reads it back: "extra wine", "2
+    extra wine", "no wine", "less wine (1)", "와인 추가", "와인 빼고"."""
+    en, ko, extra = re.escape(item.name_en), re.escape(item.name_ko), amount - item.quantity
+    if amount == 0:
+        return rf"(?i:\bno {en}\b)|{ko} 빼고"
+    if extra == 1:
+        return rf"(?i:(?<!\d )\bextra {en}\b)|{ko} 추가"
+    if extra > 1:
+        return rf"(?i:\b{extra} extra {en}\b)|{ko} {extra}개 추가"
+    return rf"(?i:\bless {en} \({amount}\))|{ko} {amount}개로 줄여서"
 
 
 def _change_line(item: Ingredient, amount: int, language: str) -> str:

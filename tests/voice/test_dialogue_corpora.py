@@ -164,6 +164,28 @@ async def test_a_customer_with_nothing_left_to_say_answers_how_many(kiosk: Quart
     assert outcome.heard[1:] == ["one", "Yes, please place the order"]
 
 
+@pytest.mark.parametrize(
+    ("lines", "number"),
+    [
+        (("French dinner, grand style", "More wine."), "one"),
+        (("프렌치 디너 그랜드로 주세요", "와인 추가해 주세요"), "한 개"),
+    ],
+)
+async def test_a_customer_asked_how_many_says_its_number_before_its_next_line(
+    kiosk: QuartClient, lines: tuple[str, ...], number: str
+) -> None:
+    # A change is no answer to "how many?": said before the number, it was not taken.
+    catalog, _ = await catalog_and_recommendation(kiosk)
+    language = "en" if lines[0].isascii() else "ko"
+    meant = Goal("french", "grand", 1, (("wine", 2),))
+    dialogue = Dialogue("asked", "multi_turn", language, lines, meant)
+
+    (outcome,) = await _run(kiosk, catalog, [dialogue])
+
+    assert outcome.completed, outcome.describe()
+    assert outcome.said[1:3] == [number, lines[1]]
+
+
 @dataclass(slots=True)
 class _Mishearing(Talking):
     """A spoken customer whose lines the service hears as ``heard`` says (else as said),
@@ -174,9 +196,9 @@ class _Mishearing(Talking):
     speeds: list[bool] = field(default_factory=list)
 
     async def say(self, line: str, session_id: str | None) -> Said:
-        self.speeds.append(self.slower)
-        text = (self.slowly if self.slower else self.heard).get(line, line)
-        self.slower = False
+        slow, self.slower = self.slower == line, None if self.slower == line else self.slower
+        self.speeds.append(slow)
+        text = (self.slowly if slow else self.heard).get(line, line)
         status, answer = await analyze(self.client, text, session_id)
         return Said(text, status, answer)
 
@@ -266,6 +288,25 @@ async def test_a_spoken_customer_not_caught_says_the_line_again_more_slowly(
     assert outcome.completed, outcome.describe()
     assert outcome.said[:2] == [line, line]
     assert customer.speeds[:2] == [False, True]
+
+
+async def test_a_customer_does_not_ask_again_for_a_change_read_back(kiosk: QuartClient) -> None:
+    # "Wild wine." asked "what would you like done with the wine?", answered "More wine,
+    # please.", read back "Got it: extra wine.": its own "And a bit more wine" is not
+    # said after it (it was read back "2 extra wine", and that order placed).
+    lines = ("two French dinners, grand style", "add wine", "And a bit more wine")
+    meant = Goal("french", "grand", 2, (("wine", 2),))
+    outcome, _ = await _misheard(kiosk, lines, meant, heard={"add wine": "Wild wine."})
+    assert outcome.completed, outcome.describe()
+    assert outcome.said[2] == "More wine, please."
+    assert "And a bit more wine" not in outcome.said
+    assert outcome.skipped == ["And a bit more wine"]
+
+    # Read back otherwise ("no wine" for "add wine"), the line is said.
+    heard = {"add wine": "No wine."}
+    outcome, _ = await _misheard(kiosk, lines, meant, heard=heard)
+    assert "And a bit more wine" in outcome.said, outcome.describe()
+    assert outcome.skipped == []
 
 
 async def test_a_customer_asked_to_change_anything_says_the_changes_no_reply_took(
