@@ -33,6 +33,13 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
     if "detail_inquiry" in heard.flags:
         return talk.draft, _inquiry(talk)
 
+    if _how_many_unanswered(talk):
+        # "only one" heard "More wine." (the question's own sample change) to "how
+        # many?": no number said, so none is assumed, and the change is not taken
+        # as if it were the answer: how many is asked again, for a number.
+        menu = talk.catalog.menu(talk.draft.menu_code or "")
+        line = talk.replies.say("ask_quantity_number", menu=talk.replies.name(menu))
+        return talk.draft, Turn("unknown", CUSTOM, [line], 0.4, asks=True)
     draft = updated_draft(talk)
     if heard.menu_guess or (heard.style_guess and draft.menu_code):
         return draft, _ask_back(talk, draft)
@@ -155,6 +162,26 @@ def _correction_not_caught(heard: Understanding) -> bool:
     )
 
 
+_NOT_ABOUT_HOW_MANY = {"recommend", "inquiry", "change_menu", "change_style", "usual"}
+
+
+def _how_many_unanswered(talk: Talk) -> bool:
+    """Whether this line answers the kiosk's "how many?" with no number: a change, a
+    yes, or "that's all"; not a line naming a dinner or a style, a question, a word
+    that may be a number, or nothing understood (each answered as before)."""
+    heard, draft = talk.heard, talk.draft
+    return (
+        talk.stage == CUSTOM
+        and draft.is_complete
+        and talk.quantity_heard(draft) == "unsaid"
+        and talk.how_many_just_asked(draft)
+        and heard.quantity is None
+        and not (heard.vague_quantity or heard.number_homophone or heard.understood_nothing)
+        and not (heard.menu_code or heard.style_code or heard.menu_guess or heard.style_guess)
+        and not heard.flags & _NOT_ABOUT_HOW_MANY
+    )
+
+
 def _items_unread(talk: Talk, draft: OrderDraft) -> str | None:
     """The question about the first ingredient of the draft's menu named with no change."""
     menu = talk.catalog.find_menu(draft.menu_code or "")
@@ -212,7 +239,11 @@ def _stage_after_update(talk: Talk, draft: OrderDraft) -> Stage:
     quantity = talk.quantity_heard(draft)
     if quantity == "unclear" or (quantity == "unsaid" and not talk.quantity_asked(draft)):
         # "a few", a refused "two dozen", or no number at all: ask how many, never
-        # take 1 for it. Asked once, an answer without a number keeps the 1 read back.
+        # take 1 for it.
+        return CUSTOM
+    if quantity == "unsaid" and talk.how_many_just_asked(draft):
+        # Asked how many and answered with another detail ("make it grand"): still
+        # asked, never 1 read back.
         return CUSTOM
     if talk.stage in (CUSTOM, CONFIRM):
         # A change is read back at once, and a "yes" to that places the order.

@@ -20,10 +20,8 @@ _TEXT: dict[Language, dict[str, str]] = {
             "{sample_less}? If not, I'll read your order back."
         ),
         "ask_custom_again": "Anything else to change?",
-        "ask_quantity": (
-            "How many {menu} would you like? You can also change the ingredients, for "
-            "example more {sample_more} or no {sample_less}."
-        ),
+        "ask_quantity": "How many {menu} would you like?",
+        "ask_quantity_number": "How many {menu} would you like? Please say a number.",
         "did_you_mean": "Did you mean the {name}?",
         "did_you_mean_style": "Did you mean {name} style?",
         "quantity_range": "We can make 1 to {maximum} dinners in one order.",
@@ -86,10 +84,8 @@ _TEXT: dict[Language, dict[str, str]] = {
             "가능해요. 없으시면 주문 내용을 확인해 드릴게요."
         ),
         "ask_custom_again": "더 바꾸실 것이 있으신가요?",
-        "ask_quantity": (
-            "{menu}(은)는 몇 개 드릴까요? 재료도 바꿀 수 있어요. 예를 들어 {sample_more} 추가나 "
-            "{sample_less} 빼기요."
-        ),
+        "ask_quantity": "{menu}(은)는 몇 개 드릴까요?",
+        "ask_quantity_number": "{menu}(은)는 몇 개 드릴까요? 숫자로 말씀해 주세요.",
         "did_you_mean": "{name} 말씀이신가요?",
         "did_you_mean_style": "{name} 스타일 말씀이신가요?",
         "quantity_range": "한 번에 1개부터 {maximum}개까지 주문하실 수 있어요.",
@@ -251,13 +247,10 @@ class Replies:
         )
 
     def ask_quantity(self, menu: Menu) -> str:
-        first, last = menu.ingredients[0], menu.ingredients[-1]
-        return self.say(
-            "ask_quantity",
-            menu=self.name(menu),
-            sample_more=self.name(first),
-            sample_less=self.name(last),
-        )
+        """ "How many French Dinner would you like?": a number only. A change said to it
+        is no answer (recognition made "only one" the sample change "More wine."), so
+        the question offers none; changes are asked for, or said, once it is answered."""
+        return self.say("ask_quantity", menu=self.name(menu))
 
     def ask_menu(self) -> str:
         lines = [

@@ -76,6 +76,10 @@ class Talk:
                 return "unclear"
         return "said" if draft.quantity != 1 else "unsaid"
 
+    def how_many_just_asked(self, draft: OrderDraft) -> bool:
+        """Whether the kiosk's last reply asked how many of the draft's menu."""
+        return self._asked_how_many(len(self.context.messages), draft)
+
     def _not_caught(self, at: int) -> bool:
         """Whether the kiosk answered message ``at`` that it didn't catch it: nothing of
         it was taken then ("Third round. One." for "The Grand one"), so no number in it
@@ -98,6 +102,7 @@ class Talk:
         return menu is not None and last is not None and self._asks_how_many(last.content, menu)
 
     def _asks_how_many(self, message: str, menu: Menu) -> bool:
+        # "How many French Dinner would you like?", alone or asked again for a number.
         return any(
             replies.ask_quantity(menu) in message
             for replies in Replies.every_language(self.catalog)

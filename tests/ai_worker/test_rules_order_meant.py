@@ -320,10 +320,30 @@ async def test_an_answer_to_how_many_not_understood_leaves_it_open() -> None:
     assert "So that's" not in replies[3]
 
 
-async def test_an_answer_to_how_many_without_a_number_still_keeps_1() -> None:
-    talk = await converse(["the Champagne Feast Dinner", "deluxe", "more coffee", "yes"])
-    assert talk.placed, _said(talk.replies)
-    assert talk.session.order_state.quantity == 1
+@pytest.mark.parametrize(
+    ("lines", "answer", "asked", "change"),
+    [
+        # "only one" heard "More wine." (the question's own sample change).
+        (["the Champagne Feast Dinner", "deluxe"], "more coffee", "How many", "coffee"),
+        (["French dinner, grand style"], "More wine.", "How many", "wine"),
+        (["French dinner, grand style"], "Without champagne.", "How many", "champagne"),
+        (["프렌치 디너 그랜드로 주세요"], "와인 추가해 주세요", "몇 개", "wine"),
+        (["French dinner, grand style"], "yes", "How many", None),
+        (["프렌치 디너 그랜드로 주세요"], "네", "몇 개", None),
+    ],
+)
+async def test_an_answer_to_how_many_without_a_number_asks_for_one_and_takes_no_change(
+    lines: list[str], answer: str, asked: str, change: str | None
+) -> None:
+    replies = await _asked_until_a_number(
+        [*lines, answer], "three" if asked == "How many" else "세 개", 3
+    )
+    assert asked in replies[len(lines)], replies
+    assert "Please say a number." in replies[len(lines)] or "숫자로" in replies[len(lines)]
+    assert "So that's" not in replies[len(lines)] and "주문할까요" not in replies[len(lines)]
+    talk = await converse([*lines, answer])
+    assert talk.session.stage == "customization"
+    assert talk.session.order_state.customizations == {}, change
 
 
 async def test_a_quantity_over_the_limit_at_the_read_back_is_asked_again() -> None:
