@@ -14,7 +14,7 @@ import pytest
 from ai_worker.engines.stt_whisper import WhisperEngine
 from ai_worker.streaming.recognizer import TAIL_AFTER_FRAMES, Decoder, StreamRecognizer
 from ai_worker.streaming.vad import FRAME, START_FRAMES, Samples, VadState
-from bus.ai_messages import END_FIELD, PCM_FIELD, SttStreamPayload
+from bus.ai_messages import END_FIELD, PCM_FIELD, PROMPT_FIELD, SttStreamPayload
 from bus.base import Subscription
 from bus.keys import ai_audio
 from bus.memory import MemoryBus
@@ -192,11 +192,13 @@ def _frames(*loud: bool) -> bytes:
     return b"".join(_tone(500, 1) if sound else bytes(2 * FRAME) for sound in loud)
 
 
-def _recognizer(bus: MemoryBus, engine: GatedEngine) -> StreamRecognizer:
+def _recognizer(bus: MemoryBus, engine: GatedEngine, prompt: str | None = None) -> StreamRecognizer:
     """A recognizer of ``ai_audio("stream-1")`` publishing to ``events``; a frame with
     any sound in it counts as speech."""
     audio = ai_audio("stream-1")
-    payload = SttStreamPayload(audio_key=audio, language="en", endpoint_ms=500, max_utterance_s=30)
+    payload = SttStreamPayload(
+        audio_key=audio, language="en", prompt=prompt, endpoint_ms=500, max_utterance_s=30
+    )
     return StreamRecognizer(
         bus,
         "stream-1",
@@ -272,6 +274,34 @@ async def test_the_decode_at_a_pause_is_sent_as_a_partial(speaks_again: bool) ->
     ]
     assert seen[2]["text"] == seen[3]["text"] == "beam 5"
     assert engine.beams == ([5, 5] if speaks_again else [5])
+
+
+async def test_a_prompt_in_the_audio_stream_is_the_prompt_of_the_decodes_after_it() -> None:
+    bus, engine = MemoryBus(), GatedEngine()
+    audio = ai_audio("stream-1")
+    recognizer = _recognizer(bus, engine, prompt="French Grand Simple Deluxe two")
+    # speech, then silence past the endpoint (500 ms: 16 frames): one decode, one final
+    short = _frames(*[True] * START_FRAMES, *[False] * 20)
+    # speech long enough for a partial (0.3 s) before the pause's decode
+    long = _frames(*[True] * (START_FRAMES + 15), *[False] * 20)
+    async with await bus.subscribe("events") as subscription:
+        serving = asyncio.create_task(recognizer.run())
+        await bus.stream_add(audio, {PCM_FIELD: short}, maxlen=1000, ttl=60)
+        await engine.started()
+        engine.finish_one()
+        seen = await _events(subscription, until="final")
+        await bus.stream_add(audio, {PROMPT_FIELD: b"yes no wine"}, maxlen=1000, ttl=60)
+        engine.finish_all()
+        for pcm in (short, long):
+            await bus.stream_add(audio, {PCM_FIELD: pcm}, maxlen=1000, ttl=60)
+        await bus.stream_add(audio, {END_FIELD: b""}, maxlen=1000, ttl=60)
+        seen += await _events(subscription, until="closed")
+        await serving
+
+    assert [event["event"] for event in seen].count("final") == 3
+    assert engine.beams.count(1) >= 1  # a partial's decode, after the prompt
+    assert engine.prompts[0] == "French Grand Simple Deluxe two"
+    assert engine.prompts[1:] == ["yes no wine"] * (len(engine.prompts) - 1)
 
 
 async def _events(subscription: Subscription, until: str) -> list[dict[str, Any]]:

@@ -17,6 +17,8 @@ class GatedEngine:
     def __init__(self) -> None:
         self.beams: list[int] = []
         """The beam size of each decode, in the order they started (1: a batch of partials)."""
+        self.prompts: list[str | None] = []
+        """The prompt (whisper's hotwords) of each decode, in the order they started."""
         self.batches: list[int] = []
         """How many partials each batch of partials decoded, in the order they started."""
         self.most_at_once = 0
@@ -37,6 +39,7 @@ class GatedEngine:
     ) -> tuple[str, str | None]:
         with self._count:
             self.beams.append(beam_size)
+            self.prompts.append(prompt)
             self._running += 1
             self.most_at_once = max(self.most_at_once, self._running)
         self._entered.release()
