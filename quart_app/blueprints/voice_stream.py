@@ -1,6 +1,6 @@
 """``WS /api/voice/stream``: hands-free talk (docs/contract.md §7).
 
-Close codes: ``1000`` after ``stop`` (or no audio for ``STREAM_IDLE_TIMEOUT``);
+Close codes: ``1000`` after ``stop`` (or no audio frame for ``STREAM_IDLE_TIMEOUT``);
 ``1003`` a binary frame that is not 10 to 250 ms of 16-bit PCM; ``1011`` the AI
 Server failed or went silent mid-stream, or a server error; ``1013`` no AI
 Server took the stream; ``4400`` a bad start frame; ``4401`` a bad token;
@@ -184,10 +184,13 @@ async def _talk(talk: HandsFreeStream, caller: str, idle_timeout: float) -> None
 
 async def _listen(talk: HandsFreeStream, idle_timeout: float) -> None:
     """Read client frames until ``stop``; raises :class:`_Close` for a bad audio frame or
-    idleness."""
+    ``idle_timeout`` s without an audio frame (text frames, pings included, do not count:
+    they would hold the stream and its slot forever)."""
+    loop = asyncio.get_running_loop()
+    idle_at = loop.time() + idle_timeout
     while True:
         try:
-            frame = await asyncio.wait_for(websocket.receive(), idle_timeout)
+            frame = await asyncio.wait_for(websocket.receive(), max(0.0, idle_at - loop.time()))
         except TimeoutError:
             await talk.end()
             raise _Close(CLOSE_NORMAL, "idle", f"No audio for {idle_timeout:g} s.") from None
@@ -197,6 +200,7 @@ async def _listen(talk: HandsFreeStream, idle_timeout: float) -> None:
             except BadAudio as error:
                 await talk.end()
                 raise _Close(CLOSE_BAD_DATA, "bad_audio", str(error)) from None
+            idle_at = loop.time() + idle_timeout
             continue
         control = await _control(frame)
         if control is None:

@@ -63,6 +63,27 @@ async def closed_with(ws: WsConnection, within: float = WAIT) -> tuple[int, list
             seen.append(json.loads(frame))
 
 
+async def pinging_until_closed(
+    ws: WsConnection, every: float, within: float = WAIT
+) -> tuple[int, list[dict[str, Any]]]:
+    """Send a ``ping`` every ``every`` s (each answer awaited) until the server closes;
+    the close code and the frames sent before it."""
+    seen: list[dict[str, Any]] = []
+    async with asyncio.timeout(within):
+        while True:
+            await ws.send(json.dumps({"type": "ping"}))
+            try:
+                seen.append(await receive(ws))
+            except WebsocketDisconnectError as closed:
+                code: int = closed.args[0]
+                return code, seen
+            if seen[-1]["type"] != "pong":
+                break
+            await asyncio.sleep(every)
+    code, rest = await closed_with(ws, within)
+    return code, seen + rest
+
+
 @asynccontextmanager
 async def streaming(client: QuartClient, **start: Any) -> AsyncIterator[WsConnection]:
     """A socket past its ``ready`` frame (kept as ``ws.ready``)."""

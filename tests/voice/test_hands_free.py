@@ -19,6 +19,7 @@ from tests.support.hands_free import (
     VOICED,
     closed_with,
     frames_until,
+    pinging_until_closed,
     receive,
     say_words,
     start_frame,
@@ -287,6 +288,22 @@ async def test_no_audio_for_the_idle_timeout_closes_1000(
 
     assert code == 1000
     assert frames[-1]["code"] == "idle"
+
+
+async def test_pings_alone_do_not_hold_the_stream_open(
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
+) -> None:
+    idle = 0.5
+    client = await start_app(backend.bus, stream_idle_timeout=idle)
+    ai_server.stt_stream.queue(speaks())
+
+    async with streaming(client) as ws:
+        code, frames = await pinging_until_closed(ws, every=idle / 10)
+
+    assert code == 1000
+    assert frames[-1]["code"] == "idle"
+    assert {frame["type"] for frame in frames[:-1]} == {"pong"}
+    assert len(frames) > 3  # the pings were answered all along
 
 
 async def test_a_dropped_socket_ends_the_stream_for_the_ai_server(
