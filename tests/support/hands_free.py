@@ -15,7 +15,9 @@ from quart.testing import QuartClient
 from quart.testing.connections import WebsocketDisconnectError
 from quart.typing import TestWebsocketConnectionProtocol as WsConnection
 
+from quart_app.testing import ScriptedAIServer, speaks
 from tests.support.dialogue_run import speak
+from tests.support.voice_api import confirmed, confirming
 from tests.support.waiting import WAIT
 
 STREAM = "/api/voice/stream"
@@ -100,6 +102,22 @@ async def say_words(ws: WsConnection, voiced_frames: int = 3) -> None:
     for _ in range(voiced_frames):
         await ws.send(VOICED)
     await ws.send(SILENT)
+
+
+def script_an_order(ai_server: ScriptedAIServer) -> None:
+    """The scripted AI Server hears an order, then a yes, and brings the conversation to
+    confirmation, then to place the order (what :func:`say_an_order_then_yes` says)."""
+    ai_server.stt_stream.queue(speaks("french grand", "yes"))
+    ai_server.llm.queue(confirming(), confirmed())
+
+
+async def say_an_order_then_yes(ws: WsConnection, answered: str = "reply") -> list[dict[str, Any]]:
+    """Two utterances: the first answered at confirmation, then the yes; the frames up to
+    the yes's ``answered`` frame (``reply``, or ``error`` for a yes that is refused)."""
+    await say_words(ws)
+    assert (await frames_until(ws, "reply"))[-1]["analysis"]["state"] == "confirmation"
+    await say_words(ws)
+    return await frames_until(ws, answered)
 
 
 def spoken_pcm(lines: list[str], directory: Path, *, gap: float = 1.5) -> bytes:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
 from quart.testing import QuartClient
 
 from bus.ai_messages import END_FIELD, PCM_FIELD
-from bus.keys import ai_audio, ai_result
+from bus.keys import STT_STREAM, ai_audio, ai_queue, ai_result
 from domain.draft import OrderDraft
 from domain.speech_hints import recognition_prompt
 from domain.stages import Stage
@@ -21,12 +23,14 @@ from tests.support.hands_free import (
     frames_until,
     pinging_until_closed,
     receive,
+    say_an_order_then_yes,
     say_words,
+    script_an_order,
     start_frame,
     streaming,
 )
 from tests.support.tokens import SECRET
-from tests.support.voice_api import FakeVoiceData, StartApp, confirmed, confirming, llm_answer
+from tests.support.voice_api import FakeVoiceData, StartApp, llm_answer
 from tests.support.waiting import eventually
 
 
@@ -182,6 +186,36 @@ async def test_bad_start_frames_are_refused_with_4400(client: QuartClient) -> No
         assert frames == [frames[0]] and frames[0]["code"] == "invalid_start"
 
 
+async def test_no_start_frame_in_time_is_refused_with_4400(
+    backend: Backend, start_app: StartApp
+) -> None:
+    client = await start_app(backend.bus, ws_auth_timeout=0.3)
+
+    async with client.websocket(STREAM) as ws:
+        code, frames = await closed_with(ws)
+
+    assert code == 4400
+    assert frames == [frames[0]] and frames[0]["code"] == "invalid_start"
+    assert "within 0.3 s" in frames[0]["message"]
+
+
+async def test_a_start_frame_too_large_is_refused_with_4400(
+    backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
+) -> None:
+    client = await start_app(backend.bus, ws_max_message_bytes=256)
+    ai_server.stt_stream.always(speaks())
+
+    async with client.websocket(STREAM) as ws:
+        # A valid start frame but for its size: unknown fields are ignored.
+        await ws.send(start_frame(padding="x" * 300))
+        code, frames = await closed_with(ws)
+
+    assert code == 4400
+    assert frames == [frames[0]] and frames[0]["code"] == "invalid_start"
+    assert frames[0]["message"] == "The start frame is too large."
+    assert ai_server.stt_stream.requests == []
+
+
 async def test_a_bad_token_is_refused_with_4401(client: QuartClient) -> None:
     async with client.websocket(STREAM) as ws:
         await ws.send(start_frame(token="not-a-jwt"))
@@ -207,6 +241,39 @@ async def test_someone_else_s_conversation_is_refused_with_4403(
 
     assert code == 4403
     assert frames[0]["code"] == "session_forbidden"
+
+
+async def test_an_unknown_conversation_is_refused_with_4403(
+    client: QuartClient, ai_server: ScriptedAIServer
+) -> None:
+    ai_server.stt_stream.always(speaks())
+
+    async with client.websocket(STREAM) as ws:
+        await ws.send(start_frame(session_id="no-such-conversation"))
+        code, frames = await closed_with(ws)
+
+    assert code == 4403
+    assert frames[0]["code"] == "session_not_found"
+    assert ai_server.stt_stream.requests == []
+
+
+async def test_a_conversation_that_placed_its_order_is_refused_with_4403(
+    client: QuartClient, ai_server: ScriptedAIServer, data: FakeVoiceData
+) -> None:
+    script_an_order(ai_server)
+    alice = mint_token(SECRET, "alice", "customer")
+    async with streaming(client, token=alice) as ws:
+        session_id = ws.ready["session_id"]  # type: ignore[attr-defined]
+        placed = await say_an_order_then_yes(ws)
+    assert placed[-1]["analysis"]["order_id"] in data.orders
+
+    async with client.websocket(STREAM) as ws:
+        await ws.send(start_frame(token=alice, session_id=session_id))
+        code, frames = await closed_with(ws)
+
+    assert code == 4403
+    assert frames[0]["code"] == "session_completed"
+    assert len(ai_server.stt_stream.requests) == 1
 
 
 async def test_a_member_continues_their_own_conversation(
@@ -240,6 +307,20 @@ async def test_no_ai_server_taking_the_stream_closes_1013(
         assert frames[0]["code"] == "ai_unavailable"
 
 
+async def test_a_full_ai_queue_closes_1013_at_once(backend: Backend, start_app: StartApp) -> None:
+    # No AI Server reads the queue, and one request already waits in it.
+    client = await start_app(backend.bus, ai_queue_max_length=1, ai_timeout=30.0)
+    await backend.bus.push(ai_queue(STT_STREAM), b"{}")
+
+    async with client.websocket(STREAM) as ws:
+        await ws.send(start_frame())
+        code, frames = await closed_with(ws)  # well within the AI timeout
+
+    assert code == 1013
+    assert frames[0]["code"] == "ai_unavailable"
+    assert len(await backend.bus.items(ai_queue(STT_STREAM))) == 1
+
+
 async def test_an_ai_server_that_falls_silent_mid_utterance_gives_an_error_frame(
     backend: Backend, ai_server: ScriptedAIServer, start_app: StartApp
 ) -> None:
@@ -259,22 +340,32 @@ async def test_an_ai_server_that_falls_silent_mid_utterance_gives_an_error_frame
     }
 
 
-async def test_an_error_published_mid_stream_ends_it(
-    client: QuartClient, ai_server: ScriptedAIServer, backend: Backend
+@pytest.mark.parametrize(
+    ("published", "code"),
+    [
+        ({"status": "error", "error": {"code": "bad_audio", "message": "no"}}, "ai_error"),
+        ({"status": "ok", "result": {"event": "partial"}}, "bad_ai_result"),  # no text
+    ],
+)
+async def test_an_error_or_a_malformed_event_published_mid_stream_ends_it(
+    client: QuartClient,
+    ai_server: ScriptedAIServer,
+    backend: Backend,
+    published: dict[str, Any],
+    code: str,
 ) -> None:
     ai_server.stt_stream.queue(speaks())
 
     async with streaming(client) as ws:
         stream_id = ws.ready["stream_id"]  # type: ignore[attr-defined]
-        envelope = {"request_id": stream_id, "status": "error"}
-        envelope["error"] = {"code": "bad_audio", "message": "could not decode"}
+        envelope = {"request_id": stream_id, **published}
         await backend.bus.publish(
             ai_result(stream_id, tagged=backend.bus.sharded), json.dumps(envelope)
         )
-        code, frames = await closed_with(ws)
+        closed, frames = await closed_with(ws)
 
-    assert code == 1011
-    assert frames[-1]["code"] == "ai_error"
+    assert closed == 1011
+    assert frames[-1]["code"] == code
 
 
 async def test_no_audio_for_the_idle_timeout_closes_1000(
@@ -369,15 +460,11 @@ async def test_each_utterance_spends_an_analyze_call(
 async def test_a_staff_member_s_spoken_yes_places_no_order(
     client: QuartClient, ai_server: ScriptedAIServer, data: FakeVoiceData
 ) -> None:
-    ai_server.stt_stream.queue(speaks("french grand", "yes"))
-    ai_server.llm.queue(confirming(), confirmed())
+    script_an_order(ai_server)
     cook = mint_token(SECRET, "cook-1", "cook")
 
     async with streaming(client, token=cook) as ws:
-        await say_words(ws)
-        assert (await frames_until(ws, "reply"))[-1]["analysis"]["state"] == "confirmation"
-        await say_words(ws)
-        refused = await frames_until(ws, "error")
+        refused = await say_an_order_then_yes(ws, answered="error")
 
     assert refused[-1]["code"] == "forbidden"
     assert data.orders == {}
