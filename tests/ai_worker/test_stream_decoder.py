@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -312,3 +313,12 @@ async def _events(subscription: Subscription, until: str) -> list[dict[str, Any]
             assert message is not None
             seen.append(json.loads(message.data)["result"])
     return seen
+
+
+def test_the_readme_says_when_the_decode_at_a_pause_starts() -> None:
+    readme = Path(__file__).resolve().parents[2] / "ai_worker" / "README.md"
+    text = " ".join(readme.read_text(encoding="utf-8").split())
+
+    pause_ms = TAIL_AFTER_FRAMES * FRAME * 1000 // 16_000
+    assert f"After {TAIL_AFTER_FRAMES} silent frames ({pause_ms} ms, `TAIL_AFTER_FRAMES`" in text
+    assert "At the first silent frame" not in text

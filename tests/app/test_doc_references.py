@@ -1,4 +1,5 @@
-"""The repository cites only itself: no path outside it, and only sections docs/contract.md has."""
+"""The repository cites only itself: no path outside it, and only sections docs/contract.md has;
+the contract's queue table lists every queue."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+
+from bus.keys import AI_REQUEST_KINDS, ai_queue
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "docs" / "contract.md"
@@ -65,3 +68,18 @@ def test_every_cited_contract_section_exists() -> None:
 def test_the_contract_numbers_its_sections() -> None:
     sections = contract_sections()
     assert {"1", "1.2", "2.1", "3", "4", "5", "6", "7", "8", "9"} <= sections
+
+
+def test_the_contract_s_queue_table_has_a_row_for_every_kind_of_request() -> None:
+    """§1.1 lists every queue the service pushes on (``ai:queue:stt_stream`` was only in §1.5)."""
+    text = CONTRACT.read_text(encoding="utf-8")
+    table = text[text.index("### 1.1 Queues") : text.index("### 1.2")]
+    rows = {
+        cells[1].strip().strip("`"): cells[0].strip()
+        for line in table.splitlines()
+        if line.startswith("| ") and (cells := line.strip("|").split("|"))
+    }
+
+    assert {kind: rows.get(ai_queue(kind)) for kind in AI_REQUEST_KINDS} == {
+        kind: kind for kind in AI_REQUEST_KINDS
+    }
