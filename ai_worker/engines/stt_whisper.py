@@ -162,7 +162,7 @@ class WhisperEngine:
         words = [
             segment.text.strip()
             for segment in segments
-            if segment.no_speech_prob < _NO_SPEECH or segment.avg_logprob > _LOW_LOGPROB
+            if _heard(segment.no_speech_prob, segment.avg_logprob)
         ]
         return " ".join(w for w in words if w), info.language
 
@@ -245,7 +245,7 @@ class WhisperEngine:
             for index, result in zip(indexes, results, strict=True):
                 tokens = result.sequences_ids[0]
                 avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
-                if result.no_speech_prob < _NO_SPEECH or avg_logprob > _LOW_LOGPROB:
+                if _heard(result.no_speech_prob, avg_logprob):
                     texts[index] = without_restart(tokenizers[index].decode(tokens).strip())
         return list(zip(texts, languages, strict=True))
 
@@ -262,6 +262,11 @@ class WhisperEngine:
 
     async def close(self) -> None:
         self._model = None
+
+
+def _heard(no_speech_prob: float, avg_logprob: float) -> bool:
+    """Whether a decode's words are kept: not silence, or said with confidence."""
+    return no_speech_prob < _NO_SPEECH or avg_logprob > _LOW_LOGPROB
 
 
 def without_restart(text: str) -> str:
