@@ -111,7 +111,7 @@ def test_several_streams_partials_are_encoded_together_and_generated_by_prompt_l
 ) -> None:
     french = _samples("two french dinners, grand style please", tmp_path)
     valentine = _samples("one valentine dinner, simple style", tmp_path)
-    yes = _samples("yes please", tmp_path)
+    yes = _samples("yes please, place the order", tmp_path)
 
     heard = engine.transcribe_partials(
         [(french, "en", PROMPT), (yes, "en", None), (valentine, "en", PROMPT)]
