@@ -11,7 +11,7 @@ the stage rules allow for the draft (:mod:`domain.stages`): a menu before
 from __future__ import annotations
 
 from ai_worker.llm.draft_update import last_reply, updated_draft
-from ai_worker.llm.recommend import recommendations
+from ai_worker.llm.recommend import offers
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.turn import Talk, Turn
 from ai_worker.llm.understanding import Understanding
@@ -82,12 +82,10 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
         return draft, Turn("unknown", _past_greeting(stage), [say("wish_unread")], 0.4, asks=True)
     if "recommend" in heard.flags:
         context = talk.context
-        ranked = recommendations(
-            talk.catalog, context.order_history, context.active_events, talk.wishes()
-        )
+        ranked = offers(talk.catalog, context.order_history, context.active_events, talk.wishes())
         lines = [talk.replies.recommend(ranked[0])]
         if len(ranked) > 1:
-            lines.append(talk.replies.recommend_also(ranked[1:3]))
+            lines.append(talk.replies.recommend_also(ranked[1:]))
         lines.append(say("recommend_accept"))
         return draft, Turn("recommendation", _past_greeting(stage), lines, recommended=ranked)
     if "inquiry" in heard.flags:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ai_worker.llm.recommend import recommendations, usual_order
+from ai_worker.llm.recommend import offers, usual_order
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.turn import Talk
 from ai_worker.llm.understanding import Change, ChangeOp, Understanding, understand
@@ -200,11 +200,9 @@ def accepted_offer(talk: Talk) -> OrderDraft:
                 return OrderDraft(style_code=style.code)
         if talk.stage in (Stage.GREETING, Stage.MENU_SELECTION):
             context = talk.context
-            ranked = recommendations(
-                catalog, context.order_history, context.active_events, talk.wishes()
-            )
+            ranked = offers(catalog, context.order_history, context.active_events, talk.wishes())
             if replies.recommend(ranked[0]) in last:
                 # "the second one": of the three offered, first the one recommended.
-                item = ranked[min(talk.heard.pick or 0, len(ranked[:3]) - 1)]
+                item = ranked[min(talk.heard.pick or 0, len(ranked) - 1)]
                 return OrderDraft(item.menu.code, item.style_code)
     return OrderDraft()

@@ -13,6 +13,9 @@ from bus.ai_messages import ActiveEvent, OrderHistory
 from domain.catalog import Catalog, Menu
 from domain.draft import OrderDraft
 
+OFFERED = 3
+"""How many dinners a recommendation names: the one recommended and two more."""
+
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
@@ -61,6 +64,30 @@ def recommendations(
         replace(item, fits=_fits(item.menu, wishes), wishes=wishes) for item in unique.values()
     ]
     return sorted(fitted, key=lambda item: -_score(item.menu, wishes))
+
+
+def offers(
+    catalog: Catalog,
+    history: OrderHistory,
+    events: Sequence[ActiveEvent],
+    wishes: Wishes | None = None,
+) -> list[Recommendation]:
+    """The dinners offered: the recommendation and up to two more worth suggesting.
+
+    Once the recommendation keeps to the budget and to what the customer avoids, the
+    others offered keep to them too: "no alcohol" is never answered "or the French
+    Dinner", which comes with wine.
+    """
+    first, *rest = recommendations(catalog, history, events, wishes)
+    if wishes and not _refuses(first.menu, wishes):
+        rest = [item for item in rest if not _refuses(item.menu, wishes)]
+    return [first, *rest[: OFFERED - 1]]
+
+
+def _refuses(menu: Menu, wishes: Wishes) -> bool:
+    """Whether ``menu`` is over the budget or holds what the customer avoids."""
+    over_budget = wishes.budget is not None and menu.price > wishes.budget
+    return over_budget or _avoided(menu, wishes) > 0
 
 
 def _avoided(menu: Menu, wishes: Wishes) -> int:

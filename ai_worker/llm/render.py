@@ -25,7 +25,7 @@ def render(talk: Talk, draft: OrderDraft, turn: Turn) -> dict[str, Any]:
     question = None if quiet else _question(talk, turn.state, draft)
     lines = [*talk.notes, *turn.lines] + ([question] if question else [])
     menu = catalog.find_menu(draft.menu_code or "")
-    suggestions = [_suggestion(talk.replies, item) for item in turn.recommended[:3]]
+    suggestions = [_suggestion(talk.replies, item) for item in turn.recommended]
     return {
         "intent": turn.intent,
         "confidence": turn.confidence,

@@ -160,6 +160,26 @@ async def test_a_recommendation_fits_what_the_customer_said_not_only_the_promoti
 
 
 @pytest.mark.parametrize(
+    ("asked", "kept_out"),
+    [
+        ("What do you recommend without alcohol?", {"valentine", "french", "champagne_feast"}),
+        ("술을 못 마시는데 뭐가 좋을까요?", {"valentine", "french", "champagne_feast"}),
+        ("Anything good for 46,000 won or less?", {"champagne_feast"}),
+    ],
+)
+async def test_the_other_dinners_offered_keep_to_what_the_customer_said(
+    asked: str, kept_out: set[str]
+) -> None:
+    # Offering "or the French Dinner" to "without alcohol" offers wine; "the second
+    # one" would then order it.
+    talk = await converse([asked, "the second one"])
+    answer = talk.replies[0]
+    offered = {item["code"] for item in [answer["recommended_menu"], *answer["alternatives"]]}
+    assert not offered & kept_out, answer["response"]
+    assert talk.session.order_state.menu_code not in kept_out
+
+
+@pytest.mark.parametrize(
     ("accept", "pick"),
     [
         ("그걸로 주세요", 0),
