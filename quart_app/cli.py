@@ -15,9 +15,6 @@ from bus import BusError
 from config import AIWorkerMode, ConfigError, Settings, load_settings
 from config.logs import configure_logging
 
-ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus request_id=%({x-request-id}o)s'
-"""hypercorn's access log line; it is written after the response, so it names the id itself."""
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``voice-realtime`` with ``argv``; 2 and one line on stderr for bad configuration."""
@@ -61,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from hypercorn.config import Config
 
+    from quart_app.access_log import ACCESS_LOG_FORMAT, AccessLogger
     from quart_app.serving import serve
 
     if settings.ai_worker_mode is AIWorkerMode.EMBEDDED:
@@ -82,6 +80,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     config.accesslog = logging.getLogger("hypercorn.access")
     config.errorlog = logging.getLogger("hypercorn.error")
     config.access_log_format = ACCESS_LOG_FORMAT
+    config.logger_class = AccessLogger
     # hypercorn's own WebSocket ping stays off: the application heartbeat already
     # closes a peer that stops answering (4408), and hypercorn's ping task keeps
     # each closed socket's connection open until its next tick, so a stop would

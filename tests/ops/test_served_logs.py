@@ -7,11 +7,16 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from hypercorn.config import Config
 
 from config.logs import TextFormatter
+from quart_app import cli
+from quart_app import serving as served_module
+from quart_app.access_log import ACCESS_LOG_FORMAT, AccessLogger
 from tests.support.served import local_env, serving
 
 
@@ -52,3 +57,41 @@ def test_text_logs_escape_control_characters_but_keep_tracebacks() -> None:
     except ValueError:
         record.exc_info = sys.exc_info()
     assert "Traceback (most recent call last):\n" in formatter.format(record)
+
+
+SCOPE: dict[str, Any] = {
+    "type": "http",
+    "method": "GET",
+    "path": "/",
+    "query_string": b"",
+    "headers": [],
+    "client": ("127.0.0.1", 5),
+    "http_version": "1.1",
+    "scheme": "http",
+}
+
+
+async def test_an_access_line_is_built_only_when_its_level_writes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = Config()
+    config.accesslog = logging.getLogger("tests.access")
+    config.access_log_format = ACCESS_LOG_FORMAT
+    access = AccessLogger(config)
+    built: list[object] = []
+    atoms = access.atoms
+    monkeypatch.setattr(access, "atoms", lambda *line: built.append(line) or atoms(*line))
+    config.accesslog.setLevel(logging.WARNING)
+    await access.access(SCOPE, {"status": 200, "headers": []}, 0.01)  # type: ignore[arg-type]
+    assert built == []
+    config.accesslog.setLevel(logging.INFO)
+    await access.access(SCOPE, {"status": 200, "headers": []}, 0.01)  # type: ignore[arg-type]
+    assert len(built) == 1
+
+
+def test_the_served_app_logs_access_through_that_logger(monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[Config] = []
+    monkeypatch.setattr(served_module, "serve", lambda config, *_: served.append(config) or 0)
+    monkeypatch.setenv("AI_WORKER", "external")
+    assert cli.main(["serve"]) == 0
+    assert served[0].logger_class is AccessLogger
