@@ -1,6 +1,7 @@
 """The pages' scripts: one module of page helpers, and words in both languages for every
-error code the service answers (HTTP, docs/contract.md §3, and the socket's error frames,
-§6), so a Korean page never shows the server's English message for one of them."""
+error code the service answers (HTTP, docs/contract.md §3, the socket's error frames, §6,
+and the hands-free stream's, §7), so a Korean page never shows the server's English
+message for one of them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ HTTP_CODE = re.compile(r"(?:\| |, )`([a-z][a-z_]+)`")
 """A code in a row of §3's table: first in its cell, or after a comma."""
 SOCKET_CODE = re.compile(r'"code":\s*((?:"[a-z_]+"[\s|]*)+)|error frame\s+`([a-z_]+)`')
 """A code of an error frame in §6: ``"code": "a" | "b"``, or "an error frame `c`"."""
+STREAM_CLOSE = re.compile(r"^\s*\| \d{4} \| ([^|]+) \|", re.MULTILINE)
+"""The codes cell of a row of §7's table of refusals."""
+FRAME_LIST = re.compile(r"error\s+frame\s+\(([^)]*)\)")
+"""A list of error frames' codes in §7: "an error frame (`a`, `b`)"."""
 
 
 def section(text: str, heading: str) -> str:
@@ -34,6 +39,11 @@ def contract_error_codes() -> set[str]:
     codes = {code for line in table for code in HTTP_CODE.findall(line)}
     for chain, single in SOCKET_CODE.findall(section(text, "## 6.")):
         codes.update(re.findall(r"[a-z_]+", chain) or [single])
+    stream = section(text, "## 7.")
+    for chain, single in SOCKET_CODE.findall(stream):
+        codes.update(re.findall(r"[a-z_]+", chain) or [single])
+    for cell in STREAM_CLOSE.findall(stream) + FRAME_LIST.findall(stream):
+        codes.update(re.findall(r"`([a-z_]+)`", cell))
     return codes
 
 
@@ -50,6 +60,7 @@ def test_the_contracts_codes_are_read_from_both_sections() -> None:
     codes = contract_error_codes()
     assert {"invalid_json", "validation_error", "bad_audio", "database_unavailable"} <= codes
     assert {"unknown_type", "frame_too_large", "too_many_connections"} <= codes
+    assert {"invalid_start", "too_many_streams", "ai_unavailable", "idle", "ai_error"} <= codes
     assert not codes & {"details", "field", "message", "type"}
 
 

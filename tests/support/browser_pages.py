@@ -35,11 +35,14 @@ class Pages:
     errors: list[str] = field(default_factory=list)
     uncaught: list[str] = field(default_factory=list)
 
-    def open(self, name: str, path: str) -> Page:
-        """A page in a context of its own (its own storage), as in a second window."""
+    def open(self, name: str, path: str, *, init_script: str | None = None) -> Page:
+        """A page in a context of its own (its own storage), as in a second window;
+        ``init_script`` runs in it before the page's own scripts."""
         context = self.browser.new_context(
             base_url=self.base_url, viewport=TABLET, permissions=["microphone"]
         )
+        if init_script is not None:
+            context.add_init_script(init_script)
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.on("console", lambda message: self._console(name, message))

@@ -14,6 +14,7 @@ export class HandsFree {
     this.audio = null;
     this.microphone = null;
     this.state = "off";
+    this.ready = false; // the server took the stream: stop() asks it to finish, else hangs up
   }
 
   get available() {
@@ -51,6 +52,10 @@ export class HandsFree {
     });
     socket.addEventListener("message", (event) => {
       const frame = JSON.parse(event.data);
+      if (this.socket !== socket) {
+        this.#afterStop(frame);
+        return;
+      }
       if (frame.type === "error") lastError = frame;
       this.#receive(frame);
     });
@@ -62,15 +67,28 @@ export class HandsFree {
     });
   }
 
+  // Stops listening. An utterance in progress is still finished by the server: its final
+  // and reply reach the handlers, and nothing else of that socket does (#afterStop).
   stop() {
     const socket = this.socket;
     this.socket = null;
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send('{"type": "stop"}');
+    if (socket?.readyState === WebSocket.OPEN && this.ready) socket.send('{"type": "stop"}');
+    else socket?.close(); // not streaming yet: nothing to finish
+    this.ready = false;
     for (const track of this.microphone?.getTracks() ?? []) track.stop();
     this.microphone = null;
     this.audio?.close();
     this.audio = null;
+    this.handlers.onPartial("");
     this.#set("off");
+  }
+
+  // A frame of a socket stopped by stop() after ready (one stopped before is closed, and
+  // says nothing more): the last utterance's words and answer are shown, but they change no
+  // state (the toggle stays off).
+  #afterStop(frame) {
+    if (frame.type === "final" && frame.text.trim()) this.handlers.onFinal(frame.text);
+    else if (frame.type === "reply") this.handlers.onReply(frame.analysis);
   }
 
   async #stream() {
@@ -88,6 +106,7 @@ export class HandsFree {
   #receive(frame) {
     switch (frame.type) {
       case "ready":
+        this.ready = true;
         this.handlers.onReady(frame);
         this.#stream().catch(() => {
           this.stop();
