@@ -207,7 +207,7 @@ class HandsFree:
             except TimeoutError:
                 continue
             except WebsocketDisconnectError as closed:
-                return Said(" ".join(heard), error=f"the stream closed ({closed.args[0]})")
+                return Said(" | ".join(heard), error=f"the stream closed ({closed.args[0]})")
             kind = frame["type"]
             if kind in ("speech_started", "partial") and not spoke_at:
                 news.append(time.monotonic())
@@ -236,8 +236,8 @@ class HandsFree:
             waits = np.diff([*news, spoke_at])
             self._figures.longest_waits.append(float(waits.max()))
         if not answer:
-            return Said(" ".join(heard))
-        return Said(" ".join(heard), 200, answer)
+            return Said(" | ".join(heard))
+        return Said(" | ".join(heard), 200, answer)
 
 
 async def _hands_free_dialogue(
@@ -277,16 +277,24 @@ def _load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def _halves(title: str, outcomes: list[Outcome]) -> None:
+def _halves(title: str, outcomes: list[Outcome], show_failures: bool = False) -> None:
     parts = []
     for half, held_out in (("development", False), ("held-out", True)):
         part = [o for o in outcomes if o.dialogue.held_out == held_out]
+        if not part:
+            continue
         wrong = sum(o.wrong_order for o in part)
         parts.append(
             f"{half} {sum(o.completed for o in part)}/{len(part)} = {completion_rate(part):.0%}"
             + (f" ({wrong} wrong)" if wrong else "")
         )
     print(f"{title}: " + ", ".join(parts), flush=True)
+    if show_failures:  # the development half's only: the held-out half is never looked at
+        for outcome in outcomes:
+            if not outcome.dialogue.held_out and not outcome.completed:
+                print(f"  failed ({title}) " + outcome.describe().replace("\n", "\n  "))
+                for said, heard in zip(outcome.said, outcome.heard, strict=False):
+                    print(f"    said {said!r}, heard {heard!r}")
 
 
 def _noisy_clip(noise: Noise) -> Callable[[bytes], bytes]:
@@ -341,7 +349,14 @@ def _clip_noise(make_noise: NoiseMaker, dialogue: Dialogue) -> Callable[[bytes],
     return None if noise is None else _noisy_clip(noise)
 
 
-async def corpus(every: int, window: float | None, paths: list[str]) -> None:
+async def corpus(
+    every: int,
+    window: float | None,
+    paths: list[str],
+    *,
+    development_only: bool = False,
+    show_failures: bool = False,
+) -> None:
     overrides: dict[str, Any] = {"ai_worker": "embedded", "rate_limits_enabled": False}
     if window is not None:
         overrides["stt_stream_window_s"] = window
@@ -351,7 +366,7 @@ async def corpus(every: int, window: float | None, paths: list[str]) -> None:
         client = serving.test_client()
         catalog, recommended = await catalog_and_recommendation(client)
         everyone = spoken_corpus(catalog, recommended)
-        dialogues = everyone[::every]
+        dialogues = [d for d in everyone[::every] if not (development_only and d.held_out)]
         makers = _noise_makers(_babble_pool(everyone[1::every], clip_dir))
         print(
             f"{len(dialogues)} conversations (every {every}th of the spoken corpus), "
@@ -371,7 +386,7 @@ async def corpus(every: int, window: float | None, paths: list[str]) -> None:
                 )
                 for dialogue in dialogues
             ]
-            _halves(f"{title} completion", outcomes)
+            _halves(f"{title} completion", outcomes, show_failures)
             print(
                 f"  last word -> final p50 {_p(figures.finals, 0.5):.2f} s, p95 "
                 f"{_p(figures.finals, 0.95):.2f} s; -> reply p50 {_p(figures.replies, 0.5):.2f} s, "
@@ -399,7 +414,7 @@ async def corpus(every: int, window: float | None, paths: list[str]) -> None:
                 )
                 for dialogue in dialogues
             ]
-            _halves(f"{title} completion", outcomes)
+            _halves(f"{title} completion", outcomes, show_failures)
             turns = [t for o in outcomes for t in o.turn_seconds]
             print(
                 f"  upload -> answer p50 {_p(turns, 0.5):.2f} s, p95 {_p(turns, 0.95):.2f} s; "
@@ -568,6 +583,16 @@ async def main() -> None:
         default="hands-free,hands-free-noise,push-to-talk",
         help=f"which of {','.join(PATHS)} (comma-separated)",
     )
+    parser.add_argument(
+        "--development-only",
+        action="store_true",
+        help="only the development half (to iterate on; the held-out half is not said)",
+    )
+    parser.add_argument(
+        "--show-failures",
+        action="store_true",
+        help="print the development half's failed conversations (never the held-out half's)",
+    )
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--capacity", default="", help="stream counts, e.g. 1,2,4,6")
     parser.add_argument(
@@ -584,7 +609,13 @@ async def main() -> None:
     args = parser.parse_args()
     print(f"cores {os.cpu_count()}, load {_load()}", flush=True)
     if not args.skip_corpus:
-        await corpus(args.every, args.window, args.paths.split(","))
+        await corpus(
+            args.every,
+            args.window,
+            args.paths.split(","),
+            development_only=args.development_only,
+            show_failures=args.show_failures,
+        )
     if args.capacity:
         await capacity(
             [int(n) for n in args.capacity.split(",")],
