@@ -44,6 +44,7 @@ from quart_app.services.voice.audio import MULTIPART_OVERHEAD
 from quart_app.services.voice.data_source import ServiceVoiceData, VoiceDataFactory
 from quart_app.shutdown import install_shutdown_gate
 from quart_app.upload_limits import with_upload_limits
+from quart_app.ws_receive import BoundedWebsocketConnection
 
 API_TITLE = "Voice & Realtime service"
 API_VERSION = "0.1.0"
@@ -86,6 +87,7 @@ def create_app(
     bound_websocket_messages()  # the hypercorn serving this app, if any
 
     app = Quart(__name__, static_folder=None)  # the pages blueprint serves /static
+    app.asgi_websocket_class = BoundedWebsocketConnection  # a flooding client waits on TCP
     # No route redirects ("/a//b" is 404, not 308 to "/a/b"): a redirect's Location
     # would be built from the request's Host header.
     app.url_map.merge_slashes = False
