@@ -118,6 +118,8 @@ class Worker:
             decoders=self._config.stt_parallel_decodes,
             window_s=self._config.stt_stream_window_s,
             poll_timeout=self._config.ai_worker_poll_timeout,
+            worker=self._config.ai_worker_id,
+            clock=self._clock,
         )
 
     async def stop(self, grace: float = 5.0) -> None:

@@ -138,6 +138,9 @@ class SttStreamPayload(_Message):
 
 class StreamAccepted(_Message):
     event: Literal["accepted"]
+    worker: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    """The worker serving the stream, whose heartbeat key ``ai:alive:<worker>`` lives
+    while it does (this service's extension of docs/contract.md §1.5; optional)."""
 
 
 class SpeechStarted(_Message):

@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from bus.ai import AIRequester, MalformedAIResult, make_request_message, parse_result
 from bus.ai_messages import END_FIELD, PCM_FIELD, PROMPT_FIELD, StreamEvent, SttStreamPayload
 from bus.base import Bus, BusError, Data
-from bus.keys import STT_STREAM, ai_audio
+from bus.keys import STT_STREAM, ai_audio, ai_worker_alive
 
 AUDIO_TTL = 120.0
 """Seconds an audio stream lives after its last entry."""
@@ -90,6 +90,10 @@ class SpeechStream:
             raise MalformedAIResult(
                 f"the AI stream event {result.get('event')!r} is malformed"
             ) from None
+
+    async def worker_alive(self, worker: str) -> bool:
+        """Whether AI worker ``worker``'s heartbeat key (``ai:alive:<worker>``) is there."""
+        return await self._bus.get(ai_worker_alive(worker)) is not None
 
     async def close(self) -> None:
         """Stop taking events; the audio stream expires by itself."""

@@ -40,6 +40,12 @@ def ai_stream_final(reply_to: str, utterance: int) -> str:
     return f"{reply_to}:{utterance}"
 
 
+def ai_stream_owner(reply_to: str) -> str:
+    """Names the worker that took a ``stt_stream`` request (``SET NX``), so that a copy
+    of the request (requeued after a worker was thought dead) is not served twice."""
+    return f"{reply_to}:worker"
+
+
 def ai_processing(worker_id: str, kind: str) -> str:
     """A worker's processing list of ``kind``: requests taken but not yet answered.
 
@@ -61,7 +67,8 @@ AI_WORKERS_PATTERN = f"{_PROCESSING_PREFIX}*"
 
 def ai_worker_alive(worker_id: str) -> str:
     """Refreshed with a short TTL by a live AI worker: while it exists, that
-    worker's processing list is not an orphan to requeue."""
+    worker's processing list is not an orphan to requeue, and a hands-free stream
+    it accepted (naming itself, docs/contract.md §1.5) is still served."""
     return f"ai:alive:{worker_id}"
 
 

@@ -237,6 +237,8 @@ async def _voice(bus: Bus, data: VoiceData, settings: Settings) -> AsyncIterator
         endpoint_ms=settings.stream_endpoint_ms,
         max_utterance_s=settings.stream_max_utterance_s,
         max_per_caller=settings.stream_max_per_caller,
+        # as often as a worker refreshes its heartbeat key
+        worker_check_every=settings.ai_worker_heartbeat_ttl / 3,
     )
     hands_free = HandsFree(bus, requester, conversations, limits)
     runtime = VoiceRuntime(ai=ai, conversations=conversations, hands_free=hands_free)

@@ -38,6 +38,8 @@ from bus.ai_messages import (
     PCM_FIELD,
     PROMPT_FIELD,
     SAMPLE_RATE,
+    ErrorBody,
+    ErrorReply,
     OkReply,
     SttStreamPayload,
 )
@@ -57,7 +59,9 @@ PRE_ROLL = 0.2
 """Seconds of audio kept before the detected start: the first sound of a word."""
 READ_BLOCK = 1.0
 AUDIO_GONE = 120.0
-"""Seconds without an entry after which the audio is taken as abandoned (its key expired)."""
+"""Seconds without an entry after which the audio is taken as abandoned (its key expired,
+docs/contract.md §1.5): the stream ends with the error :data:`AUDIO_GONE_CODE`."""
+AUDIO_GONE_CODE = "audio_timeout"
 _SAMPLES_PER_MS = SAMPLE_RATE // 1000
 
 
@@ -239,9 +243,11 @@ class StreamRecognizer:
         vad: SileroVad,
         decoder: Decoder,
         *,
+        worker: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._bus = bus
+        self._worker = worker
         self._request_id = request_id
         self._reply_to = reply_to
         self._payload = payload
@@ -265,9 +271,13 @@ class StreamRecognizer:
         self._tail: tuple[int, asyncio.Task[tuple[str, str | None]]] | None = None
 
     async def run(self) -> None:
-        """Read the audio until ``end`` (or until it is abandoned), publishing events."""
-        await self._publish({"event": "accepted"})
+        """Read the audio until ``end`` (or until it is abandoned: no entry for
+        :data:`AUDIO_GONE` s, then an error result), publishing events."""
         last, heard = "0", self._clock()
+        accepted: dict[str, Any] = {"event": "accepted"}
+        if self._worker is not None:
+            accepted["worker"] = self._worker  # this service's extension of §1.5
+        await self._publish(accepted)
         try:
             while True:
                 entries = await self._bus.stream_read(
@@ -276,6 +286,7 @@ class StreamRecognizer:
                 if not entries:
                     if self._clock() - heard > AUDIO_GONE:
                         log.info("stream %s abandoned", self._request_id)
+                        await self._publish_error(AUDIO_GONE_CODE, f"no audio for {AUDIO_GONE:g} s")
                         return
                     continue
                 heard = self._clock()
@@ -394,6 +405,15 @@ class StreamRecognizer:
 
     async def _publish(self, result: dict[str, Any]) -> None:
         await self._bus.publish(self._reply_to, self._envelope(result))
+
+    async def _publish_error(self, code: str, message: str) -> None:
+        await self._bus.publish(self._reply_to, error_envelope(self._request_id, code, message))
+
+
+def error_envelope(request_id: str, code: str, message: str) -> str:
+    """The error result that ends stream ``request_id``, as published."""
+    reply = ErrorReply(request_id=request_id, error=ErrorBody(code=code, message=message))
+    return json.dumps(reply.model_dump(mode="json"))
 
 
 def _ms(frames: int) -> int:

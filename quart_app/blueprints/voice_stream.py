@@ -2,7 +2,7 @@
 
 Close codes: ``1000`` after ``stop`` (or no audio frame for ``STREAM_IDLE_TIMEOUT``);
 ``1003`` a binary frame that is not 10 to 250 ms of 16-bit PCM; ``1011`` the AI
-Server failed or went silent mid-stream, or a server error; ``1013`` no AI
+Server failed, went silent or died mid-stream, or a server error; ``1013`` no AI
 Server took the stream; ``4400`` a bad start frame; ``4401`` a bad token;
 ``4403`` someone else's conversation (or one that is unknown or finished);
 ``4429`` rate-limited, or too many streams of this caller.
@@ -43,7 +43,7 @@ from quart_app.services.realtime.local_socket import (
     CLOSE_UNAUTHORIZED,
 )
 from quart_app.services.voice.errors import StreamRefused, TooManyStreams
-from quart_app.services.voice.hands_free import BadAudio, HandsFreeStream
+from quart_app.services.voice.hands_free import AIServerLost, BadAudio, HandsFreeStream
 
 log = logging.getLogger(__name__)
 
@@ -166,19 +166,27 @@ async def _talk(talk: HandsFreeStream, caller: str, idle_timeout: float) -> None
     await _send({"type": "ready", "session_id": talk.session_id, "stream_id": talk.stream_id})
     relay = asyncio.create_task(talk.relay(_send, _spender(caller), describe))
     listen = asyncio.create_task(_listen(talk, idle_timeout))
+    watch = asyncio.create_task(talk.watch_ai_server())  # raises once its worker is gone
+    first = asyncio.FIRST_COMPLETED
     try:
-        await asyncio.wait((relay, listen), return_when=asyncio.FIRST_COMPLETED)
-        if listen.done():
+        await asyncio.wait((relay, listen, watch), return_when=first)
+        if listen.done() and not watch.done():
             listen.result()  # a bad frame or idleness ends the stream at once
-            await relay  # stop: the last utterance's final and reply, then closed
-        else:
-            relay.result()
+            # stop: the last utterance's final and reply, then closed
+            await asyncio.wait((relay, watch), return_when=first)
+        if watch.done():
+            watch.result()
+        relay.result()
+        if not listen.done():
             raise _Close(CLOSE_NORMAL, "closed", "The AI Server closed the stream.")
+    except AIServerLost:
+        message = "The AI Server serving this stream stopped."
+        raise _Close(CLOSE_INTERNAL_ERROR, "ai_unavailable", message) from None
     except (BusError, AIResultError) as error:
         code, message = describe(error) or ("ai_error", "The AI Server failed.")
         raise _Close(CLOSE_INTERNAL_ERROR, code, message) from None
     finally:
-        await stop_tasks([relay, listen])
+        await stop_tasks([relay, listen, watch])
     await websocket.close(CLOSE_NORMAL, "stopped")
 
 

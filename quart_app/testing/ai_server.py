@@ -84,10 +84,13 @@ class NoReply:
 class Speech:
     """A scripted ``stt_stream``: the texts of its utterances, in order (made by
     :func:`speaks`). ``fall_silent`` stops every event after the first
-    ``speech_started``, as an AI Server that died mid-utterance."""
+    ``speech_started``, as an AI Server that died mid-utterance. ``worker``, if
+    given, is named in ``accepted`` (the reference worker's extension of §1.5: the
+    app then watches that worker's heartbeat key, ``ai:alive:<worker>``)."""
 
     texts: tuple[str, ...]
     fall_silent: bool = False
+    worker: str | None = None
     prompts: list[str] = field(default_factory=list)
     """The ``prompt`` entries read from the stream, in order."""
 
@@ -111,9 +114,9 @@ def never() -> NoReply:
     return NoReply()
 
 
-def speaks(*texts: str, fall_silent: bool = False) -> Speech:
+def speaks(*texts: str, fall_silent: bool = False, worker: str | None = None) -> Speech:
     """Accept a ``stt_stream`` and hear ``texts`` in turn, one per utterance (see above)."""
-    return Speech(texts, fall_silent)
+    return Speech(texts, fall_silent, worker)
 
 
 def gated(gate: asyncio.Event, answer: Answer) -> Answer:
@@ -277,7 +280,10 @@ class ScriptedAIServer:
         async def publish(event: dict[str, Any]) -> None:
             await publish_result(self.bus, reply_to, _envelope(request_id, event))
 
-        await publish({"event": "accepted"})
+        accepted = {"event": "accepted"}
+        if speech.worker is not None:
+            accepted["worker"] = speech.worker
+        await publish(accepted)
         utterance = voiced = 0
         start_ms = offset_ms = 0
         silenced = False

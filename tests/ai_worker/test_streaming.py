@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+import time
 from typing import Any
 
 import numpy as np
 import pytest
 
 from ai_worker.engines.stt_whisper import WhisperEngine
+from ai_worker.streaming.recognizer import AUDIO_GONE, AUDIO_GONE_CODE
 from ai_worker.streaming.server import StreamServer
 from ai_worker.streaming.vad import (
     CONTEXT,
@@ -26,11 +27,21 @@ from ai_worker.streaming.vad import (
 from bus.ai import make_request_message
 from bus.ai_messages import END_FIELD, PCM_FIELD
 from bus.base import Bus, Subscription
-from bus.keys import STT_STREAM, ai_audio, ai_processing, ai_queue, ai_stream_final
+from bus.keys import (
+    STT_STREAM,
+    ai_audio,
+    ai_processing,
+    ai_queue,
+    ai_stream_final,
+    ai_worker_alive,
+)
 from bus.tasks import stop_tasks
 from config.worker import WorkerSettings
+from tests.support.bus_backends import FakeClock
 from tests.support.cancellation import losing_first_cancellation, never_answers
-from tests.support.hands_free import frames_of, spoken_pcm
+from tests.support.fake_engine import WorkerFactory
+from tests.support.hands_free import SILENT, SilentTranscriber, frames_of, spoken_pcm
+from tests.support.waiting import eventually
 
 ENDPOINT_FRAMES = 16  # 512 ms
 PROCESSING = ai_processing("test-worker", STT_STREAM)
@@ -131,8 +142,10 @@ def engine() -> WhisperEngine:
     return WhisperEngine(WorkerSettings())
 
 
-def _request(**payload: Any) -> dict[str, Any]:
+def _request(*, deadline: float | None = None, **payload: Any) -> dict[str, Any]:
     message = make_request_message(STT_STREAM, {}, timeout=30)
+    if deadline is not None:
+        message["deadline"] = deadline
     message["payload"] = {
         "audio_key": ai_audio(message["request_id"]),
         "sample_rate": 16000,
@@ -146,10 +159,10 @@ def _request(**payload: Any) -> dict[str, Any]:
 
 
 async def _events(subscription: Subscription, until: str = "closed") -> list[dict[str, Any]]:
-    """The events of one stream up to the first ``until``."""
+    """The events of one stream up to the first ``until``, or up to an error (its body)."""
     seen: list[dict[str, Any]] = []
     async with asyncio.timeout(120):
-        while not seen or seen[-1].get("event") != until:
+        while not seen or seen[-1].get("event", "error") not in (until, "error"):
             message = await subscription.get()
             assert message is not None
             reply = json.loads(message.data)
@@ -221,27 +234,6 @@ async def test_past_its_streams_a_worker_refuses_with_overloaded(
     assert replies[second["reply_to"]]["error"]["code"] == "overloaded"
 
 
-class _Silence:
-    """A Transcriber that hears nothing, at once."""
-
-    def transcribe_samples(
-        self,
-        samples: Samples,
-        language: str | None,
-        prompt: str | None,
-        *,
-        beam_size: int,
-        vad: bool,
-        window_s: float | None = None,
-    ) -> tuple[str, str | None]:
-        return "", None
-
-    def transcribe_partials(
-        self, requests: Sequence[tuple[Samples, str | None, str | None]]
-    ) -> list[tuple[str, str | None]]:
-        return [("", None)] * len(requests)
-
-
 async def test_stopping_the_worker_stops_a_stream_whose_read_lost_its_cancellation(
     bus: Bus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -249,7 +241,7 @@ async def test_stopping_the_worker_stops_a_stream_whose_read_lost_its_cancellati
     # (Python 3.11's wait_for, in redis-py's every write; see bus.tasks.stop_tasks).
     monkeypatch.setattr(bus, "stream_read", losing_first_cancellation(never_answers))
     server = StreamServer(
-        bus, _Silence(), processing=PROCESSING, streams=1, beam_size=1, poll_timeout=0.1
+        bus, SilentTranscriber(), processing=PROCESSING, streams=1, beam_size=1, poll_timeout=0.1
     )
     serving = asyncio.create_task(server.consume())
     message = _request()
@@ -261,3 +253,120 @@ async def test_stopping_the_worker_stops_a_stream_whose_read_lost_its_cancellati
         await stop_tasks([serving])
 
     assert server.serving == 0
+
+
+def _silent_server(bus: Bus, **options: Any) -> StreamServer:
+    """A stream server whose engine hears no words (its VAD still works)."""
+    settings: dict[str, Any] = {"streams": 1, "beam_size": 1, "poll_timeout": 0.1}
+    return StreamServer(bus, SilentTranscriber(), processing=PROCESSING, **settings | options)
+
+
+async def _add(bus: Bus, audio: str, field: str, value: bytes = b"") -> None:
+    await bus.stream_add(audio, {field: value}, maxlen=100_000, ttl=120)
+
+
+async def test_a_stream_that_ended_frees_its_slot_for_the_next(bus: Bus) -> None:
+    server = _silent_server(bus)
+    serving = asyncio.create_task(server.consume())
+    first, second = _request(), _request()
+    try:
+        async with await bus.subscribe(first["reply_to"], second["reply_to"]) as subscription:
+            await bus.push(ai_queue(STT_STREAM), json.dumps(first))
+            assert await _events(subscription, until="accepted") == [{"event": "accepted"}]
+            await _add(bus, first["payload"]["audio_key"], PCM_FIELD, SILENT)
+            await _add(bus, first["payload"]["audio_key"], END_FIELD)
+            assert await _events(subscription) == [{"event": "closed"}]
+            await eventually(lambda: server.serving == 0)
+            await bus.push(ai_queue(STT_STREAM), json.dumps(second))
+            events = await _events(subscription, until="accepted")
+    finally:
+        await stop_tasks([serving])
+
+    assert events == [{"event": "accepted"}]  # not overloaded: the one slot is free again
+
+
+async def test_audio_that_stops_coming_ends_the_stream_with_an_error_and_frees_its_slot(
+    bus: Bus,
+) -> None:
+    clock = FakeClock()
+    server = _silent_server(bus, clock=clock)
+    serving = asyncio.create_task(server.consume())
+    first, second = _request(deadline=clock() + 30), _request(deadline=clock() + 30)
+    audio = first["payload"]["audio_key"]
+    try:
+        async with await bus.subscribe(first["reply_to"], second["reply_to"]) as subscription:
+            await bus.push(ai_queue(STT_STREAM), json.dumps(first))
+            assert await _events(subscription, until="accepted") == [{"event": "accepted"}]
+            await _add(bus, audio, PCM_FIELD, SILENT)
+            # the service went away without an end: its audio key expires
+            await bus.delete(audio)
+            clock.advance(AUDIO_GONE + 1)
+            ended = await _events(subscription)
+            await eventually(lambda: server.serving == 0)
+            second["deadline"] = clock() + 30
+            await bus.push(ai_queue(STT_STREAM), json.dumps(second))
+            events = await _events(subscription, until="accepted")
+    finally:
+        await stop_tasks([serving])
+
+    assert ended[-1]["code"] == AUDIO_GONE_CODE == "audio_timeout"
+    assert "closed" not in [event.get("event") for event in ended]
+    assert events == [{"event": "accepted"}]
+
+
+async def test_a_stream_taken_past_its_deadline_is_dropped_not_served(bus: Bus) -> None:
+    # requeued after its worker died, once the service had given it up
+    server = _silent_server(bus)
+    serving = asyncio.create_task(server.consume())
+    late, fresh = _request(deadline=time.time() - 1), _request()
+    try:
+        async with await bus.subscribe(late["reply_to"], fresh["reply_to"]) as subscription:
+            await bus.push(ai_queue(STT_STREAM), json.dumps(late))
+            await bus.push(ai_queue(STT_STREAM), json.dumps(fresh))
+            message = await asyncio.wait_for(subscription.get(), 30)
+    finally:
+        await stop_tasks([serving])
+
+    assert message is not None and message.channel == fresh["reply_to"]
+    assert json.loads(message.data)["result"] == {"event": "accepted"}  # the slot was free
+
+
+async def test_a_stream_that_comes_twice_is_served_once(bus: Bus) -> None:
+    # a copy left in a processing list by a worker thought dead, and requeued
+    server = _silent_server(bus, streams=3)
+    serving = asyncio.create_task(server.consume())
+    twice, other = _request(), _request()
+    try:
+        async with await bus.subscribe(twice["reply_to"], other["reply_to"]) as subscription:
+            for message in (twice, twice, other):
+                await bus.push(ai_queue(STT_STREAM), json.dumps(message))
+            seen = []
+            async with asyncio.timeout(30):
+                while not seen or seen[-1][0] != other["reply_to"]:
+                    message = await subscription.get()
+                    assert message is not None
+                    seen.append((message.channel, json.loads(message.data)))
+            served = server.serving
+    finally:
+        await stop_tasks([serving])
+
+    assert [(channel, reply["result"]) for channel, reply in seen] == [
+        (twice["reply_to"], {"event": "accepted"}),
+        (other["reply_to"], {"event": "accepted"}),
+    ]
+    assert served == 2
+
+
+async def test_the_reference_worker_names_itself_in_accepted(
+    bus: Bus, make_worker: WorkerFactory
+) -> None:
+    worker = await make_worker({"stt": SilentTranscriber()}, ai_worker_id="worker-7")
+    message = _request()
+    async with await bus.subscribe(message["reply_to"]) as subscription:
+        await bus.push(ai_queue(STT_STREAM), json.dumps(message))
+        events = await _events(subscription, until="accepted")
+
+    assert events == [{"event": "accepted", "worker": "worker-7"}]
+    assert await bus.get(ai_worker_alive("worker-7")) is not None
+    await worker.stop(grace=0)
+    assert await bus.get(ai_worker_alive("worker-7")) is None  # what the service watches

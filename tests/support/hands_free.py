@@ -6,7 +6,7 @@ import asyncio
 import io
 import json
 import wave
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -139,3 +139,21 @@ def frames_of(pcm: bytes, milliseconds: int = 20) -> list[bytes]:
     if frames and len(frames[-1]) < size:
         frames[-1] = frames[-1].ljust(size, b"\x00")
     return frames
+
+
+class SilentTranscriber:
+    """A speech engine of the reference AI Server that hears no words, at once: the
+    stream's Silero VAD still finds the speech (``speech_started``, a ``final`` with
+    no text). Also an engine (``run``, ``close``), to stand as a worker's ``stt``."""
+
+    def transcribe_samples(self, *_: Any, **__: Any) -> tuple[str, str | None]:
+        return "", None
+
+    def transcribe_partials(self, requests: Sequence[Any]) -> list[tuple[str, str | None]]:
+        return [("", None)] * len(requests)
+
+    async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return {"text": "", "language": None}
+
+    async def close(self) -> None:
+        pass

@@ -9,7 +9,7 @@ import pytest
 from quart.testing import QuartClient
 
 from bus.ai_messages import END_FIELD, PCM_FIELD
-from bus.keys import STT_STREAM, ai_audio, ai_queue, ai_result
+from bus.keys import STT_STREAM, ai_audio, ai_queue, ai_result, ai_worker_alive
 from domain.draft import OrderDraft
 from domain.speech_hints import recognition_prompt
 from domain.stages import Stage
@@ -337,6 +337,47 @@ async def test_an_ai_server_that_falls_silent_mid_utterance_gives_an_error_frame
         "type": "error",
         "code": "ai_timeout",
         "message": "The AI Server did not answer in time.",
+    }
+
+
+async def test_an_ai_server_that_dies_between_utterances_gives_an_error_frame(
+    backend: Backend,
+    ai_server: ScriptedAIServer,
+    start_app: StartApp,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Nobody speaks, so no AI_TIMEOUT runs: only the worker's heartbeat tells.
+    client = await start_app(
+        backend.bus, ai_worker_heartbeat_ttl=0.6, ai_worker_poll_timeout=0.1, ai_timeout=30.0
+    )
+    alive = ai_worker_alive("worker-1")
+    await backend.bus.set(alive, "worker-1")  # the test says when the worker dies
+    ai_server.stt_stream.queue(speaks("hello", worker="worker-1"))
+    ai_server.llm.queue(llm_answer("Hello!", intent="greeting"))
+    looks: list[str] = []
+    get = backend.bus.get
+
+    async def counted_get(key: str) -> bytes | None:
+        looks.append(key)
+        return await get(key)
+
+    monkeypatch.setattr(backend.bus, "get", counted_get)
+
+    async with streaming(client) as ws:
+        await say_words(ws, voiced_frames=1)
+        answered = await frames_until(ws, "reply")
+        await eventually(lambda: looks.count(alive) >= 3)
+        await ws.send(json.dumps({"type": "ping"}))
+        assert await receive(ws) == {"type": "pong"}  # alive all along: the stream goes on
+        await backend.bus.delete(alive)
+        code, frames = await closed_with(ws)
+
+    assert answered[-1]["analysis"]["response"] == "Hello!"
+    assert code == 1011
+    assert frames[-1] == {
+        "type": "error",
+        "code": "ai_unavailable",
+        "message": "The AI Server serving this stream stopped.",
     }
 
 

@@ -60,10 +60,16 @@ class StreamLimits:
     endpoint_ms: int
     max_utterance_s: float
     max_per_caller: int
+    worker_check_every: float
+    """Seconds between two looks at the heartbeat key of the worker serving a stream."""
 
 
 class BadAudio(Exception):
     """A binary frame that is not 10 to 250 ms of 16-bit PCM."""
+
+
+class AIServerLost(Exception):
+    """The worker that accepted the stream is no longer alive (its heartbeat key is gone)."""
 
 
 def check_frame(pcm: bytes) -> None:
@@ -175,6 +181,7 @@ class HandsFree:
             stream,
             self._conversations,
             self.limits,
+            worker=event.worker,
             user_id=user_id,
             session_id=session_id,
             language=language,
@@ -192,6 +199,7 @@ class HandsFreeStream:
         conversations: VoiceService,
         limits: StreamLimits,
         *,
+        worker: str | None = None,
         user_id: str | None,
         session_id: str,
         language: str | None,
@@ -202,6 +210,7 @@ class HandsFreeStream:
         self._permit = permit
         self._conversations = conversations
         self._limits = limits
+        self._worker = worker
         self._user_id = user_id
         self.session_id = session_id
         self.stream_id = stream.request_id
@@ -232,6 +241,20 @@ class HandsFreeStream:
             log.warning("could not end stream %s: %s", self.stream_id, error)
         finally:
             await self._stream.close()
+
+    async def watch_ai_server(self) -> None:
+        """Raise :class:`AIServerLost` once the worker that accepted the stream is gone
+        (it named itself in ``accepted``; its heartbeat key expired or was deleted),
+        looking every ``worker_check_every`` s; never returns. An AI Server that named
+        no worker is not watched: only ``ai_timeout`` (see :meth:`relay`) applies."""
+        worker = self._worker
+        if worker is None:
+            await asyncio.Future()  # until cancelled
+            return
+        while True:
+            await asyncio.sleep(self._limits.worker_check_every)
+            if not await self._stream.worker_alive(worker):
+                raise AIServerLost(f"AI worker {worker} of stream {self.stream_id} is gone")
 
     async def relay(self, send: Send, spend: Spend, describe: Describe) -> None:
         """Send the client each event as a frame, and the answer to each final, until the
