@@ -109,7 +109,9 @@ class Settings(WorkerSettings):
     # hands-free talk (docs/contract.md §7)
     stream_endpoint_ms: int = Field(500, ge=100, le=5000)
     stream_max_utterance_s: float = Field(30.0, gt=0, le=600)
-    stream_idle_timeout: float = Field(60.0, gt=0, le=3600)
+    # Under the 120 s after which a stream's audio key expires and the AI Server
+    # gives the stream up: a longer wait would wait on a stream nobody reads.
+    stream_idle_timeout: float = Field(60.0, gt=0, lt=120)
     stream_max_per_caller: int = Field(2, ge=1, le=1000)
 
     # realtime

@@ -59,6 +59,7 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
         ("AI_WORKER", "sometimes", "AI_WORKER: Input should be 'embedded' or 'external'"),
         ("APP_ENV", "prod", "APP_ENV: Input should be 'development' or 'production'"),
         ("SESSION_TTL", "0", "SESSION_TTL: Input should be greater than 0"),
+        ("STREAM_IDLE_TIMEOUT", "120", "STREAM_IDLE_TIMEOUT: Input should be less than 120"),
     ],
 )
 def test_a_wrong_value_is_one_line_naming_the_variable(
