@@ -384,15 +384,7 @@ class OutboxRelay:
                 self._ids_refused_until = time.monotonic() + self._poll_interval
                 log.warning("outbox: publishing at commit failed, the relays will: %r", error)
                 with suppress(Exception):  # else the lease lapses
-                    async with self._database.autocommit_engine.connect() as connection:
-                        await connection.execute(
-                            update(_TABLE)
-                            .where(
-                                _TABLE.c.id.in_(row_ids),
-                                _TABLE.c.claimed_by == self.commit_claim,
-                            )
-                            .values(claimed_by=None, claimed_until=None)
-                        )
+                    await self._settle(self.commit_claim, row_ids, published=False)
                 self._outbox.wake()
                 continue
             self._to_delete.extend(row_ids)
@@ -564,11 +556,11 @@ class OutboxRelay:
         return {row.id: row.event_id for row in written}
 
     async def _settle(self, claim: str, row_ids: Sequence[int], *, published: bool) -> None:
-        """Delete ``claim``'s rows ``row_ids`` (in id order) once published, or release
-        them to be claimed again, in one statement."""
-        # The claim names its rows; their id range lets the primary key find them.
+        """Delete ``claim``'s rows ``row_ids`` once published, or release them to be
+        claimed again, in one statement: those rows only (the commit claim holds
+        later commits' rows too, which may be on their way out)."""
         mine = (
-            _TABLE.c.id.between(row_ids[0], row_ids[-1]),
+            _TABLE.c.id.in_(row_ids),
             _TABLE.c.claimed_by == claim,
             *self._not_waiting_for_disk(),
         )
