@@ -665,7 +665,7 @@ async def test_a_publish_at_commit_that_fails_releases_exactly_its_rows(
     # the rows whose publish fails.
     flaky_bus.down = True
     for row in (rows[0], rows[2]):
-        relay.publish_committed(Written(row, notice, row.event_id))
+        relay.publish_committed(Written(row.id, notice, row.event_id))
     await relay._committed_settled()
     async with database.session() as session:
         leases = (await session.execute(select(OutboxEvent.id, OutboxEvent.claimed_by))).all()
@@ -698,6 +698,51 @@ async def test_an_order_written_while_the_bus_hangs_waits_at_most_id_wait_then_g
         await relay.stop()
         await bus.close()
     assert frames[0]["data"]["order_id"] == order.order_id
+
+
+class SeenIds(FlakyBus):
+    """Notes in ``seen`` when an id is asked for, among the statements answered."""
+
+    def __init__(self, seen: list[str]) -> None:
+        super().__init__()
+        self.seen = seen
+
+    async def log_ids(self, log: str, count: int, *, first_into: str | None = None) -> list[str]:
+        self.seen.append("id asked")
+        return await super().log_ids(log, count, first_into=first_into)
+
+
+async def test_the_id_is_asked_beside_the_change_s_statements_after_its_lock(
+    database: Database, orders: OrderService, outbox: Outbox
+) -> None:
+    seen: list[str] = []
+    noted = ("INSERT INTO users", "INSERT INTO orders", "UPDATE orders", "INSERT INTO outbox")
+
+    def note(*args: Any) -> None:
+        statement = args[2]
+        seen.extend(name for name in noted if statement.startswith(name))
+
+    bus = SeenIds(seen)
+    await bus.connect()
+    publisher = NotificationPublisher(bus, log_maxlen=1000, retention=3600)
+    relay = OutboxRelay(database, outbox, publisher, poll_interval=3600)
+    relay.start(bus)
+    event.listen(database.engine.sync_engine, "after_cursor_execute", note)
+    try:
+        order = await orders.place_order("c-1", [ITEM])
+        placed, seen[:] = list(seen), []
+        await until_empty(database)
+        await orders.change_status(order.order_id, OrderStatus.ACCEPTED, COOK)
+        changed = list(seen)
+    finally:
+        event.remove(database.engine.sync_engine, "after_cursor_execute", note)
+        await relay.stop()
+        await bus.close()
+    # A new order's id is asked as its transaction starts, before its first statement
+    # has answered; a change's once the order's row is locked (its ids keep its
+    # commits' order), before the statement that follows has answered.
+    assert placed == ["id asked", "INSERT INTO users", "INSERT INTO orders", "INSERT INTO outbox"]
+    assert changed == ["UPDATE orders", "id asked", "INSERT INTO users", "INSERT INTO outbox"]
 
 
 class HeldAtCommit(OutboxRelay):

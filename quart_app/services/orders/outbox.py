@@ -80,6 +80,8 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    insert,
+    null,
     or_,
     select,
     update,
@@ -135,9 +137,24 @@ class Written:
     once that transaction has committed. ``event_id`` is set when the row is published
     at its commit, and ``notice`` then carries its written time and key."""
 
-    row: OutboxEvent
+    row_id: int
     notice: Notice
     event_id: str | None
+
+
+_Lease = tuple[str, str, datetime]
+"""A notification id, the commit claim and the lease's end (:meth:`OutboxRelay.lease_at_commit`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AskedId:
+    """The id of a row not written yet, on its way from the bus (:meth:`Outbox.ask`)."""
+
+    _lease: asyncio.Task[_Lease | None] | None = None
+
+    async def lease(self) -> _Lease | None:
+        """The id and its lease, or ``None`` if the bus gave none in time (or was not asked)."""
+        return None if self._lease is None else await self._lease
 
 
 class Outbox:
@@ -149,6 +166,19 @@ class Outbox:
         self._bell = asyncio.Event()
         self._at_commit: OutboxRelay | None = None
 
+    def ask(self) -> AskedId:
+        """Start asking the bus for the id of a row this transaction will write with
+        :meth:`add`, so that the round trip runs beside the change's own statements.
+
+        Call it after the statement that locks the order's row (anywhere in a new
+        order's transaction): an order's ids are then taken in the order its changes
+        commit. Not asked without a relay publishing at commit, nor while the bus is
+        refusing ids (:meth:`OutboxRelay.lease_at_commit`); an id asked and not
+        used (the transaction failed) is lost, which ids allow.
+        """
+        relay = self._at_commit
+        return AskedId(None if relay is None else relay.ask_at_commit())
+
     async def add(
         self,
         session: AsyncSession,
@@ -156,40 +186,49 @@ class Outbox:
         notice: Notice,
         *,
         first_of_order: bool = False,
+        asked: AskedId | None = None,
     ) -> Written:
         """Keep ``notice`` in ``session``'s transaction; it is published after the commit.
 
         With a relay publishing at commit (:meth:`OutboxRelay.start`), the row gets
-        its id and a lease now, unless an earlier row of ``order_id`` is still
-        waiting (not looked for when ``first_of_order``: a new order has none) or
-        the bus doesn't answer (module docstring). Call it after the statement that
-        locks the order's row, so the look sees every earlier committed row.
+        its id (``asked`` earlier, else asked now) and a lease, unless an earlier row
+        of ``order_id`` is still waiting (not looked for when ``first_of_order``: a
+        new order has none; else looked for by the row's own insert) or the bus
+        doesn't answer (module docstring). Call it after the statement that locks
+        the order's row, so the look sees every earlier committed row.
         """
-        row = OutboxEvent(
-            order_id=order_id,
-            event_type=notice.event_type,
-            target=notice.target,
-            data=dict(notice.data),
-            created_at=self._clock(),
-        )
-        event_id = None
-        relay = self._at_commit
-        leased = None
-        if relay is not None and first_of_order:
-            leased = await relay.lease_at_commit()
-        elif relay is not None:
-            # Both round trips at once: an id given to a row that must wait is not used.
-            waits, leased = await asyncio.gather(
-                _has_rows(session, order_id), relay.lease_at_commit()
-            )
-            if waits:
-                leased = None
+        created_at = self._clock()
+        values: dict[str, Any] = {
+            "order_id": order_id,
+            "event_type": notice.event_type,
+            "target": notice.target,
+            "data": dict(notice.data),
+            "created_at": created_at,
+        }
+        leased = await (asked or self.ask()).lease()
         if leased is not None:
-            event_id, row.claimed_by, row.claimed_until = leased
-            row.event_id = event_id
-            notice = replace(notice, written_at=row.created_at.timestamp(), key=order_id)
-        session.add(row)
-        return Written(row, notice, event_id)
+            given = dict(zip(("event_id", "claimed_by", "claimed_until"), leased, strict=True))
+            if first_of_order:
+                values.update(given)
+            else:  # an id given to a row that must wait is not used
+                waits = exists().where(_TABLE.c.order_id == order_id)
+                values.update(
+                    {
+                        name: case(
+                            (waits, null()),
+                            else_=bindparam(f"leased_{name}", value, _TABLE.c[name].type),
+                        )
+                        for name, value in given.items()
+                    }
+                )
+        row_id, event_id = (
+            await session.execute(
+                insert(_TABLE).values(values).returning(_TABLE.c.id, _TABLE.c.event_id)
+            )
+        ).one()
+        if event_id is not None:
+            notice = replace(notice, written_at=created_at.timestamp(), key=order_id)
+        return Written(row_id, notice, event_id)
 
     def committed(self, written: Written) -> None:
         """``written``'s transaction committed: publish it now, or wake the relay."""
@@ -211,14 +250,6 @@ class Outbox:
             async with asyncio.timeout(timeout):
                 await self._bell.wait()
         self._bell.clear()
-
-
-async def _has_rows(session: AsyncSession, order_id: str) -> bool:
-    """Whether a row of ``order_id`` is still in the outbox (one query)."""
-    found = await session.scalar(
-        select(OutboxEvent.id).where(OutboxEvent.order_id == order_id).limit(1)
-    )
-    return found is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +301,7 @@ class OutboxRelay:
         self._ids_refused_until = 0.0
         self._bus_up = True
         self._to_publish: list[Written] = []
+        self._asking: set[asyncio.Task[_Lease | None]] = set()
         self._to_delete: list[int] = []
         self._publishing: asyncio.Task[None] | None = None
         self._deleting_committed: asyncio.Task[None] | None = None
@@ -350,11 +382,29 @@ class OutboxRelay:
         if gauges is not None:
             await gauges  # not cancelled: a query cancelled midway can hang on SQLite
 
-    async def lease_at_commit(self) -> tuple[str, str, datetime] | None:
+    def ask_at_commit(self) -> asyncio.Task[_Lease | None] | None:
+        """:meth:`lease_at_commit` under way; ``None`` while the bus refuses ids."""
+        if self._refusing_ids():
+            return None
+        asking = asyncio.create_task(self.lease_at_commit())
+        # Held until done: a transaction that failed meanwhile no longer holds it.
+        self._asking.add(asking)
+        asking.add_done_callback(self._asked)
+        return asking
+
+    def _asked(self, asking: asyncio.Task[_Lease | None]) -> None:
+        self._asking.discard(asking)
+        if not asking.cancelled():
+            asking.exception()  # retrieved: an unused id's failure is no one's
+
+    def _refusing_ids(self) -> bool:
+        return not self._bus_up or time.monotonic() < self._ids_refused_until
+
+    async def lease_at_commit(self) -> _Lease | None:
         """A new notification id, this instance's commit claim and its lease's end, for
         a row about to commit; ``None`` if the bus is down or slow (``ID_WAIT``), and
         for ``poll_interval`` seconds after it was."""
-        if not self._bus_up or time.monotonic() < self._ids_refused_until:
+        if self._refusing_ids():
             return None
         try:
             async with asyncio.timeout(self._id_wait):
@@ -375,7 +425,7 @@ class OutboxRelay:
     async def _publish_committed(self) -> None:
         while self._to_publish:
             batch, self._to_publish = self._to_publish, []
-            row_ids = [written.row.id for written in batch]
+            row_ids = [written.row_id for written in batch]
             try:
                 await self._publisher.publish_many(
                     [(written.notice, cast(str, written.event_id)) for written in batch]

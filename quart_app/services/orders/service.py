@@ -144,6 +144,7 @@ class OrderService:
         )
         try:
             async with self._database.session() as session, session.begin():
+                asked = self._outbox.ask()  # a new order: its id comes beside its statements
                 if customer_id is not None:
                     # A member's voice conversation may be a staff member's: the
                     # role their token had then is not known here.
@@ -152,7 +153,11 @@ class OrderService:
                 await session.flush()  # the order row first: a duplicate key fails here
                 placed = order_response(order)
                 written = await self._outbox.add(
-                    session, order.id, created_notice(_json(placed)), first_of_order=True
+                    session,
+                    order.id,
+                    created_notice(_json(placed)),
+                    first_of_order=True,
+                    asked=asked,
                 )
         except IntegrityError:
             # A concurrent request with the same key or conversation won the insert.
@@ -196,11 +201,12 @@ class OrderService:
                 order.status = _step(order, target, actor).value
                 order.updated_at = self._clock()
                 await session.flush()  # the versioned UPDATE first: it decides a race
+                asked = self._outbox.ask()  # the order's row is locked now
                 if actor.is_staff:  # staff become known (assignable) by acting
                     await ensure_user(session, actor.user_id, actor.role, role_from_token=True)
                 changed = order_response(order)
                 notice = status_changed_notice(_json(changed), previous.value)
-                written = await self._outbox.add(session, order.id, notice)
+                written = await self._outbox.add(session, order.id, notice, asked=asked)
         except StaleDataError:
             await self._explain_lost_race(order_id, lambda fresh: _step(fresh, target, actor))
         await self._announce(
