@@ -18,12 +18,14 @@ from asyncpg.exceptions import (
 )
 from sqlalchemy import event, text
 from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_
 
 from quart_app.migrations import upgrade_to_head
 from quart_app.models import utc_now
@@ -73,7 +75,12 @@ class Database:
         self.url = make_url(url)
         if self.is_sqlite:
             _ensure_sqlite_folder(self.url.database)
-        self.engine = self._engine(pool_pre_ping=True)
+        # Each checkout makes sure its connection is alive: SQLAlchemy's pre-ping on
+        # SQLite; on PostgreSQL one round trip of ours (_ping), where asyncpg's
+        # pre-ping takes three (BEGIN, the ping, ROLLBACK).
+        self.engine = self._engine(pool_pre_ping=self.is_sqlite)
+        if not self.is_sqlite:
+            event.listen(self.engine.sync_engine, "checkout", _ping)
         self.autocommit_engine = (
             self.engine.execution_options(isolation_level="AUTOCOMMIT")
             if self.is_sqlite
@@ -213,6 +220,16 @@ async def _file_lock(path: Path) -> AsyncIterator[None]:
         yield
     finally:
         handle.close()  # closing releases the lock
+
+
+def _ping(dbapi_connection: Any, _record: object, _proxy: object) -> None:
+    """Check out a live PostgreSQL connection: it answers a trivial query (one round
+    trip, no transaction), or the pool, emptied of the connections made before (a
+    restarted server dropped them all), connects afresh."""
+    try:
+        await_(dbapi_connection.driver_connection.execute("SELECT 1"))
+    except Exception as error:
+        raise InvalidatePoolError(f"the pooled connection is gone: {error!r}") from error
 
 
 def _ensure_sqlite_folder(database: str | None) -> None:

@@ -91,6 +91,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Executable
+from sqlalchemy.sql.dml import Insert
 
 from bus import Bus, BusError
 from quart_app.database import Database, Listener
@@ -157,6 +158,23 @@ class AskedId:
         return None if self._lease is None else await self._lease
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A row to write (:meth:`Outbox.row`): ``insert`` returns its id and event id."""
+
+    insert: Insert
+    order_id: str
+    notice: Notice
+    created_at: datetime
+
+    def written(self, row_id: int, event_id: str | None) -> Written:
+        """What the insert wrote, for :meth:`Outbox.committed`."""
+        notice = self.notice
+        if event_id is not None:  # published at commit
+            notice = replace(notice, written_at=self.created_at.timestamp(), key=self.order_id)
+        return Written(row_id, notice, event_id)
+
+
 class Outbox:
     """Writes notifications beside the change they announce, and publishes them at
     the commit, or rings the relay."""
@@ -197,6 +215,19 @@ class Outbox:
         doesn't answer (module docstring). Call it after the statement that locks
         the order's row, so the look sees every earlier committed row.
         """
+        row = await self.row(order_id, notice, first_of_order=first_of_order, asked=asked)
+        return row.written(*(await session.execute(row.insert)).one())
+
+    async def row(
+        self,
+        order_id: str,
+        notice: Notice,
+        *,
+        first_of_order: bool = False,
+        asked: AskedId | None = None,
+    ) -> OutboxRow:
+        """The row :meth:`add` writes, for a caller that writes it in a statement of its
+        own making (the insert returns what :meth:`OutboxRow.written` takes)."""
         created_at = self._clock()
         values: dict[str, Any] = {
             "order_id": order_id,
@@ -221,14 +252,8 @@ class Outbox:
                         for name, value in given.items()
                     }
                 )
-        row_id, event_id = (
-            await session.execute(
-                insert(_TABLE).values(values).returning(_TABLE.c.id, _TABLE.c.event_id)
-            )
-        ).one()
-        if event_id is not None:
-            notice = replace(notice, written_at=created_at.timestamp(), key=order_id)
-        return Written(row_id, notice, event_id)
+        statement = insert(_TABLE).values(values).returning(_TABLE.c.id, _TABLE.c.event_id)
+        return OutboxRow(statement, order_id, notice, created_at)
 
     def committed(self, written: Written) -> None:
         """``written``'s transaction committed: publish it now, or wake the relay."""
