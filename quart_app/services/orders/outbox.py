@@ -59,6 +59,8 @@ waits for its lease to lapse, then at most one ``poll_interval``.
 from __future__ import annotations
 
 import asyncio
+import enum
+import functools
 import json
 import logging
 import time
@@ -158,11 +160,44 @@ class AskedId:
         return None if self._lease is None else await self._lease
 
 
+class _Leased(enum.Enum):
+    """How a row gets its id and lease at its insert."""
+
+    NONE = "none"
+    NEW_ORDER = "new order"
+    UNLESS_WAITING = "unless an earlier row of its order waits"
+
+
+_LEASE_COLUMNS = ("event_id", "claimed_by", "claimed_until")
+_LEASE_PARAMS = tuple(f"outbox_{name}" for name in _LEASE_COLUMNS)
+
+
+@functools.cache
+def _row_insert(lease: _Leased) -> Insert:
+    """The insert of an outbox row, built once (its cache key is then computed once)."""
+    columns = ("order_id", "event_type", "target", "data", "created_at")
+    values: dict[str, Any] = {
+        name: bindparam(f"outbox_{name}", type_=_TABLE.c[name].type) for name in columns
+    }
+    leased = {
+        name: bindparam(param, type_=_TABLE.c[name].type)
+        for name, param in zip(_LEASE_COLUMNS, _LEASE_PARAMS, strict=True)
+    }
+    if lease is _Leased.NEW_ORDER:
+        values.update(leased)
+    elif lease is _Leased.UNLESS_WAITING:
+        waits = exists().where(_TABLE.c.order_id == values["order_id"])
+        values.update({name: case((waits, null()), else_=value) for name, value in leased.items()})
+    return insert(_TABLE).values(values).returning(_TABLE.c.id, _TABLE.c.event_id)
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
-    """A row to write (:meth:`Outbox.row`): ``insert`` returns its id and event id."""
+    """A row to write (:meth:`Outbox.row`): ``insert``, run with ``params`` (its
+    bound parameters' names start with ``outbox_``), returns its id and event id."""
 
     insert: Insert
+    params: dict[str, Any]
     order_id: str
     notice: Notice
     created_at: datetime
@@ -216,7 +251,7 @@ class Outbox:
         the order's row, so the look sees every earlier committed row.
         """
         row = await self.row(order_id, notice, first_of_order=first_of_order, asked=asked)
-        return row.written(*(await session.execute(row.insert)).one())
+        return row.written(*(await session.execute(row.insert, row.params)).one())
 
     async def row(
         self,
@@ -229,31 +264,20 @@ class Outbox:
         """The row :meth:`add` writes, for a caller that writes it in a statement of its
         own making (the insert returns what :meth:`OutboxRow.written` takes)."""
         created_at = self._clock()
-        values: dict[str, Any] = {
-            "order_id": order_id,
-            "event_type": notice.event_type,
-            "target": notice.target,
-            "data": dict(notice.data),
-            "created_at": created_at,
+        params: dict[str, Any] = {
+            "outbox_order_id": order_id,
+            "outbox_event_type": notice.event_type,
+            "outbox_target": notice.target,
+            "outbox_data": dict(notice.data),
+            "outbox_created_at": created_at,
         }
         leased = await (asked or self.ask()).lease()
+        lease = _Leased.NONE
         if leased is not None:
-            given = dict(zip(("event_id", "claimed_by", "claimed_until"), leased, strict=True))
-            if first_of_order:
-                values.update(given)
-            else:  # an id given to a row that must wait is not used
-                waits = exists().where(_TABLE.c.order_id == order_id)
-                values.update(
-                    {
-                        name: case(
-                            (waits, null()),
-                            else_=bindparam(f"leased_{name}", value, _TABLE.c[name].type),
-                        )
-                        for name, value in given.items()
-                    }
-                )
-        statement = insert(_TABLE).values(values).returning(_TABLE.c.id, _TABLE.c.event_id)
-        return OutboxRow(statement, order_id, notice, created_at)
+            # An id given to a row that must wait is not used.
+            lease = _Leased.NEW_ORDER if first_of_order else _Leased.UNLESS_WAITING
+            params.update(zip(_LEASE_PARAMS, leased, strict=True))
+        return OutboxRow(_row_insert(lease), params, order_id, notice, created_at)
 
     def committed(self, written: Written) -> None:
         """``written``'s transaction committed: publish it now, or wake the relay."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -11,16 +12,18 @@ from datetime import datetime
 from typing import Any, NoReturn, Protocol, cast
 
 from blinker import NamedSignal
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.dml import Insert
 
 from domain.catalog import Catalog, OrderLine
 from domain.errors import CatalogError, IllegalOrderTransition
 from domain.orders import ALLOWED_STEPS, OrderStatus, Role, transition
 from quart_app.database import Database
 from quart_app.models import Order, OrderItem, User, utc_now
+from quart_app.models.base import UtcDateTime
 from quart_app.models.orders import is_order_id, new_order_id
 from quart_app.schemas.orders import OrderItemResponse, OrderResponse
 from quart_app.services.auth.tokens import Principal, is_self_or_staff
@@ -35,7 +38,7 @@ from quart_app.services.orders.errors import (
 )
 from quart_app.services.orders.images import order_pictures, picture_owners
 from quart_app.services.orders.outbox import Outbox, Written
-from quart_app.services.orders.users import ensure_user
+from quart_app.services.orders.users import ensure_user, user_upsert
 from quart_app.services.realtime.order_events import (
     assigned_notice,
     created_notice,
@@ -47,6 +50,41 @@ from quart_app.services.signals import (
     order_created,
     order_status_changed,
 )
+
+_ORDERS = cast(Table, Order.__table__)
+_ORDER_ITEMS = cast(Table, OrderItem.__table__)
+
+
+@functools.lru_cache(maxsize=128)
+def _placement(outbox_insert: Insert, *, customer: bool, lines: int) -> Insert:
+    """A new order in one PostgreSQL statement: its customer's user row unless it
+    exists (parameters ``customer_*``), the order (``order_*``), its lines
+    (``line<n>_*``, one insert each: several VALUES rows in one are compiled again
+    for every statement) and ``outbox_insert``, which returns the outbox row's id and
+    event id. Built once per shape, so SQLAlchemy computes its cache key once."""
+    writes = []
+    if customer:
+        # A member's voice conversation may be a staff member's: the role their
+        # token had then is not known here.
+        user = {
+            "id": bindparam("customer_id"),
+            "display_name": bindparam("customer_id"),
+            "role": bindparam("customer_role"),
+            "created_at": bindparam("customer_created_at", type_=UtcDateTime()),
+        }
+        writes.append(user_upsert("postgresql", user, role_from_token=False))
+    writes.append(insert(_ORDERS).values(_bound(_ORDERS, "order_")))
+    writes.extend(
+        insert(_ORDER_ITEMS).values(_bound(_ORDER_ITEMS, f"line{n}_")) for n in range(lines)
+    )
+    return outbox_insert.add_cte(*(write.cte(f"write_{n}") for n, write in enumerate(writes)))
+
+
+def _bound(table: Table, prefix: str) -> dict[str, Any]:
+    """Every column of ``table`` as a bound parameter named ``prefix`` and its name."""
+    return {
+        column.name: bindparam(f"{prefix}{column.name}", type_=column.type) for column in table.c
+    }
 
 
 class ChosenItem(Protocol):
@@ -120,45 +158,46 @@ class OrderService:
         if idempotency_key is not None and customer_id is None:
             raise ValueError("an idempotency key needs a customer to belong to")
         lines = price_items(await self._catalog.get_catalog(), items)
-        async with self._database.session() as session:
-            pictures = await order_pictures(session, items, picture_owners(customer_id, session_id))
+        pictures: list[StoredImage | None] = [None] * len(items)
+        if any(item.image_id is not None for item in items):
+            async with self._database.session() as session:
+                owners = picture_owners(customer_id, session_id)
+                pictures = await order_pictures(session, items, owners)
         fingerprint = _fingerprint(customer_id, lines, pictures, session_id)
         previous = await self._find_previous(customer_id, idempotency_key, session_id)
         if previous is not None:
             return _replay(previous, fingerprint)
         now = self._clock()
-        order = Order(
-            id=new_order_id(),
+        placed = OrderResponse(
+            order_id=new_order_id(),
             customer_id=customer_id,
-            status=OrderStatus.PENDING.value,
+            status=OrderStatus.PENDING,
+            items=[
+                _item_response(line, picture) for line, picture in zip(lines, pictures, strict=True)
+            ],
             total=sum(line.line_total for line in lines),
-            session_id=session_id,
-            idempotency_key=idempotency_key,
-            request_fingerprint=fingerprint,
+            assigned_cook=None,
+            assigned_delivery=None,
             created_at=now,
             updated_at=now,
-            items=[
-                _order_item(position, line, picture)
-                for position, (line, picture) in enumerate(zip(lines, pictures, strict=True))
-            ],
+            version=1,  # the ORM's first version_id_col value, as its changes expect
         )
+        row = {
+            "id": placed.order_id,
+            "customer_id": customer_id,
+            "status": placed.status.value,
+            "total": placed.total,
+            "session_id": session_id,
+            "idempotency_key": idempotency_key,
+            "request_fingerprint": fingerprint,
+            "created_at": now,
+            "updated_at": now,
+            "version": placed.version,
+            "assigned_cook_id": None,
+            "assigned_delivery_id": None,
+        }
         try:
-            async with self._database.session() as session, session.begin():
-                asked = self._outbox.ask()  # a new order: its id comes beside its statements
-                if customer_id is not None:
-                    # A member's voice conversation may be a staff member's: the
-                    # role their token had then is not known here.
-                    await ensure_user(session, customer_id, Role.CUSTOMER, role_from_token=False)
-                session.add(order)
-                await session.flush()  # the order row first: a duplicate key fails here
-                placed = order_response(order)
-                written = await self._outbox.add(
-                    session,
-                    order.id,
-                    created_notice(_json(placed)),
-                    first_of_order=True,
-                    asked=asked,
-                )
+            written = await self._insert_order(row, placed)
         except IntegrityError:
             # A concurrent request with the same key or conversation won the insert.
             previous = await self._find_previous(customer_id, idempotency_key, session_id)
@@ -167,6 +206,54 @@ class OrderService:
             return _replay(previous, fingerprint)
         await self._announce(written, order_created, order=placed)
         return placed
+
+    async def _insert_order(self, row: dict[str, Any], placed: OrderResponse) -> Written:
+        """Write a new order, its lines, its customer's user row (unless it exists) and
+        its ``order.created`` row in the outbox, in one transaction.
+
+        Core statements, not the ORM's unit of work (a third of a placement's CPU). On
+        PostgreSQL they are one statement (data-modifying CTEs), which commits alone:
+        one round trip after the checkout's, where a transaction takes seven.
+        """
+        lines = [
+            {"order_id": placed.order_id, "position": position, **item.model_dump()}
+            for position, item in enumerate(placed.items)
+        ]
+        notice = created_notice(_json(placed))
+        asked = self._outbox.ask()  # a new order: its id comes beside the checkout
+        if self._database.is_sqlite:
+            async with self._database.session() as session, session.begin():
+                if placed.customer_id is not None:
+                    # A member's voice conversation may be a staff member's: the role
+                    # their token had then is not known here.
+                    await ensure_user(
+                        session, placed.customer_id, Role.CUSTOMER, role_from_token=False
+                    )
+                await session.execute(insert(_ORDERS), row)
+                if lines:
+                    await session.execute(insert(_ORDER_ITEMS), lines)
+                return await self._outbox.add(
+                    session, placed.order_id, notice, first_of_order=True, asked=asked
+                )
+        params: dict[str, Any] = {f"order_{name}": value for name, value in row.items()}
+        for n, line in enumerate(lines):
+            params.update({f"line{n}_{name}": value for name, value in line.items()})
+        if placed.customer_id is not None:
+            params.update(
+                customer_id=placed.customer_id,
+                customer_role=Role.CUSTOMER.value,
+                customer_created_at=row["created_at"],
+            )
+        async with self._database.engine.connect() as connection:
+            alone = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            outbox_row = await self._outbox.row(
+                placed.order_id, notice, first_of_order=True, asked=asked
+            )
+            statement = _placement(
+                outbox_row.insert, customer=placed.customer_id is not None, lines=len(lines)
+            )
+            result = await alone.execute(statement, {**params, **outbox_row.params})
+            return outbox_row.written(*result.one())
 
     async def get_order(self, order_id: str, viewer: Principal) -> OrderResponse:
         """The order, if ``viewer`` is staff or its customer; else :class:`OrderNotFound`."""
@@ -346,9 +433,8 @@ def _check_assignable(order: Order) -> None:
         raise IllegalOrderTransition(f"a {status} order takes no more assignments")
 
 
-def _order_item(position: int, line: OrderLine, picture: StoredImage | None) -> OrderItem:
-    return OrderItem(
-        position=position,
+def _item_response(line: OrderLine, picture: StoredImage | None) -> OrderItemResponse:
+    return OrderItemResponse(
         menu_code=line.menu_code,
         style_code=line.style_code,
         quantity=line.quantity,

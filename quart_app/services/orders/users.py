@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 
 from domain.orders import ASSIGNABLE_ROLES, Role
 from quart_app.database import Database
@@ -31,11 +34,17 @@ async def ensure_user(
     truth for roles. Without it, an existing row is left alone. Concurrent first
     appearances of one user both succeed (``INSERT ... ON CONFLICT``).
     """
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(User).values(
-        id=user_id, display_name=user_id, role=role.value, created_at=utc_now()
-    )
-    statement = (
+    dialect = session.get_bind().dialect.name
+    values = {"id": user_id, "display_name": user_id, "role": role.value, "created_at": utc_now()}
+    await session.execute(user_upsert(dialect, values, role_from_token=role_from_token))
+
+
+def user_upsert(dialect: str, values: Mapping[str, Any], *, role_from_token: bool) -> Insert:
+    """:func:`ensure_user`'s statement on ``dialect`` (``postgresql`` or ``sqlite``), its
+    columns' ``values`` literal or bound parameters."""
+    dialects = postgresql if dialect == "postgresql" else sqlite
+    insert = dialects.insert(User).values(values)
+    statement: Insert = (
         insert.on_conflict_do_update(
             index_elements=[User.id],
             set_={"role": insert.excluded.role},
@@ -44,7 +53,7 @@ async def ensure_user(
         if role_from_token
         else insert.on_conflict_do_nothing(index_elements=[User.id])
     )
-    await session.execute(statement)
+    return statement
 
 
 async def assignable_staff(database: Database) -> list[User]:
