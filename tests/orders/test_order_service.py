@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from blinker import NamedSignal
 from quart import Quart
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
 
 from domain.errors import IllegalOrderTransition
 from domain.orders import OrderStatus, Role
@@ -28,7 +28,7 @@ from quart_app.services.orders.errors import (
 )
 from quart_app.services.orders.service import OrderService
 from quart_app.services.signals import order_assigned, order_created, order_status_changed
-from tests.support.databases import reads_order, rendezvous
+from tests.support.databases import reads_order, recorded_statements, rendezvous
 from tests.support.signals import Recorder
 
 Record = Callable[[NamedSignal], Recorder]
@@ -66,6 +66,43 @@ async def test_a_customer_is_created_on_their_first_order(
     async with data_app.extensions[DATABASE].session() as session:
         user = await session.get(User, "c-77")
     assert user is not None and user.role == "customer"
+
+
+async def test_a_new_order_is_written_without_reading_on_postgresql_in_one_statement(
+    data_app: Quart, order_service: OrderService
+) -> None:
+    database = data_app.extensions[DATABASE]
+    compiled: list[bool] = []
+
+    def note(*args: Any) -> None:
+        compiled.append(args[4].cache_hit == args[4].dialect.CACHE_HIT)
+
+    await order_service.place_order("c-first", [FRENCH_GRAND])  # the catalog, loaded
+    placed = []
+    for n in range(2):
+        with recorded_statements(database) as seen:
+            event.listen(database.engine.sync_engine, "before_cursor_execute", note)
+            try:
+                placed.append(await order_service.place_order(f"c-{n}", [FRENCH_GRAND] * 2))
+            finally:
+                event.remove(database.engine.sync_engine, "before_cursor_execute", note)
+        statements = [" ".join(statement.split()[:3]) for statement in seen]
+        # Neither the ORM's reads after its writes, nor a transaction on PostgreSQL: there
+        # the user row, the order, its lines and the outbox row are one statement.
+        if database.is_sqlite:
+            assert statements == [
+                "INSERT INTO users",
+                "INSERT INTO orders",
+                "INSERT INTO order_items",
+                "INSERT INTO outbox_events",
+            ]
+        else:
+            assert statements == ["WITH write_0 AS"]
+    # The second order's statements came from the cache of compiled statements.
+    assert compiled[-len(statements) :] == [True] * len(statements)
+    for order in placed:
+        assert await order_service.get_order(order.order_id, COOK) == order
+        assert [item.quantity for item in order.items] == [2, 2]
 
 
 async def test_a_guest_conversation_places_an_order_without_a_customer(
