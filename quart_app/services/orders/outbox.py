@@ -3,10 +3,12 @@
 A change and its notifications commit together (:meth:`Outbox.add` inside the
 change's transaction), and are published afterwards, at least once.
 
-At commit: while the bus answers, :meth:`Outbox.add` takes the row's
-notification id from it (one round trip, inside the transaction) and writes
-the row with that id, leased to the committing instance for ``commit_lease``
-seconds; once the transaction commits (:meth:`Outbox.committed`), that
+At commit: while the bus answers, the change asks it for the row's
+notification id beside its own statements (:meth:`Outbox.ask`: one round trip,
+for a new order as its write starts, for a change once its row is locked, so
+an order's ids follow its commits) and writes the row with that id
+(:meth:`Outbox.add` or :meth:`Outbox.row`), leased to the committing
+instance for ``commit_lease`` seconds; once the transaction commits (:meth:`Outbox.committed`), that
 instance publishes it at once (:meth:`OutboxRelay.publish_committed`: one
 round trip, batched with the other commits waiting for it), then deletes the
 row, also batched. The id is durable before the frame goes out: it commits
