@@ -31,9 +31,11 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, literal, null, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 
 from bus.base import Batch
 from bus.redis import RedisBus
@@ -43,7 +45,7 @@ from quart_app.models import Base, OutboxEvent, utc_now
 from quart_app.schemas.orders import OrderItemRequest
 from quart_app.services.auth.tokens import Principal
 from quart_app.services.orders.catalog import CatalogService
-from quart_app.services.orders.outbox import AskedId, Outbox, OutboxRelay, Written
+from quart_app.services.orders.outbox import AskedId, Outbox, OutboxRelay, OutboxRow, Written
 from quart_app.services.orders.service import OrderService
 from quart_app.services.realtime.notifications import Notice, NotificationPublisher
 from quart_app.services.realtime.order_events import created_notice
@@ -67,6 +69,18 @@ class NoOutbox(Outbox):
         asked: AskedId | None = None,
     ) -> Written:
         return Written(0, notice, None)  # nothing written
+
+    async def row(
+        self,
+        order_id: str,
+        notice: Notice,
+        *,
+        first_of_order: bool = False,
+        asked: AskedId | None = None,
+    ) -> OutboxRow:
+        # A new order on PostgreSQL: its statement's last part writes nothing either.
+        nothing = select(literal(0).label("id"), null().label("event_id"))
+        return OutboxRow(cast(Insert, nothing), {}, order_id, notice, utc_now())
 
 
 class AtCommitOnly(OutboxRelay):
