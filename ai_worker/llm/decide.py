@@ -10,11 +10,12 @@ the stage rules allow for the draft (:mod:`domain.stages`): a menu before
 
 from __future__ import annotations
 
-from ai_worker.llm.draft_update import last_reply, updated_draft
+from ai_worker.llm.draft_update import hearing_check, item_asked, last_reply, updated_draft
 from ai_worker.llm.recommend import offers
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.turn import Talk, Turn
 from ai_worker.llm.understanding import Understanding
+from domain.catalog import quantity_allowed
 from domain.draft import OrderDraft
 from domain.stages import Stage, furthest_supported, previous_stage
 
@@ -62,8 +63,27 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
         # An amount over the limit is asked again at customization, not read back for a yes.
         stage = CUSTOM if draft.is_complete else _stage_after_update(talk, draft)
         return draft, Turn("order", stage, _noted(talk, draft))
+    if _number_after_a_change_declined(talk):
+        # "More coffee." to "how many?" was not taken: once the number is said, the
+        # change is asked for, not the order read back without it for a yes.
+        return draft, Turn("order", CUSTOM, [say("ask_change_now")], asks=True)
+    changed = _changed(talk, draft)
+    if changed and _change_not_asked_for(talk, draft) and not talk.heard.changes_checked:
+        # "one of them" heard "Without champagne." in answer to "Shall I place the
+        # order?": a change said where none was asked for is asked back before it is
+        # taken, so a yes to the read-back never places a change that was never said.
+        question = talk.replies.heard_right(changed)
+        return talk.draft, Turn("unknown", stage, [question], 0.5, asks=True)
     if draft != talk.draft:
         return draft, Turn("order", _stage_after_update(talk, draft), _noted(talk, draft))
+    checked = hearing_check(talk)
+    if checked is not None and not heard.has_order_details:
+        if "no" in heard.flags and "confirm" not in heard.flags:
+            # Not what was said: left as it was, and the stage's question asked again.
+            return draft, Turn("order", stage, [say("left_as_it_was")])
+        if "confirm" not in heard.flags:
+            # Neither yes nor no: asked again, never the order read back for a yes.
+            return draft, Turn("unknown", stage, [say("not_understood"), checked], 0.3, asks=True)
     if stage == CONFIRM and _correction_not_caught(heard):
         # "Actually, make it six" heard "Actually, make it sick.": the change is asked
         # for, never the order read back again for a yes.
@@ -114,15 +134,32 @@ def _past_greeting(stage: Stage) -> Stage:
     return MENU if stage == GREETING else stage
 
 
-def _noted(talk: Talk, draft: OrderDraft) -> list[str]:
-    """Reading back the ingredient changes this turn made."""
+def _changed(talk: Talk, draft: OrderDraft) -> list[str]:
+    """The ingredient changes this turn made, as a person says them ("no steak")."""
     before = talk.draft.customizations
     changed = {code: n for code, n in draft.customizations.items() if before.get(code) != n}
     if not changed:
         return []
     menu = talk.catalog.menu(draft.menu_code or "")
-    names = [talk.replies.change(menu, code, n) for code, n in changed.items()]
-    return [talk.replies.say("noted", changes=", ".join(names))]
+    return [talk.replies.change(menu, code, n) for code, n in changed.items()]
+
+
+def _change_not_asked_for(talk: Talk, draft: OrderDraft) -> bool:
+    """Whether this turn's changes answer a question that asked for none: the order
+    read back ("Shall I place the order?"), or what to do with another ingredient."""
+    if talk.stage == CONFIRM:
+        return True
+    menu = talk.catalog.find_menu(draft.menu_code or "")
+    asked = item_asked(talk, menu) if talk.stage == CUSTOM and menu is not None else None
+    before = talk.draft.customizations
+    codes = {code for code, n in draft.customizations.items() if before.get(code) != n}
+    return asked is not None and codes != {asked.code}
+
+
+def _noted(talk: Talk, draft: OrderDraft) -> list[str]:
+    """Reading back the ingredient changes this turn made."""
+    changed = _changed(talk, draft)
+    return [talk.replies.say("noted", changes=", ".join(changed))] if changed else []
 
 
 def _agreement(talk: Talk) -> Turn:
@@ -166,17 +203,32 @@ _NOT_ABOUT_HOW_MANY = {"recommend", "inquiry", "change_menu", "change_style", "u
 def _how_many_unanswered(talk: Talk) -> bool:
     """Whether this line answers the kiosk's "how many?" with no number: a change, a
     yes, or "that's all"; not a line naming a dinner or a style, a question, a word
-    that may be a number, or nothing understood (each answered as before)."""
+    that may be a number, or nothing understood (each answered as before). Asked
+    again after an answer it could not read ("I am." for "five"), or after "a few",
+    the question is as open as when nobody had said a number."""
     heard, draft = talk.heard, talk.draft
     return (
         talk.stage == CUSTOM
         and draft.is_complete
-        and talk.quantity_heard(draft) == "unsaid"
+        and talk.quantity_heard(draft) != "said"
         and talk.how_many_just_asked(draft)
         and heard.quantity is None
         and not (heard.vague_quantity or heard.number_homophone or heard.understood_nothing)
         and not (heard.menu_code or heard.style_code or heard.menu_guess or heard.style_guess)
         and not heard.flags & _NOT_ABOUT_HOW_MANY
+    )
+
+
+def _number_after_a_change_declined(talk: Talk) -> bool:
+    """Whether this line answers "how many?" with a number, and nothing else, after a
+    change said in answer to it was not taken."""
+    heard, draft = talk.heard, talk.draft
+    return (
+        talk.stage == CUSTOM
+        and quantity_allowed(heard.quantity)
+        and not heard.changes
+        and talk.how_many_just_asked(draft)
+        and talk.change_declined(draft)
     )
 
 

@@ -14,7 +14,14 @@ from ai_worker.llm.recommend import offers, usual_order
 from ai_worker.llm.replies import Replies
 from ai_worker.llm.turn import Talk
 from ai_worker.llm.understanding import Change, ChangeOp, Understanding, understand
-from domain.catalog import MAX_INGREDIENT_QUANTITY, MAX_QUANTITY, Menu, Style, quantity_allowed
+from domain.catalog import (
+    MAX_INGREDIENT_QUANTITY,
+    MAX_QUANTITY,
+    Ingredient,
+    Menu,
+    Style,
+    quantity_allowed,
+)
 from domain.draft import OrderDraft
 from domain.stages import Stage
 
@@ -79,10 +86,21 @@ def _answer_to_item_asked(talk: Talk, menu: Menu) -> list[Change]:
     about one ingredient ("What would you like done with the steak: more, less or
     none?"): that ingredient's change. Anything more than the bare answer is read as
     any other sentence."""
+    asked = item_asked(talk, menu)
+    around = _ANSWER_AROUND.match(talk.heard.text)
+    if asked is None or around is None:
+        return []
+    answer = around.group("answer").strip()
+    return [Change(asked.code, op) for pattern, op in _ITEM_ANSWERS if pattern.fullmatch(answer)]
+
+
+def item_asked(talk: Talk, menu: Menu) -> Ingredient | None:
+    """The ingredient of ``menu`` the kiosk's last reply asked about ("What would you
+    like done with the steak: more, less or none?"), if it did."""
     last = last_reply(talk)
     if last is None:
-        return []
-    asked = next(
+        return None
+    return next(
         (
             item
             for replies in Replies.every_language(talk.catalog)
@@ -91,11 +109,6 @@ def _answer_to_item_asked(talk: Talk, menu: Menu) -> list[Change]:
         ),
         None,
     )
-    around = _ANSWER_AROUND.match(talk.heard.text)
-    if asked is None or around is None:
-        return []
-    answer = around.group("answer").strip()
-    return [Change(asked.code, op) for pattern, op in _ITEM_ANSWERS if pattern.fullmatch(answer)]
 
 
 def _apply_change(talk: Talk, menu: Menu, draft: OrderDraft, change: Change) -> None:
@@ -145,6 +158,17 @@ def resumed(talk: Talk) -> Understanding:
     last = last_reply(talk)
     if "confirm" not in heard.flags or last is None:
         return heard
+    checked = line_checked(talk)
+    if checked is not None:
+        # "Did I hear that right: no champagne?" answered yes: that line is taken.
+        return replace(
+            heard,
+            menu_code=heard.menu_code or checked.menu_code,
+            style_code=heard.style_code or checked.style_code,
+            quantity=heard.quantity if heard.quantity is not None else checked.quantity,
+            changes=[*checked.changes, *heard.changes],
+            changes_checked=True,
+        )
     names: tuple[Menu | Style, ...] = (*talk.catalog.menus, *talk.catalog.all_styles())
     asked = next(
         (
@@ -172,6 +196,25 @@ def resumed(talk: Talk) -> Understanding:
         menu_guess=None,
         style_guess=style_guess if asked != style_guess else None,
     )
+
+
+def hearing_check(talk: Talk) -> str | None:
+    """The question ending the kiosk's last reply whether it heard changes right, if any."""
+    last = last_reply(talk)
+    if last is None:
+        return None
+    asked = (r.hearing_check(last) for r in Replies.every_language(talk.catalog))
+    return next((question for question in asked if question), None)
+
+
+def line_checked(talk: Talk) -> Understanding | None:
+    """The customer's line whose changes the kiosk's last reply asks whether it heard
+    right: the latest with a change in it (a line not caught may have come between)."""
+    if hearing_check(talk) is None:
+        return None
+    said = (m.content for m in reversed(talk.context.messages) if m.role == "user")
+    lines = (understand(line, talk.catalog, talk.heard.language) for line in said)
+    return next((line for line in lines if line.changes), None)
 
 
 def last_reply(talk: Talk) -> str | None:

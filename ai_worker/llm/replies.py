@@ -41,6 +41,9 @@ _TEXT: dict[Language, dict[str, str]] = {
         "ask_item": "What would you like done with the {ingredient}: more, less or none?",
         "rest_unread": "I didn't catch the rest: what else would you like to change?",
         "correction_unread": "What would you like to change it to?",
+        "heard_right": "Did I hear that right: {changes}?",
+        "ask_change_now": "Now, what would you like to change?",
+        "left_as_it_was": "All right, I've left it as it was.",
         "wish_unread": (
             "Sorry, I didn't catch all of that. What should the dinner suit: an occasion, "
             "how many of you, a budget, or something to leave out?"
@@ -107,6 +110,9 @@ _TEXT: dict[Language, dict[str, str]] = {
         "ask_item": "{ingredient}(은)는 추가할까요, 줄일까요, 뺄까요?",
         "rest_unread": "나머지는 잘 듣지 못했어요. 무엇을 더 바꿀까요?",
         "correction_unread": "무엇으로 바꿔 드릴까요?",
+        "heard_right": "{changes}, 맞게 들었나요?",
+        "ask_change_now": "이제 무엇을 바꿔 드릴까요?",
+        "left_as_it_was": "네, 그대로 둘게요.",
         "wish_unread": (
             "죄송해요, 다 알아듣지 못했어요. 어떤 자리인지, 몇 분이 드시는지, 예산이나 빼고 싶은 "
             "것을 말씀해 주세요."
@@ -199,6 +205,16 @@ class Replies:
     def ask_item(self, item: Ingredient) -> str:
         """Asking what to do with an ingredient named with no change heard."""
         return self.say("ask_item", ingredient=self.name(item))
+
+    def heard_right(self, changes: list[str]) -> str:
+        """Asking whether changes were heard right: "Did I hear that right: no wine?"."""
+        return self.say("heard_right", changes=", ".join(changes))
+
+    def hearing_check(self, text: str) -> str | None:
+        """The question :meth:`heard_right` ending ``text``, if it does."""
+        before, after = self._text["heard_right"].split("{changes}")
+        found = re.search(rf"(?:^|(?<=[.!?] )){re.escape(before)}[^.!?]+{re.escape(after)}$", text)
+        return found.group(0) if found else None
 
     def did_you_mean(self, item: Menu | Style) -> str:
         """Asking back a name that was nearly heard."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import reduce
+from itertools import pairwise
 from typing import Literal
 
 from ai_worker.llm.recommend import Recommendation
@@ -49,13 +50,17 @@ class Talk:
         ``unclear`` (the latest was vague, "a few", refused, "two dozen", or may have
         been a number misheard), or ``unsaid``.
 
-        A quantity other than 1 in the draft was said. A draft's 1 is also what
-        nobody said (the draft has no "not said"), so only then are the
-        customer's earlier messages read, newest first.
+        A quantity other than 1 in the draft was said, unless the kiosk has just
+        asked how many again after a number it could not take ("a few" or "two,
+        one" said to the read-back of 4). A draft's 1 is also what nobody said (the
+        draft has no "not said"). In those cases the customer's earlier messages
+        are read, newest first; one read as nothing leaves only a draft's 1 unclear
+        (a number said and read back stands).
         """
         messages = self.context.messages
-        said = [(self.heard, self._asked_how_many(len(messages), draft), True)]
-        if draft.quantity == 1:
+        asked = self._asked_how_many(len(messages), draft)
+        said = [(self.heard, asked, True)]
+        if draft.quantity == 1 or asked:
             said += [
                 (
                     understand(message.content, self.catalog, None),
@@ -70,7 +75,11 @@ class Talk:
                 return "said"
             if heard.quantity is not None or heard.vague_quantity:
                 return "unclear"
-            if heard.understood_nothing and (heard.number_homophone or after_how_many):
+            if (
+                heard.understood_nothing
+                and (heard.number_homophone or after_how_many)
+                and (heard is self.heard or draft.quantity == 1)
+            ):
                 # "Wait for the name" ("four of them"), or "I am." to "how many?"
                 # ("five"): nothing read, and it may have been the number.
                 return "unclear"
@@ -79,6 +88,24 @@ class Talk:
     def how_many_just_asked(self, draft: OrderDraft) -> bool:
         """Whether the kiosk's last reply asked how many of the draft's menu."""
         return self._asked_how_many(len(self.context.messages), draft)
+
+    def change_declined(self, draft: OrderDraft) -> bool:
+        """Whether a change said in answer to "how many?" was not taken ("How many ...?
+        Please say a number."): it is asked for once the number is said."""
+        menu = self.catalog.find_menu(draft.menu_code or "")
+        if menu is None:
+            return False
+        asked = [
+            replies.say("ask_quantity_number", menu=replies.name(menu))
+            for replies in Replies.every_language(self.catalog)
+        ]
+        messages = self.context.messages
+        return any(
+            said.role == "user"
+            and any(question in answer.content for question in asked)
+            and bool(understand(said.content, self.catalog, None).changes)
+            for said, answer in pairwise(messages)
+        )
 
     def _not_caught(self, at: int) -> bool:
         """Whether the kiosk answered message ``at`` that it didn't catch it: nothing of

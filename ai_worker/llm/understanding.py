@@ -94,6 +94,9 @@ class Understanding:
     change_unread: bool = False
     """A change's word before a number where an ingredient was expected ("No one." for
     "No wine", "More one."): the ingredient not caught, and no quantity."""
+    changes_checked: bool = False
+    """Its changes are those of the line before, asked back at the read-back ("Did I
+    hear that right: no champagne?") and answered yes: taken without asking again."""
 
     @property
     def understood_nothing(self) -> bool:
@@ -153,10 +156,15 @@ def understand(transcript: str, catalog: Catalog, language_hint: str | None) -> 
     while said.take_pattern(_REPLACED_QUANTITY):
         pass  # "not four, two": the four is no quantity, nor a change of "no" one
     result.change_unread = said.take_pattern(_CHANGE_OF_A_NUMBER) is not None
-    result.quantity, result.vague_quantity = _take_quantity(said, menus)
+    result.quantity, result.vague_quantity, replaced = _take_quantity(said, menus)
     result.number_homophone = _ANY_HOMOPHONE.search(said.rest) is not None
     result.items_unread = [found.tag for found in said.find(_ingredient_phrases(catalog))]
     result.words_unread = sum(w.isascii() and w not in common for w in said.rest.split())
+    if replaced and result.words_unread:
+        # "Hmm, two would be better" heard "Home, two, one, be better.": a number said
+        # again at once corrects it only when the line is read in full; among words
+        # not caught, either may be a word misheard. Asked, not the last one taken.
+        result.quantity, result.vague_quantity = None, True
     for flag, phrases in FLAGS.items():
         if said.has(phrases):
             result.flags.add(flag)
@@ -368,7 +376,7 @@ _ARTICLE = re.compile(r"(?<![a-z0-9'])an?\s+$")
 
 _NUMBER_WORD = rf"(?:{lx.EN_NUMBER}|{lx.KO_NUMBER})"
 _PEOPLE = re.compile(
-    rf"(?P<n>{_NUMBER_WORD})\s*(?:people|persons|guests|of us|명이서|명이|명|사람|인용)"
+    rf"(?P<n>{_NUMBER_WORD})\s*(?:people|persons|guests|of us|members|명이서|명이|명|사람|인용)"
     r"|(?P<alone>둘|셋|넷)이서?(?![가-힣])|(?P<one>혼자|just me|for one)"
 )
 _BUDGET = re.compile(
@@ -441,17 +449,18 @@ _EN_VAGUE_UNIT = re.compile(r"\s+(?:of\s+them|of\s+those|dinners?|orders?|sets?|
 _KO_VAGUE = re.compile(rf"(?<![가-힣])(?:{_phrases(KO_VAGUE)})\s*{lx.KO_COUNTERS}")
 
 
-def _take_quantity(said: Utterance, menus: list[Found]) -> tuple[int | None, bool]:
-    """``(quantity, vague)``: the number said (any size: the caller checks the range),
-    or whether a vague one ("a few") was."""
+def _take_quantity(said: Utterance, menus: list[Found]) -> tuple[int | None, bool, bool]:
+    """``(quantity, vague, replaced)``: the number said (any size: the caller checks the
+    range), whether a vague one ("a few") was, and whether another number said right
+    before it was replaced by it ("five, three")."""
     while said.take_pattern(_EN_NOT_QUANTITY):
         pass
     for pattern in (_EN_COUNT, _KO_COUNT):
         count = said.take_pattern(pattern)
         if count is not None:
-            return lx.number_value(count.group(0)), False
+            return lx.number_value(count.group(0)), False, False
     if said.take_pattern(_KO_VAGUE) or _take_vague(said, menus):
-        return None, True
+        return None, True, False
     return _take_number(said, menus)
 
 
@@ -479,39 +488,40 @@ def _words_between(said: Utterance, start: int, end: int) -> bool:
     return any(word not in _COUNTED_AS for word in said.rest[start:end].split())
 
 
-def _take_number(said: Utterance, menus: list[Found]) -> tuple[int | None, bool]:
-    """``(quantity, unclear)`` of a number said, or of a word speech recognition writes
-    for one; unclear (to be asked) when that word may be no number at all."""
+def _take_number(said: Utterance, menus: list[Found]) -> tuple[int | None, bool, bool]:
+    """``(quantity, unclear, replaced)`` of a number said, or of a word speech recognition
+    writes for one; unclear (to be asked) when that word may be no number at all."""
     korean = re.search("[가-힣]", said.text)
     # "French 디너 two please": a Korean sentence may still count in English.
     match = said.take_pattern(_KO_QUANTITY) if korean else None
     match = match or said.take_pattern(_EN_QUANTITY)
     if match is not None:
-        word = match.group(0)
+        word, replaced = match.group(0), False
         # "five, three, please": a number said again at once corrects it; the last wins.
         while not korean and (again := _EN_NEXT_NUMBER.match(said.rest, match.end())):
             said.consume(again.start(), again.end())
+            replaced |= lx.number_value(again.group("n")) != lx.number_value(word.strip())
             word, match = again.group("n"), again
         if not korean and menus and _words_between(said, match.end(), menus[0].start):
             # "One Done English Dinners" ("one dozen"): a word between the number and
             # the menu may have been part of the number.
-            return None, True
-        return lx.number_value(_COUNTER_SUFFIX.sub("", word.strip())), False
+            return None, True, False
+        return lx.number_value(_COUNTER_SUFFIX.sub("", word.strip())), False, replaced
     if korean:
-        return None, False
+        return None, False, False
     alone = None if menus else _HOMOPHONE_ANSWER.search(said.rest)
     if alone:
         # "I'll take free", "make it free", or "free" alone: the answer to how many.
         said.consume(alone.start("word"), alone.end("word"))
-        return lx.number_value(alone.group("word")), False
+        return lx.number_value(alone.group("word")), False, False
     if not menus:
-        return None, False
+        return None, False, False
     before = said.rest[: menus[0].start]
     homophone = _HOMOPHONE.search(before)
     if homophone and not _NOT_FOUR.search(before):
         # "I'd like to English dinners", "free Valentine dinners": "a", "the" or "two"
         # misheard, or the word itself; read exactly, it would have been the number.
         said.consume(homophone.start(), homophone.end())
-        return None, True
+        return None, True, False
     # "a French dinner" is one of them; "the French dinner" says nothing of how many.
-    return (1 if _ARTICLE.search(before) else None), False
+    return (1 if _ARTICLE.search(before) else None), False, False

@@ -276,7 +276,8 @@ async def test_without_a_quantity_the_kiosk_asks_how_many() -> None:
         # A yes or a change is no answer to how many: asked again, then the number.
         (["French dinner", "grand", "yes", "one", "yes"], 1),
         (["프렌치 디너", "그랜드", "네", "세 개요", "네"], 3),
-        (["French dinner", "grand", "more wine", "two", "yes"], 2),
+        # The change not taken is asked for once the number is said.
+        (["French dinner", "grand", "more wine", "two", "no", "yes"], 2),
     ],
 )
 async def test_customization_takes_an_answer_or_a_yes_as_agreement(

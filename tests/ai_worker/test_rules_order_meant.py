@@ -254,7 +254,8 @@ async def test_a_menu_named_by_an_ingredients_word_is_asked_back(sentence: str) 
 
 
 async def test_an_ingredient_of_the_menu_chosen_is_still_a_change() -> None:
-    talk = await converse(["two champagne feast dinners, deluxe", "more champagne", "yes"])
+    lines = ["two champagne feast dinners, deluxe", "more champagne", "yes", "yes"]
+    talk = await converse(lines)
     assert talk.placed, _said(talk.replies)
     assert talk.session.order_state.customizations == {"champagne": 2}
 
@@ -331,13 +332,35 @@ async def test_a_number_word_misheard_at_the_read_back_asks_how_many_again(mishe
     assert "So that's" not in replies[1]
 
 
-async def test_an_answer_to_how_many_not_understood_leaves_it_open() -> None:
+@pytest.mark.parametrize(
+    ("lines", "number", "asked"),
+    [
+        (["the Champagne Feast Dinner", "deluxe", "I am.", "more coffee"], "five", "How many"),
+        (
+            ["샴페인 축제 디너요", "디럭스요", "어쩌고요", "커피 추가해 주세요"],
+            "다섯 개요",
+            "몇 개",
+        ),
+    ],
+)
+async def test_an_answer_to_how_many_not_understood_leaves_it_open_and_takes_no_change(
+    lines: list[str], number: str, asked: str
+) -> None:
     # "five" heard "I am.": not the answer without a number that keeps 1, so an
-    # ingredient change after it is no read-back of 1 dinner.
-    lines = ["the Champagne Feast Dinner", "deluxe", "I am.", "more coffee"]
-    replies = await _asked_until_a_number(lines, "five", 5)
-    assert "How many Champagne Feast Dinner" in replies[3]
-    assert "So that's" not in replies[3]
+    # ingredient change after it is no read-back of 1 dinner; nor is the change taken
+    # while how many is asked again (it may have been the number, misheard).
+    talk = await converse([*lines, "yes", "yes"])
+    assert not talk.placed, _said(talk.replies)
+    assert asked in talk.replies[3]["response"]
+    assert "So that's" not in talk.replies[3]["response"]
+    talk = await converse(lines)
+    assert talk.session.order_state.customizations == {}
+
+    # Once the number is said, the change is asked for, and then taken.
+    talk = await converse([*lines, number, lines[-1], "yes"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.quantity == 5
+    assert talk.session.order_state.customizations == {"coffee": 2}
 
 
 @pytest.mark.parametrize(
@@ -355,15 +378,28 @@ async def test_an_answer_to_how_many_not_understood_leaves_it_open() -> None:
 async def test_an_answer_to_how_many_without_a_number_asks_for_one_and_takes_no_change(
     lines: list[str], answer: str, asked: str, change: str | None
 ) -> None:
-    replies = await _asked_until_a_number(
-        [*lines, answer], "three" if asked == "How many" else "세 개", 3
-    )
+    english = asked == "How many"
+    talk = await converse([*lines, answer, "yes", "yes"])
+    assert not talk.placed, _said(talk.replies)
+    replies = _said(talk.replies)
     assert asked in replies[len(lines)], replies
     assert "Please say a number." in replies[len(lines)] or "숫자로" in replies[len(lines)]
     assert "So that's" not in replies[len(lines)] and "주문할까요" not in replies[len(lines)]
     talk = await converse([*lines, answer])
     assert talk.session.stage == "customization"
     assert talk.session.order_state.customizations == {}, change
+
+    # The number said, a change not taken is asked for before the order is read back.
+    number, nothing = ("three", "that's all") if english else ("세 개", "없어요")
+    talk = await converse([*lines, answer, number, *([nothing] if change else []), "yes"])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.quantity == 3
+    assert talk.session.order_state.customizations == {}
+    if change:
+        assert talk.replies[len(lines) + 1]["response"] in (
+            "Now, what would you like to change?",
+            "이제 무엇을 바꿔 드릴까요?",
+        )
 
 
 async def test_a_quantity_over_the_limit_at_the_read_back_is_asked_again() -> None:
@@ -430,9 +466,12 @@ async def test_the_rest_of_a_change_not_caught_is_asked_for_and_a_yes_is_no_answ
     assert talk.session.order_state.customizations == {"champagne": 2, "coffee": 0}
 
 
-async def test_a_change_said_around_the_dialogues_own_words_is_read_back() -> None:
-    talk = await converse(["two champagne feast dinners, grand", "could I get more champagne"])
-    assert "So that's" in talk.replies[1]["response"]
+async def test_a_change_said_around_the_dialogues_own_words_is_taken() -> None:
+    # Not "I didn't catch the rest": the words around it are the dialogue's own.
+    lines = ["two champagne feast dinners, grand", "could I get more champagne", "yes"]
+    talk = await converse(lines)
+    assert talk.replies[1]["response"] == "Did I hear that right: extra champagne?"
+    assert "So that's" in talk.replies[2]["response"]
 
 
 @pytest.mark.parametrize(
@@ -636,7 +675,7 @@ async def test_a_korean_more_with_a_softening_word_is_still_more(
     lines: list[str], amount: int
 ) -> None:
     # "스테이크 좀 더 넣어 주세요" was asked "추가할까요, 줄일까요, 뺄까요?".
-    talk = await converse([*lines, "네"])
+    talk = await converse([*lines, "네", "네"])
     assert talk.placed, _said(talk.replies)
     assert talk.session.order_state.customizations == {"steak": amount}
 
@@ -707,3 +746,126 @@ async def test_a_wish_in_other_words_gets_the_dinner_that_fits_it(asked: str, me
     answer = talk.replies[0]
     assert answer["intent"] == "recommendation", answer["response"]
     assert answer["recommended_menu"]["code"] == menu
+
+
+@pytest.mark.parametrize(
+    ("first", "change", "asked", "customizations"),
+    [
+        (
+            "one champagne feast dinner, grand",
+            "Without champagne.",  # "one of them", as recognition wrote it
+            "Did I hear that right: no champagne?",
+            {"champagne": 0},
+        ),
+        (
+            "two French dinners, grand style",
+            "extra wine and no steak",
+            "Did I hear that right: extra wine, no steak?",
+            {"wine": 2, "steak": 0},
+        ),
+        (
+            "프렌치 디너 두 개 그랜드로 주세요",
+            "와인 빼 주세요",
+            "와인 빼고, 맞게 들었나요?",
+            {"wine": 0},
+        ),
+    ],
+)
+async def test_a_change_said_to_the_read_back_is_asked_back_before_it_is_taken(
+    first: str, change: str, asked: str, customizations: dict[str, int]
+) -> None:
+    # "one of them" heard "Without champagne." to "So that's 1 ...": taken and read back,
+    # the yes to the read-back placed a Champagne Feast without champagne.
+    yes, no = ("yes", "no") if first.isascii() else ("네", "아니요")
+    talk = await converse([first, change])
+    assert talk.replies[1]["response"] == asked
+    assert talk.session.order_state.customizations == {}
+    talk = await converse([first, change, yes])
+    assert not talk.placed, _said(talk.replies)
+
+    # Meant: one more yes than before, and the change is read back with the order.
+    talk = await converse([first, change, yes, yes])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.customizations == customizations
+
+    # Not meant: the order is read back as it was.
+    talk = await converse([first, change, no, yes])
+    left = talk.replies[2]["response"]
+    assert "left it as it was" in left or "그대로 둘게요" in left
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.customizations == {}
+
+    # Neither: asked again, never the order read back for a yes.
+    unclear = "It's all good." if first.isascii() else "어쩌고 저쩌고"
+    talk = await converse([first, change, unclear, yes, yes])
+    assert asked in talk.replies[2]["response"]
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.customizations == customizations
+
+
+async def test_a_change_said_when_asked_for_changes_is_taken_at_once() -> None:
+    # Asked "would you like to change anything?", a change is what was asked for.
+    talk = await converse(["two French dinners", "grand", "no steak", "yes"])
+    assert "Would you like to change anything" in talk.replies[1]["response"]
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.customizations == {"steak": 0}
+
+
+@pytest.mark.parametrize("misheard", ["Home, two, one, be better.", "Hmm, four, two, we'd better"])
+async def test_a_number_said_again_among_words_not_caught_is_asked_not_the_last_taken(
+    misheard: str,
+) -> None:
+    # "Hmm, two would be better" heard "Home, two, one, be better." at the read-back of
+    # 4: the last number, 1, was read back and placed. English only: the numbers said
+    # again at once are read in English sentences.
+    lines = ["four English dinners, simple", misheard]
+    replies = await _asked_until_a_number(lines, "two", 2)
+    assert "How many English Dinner" in replies[1]
+    assert "So that's" not in replies[1]
+
+
+@pytest.mark.parametrize("heard", ["Well, it's good for the two members.", "It is for two members"])
+async def test_members_count_people_for_a_recommendation(heard: str) -> None:
+    # "What's good for the two of us?" heard "Well, it's good for the two members.":
+    # read as 2 dinners of no menu, and the plain menu list came back.
+    talk = await converse([heard])
+    answer = talk.replies[0]
+    assert answer["intent"] == "recommendation", answer["response"]
+    assert "it serves" in answer["response"]
+    assert talk.session.order_state.quantity == 1
+
+
+@pytest.mark.parametrize(
+    ("lines", "asked", "no", "meant"),
+    [
+        (
+            ["two champagne feast dinners", "grand", "the wine", "Without champagne."],
+            "Did I hear that right: no champagne?",
+            ["no", "more wine", "yes"],
+            {"wine": 2},
+        ),
+        (
+            ["샴페인 축제 디너 두 개요", "그랜드요", "와인이요", "샴페인 빼 주세요"],
+            "샴페인 빼고, 맞게 들었나요?",
+            ["아니요", "와인 추가해 주세요", "네"],
+            {"wine": 2},
+        ),
+    ],
+)
+async def test_a_change_to_another_ingredient_than_the_one_asked_about_is_asked_back(
+    lines: list[str], asked: str, no: list[str], meant: dict[str, int]
+) -> None:
+    # "one of them" heard "Without champagne." in answer to "What would you like done
+    # with the wine?": taken, and read back later for a yes.
+    talk = await converse(lines)
+    assert talk.replies[-1]["response"] == asked
+    assert talk.session.order_state.customizations == {}
+
+    talk = await converse([*lines, *no])
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.customizations == meant
+
+    # The ingredient asked about, changed, is what was asked for: taken at once.
+    answer = "No wine." if lines[0].isascii() else "와인 빼 주세요"
+    talk = await converse([*lines[:-1], answer])
+    assert talk.session.order_state.customizations == {"wine": 0}

@@ -9,7 +9,9 @@ checks the order read back at confirmation instead, as the typed corpus's
 corrections do: a wrong one is corrected ("Actually, make it three"), up to
 three times, then cancelled; only a right one gets the yes. Asked back about
 a name ("Did you mean Grand style?"), the customer says yes when it is what
-they mean, else no, as a person would, then goes on with their lines. Asked how
+they mean, else no, as a person would, then goes on with their lines; asked whether
+a change was heard right ("Did I hear that right: no wine?"), it says yes when each
+ingredient named is as it means it, else no. Asked how
 many, it says the number it means at once (``Dialogue.how_many``, else plainly,
 "three"), each time it is asked, at most twice, before any line of its own (a
 change is no answer to it); a line not caught with it is said again after it.
@@ -79,6 +81,8 @@ _MENU_ASKED = ("Which dinner would you like?", "어떤 디너로 하시겠어요
 _CHANGE_ASKED = (
     "Would you like to change anything",
     "Anything else to change?",
+    "Now, what would you like to change?",
+    "이제 무엇을 바꿔 드릴까요?",
     "바꾸고 싶은 재료가 있으신가요?",
     "더 바꾸실 것이 있으신가요?",
 )
@@ -459,10 +463,12 @@ def _read_back_already(line: str, outcome: Outcome, catalog: Catalog) -> bool:
 
 def _read_back_as(item: Ingredient, amount: int) -> str:
     """A pattern for ``item`` at ``amount`` as a kiosk reads it back: "extra wine", "2
-    extra wine", "no wine", "less wine (1)", "와인 추가", "와인 빼고"."""
+    extra wine", "no wine", "less wine (1)", "wine as it comes", "와인 추가", "와인 빼고"."""
     en, ko, extra = re.escape(item.name_en), re.escape(item.name_ko), amount - item.quantity
     if amount == 0:
         return rf"(?i:\bno {en}\b)|{ko} 빼고"
+    if extra == 0:
+        return rf"(?i:\b{en} as it comes\b)|{ko} 그대로"
     if extra == 1:
         return rf"(?i:(?<!\d )\bextra {en}\b)|{ko} 추가"
     if extra > 1:
@@ -513,9 +519,15 @@ def answer_to_a_question(response: str, dialogue: Dialogue, catalog: Catalog) ->
 
 
 def _reply_to_asking_back(response: str, dialogue: Dialogue, catalog: Catalog) -> str | None:
-    """ "Yes" or "No" to a "Did you mean ...?" ending ``response``, else ``None``."""
+    """ "Yes" or "No" to a "Did you mean ...?" or a "Did I hear that right: ...?" ending
+    ``response``, else ``None``."""
+    if dialogue.goal is None:
+        return None
+    checked = _HEARD_RIGHT.search(response)
+    if checked is not None:
+        return _heard_right(checked.group("en") or checked.group("ko"), dialogue, catalog)
     question = re.search(r"(?:Did you mean ([^?]+)|([^.!?]+) 말씀이신가요)\?$", response)
-    if question is None or dialogue.goal is None:
+    if question is None:
         return None
     asked = question.group(1) or question.group(2)
     menu = catalog.menu(dialogue.goal.menu)
@@ -523,6 +535,25 @@ def _reply_to_asking_back(response: str, dialogue: Dialogue, catalog: Catalog) -
     meant = {menu.name_ko, menu.name_en} | ({style.name_ko, style.name_en} if style else set())
     yes, no = _YES_NO[dialogue.language]
     return yes if any(name in asked for name in meant) else no
+
+
+_HEARD_RIGHT = re.compile(
+    r"Did I hear that right: (?P<en>[^?]+)\?$|(?:^|[.!?]\s)(?P<ko>[^.!?]+), 맞게 들었나요\?$"
+)
+
+
+def _heard_right(changes: str, dialogue: Dialogue, catalog: Catalog) -> str:
+    """ "Yes" when every ingredient in ``changes`` ("no wine, extra steak") is read as
+    the customer means it, else "No"."""
+    assert dialogue.goal is not None
+    menu, meant = catalog.menu(dialogue.goal.menu), dict(dialogue.goal.customizations)
+    named = [i for i in menu.ingredients if i.name_en in changes or i.name_ko in changes]
+    right = all(
+        re.search(_read_back_as(item, meant.get(item.code, item.quantity)), changes)
+        for item in named
+    )
+    yes, no = _YES_NO[dialogue.language]
+    return yes if named and right else no
 
 
 async def _transcribe(

@@ -309,6 +309,32 @@ async def test_a_customer_does_not_ask_again_for_a_change_read_back(kiosk: Quart
     assert outcome.skipped == []
 
 
+@pytest.mark.parametrize(
+    ("lines", "heard", "meant", "answer"),
+    [
+        (("one champagne feast dinner, grand", "one of them"), "Without champagne.", (), "No"),
+        (("one champagne feast dinner, grand", "no champagne"), "No champagne.",
+         (("champagne", 0),), "Yes"),
+        (("샴페인 축제 디너 한 개 그랜드로 주세요", "하나요"), "샴페인 빼 주세요", (), "아니요"),
+        (("샴페인 축제 디너 한 개 그랜드로 주세요", "샴페인 빼 주세요"), "샴페인 빼 주세요",
+         (("champagne", 0),), "네"),
+    ],
+)  # fmt: skip
+async def test_a_customer_asked_whether_a_change_was_heard_right_says_yes_only_to_its_own(
+    kiosk: QuartClient,
+    lines: tuple[str, ...],
+    heard: str,
+    meant: tuple[tuple[str, int], ...],
+    answer: str,
+) -> None:
+    # "one of them" heard "Without champagne." at the read-back: asked back, and the
+    # customer who meant no change says no, as a person would.
+    goal = Goal("champagne_feast", "grand", 1, meant)
+    outcome, _ = await _misheard(kiosk, lines, goal, heard={lines[1]: heard})
+    assert outcome.completed, outcome.describe()
+    assert outcome.said[2] == answer
+
+
 async def test_a_customer_asked_to_change_anything_says_the_changes_no_reply_took(
     kiosk: QuartClient,
 ) -> None:
