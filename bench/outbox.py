@@ -56,6 +56,11 @@ COOK = Principal("cook-1", Role.COOK)
 STEPS = (OrderStatus.ACCEPTED, OrderStatus.COOKING, OrderStatus.READY)
 
 
+NOTHING = cast(Insert, select(literal(0).label("id"), null().label("event_id")))
+"""The baseline's outbox row: one statement object, as the outbox's own inserts are
+(the service builds and caches its statement for each)."""
+
+
 class NoOutbox(Outbox):
     """The baseline: the same service, its notifications written nowhere."""
 
@@ -79,8 +84,7 @@ class NoOutbox(Outbox):
         asked: AskedId | None = None,
     ) -> OutboxRow:
         # A new order on PostgreSQL: its statement's last part writes nothing either.
-        nothing = select(literal(0).label("id"), null().label("event_id"))
-        return OutboxRow(cast(Insert, nothing), {}, order_id, notice, utc_now())
+        return OutboxRow(NOTHING, {}, order_id, notice, utc_now())
 
 
 class AtCommitOnly(OutboxRelay):
