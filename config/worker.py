@@ -101,10 +101,12 @@ class WorkerSettings(BaseSettings):
     ai_worker_streams: int = Field(4, ge=0, le=256)
     """Hands-free streams (``stt_stream``) one worker serves at once, with the whisper
     engine serving ``stt``; 0: none. Past it a stream is refused ``overloaded``."""
-    stt_stream_window_s: float = Field(10.0, ge=1.0, le=30.0)
+    stt_stream_window_s: float = Field(15.0, ge=1.0, le=30.0)
     """Streams: an utterance this short is encoded in a window this long instead of
     whisper's 30 s for its final and the decode at a pause (30: always the whole
-    window): a 10 s window costs about a quarter as much (bench/README.md,
+    window): a 15 s window costs about half as much. A 10 s one cost a third, but its
+    finals heard the development lines worse than the clip path did (word errors 17-20%
+    against 15-16%; 15 s: 14.7%; bench/stream_vs_clip.py and bench/README.md,
     "Hands-free"). Partials use their own, shorter window
     (:meth:`ai_worker.engines.stt_whisper.WhisperEngine.transcribe_partials`)."""
     ai_worker_http_timeout: float = Field(60.0, gt=0, le=600)

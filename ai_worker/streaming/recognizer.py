@@ -10,7 +10,7 @@ between, one at a time per stream (a stream never queues decodes behind
 itself), wait behind every final and use the engine's cheaper partial
 decoding, which can take several streams' partials at once (:class:`Decoder`). A final encodes a
 short utterance in a window of ``STT_STREAM_WINDOW_S`` rather than whisper's
-30 s, a quarter of the cost: without it a decode on this 2-core machine cost
+30 s, about half the cost (15 s by default): without it a decode on this 2-core machine cost
 0.6-0.7 s of CPU, more than the endpoint silence, however short the utterance.
 
 The audio goes through a high-pass filter (:mod:`ai_worker.streaming.highpass`)
