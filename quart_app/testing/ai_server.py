@@ -23,7 +23,8 @@ than at the AI timeout. An answer is one of:
   starts an utterance (``speech_started``), each further one publishes a
   ``partial`` (the utterance's scripted words, one more per chunk), and the first
   silent chunk after speech ends it with a ``final`` carrying the next scripted
-  text; ``end`` finishes the utterance in progress and publishes ``closed``;
+  text; a ``prompt`` entry is kept (:attr:`Speech.prompts`) and is no audio, neither
+  speech nor silence; ``end`` finishes the utterance in progress and publishes ``closed``;
 - a callable taking the request message and returning any of the above, or an
   awaitable of it (a coroutine function): the answer computed from what was asked.
 """
@@ -315,7 +316,9 @@ class ScriptedAIServer:
                         await finish()
                     await publish({"event": "closed"})
                     return
-                pcm = entry.fields.get(PCM_FIELD, b"")
+                if PCM_FIELD not in entry.fields:
+                    continue  # a prompt is no audio: neither speech nor the silence after it
+                pcm = entry.fields[PCM_FIELD]
                 if any(pcm) and not voiced:
                     start_ms = offset_ms
                     await publish(

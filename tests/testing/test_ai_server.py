@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 
 from bus.ai import AIRequester, AIResultError, MalformedAIResult
+from bus.ai_messages import SttStreamPayload
+from bus.ai_stream import open_speech_stream
 from bus.base import BusTimeout
 from bus.keys import AI_WORKERS_PATTERN, ai_queue, ai_result
 from bus.memory import MemoryBus
-from quart_app.testing import ScriptedAIServer, error, gated, never, raw
+from quart_app.testing import ScriptedAIServer, error, gated, never, raw, speaks
 from tests.support.bus_backends import FakeClock
+from tests.support.hands_free import SILENT, VOICED
 
 Request = dict[str, Any]
 
@@ -203,3 +206,37 @@ def test_engines_are_found_by_kind(bus: MemoryBus) -> None:
         server.engine("tts")
     with pytest.raises(ValueError, match="unknown AI request kind"):
         ScriptedAIServer(bus, kinds=["tts"])
+
+
+async def test_a_prompt_entry_amid_speech_is_no_audio_to_a_speaking_script(
+    bus: MemoryBus, clock: FakeClock, ai_server: ScriptedAIServer, requester: AIRequester
+) -> None:
+    # The service appends a prompt after each reply, while the customer may already
+    # be speaking again: it neither ends the utterance nor starts one.
+    speech = speaks("two french dinners")
+    ai_server.stt_stream.queue(speech)
+    payload = SttStreamPayload(
+        audio_key="-", language="en", prompt=None, endpoint_ms=500, max_utterance_s=30
+    )
+    stream = await open_speech_stream(bus, requester, payload, timeout=5, clock=clock)
+    try:
+        await stream.send_audio(VOICED)
+        await stream.send_prompt("Grand style")
+        for pcm in (VOICED, VOICED, SILENT):
+            await stream.send_audio(pcm)
+        await stream.end()
+        events = [await stream.next_event(5)]
+        while events[-1].event != "closed":
+            events.append(await stream.next_event(5))
+    finally:
+        await stream.close()
+
+    assert [(event.event, getattr(event, "text", None)) for event in events] == [
+        ("accepted", None),
+        ("speech_started", None),
+        ("partial", "two"),
+        ("partial", "two french"),
+        ("final", "two french dinners"),
+        ("closed", None),
+    ]
+    assert speech.prompts == ["Grand style"]
