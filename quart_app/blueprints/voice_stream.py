@@ -1,6 +1,7 @@
 """``WS /api/voice/stream``: hands-free talk (docs/contract.md §7).
 
-Close codes: ``1000`` after ``stop`` (or no audio frame for ``STREAM_IDLE_TIMEOUT``);
+Close codes: ``1000`` after ``stop`` (or no audio frame for ``STREAM_IDLE_TIMEOUT``, or
+the AI Server closed the stream unasked);
 ``1003`` a binary frame that is not 10 to 250 ms of 16-bit PCM; ``1011`` the AI
 Server failed, went silent or died mid-stream, or a server error; ``1013`` no AI
 Server took the stream; ``4400`` a bad start frame; ``4401`` a bad token;

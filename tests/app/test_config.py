@@ -18,6 +18,13 @@ def test_defaults_are_the_embedded_service() -> None:
     assert settings.ai_timeout == 30
 
 
+def test_a_hands_free_stream_goes_idle_after_60_s_of_no_audio_by_default() -> None:
+    # docs/contract.md §7 (item 5); the endpoint silence and the longest utterance by default
+    settings = load_settings()
+    assert settings.stream_idle_timeout == 60
+    assert (settings.stream_endpoint_ms, settings.stream_max_utterance_s) == (500, 30)
+
+
 def test_redis_bus_defaults_to_an_external_worker() -> None:
     assert load_settings(bus_url="redis://127.0.0.1:6379/0").ai_worker_mode is AIWorkerMode.EXTERNAL
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 from quart.testing import QuartClient
 
-from bus.ai_messages import END_FIELD, PCM_FIELD
+from bus.ai_messages import END_FIELD, PCM_FIELD, PROMPT_FIELD
+from bus.ai_stream import AUDIO_MAXLEN
 from bus.keys import STT_STREAM, ai_audio, ai_queue, ai_result, ai_worker_alive
 from domain.draft import OrderDraft
 from domain.speech_hints import recognition_prompt
 from domain.stages import Stage
 from quart_app.services.auth.tokens import mint_token
+from quart_app.services.voice.hands_free import AHEAD_ALLOWED, MIN_FRAME_MS
 from quart_app.testing import ScriptedAIServer, error, never, speaks
 from tests.support.bus_backends import Backend
 from tests.support.hands_free import (
+    SILENT,
     STREAM,
     VOICED,
     closed_with,
@@ -51,7 +55,8 @@ async def test_an_utterance_is_heard_transcribed_and_answered(
         "final",
         "reply",
     ]
-    assert frames[2]["text"] == "two french"
+    assert frames[0] == {"type": "speech_started", "utterance": 0}
+    assert frames[2] == {"type": "partial", "utterance": 0, "text": "two french"}
     assert frames[3] == {"type": "final", "utterance": 0, "text": "two french dinners"}
     reply = frames[4]
     assert reply["utterance"] == 0
@@ -80,6 +85,7 @@ async def test_the_request_names_its_audio_stream_and_the_settings(
         "en",
     )
     assert payload["endpoint_ms"] == 500
+    assert payload["max_utterance_s"] == 30
     assert "French" in payload["prompt"]
 
 
@@ -99,7 +105,13 @@ async def test_each_reply_sends_the_new_stage_s_prompt(
         await say_words(ws)
         second = await frames_until(ws, "reply")
 
-    assert second[-1]["utterance"] == 1
+    assert [(frame["type"], frame["utterance"]) for frame in second] == [
+        ("speech_started", 1),
+        ("partial", 1),
+        ("partial", 1),
+        ("final", 1),
+        ("reply", 1),
+    ]
     assert second[-1]["analysis"]["state"] == "confirmation"
     assert ai_server.llm.payloads[1]["context"]["stage"] == "style_selection"
     # the prompt of the stage the first reply reached: French's styles, after the
@@ -130,6 +142,73 @@ async def test_stop_finishes_the_utterance_then_closes_normally(
         ai_audio(stream_id, tagged=backend.bus.sharded), "0", count=100, block=0
     )
     assert [next(iter(entry.fields)) for entry in entries] == [PCM_FIELD, PCM_FIELD, END_FIELD]
+
+
+async def test_every_entry_of_the_audio_stream_is_trimmed_and_expires_120_s_after_it(
+    client: QuartClient,
+    ai_server: ScriptedAIServer,
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # docs/contract.md §1.5: XADD ... MAXLEN ~, the key expiring 120 s after its last
+    # entry, so that audio nobody ends (a service that died) neither grows nor stays.
+    ai_server.stt_stream.queue(speaks("two french dinners"))
+    ai_server.llm.queue(llm_answer("Which style?", order_state={"menu_code": "french"}))
+    appended: list[tuple[str, str, int, float]] = []
+    stream_add = backend.bus.stream_add
+
+    async def recorded(stream: str, fields: Any, *, maxlen: int, ttl: float) -> str:
+        appended.append((stream, next(iter(fields)), maxlen, ttl))
+        return await stream_add(stream, fields, maxlen=maxlen, ttl=ttl)
+
+    monkeypatch.setattr(backend.bus, "stream_add", recorded)
+
+    async with streaming(client) as ws:
+        audio = ai_audio(ws.ready["stream_id"], tagged=backend.bus.sharded)  # type: ignore[attr-defined]
+        await say_words(ws, voiced_frames=1)
+        await frames_until(ws, "reply")
+        await eventually(lambda: PROMPT_FIELD in [field for _, field, _, _ in appended])
+        await ws.send(json.dumps({"type": "stop"}))
+        code, _ = await closed_with(ws)
+
+    assert code == 1000
+    assert {field for _, field, _, _ in appended} == {PCM_FIELD, PROMPT_FIELD, END_FIELD}
+    assert {(stream, maxlen, ttl) for stream, _, maxlen, ttl in appended} == {
+        (audio, AUDIO_MAXLEN, 120.0)
+    }
+    # a bound, yet 10 s of audio even in the shortest frames: an AI Server a little
+    # behind loses none
+    assert 10 * 1000 // MIN_FRAME_MS <= AUDIO_MAXLEN <= 100_000
+
+
+async def test_a_client_sending_faster_than_real_time_is_held_to_it(
+    client: QuartClient,
+    ai_server: ScriptedAIServer,
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # docs/contract.md §7 (item 2): audio more than AHEAD_ALLOWED s ahead of the time since
+    # the first frame waits for real time (a lower bound: a slow machine only adds)
+    ai_server.stt_stream.queue(speaks())
+    added: list[float] = []
+    stream_add = backend.bus.stream_add
+
+    async def timed(stream: str, fields: Any, *, maxlen: int, ttl: float) -> str:
+        if PCM_FIELD in fields:
+            added.append(time.monotonic())
+        return await stream_add(stream, fields, maxlen=maxlen, ttl=ttl)
+
+    monkeypatch.setattr(backend.bus, "stream_add", timed)
+    frames = 150  # 3 s of audio, sent at once
+
+    async with streaming(client) as ws:
+        for _ in range(frames):
+            await ws.send(SILENT)
+        await eventually(lambda: len(added) == frames)
+
+    # the last frame (2.98 s in) is appended no sooner than 1.98 s after the first
+    audio_before_last = (frames - 1) * len(SILENT) / 32_000
+    assert added[-1] - added[0] >= audio_before_last - AHEAD_ALLOWED
 
 
 async def test_ping_is_answered_and_a_bad_text_frame_does_not_end_the_stream(
@@ -241,6 +320,11 @@ async def test_someone_else_s_conversation_is_refused_with_4403(
 
     assert code == 4403
     assert frames[0]["code"] == "session_forbidden"
+    # a member's conversation is not a guest's to continue: the member shows their token
+    async with client.websocket(STREAM) as ws:
+        await ws.send(start_frame(session_id=session_id))
+        code, frames = await closed_with(ws)
+    assert (code, frames[0]["code"]) == (4403, "session_forbidden")
 
 
 async def test_an_unknown_conversation_is_refused_with_4403(
@@ -382,17 +466,20 @@ async def test_an_ai_server_that_dies_between_utterances_gives_an_error_frame(
 
 
 @pytest.mark.parametrize(
-    ("published", "code"),
+    ("published", "close", "code"),
     [
-        ({"status": "error", "error": {"code": "bad_audio", "message": "no"}}, "ai_error"),
-        ({"status": "ok", "result": {"event": "partial"}}, "bad_ai_result"),  # no text
+        ({"status": "error", "error": {"code": "bad_audio", "message": "no"}}, 1011, "ai_error"),
+        ({"status": "ok", "result": {"event": "partial"}}, 1011, "bad_ai_result"),  # no text
+        # `closed` is due only after `end`; one that comes first leaves nothing to wait for
+        ({"status": "ok", "result": {"event": "closed"}}, 1000, "closed"),
     ],
 )
-async def test_an_error_or_a_malformed_event_published_mid_stream_ends_it(
+async def test_an_error_a_malformed_event_or_an_early_closed_mid_stream_ends_it(
     client: QuartClient,
     ai_server: ScriptedAIServer,
     backend: Backend,
     published: dict[str, Any],
+    close: int,
     code: str,
 ) -> None:
     ai_server.stt_stream.queue(speaks())
@@ -405,7 +492,7 @@ async def test_an_error_or_a_malformed_event_published_mid_stream_ends_it(
         )
         closed, frames = await closed_with(ws)
 
-    assert closed == 1011
+    assert closed == close
     assert frames[-1]["code"] == code
 
 
