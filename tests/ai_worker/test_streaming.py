@@ -370,3 +370,78 @@ async def test_the_reference_worker_names_itself_in_accepted(
     assert await bus.get(ai_worker_alive("worker-7")) is not None
     await worker.stop(grace=0)
     assert await bus.get(ai_worker_alive("worker-7")) is None  # what the service watches
+
+
+async def _served(bus: Bus, message: dict[str, Any], pcm: bytes) -> list[dict[str, Any]]:
+    """The events of stream ``message`` (already pushed) of ``pcm`` then ``end``."""
+    audio = message["payload"]["audio_key"]
+    async with await bus.subscribe(message["reply_to"]) as subscription:
+        await bus.push(ai_queue(STT_STREAM), json.dumps(message))
+        for frame in frames_of(pcm):
+            await _add(bus, audio, PCM_FIELD, frame)
+        await _add(bus, audio, END_FIELD)
+        return await _events(subscription)
+
+
+async def test_each_final_is_also_stored_under_reply_to_and_its_number_for_300_s(
+    bus: Bus, speech: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # docs/contract.md §1.5: SET <reply_to>:<n> EX 300, for a waiter that resubscribes
+    expiries: dict[str, float | None] = {}
+    bus_set = bus.set
+
+    async def recorded(
+        key: str, data: Any, *, ttl: float | None = None, only_if_missing: bool = False
+    ) -> bool:
+        expiries[key] = ttl
+        return await bus_set(key, data, ttl=ttl, only_if_missing=only_if_missing)
+
+    monkeypatch.setattr(bus, "set", recorded)
+    server = _silent_server(bus)
+    serving = asyncio.create_task(server.consume())
+    message = _request()
+    try:
+        events = await _served(bus, message, speech)
+    finally:
+        await stop_tasks([serving])
+
+    finals = [event for event in events if event["event"] == "final"]
+    assert [final["utterance"] for final in finals] == [0, 1]
+    for final in finals:
+        key = ai_stream_final(message["reply_to"], final["utterance"])
+        assert key == f"{message['reply_to']}:{final['utterance']}"
+        assert expiries[key] == 300
+        stored = await bus.get(key)
+        assert stored is not None and json.loads(stored)["result"] == final
+
+
+async def test_an_utterance_longer_than_the_request_s_max_utterance_s_is_ended(
+    bus: Bus, speech: bytes
+) -> None:
+    # "two french dinners, grand style please" runs about 2.5 s without a pause
+    server = _silent_server(bus)
+    serving = asyncio.create_task(server.consume())
+    try:
+        events = await _served(bus, _request(max_utterance_s=0.5), speech)
+    finally:
+        await stop_tasks([serving])
+
+    finals = [event for event in events if event["event"] == "final"]
+    frame_ms = FRAME * 1000 // 16000
+    assert len(finals) >= 4
+    assert all(final["end_ms"] - final["start_ms"] <= 500 + frame_ms for final in finals), finals
+
+
+async def test_a_worker_serves_at_most_ai_worker_streams_at_once(
+    bus: Bus, make_worker: WorkerFactory
+) -> None:
+    await make_worker({"stt": SilentTranscriber()}, ai_worker_streams=1)
+    first, second = _request(), _request()
+    async with await bus.subscribe(first["reply_to"], second["reply_to"]) as subscription:
+        await bus.push(ai_queue(STT_STREAM), json.dumps(first))
+        accepted = await _events(subscription, until="accepted")
+        assert [event["event"] for event in accepted] == ["accepted"]
+        await bus.push(ai_queue(STT_STREAM), json.dumps(second))
+        refused = await _events(subscription, until="accepted")
+
+    assert refused[-1].get("code") == "overloaded", refused
