@@ -10,6 +10,8 @@ the stage rules allow for the draft (:mod:`domain.stages`): a menu before
 
 from __future__ import annotations
 
+import re
+
 from ai_worker.llm.draft_update import hearing_check, item_asked, last_reply, updated_draft
 from ai_worker.llm.recommend import offers
 from ai_worker.llm.replies import Replies
@@ -41,6 +43,11 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
         menu = talk.catalog.menu(talk.draft.menu_code or "")
         line = talk.replies.say("ask_quantity_number", menu=talk.replies.name(menu))
         return talk.draft, Turn("unknown", CUSTOM, [line], 0.4, asks=True)
+    if hearing_check(talk) is not None and _NO_FIRST.match(heard.text):
+        # "No" to "Did I hear that right: no champagne?" came back "No wine." (the
+        # recognition prompt at the read-back is full of "No wine."): a no, whatever
+        # follows it, never a change to ask about next; a change meant is said again.
+        return talk.draft, Turn("order", stage, [say("left_as_it_was")])
     draft = updated_draft(talk)
     if heard.menu_guess or (heard.style_guess and draft.menu_code):
         return draft, _ask_back(talk, draft)
@@ -127,6 +134,9 @@ def decide(talk: Talk) -> tuple[OrderDraft, Turn]:
         # not the order read back for a yes.
         return draft, Turn("unknown", CUSTOM, lines, 0.3)
     return draft, Turn("unknown", _past_greeting(stage), lines, 0.3)
+
+
+_NO_FIRST = re.compile(r"^(?:no|nope|아니요|아뇨|아니)(?![a-z'])")
 
 
 def _past_greeting(stage: Stage) -> Stage:

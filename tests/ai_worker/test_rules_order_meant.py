@@ -869,3 +869,23 @@ async def test_a_change_to_another_ingredient_than_the_one_asked_about_is_asked_
     answer = "No wine." if lines[0].isascii() else "와인 빼 주세요"
     talk = await converse([*lines[:-1], answer])
     assert talk.session.order_state.customizations == {"wine": 0}
+
+
+@pytest.mark.parametrize(
+    ("lines", "answer"),
+    [
+        (["one champagne feast dinner, grand", "Without champagne."], "No wine."),
+        (["프렌치 디너 두 개 그랜드로 주세요", "와인 빼 주세요"], "아니요, 스테이크 빼 주세요"),
+    ],
+)
+async def test_an_answer_to_a_hearing_check_that_starts_with_no_is_a_no(
+    lines: list[str], answer: str
+) -> None:
+    # "No" to "Did I hear that right: no champagne?" came back "No wine." three times,
+    # each asked back in turn, and the customer's yes after them placed no wine.
+    yes = "yes" if lines[0].isascii() else "네"
+    talk = await converse([*lines, answer, yes])
+    left = talk.replies[2]["response"]
+    assert "left it as it was" in left or "그대로 둘게요" in left
+    assert talk.placed, _said(talk.replies)
+    assert talk.session.order_state.customizations == {}
