@@ -33,6 +33,7 @@ from bus.keys import (
     ai_processing,
     ai_queue,
     ai_stream_final,
+    ai_stream_owner,
     ai_worker_alive,
 )
 from bus.tasks import stop_tasks
@@ -386,7 +387,8 @@ async def _served(bus: Bus, message: dict[str, Any], pcm: bytes) -> list[dict[st
 async def test_each_final_is_also_stored_under_reply_to_and_its_number_for_300_s(
     bus: Bus, speech: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # docs/contract.md §1.5: SET <reply_to>:<n> EX 300, for a waiter that resubscribes
+    # docs/contract.md §1.5: SET <reply_to>:<n> EX 300, for a waiter that resubscribes;
+    # the claim (<reply_to>:worker) expires as well: a stream leaves no key for good
     expiries: dict[str, float | None] = {}
     bus_set = bus.set
 
@@ -405,6 +407,7 @@ async def test_each_final_is_also_stored_under_reply_to_and_its_number_for_300_s
     finally:
         await stop_tasks([serving])
 
+    assert expiries[ai_stream_owner(message["reply_to"])] == 300
     finals = [event for event in events if event["event"] == "final"]
     assert [final["utterance"] for final in finals] == [0, 1]
     for final in finals:

@@ -89,6 +89,25 @@ async def test_the_request_names_its_audio_stream_and_the_settings(
     assert "French" in payload["prompt"]
 
 
+async def test_a_final_with_no_words_gets_no_reply_and_the_stream_goes_on(
+    client: QuartClient, ai_server: ScriptedAIServer
+) -> None:
+    # docs/contract.md §7 (item 3): a cough or a noise is no turn, and spends none
+    ai_server.stt_stream.queue(speaks("", "hello"))
+    ai_server.llm.queue(llm_answer("Hello!", intent="greeting"))
+
+    async with streaming(client) as ws:
+        await say_words(ws, voiced_frames=1)
+        noise = await frames_until(ws, "final")
+        await say_words(ws, voiced_frames=1)
+        heard = await frames_until(ws, "reply")
+
+    assert noise[-1] == {"type": "final", "utterance": 0, "text": ""}
+    assert [frame["type"] for frame in heard] == ["speech_started", "final", "reply"]
+    assert heard[-1]["utterance"] == 1
+    assert [payload["transcript"] for payload in ai_server.llm.payloads] == ["hello"]
+
+
 async def test_each_reply_sends_the_new_stage_s_prompt(
     client: QuartClient, ai_server: ScriptedAIServer, data: FakeVoiceData
 ) -> None:
