@@ -54,6 +54,7 @@ CLOSE_NORMAL = 1000
 CLOSE_BAD_DATA = 1003
 CLOSE_BAD_START = 4400
 CLOSE_FORBIDDEN = 4403
+_UNEXPECTED = "An unexpected error occurred."
 
 
 class _Close(Exception):
@@ -79,6 +80,10 @@ async def stream() -> None:
     except _Close as close:
         await _send({"type": "error", "code": close.code, "message": close.message})
         await websocket.close(close.close, close.code)
+    except Exception:  # a bug: the client learns the stream failed, not that it ended well
+        log.exception("hands-free stream failed")
+        await _send({"type": "error", "code": "internal_error", "message": _UNEXPECTED})
+        await websocket.close(CLOSE_INTERNAL_ERROR, "internal_error")
 
 
 async def _serve() -> None:

@@ -15,6 +15,7 @@ from bus.keys import STT_STREAM, ai_audio, ai_queue, ai_result, ai_worker_alive
 from domain.draft import OrderDraft
 from domain.speech_hints import recognition_prompt
 from domain.stages import Stage
+from quart_app.extensions import VOICE
 from quart_app.services.auth.tokens import mint_token
 from quart_app.services.voice.hands_free import AHEAD_ALLOWED, MIN_FRAME_MS
 from quart_app.testing import ScriptedAIServer, error, never, speaks
@@ -513,6 +514,29 @@ async def test_an_error_a_malformed_event_or_an_early_closed_mid_stream_ends_it(
 
     assert closed == close
     assert frames[-1]["code"] == code
+
+
+async def test_an_unexpected_error_mid_stream_closes_1011_with_an_error_frame(
+    client: QuartClient, ai_server: ScriptedAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a bug, not a refusal: 1000 would tell the client all went well
+    ai_server.stt_stream.queue(speaks("hello"))
+
+    async def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(client.app.extensions[VOICE].conversations, "analyze", broken)
+
+    async with streaming(client) as ws:
+        await say_words(ws, voiced_frames=1)
+        code, frames = await closed_with(ws)
+
+    assert code == 1011
+    assert frames[-1] == {
+        "type": "error",
+        "code": "internal_error",
+        "message": "An unexpected error occurred.",
+    }
 
 
 async def test_no_audio_for_the_idle_timeout_closes_1000(
