@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -886,3 +888,65 @@ async def test_outbox_publish_at_commit_turns_the_publish_at_commit_on_and_off(
         service = test_app.app.extensions[ORDER_SERVICE]
         relay = service._outbox._at_commit
         assert (relay is not None) is at_commit
+
+
+class BrokenFirstId(FlakyBus):
+    """Its first id request waits for ``gate``, then fails with an error the bus does not
+    name (not a :class:`BusError`); later requests are answered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked, self.gate = asyncio.Event(), asyncio.Event()
+        self._broken = True
+
+    async def log_ids(self, log: str, count: int, *, first_into: str | None = None) -> list[str]:
+        if self._broken:
+            self._broken = False
+            self.asked.set()
+            await self.gate.wait()
+            raise RuntimeError("the id request broke after its transaction failed")
+        return await super().log_ids(log, count, first_into=first_into)
+
+
+class _Failed(Exception):
+    pass
+
+
+async def _fail_after_asking(database: Database, outbox: Outbox) -> None:
+    """A transaction that asks for an id, then fails before writing its row."""
+    with suppress(_Failed):
+        async with database.session() as session, session.begin():
+            outbox.ask()
+            raise _Failed
+
+
+async def test_an_id_asked_by_a_transaction_that_failed_is_let_go_and_blocks_nothing(
+    database: Database, orders: OrderService, outbox: Outbox
+) -> None:
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    default_handler = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    bus = BrokenFirstId()
+    await bus.connect()
+    subscription = await bus.subscribe(WS_NOTIFY_CHANNEL)
+    publisher = NotificationPublisher(bus, log_maxlen=1000, retention=3600)
+    # No poll and no id wait to speak of: only the publish at commit can send the frame.
+    relay = OutboxRelay(database, outbox, publisher, poll_interval=3600, id_wait=WAIT)
+    relay.start(bus)
+    try:
+        await _fail_after_asking(database, outbox)
+        await asyncio.wait_for(bus.asked.wait(), WAIT)  # the unused request is still out
+        bus.gate.set()  # and fails with no one waiting for it
+        await eventually(lambda: not relay._asking)  # let go once done
+        gc.collect()  # a task whose exception no one retrieved says so as it goes
+        order = await orders.place_order("c-1", [ITEM])
+        [frame] = await _frames(subscription, 1)
+        await until_empty(database)
+    finally:
+        await relay.stop()
+        await bus.close()
+        loop.set_exception_handler(default_handler)
+    assert frame["data"]["order_id"] == order.order_id
+    assert not relay._asking
+    assert reported == []
