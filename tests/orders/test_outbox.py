@@ -41,7 +41,7 @@ from quart_app.services.orders.outbox import (
 from quart_app.services.orders.service import OrderService
 from quart_app.services.realtime.notifications import NotificationPublisher
 from quart_app.services.realtime.order_events import created_notice
-from tests.support.bus_backends import ShardedMemoryBus, open_backend
+from tests.support.bus_backends import ListenedMemoryBus, ShardedMemoryBus, open_backend
 from tests.support.databases import empty_database
 from tests.support.waiting import eventually
 
@@ -502,6 +502,12 @@ class WatchedOutbox(Outbox):
         return self.waiting and not self._bell.is_set()
 
 
+def watched_orders(database: Database) -> tuple[WatchedOutbox, OrderService]:
+    """An order service whose outbox's relay can be seen waiting."""
+    watched = WatchedOutbox()
+    return watched, OrderService(database, CatalogService(database), outbox=watched)
+
+
 @pytest.fixture
 async def postgres_database(postgres_url: str) -> AsyncIterator[Database]:
     await empty_database(postgres_url)
@@ -777,11 +783,13 @@ class HeldAtCommit(OutboxRelay):
 
 
 async def test_a_change_of_an_order_whose_last_event_is_not_yet_out_follows_it(
-    database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
+    database: Database, flaky_bus: FlakyBus
 ) -> None:
     subscription = await flaky_bus.subscribe(WS_NOTIFY_CHANNEL)
+    watched, orders = watched_orders(database)
     publisher = NotificationPublisher(flaky_bus, log_maxlen=1000, retention=3600)
-    relay = HeldAtCommit(database, outbox, publisher, poll_interval=0.05)
+    # No poll: the delete of the created event's row wakes the relay for the change.
+    relay = HeldAtCommit(database, watched, publisher, poll_interval=3600)
     relay.start(flaky_bus)
     try:
         order = await orders.place_order("c-1", [ITEM])
@@ -791,7 +799,8 @@ async def test_a_change_of_an_order_whose_last_event_is_not_yet_out_follows_it(
             rows = (await session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))).all()
         # The change waits for the relay, behind the created event.
         assert [row.event_id is None for row in rows] == [False, True]
-        await asyncio.sleep(0.2)  # a few of the relay's rounds: it must not pass it
+        # The relay's rounds at the change's commit (and its NOTIFY) must not pass it.
+        await eventually(lambda: watched.idle)
         relay.release.set()
         frames = await _frames_in_time(subscription, 2)
         await until_empty(database)
@@ -950,3 +959,139 @@ async def test_an_id_asked_by_a_transaction_that_failed_is_let_go_and_blocks_not
     assert frame["data"]["order_id"] == order.order_id
     assert not relay._asking
     assert reported == []
+
+
+async def test_a_relay_leases_at_most_its_batch_of_rows_at_a_time(
+    database: Database, orders: OrderService, outbox: Outbox, flaky_bus: FlakyBus
+) -> None:
+    for n in range(10):
+        await orders.place_order(f"c-{n}", [ITEM])
+    relay = relay_for(database, outbox, flaky_bus, batch=4)
+    assert await relay.relay() == 4
+    await relay.settled()
+    assert await pending(database) == 6
+    assert await relay.drain() == 6
+
+
+async def test_outbox_batch_is_the_relays_batch(make_settings: Callable[..., Settings]) -> None:
+    async with create_app(make_settings(outbox_batch=7)).test_app() as test_app:
+        relay = test_app.app.extensions[ORDER_SERVICE]._outbox._at_commit
+        assert relay is not None and relay._batch == 7
+
+
+async def test_on_postgresql_a_relay_skips_the_rows_another_is_leasing_without_waiting(
+    postgres_database: Database, flaky_bus: FlakyBus
+) -> None:
+    outbox = Outbox()
+    orders = OrderService(postgres_database, CatalogService(postgres_database), outbox=outbox)
+    for n in range(3):
+        await orders.place_order(f"c-{n}", [ITEM])
+    relay = relay_for(postgres_database, outbox, flaky_bus)
+    async with postgres_database.engine.connect() as other, other.begin():
+        # Another relay's lease, still under way, holds the first row.
+        locked = await other.scalar(
+            text("SELECT id FROM outbox_events ORDER BY id LIMIT 1 FOR UPDATE")
+        )
+        # WAIT only bounds a failure: a relay that waited for the lock would hang here.
+        claimed = await asyncio.wait_for(relay._claim(), WAIT)
+    async with postgres_database.session() as session:
+        row_ids = set(await session.scalars(select(OutboxEvent.id)))
+    assert {row.row_id for row in claimed} == row_ids - {locked}
+    assert len(claimed) == 2
+
+
+class NeverClaims(OutboxRelay):
+    """A relay that publishes at commit only: its claims find nothing."""
+
+    async def _claim(self) -> list[Claimed]:
+        return []
+
+
+class CountedSlowIds(SlowIds):
+    """:class:`SlowIds` that counts the id requests."""
+
+    requests = 0
+
+    async def log_ids(self, log: str, count: int, *, first_into: str | None = None) -> list[str]:
+        self.requests += 1
+        return await super().log_ids(log, count, first_into=first_into)
+
+
+async def test_after_the_bus_gave_no_id_in_time_the_next_commits_do_not_ask_again(
+    database: Database, orders: OrderService, outbox: Outbox
+) -> None:
+    bus = CountedSlowIds()  # hands out no id until the gate opens: never, here
+    await bus.connect()
+    publisher = NotificationPublisher(bus, log_maxlen=1000, retention=3600)
+    relay = NeverClaims(database, outbox, publisher, poll_interval=3600, id_wait=0.2)
+    relay.start(bus)
+    try:
+        await orders.place_order("c-1", [ITEM])  # waits id_wait for its id, in vain
+        assert bus.requests == 1
+        await orders.place_order("c-2", [ITEM])  # within poll_interval: not asked
+        assert bus.requests == 1
+    finally:
+        bus.gate.set()
+        await relay.stop()
+        await bus.close()
+    async with database.session() as session:
+        event_ids = list(await session.scalars(select(OutboxEvent.event_id)))
+    assert event_ids == [None, None]  # both wait for a relay
+
+
+class ConnectionSaid(FlakyBus, ListenedMemoryBus):
+    """A flaky bus that tells its connection listeners what :meth:`say` says."""
+
+    def say(self, connected: bool) -> None:
+        self.down = not connected
+        for listener in list(self.listeners):
+            listener(connected)
+
+
+async def test_a_bus_back_from_an_outage_wakes_the_relay_long_before_its_poll(
+    database: Database,
+) -> None:
+    bus = ConnectionSaid()
+    await bus.connect()
+    subscription = await bus.subscribe(WS_NOTIFY_CHANNEL)
+    watched, orders = watched_orders(database)
+    publisher = NotificationPublisher(bus, log_maxlen=1000, retention=3600)
+    relay = OutboxRelay(database, watched, publisher, poll_interval=3600)
+    relay.start(bus)
+    try:
+        await eventually(lambda: relay.commits is None or relay.commits.listening)
+        bus.say(False)
+        order = await orders.place_order("c-1", [ITEM])
+        await eventually(lambda: watched.idle)  # its round at the commit failed
+        assert await pending(database) == 1
+        bus.say(True)
+        frame = await _frame(subscription)
+        await until_empty(database)
+    finally:
+        await relay.stop()
+        await bus.close()
+    assert frame["data"]["order_id"] == order.order_id
+
+
+async def test_an_orders_next_row_goes_out_once_the_batch_before_it_is_deleted(
+    database: Database, flaky_bus: FlakyBus
+) -> None:
+    watched, orders = watched_orders(database)
+    order = await orders.place_order("c-1", [ITEM])  # no relay yet: both rows wait
+    await orders.change_status(order.order_id, OrderStatus.ACCEPTED, COOK)
+    subscription = await flaky_bus.subscribe(WS_NOTIFY_CHANNEL)
+    publisher = NotificationPublisher(flaky_bus, log_maxlen=1000, retention=3600)
+    relay = HeldDeletes(database, watched, publisher, poll_interval=3600, publish_at_commit=False)
+    relay.start(flaky_bus)
+    try:
+        await eventually(lambda: relay.commits is None or relay.commits.listening)
+        first = await _frame(subscription)
+        await asyncio.wait_for(relay.deleting.wait(), WAIT)
+        await eventually(lambda: watched.idle)  # the change waits for the delete
+        relay.release.set()
+        second = await _frame(subscription)
+        await until_empty(database)
+    finally:
+        relay.release.set()
+        await relay.stop()
+    assert [first["type"], second["type"]] == ["order.created", "order.status_changed"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 
 import pytest
 from quart import Quart
@@ -16,6 +15,7 @@ from domain.orders import Role
 from quart_app.extensions import BUS
 from quart_app.services.realtime import server_frames as realtime_frames
 from quart_app.services.realtime.server_frames import BadEnvelope, Envelope, decode_envelope
+from tests.support.bus_backends import ListenedMemoryBus
 from tests.support.websockets import Connect, Serve, close_code, manager_of, receive, receive_type
 
 
@@ -145,16 +145,8 @@ async def test_stopping_closes_sockets_1001_and_unsubscribes(
     assert await bus.scan(keys.WS_INSTANCE_STATS_PATTERN) == []
 
 
-class FlakyBus(MemoryBus):
+class FlakyBus(ListenedMemoryBus):
     """A memory bus whose subscriber connection a test can drop and restore."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.listeners: list[Callable[[bool], None]] = []
-
-    def add_connection_listener(self, listener: Callable[[bool], None]) -> Callable[[], None]:
-        self.listeners.append(listener)
-        return lambda: self.listeners.remove(listener)
 
 
 async def test_sockets_are_closed_1013_when_the_bus_subscriber_comes_back(

@@ -40,6 +40,19 @@ class FakeClock:
         self.now += seconds
 
 
+class ListenedMemoryBus(MemoryBus):
+    """A memory bus that keeps its connection listeners in ``listeners``: a test says
+    the subscriber connection dropped or came back by calling them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listeners: list[Callable[[bool], None]] = []
+
+    def add_connection_listener(self, listener: Callable[[bool], None]) -> Callable[[], None]:
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener)
+
+
 class ShardedMemoryBus(MemoryBus):
     """A memory bus that says it is sharded, as a Redis Cluster's is."""
 

@@ -85,6 +85,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal_column,
     null,
     or_,
     select,
@@ -372,6 +373,11 @@ class OutboxRelay:
         self.commits: Listener | None = None
         """On PostgreSQL, the ``LISTEN`` that wakes this relay at any instance's commit."""
         later = _TABLE.alias("later")
+        # The deleted row's columns by their full names: SQLAlchemy writes a SQLite
+        # RETURNING without table names, and "order_id = order_id" would compare the
+        # later row with itself (never true: no wake-up, the later row waited a poll).
+        deleted_order: ColumnElement[Any] = literal_column(f"{_TABLE.name}.order_id")
+        deleted_id: ColumnElement[Any] = literal_column(f"{_TABLE.name}.id")
         # Built once: it runs for every few commits. It says, for each row deleted,
         # whether a later row of its order waits.
         self._delete_published = (
@@ -381,11 +387,7 @@ class OutboxRelay:
                 _TABLE.c.claimed_by == bindparam("claim"),
                 *self._not_waiting_for_disk(),
             )
-            .returning(
-                exists()
-                .where(later.c.order_id == _TABLE.c.order_id, later.c.id > _TABLE.c.id)
-                .correlate(_TABLE)
-            )
+            .returning(exists().where(later.c.order_id == deleted_order, later.c.id > deleted_id))
         )
 
     def start(self, bus: Bus) -> None:
@@ -613,12 +615,18 @@ class OutboxRelay:
             .order_by(OutboxEvent.id)
             .limit(self._batch)
         )
+        chosen: Any = pending.scalar_subquery()
         if not self._database.is_sqlite:
             # Another relay skips the rows this one is leasing (SQLite has one writer).
-            pending = pending.with_for_update(skip_locked=True)
+            # Chosen once: as a subquery, PostgreSQL may run the selection again for
+            # each row it updates, each run locking up to ``batch`` more rows.
+            materialized = (
+                pending.with_for_update(skip_locked=True).cte("pending").prefix_with("MATERIALIZED")
+            )
+            chosen = select(materialized.c.id)
         return (
             update(OutboxEvent)
-            .where(OutboxEvent.id.in_(pending.scalar_subquery()), *self._not_waiting_for_disk())
+            .where(OutboxEvent.id.in_(chosen), *self._not_waiting_for_disk())
             .values(claimed_by=claim, claimed_until=now + self._lease_time)
             .returning(*_CLAIMED_COLUMNS)
             .execution_options(synchronize_session=False)
